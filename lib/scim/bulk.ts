@@ -1,0 +1,116 @@
+// BulkRequest assembly. Operations are serialized once, when the row is mapped, and
+// requests are joined from those strings: a 1M-row extract is never re-parsed or
+// re-stringified to build its 20,000 requests.
+import { BULK_REQUEST_SCHEMA, MAX_OPERATIONS_PER_REQUEST } from './schemas.js';
+import type { BulkOperation, BulkRequest, ScimUser } from './types.js';
+
+/** The bulkId of a record: its externalId, so a resend of the same record correlates with the first send. */
+export function bulkIdFor(externalId: string): string {
+  return externalId;
+}
+
+/** Wraps a user as the POST operation bulkUpload expects. */
+export function toOperation(user: ScimUser): BulkOperation {
+  return { method: 'POST', bulkId: bulkIdFor(user.externalId), path: '/Users', data: user };
+}
+
+/** Serializes a user's operation to the exact JSON that will be sent. */
+export function serializeOperation(user: ScimUser): string {
+  return JSON.stringify(toOperation(user));
+}
+
+/** One operation ready to batch: its JSON and what identifies it in reports. */
+export interface SerializedOperation {
+  externalId: string;
+  line: number;
+  json: string;
+}
+
+/** A BulkRequest as the exact body to POST, with the records it carries. */
+export interface BulkBatch {
+  /** 1-based sequence number of the request within the run. */
+  index: number;
+  body: string;
+  bytes: number;
+  externalIds: string[];
+  lines: number[];
+}
+
+export interface BatchLimits {
+  /** At most 50, the documented ceiling. */
+  maxOperations: number;
+  /** Cap on the serialized request in bytes (no limit is documented; stay well clear of Graph's 4 MB). */
+  maxBytes: number;
+}
+
+export const DEFAULT_BATCH_LIMITS: BatchLimits = { maxOperations: MAX_OPERATIONS_PER_REQUEST, maxBytes: 1024 * 1024 };
+
+const HEAD = `{"schemas":["${BULK_REQUEST_SCHEMA}"],"Operations":[`;
+const TAIL = '],"failOnErrors":null}';
+const FRAME_BYTES = Buffer.byteLength(HEAD) + Buffer.byteLength(TAIL);
+
+/** Checks batch limits, naming the setting at fault. */
+export function checkBatchLimits(limits: BatchLimits): BatchLimits {
+  if (!Number.isInteger(limits.maxOperations) || limits.maxOperations < 1 || limits.maxOperations > MAX_OPERATIONS_PER_REQUEST) {
+    throw new RangeError(`batch size must be a whole number from 1 to ${MAX_OPERATIONS_PER_REQUEST} (the bulkUpload limit)`);
+  }
+  if (!Number.isInteger(limits.maxBytes) || limits.maxBytes < 4096) {
+    throw new RangeError('batch byte cap must be a whole number of at least 4096 bytes');
+  }
+  return limits;
+}
+
+/** Whether an operation fits under the byte cap even alone in a request. */
+export function operationFits(op: SerializedOperation, limits: BatchLimits): boolean {
+  return FRAME_BYTES + Buffer.byteLength(op.json) <= limits.maxBytes;
+}
+
+/** Groups serialized operations into BulkRequests of at most `maxOperations` and `maxBytes`. */
+export class BulkBatcher {
+  private ops: string[] = [];
+  private ids: string[] = [];
+  private lines: number[] = [];
+  private bytes = FRAME_BYTES;
+  private count = 0;
+
+  constructor(private readonly limits: BatchLimits = DEFAULT_BATCH_LIMITS) {
+    checkBatchLimits(limits);
+  }
+
+  /**
+   * Adds an operation; returns the request it closed, if any. A request closes when the
+   * next operation would exceed a limit, so at most one closes per call; flush() gives the last.
+   */
+  add(op: SerializedOperation): BulkBatch | undefined {
+    const opBytes = Buffer.byteLength(op.json);
+    let closed: BulkBatch | undefined;
+    if (this.ops.length > 0 && (this.ops.length >= this.limits.maxOperations || this.bytes + 1 + opBytes > this.limits.maxBytes)) {
+      closed = this.take();
+    }
+    this.bytes += opBytes + (this.ops.length > 0 ? 1 : 0);
+    this.ops.push(op.json);
+    this.ids.push(op.externalId);
+    this.lines.push(op.line);
+    return closed;
+  }
+
+  /** Returns the last, partly filled request, if any. */
+  flush(): BulkBatch | undefined {
+    return this.ops.length > 0 ? this.take() : undefined;
+  }
+
+  private take(): BulkBatch {
+    const body = HEAD + this.ops.join(',') + TAIL;
+    const batch: BulkBatch = { index: ++this.count, body, bytes: this.bytes, externalIds: this.ids, lines: this.lines };
+    this.ops = [];
+    this.ids = [];
+    this.lines = [];
+    this.bytes = FRAME_BYTES;
+    return batch;
+  }
+}
+
+/** Parses a batch body back into a BulkRequest (for clients that post objects, and for tests). */
+export function parseBatch(batch: BulkBatch): BulkRequest {
+  return JSON.parse(batch.body) as BulkRequest;
+}
