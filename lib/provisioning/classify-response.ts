@@ -1,0 +1,158 @@
+// Turns a non-2xx Graph answer, or a fetch that never got one, into a typed ProvisioningError.
+
+import type { GraphErrorDetails, GraphOperation, ProvisioningError } from './errors.js';
+import { AuthError, BucketFullError, InvalidRequestError, NotFoundError, ThrottledError, TransientError } from './errors.js';
+
+export interface ResponseContext {
+  operation: GraphOperation;
+  servicePrincipalId: string;
+  jobId: string;
+  /** Current time, to turn an HTTP-date Retry-After into a wait. */
+  now: number;
+  /** Wait to suggest when the job's bucket is full. */
+  bucketFullWaitMs: number;
+}
+
+export interface GraphAnswer {
+  status: number;
+  headers: Headers;
+  bodyText: string;
+}
+
+/** Application permissions that most likely explain a 403 for each operation. */
+export const REQUIRED_PERMISSIONS: Readonly<Record<GraphOperation, readonly string[]>> = {
+  upload: ['SynchronizationData-User.Upload'],
+  logs: ['ProvisioningLog.Read.All', 'AuditLog.Read.All'],
+};
+
+const BUCKET_FULL = /\b(bucket|queue)\b[^.]*\bfull\b/i;
+
+/** Milliseconds to wait from a Retry-After header (delta-seconds or HTTP date); undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
+  if (value === null || value === undefined || value.trim() === '') return undefined;
+  const text = value.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  const date = Date.parse(text);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - now);
+}
+
+/** The service's error code and message from a Graph (`{error:{code,message}}`) or SCIM (`{detail,scimType}`) error body, or plain text. */
+export function parseErrorBody(bodyText: string): { code?: string; message?: string; requestId?: string } {
+  const text = bodyText.trim();
+  if (text === '') return {};
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { message: text.length > 500 ? `${text.slice(0, 497)}...` : text };
+  }
+  if (typeof json !== 'object' || json === null) return {};
+  const body = json as Record<string, unknown>;
+  const error = body['error'];
+  if (typeof error === 'object' && error !== null) {
+    const e = error as Record<string, unknown>;
+    const inner = (e['innerError'] ?? e['innererror']) as Record<string, unknown> | undefined;
+    return {
+      ...(typeof e['code'] === 'string' ? { code: e['code'] } : {}),
+      ...(typeof e['message'] === 'string' ? { message: e['message'] } : {}),
+      ...(typeof inner?.['request-id'] === 'string' ? { requestId: inner['request-id'] } : {}),
+    };
+  }
+  if (typeof error === 'string') {
+    return { code: error, ...(typeof body['error_description'] === 'string' ? { message: body['error_description'] } : {}) };
+  }
+  return {
+    ...(typeof body['scimType'] === 'string' ? { code: body['scimType'] } : {}),
+    ...(typeof body['detail'] === 'string' ? { message: body['detail'] } : {}),
+  };
+}
+
+/** Graph's request id for an answer: the `request-id` header, else `client-request-id`, else the error body's innerError. */
+export function requestIdOf(headers: Headers, bodyRequestId?: string): string | undefined {
+  return headers.get('request-id') ?? headers.get('client-request-id') ?? bodyRequestId;
+}
+
+/** Maps a non-2xx answer to the matching typed error. */
+export function errorFromResponse(answer: GraphAnswer, ctx: ResponseContext): ProvisioningError {
+  const parsed = parseErrorBody(answer.bodyText);
+  const requestId = requestIdOf(answer.headers, parsed.requestId);
+  const details: GraphErrorDetails = {
+    status: answer.status,
+    ...(requestId === undefined ? {} : { requestId }),
+    ...(parsed.code === undefined ? {} : { code: parsed.code }),
+    ...(parsed.message === undefined ? {} : { serviceMessage: parsed.message }),
+  };
+  const { status } = answer;
+  if (status === 429) return new ThrottledError(details, parseRetryAfter(answer.headers.get('retry-after'), ctx.now));
+  if (status >= 500 && BUCKET_FULL.test(`${parsed.code ?? ''} ${parsed.message ?? ''}`)) {
+    return new BucketFullError(details, ctx.bucketFullWaitMs);
+  }
+  if (status >= 500 || status === 408) return new TransientError('Graph failed to answer the request', details, 'server-error');
+  if (status === 401) {
+    return new AuthError('Graph rejected the access token even after the credential was rebuilt', details);
+  }
+  if (status === 403) {
+    const permissions = REQUIRED_PERMISSIONS[ctx.operation];
+    return new AuthError(
+      `Graph refused access: grant the application permission ${permissions.join(' or ')} (with admin consent) to the identity hrsync uses`,
+      details,
+      permissions,
+    );
+  }
+  if (status === 404) {
+    return new NotFoundError(
+      ctx.operation === 'upload'
+        ? `service principal ${ctx.servicePrincipalId} or job ${ctx.jobId} not found; check HRSYNC_SERVICE_PRINCIPAL_ID and HRSYNC_JOB_ID`
+        : 'provisioning logs endpoint not found; check HRSYNC_GRAPH_URL',
+      details,
+    );
+  }
+  return new InvalidRequestError(
+    ctx.operation === 'upload' ? 'Graph rejected the bulk request' : 'Graph rejected the provisioning log query',
+    details,
+  );
+}
+
+// Error codes of Node's sockets and of undici (the fetch implementation) that mean "try again".
+const TRANSIENT_NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
+
+function errorChain(error: unknown): Record<string, unknown>[] {
+  const chain: Record<string, unknown>[] = [];
+  let current: unknown = error;
+  while (typeof current === 'object' && current !== null && chain.length < 5) {
+    chain.push(current as Record<string, unknown>);
+    current = (current as { cause?: unknown }).cause;
+  }
+  return chain;
+}
+
+/** A TransientError when a fetch failed for a reason worth retrying (timeout, reset, refused, hang up); undefined otherwise (e.g. TLS trust errors). */
+export function errorFromNetworkFailure(error: unknown): TransientError | undefined {
+  for (const link of errorChain(error)) {
+    const name = typeof link['name'] === 'string' ? link['name'] : '';
+    const code = typeof link['code'] === 'string' ? link['code'] : '';
+    const message = typeof link['message'] === 'string' ? link['message'] : '';
+    if (name === 'TimeoutError' || name === 'AbortError') {
+      return new TransientError('Graph did not answer in time', {}, 'timeout', { cause: error });
+    }
+    if (TRANSIENT_NETWORK_CODES.has(code) || /socket hang up|other side closed/i.test(message)) {
+      return new TransientError(`The connection to Graph failed (${code || message})`, {}, 'network', { cause: error });
+    }
+  }
+  return undefined;
+}
