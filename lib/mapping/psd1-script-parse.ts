@@ -230,8 +230,7 @@ class ScriptParser {
   }
 
   private parsePostfix(): PsNode {
-    if (this.isPunct('[')) return this.parseTypeUse();
-    let node = this.parsePrimary();
+    let node = this.isPunct('[') ? this.parseTypeUse() : this.parsePrimary();
     for (;;) {
       const tok = this.peek();
       if (tok.k === 'punct' && tok.text === '.' && !tok.space) {
