@@ -1,0 +1,158 @@
+// The provisioning client: bulkUpload and provisioning logs over plain fetch (see README.md for
+// why not the Graph SDK), with pacing, retries and credential refresh wired together.
+
+import type { ProvisioningSettings } from '../config/settings.js';
+import type { BulkRequest } from '../scim/types.js';
+import { MAX_OPERATIONS_PER_REQUEST, SCIM_CONTENT_TYPE } from '../scim/schemas.js';
+import type { Clock } from './clock.js';
+import { systemClock } from './clock.js';
+import type { CredentialFactories, TokenProvider } from './credential.js';
+import { createTokenProvider } from './credential.js';
+import { InvalidRequestError } from './errors.js';
+import type { FetchLike } from './graph-http.js';
+import { GraphHttp } from './graph-http.js';
+import type { ProvisioningLogEntry } from './log-entry.js';
+import type { Logger } from './logger.js';
+import { silentLogger } from './logger.js';
+import type { ProvisioningLogQuery } from './logs.js';
+import { pageProvisioningLogs, provisioningLogsUrl } from './logs.js';
+import { RateLimiter } from './rate-limiter.js';
+import type { RetryPolicy } from './retry.js';
+import { DEFAULT_RETRY_POLICY, withRetry } from './retry.js';
+
+export interface UploadResult {
+  /** Where the provisioning logs for this upload can be read (the 202's Location). */
+  location: string;
+  requestId: string;
+  status: 202;
+}
+
+export interface ProvisioningClient {
+  /** POSTs one BulkRequest (at most 50 operations) to the job's bulkUpload endpoint. */
+  uploadBulkRequest(request: BulkRequest): Promise<UploadResult>;
+  /** The job's provisioning log entries in a time range, following every page. */
+  queryProvisioningLogs(query: ProvisioningLogQuery): AsyncIterable<ProvisioningLogEntry>;
+  /** Entries behind a 202's Location, optionally narrowed to entries after `since`. */
+  queryProvisioningLogsAt(location: string, options?: { since?: Date }): AsyncIterable<ProvisioningLogEntry>;
+}
+
+export interface ProvisioningClientOptions {
+  logger?: Logger;
+  fetch?: FetchLike;
+  clock?: Clock;
+  /** Uniform in [0, 1); drives back-off jitter. */
+  random?: () => number;
+  /** Replaces the credential built from settings (tests, or a caller sharing one provider). */
+  tokens?: TokenProvider;
+  credentialFactories?: CredentialFactories;
+  /** Overrides of the retry policy; maxRetries comes from HRSYNC_MAX_RETRIES unless given here. */
+  retry?: Partial<RetryPolicy>;
+  /** Range of the wait suggested after "bucket full" (default 5-10 minutes). */
+  bucketFullWaitMs?: { min: number; max: number };
+  /** Pacing margin added to the rate-limit window (default 5% of it, at least 100 ms). */
+  safetyMarginMs?: number;
+}
+
+const DEFAULT_BUCKET_FULL_WAIT = { min: 5 * 60_000, max: 10 * 60_000 };
+
+function bulkUploadUrl(settings: ProvisioningSettings): string {
+  const g = settings.graph;
+  return `${g.graphUrl}/servicePrincipals/${encodeURIComponent(g.servicePrincipalId)}/synchronization/jobs/${encodeURIComponent(g.jobId)}/bulkUpload`;
+}
+
+function withSince(location: string, since: Date | undefined): string {
+  if (since === undefined) return location;
+  const url = new URL(location);
+  const filter = url.searchParams.get('$filter');
+  const clause = `activityDateTime gt ${new Date(since.getTime() - 1).toISOString()}`;
+  url.searchParams.set('$filter', filter === null || filter === '' ? clause : `${filter} and ${clause}`);
+  return url.href.replace(/\+/g, '%20');
+}
+
+/** Builds the client for one job from validated settings. */
+export function createProvisioningClient(settings: ProvisioningSettings, options: ProvisioningClientOptions = {}): ProvisioningClient {
+  const logger = options.logger ?? silentLogger;
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? Math.random;
+  const bucketWait = options.bucketFullWaitMs ?? DEFAULT_BUCKET_FULL_WAIT;
+  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, maxRetries: settings.pacing.maxRetries, ...options.retry };
+  const tokens = options.tokens ?? createTokenProvider(settings.credential, { logger, clock, ...(options.credentialFactories ? { factories: options.credentialFactories } : {}) });
+  const http = new GraphHttp({
+    graphUrl: settings.graph.graphUrl,
+    servicePrincipalId: settings.graph.servicePrincipalId,
+    jobId: settings.graph.jobId,
+    tokens,
+    fetch: options.fetch ?? ((url, init) => fetch(url, init)),
+    timeoutMs: settings.pacing.httpTimeoutSeconds * 1000,
+    clock,
+    logger,
+    bucketFullWaitMs: () => Math.round(bucketWait.min + random() * Math.max(0, bucketWait.max - bucketWait.min)),
+  });
+  const uploadLimiter = new RateLimiter({
+    limit: settings.pacing.rateLimitRequests,
+    windowMs: settings.pacing.rateLimitWindowSeconds * 1000,
+    concurrency: settings.pacing.concurrency,
+    clock,
+    ...(options.safetyMarginMs === undefined ? {} : { safetyMarginMs: options.safetyMarginMs }),
+  });
+  const uploadRetry = { clock, random, logger, onThrottled: (ms: number) => uploadLimiter.pauseFor(ms) };
+  const logsRetry = { clock, random, logger };
+  const url = bulkUploadUrl(settings);
+
+  async function uploadBulkRequest(request: BulkRequest): Promise<UploadResult> {
+    const count = request.Operations.length;
+    if (count === 0 || count > MAX_OPERATIONS_PER_REQUEST) {
+      throw new InvalidRequestError(`A bulk request must hold 1 to ${MAX_OPERATIONS_PER_REQUEST} operations, this one has ${count}; nothing was sent`, {});
+    }
+    const body = JSON.stringify(request);
+    const externalIds = request.Operations.map((o) => o.data.externalId);
+    const result = await withRetry(
+      () =>
+        http.send({
+          operation: 'upload',
+          method: 'POST',
+          url,
+          headers: { 'content-type': SCIM_CONTENT_TYPE },
+          body,
+          schedule: (send) => uploadLimiter.run(send),
+        }),
+      policy,
+      uploadRetry,
+    );
+    if (result.status !== 202) {
+      throw new InvalidRequestError('bulkUpload answered with an unexpected success status; expected 202 Accepted', {
+        status: result.status,
+        requestId: result.requestId,
+      });
+    }
+    let location = result.headers.get('location') ?? '';
+    if (location === '') {
+      // The documented Location; rebuilding it keeps the accepted upload from being resent.
+      location = `${settings.graph.graphUrl}/auditLogs/provisioning/?$filter=${encodeURIComponent(`jobid eq '${settings.graph.jobId}'`)}`;
+      logger.warn('bulkUpload 202 had no Location header; using the documented log URL', { requestId: result.requestId });
+    }
+    logger.info('Bulk request accepted', { requestId: result.requestId, status: 202, operations: count, externalIds });
+    return { location, requestId: result.requestId, status: 202 };
+  }
+
+  async function fetchLogPage(pageUrl: string): Promise<unknown> {
+    const result = await withRetry(() => http.send({ operation: 'logs', method: 'GET', url: pageUrl }), policy, logsRetry);
+    try {
+      return JSON.parse(result.bodyText) as unknown;
+    } catch {
+      throw new InvalidRequestError('Provisioning log page was not JSON', { status: result.status, requestId: result.requestId });
+    }
+  }
+
+  function queryProvisioningLogs(query: ProvisioningLogQuery): AsyncIterable<ProvisioningLogEntry> {
+    const first = provisioningLogsUrl(settings.graph.graphUrl, settings.graph.jobId, query);
+    return pageProvisioningLogs(first, fetchLogPage, query.status);
+  }
+
+  function queryProvisioningLogsAt(location: string, at: { since?: Date } = {}): AsyncIterable<ProvisioningLogEntry> {
+    http.assertGraphUrl(location);
+    return pageProvisioningLogs(withSince(location, at.since), fetchLogPage);
+  }
+
+  return { uploadBulkRequest, queryProvisioningLogs, queryProvisioningLogsAt };
+}
