@@ -39,6 +39,11 @@ const KNOWN_NAMES = new Map(
   ].map((n) => [n.toLowerCase(), n]),
 );
 const ALWAYS_BOOLEAN = new Set(['active', 'primary']);
+const ENTERPRISE_KEY = 'attributes.urn:ietf:params:scim:schemas:extension:enterprise:2.0:User.';
+
+function isCustomExtensionKey(key: string): boolean {
+  return key.startsWith('attributes.urn:') && !key.startsWith(ENTERPRISE_KEY);
+}
 const REQUIRED = ['externalId', 'active'] as const;
 
 /**
@@ -126,8 +131,9 @@ class Importer {
     }
     if (e.column !== undefined) return e.column;
     const out: { [key: string]: MappingJson } = { $expr: e.expr };
-    // CSV2SCIM sends a condition's result as a JSON boolean; hrsync sends strings unless told otherwise.
-    if (e.kind === 'bool' && !ALWAYS_BOOLEAN.has(name)) out.$type = 'boolean';
+    // CSV2SCIM sends a condition's result as a JSON boolean. In hrsync only custom extension
+    // attributes may be typed so; core and enterprise ones are text and get 'true'/'false'.
+    if (e.kind === 'bool' && !ALWAYS_BOOLEAN.has(name) && isCustomExtensionKey(key)) out.$type = 'boolean';
     return out;
   }
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { MappingError } from '../../../lib/mapping/errors.js';
+import { loadMapping } from '../../../lib/mapping/load.js';
 import { importPsd1Mapping } from '../../../lib/mapping/psd1-import.js';
 
 const FIXTURE = new URL('../../fixtures/psd1/AttributeMapping.psd1', import.meta.url);
@@ -84,6 +85,15 @@ describe('importPsd1Mapping: scriptblocks', () => {
     });
   });
 
+  test('a condition on a core or enterprise attribute stays text: only custom extension attributes are typed boolean', () => {
+    expect(attributes(withRequired("  title = { $_.Lead -eq 'Y' }\n  'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User' = @{ division = { -not $_.Div } }"))).toEqual({
+      externalId: 'Id',
+      active: true,
+      title: { $expr: "lower(Lead) == 'y'" },
+      'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { division: { $expr: 'isEmpty(Div)' } },
+    });
+  });
+
   test('an untranslatable scriptblock is listed with its key path, source and line, and left out', () => {
     const text = `@{
   externalId = 'Id'
@@ -134,6 +144,29 @@ describe('importPsd1Mapping: scriptblocks', () => {
     expect(untranslated(withRequired('  title = { $null }'))).toEqual([
       { key: 'attributes.title', script: '{ $null }', line: 4, why: 'the scriptblock always gives $null, so it maps nothing' },
     ]);
+  });
+});
+
+describe('importPsd1Mapping: output hrsync accepts', () => {
+  const FORMS = [
+    "$_.'Status' -eq 'Active'", "$_.Status -ceq 'Active'", '$_.A -ne $_.B', "$_.Grade -eq 5", "$_.Leaver -eq ''",
+    "$_.Type -in 'Employee','Intern'", "$_.Type -notin @('X')", "@('a') -contains $_.Type",
+    "$_.Mail -like 'adm*'", "$_.Mail -like '*@contoso.com'", "$_.Title -like '*lead*'", "$_.Mail -notlike 'x'", "$_.Mail -like ''",
+    "$_.A -eq 'x' -or $_.B -eq 'y' -and $_.C", "-not ($_.A -eq 'x')", '!$_.A', '-not -not $_.A', '$_.A -and $_.B',
+    '[string]::IsNullOrEmpty($_.A)', '[string]::IsNullOrWhiteSpace($_.A)',
+    "if ($_.X -eq 'y') { 'a' } elseif ($_.X) { $_.Y } else { 'b' }", "if ($_.X) { $true }",
+    "$_.First + ' ' + $_.Last", '"$($_.\'First Name\') $($_.Last)"', "($_.A + '.' + $_.B).ToLower()", '$_.A.ToUpper().Trim()',
+    "$_.Phone.Replace(' ', '')", "$_.'and' + $_.'2nd'",
+  ];
+
+  test('every translated form loads with loadMapping', () => {
+    const attrs = FORMS.map((form, i) => `    A${i} = { ${form} }`).join('\n');
+    const text = withRequired(`  'urn:ietf:params:scim:schemas:extension:acme:1.0:User' = @{\n${attrs}\n  }`);
+    const { mapping, untranslated: left } = importPsd1Mapping(text, 'm.psd1');
+    expect(left).toEqual([]);
+    const ext = mapping.attributes['urn:ietf:params:scim:schemas:extension:acme:1.0:User'] as Record<string, unknown>;
+    expect(Object.keys(ext)).toHaveLength(FORMS.length);
+    expect(() => loadMapping(mapping, 'mapping.json')).not.toThrow();
   });
 });
 
@@ -217,5 +250,43 @@ describe('importPsd1Mapping: a CSV2SCIM-style AttributeMapping.psd1', () => {
         why: '[datetime]::ParseExact() is not translated',
       },
     ]);
+  });
+
+  test('the converted mapping loads, and maps rows as CSV2SCIM would', () => {
+    const { mapping } = importPsd1Mapping(text, 'AttributeMapping.psd1');
+    const loaded = loadMapping(mapping, 'mapping.json');
+    expect(loaded.schemas).toContain('urn:ietf:params:scim:schemas:extension:fabrikam:1.0:User');
+    expect([...loaded.columns].sort()).toEqual([
+      'ContractType', 'Cost Centre', 'Department', 'Desk Phone', 'Division', 'EmployeeRef', 'Employment Status', 'Forename',
+      'Grade', 'Has Reports', 'Job Title', 'Known As', 'Line Manager Ref', 'Site Country', 'Site Postcode', 'Site Street',
+      'Site Town', 'Surname', 'WorkEmail',
+    ]);
+
+    const header = [...loaded.columns];
+    const row = (cells: Record<string, string>): string[] => header.map((h) => cells[h] ?? '');
+    const mapper = loaded.bind(header, 'workers.csv');
+
+    const current = mapper.map(row({
+      EmployeeRef: 'E100', Forename: 'Ada', Surname: 'Lovelace', 'Known As': 'Ada', 'Employment Status': 'CURRENT',
+      ContractType: 'perm', 'Job Title': '  Analyst ', WorkEmail: 'ada@fabrikam.example', 'Site Country': 'gb',
+      'Desk Phone': '020 7946 0000', 'Has Reports': 'y', 'Line Manager Ref': 'E001',
+    }));
+    expect(current.problems).toEqual([]);
+    expect(current.user).toMatchObject({
+      externalId: 'E100',
+      active: true,
+      userName: 'ada.lovelace@fabrikam.example',
+      displayName: 'Ada Lovelace',
+      userType: 'Employee',
+      title: 'Analyst',
+      addresses: [{ type: 'work', country: 'GB' }],
+      phoneNumbers: [{ type: 'work', value: '02079460000' }],
+      'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { organization: 'Fabrikam', department: 'Unassigned', manager: { value: 'E001' } },
+      'urn:ietf:params:scim:schemas:extension:fabrikam:1.0:User': { IsManager: true },
+    });
+
+    const leaver = mapper.map(row({ EmployeeRef: 'E200', 'Employment Status': 'Left', ContractType: 'Agency', Department: 'Finance' }));
+    expect(leaver.user).toMatchObject({ externalId: 'E200', active: false, userType: 'Contractor' });
+    expect(leaver.user['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User']).toMatchObject({ department: 'Finance' });
   });
 });
