@@ -122,6 +122,8 @@ class Importer {
       e = translateScriptBlock(v.body);
     } catch (err) {
       if (err instanceof Untranslatable) return this.skip(v, key, err.why);
+      // Stack exhaustion from absurd nesting is a property of that one scriptblock, not of the file.
+      if (err instanceof RangeError) return this.skip(v, key, 'the scriptblock is nested too deeply to translate');
       throw err;
     }
     if (e.constant) {

@@ -36,6 +36,7 @@ const BARE_KEY = /^[A-Za-z0-9_][A-Za-z0-9_.:-]*/;
 const NUMBER = /^(?:0[xX][0-9A-Fa-f]+|(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)/;
 const WORD = /^[A-Za-z_][A-Za-z0-9_.:-]*/;
 const VALUE_END = /[\s;,)}#]/;
+const MAX_DEPTH = 64;
 
 /** Parses a PowerShell data file into values with positions; throws Psd1SyntaxError naming `source:line:column` and the key. */
 export function parsePsd1(text: string, source: string): Psd1Value {
@@ -44,6 +45,7 @@ export function parsePsd1(text: string, source: string): Psd1Value {
 
 class Psd1Parser {
   private i = 0;
+  private depth = 0;
   private readonly lines: LineIndex;
 
   constructor(private readonly text: string, private readonly source: string) {
@@ -81,8 +83,13 @@ class Psd1Parser {
     const start = this.i;
     const c = t[start];
     if (c === undefined) this.fail(key, 'the file ends where a value was expected');
-    if (c === '@' && t[start + 1] === '{') return this.parseHashtable(key);
-    if (c === '@' && t[start + 1] === '(') return this.parseArray(key);
+    if (c === '@' && (t[start + 1] === '{' || t[start + 1] === '(')) {
+      // A mapping is a few levels deep; a limit keeps a broken or hostile file from exhausting the stack.
+      if (++this.depth > MAX_DEPTH) this.fail(key, `nested more than ${MAX_DEPTH} levels deep`);
+      const value = t[start + 1] === '{' ? this.parseHashtable(key) : this.parseArray(key);
+      this.depth--;
+      return value;
+    }
     if (hereStringEnd(t, start) !== undefined) this.fail(key, 'here-strings (@\'…\'@) are not supported; use a quoted string');
     if (c === '{') {
       const close = findClosing(t, start);

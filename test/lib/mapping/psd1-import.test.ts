@@ -140,6 +140,13 @@ describe('importPsd1Mapping: scriptblocks', () => {
     expect(untranslated(text)).toHaveLength(1);
   });
 
+  test('a scriptblock nested absurdly deep is listed, not a crash', () => {
+    const deep = `${'('.repeat(20000)}$_.A${')'.repeat(20000)}`;
+    expect(untranslated(withRequired(`  title = { ${deep} }`))).toMatchObject([
+      { key: 'attributes.title', line: 4, why: 'the scriptblock is nested too deeply to translate' },
+    ]);
+  });
+
   test('a scriptblock that is always $null is listed', () => {
     expect(untranslated(withRequired('  title = { $null }'))).toEqual([
       { key: 'attributes.title', script: '{ $null }', line: 4, why: 'the scriptblock always gives $null, so it maps nothing' },

@@ -186,6 +186,11 @@ describe('parsePsd1 errors', () => {
     expect(syntaxError('  # only a comment\n').message).toBe('map.psd1:2:1: the file is empty; expected a hashtable @{ … }');
   });
 
+  test('nesting deeper than 64 levels', () => {
+    const deep = `@{ a = ${'@('.repeat(70)}${')'.repeat(70)} }`;
+    expect(syntaxError(deep).message).toMatch(/^map\.psd1:1:\d+: a(\[0\])+: nested more than 64 levels deep$/);
+  });
+
   test('number forms data files do not allow', () => {
     expect(syntaxError('@{ a = 10kb }').message).toBe('map.psd1:1:8: a: "10kb" is not a number PowerShell data files allow');
   });
