@@ -222,15 +222,18 @@ function textOperand(e: HrExpr, op: string): HrExpr {
 /** A literal compared with text: PowerShell converts it to text; $null is refused (an empty cell is '', not $null). */
 function textConstant(e: HrExpr, op: string): string {
   if (!e.constant) throw new Untranslatable(`${op} with a list that is not all literals is not translated`);
-  const v = e.constant.value;
-  if (v === null) throw new Untranslatable(`${op} $null is true only for a missing column (an empty cell is ''); compare with '' instead`);
+  if (e.constant.value === null) throw nullComparison(op);
   return String(toText(e).constant?.value ?? '');
+}
+
+function nullComparison(op: string): Untranslatable {
+  return new Untranslatable(`${op} $null is true only for a missing column (an empty cell is ''); compare with '' instead`);
 }
 
 function equals(a: HrExpr, b: HrExpr, ignoreCase: boolean, negate: boolean): HrExpr {
   const op = negate ? '-ne' : '-eq';
   let left = textOperand(a, op);
-  if (b.constant?.value === null) textConstant(b, op);
+  if (b.kind === 'null') throw nullComparison(op);
   if (b.kind === 'bool' && !b.constant) throw new Untranslatable(`a true/false value on the right of ${op} is not translated`);
   let right = toText(b);
   if (ignoreCase) {
