@@ -28,7 +28,8 @@ export interface ScimAddress {
   country?: string;
 }
 
-export interface EnterpriseUserExtension {
+// A type alias, not an interface, so it fits the `urn:` index signature of ScimUser.
+export type EnterpriseUserExtension = {
   employeeNumber?: string;
   costCenter?: string;
   organization?: string;
@@ -36,7 +37,7 @@ export interface EnterpriseUserExtension {
   department?: string;
   /** `value` is the manager's externalId, not a directory object id. */
   manager?: { value?: string; displayName?: string };
-}
+};
 
 export type ScimValue = string | number | boolean | null | ScimValue[] | { [key: string]: ScimValue };
 
@@ -59,7 +60,8 @@ export interface ScimUser {
   phoneNumbers?: ScimMultiValue[];
   addresses?: ScimAddress[];
   'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'?: EnterpriseUserExtension;
-  [extension: `urn:${string}`]: Record<string, ScimValue> | undefined;
+  // Extension attributes are typed loosely: the enterprise one above, custom ones as mapped.
+  [extension: `urn:${string}`]: { [attribute: string]: unknown } | undefined;
 }
 
 export interface BulkOperation {
