@@ -8,6 +8,7 @@ import type { AccessToken, TokenCredential } from '@azure/identity';
 import { ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
 import type { AppCredentialSettings, CredentialSettings } from '../config/settings.js';
+import { errorFromNetworkFailure } from './classify-response.js';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import { AuthError, TransientError } from './errors.js';
@@ -161,8 +162,13 @@ class CachingTokenProvider implements TokenProvider {
     } catch (error) {
       const status = statusOf(error);
       const where = `secret ${s.keyVaultSecretName} in ${s.keyVaultUrl}`;
-      if (status === undefined || status >= 500 || status === 429) {
-        throw new TransientError(`Could not read ${where}: ${firstLine(error)}`, status === undefined ? {} : { status }, status === undefined ? 'network' : 'server-error', { cause: error });
+      if (status === undefined) {
+        const network = errorFromNetworkFailure(error);
+        if (network !== undefined) throw new TransientError(`Could not reach Key Vault for ${where}`, {}, network.reason, { cause: error });
+        throw new AuthError(`Could not read ${where}: ${firstLine(error)}`, {}, [], { cause: error });
+      }
+      if (status >= 500 || status === 429) {
+        throw new TransientError(`Could not read ${where}: ${firstLine(error)}`, { status }, 'server-error', { cause: error });
       }
       if (status === 404) throw new AuthError(`Key Vault has no ${where}; check HRSYNC_KEY_VAULT_SECRET_NAME`, { status }, [], { cause: error });
       throw new AuthError(

@@ -99,6 +99,11 @@ describe('client secret from Key Vault', () => {
     await expect(missing.getToken()).rejects.toThrow(/no secret hrsync-secret in https:\/\/vault.example; check HRSYNC_KEY_VAULT_SECRET_NAME/);
     const busy = createTokenProvider(app, { factories: fakes(clock, { values: [], error: Object.assign(new Error('busy'), { statusCode: 503 }) }).factories, clock });
     await expect(busy.getToken()).rejects.toBeInstanceOf(TransientError);
+    const resetError = new TypeError('fetch failed', { cause: Object.assign(new Error('reset'), { code: 'ECONNRESET' }) });
+    const unreachable = createTokenProvider(app, { factories: fakes(clock, { values: [], error: resetError }).factories, clock });
+    await expect(unreachable.getToken()).rejects.toBeInstanceOf(TransientError);
+    const odd = createTokenProvider(app, { factories: fakes(clock, { values: [], error: new Error('Invalid vault identifier') }).factories, clock });
+    await expect(odd.getToken()).rejects.toThrow(/^Could not read secret hrsync-secret in https:\/\/vault.example: Invalid vault identifier$/);
   });
 
   it('retries building the credential on the next call after a failure', async () => {
