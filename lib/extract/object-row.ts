@@ -1,4 +1,4 @@
-// A parsed JSON value as a row: objects of plain values pass, anything else carries a defect.
+// A parsed JSON value as a row: objects pass, anything else carries a defect.
 import type { ExtractRow } from './types.js';
 
 const NO_FIELDS: Readonly<Record<string, unknown>> = Object.freeze({});
@@ -11,21 +11,9 @@ export function objectRow(line: number, value: unknown, text: string, checkEncod
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { line, fields: NO_FIELDS, defect: { rule: 'not-an-object', message: `line ${line} holds ${describe(value)}, not an object` } };
   }
+  // Nested objects are left for the mapping to judge: HR exports often carry nested data
+  // the mapping never reads, and a field it does read is reported there as not-a-scalar.
   const fields = value as Record<string, unknown>;
-  for (const key in fields) {
-    const field = fields[key];
-    if (typeof field === 'object' && field !== null) {
-      return {
-        line,
-        fields,
-        defect: {
-          rule: 'nested-value',
-          column: key,
-          message: `line ${line} has ${Array.isArray(field) ? 'an array' : 'an object'} under key ${JSON.stringify(key)}; only strings, numbers, booleans and null can be mapped`,
-        },
-      };
-    }
-  }
   if (checkEncoding && text.includes('\uFFFD')) {
     return {
       line,

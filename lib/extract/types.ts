@@ -17,7 +17,7 @@ export interface ExtractOptions {
 
 /** A row-level defect the reader found; the row is still yielded so it can be reported. */
 export interface RowDefect {
-  rule: 'ragged-row' | 'invalid-encoding' | 'invalid-json' | 'not-an-object' | 'nested-value';
+  rule: 'ragged-row' | 'invalid-encoding' | 'invalid-json' | 'not-an-object';
   message: string;
   column?: string;
 }
