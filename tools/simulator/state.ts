@@ -1,0 +1,51 @@
+// Everything one simulator instance holds, shared by its endpoint handlers.
+import type { X509Certificate } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SimUser } from './directory.js';
+import type { RequestIds } from './http.js';
+import type { LogStore } from './log-store.js';
+import type { FaultOptions, ResolvedOptions } from './options.js';
+import type { Processor } from './processor.js';
+import type { SlidingWindowLimiter } from './rate-limit.js';
+import type { TokenStore } from './tokens.js';
+import type { Vault } from './vault.js';
+
+export interface SimStats {
+  /** bulkUpload requests received, whatever the answer. */
+  requests: number;
+  accepted: number;
+  /** 429s, from the rate limit or injected. */
+  throttled: number;
+  /** Injected request faults (429s excluded) plus records failed by a record fault rule. */
+  faults: number;
+  /** Operations in accepted requests. */
+  recordsReceived: number;
+  /** Accepted sends per externalId. */
+  perRecordSends: Map<string, number>;
+}
+
+export interface SimState {
+  readonly opts: ResolvedOptions;
+  baseUrl: string;
+  readonly tokens: TokenStore;
+  readonly directory: Map<string, SimUser>;
+  readonly log: LogStore;
+  readonly processor: Processor;
+  readonly vault: Vault;
+  readonly limiter: SlidingWindowLimiter | undefined;
+  readonly stats: SimStats;
+  readonly identityHeader: string;
+  faults: FaultOptions;
+  random: () => number;
+  permissions: string[];
+  clientSecret: string;
+  readonly clientCertificates: X509Certificate[];
+}
+
+/** One request being answered. */
+export interface Exchange {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  ids: RequestIds;
+}
