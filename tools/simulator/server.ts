@@ -68,6 +68,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     permissions: opts.permissions,
     clientSecret: opts.clientSecret,
     clientCertificates: opts.clientCertificates.map((pem) => new X509Certificate(pem)),
+    closing: new AbortController(),
     processor: new Processor({
       directory,
       log,
@@ -120,6 +121,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     close() {
       closed ??= new Promise<void>((resolve) => {
         state.processor.stop();
+        state.closing.abort();
         server.close(() => resolve());
         server.closeAllConnections();
       });
@@ -163,11 +165,15 @@ async function route(state: SimState, req: IncomingMessage, res: ServerResponse)
   }
   try {
     const slow = state.faults.slowMs ?? 0;
-    if (slow > 0) await sleep(slow);
+    if (slow > 0) await sleep(slow, undefined, { signal: state.closing.signal });
     if (isGraphPath(url.pathname)) await handleGraph(state, ex);
     else if (isVaultPath(url.pathname)) handleVault(state, ex);
     else if (!(await handleSignIn(state, ex))) sendGraphError(res, ids, 404, 'NotFound', `No simulator endpoint at ${url.pathname}.`);
   } catch {
+    if (state.closing.signal.aborted) {
+      res.destroy();
+      return;
+    }
     // The simulator's own bug: answer rather than hang the client, and say nothing of the request.
     if (!res.headersSent) sendGraphError(res, ids, 500, 'SimulatorError', 'The simulator failed to handle this request.');
     else res.destroy();

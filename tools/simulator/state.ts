@@ -40,6 +40,8 @@ export interface SimState {
   permissions: string[];
   clientSecret: string;
   readonly clientCertificates: X509Certificate[];
+  /** Aborted on close, so injected latency does not outlive the server. */
+  readonly closing: AbortController;
 }
 
 /** One request being answered. */
