@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { runSimulatorCommand } from '../../../tools/simulator/main.js';
+
+describe('runSimulatorCommand', () => {
+  it('prints URLs as comments and NAME=value settings, serves until stopped, then closes', async () => {
+    const lines: string[] = [];
+    const stop = new AbortController();
+    let printed!: () => void;
+    const ready = new Promise<void>((resolve) => (printed = resolve));
+    const running = runSimulatorCommand(
+      { processingDelayMs: 20 },
+      {
+        signal: stop.signal,
+        write: (line) => {
+          lines.push(line);
+          if (line.startsWith('NODE_EXTRA_CA_CERTS=')) printed();
+        },
+      },
+    );
+    await ready;
+    const settings = Object.fromEntries(lines.filter((l) => !l.startsWith('#')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    expect(lines.filter((l) => !l.startsWith('#')).every((l) => /^[A-Z_]+=\S+$/.test(l))).toBe(true);
+    expect(settings.HRSYNC_GRAPH_URL).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/v1\.0$/);
+    expect(settings.HRSYNC_CREDENTIAL).toBe('client-secret');
+    expect(settings.HRSYNC_KEY_VAULT_LOCAL).toBe('true');
+    expect(Object.keys(settings)).toEqual(expect.arrayContaining(['HRSYNC_JOB_ID', 'HRSYNC_SERVICE_PRINCIPAL_ID', 'HRSYNC_TENANT_ID', 'HRSYNC_CLIENT_ID', 'HRSYNC_AUTHORITY_HOST', 'HRSYNC_KEY_VAULT_URL', 'HRSYNC_KEY_VAULT_SECRET_NAME', 'IDENTITY_ENDPOINT', 'IDENTITY_HEADER']));
+    expect(lines.some((l) => l.startsWith('#') && l.includes(settings.HRSYNC_GRAPH_URL as string))).toBe(true);
+
+    const graph = settings.HRSYNC_GRAPH_URL as string;
+    expect((await fetch(`${graph}/auditLogs/provisioning`)).status).toBe(401);
+    stop.abort();
+    await running;
+    await expect(fetch(`${graph}/auditLogs/provisioning`)).rejects.toThrow(TypeError);
+  });
+});
