@@ -58,3 +58,24 @@ describe('ensureSimulatorCertificate', () => {
     }
   });
 });
+
+describe('startSimulator with a given certificate', () => {
+  it('serves it and writes it out as the CA file to trust', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hrsync-cert-test-'));
+    try {
+      const paths = await ensureSimulatorCertificate();
+      const cert = readFileSync(paths.certPath, 'utf8');
+      const sim = await startSimulator({ processingDelayMs: 20, certificateDir: dir, tls: { cert, key: readFileSync(paths.keyPath, 'utf8') } });
+      try {
+        expect(sim.caCertPath.startsWith(dir)).toBe(true);
+        expect(readFileSync(sim.caCertPath, 'utf8')).toBe(cert);
+        expect(sim.settings.NODE_EXTRA_CA_CERTS).toBe(sim.caCertPath);
+        expect((await fetch(`${sim.url}/v1.0/auditLogs/provisioning`)).status).toBe(401);
+      } finally {
+        await sim.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
