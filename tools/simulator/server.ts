@@ -36,7 +36,10 @@ export interface Simulator {
   rotateSecret(newSecret: string): void;
   /** Roles of tokens issued from now on (tokens already issued keep theirs, as real tokens do). */
   setPermissions(roles: string[]): void;
-  /** Invalidates every issued token, so the next call with one is a 401. */
+  /**
+   * Invalidates every issued Graph token, so the next Graph call with one is a 401. Vault tokens
+   * stay valid: MSAL caches managed-identity tokens process-wide and could not replace them.
+   */
   revokeTokens(): void;
   setFaults(f: FaultOptions): void;
   close(): Promise<void>;
@@ -111,7 +114,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       state.permissions = [...roles];
     },
     revokeTokens() {
-      state.tokens.revokeAll();
+      state.tokens.revoke('graph');
     },
     setFaults(f) {
       validateFaults(f);

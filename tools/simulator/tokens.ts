@@ -51,8 +51,10 @@ export class TokenStore {
     return { ok: true, token };
   }
 
-  /** Forgets every token, so the next call with any of them is a 401. */
-  revokeAll(): void {
-    this.tokens.clear();
+  /** Forgets the tokens for `audience` (default: all), so the next call with one is a 401. */
+  revoke(audience?: Audience): void {
+    for (const [token, issued] of this.tokens) {
+      if (audience === undefined || issued.audience === audience) this.tokens.delete(token);
+    }
   }
 }

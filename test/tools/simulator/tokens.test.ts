@@ -11,9 +11,13 @@ describe('TokenStore', () => {
     expect(store.check(`Bearer ${token}`, 'vault')).toEqual({ ok: false, reason: 'audience' });
     now += 60_000;
     expect(store.check(`Bearer ${token}`, 'graph')).toEqual({ ok: false, reason: 'expired' });
-    const second = store.issue('vault', [], 60, 'mi').token;
-    store.revokeAll();
-    expect(store.check(`Bearer ${second}`, 'vault')).toEqual({ ok: false, reason: 'unknown' });
+    const graph = store.issue('graph', [], 60, 'app').token;
+    const vault = store.issue('vault', [], 60, 'mi').token;
+    store.revoke('graph');
+    expect(store.check(`Bearer ${graph}`, 'graph')).toEqual({ ok: false, reason: 'unknown' });
+    expect(store.check(`Bearer ${vault}`, 'vault')).toMatchObject({ ok: true });
+    store.revoke();
+    expect(store.check(`Bearer ${vault}`, 'vault')).toEqual({ ok: false, reason: 'unknown' });
   });
 });
 
