@@ -25,7 +25,8 @@ export const REQUIRED_PERMISSIONS: Readonly<Record<GraphOperation, readonly stri
   logs: ['ProvisioningLog.Read.All', 'AuditLog.Read.All'],
 };
 
-const BUCKET_FULL = /\b(bucket|queue)\b[^.]*\bfull\b/i;
+// Not "[^.]*" between the words: the message may quote the job id, which contains dots.
+const BUCKET_FULL = /\b(bucket|queue)\b.{0,200}?\bfull\b/i;
 
 /** Milliseconds to wait from a Retry-After header (delta-seconds or HTTP date); undefined when absent or unreadable. */
 export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {

@@ -70,6 +70,8 @@ describe('errorFromResponse', () => {
     const e = errorFromResponse(answer(500, graphError('InternalServerError', 'The bucket for this job is full. Try later.')), ctx);
     expect(e).toBeInstanceOf(BucketFullError);
     expect((e as BucketFullError).retryAfterMs).toBe(420_000);
+    const quotingJob = errorFromResponse(answer(500, graphError('InternalServerError', "The bucket for synchronization job 'API2AAD.abc.def' is full.")), ctx);
+    expect(quotingJob).toBeInstanceOf(BucketFullError);
   });
 
   it('other 5xx and 408 → TransientError', () => {
