@@ -1,0 +1,32 @@
+// Client-side pacing against the simulator's own sliding-window limit: a burst far above the
+// limit is spread out so the server never answers 429. A small window keeps the test short;
+// the 20k-record throughput figure is checked with a fake clock in rate-limiter.test.ts.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Simulator } from '../../../tools/simulator/index.js';
+import { startSimulator } from '../../../tools/simulator/index.js';
+import { bulkOf, setIdentityEndpoint, simClient, user } from './simulator-client.js';
+
+let sim: Simulator;
+let restoreEnv: () => void;
+
+beforeAll(async () => {
+  sim = await startSimulator({ processingDelayMs: 10, rateLimit: { requests: 6, windowSeconds: 1 } });
+  restoreEnv = setIdentityEndpoint(sim);
+});
+
+afterAll(async () => {
+  restoreEnv();
+  await sim.close();
+});
+
+describe('pacing against the simulator', () => {
+  it('sends a burst of 15 requests at 6 per second with zero 429s', async () => {
+    // sim.settings carries HRSYNC_RATE_LIMIT_REQUESTS=6 and HRSYNC_RATE_LIMIT_WINDOW_SECONDS=1.
+    const { client } = simClient(sim, { HRSYNC_CONCURRENCY: '8' });
+    const results = await Promise.all(Array.from({ length: 15 }, (_, i) => client.uploadBulkRequest(bulkOf([user(`P-${i}`)]))));
+    expect(results.every((r) => r.status === 202)).toBe(true);
+    const stats = sim.stats();
+    expect(stats.accepted).toBe(15);
+    expect(stats.throttled).toBe(0);
+  });
+});
