@@ -2,15 +2,17 @@
 // through IDENTITY_ENDPOINT/IDENTITY_HEADER; no Key Vault involved. Own file, own worker: MSAL
 // caches managed-identity tokens process-wide, so one simulator per process.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuthError } from '../../../lib/provisioning/errors.js';
 import type { Simulator } from '../../../tools/simulator/index.js';
 import { startSimulator } from '../../../tools/simulator/index.js';
 import { bulkOf, collect, setIdentityEndpoint, simClient, user, waitForEntries } from './simulator-client.js';
 
+const USER_ASSIGNED = '0d5e2c7a-1b3f-4e6a-9c8d-7f6e5d4c3b2a';
 let sim: Simulator;
 let restoreEnv: () => void;
 
 beforeAll(async () => {
-  sim = await startSimulator({ processingDelayMs: 10 });
+  sim = await startSimulator({ processingDelayMs: 10, managedIdentityClientId: USER_ASSIGNED });
   restoreEnv = setIdentityEndpoint(sim);
 });
 
@@ -32,5 +34,13 @@ describe('managed identity against the simulator', () => {
     expect(logger.lines.some((l) => l.message.includes('Key Vault'))).toBe(false);
     expect(logger.text()).not.toContain([...tokensSent][0]);
     expect(await collect(client.queryProvisioningLogs({ since, externalId: 'nobody' }))).toEqual([]);
+  });
+
+  it('uses a user-assigned identity when HRSYNC_MANAGED_IDENTITY_CLIENT_ID is set', async () => {
+    const { client } = simClient(sim, { HRSYNC_CREDENTIAL: 'managed-identity', HRSYNC_MANAGED_IDENTITY_CLIENT_ID: USER_ASSIGNED });
+    await expect(client.uploadBulkRequest(bulkOf([user('MI-2')]))).resolves.toMatchObject({ status: 202 });
+    // The client id really is sent: one the app does not have is refused.
+    const other = simClient(sim, { HRSYNC_CREDENTIAL: 'managed-identity', HRSYNC_MANAGED_IDENTITY_CLIENT_ID: '11111111-1111-4111-8111-111111111111' });
+    await expect(other.client.uploadBulkRequest(bulkOf([user('MI-3')]))).rejects.toBeInstanceOf(AuthError);
   });
 });
