@@ -1,0 +1,53 @@
+// hrsync preview: the BulkRequests that would be sent, one JSON request per line.
+import { batchSpool, scanExtract } from '../../lib/convert/convert.js';
+import { TempFileSpool } from '../../lib/convert/spool.js';
+import { DEFAULT_BATCH_LIMITS, checkBatchLimits } from '../../lib/scim/bulk.js';
+import { formatProblem } from '../../lib/scim/problem.js';
+import { EXIT_OK, EXIT_PROBLEMS, UsageError } from '../errors.js';
+import type { Console2 } from '../io.js';
+import { writeOut } from '../io.js';
+import { openInputs, positiveInt } from '../inputs.js';
+import type { ReadFlags } from '../inputs.js';
+import { summaryLines } from '../report.js';
+
+export interface PreviewFlags extends ReadFlags {
+  limit?: string;
+  batchSize?: string;
+  maxBytes?: string;
+}
+
+/** Runs `hrsync preview`; returns the exit code. */
+export async function previewCommand(extractPath: string, flags: PreviewFlags, io: Console2): Promise<number> {
+  const limit = positiveInt('--limit', flags.limit);
+  const limits = batchLimits(flags);
+  const { extract, mapping } = await openInputs(extractPath, flags);
+  const spool = new TempFileSpool();
+  try {
+    const scan = await scanExtract(extract, mapping, {
+      spool, limit, limits,
+      onProblem: (p) => void io.err.write(`${formatProblem(p)}\n`),
+    });
+    let requests = 0;
+    for await (const batch of batchSpool(spool, scan.withdrawn, limits)) {
+      requests++;
+      await writeOut(io.out, `${batch.body}\n`);
+    }
+    io.err.write(`${summaryLines(scan, requests).join('\n')}\n`);
+    return scan.rejected > 0 ? EXIT_PROBLEMS : EXIT_OK;
+  } finally {
+    await spool.dispose();
+  }
+}
+
+/** Batch limits from --batch-size and --max-bytes, never above the API's 50. */
+export function batchLimits(flags: { batchSize?: string; maxBytes?: string }): typeof DEFAULT_BATCH_LIMITS {
+  try {
+    return checkBatchLimits({
+      maxOperations: positiveInt('--batch-size', flags.batchSize) ?? DEFAULT_BATCH_LIMITS.maxOperations,
+      maxBytes: positiveInt('--max-bytes', flags.maxBytes) ?? DEFAULT_BATCH_LIMITS.maxBytes,
+    });
+  } catch (err) {
+    if (err instanceof RangeError) throw new UsageError(err.message.replace(/^batch size/, '--batch-size').replace(/^batch byte cap/, '--max-bytes'));
+    throw err;
+  }
+}

@@ -1,0 +1,94 @@
+// The `hrsync` command. Each command runs in-process and returns its exit code, so
+// tests drive exactly what a user runs.
+import { Command, CommanderError, Option } from 'commander';
+import { ExtractError } from '../lib/extract/errors.js';
+import { MappingError } from '../lib/mapping/errors.js';
+import { validateCommand } from './commands/validate.js';
+import { previewCommand } from './commands/preview.js';
+import { mappingImportCommand } from './commands/mapping-import.js';
+import { EXIT_UNUSABLE, UsageError } from './errors.js';
+import type { Console2 } from './io.js';
+
+const READ_OPTIONS = (cmd: Command): Command => cmd
+  .requiredOption('-m, --mapping <file>', 'the mapping file (JSON; see docs/mapping.md)')
+  .addOption(new Option('--format <format>', 'extract format (default: from the file name)').choices(['csv', 'json', 'ndjson']))
+  .option('--encoding <encoding>', 'auto (BOM decides, else UTF-8), utf-8, utf-16le, utf-16be or windows-1252')
+  .option('--delimiter <char>', 'CSV delimiter: auto, ",", ";", "|" or tab');
+
+function program(io: Console2, code: { value: number }): Command {
+  const root = new Command('hrsync')
+    .description('Turns HR extracts into SCIM bulk requests for Microsoft Entra API-driven inbound provisioning.')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out.write(s), writeErr: (s) => io.err.write(s) });
+
+  READ_OPTIONS(root.command('validate')
+    .description('Check every row of an extract against the mapping; print each problem and a summary. Sends nothing.')
+    .argument('<extract>', 'the HR extract: .csv, .json or .ndjson')
+    .option('--json', 'print the report as JSON')
+    .option('--limit <rows>', 'read only the first N rows'))
+    .action(async (extract: string, flags) => {
+      code.value = await validateCommand(extract, flags, io);
+    });
+
+  READ_OPTIONS(root.command('preview')
+    .description('Print the SCIM BulkRequests that would be sent, one JSON request per line (NDJSON); problems go to stderr.')
+    .argument('<extract>', 'the HR extract: .csv, .json or .ndjson')
+    .option('--limit <rows>', 'read only the first N rows')
+    .option('--batch-size <n>', 'operations per request, 1 to 50', '50')
+    .option('--max-bytes <n>', 'cap on one request\'s size in bytes', String(1024 * 1024)))
+    .action(async (extract: string, flags) => {
+      code.value = await previewCommand(extract, flags, io);
+    });
+
+  root.command('mapping')
+    .description('Work with mapping files.')
+    .command('import')
+    .description('Convert a CSV2SCIM AttributeMapping.psd1 into an hrsync mapping (JSON on stdout; untranslated scriptblocks on stderr).')
+    .argument('<psd1>', 'the PowerShell data file')
+    .option('-o, --output <file>', 'write the mapping to this file instead of stdout')
+    .action(async (psd1: string, flags: { output?: string }) => {
+      code.value = await mappingImportCommand(psd1, flags, io);
+    });
+
+  root.command('simulator')
+    .description('Run the local provisioning simulator (Graph bulkUpload and provisioning logs, Entra sign-in, Key Vault) until stopped; prints NAME=value settings that point hrsync at it. Local tooling, never deployed.')
+    .option('--port <n>', 'port to listen on (default: any free port)')
+    .option('--processing-delay <ms>', 'delay before accepted records are processed', '2000')
+    .option('--request-log', 'print method, path and status of each request')
+    .action(async (flags: { port?: string; processingDelay: string; requestLog?: boolean }) => {
+      const port = flags.port === undefined ? undefined : Number(flags.port);
+      if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new UsageError('--port must be a whole number from 0 to 65535');
+      const delay = Number(flags.processingDelay);
+      if (!Number.isInteger(delay) || delay < 0) throw new UsageError('--processing-delay must be a whole number of milliseconds');
+      // Imported on demand: the simulator is local tooling with dev-only dependencies.
+      const { runSimulatorCommand } = await import('../tools/simulator/main.js');
+      await runSimulatorCommand({ port, processingDelayMs: delay, requestLog: flags.requestLog === true });
+    });
+
+  return root;
+}
+
+/** Runs the CLI with the given arguments (without `node` and the script); returns the exit code. */
+export async function main(argv: string[], io: Console2 = { out: process.stdout, err: process.stderr }): Promise<number> {
+  const code = { value: 0 };
+  try {
+    await program(io, code).parseAsync(argv, { from: 'user' });
+    return code.value;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version exit 0; every other parse failure is unusable arguments.
+      return err.exitCode === 0 ? 0 : EXIT_UNUSABLE;
+    }
+    io.err.write(`hrsync: ${describe(err)}\n`);
+    return EXIT_UNUSABLE;
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof MappingError || err instanceof ExtractError || err instanceof UsageError) return err.message;
+  if (err instanceof Error && 'code' in err && err.code === 'EPIPE') return 'the output was closed before the run finished';
+  // Unexpected failures still get one line; the stack helps only developers, so it needs HRSYNC_DEBUG.
+  if (process.env.HRSYNC_DEBUG === '1' && err instanceof Error) return err.stack ?? err.message;
+  return err instanceof Error ? `unexpected error: ${err.message} (set HRSYNC_DEBUG=1 for details)` : String(err);
+}
