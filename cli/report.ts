@@ -39,7 +39,7 @@ export function summaryLines(scan: ScanResult, requests?: number): string[] {
   const counts = `${scan.rows} ${plural(scan.rows, 'row')}: ${scan.valid} valid, ${scan.rejected} rejected`;
   const sent = requests === undefined ? '' : `, ${requests} bulk ${plural(requests, 'request')}`;
   const lines = [`${scan.file}: ${counts}${sent} (${how})${scan.truncated ? ' — stopped at --limit' : ''}`];
-  if (scan.duplicateIds > 0) lines.push(`  ${scan.duplicateIds} externalId${scan.duplicateIds === 1 ? '' : 's'} appear on more than one row; every such row is rejected`);
+  if (scan.duplicateIds > 0) lines.push(`  ${scan.duplicateIds} externalId${scan.duplicateIds === 1 ? ' appears' : 's appear'} on more than one row; every such row is rejected`);
   for (const w of scan.warnings) {
     lines.push(`  warning [${w.rule}]${w.attribute === undefined ? '' : ` ${w.attribute}`}: ${w.count} ${plural(w.count, 'row')} (first on line ${w.first.line ?? '?'})`);
   }

@@ -1,0 +1,32 @@
+// The published JSON Schema must accept what the loader accepts and refuse what it refuses.
+import { readFileSync } from 'node:fs';
+import Ajv2020 from 'ajv/dist/2020.js';
+import { describe, expect, it } from 'vitest';
+import { loadMapping } from '../../lib/mapping/load.js';
+
+const schema = JSON.parse(readFileSync('schema/mapping.schema.json', 'utf8'));
+const ajv = new Ajv2020.default({ allErrors: true, strict: false });
+const check = ajv.compile(schema);
+const docExample = JSON.parse(/```json\n([\s\S]*?)```/.exec(readFileSync('docs/mapping.md', 'utf8'))?.[1] ?? '{}');
+const sample = JSON.parse(readFileSync('samples/mapping.json', 'utf8'));
+
+describe('schema/mapping.schema.json', () => {
+  it.each([['the docs example', docExample], ['samples/mapping.json', sample]])('accepts %s, which the loader also accepts', (_name, mapping) => {
+    expect(check(mapping), JSON.stringify(check.errors)).toBe(true);
+    expect(() => loadMapping(mapping, 'm.json')).not.toThrow();
+  });
+
+  const base = { version: 1, attributes: { externalId: 'WorkerID', active: true } };
+  it.each([
+    ['a missing active', { version: 1, attributes: { externalId: 'WorkerID' } }],
+    ['a wrong version', { ...base, version: 2 }],
+    ['an unknown core attribute', { ...base, attributes: { ...base.attributes, jobTitle: 'Title' } }],
+    ['an unknown $ key', { ...base, attributes: { ...base.attributes, title: { $col: 'Title' } } }],
+    ['a bad $type', { ...base, attributes: { ...base.attributes, title: { $column: 'Title', $type: 'datetime' } } }],
+    ['a malformed extension URN', { ...base, attributes: { ...base.attributes, 'urn:contoso:HireDate': { HireDate: 'HireDate' } } }],
+    ['a nested custom attribute', { ...base, attributes: { ...base.attributes, 'urn:ietf:params:scim:schemas:extension:contoso:1.0:User': { a: { b: 'C' } } } }],
+  ])('refuses %s, as the loader does', (_name, mapping) => {
+    expect(check(mapping)).toBe(false);
+    expect(() => loadMapping(mapping, 'm.json')).toThrow();
+  });
+});
