@@ -5,11 +5,12 @@ import { bindPlan } from './bind.js';
 import { CORE_KEYS, CORE_SIMPLE, ENTERPRISE_SIMPLE, MANAGER_PARTS, MULTI_VALUED, NAME_PARTS, whereItBelongs } from './catalog.js';
 import { INVALID, typeRule } from './coerce.js';
 import type { CompileContext, Evaluator, RowState } from './compile-context.js';
-import { compileExpressionText } from './compile-expression.js';
+import { compileExpression } from './compile-expression.js';
 import { MappingError } from './errors.js';
 import { ExpressionError } from './expression-error.js';
 import { arrayBuild, constantBuild, leafBuild, objectBuild, userBuild, type Build, type Member } from './output.js';
 import type { ColumnRef, MappingPlan } from './plan.js';
+import { parseExpression } from './parser.js';
 import { didYouMean } from './suggest.js';
 import type { AttributeInfo, DeclaredType, ExprValue, Mapping } from './types.js';
 
@@ -376,20 +377,25 @@ class Loader {
       slot: (column) => this.slot(column, key, path, columns, spec.form === 'expr'),
     };
     let evaluate: Evaluator;
+    let checkedType = type;
     if (spec.form === 'column') {
       const slot = ctx.slot(spec.column);
       const row = this.row;
       evaluate = () => row.v[slot] as ExprValue;
     } else {
       try {
-        evaluate = compileExpressionText(spec.text, ctx);
+        const ast = parseExpression(spec.text);
+        evaluate = compileExpression(ast, ctx);
+        // parseDate already gives a valid ISO dateTime: checking it again per row is wasted work.
+        if (type === 'dateTime' && ast.kind === 'call' && ast.name === 'parseDate') checkedType = 'string';
       } catch (e) {
         if (e instanceof ExpressionError) this.fail(key, e.message);
         throw e;
       }
     }
     const column = columns.length === 1 ? columns[0] : undefined;
-    return { build: leafBuild({ evaluate, type, rule, sendEmpty, attribute: path, column, row: this.row }), keep: spec.keepEmpty };
+    const build = leafBuild({ evaluate, type: checkedType, rule, sendEmpty, attribute: path, column, row: this.row });
+    return { build, keep: spec.keepEmpty };
   }
 
   private slot(column: string, key: string, path: string, leafColumns: string[], inExpression: boolean): number {
