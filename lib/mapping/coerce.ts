@@ -37,14 +37,6 @@ const toInteger: Coercer = (v) => {
   return Number.isSafeInteger(n) ? n : INVALID;
 };
 
-// A full dateTime (e.g. from parseDate) is cut to its own calendar date.
-const toDate: Coercer = (v) => {
-  if (typeof v !== 'string') return INVALID;
-  const m = DATE.exec(v) ?? DATE_TIME.exec(v);
-  if (m === null || !validDate(Number(m[1]), Number(m[2]), Number(m[3]))) return INVALID;
-  return m[0].length === 10 ? v : v.slice(0, 10);
-};
-
 const toDateTime: Coercer = (v) => {
   if (typeof v !== 'string') return INVALID;
   const m = DATE_TIME.exec(v);
@@ -52,6 +44,16 @@ const toDateTime: Coercer = (v) => {
   if (Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6] ?? 0) > 59) return INVALID;
   if (m[7] !== undefined && (Number(m[7]) > 23 || Number(m[8]) > 59)) return INVALID;
   return v;
+};
+
+// A full dateTime (e.g. from parseDate) is cut to its own calendar date, once the whole
+// of it, time included, has passed the dateTime checks.
+const toDate: Coercer = (v) => {
+  if (typeof v !== 'string') return INVALID;
+  const m = DATE.exec(v);
+  if (m !== null) return validDate(Number(m[1]), Number(m[2]), Number(m[3])) ? v : INVALID;
+  const full = toDateTime(v);
+  return full === INVALID ? INVALID : v.slice(0, 10);
 };
 
 export interface TypeRule {

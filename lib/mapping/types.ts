@@ -8,7 +8,7 @@ export type ExprValue = string | number | boolean | null;
 
 /** Where in the mapping an attribute comes from, for validation and messages. */
 export interface AttributeInfo {
-  /** SCIM path, e.g. `name.givenName`, `emails[0].value`, `urn:…:enterprise:2.0:User.manager.value`. */
+  /** SCIM path, e.g. `name.givenName`, `emails[0].value`, `urn:…:enterprise:2.0:User:manager.value`. */
   path: string;
   type: DeclaredType;
   /** Source columns the attribute reads (empty for literals). */

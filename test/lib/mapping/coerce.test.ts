@@ -39,7 +39,7 @@ describe('$type coercion', () => {
   test('date, including a dateTime cut to its calendar date', () => {
     expect(x(typed('date', '2024-02-29'))).toBe('2024-02-29');
     expect(x(typed('date', '2024-03-01T10:00:00+01:00'))).toBe('2024-03-01');
-    for (const bad of ['2023-02-29', '2023-13-01', '01/02/2023']) {
+    for (const bad of ['2023-02-29', '2023-13-01', '01/02/2023', '2024-03-01T99:99:99Z', '2024-03-01T10:00:00+25:00']) {
       expect(typed('date', bad).problems[0]?.rule).toBe('not-a-date');
     }
   });
