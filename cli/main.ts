@@ -6,6 +6,9 @@ import { MappingError } from '../lib/mapping/errors.js';
 import { validateCommand } from './commands/validate.js';
 import { previewCommand } from './commands/preview.js';
 import { mappingImportCommand } from './commands/mapping-import.js';
+import { statusCommand } from './commands/status.js';
+import { SettingsError } from '../lib/config/errors.js';
+import { ProvisioningError } from '../lib/provisioning/errors.js';
 import { EXIT_UNUSABLE, UsageError } from './errors.js';
 import type { Console2 } from './io.js';
 
@@ -51,6 +54,17 @@ function program(io: Console2, code: { value: number }): Command {
       code.value = await mappingImportCommand(psd1, flags, io);
     });
 
+  root.command('status')
+    .description('Summarise what the provisioning logs say for the job since a time: counts by action and status, and each failing record with the service\'s reason.')
+    .requiredOption('--since <time>', 'ISO 8601 time, or a span back from now: 30m, 12h, 7d')
+    .option('--json', 'print the summary as JSON')
+    .option('--graph-url <url>', 'Graph base URL (HRSYNC_GRAPH_URL)')
+    .option('--service-principal-id <id>', 'provisioning app\'s service principal id (HRSYNC_SERVICE_PRINCIPAL_ID)')
+    .option('--job-id <id>', 'synchronization job id (HRSYNC_JOB_ID)')
+    .action(async (flags) => {
+      code.value = await statusCommand(flags, io);
+    });
+
   root.command('simulator')
     .description('Run the local provisioning simulator (Graph bulkUpload and provisioning logs, Entra sign-in, Key Vault) until stopped; prints NAME=value settings that point hrsync at it. Local tooling, never deployed.')
     .option('--port <n>', 'port to listen on (default: any free port)')
@@ -86,7 +100,7 @@ export async function main(argv: string[], io: Console2 = { out: process.stdout,
 }
 
 function describe(err: unknown): string {
-  if (err instanceof MappingError || err instanceof ExtractError || err instanceof UsageError) return err.message;
+  if (err instanceof MappingError || err instanceof ExtractError || err instanceof UsageError || err instanceof SettingsError || err instanceof ProvisioningError) return err.message;
   if (err instanceof Error && 'code' in err && err.code === 'EPIPE') return 'the output was closed before the run finished';
   // Unexpected failures still get one line; the stack helps only developers, so it needs HRSYNC_DEBUG.
   if (process.env.HRSYNC_DEBUG === '1' && err instanceof Error) return err.stack ?? err.message;
