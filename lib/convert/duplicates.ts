@@ -30,11 +30,6 @@ export class DuplicateTracker {
     return Math.abs(prior);
   }
 
-  /** Whether this id turned out to be duplicated. */
-  isDuplicated(externalId: string): boolean {
-    return this.repeats.has(externalId);
-  }
-
   /** Number of ids seen more than once. */
   get duplicatedCount(): number {
     return this.repeats.size;
