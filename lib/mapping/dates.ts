@@ -1,6 +1,6 @@
 // parseDate: Luxon format checks at load, one prebuilt parser per format, and a bounded memo
 // per call site (HR extracts repeat the same dates many times over).
-import { DateTime, IANAZone, type TokenParser } from 'luxon';
+import { DateTime, IANAZone, Info, type TokenParser } from 'luxon';
 
 // Luxon parses unknown letters as literal text and expands D, T, f… into locale-dependent
 // layouts, so a Moment-style 'DD/MM/YYYY' would "work" and never match. Only these are allowed.
@@ -64,7 +64,8 @@ export type DateParser = (text: string) => string | undefined;
 export function makeDateParser(formats: readonly string[], zone: string): DateParser {
   const parsers = formats.map((f) => DateTime.buildFormatParser(f, { locale: LOCALE }));
   // A zone object, not its name: Luxon would otherwise look the name up on every parse.
-  const options = { zone: IANAZone.create(zone), locale: LOCALE };
+  // normalizeZone turns 'UTC' into the universal zone, so UTC results end in Z.
+  const options = { zone: Info.normalizeZone(zone), locale: LOCALE };
   const memo = new Map<string, string | null>();
   return (text) => {
     const hit = memo.get(text);
