@@ -11,7 +11,19 @@ const docExample = JSON.parse(/```json\n([\s\S]*?)```/.exec(readFileSync('docs/m
 const sample = JSON.parse(readFileSync('samples/mapping.json', 'utf8'));
 
 describe('schema/mapping.schema.json', () => {
-  it.each([['the docs example', docExample], ['samples/mapping.json', sample]])('accepts %s, which the loader also accepts', (_name, mapping) => {
+  const custom = 'urn:ietf:params:scim:schemas:extension:contoso:1.0:User';
+  const typed = {
+    version: 1,
+    options: { trimValues: false, emptyValues: 'send' },
+    attributes: {
+      externalId: { $column: 'Id', $type: 'string' },
+      active: { $expr: "Status in ['A', 'L']", $type: 'boolean' },
+      nickName: { $column: 'Nick', $keepEmpty: true },
+      emails: [{ type: { $literal: 'work' }, primary: 'IsPrimary', value: 'Mail' }],
+      [custom]: { Level: 3, Flag: false, Hired: { $column: 'Hired', $type: 'date' }, Grade: { $column: 'Grade', $type: 'integer' } },
+    },
+  };
+  it.each([['the docs example', docExample], ['samples/mapping.json', sample], ['a mapping using every modifier', typed]])('accepts %s, which the loader also accepts', (_name, mapping) => {
     expect(check(mapping), JSON.stringify(check.errors)).toBe(true);
     expect(() => loadMapping(mapping, 'm.json')).not.toThrow();
   });
@@ -25,6 +37,17 @@ describe('schema/mapping.schema.json', () => {
     ['a bad $type', { ...base, attributes: { ...base.attributes, title: { $column: 'Title', $type: 'datetime' } } }],
     ['a malformed extension URN', { ...base, attributes: { ...base.attributes, 'urn:contoso:HireDate': { HireDate: 'HireDate' } } }],
     ['a nested custom attribute', { ...base, attributes: { ...base.attributes, 'urn:ietf:params:scim:schemas:extension:contoso:1.0:User': { a: { b: 'C' } } } }],
+    ['an integer $type on a core attribute', { ...base, attributes: { ...base.attributes, title: { $column: 'T', $type: 'integer' } } }],
+    ['a non-boolean $type on active', { ...base, attributes: { ...base.attributes, active: { $column: 'S', $type: 'string' } } }],
+    ['$keepEmpty on externalId', { ...base, attributes: { ...base.attributes, externalId: { $column: 'Id', $keepEmpty: true } } }],
+    ['a null $literal', { ...base, attributes: { ...base.attributes, title: { $literal: null } } }],
+    ['both $column and $expr', { ...base, attributes: { ...base.attributes, title: { $column: 'T', $expr: 'T' } } }],
+    ['an empty name', { ...base, attributes: { ...base.attributes, name: {} } }],
+    ['an empty list of emails', { ...base, attributes: { ...base.attributes, emails: [] } }],
+    ['a multi-valued entry that is not an object', { ...base, attributes: { ...base.attributes, emails: ['Mail'] } }],
+    ['the enterprise extension at 1.0', { ...base, attributes: { ...base.attributes, 'urn:ietf:params:scim:schemas:extension:enterprise:1.0:User': { department: 'D' } } }],
+    ['a custom attribute name with a dot', { ...base, attributes: { ...base.attributes, 'urn:ietf:params:scim:schemas:extension:contoso:1.0:User': { 'a.b': 'C' } } }],
+    ['an unknown manager part', { ...base, attributes: { ...base.attributes, 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { manager: { displayName: 'M' } } } }],
   ])('refuses %s, as the loader does', (_name, mapping) => {
     expect(check(mapping)).toBe(false);
     expect(() => loadMapping(mapping, 'm.json')).toThrow();
