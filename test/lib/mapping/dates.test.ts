@@ -1,0 +1,59 @@
+import { describe, expect, test } from 'vitest';
+import { dateFormatProblem, isKnownZone, makeDateParser } from '../../../lib/mapping/dates.js';
+import { load, userOf } from './helpers.js';
+
+describe('date formats', () => {
+  test.each(['dd/MM/yyyy', 'yyyy-MM-dd', "yyyy-MM-dd'T'HH:mm:ss", 'd MMM yyyy', 'MM/dd/yy hh:mm a', 'yyyyMMdd', "yyyy-MM-dd'T'HH:mm:ssZZ"])('%s is accepted', (format) => {
+    expect(dateFormatProblem(format)).toBeUndefined();
+  });
+
+  test.each([
+    ['', 'empty'],
+    ['DD/MM/YYYY', "'dd' for the day"],
+    ['dd/MM/YYYY', "'yyyy' for the year"],
+    ['dd/mm/yyyy', 'no month'],
+    ['dd/MM/yyyy Q', "uses 'Q'"],
+  ])('%j is refused: %s', (format, detail) => {
+    expect(dateFormatProblem(format)).toContain(detail);
+  });
+
+  test('zones are IANA names', () => {
+    expect(isKnownZone('Europe/London')).toBe(true);
+    expect(isKnownZone('UTC')).toBe(true);
+    expect(isKnownZone('Mars/Olympus')).toBe(false);
+    expect(isKnownZone('')).toBe(false);
+  });
+});
+
+describe('makeDateParser', () => {
+  test('the first format that fits wins; offsets follow the zone and daylight saving', () => {
+    const parse = makeDateParser(['MM/dd/yyyy', 'dd/MM/yyyy'], 'Europe/Paris');
+    expect(parse('07/03/2021')).toBe('2021-07-03T00:00:00+02:00');
+    expect(parse('25/12/2021')).toBe('2021-12-25T00:00:00+01:00');
+    expect(parse('31/02/2021')).toBeUndefined();
+  });
+
+  test('UTC results end in Z', () => {
+    expect(makeDateParser(['yyyy-MM-dd HH:mm'], 'UTC')('2024-02-29 13:45')).toBe('2024-02-29T13:45:00Z');
+  });
+
+  test('memoized answers, good and bad, stay right past the memo limit', () => {
+    const parse = makeDateParser(['yyyy-MM-dd'], 'UTC');
+    for (let i = 0; i < 3; i++) {
+      expect(parse('2020-01-01')).toBe('2020-01-01T00:00:00Z');
+      expect(parse('nope')).toBeUndefined();
+    }
+    for (let d = 0; d < 60_000; d++) parse(String(d));
+    expect(parse('2020-01-01')).toBe('2020-01-01T00:00:00Z');
+    expect(parse('nope')).toBeUndefined();
+  });
+
+  test('a memoized failure is still reported on every row that has it', () => {
+    const mapper = load({ title: { $expr: "parseDate(D, 'dd/MM/yyyy')" } }).bind(['Id', 'D'], 'w.csv');
+    const first = mapper.map(['E1', 'soon']);
+    const second = mapper.map(['E2', 'soon']);
+    expect(first.problems).toHaveLength(1);
+    expect(second.problems).toEqual(first.problems);
+    expect(userOf(mapper.map(['E3', '01/02/2003'])).title).toBe('2003-02-01T00:00:00Z');
+  });
+});
