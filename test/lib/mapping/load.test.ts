@@ -1,5 +1,8 @@
-import { describe, expect, test } from 'vitest';
-import { loadMapping, MappingError } from '../../../lib/mapping/index.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { loadMapping, loadMappingFile, MappingError } from '../../../lib/mapping/index.js';
 import { CUSTOM, ENTERPRISE, SOURCE, doc, loadError } from './helpers.js';
 
 const expr = (text: string): Record<string, unknown> => ({ displayName: { $expr: text } });
@@ -107,5 +110,49 @@ describe('loadMapping: document errors name the key', () => {
       expect((e as MappingError).source).toBe(SOURCE);
       expect((e as MappingError).key).toBe('attributes.title');
     }
+  });
+});
+
+describe('loadMappingFile', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hrsync-mapping-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, text: string): string => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+  const failure = async (path: string): Promise<MappingError> => {
+    const e: unknown = await loadMappingFile(path).then(() => undefined, (err: unknown) => err);
+    expect(e).toBeInstanceOf(MappingError);
+    return e as MappingError;
+  };
+
+  test('loads a file, with or without a byte-order mark, and names it as the source', async () => {
+    const text = JSON.stringify(doc({ title: 'T' }));
+    expect((await loadMappingFile(file('plain.json', text))).source).toContain('plain.json');
+    expect((await loadMappingFile(file('bom.json', `\uFEFF${text}`))).columns).toEqual(['Id', 'T']);
+  });
+
+  test('a JSON syntax error gives the line and column', async () => {
+    const path = file('comma.json', '{\n  "version": 1,\n  "attributes": {\n    "externalId": "Id",\n  }\n}\n');
+    const e = await failure(path);
+    expect(e.source).toBe(path);
+    expect(e.key).toBe('');
+    expect(e.message).toMatch(/not valid JSON at line 5, column 3: /);
+    expect(e.message).not.toContain('position');
+  });
+
+  test('a file cut short points at its end', async () => {
+    expect((await failure(file('short.json', '{\n  "version": 1,\n'))).message).toContain('not valid JSON at line 3, column 1');
+  });
+
+  test('a missing file is a MappingError with the error code', async () => {
+    const e = await failure(join(dir, 'absent.json'));
+    expect(e.message).toContain('cannot read the mapping file (ENOENT)');
+  });
+
+  test('document errors from a file carry the key', async () => {
+    const e = await failure(file('bad.json', JSON.stringify({ version: 1, attributes: { externalId: 'Id' } })));
+    expect(e.key).toBe('attributes.active');
   });
 });
