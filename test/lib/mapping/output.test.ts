@@ -63,3 +63,37 @@ describe('output shape', () => {
     expect(mapping.attributes).toContainEqual({ path: `${CUSTOM}:Grade`, type: 'integer', columns: ['Grade'], key: `attributes.${CUSTOM}.Grade` });
   });
 });
+
+describe('empty values inside objects', () => {
+  const HEADER = ['Id', 'Mgr', 'Dept', 'Mail'];
+
+  test('an explicit $keepEmpty keeps its object, so a manager can be cleared', () => {
+    const mapper = load({ [ENTERPRISE]: { manager: { value: { $column: 'Mgr', $keepEmpty: true } } } }).bind(HEADER, 'w.csv');
+    expect(userOf(mapper.map(['E1', '', '', '']))[ENTERPRISE]).toEqual({ manager: { value: '' } });
+    expect(userOf(mapper.map(['E1', 'E0', '', '']))[ENTERPRISE]).toEqual({ manager: { value: 'E0' } });
+  });
+
+  test('emptyValues "send" fills objects that have a value but never creates an empty one', () => {
+    const mapping = load(
+      { [ENTERPRISE]: { department: 'Dept', manager: { value: 'Mgr' } }, emails: [{ type: { $literal: 'work' }, value: 'Mail' }] },
+      { options: { emptyValues: 'send' } },
+    );
+    const mapper = mapping.bind(HEADER, 'w.csv');
+    const empty = userOf(mapper.map(['E1', '', '', '']));
+    expect(ENTERPRISE in empty).toBe(false);
+    expect('emails' in empty).toBe(false);
+    expect(userOf(mapper.map(['E1', 'E0', '', '']))[ENTERPRISE]).toEqual({ department: '', manager: { value: 'E0' } });
+  });
+
+  test('emptyValues "send" leaves typed attributes out when empty', () => {
+    const mapper = load({ [CUSTOM]: { Code: 'Mail', Grade: { $column: 'Dept', $type: 'integer' } } }, { options: { emptyValues: 'send' } }).bind(HEADER, 'w.csv');
+    expect(userOf(mapper.map(['E1', '', '', 'x']))[CUSTOM]).toEqual({ Code: 'x' });
+  });
+
+  test('a row with no problems shares one frozen empty problem list', () => {
+    const mapper = load({}).bind(['Id'], 'w.csv');
+    const a = mapper.map(['E1']).problems;
+    expect(a).toBe(mapper.map(['E2']).problems);
+    expect(Object.isFrozen(a)).toBe(true);
+  });
+});
