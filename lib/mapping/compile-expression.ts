@@ -4,14 +4,8 @@ import type { Expr, InNode } from './ast.js';
 import type { CompileContext, Evaluator } from './compile-context.js';
 import { ExpressionError } from './expression-error.js';
 import { compileCall } from './functions.js';
-import { parseExpression } from './parser.js';
 import type { ExprValue } from './types.js';
 import { compareValues, isTrue, valuesEqual } from './values.js';
-
-/** Parses and compiles expression text; throws ExpressionError with the offset of the fault. */
-export function compileExpressionText(text: string, ctx: CompileContext): Evaluator {
-  return compileExpression(parseExpression(text), ctx);
-}
 
 /** Compiles a parsed expression against a context; lists are rejected outside `in` and parseDate. */
 export function compileExpression(expr: Expr, ctx: CompileContext): Evaluator {
