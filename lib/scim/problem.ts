@@ -13,7 +13,7 @@ export interface Problem {
   externalId?: string;
   /** Source column the value came from. */
   column?: string;
-  /** SCIM attribute path, e.g. `emails[0].value` or `urn:…:enterprise:2.0:User.manager.value`. */
+  /** SCIM attribute path, e.g. `emails[0].value` or `urn:…:enterprise:2.0:User:manager.value`. */
   attribute?: string;
   /** Stable machine-readable rule code, e.g. `duplicate-externalId`. */
   rule: string;
