@@ -1,6 +1,6 @@
 // The `hrsync` command. Each command runs in-process and returns its exit code, so
 // tests drive exactly what a user runs.
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { ExtractError } from '../lib/extract/errors.js';
 import { MappingError } from '../lib/mapping/errors.js';
 import { validateCommand } from './commands/validate.js';
@@ -14,7 +14,7 @@ import type { Console2 } from './io.js';
 
 const READ_OPTIONS = (cmd: Command): Command => cmd
   .requiredOption('-m, --mapping <file>', 'the mapping file (JSON; see docs/mapping.md)')
-  .addOption(new Option('--format <format>', 'extract format (default: from the file name)').choices(['csv', 'json', 'ndjson']))
+  .option('--format <format>', 'csv, json or ndjson (default: from the file name)')
   .option('--encoding <encoding>', 'auto (BOM decides, else UTF-8), utf-8, utf-16le, utf-16be or windows-1252')
   .option('--delimiter <char>', 'CSV delimiter: auto, ",", ";", "|" or tab');
 

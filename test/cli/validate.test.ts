@@ -102,3 +102,12 @@ describe('hrsync validate', () => {
 function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+describe('hrsync validate flags', () => {
+  it('refuses an unknown --format with the allowed values, exit 2', async () => {
+    const at = workspace({ 'w.csv': `${HEADER}\nE1,Active,A,B,a.b@contoso.com,,01/02/2020`, 'm.json': JSON.stringify(MAPPING) });
+    const r = await runCli('validate', at('w.csv'), '-m', at('m.json'), '--format', 'xlsx');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('--format must be one of csv, json, ndjson');
+  });
+});
