@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { SettingsError } from '../../../lib/config/errors.js';
+import { loadPipelineSettings } from '../../../lib/config/pipeline.js';
+
+describe('loadPipelineSettings', () => {
+  it('has working defaults for every setting', () => {
+    const s = loadPipelineSettings({});
+    expect(s).toMatchObject({
+      storageConnection: 'HRSYNC_STORAGE', extractsContainer: 'hr-extracts', extractsSource: 'LogsAndContainerScan',
+      reportsContainer: 'hrsync-reports', mappingBlob: { container: 'hrsync-config', name: 'mapping.json' },
+      operationsQueue: 'scim-operations', poisonQueue: 'scim-operations-poison', tablePrefix: 'hrsync',
+      reconcileSchedule: '0 */5 * * * *', maxAttempts: 5, confirmTimeoutMinutes: 60,
+    });
+  });
+
+  it('reads each setting and derives the poison queue name', () => {
+    const s = loadPipelineSettings({
+      HRSYNC_EXTRACTS_CONTAINER: 'workday-drops', HRSYNC_EXTRACTS_SOURCE: 'EventGrid', HRSYNC_MAPPING_BLOB: 'config/maps/workday.json',
+      HRSYNC_OPERATIONS_QUEUE: 'ops', HRSYNC_TABLE_PREFIX: 'hr2', HRSYNC_RECONCILE_SCHEDULE: '00:01:00', HRSYNC_MAX_ATTEMPTS: '3',
+    });
+    expect(s.extractsSource).toBe('EventGrid');
+    expect(s.mappingBlob).toEqual({ container: 'config', name: 'maps/workday.json' });
+    expect(s.poisonQueue).toBe('ops-poison');
+    expect(s.reconcileSchedule).toBe('00:01:00');
+    expect(s.maxAttempts).toBe(3);
+  });
+
+  it('names every malformed variable at once', () => {
+    let error: unknown;
+    try {
+      loadPipelineSettings({
+        HRSYNC_EXTRACTS_CONTAINER: 'HR_Extracts', HRSYNC_OPERATIONS_QUEUE: 'a'.repeat(60), HRSYNC_MAPPING_BLOB: 'mapping.json',
+        HRSYNC_TABLE_PREFIX: '1abc', HRSYNC_RECONCILE_SCHEDULE: '*/5 * * * *', HRSYNC_EXTRACTS_SOURCE: 'eventgrid', HRSYNC_MAX_ATTEMPTS: '0',
+      });
+    } catch (err) { error = err; }
+    expect(error).toBeInstanceOf(SettingsError);
+    const variables = (error as SettingsError).problems.map((p) => p.variable).sort();
+    expect(variables).toEqual(['HRSYNC_EXTRACTS_CONTAINER', 'HRSYNC_EXTRACTS_SOURCE', 'HRSYNC_MAPPING_BLOB', 'HRSYNC_MAX_ATTEMPTS',
+      'HRSYNC_OPERATIONS_QUEUE', 'HRSYNC_RECONCILE_SCHEDULE', 'HRSYNC_TABLE_PREFIX']);
+  });
+});
