@@ -22,7 +22,7 @@ export interface PipelineSettings {
   operationsQueue: string;
   /** The host moves a message here after maxDequeueCount failures. */
   poisonQueue: string;
-  /** Prefix of the ledger's tables (e.g. hrsync → hrsyncRuns, hrsyncRecords, hrsyncCheckpoints). */
+  /** Prefix of the ledger's tables (e.g. hrsync → hrsyncRuns, hrsyncRecords, hrsyncPeople, hrsyncCheckpoints). */
   tablePrefix: string;
   /** NCRONTAB (six fields, seconds first) for the reconcile timer. */
   reconcileSchedule: string;
