@@ -7,6 +7,8 @@ import { validateCommand } from './commands/validate.js';
 import { previewCommand } from './commands/preview.js';
 import { mappingImportCommand } from './commands/mapping-import.js';
 import { statusCommand } from './commands/status.js';
+import { syncCommand } from './commands/sync.js';
+import { withConnectionOptions } from './connection.js';
 import { SettingsError } from '../lib/config/errors.js';
 import { ProvisioningError } from '../lib/provisioning/errors.js';
 import { EXIT_UNUSABLE, UsageError } from './errors.js';
@@ -44,6 +46,20 @@ function program(io: Console2, code: { value: number }): Command {
       code.value = await previewCommand(extract, flags, io);
     });
 
+  withConnectionOptions(READ_OPTIONS(root.command('sync')
+    .description('Read, validate and upload an extract to the provisioning job, then read the provisioning logs until every record is confirmed (resending retryable failures) or --timeout passes; print what happened to each record.')
+    .argument('<extract>', 'the HR extract: .csv, .json or .ndjson')
+    .option('--json', 'print the report as JSON')
+    .option('--dry-run', 'read, validate and check the settings, then stop before uploading')
+    .option('--timeout <duration>', 'how long to wait for log entries after the last upload, e.g. 40m', '40m')
+    .option('--poll-interval <duration>', 'time between reads of the provisioning logs', '30s')
+    .option('--retry-delay <duration>', 'wait before resending a retryable failure (doubles per attempt)', '60s')
+    .option('--max-attempts <n>', 'uploads per record before a retryable failure is final', '5')
+    .option('--verbose', 'print events (request ids, counts, externalIds; never HR data) as JSON lines on stderr')))
+    .action(async (extract: string, flags) => {
+      code.value = await syncCommand(extract, flags, io);
+    });
+
   root.command('mapping')
     .description('Work with mapping files.')
     .command('import')
@@ -54,13 +70,10 @@ function program(io: Console2, code: { value: number }): Command {
       code.value = await mappingImportCommand(psd1, flags, io);
     });
 
-  root.command('status')
+  withConnectionOptions(root.command('status')
     .description('Summarise what the provisioning logs say for the job since a time: counts by action and status, and each failing record with the service\'s reason.')
     .requiredOption('--since <time>', 'ISO 8601 time, or a span back from now: 30m, 12h, 7d')
-    .option('--json', 'print the summary as JSON')
-    .option('--graph-url <url>', 'Graph base URL (HRSYNC_GRAPH_URL)')
-    .option('--service-principal-id <id>', 'provisioning app\'s service principal id (HRSYNC_SERVICE_PRINCIPAL_ID)')
-    .option('--job-id <id>', 'synchronization job id (HRSYNC_JOB_ID)')
+    .option('--json', 'print the summary as JSON'))
     .action(async (flags) => {
       code.value = await statusCommand(flags, io);
     });

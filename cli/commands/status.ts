@@ -1,19 +1,14 @@
 // hrsync status --since: what the provisioning logs say for the job, like CSV2SCIM's
 // -GetPreviousCycleLogs: counts by action and status, and each failure with its reason.
 import { loadProvisioningSettings } from '../../lib/config/settings.js';
-import type { SettingsOverrides } from '../../lib/config/reader.js';
+import type { ConnectionFlags } from '../connection.js';
+import { connectionOverrides } from '../connection.js';
 import { createProvisioningClient } from '../../lib/provisioning/client.js';
 import { summarizeOutcomesAsync } from '../../lib/provisioning/outcomes.js';
 import type { RecordOutcome } from '../../lib/provisioning/outcomes.js';
 import { EXIT_OK, EXIT_PROBLEMS, UsageError } from '../errors.js';
 import type { Console2 } from '../io.js';
 import { writeOut } from '../io.js';
-
-export interface ConnectionFlags {
-  graphUrl?: string;
-  servicePrincipalId?: string;
-  jobId?: string;
-}
 
 export interface StatusFlags extends ConnectionFlags {
   since: string;
@@ -32,11 +27,6 @@ export function parseSince(text: string, now: Date = new Date()): Date {
     throw new UsageError('--since must be an ISO 8601 time (2026-11-22T00:00:00Z) or a span back from now (30m, 12h, 7d)');
   }
   return at;
-}
-
-/** The setting overrides that connection flags stand for. */
-export function connectionOverrides(flags: ConnectionFlags): SettingsOverrides {
-  return { HRSYNC_GRAPH_URL: flags.graphUrl, HRSYNC_SERVICE_PRINCIPAL_ID: flags.servicePrincipalId, HRSYNC_JOB_ID: flags.jobId };
 }
 
 /** Runs `hrsync status`; exit 1 when the window holds failures. */

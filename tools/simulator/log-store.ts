@@ -24,6 +24,11 @@ export class LogStore {
   private readonly entries: StoredEntry[] = [];
   private seq = 0;
 
+  /** Forgets every entry (the sequence keeps counting, so old skiptokens stay meaningless). */
+  clear(): void {
+    this.entries.length = 0;
+  }
+
   /** Adds an entry that becomes visible at `visibleAt` (ms). */
   append(entry: ProvisioningObjectSummary, visibleAt: number): void {
     this.entries.push({ seq: ++this.seq, visibleAt, entry });

@@ -42,6 +42,8 @@ export interface Simulator {
    */
   revokeTokens(): void;
   setFaults(f: FaultOptions): void;
+  /** Empties the directory, the provisioning logs, the stats and the faults; sign-in and the vault stay as they are. */
+  reset(): void;
   close(): Promise<void>;
 }
 
@@ -120,6 +122,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       validateFaults(f);
       state.faults = { ...f };
       state.random = randomFor(f);
+    },
+    reset() {
+      directory.clear();
+      log.clear();
+      Object.assign(stats, { requests: 0, accepted: 0, throttled: 0, faults: 0, recordsReceived: 0 });
+      stats.perRecordSends.clear();
+      state.faults = {};
+      state.random = randomFor({});
     },
     close() {
       closed ??= new Promise<void>((resolve) => {

@@ -1,0 +1,307 @@
+// Direct mode: one process reads an extract, uploads it in paced BulkRequests, reads the
+// provisioning logs until every record has an outcome or the time is up, and resends what
+// failed for a reason that a later try can fix (a manager not yet provisioned, a busy service).
+import { batchSpool, scanExtract } from '../convert/convert.js';
+import type { ScanResult } from '../convert/convert.js';
+import { TempFileSpool } from '../convert/spool.js';
+import type { Extract } from '../extract/types.js';
+import type { Mapping } from '../mapping/types.js';
+import type { ProvisioningClient } from '../provisioning/client.js';
+import { ProvisioningError } from '../provisioning/errors.js';
+import type { Logger } from '../provisioning/logger.js';
+import { silentLogger } from '../provisioning/logger.js';
+import { outcomeOf } from '../provisioning/outcomes.js';
+import type { RecordOutcome } from '../provisioning/outcomes.js';
+import { BulkBatcher, DEFAULT_BATCH_LIMITS } from '../scim/bulk.js';
+import type { BatchLimits } from '../scim/bulk.js';
+import type { Problem } from '../scim/problem.js';
+import type { BulkRequest } from '../scim/types.js';
+import { BodyStore } from './body-store.js';
+import { RecordBook } from './record-book.js';
+import type { SyncRecord, SyncRecordState } from './record-book.js';
+
+export interface SyncOptions {
+  /** Accepted uploads per record before a retryable failure is final. */
+  maxAttempts: number;
+  /** First wait before a resend; doubles per attempt up to maxRetryDelayMs. */
+  retryDelayMs: number;
+  maxRetryDelayMs: number;
+  /** Between reads of the provisioning logs. */
+  pollIntervalMs: number;
+  /** How long to keep reading the logs after the last first upload. */
+  timeoutMs: number;
+  /** How far back each log read reaches behind the newest entry seen, since entries become visible late. */
+  logLagMs: number;
+  clockSkewMs: number;
+  /** Uploads waiting for an answer at once; the client's limiter still paces what is sent. */
+  inFlight: number;
+  batchLimits: BatchLimits;
+  /** Log page size ($top); the service default when absent. */
+  logPageSize?: number;
+}
+
+/** Defaults for a real tenant, where log entries appear 5 to 10 minutes after processing. */
+export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
+  maxAttempts: 5,
+  retryDelayMs: 60_000,
+  maxRetryDelayMs: 15 * 60_000,
+  pollIntervalMs: 30_000,
+  timeoutMs: 40 * 60_000,
+  logLagMs: 15 * 60_000,
+  clockSkewMs: 60_000,
+  inFlight: 8,
+  batchLimits: DEFAULT_BATCH_LIMITS,
+};
+
+export type SyncPhase = 'reading' | 'uploading' | 'confirming' | 'done';
+
+export interface SyncProgress {
+  phase: SyncPhase;
+  /** Valid records to send. */
+  total: number;
+  /** Records the service has accepted at least once. */
+  uploaded: number;
+  /** Accepted bulk requests, resends included. */
+  requests: number;
+  counts: Readonly<Record<SyncRecordState, number>>;
+}
+
+export interface SyncHooks {
+  onProblem: (problem: Problem) => void;
+  onProgress?: (progress: SyncProgress) => void;
+  /** Events with counts and externalIds only. */
+  logger?: Logger;
+}
+
+export interface SyncDeps {
+  client: ProvisioningClient;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** One record that did not end confirmed or skipped. `reason` is the service's text: report it, do not log it. */
+export interface RecordSummary {
+  externalId: string;
+  line: number;
+  attempts: number;
+  errorCode?: string;
+  reason?: string;
+  retryable?: boolean;
+  requestId?: string;
+}
+
+export interface SyncReport {
+  scan: Omit<ScanResult, 'withdrawn'>;
+  /** Accepted bulk requests, resends included. */
+  requests: number;
+  /** Records the service accepted at least once. */
+  uploaded: number;
+  /** Records sent again after a retryable failure or a refused upload. */
+  resent: number;
+  confirmed: number;
+  /** Confirmed, but the log entry carried a warning. */
+  confirmedWithWarning: number;
+  /** The service found nothing to change. */
+  skipped: number;
+  failed: RecordSummary[];
+  /** Still without a final outcome when the time ran out. */
+  notConfirmed: RecordSummary[];
+  startedAt: string;
+  finishedAt: string;
+  /** From the first accepted upload to the last confirmation, for throughput. */
+  firstUploadAt?: string;
+  lastOutcomeAt?: string;
+}
+
+/** Reads, validates, uploads and confirms one extract; rejected rows go to onProblem, auth and wrong-id errors throw. */
+export async function syncExtract(extract: Extract, mapping: Mapping, deps: SyncDeps, options: SyncOptions, hooks: SyncHooks): Promise<SyncReport> {
+  const now = deps.now ?? Date.now;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const logger = hooks.logger ?? silentLogger;
+  const startedAt = now();
+  const book = new RecordBook(options);
+  const bodies = new BodyStore();
+  const spool = new TempFileSpool();
+  let requests = 0;
+  let uploaded = 0;
+  let resent = 0;
+  let total = 0;
+  let phase: SyncPhase = 'reading';
+  let firstUploadAt: number | undefined;
+  let lastOutcomeAt: number | undefined;
+  let fatal: unknown;
+  const inflight = new Set<Promise<void>>();
+
+  const progress = (): void => hooks.onProgress?.({ phase, total, uploaded, requests, counts: book.tally() });
+
+  async function upload(request: BulkRequest, externalIds: string[]): Promise<void> {
+    try {
+      const result = await deps.client.uploadBulkRequest(request);
+      const at = now();
+      firstUploadAt ??= at;
+      requests++;
+      for (const id of externalIds) if ((book.get(id)?.attempts ?? 0) === 0) uploaded++;
+      book.sent(externalIds, result.requestId, at);
+    } catch (err) {
+      if (!(err instanceof ProvisioningError)) {
+        fatal ??= err;
+        return;
+      }
+      if (err.kind === 'auth' || err.kind === 'not-found') {
+        // Every later request would fail the same way: stop and name the cause.
+        fatal ??= err;
+        return;
+      }
+      if (err.kind === 'invalid-request') {
+        book.rejectedByService(externalIds, err.code ?? 'InvalidRequest', err.serviceMessage ?? err.message);
+        logger.warn('Bulk request rejected by the service', { status: err.status, requestId: err.requestId, externalIds });
+        return;
+      }
+      book.refused(externalIds, err.kind, err.message, now());
+      logger.warn('Bulk request not accepted after retries; will resend', { kind: err.kind, externalIds });
+    } finally {
+      progress();
+    }
+  }
+
+  async function dispatch(request: BulkRequest, externalIds: string[]): Promise<void> {
+    const task = upload(request, externalIds).finally(() => inflight.delete(task));
+    inflight.add(task);
+    if (inflight.size >= options.inFlight) await Promise.race(inflight);
+    if (fatal !== undefined) throw fatal;
+  }
+
+  async function resendDue(): Promise<void> {
+    const due = book.due(now());
+    if (due.length === 0) return;
+    book.dispatch(due.map((r) => r.externalId));
+    resent += due.length;
+    logger.info('Resending records', { records: due.length, externalIds: due.map((r) => r.externalId) });
+    const byBody = new Map<number, SyncRecord[]>();
+    for (const r of due) byBody.set(r.body, [...(byBody.get(r.body) ?? []), r]);
+    const batcher = new BulkBatcher(options.batchLimits);
+    const send = async (batch: { body: string; externalIds: string[] } | undefined): Promise<void> => {
+      if (batch !== undefined) await dispatch(JSON.parse(batch.body) as BulkRequest, batch.externalIds);
+    };
+    for (const [body, records] of byBody) {
+      const lines = new Map(records.map((r) => [r.externalId, r.line]));
+      for (const op of await bodies.operations(body, new Set(lines.keys()))) {
+        await send(batcher.add({ externalId: op.data.externalId, line: lines.get(op.data.externalId) ?? 0, json: JSON.stringify(op) }));
+      }
+    }
+    await send(batcher.flush());
+  }
+
+  let newest = startedAt - options.clockSkewMs;
+  async function readLogs(): Promise<void> {
+    const since = new Date(Math.max(startedAt - options.clockSkewMs, newest - options.logLagMs));
+    const outcomes: RecordOutcome[] = [];
+    for await (const entry of deps.client.queryProvisioningLogs({ since, ...(options.logPageSize === undefined ? {} : { pageSize: options.logPageSize }) })) {
+      const outcome = outcomeOf(entry);
+      if (outcome !== undefined) outcomes.push(outcome);
+    }
+    // Oldest first, so a failure and the later success of its resend apply in the order they happened.
+    outcomes.sort((a, b) => Date.parse(a.activityDateTime) - Date.parse(b.activityDateTime));
+    const at = now();
+    for (const o of outcomes) {
+      const time = Date.parse(o.activityDateTime);
+      if (time > newest) newest = time;
+      const effect = book.apply(o, at);
+      if (effect !== 'ignored') lastOutcomeAt = at;
+      if (effect === 'retry') logger.info('Retryable failure; will resend', { externalId: o.externalId, errorCode: o.errorCode });
+    }
+  }
+
+  // Confirmation runs beside the uploads, so records confirm while later requests still go out.
+  let uploadsDone = false;
+  let stopped = false;
+  let deadline = Infinity;
+  async function confirmLoop(): Promise<void> {
+    while (fatal === undefined && !stopped) {
+      await sleep(options.pollIntervalMs);
+      if (fatal !== undefined || stopped) return;
+      if (firstUploadAt !== undefined) {
+        try {
+          await readLogs();
+        } catch (err) {
+          // A log read that failed for a passing reason is tried again at the next turn.
+          if (!(err instanceof ProvisioningError) || !['throttled', 'transient', 'bucket-full'].includes(err.kind)) throw err;
+          logger.warn('Reading the provisioning logs failed; trying again', { kind: err.kind, status: err.status, requestId: err.requestId });
+        }
+      }
+      if (uploadsDone) await resendDue();
+      progress();
+      if (uploadsDone && inflight.size === 0 && book.settled()) return;
+      if (now() >= deadline) return;
+    }
+  }
+
+  try {
+    const scan = await scanExtract(extract, mapping, { spool, onProblem: hooks.onProblem, limits: options.batchLimits });
+    total = scan.valid;
+    logger.info('Extract read', { rows: scan.rows, valid: scan.valid, rejected: scan.rejected });
+    phase = 'uploading';
+    progress();
+    let confirming: Promise<void> | undefined;
+    try {
+      for await (const batch of batchSpool(spool, scan.withdrawn, options.batchLimits)) {
+        const number = bodies.add(batch.body);
+        batch.externalIds.forEach((id, i) => book.add(id, batch.lines[i] ?? 0, number));
+        confirming ??= confirmLoop().catch((err: unknown) => { fatal ??= err; });
+        await dispatch(JSON.parse(batch.body) as BulkRequest, batch.externalIds);
+      }
+      await Promise.all(inflight);
+      if (fatal !== undefined) throw fatal;
+      uploadsDone = true;
+      phase = 'confirming';
+      deadline = now() + options.timeoutMs;
+      progress();
+      await confirming;
+      if (fatal !== undefined) throw fatal;
+      // Resends dispatched by the last loop turn may still be in flight when the time runs out.
+      await Promise.all(inflight);
+      if (fatal !== undefined) throw fatal;
+    } finally {
+      stopped = true;
+      await confirming;
+    }
+    phase = 'done';
+    progress();
+    const { withdrawn: _withdrawn, ...scanSummary } = scan;
+    const report: SyncReport = {
+      scan: scanSummary,
+      requests,
+      uploaded,
+      resent,
+      confirmed: book.tally().confirmed,
+      confirmedWithWarning: book.inState('confirmed').filter((r) => r.outcome?.status === 'warning').length,
+      skipped: book.tally().skipped,
+      failed: book.inState('failed').map(summary),
+      notConfirmed: [...book.inState('sent'), ...book.inState('waiting'), ...book.inState('pending')].sort((a, b) => a.line - b.line).map(summary),
+      startedAt: new Date(startedAt).toISOString(),
+      finishedAt: new Date(now()).toISOString(),
+      ...(firstUploadAt === undefined ? {} : { firstUploadAt: new Date(firstUploadAt).toISOString() }),
+      ...(lastOutcomeAt === undefined ? {} : { lastOutcomeAt: new Date(lastOutcomeAt).toISOString() }),
+    };
+    logger.info('Sync finished', {
+      requests, uploaded, resent, confirmed: report.confirmed, skipped: report.skipped,
+      failed: report.failed.length, notConfirmed: report.notConfirmed.length, rejected: scan.rejected,
+    });
+    return report;
+  } finally {
+    await Promise.allSettled(inflight);
+    await Promise.all([spool.dispose(), bodies.dispose()]);
+  }
+}
+
+function summary(r: SyncRecord): RecordSummary {
+  return {
+    externalId: r.externalId,
+    line: r.line,
+    attempts: r.attempts,
+    ...(r.errorCode === undefined ? {} : { errorCode: r.errorCode }),
+    ...(r.reason === undefined ? {} : { reason: r.reason }),
+    ...(r.outcome?.retryable === undefined ? {} : { retryable: r.outcome.retryable }),
+    ...(r.requestId === undefined ? {} : { requestId: r.requestId }),
+  };
+}

@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import type { RecordOutcome } from '../../../lib/provisioning/outcomes.js';
+import { RecordBook } from '../../../lib/sync/record-book.js';
+
+const T0 = Date.parse('2026-11-23T10:00:00Z');
+const options = { maxAttempts: 3, retryDelayMs: 1000, maxRetryDelayMs: 3000, clockSkewMs: 500 };
+
+function outcome(externalId: string, at: number, status: RecordOutcome['status'], extra: Partial<RecordOutcome> = {}): RecordOutcome {
+  return { externalId, status, action: 'create', activityDateTime: new Date(at).toISOString(), logId: `log-${externalId}-${at}`, ...extra };
+}
+const managerMissing = { errorCode: 'UnresolvedReference', reason: 'manager not found', retryable: true, category: 'reference-pending' as const };
+
+function book(...ids: string[]): RecordBook {
+  const b = new RecordBook(options);
+  ids.forEach((id, i) => b.add(id, i + 2, 0));
+  return b;
+}
+
+describe('RecordBook', () => {
+  it('confirms a sent record from a success entry, and counts it once', () => {
+    const b = book('A', 'B');
+    b.sent(['A', 'B'], 'req-1', T0);
+    expect(b.apply(outcome('A', T0 + 10, 'success'), T0 + 20)).toBe('confirmed');
+    expect(b.apply(outcome('A', T0 + 11, 'success'), T0 + 20)).toBe('ignored');
+    expect(b.apply(outcome('B', T0 + 12, 'skipped'), T0 + 20)).toBe('skipped');
+    expect(b.tally()).toMatchObject({ confirmed: 1, skipped: 1, sent: 0 });
+    expect(b.settled()).toBe(true);
+  });
+
+  it('ignores entries from before the upload, beyond the clock skew, and entries for unknown records', () => {
+    const b = book('A');
+    b.sent(['A'], 'req-1', T0);
+    expect(b.apply(outcome('A', T0 - 600, 'failure', { retryable: false }), T0)).toBe('ignored');
+    expect(b.apply(outcome('Z', T0 + 5, 'success'), T0)).toBe('ignored');
+    expect(b.apply(outcome('A', T0 - 400, 'success'), T0)).toBe('confirmed');
+  });
+
+  it('ignores entries for records not sent yet', () => {
+    const b = book('A');
+    expect(b.apply(outcome('A', T0, 'success'), T0)).toBe('ignored');
+    expect(b.tally().pending).toBe(1);
+  });
+
+  it('schedules a retryable failure with doubling delays, then fails it after maxAttempts', () => {
+    const b = book('A');
+    let now = T0;
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      b.sent(['A'], `req-${attempt}`, now);
+      const effect = b.apply(outcome('A', now + 5, 'failure', managerMissing), now + 10);
+      if (attempt < 3) {
+        expect(effect).toBe('retry');
+        const due = b.get('A')?.dueAt ?? 0;
+        expect(due - (now + 10)).toBe(Math.min(3000, 1000 * 2 ** (attempt - 1)));
+        expect(b.due(due - 1)).toEqual([]);
+        expect(b.due(due).map((r) => r.externalId)).toEqual(['A']);
+        b.dispatch(['A']);
+        expect(b.due(due)).toEqual([]);
+        now = due;
+      } else {
+        expect(effect).toBe('failed');
+      }
+    }
+    expect(b.get('A')).toMatchObject({ state: 'failed', attempts: 3, errorCode: 'UnresolvedReference', reason: 'manager not found' });
+  });
+
+  it('after a resend, the old failure entry no longer counts but the new success does', () => {
+    const b = book('A');
+    b.sent(['A'], 'req-1', T0);
+    expect(b.apply(outcome('A', T0 + 100, 'failure', managerMissing), T0 + 200)).toBe('retry');
+    b.dispatch(['A']);
+    // Resent within the clock-skew tolerance of the failure.
+    b.sent(['A'], 'req-2', T0 + 300);
+    expect(b.apply(outcome('A', T0 + 100, 'failure', managerMissing), T0 + 400)).toBe('ignored');
+    expect(b.apply(outcome('A', T0 + 350, 'success'), T0 + 400)).toBe('confirmed');
+    expect(b.get('A')?.attempts).toBe(2);
+  });
+
+  it('fails permanent failures and out-of-scope skips at once', () => {
+    const b = book('A', 'B');
+    b.sent(['A', 'B'], 'req-1', T0);
+    expect(b.apply(outcome('A', T0 + 1, 'failure', { errorCode: 'DuplicateUpn', retryable: false, category: 'conflict' }), T0)).toBe('failed');
+    expect(b.apply(outcome('B', T0 + 1, 'skipped', { category: 'out-of-scope', reason: 'not in scope' }), T0)).toBe('failed');
+    expect(b.inState('failed').map((r) => r.externalId)).toEqual(['A', 'B']);
+  });
+
+  it('keeps refused uploads waiting without spending attempts, and fails them after maxAttempts refusals', () => {
+    const b = book('A');
+    b.refused(['A'], 'throttled', 'Graph throttled the request', T0);
+    expect(b.get('A')).toMatchObject({ state: 'waiting', attempts: 0, refused: 1 });
+    b.dispatch(['A']);
+    b.refused(['A'], 'transient', 'HTTP 503', T0);
+    b.dispatch(['A']);
+    b.refused(['A'], 'transient', 'HTTP 503', T0);
+    expect(b.get('A')).toMatchObject({ state: 'failed', errorCode: 'transient', attempts: 0 });
+  });
+
+  it('fails every record of a request the service rejected', () => {
+    const b = book('A', 'B');
+    b.rejectedByService(['A', 'B'], 'InvalidRequest', 'Invalid Data Format');
+    expect(b.tally()).toMatchObject({ failed: 2, pending: 0 });
+  });
+
+  it('refuses to register a record twice', () => {
+    const b = book('A');
+    expect(() => b.add('A', 9, 0)).toThrow(/twice/);
+  });
+});
