@@ -24,7 +24,7 @@ export interface SyncRecord {
   attempts: number;
   /** Uploads that failed before the service accepted them. */
   refused: number;
-  /** Local time of the last accepted upload (ms). */
+  /** Local time the last accepted upload was started (ms). */
   sentAt?: number;
   /** Log entries at or before this activity time (ms) are about an earlier attempt. */
   seenUpTo?: number;
@@ -59,10 +59,10 @@ export class RecordBook {
 
   constructor(private readonly options: RecordBookOptions) {}
 
-  /** Registers a record before its first upload. */
-  add(externalId: string, line: number, body: number): void {
+  /** Registers a record before its first upload; log entries at or before `seenUpTo` (ms) belong to earlier runs. */
+  add(externalId: string, line: number, body: number, seenUpTo?: number): void {
     if (this.records.has(externalId)) throw new Error(`record ${externalId} registered twice`);
-    this.records.set(externalId, { externalId, line, body, state: 'pending', attempts: 0, refused: 0 });
+    this.records.set(externalId, { externalId, line, body, state: 'pending', attempts: 0, refused: 0, ...(seenUpTo === undefined ? {} : { seenUpTo }) });
     this.counts.pending++;
   }
 

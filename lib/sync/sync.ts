@@ -48,7 +48,10 @@ export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
   pollIntervalMs: 30_000,
   timeoutMs: 40 * 60_000,
   logLagMs: 15 * 60_000,
-  clockSkewMs: 60_000,
+  // Small: the service processes records seconds to minutes after the upload, so a genuine entry
+  // is never this far before our clock's send time, while a looser bound would let entries of a
+  // run moments ago count for this one.
+  clockSkewMs: 5_000,
   inFlight: 8,
   batchLimits: DEFAULT_BATCH_LIMITS,
 };
@@ -135,9 +138,10 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
   const progress = (): void => hooks.onProgress?.({ phase, total, uploaded, requests, counts: book.tally() });
 
   async function upload(request: BulkRequest, externalIds: string[]): Promise<void> {
+    // Taken before sending: the service may process the records before the 202 reaches us.
+    const at = now();
     try {
       const result = await deps.client.uploadBulkRequest(request);
-      const at = now();
       firstUploadAt ??= at;
       requests++;
       for (const id of externalIds) if ((book.get(id)?.attempts ?? 0) === 0) uploaded++;
@@ -192,6 +196,17 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
     await send(batcher.flush());
   }
 
+  // Entries already in the logs when the sync starts (a run moments ago) must not confirm this one.
+  async function readBaseline(): Promise<Map<string, number>> {
+    const latest = new Map<string, number>();
+    for await (const entry of deps.client.queryProvisioningLogs({ since: new Date(startedAt - options.clockSkewMs) })) {
+      const id = entry.sourceIdentity?.id;
+      const time = Date.parse(entry.activityDateTime);
+      if (id !== undefined && !Number.isNaN(time) && time > (latest.get(id) ?? -Infinity)) latest.set(id, time);
+    }
+    return latest;
+  }
+
   let newest = startedAt - options.clockSkewMs;
   async function readLogs(): Promise<void> {
     const since = new Date(Math.max(startedAt - options.clockSkewMs, newest - options.logLagMs));
@@ -242,11 +257,12 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
     logger.info('Extract read', { rows: scan.rows, valid: scan.valid, rejected: scan.rejected });
     phase = 'uploading';
     progress();
+    const baseline = scan.valid > 0 ? await readBaseline() : new Map<string, number>();
     let confirming: Promise<void> | undefined;
     try {
       for await (const batch of batchSpool(spool, scan.withdrawn, options.batchLimits)) {
         const number = bodies.add(batch.body);
-        batch.externalIds.forEach((id, i) => book.add(id, batch.lines[i] ?? 0, number));
+        batch.externalIds.forEach((id, i) => book.add(id, batch.lines[i] ?? 0, number, baseline.get(id)));
         confirming ??= confirmLoop().catch((err: unknown) => { fatal ??= err; });
         await dispatch(JSON.parse(batch.body) as BulkRequest, batch.externalIds);
       }

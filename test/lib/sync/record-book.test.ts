@@ -105,3 +105,13 @@ describe('RecordBook', () => {
     expect(() => b.add('A', 9, 0)).toThrow(/twice/);
   });
 });
+
+describe('RecordBook baseline', () => {
+  it('ignores entries a run moments ago left for the same record, but not later ones', () => {
+    const b = new RecordBook(options);
+    b.add('A', 2, 0, T0 - 100);
+    b.sent(['A'], 'req-1', T0);
+    expect(b.apply(outcome('A', T0 - 100, 'success'), T0)).toBe('ignored');
+    expect(b.apply(outcome('A', T0 + 50, 'skipped'), T0)).toBe('skipped');
+  });
+});

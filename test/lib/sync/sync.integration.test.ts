@@ -149,4 +149,42 @@ describe('syncExtract against the simulator', () => {
     for (const n of run.report.notConfirmed) expect(n.errorCode).toBe(MANAGER_NOT_FOUND_ERROR_CODE);
     expect(run.report.confirmed + run.report.skipped + run.report.notConfirmed.length).toBe(1000);
   }, 60_000);
+
+  it('picks up a Key Vault secret rotated mid-sync, and logs no secret, token, name or email', async () => {
+    sim.reset();
+    const rotated = 'rotated-during-sync-Tq4m8Wc1';
+    const { client, logger, tokensSent } = simClient(sim);
+    let rotatedAt: number | undefined;
+    const report = await syncExtract(await openExtractFile(extractPath), mapping, { client }, FAST, {
+      onProblem: () => undefined,
+      logger,
+      onProgress: (p) => {
+        if (rotatedAt === undefined && p.requests >= 2) {
+          rotatedAt = p.requests;
+          sim.rotateSecret(rotated);
+          sim.revokeTokens();
+        }
+      },
+    });
+    expect(rotatedAt).toBeDefined();
+    expect(report.confirmed + report.skipped).toBe(1000);
+    expect(report.requests).toBeGreaterThan(rotatedAt ?? 0);
+    expect(tokensSent.size).toBeGreaterThanOrEqual(2);
+
+    const logged = JSON.stringify(logger.lines);
+    expect(logged).toContain('Resending records');
+    expect(logged).not.toContain(rotated);
+    for (const token of tokensSent) expect(logged).not.toContain(token);
+    const extract = await openExtractFile(extractPath);
+    const personal = new Set<string>();
+    const columns = extract.columns ?? [];
+    for await (const row of extract.rows) {
+      for (const col of ['FirstName', 'LastName', 'Email', 'PersonalEmail']) {
+        const v = (row.fields as readonly string[])[columns.indexOf(col)] ?? '';
+        if (v.length >= 4) personal.add(v);
+      }
+    }
+    expect(personal.size).toBeGreaterThan(1000);
+    expect([...personal].filter((v) => logged.includes(v))).toEqual([]);
+  }, 60_000);
 });
