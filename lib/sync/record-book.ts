@@ -17,8 +17,8 @@ export interface SyncRecord {
   externalId: string;
   /** Line of the extract the record came from. */
   line: number;
-  /** Which stored request body holds its operation, for resends. */
-  body: number;
+  /** Its operation's number in the OperationStore, for resends. */
+  stored: number;
   state: SyncRecordState;
   /** Uploads accepted with this record in them. */
   attempts: number;
@@ -60,9 +60,9 @@ export class RecordBook {
   constructor(private readonly options: RecordBookOptions) {}
 
   /** Registers a record before its first upload; log entries at or before `seenUpTo` (ms) belong to earlier runs. */
-  add(externalId: string, line: number, body: number, seenUpTo?: number): void {
+  add(externalId: string, line: number, stored: number, seenUpTo?: number): void {
     if (this.records.has(externalId)) throw new Error(`record ${externalId} registered twice`);
-    this.records.set(externalId, { externalId, line, body, state: 'pending', attempts: 0, refused: 0, ...(seenUpTo === undefined ? {} : { seenUpTo }) });
+    this.records.set(externalId, { externalId, line, stored, state: 'pending', attempts: 0, refused: 0, ...(seenUpTo === undefined ? {} : { seenUpTo }) });
     this.counts.pending++;
   }
 

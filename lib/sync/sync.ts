@@ -1,7 +1,7 @@
 // Direct mode: one process reads an extract, uploads it in paced BulkRequests, reads the
 // provisioning logs until every record has an outcome or the time is up, and resends what
 // failed for a reason that a later try can fix (a manager not yet provisioned, a busy service).
-import { batchSpool, scanExtract } from '../convert/convert.js';
+import { scanExtract } from '../convert/convert.js';
 import type { ScanResult } from '../convert/convert.js';
 import { TempFileSpool } from '../convert/spool.js';
 import type { Extract } from '../extract/types.js';
@@ -16,7 +16,9 @@ import { BulkBatcher, DEFAULT_BATCH_LIMITS } from '../scim/bulk.js';
 import type { BatchLimits } from '../scim/bulk.js';
 import type { Problem } from '../scim/problem.js';
 import type { BulkRequest } from '../scim/types.js';
-import { BodyStore } from './body-store.js';
+import { managerOf, managersFirst } from './manager-order.js';
+import type { QueuedOperation } from './manager-order.js';
+import { OperationStore } from './operation-store.js';
 import { RecordBook } from './record-book.js';
 import type { SyncRecord, SyncRecordState } from './record-book.js';
 
@@ -123,7 +125,7 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
   const logger = hooks.logger ?? silentLogger;
   const startedAt = now();
   const book = new RecordBook(options);
-  const bodies = new BodyStore();
+  const store = new OperationStore();
   const spool = new TempFileSpool();
   let requests = 0;
   let uploaded = 0;
@@ -175,24 +177,20 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
     if (fatal !== undefined) throw fatal;
   }
 
+  async function send(batch: { body: string; externalIds: string[] } | undefined): Promise<void> {
+    if (batch === undefined) return;
+    confirming ??= confirmLoop().catch((err: unknown) => { fatal ??= err; });
+    await dispatch(JSON.parse(batch.body) as BulkRequest, batch.externalIds);
+  }
+
   async function resendDue(): Promise<void> {
     const due = book.due(now());
     if (due.length === 0) return;
     book.dispatch(due.map((r) => r.externalId));
     resent += due.length;
     logger.info('Resending records', { records: due.length, externalIds: due.map((r) => r.externalId) });
-    const byBody = new Map<number, SyncRecord[]>();
-    for (const r of due) byBody.set(r.body, [...(byBody.get(r.body) ?? []), r]);
     const batcher = new BulkBatcher(options.batchLimits);
-    const send = async (batch: { body: string; externalIds: string[] } | undefined): Promise<void> => {
-      if (batch !== undefined) await dispatch(JSON.parse(batch.body) as BulkRequest, batch.externalIds);
-    };
-    for (const [body, records] of byBody) {
-      const lines = new Map(records.map((r) => [r.externalId, r.line]));
-      for (const op of await bodies.operations(body, new Set(lines.keys()))) {
-        await send(batcher.add({ externalId: op.data.externalId, line: lines.get(op.data.externalId) ?? 0, json: JSON.stringify(op) }));
-      }
-    }
+    for (const r of due) await send(batcher.add({ externalId: r.externalId, line: r.line, json: await store.read(r.stored) }));
     await send(batcher.flush());
   }
 
@@ -228,6 +226,7 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
   }
 
   // Confirmation runs beside the uploads, so records confirm while later requests still go out.
+  let confirming: Promise<void> | undefined;
   let uploadsDone = false;
   let stopped = false;
   let deadline = Infinity;
@@ -258,14 +257,21 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
     phase = 'uploading';
     progress();
     const baseline = scan.valid > 0 ? await readBaseline() : new Map<string, number>();
-    let confirming: Promise<void> | undefined;
+    const queued: QueuedOperation[] = [];
+    for await (const op of spool.read()) {
+      if (scan.withdrawn.has(op.externalId)) continue;
+      const managerId = managerOf(op.json);
+      queued.push({ externalId: op.externalId, line: op.line, stored: store.add(op.json), ...(managerId === undefined ? {} : { managerId }) });
+      if (store.shouldFlush) await store.flush();
+    }
+    await store.flush();
     try {
-      for await (const batch of batchSpool(spool, scan.withdrawn, options.batchLimits)) {
-        const number = bodies.add(batch.body);
-        batch.externalIds.forEach((id, i) => book.add(id, batch.lines[i] ?? 0, number, baseline.get(id)));
-        confirming ??= confirmLoop().catch((err: unknown) => { fatal ??= err; });
-        await dispatch(JSON.parse(batch.body) as BulkRequest, batch.externalIds);
+      const batcher = new BulkBatcher(options.batchLimits);
+      for (const q of managersFirst(queued)) {
+        book.add(q.externalId, q.line, q.stored, baseline.get(q.externalId));
+        await send(batcher.add({ externalId: q.externalId, line: q.line, json: await store.read(q.stored) }));
       }
+      await send(batcher.flush());
       await Promise.all(inflight);
       if (fatal !== undefined) throw fatal;
       uploadsDone = true;
@@ -306,7 +312,7 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
     return report;
   } finally {
     await Promise.allSettled(inflight);
-    await Promise.all([spool.dispose(), bodies.dispose()]);
+    await Promise.all([spool.dispose(), store.dispose()]);
   }
 }
 

@@ -12,7 +12,7 @@ const managerMissing = { errorCode: 'UnresolvedReference', reason: 'manager not 
 
 function book(...ids: string[]): RecordBook {
   const b = new RecordBook(options);
-  ids.forEach((id, i) => b.add(id, i + 2, 0));
+  ids.forEach((id, i) => b.add(id, i + 2, i));
   return b;
 }
 

@@ -85,7 +85,7 @@ function expectNoNeedlessSends(run: Run): void {
 }
 
 describe('syncExtract against the simulator', () => {
-  it('confirms every record of a 1,000-row extract, resending only reports whose manager came later in the file', async () => {
+  it('confirms every record of a 1,000-row extract, sending managers before their reports so nothing needs resending', async () => {
     const run = await syncAgainst({});
     const { report } = run;
     expect(report.scan.rows).toBe(1000);
@@ -94,11 +94,22 @@ describe('syncExtract against the simulator', () => {
     expect(report.confirmed + report.skipped).toBe(1000);
     expect(report.failed).toEqual([]);
     expect(report.notConfirmed).toEqual([]);
-    // The generator puts some managers after their reports, so the first try of those reports fails.
-    const managerFailures = [...run.failuresById.values()].reduce((a, b) => a + b, 0);
-    expect(managerFailures).toBeGreaterThan(0);
-    expect(report.resent).toBe(managerFailures);
-    expect(report.requests).toBeGreaterThanOrEqual(20);
+    expect(run.failuresById.size).toBe(0);
+    expect(report.resent).toBe(0);
+    expect(report.requests).toBe(20);
+    expectNoNeedlessSends(run);
+  }, 60_000);
+
+  it('resolves reports whose manager was not provisioned yet by resending them', async () => {
+    // E000100 heads the seed-7 org chart; it fails once, so its direct reports meet an unresolved manager reference.
+    const run = await syncAgainst({ recordRules: [{ match: 'E000100', times: 1, errorCode: 'ServiceUnavailable', reason: 'The service is temporarily unavailable.', retryable: true }] });
+    const { report } = run;
+    expect(report.confirmed + report.skipped).toBe(1000);
+    expect(report.failed).toEqual([]);
+    const unresolved = (await collect(simClient(sim).client.queryProvisioningLogs({ since: new Date(Date.now() - 60_000) })))
+      .filter((e) => e.provisioningStatusInfo?.errorInformation?.errorCode === MANAGER_NOT_FOUND_ERROR_CODE);
+    expect(unresolved.length).toBeGreaterThan(0);
+    expect(report.resent).toBeGreaterThanOrEqual(unresolved.length);
     expectNoNeedlessSends(run);
   }, 60_000);
 
@@ -172,7 +183,7 @@ describe('syncExtract against the simulator', () => {
     expect(tokensSent.size).toBeGreaterThanOrEqual(2);
 
     const logged = JSON.stringify(logger.lines);
-    expect(logged).toContain('Resending records');
+    expect(logged).toContain('Bulk request accepted');
     expect(logged).not.toContain(rotated);
     for (const token of tokensSent) expect(logged).not.toContain(token);
     const extract = await openExtractFile(extractPath);

@@ -1,0 +1,60 @@
+// Managers before their reports: a report whose manager the service has not created yet fails
+// with an unresolved reference and costs a resend, so the sync sends the org chart top down.
+import { ENTERPRISE_USER_SCHEMA } from '../scim/schemas.js';
+import type { ScimUser } from '../scim/types.js';
+
+/** One operation waiting to be sent, with what ordering needs. */
+export interface QueuedOperation {
+  externalId: string;
+  line: number;
+  /** Its number in the OperationStore. */
+  stored: number;
+  managerId?: string;
+}
+
+/** The manager's externalId an operation refers to, if any. */
+export function managerOf(json: string): string | undefined {
+  const op = JSON.parse(json) as { data?: ScimUser };
+  const ext = op.data?.[ENTERPRISE_USER_SCHEMA] as { manager?: { value?: unknown } } | undefined;
+  const value = ext?.manager?.value;
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/**
+ * Orders operations so each manager in the file precedes its reports: by depth in the
+ * management chain, file order within a depth. Records in a management cycle keep depth 0.
+ */
+export function managersFirst(ops: readonly QueuedOperation[]): QueuedOperation[] {
+  const byId = new Map<string, QueuedOperation>();
+  for (const op of ops) byId.set(op.externalId, op);
+  const depth = new Map<string, number>();
+  for (const op of ops) {
+    if (depth.has(op.externalId)) continue;
+    // Walk up to a known depth, a manager outside the file, or a cycle; then assign on the way back.
+    const chain: string[] = [];
+    const onChain = new Set<string>();
+    let current: QueuedOperation | undefined = op;
+    let base = 0;
+    while (current !== undefined) {
+      const known = depth.get(current.externalId);
+      if (known !== undefined) {
+        base = known + 1;
+        break;
+      }
+      if (onChain.has(current.externalId)) {
+        // A cycle: its members cannot be ordered; treat the whole chain as top level.
+        for (const id of chain) depth.set(id, 0);
+        chain.length = 0;
+        break;
+      }
+      chain.push(current.externalId);
+      onChain.add(current.externalId);
+      current = current.managerId === undefined || current.managerId === current.externalId ? undefined : byId.get(current.managerId);
+    }
+    for (let i = chain.length - 1; i >= 0; i--) depth.set(chain[i] as string, base + (chain.length - 1 - i));
+  }
+  return ops
+    .map((op, index) => ({ op, index, depth: depth.get(op.externalId) ?? 0 }))
+    .sort((a, b) => a.depth - b.depth || a.index - b.index)
+    .map((x) => x.op);
+}
