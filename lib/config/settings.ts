@@ -3,6 +3,9 @@ import type { Environment, SettingsOverrides } from './reader.js';
 import { SettingsReader } from './reader.js';
 
 export const CREDENTIAL_KINDS = ['managed-identity', 'client-secret', 'client-certificate'] as const;
+/** Who reads the app's secret from Key Vault: the managed identity in Azure, or the `az login` user on a workstation. */
+export const VAULT_CREDENTIAL_KINDS = ['managed-identity', 'azure-cli'] as const;
+export type VaultCredentialKind = (typeof VAULT_CREDENTIAL_KINDS)[number];
 export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
 
 export const DEFAULT_GRAPH_URL = 'https://graph.microsoft.com/v1.0';
@@ -24,6 +27,8 @@ export interface AppCredentialSettings {
   keyVaultSecretName: string;
   /** Only against the local simulator: relaxes Key Vault challenge checks and MSAL instance discovery. */
   keyVaultLocal: boolean;
+  /** Who reads the vault. */
+  keyVaultCredential: VaultCredentialKind;
   /** The managed identity that reads the vault; absent means system-assigned. */
   managedIdentityClientId?: string;
 }
@@ -89,6 +94,7 @@ function readCredential(r: SettingsReader): CredentialSettings {
   // Validated in every mode so a typo is caught before someone switches modes.
   const authorityHost = r.httpsUrl('HRSYNC_AUTHORITY_HOST', DEFAULT_AUTHORITY_HOST) ?? DEFAULT_AUTHORITY_HOST;
   const keyVaultLocal = r.boolean('HRSYNC_KEY_VAULT_LOCAL', false);
+  const keyVaultCredential = r.oneOf('HRSYNC_KEY_VAULT_CREDENTIAL', VAULT_CREDENTIAL_KINDS, 'managed-identity');
   if (kind === 'managed-identity') return { kind, ...mi };
 
   const because = `when HRSYNC_CREDENTIAL is ${kind}`;
@@ -109,6 +115,7 @@ function readCredential(r: SettingsReader): CredentialSettings {
     keyVaultUrl: keyVaultUrl ?? '',
     keyVaultSecretName: keyVaultSecretName ?? '',
     keyVaultLocal,
+    keyVaultCredential,
     ...mi,
   };
 }

@@ -5,7 +5,7 @@
 // a restart. Secrets and tokens are never logged and never put in error messages.
 
 import type { AccessToken, TokenCredential } from '@azure/identity';
-import { ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential } from '@azure/identity';
+import { AzureCliCredential, ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
 import type { AppCredentialSettings, CredentialSettings } from '../config/settings.js';
 import { errorFromNetworkFailure } from './classify-response.js';
@@ -41,6 +41,8 @@ export interface SecretReader {
 /** How credentials are built; tests substitute fakes. */
 export interface CredentialFactories {
   managedIdentity(clientId: string | undefined): TokenCredential;
+  /** The user signed in with `az login` (workstations only). */
+  azureCli(tenantId: string): TokenCredential;
   secretReader(vaultUrl: string, credential: TokenCredential, local: boolean): SecretReader;
   clientSecret(settings: AppCredentialSettings, secret: string): TokenCredential;
   clientCertificate(settings: AppCredentialSettings, pem: string): TokenCredential;
@@ -54,6 +56,7 @@ function appCredentialOptions(settings: AppCredentialSettings): { authorityHost:
 /** The real factories: @azure/identity credentials and a Key Vault SecretClient. */
 export const azureCredentialFactories: CredentialFactories = {
   managedIdentity: (clientId) => (clientId === undefined ? new ManagedIdentityCredential() : new ManagedIdentityCredential({ clientId })),
+  azureCli: (tenantId) => new AzureCliCredential({ tenantId }),
   // The vault's challenge names a resource; only a local vault may skip checking it against vault.azure.net.
   secretReader: (vaultUrl, credential, local) =>
     new SecretClient(vaultUrl, credential, local ? { disableChallengeResourceVerification: true } : {}),
@@ -154,8 +157,9 @@ class CachingTokenProvider implements TokenProvider {
   }
 
   private async readVaultSecret(s: AppCredentialSettings): Promise<string> {
-    // The vault is always reached with the managed identity; the app credential is what it unlocks.
-    this.vaultReader ??= this.factories.secretReader(s.keyVaultUrl, this.factories.managedIdentity(s.managedIdentityClientId), s.keyVaultLocal);
+    // The vault is reached with the managed identity (or, on a workstation, the az login user); the app credential is what it unlocks.
+    const reader = s.keyVaultCredential === 'azure-cli' ? this.factories.azureCli(s.tenantId) : this.factories.managedIdentity(s.managedIdentityClientId);
+    this.vaultReader ??= this.factories.secretReader(s.keyVaultUrl, reader, s.keyVaultLocal);
     let secret: { value?: string | undefined };
     try {
       secret = await this.vaultReader.getSecret(s.keyVaultSecretName);
@@ -172,7 +176,7 @@ class CachingTokenProvider implements TokenProvider {
       }
       if (status === 404) throw new AuthError(`Key Vault has no ${where}; check HRSYNC_KEY_VAULT_SECRET_NAME`, { status }, [], { cause: error });
       throw new AuthError(
-        `The managed identity may not read ${where}: grant it the "Key Vault Secrets User" role on the vault`,
+        `The ${s.keyVaultCredential === 'azure-cli' ? 'az login user' : 'managed identity'} may not read ${where}: grant it the "Key Vault Secrets User" role on the vault`,
         { status },
         [],
         { cause: error },

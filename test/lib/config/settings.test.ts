@@ -70,6 +70,7 @@ describe('loadSettings', () => {
       HRSYNC_KEY_VAULT_URL: 'https://localhost:9443/vault/',
       HRSYNC_KEY_VAULT_SECRET_NAME: 'hrsync-cert',
       HRSYNC_KEY_VAULT_LOCAL: 'TRUE',
+      HRSYNC_KEY_VAULT_CREDENTIAL: 'azure-cli',
     });
     expect(s.credential).toEqual({
       kind: 'client-certificate',
@@ -79,6 +80,7 @@ describe('loadSettings', () => {
       keyVaultUrl: 'https://localhost:9443/vault',
       keyVaultSecretName: 'hrsync-cert',
       keyVaultLocal: true,
+      keyVaultCredential: 'azure-cli',
     });
   });
 
@@ -86,6 +88,7 @@ describe('loadSettings', () => {
     const env = {
       HRSYNC_CREDENTIAL: 'password',
       HRSYNC_KEY_VAULT_LOCAL: 'yes',
+      HRSYNC_KEY_VAULT_CREDENTIAL: 'browser',
       HRSYNC_RATE_LIMIT_REQUESTS: '0',
       HRSYNC_CONCURRENCY: 'four',
       HRSYNC_MAX_RETRIES: '-1',
@@ -100,6 +103,7 @@ describe('loadSettings', () => {
     expect(error?.problems.map((p) => p.variable)).toEqual([
       'HRSYNC_CREDENTIAL',
       'HRSYNC_KEY_VAULT_LOCAL',
+      'HRSYNC_KEY_VAULT_CREDENTIAL',
       'HRSYNC_RATE_LIMIT_REQUESTS',
       'HRSYNC_CONCURRENCY',
       'HRSYNC_MAX_RETRIES',

@@ -17,6 +17,7 @@ const app: AppCredentialSettings = {
   keyVaultUrl: 'https://vault.example',
   keyVaultSecretName: 'hrsync-secret',
   keyVaultLocal: true,
+  keyVaultCredential: 'managed-identity',
   managedIdentityClientId: '99999999-8888-7777-6666-555555555555',
 };
 
@@ -36,6 +37,7 @@ function fakes(clock: FakeClock, vault: { values: string[]; error?: unknown }) {
   });
   const factories = {
     managedIdentity: vi.fn((clientId: string | undefined) => tokenFor(`mi:${clientId ?? 'system'}`)),
+    azureCli: vi.fn((tenantId: string) => tokenFor(`cli:${tenantId}`)),
     secretReader: vi.fn((_url: string, _cred: TokenCredential, _local: boolean) => ({ getSecret })),
     clientSecret: vi.fn((_s: AppCredentialSettings, secret: string) => tokenFor(`secret:${secret}`)),
     clientCertificate: vi.fn((_s: AppCredentialSettings, _pem: string) => tokenFor('cert')),
@@ -74,6 +76,18 @@ describe('client secret from Key Vault', () => {
     expect(factories.managedIdentity).toHaveBeenCalledWith(app.managedIdentityClientId);
     expect(factories.secretReader).toHaveBeenCalledWith('https://vault.example', expect.anything(), true);
     expect(getSecret).toHaveBeenCalledWith('hrsync-secret');
+  });
+
+  it('reads the secret as the az login user when HRSYNC_KEY_VAULT_CREDENTIAL is azure-cli, and says who lacks the role', async () => {
+    const clock = new FakeClock();
+    const { factories } = fakes(clock, { values: ['s3cret-two'] });
+    const provider = createTokenProvider({ ...app, keyVaultCredential: 'azure-cli' }, { factories, clock });
+    expect((await provider.getToken()).token).toBe('secret:s3cret-two-token-1');
+    expect(factories.azureCli).toHaveBeenCalledWith(app.tenantId);
+    expect(factories.managedIdentity).not.toHaveBeenCalled();
+    const denied = fakes(clock, { values: [], error: Object.assign(new Error('Forbidden'), { statusCode: 403 }) });
+    const refused = createTokenProvider({ ...app, keyVaultCredential: 'azure-cli' }, { factories: denied.factories, clock });
+    await expect(refused.getToken()).rejects.toThrow(/az login user may not read secret hrsync-secret/);
   });
 
   it('after a 401 re-reads the rotated secret once, however many requests saw the 401', async () => {
