@@ -109,7 +109,7 @@ describe('loadSettings', () => {
       'HRSYNC_MAX_RETRIES',
       'HRSYNC_HTTP_TIMEOUT_SECONDS',
     ]);
-    expect(error?.message).toContain('Invalid settings (6)');
+    expect(error?.message).toContain('Invalid settings (7)');
     expect(error?.message).toContain('HRSYNC_CREDENTIAL must be one of managed-identity | client-secret | client-certificate, got "password"');
     expect(error?.message).toContain('HRSYNC_KEY_VAULT_LOCAL must be true or false');
     expect(error?.message).toContain('HRSYNC_CONCURRENCY must be a whole number from 1 to 256, got "four"');
