@@ -1,0 +1,168 @@
+// Stage 2, behind the queue trigger: the triggering message plus up to 49 waiting ones become
+// one BulkRequest. On 202 the records are marked submitted. Throttling and passing failures put
+// every message back with a delay, as new messages, so no dequeue count is spent; a request the
+// service refuses as a whole is split so each operation is judged alone; anything else is
+// rethrown so the host retries the message and, after maxDequeueCount, poisons it — with the
+// reason kept in the ledger for the report.
+import { ProvisioningError } from '../provisioning/errors.js';
+import { MAX_OPERATIONS_PER_REQUEST, BULK_REQUEST_SCHEMA } from '../scim/schemas.js';
+import type { BulkOperation, BulkRequest } from '../scim/types.js';
+import { decodeMessage, encodeMessage } from './messages.js';
+import type { OperationMessage } from './messages.js';
+import type { ReceivedMessage, UploadDeps } from './ports.js';
+
+export interface UploadOptions {
+  /** Operations per request, at most 50. */
+  maxOperations: number;
+  /** Byte cap of one request body. */
+  maxBytes: number;
+  /** How long extra messages stay hidden while this invocation holds them. */
+  holdSeconds: number;
+  /** Delay before resending after a passing failure without Retry-After. */
+  retryDelaySeconds: number;
+}
+
+export const DEFAULT_UPLOAD_OPTIONS: UploadOptions = { maxOperations: MAX_OPERATIONS_PER_REQUEST, maxBytes: 1024 * 1024, holdSeconds: 300, retryDelaySeconds: 30 };
+
+export type UploadOutcome = 'submitted' | 'stale' | 'requeued' | 'split' | 'dead-lettered';
+
+interface Held { message: OperationMessage; received?: ReceivedMessage }
+
+/** Uploads the triggering message and what waits behind it; resolves when every held message is settled. */
+export async function uploadOperations(trigger: unknown, deps: UploadDeps, options: UploadOptions = DEFAULT_UPLOAD_OPTIONS): Promise<UploadOutcome> {
+  const first = decodeMessage(trigger);
+  const held: Held[] = [{ message: first }];
+  if (first.solo !== true) held.push(...(await takeWaiting(deps, options)));
+
+  const live = await dropStale(held, deps);
+  if (live.length === 0) return 'stale';
+  const { sending, released } = fit(live, options);
+  await Promise.all(released.map((h) => (h.received === undefined ? undefined : deps.queue.release(h.received))));
+
+  const request: BulkRequest = {
+    schemas: [BULK_REQUEST_SCHEMA],
+    Operations: sending.map((h) => JSON.parse(h.message.op) as BulkOperation),
+    failOnErrors: null,
+  };
+  const byRun = groupByRun(sending);
+  try {
+    const result = await deps.client.uploadBulkRequest(request);
+    const at = deps.clock.now().toISOString();
+    for (const [runId, ids] of byRun) await deps.ledger.markSubmitted(runId, ids, { requestId: result.requestId, at });
+    await settle(sending, deps);
+    deps.logger.info('Bulk request accepted', { requestId: result.requestId, operations: sending.length, runIds: [...byRun.keys()] });
+    return 'submitted';
+  } catch (err) {
+    if (!(err instanceof ProvisioningError)) throw err;
+    if (err.kind === 'throttled' || err.kind === 'transient' || err.kind === 'bucket-full') {
+      const wait = 'retryAfterMs' in err && typeof err.retryAfterMs === 'number' ? Math.ceil(err.retryAfterMs / 1000) : options.retryDelaySeconds;
+      // New copies first, then the originals go: a crash in between leaves a duplicate, which dropStale discards.
+      for (const h of sending) await deps.queue.send(encodeMessage(h.message), { visibilityTimeoutSeconds: Math.min(wait, 7 * 24 * 3600) });
+      await settle(sending, deps);
+      deps.logger.warn('Bulk request not accepted; messages put back', { kind: err.kind, waitSeconds: wait, operations: sending.length });
+      return 'requeued';
+    }
+    if (err.kind === 'invalid-request' && sending.length > 1) {
+      for (const h of sending) await deps.queue.send(encodeMessage({ ...h.message, solo: true }));
+      await settle(sending, deps);
+      deps.logger.warn('Bulk request refused as a whole; sending its operations one by one', { status: err.status, requestId: err.requestId, operations: sending.length });
+      return 'split';
+    }
+    if (err.kind === 'invalid-request') {
+      const h = sending[0] as Held;
+      await deps.ledger.finish(h.message.runId, h.message.externalId, {
+        state: 'dead-lettered', at: deps.clock.now().toISOString(), errorCode: err.code ?? `HTTP ${err.status ?? 400}`, reason: err.serviceMessage ?? err.message,
+      });
+      await settle(sending, deps);
+      deps.logger.warn('Operation refused by the service; dead-lettered', { runId: h.message.runId, externalId: h.message.externalId, status: err.status, requestId: err.requestId });
+      return 'dead-lettered';
+    }
+    // Auth, wrong ids: no resend helps until someone fixes the configuration. Keep the reason, release
+    // the extras, and let the host count this message towards the poison queue.
+    for (const [runId, ids] of byRun) await deps.ledger.noteFailure(runId, ids, { errorCode: err.name, reason: err.message });
+    await Promise.all(sending.map((h) => (h.received === undefined ? undefined : deps.queue.release(h.received))));
+    deps.logger.error('Bulk request failed; the host will retry the message', { kind: err.kind, status: err.status, requestId: err.requestId });
+    throw err;
+  }
+}
+
+async function takeWaiting(deps: UploadDeps, options: UploadOptions): Promise<Held[]> {
+  const out: Held[] = [];
+  // Queue storage hands out at most 32 messages per call.
+  while (out.length < options.maxOperations - 1) {
+    const batch = await deps.queue.receive(Math.min(32, options.maxOperations - 1 - out.length), options.holdSeconds);
+    if (batch.length === 0) break;
+    for (const received of batch) {
+      let message: OperationMessage;
+      try {
+        message = decodeMessage(received.text);
+      } catch {
+        // Not ours to judge here: back it goes, and the host poisons it as a trigger of its own.
+        await deps.queue.release(received);
+        continue;
+      }
+      if (message.solo === true) {
+        await deps.queue.release(received);
+        continue;
+      }
+      out.push({ message, received });
+    }
+    if (batch.length < 32) break;
+  }
+  return out;
+}
+
+// A message is stale when its record moved on (submitted, final) or another message for the same attempt came first.
+async function dropStale(held: Held[], deps: UploadDeps): Promise<Held[]> {
+  const live: Held[] = [];
+  const seen = new Set<string>();
+  for (const [runId, group] of groupBy(held, (h) => h.message.runId)) {
+    const records = await deps.ledger.getRecords(runId, group.map((h) => h.message.externalId));
+    for (const h of group) {
+      const key = `${runId}\u0000${h.message.externalId}`;
+      const r = records.get(h.message.externalId);
+      const current = r !== undefined && r.state === 'queued' && r.attempts + 1 === h.message.attempt && !seen.has(key);
+      if (current) {
+        seen.add(key);
+        live.push(h);
+      } else if (h.received !== undefined) {
+        await deps.queue.delete(h.received);
+      }
+    }
+  }
+  if (live.length < held.length) deps.logger.info('Dropped stale or duplicate messages', { dropped: held.length - live.length });
+  return live;
+}
+
+function fit(live: Held[], options: UploadOptions): { sending: Held[]; released: Held[] } {
+  const sending: Held[] = [];
+  const released: Held[] = [];
+  let bytes = 100;
+  for (const h of live) {
+    const size = Buffer.byteLength(h.message.op) + 1;
+    if (sending.length < options.maxOperations && (sending.length === 0 || bytes + size <= options.maxBytes)) {
+      sending.push(h);
+      bytes += size;
+    } else {
+      released.push(h);
+    }
+  }
+  return { sending, released };
+}
+
+async function settle(held: Held[], deps: UploadDeps): Promise<void> {
+  // The trigger message (no receipt) is deleted by the host when this invocation succeeds.
+  for (const h of held) if (h.received !== undefined) await deps.queue.delete(h.received);
+}
+
+function groupByRun(held: Held[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const h of held) out.set(h.message.runId, [...(out.get(h.message.runId) ?? []), h.message.externalId]);
+  return out;
+}
+
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) out.set(key(item), [...(out.get(key(item)) ?? []), item]);
+  return out;
+}
