@@ -88,7 +88,9 @@ async function readLogs(deps: ReconcileDeps, options: ReconcileOptions, submitte
     if (newest === undefined || at > newest) newest = at;
     // The entry belongs to the latest submission made before it.
     const record = (submitted.get(o.externalId) ?? [])
-      .filter((r) => r.state === 'submitted' && r.lastSubmittedAt !== undefined && Date.parse(r.lastSubmittedAt) - options.clockSkewSeconds * 1000 <= at)
+      .filter((r) => r.state === 'submitted' && r.lastSubmittedAt !== undefined && Date.parse(r.lastSubmittedAt) - options.clockSkewSeconds * 1000 <= at
+        // An entry at or before the outcome that sent the record back is about the earlier attempt.
+        && (r.lastOutcomeAt === undefined || at > Date.parse(r.lastOutcomeAt)))
       .sort((a, b) => Date.parse(b.lastSubmittedAt ?? '') - Date.parse(a.lastSubmittedAt ?? ''))[0];
     if (record === undefined) continue;
     if (o.status === 'success' || o.status === 'warning' || (o.status === 'skipped' && o.category !== 'out-of-scope')) {
@@ -100,18 +102,19 @@ async function readLogs(deps: ReconcileDeps, options: ReconcileOptions, submitte
       continue;
     }
     const why = { errorCode: o.errorCode ?? o.status, reason: o.reason ?? `the provisioning log reported ${o.status}` };
-    if (o.retryable === true) await retryOrGiveUp(deps, options, record, why, summary, now);
+    if (o.retryable === true) await retryOrGiveUp(deps, options, record, why, summary, () => o.activityDateTime);
     else await deadLetter(deps, record, why, summary, now);
   }
   if (newest !== undefined) await deps.ledger.setCheckpoint(new Date(newest).toISOString());
 }
 
-async function retryOrGiveUp(deps: ReconcileDeps, options: ReconcileOptions, r: LedgerRecord, why: { errorCode: string; reason: string }, summary: ReconcileSummary, now: () => string): Promise<void> {
+// `at` is the time of the outcome that sends the record back: the log entry's, or now for a timeout.
+async function retryOrGiveUp(deps: ReconcileDeps, options: ReconcileOptions, r: LedgerRecord, why: { errorCode: string; reason: string }, summary: ReconcileSummary, at: () => string): Promise<void> {
   if (r.attempts >= options.maxAttempts) {
-    await deadLetter(deps, r, { errorCode: why.errorCode, reason: `${why.reason} (gave up after ${r.attempts} attempts)` }, summary, now);
+    await deadLetter(deps, r, { errorCode: why.errorCode, reason: `${why.reason} (gave up after ${r.attempts} attempts)` }, summary, () => deps.clock.now().toISOString());
     return;
   }
-  if (!(await deps.ledger.requeue(r.runId, r.externalId, { ...why, at: now() }))) return;
+  if (!(await deps.ledger.requeue(r.runId, r.externalId, { ...why, at: at() }))) return;
   r.state = 'queued';
   const delay = Math.min(3600, options.retryBaseSeconds * 2 ** Math.max(0, r.attempts - 1));
   await deps.queue.send(encodeMessage({ v: 1, runId: r.runId, externalId: r.externalId, line: r.line, attempt: r.attempts + 1, op: r.payload }), { visibilityTimeoutSeconds: delay });
