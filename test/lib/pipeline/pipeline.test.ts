@@ -15,6 +15,12 @@ import type { Simulator } from '../../../tools/simulator/index.js';
 import { startSimulator } from '../../../tools/simulator/index.js';
 import { captureLogger } from '../provisioning/fakes.js';
 import { setIdentityEndpoint, simClient } from '../provisioning/simulator-client.js';
+import { TableClient } from '@azure/data-tables';
+import { RunLedger } from '../../../lib/ledger/run-ledger.js';
+import { ledgerTableNames } from '../../../lib/ledger/tables.js';
+import type { PipelineLedger } from '../../../lib/pipeline/ports.js';
+import type { AzuriteInstance } from '../../../tools/azurite/start.js';
+import { startAzurite } from '../../../tools/azurite/start.js';
 import { MemoryLedger, MemoryQueue, MemoryReports } from './memory.js';
 
 const OPTIONS = { ...DEFAULT_RECONCILE_OPTIONS, retryBaseSeconds: 0, logLagMinutes: 1, confirmTimeoutMinutes: 60 };
@@ -22,16 +28,28 @@ const OPTIONS = { ...DEFAULT_RECONCILE_OPTIONS, retryBaseSeconds: 0, logLagMinut
 let sim: Simulator;
 let restore: () => void;
 let mapping: Mapping;
+let azurite: AzuriteInstance;
 beforeAll(async () => {
-  sim = await startSimulator({ processingDelayMs: 5, pageSize: 500 });
+  [sim, azurite] = await Promise.all([startSimulator({ processingDelayMs: 5, pageSize: 500 }), startAzurite()]);
   restore = setIdentityEndpoint(sim);
   mapping = await loadMappingFile('samples/mapping.json');
-});
-afterAll(async () => { restore(); await sim.close(); });
+}, 60_000);
+afterAll(async () => { restore(); await Promise.all([sim.close(), azurite.stop()]); });
+
+// Every scenario runs on the in-memory ledger and on the Table storage ledger (Azurite), fresh tables each time.
+let tables = 0;
+const LEDGERS: Array<[string, () => PipelineLedger]> = [
+  ['memory', () => new MemoryLedger()],
+  ['Table storage', () => {
+    const names = ledgerTableNames(`t${++tables}x${Date.now() % 100000}`);
+    return new RunLedger(names, (name) => TableClient.fromConnectionString(azurite.connectionString, name, { allowInsecureConnection: true }));
+  }],
+];
+let makeLedger: () => PipelineLedger = LEDGERS[0]![1];
 beforeEach(() => { sim.reset(); sim.setPermissions(['SynchronizationData-User.Upload', 'AuditLog.Read.All']); });
 
 function world(client: ProvisioningClient = simClient(sim).client) {
-  const ledger = new MemoryLedger();
+  const ledger = makeLedger();
   // Queue time runs ahead of the wall clock when a test skips the five minutes held messages stay hidden.
   const skew = { ms: 0 };
   const queue = new MemoryQueue(() => Date.now() + skew.ms);
@@ -87,7 +105,9 @@ function reportOf(w: World, runId: string): RunReport {
   return JSON.parse(w.reports.blobs.get(`${runId}/report.json`)?.content ?? 'null') as RunReport;
 }
 
-describe('pipeline stages', () => {
+describe.each(LEDGERS)('pipeline stages on the %s ledger', (_name, make) => {
+  beforeEach(() => { makeLedger = make; });
+
   it('ingests, uploads and confirms every record of the sample extract, then writes the report once', async () => {
     const w = world();
     const result = await ingestExtract(blob('samples/workers.csv'), w.ingestDeps);

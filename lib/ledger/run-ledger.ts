@@ -1,0 +1,331 @@
+// The pipeline's ledger on Azure Table storage (the PipelineLedger port). Four tables, named in
+// tables.ts: runs (one entity per run), records (per run: one entity per record, keyed
+// `R|<id>`, and one per rejected-row problem, keyed `X|<line>|<hash>`), people (one per
+// externalId across runs: what was last confirmed — for skipping unchanged records, finding
+// leavers and ordering managers first in later steps) and checkpoints (reconcile's place in
+// the provisioning logs). State changes are conditional on the entity's ETag, so two
+// instances racing on one record change it once.
+import { createHash } from 'node:crypto';
+import type { TableClient, TableEntityResult, TransactionAction } from '@azure/data-tables';
+import { odata } from '@azure/data-tables';
+import type {
+  LedgerRecord, NewRecord, PipelineLedger, RecordState, RejectedRow, RunRecord, RunState,
+} from '../pipeline/ports.js';
+import type { LedgerTableNames } from './tables.js';
+
+/** Table storage caps a string property at 64 KiB (32K UTF-16 characters); longer payloads are split. */
+const PART_CHARS = 30_000;
+const MAX_PARTS = 30;
+const RUN_PARTITION = 'run';
+
+type Entity = Record<string, unknown> & { partitionKey: string; rowKey: string };
+
+/** A table key for any externalId: base64url, so `/ \\ # ?` and control characters cannot appear. */
+export function recordKey(externalId: string): string {
+  return `R|${Buffer.from(externalId, 'utf8').toString('base64url')}`;
+}
+
+function status(err: unknown): number | undefined {
+  const s = (err as { statusCode?: unknown } | null)?.statusCode;
+  return typeof s === 'number' ? s : undefined;
+}
+
+function splitPayload(payload: string): Record<string, string | number> {
+  const parts: Record<string, string | number> = {};
+  const count = Math.max(1, Math.ceil(payload.length / PART_CHARS));
+  if (count > MAX_PARTS) throw new RangeError(`payload of ${payload.length} characters is larger than a ledger entity can hold`);
+  for (let i = 0; i < count; i++) parts[`payload${i}`] = payload.slice(i * PART_CHARS, (i + 1) * PART_CHARS);
+  parts['payloadParts'] = count;
+  return parts;
+}
+
+function joinPayload(e: Entity): string {
+  const n = typeof e['payloadParts'] === 'number' ? e['payloadParts'] : 1;
+  let out = '';
+  for (let i = 0; i < n; i++) out += typeof e[`payload${i}`] === 'string' ? (e[`payload${i}`] as string) : '';
+  return out;
+}
+
+function str(e: Entity, key: string): string | undefined {
+  const v = e[key];
+  return typeof v === 'string' ? v : undefined;
+}
+
+function toRecord(e: Entity): LedgerRecord {
+  const optional = (key: keyof LedgerRecord): Partial<LedgerRecord> => {
+    const v = str(e, key);
+    return v === undefined ? {} : { [key]: v };
+  };
+  return {
+    runId: e.partitionKey,
+    externalId: str(e, 'externalId') ?? '',
+    line: Number(e['line'] ?? 0),
+    state: (str(e, 'state') ?? 'queued') as RecordState,
+    attempts: Number(e['attempts'] ?? 0),
+    payload: joinPayload(e),
+    payloadHash: str(e, 'payloadHash') ?? '',
+    enqueued: e['enqueued'] === true,
+    ...optional('managerId'), ...optional('lastRequestId'), ...optional('lastSubmittedAt'), ...optional('lastOutcomeAt'),
+    ...optional('lastErrorCode'), ...optional('lastReason'),
+  };
+}
+
+function toRun(e: Entity): RunRecord {
+  const n = (key: string): Partial<RunRecord> => (typeof e[key] === 'number' ? { [key]: e[key] } : {});
+  const s = (key: string): Partial<RunRecord> => (typeof e[key] === 'string' ? { [key]: e[key] } : {});
+  return {
+    runId: e.rowKey, file: str(e, 'file') ?? '', etag: str(e, 'blobEtag') ?? '', state: (str(e, 'state') ?? 'ingesting') as RunState,
+    startedAt: str(e, 'startedAt') ?? '', ...s('ingestedAt'), ...s('endedAt'), ...n('rows'), ...n('valid'), ...n('rejected'),
+  };
+}
+
+/** The ledger over the four tables; `table(name)` gives a TableClient (see lib/storage). */
+export class RunLedger implements PipelineLedger {
+  private readonly ready = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly names: LedgerTableNames, private readonly table: (name: string) => TableClient) {}
+
+  private async client(name: string): Promise<TableClient> {
+    const client = this.table(name);
+    let created = this.ready.get(name);
+    if (created === undefined) {
+      created = client.createTable().catch((err: unknown) => { if (status(err) !== 409) throw err; });
+      this.ready.set(name, created);
+    }
+    await created;
+    return client;
+  }
+
+  private runs(): Promise<TableClient> { return this.client(this.names.runs); }
+  private recs(): Promise<TableClient> { return this.client(this.names.records); }
+
+  private async getEntity(client: TableClient, pk: string, rk: string): Promise<TableEntityResult<Entity> | undefined> {
+    try {
+      return await client.getEntity<Entity>(pk, rk);
+    } catch (err) {
+      if (status(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /** Applies `change` to one entity under its ETag, re-reading after a conflict; false when `change` declines. */
+  private async change(client: TableClient, pk: string, rk: string, change: (e: Entity) => Record<string, unknown> | undefined): Promise<boolean> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const current = await this.getEntity(client, pk, rk);
+      if (current === undefined) return false;
+      const update = change(current);
+      if (update === undefined) return false;
+      try {
+        await client.updateEntity({ partitionKey: pk, rowKey: rk, ...update }, 'Merge', { etag: current.etag });
+        return true;
+      } catch (err) {
+        if (status(err) !== 412) throw err;
+      }
+    }
+    throw new Error(`ledger entity ${pk}/${rk} kept changing under us; try again`);
+  }
+
+  async beginRun(run: { runId: string; file: string; etag: string; startedAt: string }): Promise<RunRecord> {
+    const runs = await this.runs();
+    try {
+      await runs.createEntity({ partitionKey: RUN_PARTITION, rowKey: run.runId, file: run.file, blobEtag: run.etag, state: 'ingesting', startedAt: run.startedAt });
+    } catch (err) {
+      if (status(err) !== 409) throw err;
+    }
+    const e = await this.getEntity(runs, RUN_PARTITION, run.runId);
+    if (e === undefined) throw new Error(`run ${run.runId} vanished after it was created`);
+    return toRun(e);
+  }
+
+  async addRecords(runId: string, records: readonly NewRecord[]): Promise<string[]> {
+    if (records.length === 0) return [];
+    const recs = await this.recs();
+    const entity = (r: NewRecord): Entity => ({
+      partitionKey: runId, rowKey: recordKey(r.externalId), externalId: r.externalId, line: r.line, state: 'queued', attempts: 0,
+      enqueued: false, payloadHash: r.payloadHash, ...(r.managerId === undefined ? {} : { managerId: r.managerId }), ...splitPayload(r.payload),
+    });
+    const need: string[] = [];
+    for (let i = 0; i < records.length; i += 100) {
+      const chunk = records.slice(i, i + 100);
+      try {
+        // The common case: none exists yet, one transaction for the lot.
+        await recs.submitTransaction(chunk.map((r): TransactionAction => ['create', entity(r)]));
+        need.push(...chunk.map((r) => r.externalId));
+      } catch (err) {
+        if (status(err) !== 409) throw err;
+        // A retry after a crash: keep what exists, create the rest.
+        for (const r of chunk) {
+          try {
+            await recs.createEntity(entity(r));
+            need.push(r.externalId);
+          } catch (e) {
+            if (status(e) !== 409) throw e;
+            const existing = await this.getEntity(recs, runId, recordKey(r.externalId));
+            if (existing !== undefined && existing['state'] === 'queued' && existing['enqueued'] !== true) need.push(r.externalId);
+          }
+        }
+      }
+    }
+    return need;
+  }
+
+  async markEnqueued(runId: string, externalIds: readonly string[]): Promise<void> {
+    const recs = await this.recs();
+    for (let i = 0; i < externalIds.length; i += 100) {
+      const actions = externalIds.slice(i, i + 100).map((id): TransactionAction => ['update', { partitionKey: runId, rowKey: recordKey(id), enqueued: true }, 'Merge']);
+      if (actions.length > 0) await recs.submitTransaction(actions);
+    }
+  }
+
+  async addRejected(runId: string, rows: readonly RejectedRow[]): Promise<void> {
+    const recs = await this.recs();
+    // Keyed by content, so writing the same problem twice (a retried ingest) stores it once.
+    const byKey = new Map<string, Entity>();
+    for (const row of rows) {
+      const hash = createHash('sha256').update(JSON.stringify([row.rule, row.attribute ?? '', row.column ?? '', row.externalId ?? '', row.message])).digest('hex').slice(0, 16);
+      const rowKey = `X|${String(row.line ?? 0).padStart(10, '0')}|${hash}`;
+      byKey.set(rowKey, { partitionKey: runId, rowKey, rule: row.rule, message: row.message.slice(0, PART_CHARS),
+        ...(row.line === undefined ? {} : { line: row.line }), ...(row.externalId === undefined ? {} : { externalId: row.externalId }),
+        ...(row.column === undefined ? {} : { column: row.column }), ...(row.attribute === undefined ? {} : { attribute: row.attribute }) });
+    }
+    const all = [...byKey.values()];
+    for (let i = 0; i < all.length; i += 100) {
+      await recs.submitTransaction(all.slice(i, i + 100).map((e): TransactionAction => ['upsert', e, 'Replace']));
+    }
+  }
+
+  async *listRejected(runId: string): AsyncIterable<RejectedRow> {
+    const recs = await this.recs();
+    for await (const e of recs.listEntities<Entity>({ queryOptions: { filter: odata`PartitionKey eq ${runId} and RowKey ge 'X|' and RowKey lt 'X}'` } })) {
+      yield {
+        rule: str(e, 'rule') ?? '', message: str(e, 'message') ?? '',
+        ...(typeof e['line'] === 'number' ? { line: e['line'] } : {}), ...(str(e, 'externalId') === undefined ? {} : { externalId: str(e, 'externalId') as string }),
+        ...(str(e, 'column') === undefined ? {} : { column: str(e, 'column') as string }), ...(str(e, 'attribute') === undefined ? {} : { attribute: str(e, 'attribute') as string }),
+      };
+    }
+  }
+
+  async finishIngest(runId: string, c: { rows: number; valid: number; rejected: number; at: string }): Promise<void> {
+    await this.change(await this.runs(), RUN_PARTITION, runId, (e) => (e['state'] === 'ingesting'
+      ? { state: 'ingested', rows: c.rows, valid: c.valid, rejected: c.rejected, ingestedAt: c.at } : undefined));
+  }
+
+  async getRun(runId: string): Promise<RunRecord | undefined> {
+    const e = await this.getEntity(await this.runs(), RUN_PARTITION, runId);
+    return e === undefined ? undefined : toRun(e);
+  }
+
+  async getRecords(runId: string, externalIds: readonly string[]): Promise<Map<string, LedgerRecord>> {
+    const recs = await this.recs();
+    const out = new Map<string, LedgerRecord>();
+    await Promise.all(externalIds.map(async (id) => {
+      const e = await this.getEntity(recs, runId, recordKey(id));
+      if (e !== undefined) out.set(id, toRecord(e));
+    }));
+    return out;
+  }
+
+  async markSubmitted(runId: string, externalIds: readonly string[], at: { requestId: string; at: string }): Promise<void> {
+    const recs = await this.recs();
+    await Promise.all(externalIds.map((id) => this.change(recs, runId, recordKey(id), (e) => {
+      // The same request recorded twice (a retried invocation) counts once.
+      if (e['lastRequestId'] === at.requestId || (e['state'] !== 'queued' && e['state'] !== 'submitted')) return undefined;
+      return { state: 'submitted', attempts: Number(e['attempts'] ?? 0) + 1, lastRequestId: at.requestId, lastSubmittedAt: at.at, enqueued: false };
+    })));
+  }
+
+  async noteFailure(runId: string, externalIds: readonly string[], f: { errorCode: string; reason: string }): Promise<void> {
+    const recs = await this.recs();
+    await Promise.all(externalIds.map((id) => this.change(recs, runId, recordKey(id), () => ({ lastErrorCode: f.errorCode, lastReason: f.reason.slice(0, PART_CHARS) }))));
+  }
+
+  async finish(runId: string, externalId: string, o: { state: 'confirmed' | 'skipped' | 'dead-lettered'; at: string; errorCode?: string; reason?: string }): Promise<boolean> {
+    const recs = await this.recs();
+    let record: LedgerRecord | undefined;
+    const changed = await this.change(recs, runId, recordKey(externalId), (e) => {
+      if (e['state'] !== 'queued' && e['state'] !== 'submitted') return undefined;
+      record = toRecord(e);
+      return { state: o.state, lastOutcomeAt: o.at, ...(o.errorCode === undefined ? {} : { lastErrorCode: o.errorCode }), ...(o.reason === undefined ? {} : { lastReason: o.reason.slice(0, PART_CHARS) }) };
+    });
+    if (changed && record !== undefined && o.state !== 'dead-lettered') await this.rememberPerson(record, o.at);
+    return changed;
+  }
+
+  // What the directory now holds for this person, for delta runs, leavers and manager order later on.
+  private async rememberPerson(r: LedgerRecord, at: string): Promise<void> {
+    const people = await this.client(this.names.people);
+    const bucket = createHash('sha256').update(r.externalId).digest('hex').slice(0, 2);
+    let active: boolean | undefined;
+    try {
+      const op = JSON.parse(r.payload) as { data?: { active?: unknown } };
+      if (typeof op.data?.active === 'boolean') active = op.data.active;
+    } catch {
+      active = undefined;
+    }
+    await people.upsertEntity({
+      partitionKey: bucket, rowKey: recordKey(r.externalId), externalId: r.externalId, lastConfirmedHash: r.payloadHash, lastConfirmedAt: at,
+      lastRunId: r.runId, ...(r.managerId === undefined ? {} : { managerId: r.managerId }), ...(active === undefined ? {} : { active }),
+    }, 'Merge');
+  }
+
+  async requeue(runId: string, externalId: string, why: { errorCode: string; reason: string; at: string }): Promise<boolean> {
+    return this.change(await this.recs(), runId, recordKey(externalId), (e) => (e['state'] === 'submitted'
+      ? { state: 'queued', enqueued: false, lastErrorCode: why.errorCode, lastReason: why.reason.slice(0, PART_CHARS), lastOutcomeAt: why.at } : undefined));
+  }
+
+  /** Puts a dead-lettered record back to queued (replaying a poison message) and reopens its run. */
+  async reopen(runId: string, externalId: string): Promise<LedgerRecord | undefined> {
+    const recs = await this.recs();
+    const ok = await this.change(recs, runId, recordKey(externalId), (e) => (e['state'] === 'dead-lettered' ? { state: 'queued', enqueued: true } : undefined));
+    if (!ok) return undefined;
+    await this.change(await this.runs(), RUN_PARTITION, runId, (e) => (e['state'] === 'complete' ? { state: 'ingested' } : undefined));
+    return (await this.getRecords(runId, [externalId])).get(externalId);
+  }
+
+  async listOpenRuns(): Promise<RunRecord[]> {
+    const runs = await this.runs();
+    const out: RunRecord[] = [];
+    for await (const e of runs.listEntities<Entity>({ queryOptions: { filter: odata`PartitionKey eq ${RUN_PARTITION} and state ne 'complete'` } })) out.push(toRun(e));
+    return out;
+  }
+
+  async *listRecords(runId: string, state?: RecordState): AsyncIterable<LedgerRecord> {
+    const recs = await this.recs();
+    const filter = state === undefined
+      ? odata`PartitionKey eq ${runId} and RowKey ge 'R|' and RowKey lt 'R}'`
+      : odata`PartitionKey eq ${runId} and RowKey ge 'R|' and RowKey lt 'R}' and state eq ${state}`;
+    for await (const e of recs.listEntities<Entity>({ queryOptions: { filter } })) yield toRecord(e);
+  }
+
+  async countByState(runId: string): Promise<Record<RecordState, number>> {
+    const counts: Record<RecordState, number> = { queued: 0, submitted: 0, confirmed: 0, skipped: 0, 'dead-lettered': 0 };
+    const recs = await this.recs();
+    const filter = odata`PartitionKey eq ${runId} and RowKey ge 'R|' and RowKey lt 'R}'`;
+    for await (const e of recs.listEntities<Entity>({ queryOptions: { filter, select: ['state'] } })) {
+      const s = str(e, 'state') as RecordState | undefined;
+      if (s !== undefined && s in counts) counts[s]++;
+    }
+    return counts;
+  }
+
+  async completeRun(runId: string, at: string): Promise<boolean> {
+    return this.change(await this.runs(), RUN_PARTITION, runId, (e) => (e['state'] === 'ingested' ? { state: 'complete', endedAt: at } : undefined));
+  }
+
+  async getCheckpoint(): Promise<string | undefined> {
+    const e = await this.getEntity(await this.client(this.names.checkpoints), 'reconcile', 'logs');
+    return e === undefined ? undefined : str(e, 'at');
+  }
+
+  async setCheckpoint(at: string): Promise<void> {
+    const table = await this.client(this.names.checkpoints);
+    try {
+      await table.createEntity({ partitionKey: 'reconcile', rowKey: 'logs', at });
+      return;
+    } catch (err) {
+      if (status(err) !== 409) throw err;
+    }
+    // Only forward: two reconcilers racing never move it back.
+    await this.change(table, 'reconcile', 'logs', (e) => ((str(e, 'at') ?? '') < at ? { at } : undefined));
+  }
+}
