@@ -1,0 +1,28 @@
+// Blob created in the extracts container → ingest stage.
+import { Readable } from 'node:stream';
+import type { InvocationContext } from '@azure/functions';
+import { ingestExtract } from '../lib/pipeline/ingest.js';
+import { blobVersion } from '../lib/pipeline/blob-trigger.js';
+import { register } from './definition.js';
+import { contextLogger } from './log.js';
+import { pipelineRuntime } from './runtime.js';
+
+export const ingest = register({
+  name: 'ingest',
+  kind: 'storageBlob',
+  options: {
+    path: '%HRSYNC_EXTRACTS_CONTAINER%/{name}',
+    connection: 'HRSYNC_STORAGE',
+    // Flex Consumption delivers blob events through Event Grid only.
+    source: process.env.HRSYNC_EXTRACTS_SOURCE === 'EventGrid' ? 'EventGrid' : 'LogsAndContainerScan',
+    handler: async (blob: unknown, context: InvocationContext): Promise<void> => {
+      const rt = pipelineRuntime();
+      const content = Buffer.isBuffer(blob) ? blob : Buffer.from(typeof blob === 'string' ? blob : JSON.stringify(blob));
+      const version = blobVersion(context.triggerMetadata ?? {}, content);
+      await ingestExtract(
+        { container: rt.settings.extractsContainer, name: version.name, etag: version.etag, lastModified: version.lastModified, content: Readable.from([content]) },
+        { ledger: rt.ledger, queue: rt.queue, logger: contextLogger(context), clock: { now: () => new Date() }, loadMapping: () => rt.loadMapping() },
+      );
+    },
+  },
+});

@@ -1,0 +1,19 @@
+// Message on the operations queue → upload stage (it takes up to 49 more waiting messages).
+import type { InvocationContext } from '@azure/functions';
+import { uploadOperations } from '../lib/pipeline/upload.js';
+import { register } from './definition.js';
+import { contextLogger } from './log.js';
+import { pipelineRuntime } from './runtime.js';
+
+export const upload = register({
+  name: 'upload',
+  kind: 'storageQueue',
+  options: {
+    queueName: '%HRSYNC_OPERATIONS_QUEUE%',
+    connection: 'HRSYNC_STORAGE',
+    handler: async (message: unknown, context: InvocationContext): Promise<void> => {
+      const rt = pipelineRuntime();
+      await uploadOperations(message, { ledger: rt.ledger, queue: rt.queue, client: rt.client, logger: contextLogger(context), clock: { now: () => new Date() } });
+    },
+  },
+});
