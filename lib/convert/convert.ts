@@ -4,13 +4,14 @@
 // batched. A bad row is reported and never stops the good ones.
 import type { Extract, RowDefect } from '../extract/types.js';
 import type { Mapping, MapProblem } from '../mapping/types.js';
-import { BulkBatcher, DEFAULT_BATCH_LIMITS, checkBatchLimits, operationFits, serializeOperation } from '../scim/bulk.js';
+import { BulkBatcher, ByteBatcher, DEFAULT_BATCH_LIMITS, checkBatchLimits, operationFits, serializeOperation } from '../scim/bulk.js';
 import type { BatchLimits, BulkBatch } from '../scim/bulk.js';
 import type { Problem } from '../scim/problem.js';
 import { validateUser } from '../scim/validate.js';
 import type { RecordIssue } from '../scim/validate.js';
 import { DuplicateTracker } from './duplicates.js';
-import type { OperationSpool } from './spool.js';
+import type { OperationSpool, RecordBlockSource } from './spool.js';
+import { RECORD_HEADER } from './spool-records.js';
 
 export interface ScanOptions {
   /** Where valid operations wait for batching. */
@@ -154,11 +155,41 @@ export async function scanExtract(extract: Extract, mapping: Mapping, options: S
 
 /** Batches what a scan spooled into BulkRequests, leaving out withdrawn records. */
 export async function* batchSpool(spool: OperationSpool, withdrawn: ReadonlySet<string>, limits: BatchLimits = DEFAULT_BATCH_LIMITS): AsyncGenerator<BulkBatch> {
+  if (hasBlocks(spool)) {
+    yield* batchBlocks(spool, withdrawn, limits);
+    return;
+  }
   const batcher = new BulkBatcher(limits);
   for await (const op of spool.read()) {
     if (withdrawn.size > 0 && withdrawn.has(op.externalId)) continue;
     const closed = batcher.add(op);
     if (closed !== undefined) yield closed;
+  }
+  const last = batcher.flush();
+  if (last !== undefined) yield last;
+}
+
+function hasBlocks(spool: OperationSpool): spool is OperationSpool & RecordBlockSource {
+  return typeof (spool as Partial<RecordBlockSource>).blocks === 'function';
+}
+
+// Requests straight from the spool's bytes: only each record's externalId is decoded.
+async function* batchBlocks(spool: RecordBlockSource, withdrawn: ReadonlySet<string>, limits: BatchLimits): AsyncGenerator<BulkBatch> {
+  const batcher = new ByteBatcher(limits);
+  const check = withdrawn.size > 0;
+  for await (const block of spool.blocks()) {
+    const end = block.length;
+    for (let at = 0; at < end;) {
+      const idStart = at + RECORD_HEADER;
+      const jsonStart = idStart + block.readUInt32LE(at + 4);
+      const jsonEnd = jsonStart + block.readUInt32LE(at + 8);
+      const externalId = block.toString('utf8', idStart, jsonStart);
+      if (!check || !withdrawn.has(externalId)) {
+        const batch = batcher.add(externalId, block.readUInt32LE(at), block, jsonStart, jsonEnd);
+        if (batch !== undefined) yield batch;
+      }
+      at = jsonEnd;
+    }
   }
   const last = batcher.flush();
   if (last !== undefined) yield last;

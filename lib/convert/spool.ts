@@ -1,13 +1,14 @@
 // Valid operations wait here until the whole file is read, because a duplicate found at
-// the last row withdraws a row that was valid at the first. Small runs stay in memory;
-// larger ones go to a temporary file so memory does not grow with the extract.
-import { createReadStream } from 'node:fs';
+// the last row withdraws a row that was valid at the first. Operations are kept as binary
+// records (see spool-records.ts) in blocks of bytes: small runs stay in memory, larger
+// ones go to a temporary file, so memory does not grow with the extract and the heap
+// holds no per-operation strings.
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { SerializedOperation } from '../scim/bulk.js';
+import { readRecord, recordBound, recordLength, writeRecord } from './spool-records.js';
 
 /** Holds serialized operations between reading a file and batching it. */
 export interface OperationSpool {
@@ -18,82 +19,163 @@ export interface OperationSpool {
   dispose(): Promise<void>;
 }
 
+/** A spool that can hand out its records as raw blocks (see spool-records.ts), for batching without decoding each operation. */
+export interface RecordBlockSource {
+  /**
+   * Every record in write order, in blocks that each hold whole records only. A block is
+   * only valid until the iteration resumes: its memory is reused for the next one.
+   */
+  blocks(): AsyncIterable<Buffer>;
+}
+
 const DEFAULT_MEMORY_BYTES = 16 * 1024 * 1024;
-const FLUSH_BYTES = 1024 * 1024;
+const BLOCK_BYTES = 1024 * 1024;
+const MIN_BLOCK_BYTES = 4096;
 
 /** A spool in memory up to `memoryBytes`, then in a temporary file. */
-export class TempFileSpool implements OperationSpool {
-  private memory: SerializedOperation[] = [];
-  private memoryBytes = 0;
-  private pending: string[] = [];
-  private pendingBytes = 0;
+export class TempFileSpool implements OperationSpool, RecordBlockSource {
+  // Filled blocks kept in memory until the budget is passed.
+  private full: Buffer[] = [];
+  private fullBytes = 0;
+  private block: Buffer;
+  private used = 0;
+  // A block whose file write has finished, ready for reuse.
+  private spare: Buffer | undefined;
   private file: FileHandle | undefined;
+  private path: string | undefined;
   private dir: string | undefined;
+  private writing: Promise<void> = Promise.resolve();
+  private readonly blockBytes: number;
 
-  constructor(private readonly maxMemoryBytes = DEFAULT_MEMORY_BYTES) {}
+  constructor(private readonly maxMemoryBytes = DEFAULT_MEMORY_BYTES) {
+    this.blockBytes = Math.max(MIN_BLOCK_BYTES, Math.min(BLOCK_BYTES, maxMemoryBytes));
+    this.block = Buffer.allocUnsafeSlow(this.blockBytes);
+  }
 
   write(op: SerializedOperation): Promise<void> | void {
-    if (this.file === undefined) {
-      this.memory.push(op);
-      this.memoryBytes += op.json.length + op.externalId.length + 16;
-      if (this.memoryBytes <= this.maxMemoryBytes) return;
-      return this.spill();
+    const bound = recordBound(op);
+    if (this.used + bound <= this.block.length) {
+      this.used = writeRecord(this.block, this.used, op);
+      return;
     }
-    const line = encode(op);
-    this.pending.push(line);
-    this.pendingBytes += line.length;
-    if (this.pendingBytes >= FLUSH_BYTES) return this.flushPending();
+    const pending = this.rotate(bound);
+    this.used = writeRecord(this.block, this.used, op);
+    return pending;
   }
 
   async *read(): AsyncIterable<SerializedOperation> {
-    if (this.file === undefined) {
-      yield* this.memory;
+    for await (const block of this.blocks()) {
+      const end = block.length;
+      for (let at = 0; at < end; at += recordLength(block, at, end)) yield readRecord(block, at);
+    }
+  }
+
+  async *blocks(): AsyncIterable<Buffer> {
+    if (this.path === undefined) {
+      for (const block of this.full) yield block;
+      if (this.used > 0) yield this.block.subarray(0, this.used);
       return;
     }
-    await this.flushPending();
-    await this.file.close();
+    if (this.used > 0) {
+      await this.toFile(this.block.subarray(0, this.used));
+      this.used = 0;
+    }
+    await this.writing;
+    if (this.file !== undefined) await this.file.close();
     this.file = undefined;
-    const lines = createInterface({ input: createReadStream(join(this.dir as string, 'ops.tsv'), { highWaterMark: 1024 * 1024 }), crlfDelay: Infinity });
-    for await (const line of lines) yield decode(line);
+    yield* readBlocks(this.path, this.blockBytes);
   }
 
   async dispose(): Promise<void> {
-    this.memory = [];
+    this.full = [];
+    this.fullBytes = 0;
+    this.used = 0;
+    await this.writing.catch(() => undefined);
     if (this.file !== undefined) await this.file.close();
     this.file = undefined;
     if (this.dir !== undefined) await rm(this.dir, { recursive: true, force: true });
     this.dir = undefined;
+    this.path = undefined;
   }
 
-  private async spill(): Promise<void> {
-    this.dir = await mkdtemp(join(tmpdir(), 'hrsync-spool-'));
-    this.file = await open(join(this.dir, 'ops.tsv'), 'w', 0o600);
-    for (const op of this.memory) this.pending.push(encode(op));
-    this.pendingBytes = this.memoryBytes;
-    this.memory = [];
-    this.memoryBytes = 0;
-    await this.flushPending();
+  // Puts the current block away and starts one with room for `bound` bytes.
+  private rotate(bound: number): Promise<void> | void {
+    let pending: Promise<void> | undefined;
+    if (this.used > 0) {
+      const filled = this.block.subarray(0, this.used);
+      if (this.path === undefined) {
+        this.full.push(filled);
+        this.fullBytes += this.used;
+        if (this.fullBytes > this.maxMemoryBytes) pending = this.spill();
+      } else {
+        pending = this.toFile(filled);
+      }
+    }
+    const size = Math.max(this.blockBytes, bound);
+    const spare = this.spare;
+    this.spare = undefined;
+    this.block = spare !== undefined && spare.length >= size ? spare : Buffer.allocUnsafeSlow(size);
+    this.used = 0;
+    return pending;
   }
 
-  private async flushPending(): Promise<void> {
-    if (this.pending.length === 0 || this.file === undefined) return;
-    const chunk = this.pending.join('');
-    this.pending = [];
-    this.pendingBytes = 0;
-    await this.file.write(chunk);
+  private spill(): Promise<void> {
+    const blocks = this.full;
+    this.full = [];
+    this.fullBytes = 0;
+    this.path = '';
+    this.writing = this.writing.then(async () => {
+      this.dir = await mkdtemp(join(tmpdir(), 'hrsync-spool-'));
+      this.path = join(this.dir, 'ops.bin');
+      this.file = await open(this.path, 'w', 0o600);
+    });
+    for (const block of blocks) void this.toFile(block);
+    return this.writing;
+  }
+
+  // File writes run one after another, in order; a block of the standard size is reused once written.
+  private toFile(block: Buffer): Promise<void> {
+    this.writing = this.writing.then(async () => {
+      await (this.file as FileHandle).write(block, 0, block.length);
+      if (block.buffer.byteLength === this.blockBytes && block.byteOffset === 0) this.spare = Buffer.from(block.buffer, 0, this.blockBytes);
+    });
+    return this.writing;
   }
 }
 
-// One operation per line: line number, the externalId as JSON (so tabs or newlines in it
-// cannot break the framing) and the operation JSON, which JSON.stringify keeps on one line.
-function encode(op: SerializedOperation): string {
-  return `${op.line}\t${JSON.stringify(op.externalId)}\t${op.json}\n`;
-}
-
-function decode(text: string): SerializedOperation {
-  const a = text.indexOf('\t');
-  const b = text.indexOf('\t', a + 1);
-  return { line: Number(text.slice(0, a)), externalId: JSON.parse(text.slice(a + 1, b)) as string, json: text.slice(b + 1) };
+// Reads the spool file back in blocks of whole records; a record cut by the end of a read
+// moves to the front of the buffer, which grows when one record is larger than it.
+async function* readBlocks(path: string, blockBytes: number): AsyncGenerator<Buffer> {
+  const file = await open(path, 'r');
+  try {
+    let buffer = Buffer.allocUnsafe(blockBytes);
+    let filled = 0;
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, filled, buffer.length - filled, null);
+      filled += bytesRead;
+      let end = 0;
+      for (;;) {
+        const length = recordLength(buffer, end, filled);
+        if (length < 0 || end + length > filled) break;
+        end += length;
+      }
+      if (end > 0) yield buffer.subarray(0, end);
+      if (bytesRead === 0) {
+        if (end !== filled) throw new Error(`spool file ${path} ends inside a record`);
+        return;
+      }
+      buffer.copyWithin(0, end, filled);
+      filled -= end;
+      const need = recordLength(buffer, 0, filled);
+      if (need > buffer.length) {
+        const bigger = Buffer.allocUnsafe(need);
+        buffer.copy(bigger, 0, 0, filled);
+        buffer = bigger;
+      }
+    }
+  } finally {
+    await file.close();
+  }
 }
 
 /** A spool that keeps nothing: for validation runs, which only count. */

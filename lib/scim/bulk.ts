@@ -110,6 +110,68 @@ export class BulkBatcher {
   }
 }
 
+const HEAD_BYTES = Buffer.from(HEAD);
+const TAIL_BYTES = Buffer.from(TAIL);
+const COMMA = 0x2c;
+
+/**
+ * BulkBatcher's twin for operations held as UTF-8 bytes (the spool's records): the same
+ * limits, the same requests, but each request is copied together as bytes and decoded
+ * once, instead of one string per operation.
+ */
+export class ByteBatcher {
+  private body: Buffer;
+  private end = HEAD_BYTES.length;
+  private ids: string[] = [];
+  private lines: number[] = [];
+  private count = 0;
+
+  constructor(private readonly limits: BatchLimits = DEFAULT_BATCH_LIMITS) {
+    checkBatchLimits(limits);
+    this.body = Buffer.allocUnsafe(Math.min(limits.maxBytes, 1024 * 1024) + FRAME_BYTES);
+    HEAD_BYTES.copy(this.body, 0);
+  }
+
+  /** Adds the operation whose JSON is `source[start, end)`; returns the request it closed, if any (see BulkBatcher.add). */
+  add(externalId: string, line: number, source: Buffer, start: number, end: number): BulkBatch | undefined {
+    const opBytes = end - start;
+    const n = this.ids.length;
+    let closed: BulkBatch | undefined;
+    // this.end counts the head and every operation and comma so far; the tail is still to come.
+    if (n > 0 && (n >= this.limits.maxOperations || this.end + TAIL_BYTES.length + 1 + opBytes > this.limits.maxBytes)) {
+      closed = this.take();
+    }
+    const comma = this.ids.length > 0 ? 1 : 0;
+    this.reserve(this.end + comma + opBytes + TAIL_BYTES.length);
+    if (comma === 1) this.body[this.end++] = COMMA;
+    this.end += source.copy(this.body, this.end, start, end);
+    this.ids.push(externalId);
+    this.lines.push(line);
+    return closed;
+  }
+
+  /** Returns the last, partly filled request, if any. */
+  flush(): BulkBatch | undefined {
+    return this.ids.length > 0 ? this.take() : undefined;
+  }
+
+  private reserve(size: number): void {
+    if (size <= this.body.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(size, this.body.length * 2));
+    this.body.copy(bigger, 0, 0, this.end);
+    this.body = bigger;
+  }
+
+  private take(): BulkBatch {
+    const bytes = this.end + TAIL_BYTES.copy(this.body, this.end);
+    const batch: BulkBatch = { index: ++this.count, body: this.body.toString('utf8', 0, bytes), bytes, externalIds: this.ids, lines: this.lines };
+    this.end = HEAD_BYTES.length;
+    this.ids = [];
+    this.lines = [];
+    return batch;
+  }
+}
+
 /** Parses a batch body back into a BulkRequest (for clients that post objects, and for tests). */
 export function parseBatch(batch: BulkBatch): BulkRequest {
   return JSON.parse(batch.body) as BulkRequest;

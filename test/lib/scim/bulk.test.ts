@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BulkBatcher, checkBatchLimits, operationFits, parseBatch, serializeOperation } from '../../../lib/scim/bulk.js';
+import { BulkBatcher, ByteBatcher, checkBatchLimits, operationFits, parseBatch, serializeOperation } from '../../../lib/scim/bulk.js';
 import type { BulkBatch, SerializedOperation } from '../../../lib/scim/bulk.js';
 import { BULK_REQUEST_SCHEMA, CORE_USER_SCHEMA } from '../../../lib/scim/schemas.js';
 
@@ -75,5 +75,31 @@ describe('BulkBatcher', () => {
 
   it('gives nothing for no operations', () => {
     expect(new BulkBatcher().flush()).toBeUndefined();
+  });
+});
+
+describe('ByteBatcher', () => {
+  it('builds from UTF-8 bytes the requests BulkBatcher builds from strings', () => {
+    for (const limits of [{ maxOperations: 50, maxBytes: 1 << 20 }, { maxOperations: 4, maxBytes: 1 << 20 }, { maxOperations: 50, maxBytes: 4096 }]) {
+      const list = Array.from({ length: 23 }, (_, i) => ({ externalId: `É${i}`, line: i + 2, json: serializeOperation({ schemas: [], externalId: `É${i}`, active: true, displayName: 'Ø😀'.repeat(i * 40) }) }));
+      const byBytes = new ByteBatcher(limits);
+      const out: BulkBatch[] = [];
+      for (const o of list) {
+        const bytes = Buffer.from(`xx${o.json}yy`);
+        const b = byBytes.add(o.externalId, o.line, bytes, 2, bytes.length - 2);
+        if (b) out.push(b);
+      }
+      const last = byBytes.flush();
+      if (last) out.push(last);
+      const plain = new BulkBatcher(limits);
+      const expected: BulkBatch[] = [];
+      for (const o of list) { const b = plain.add(o); if (b) expected.push(b); }
+      expected.push(plain.flush() as BulkBatch);
+      expect(out).toEqual(expected);
+    }
+  });
+
+  it('gives nothing for no operations', () => {
+    expect(new ByteBatcher().flush()).toBeUndefined();
   });
 });
