@@ -61,7 +61,7 @@ export async function scanExtract(extract: Extract, mapping: Mapping, options: S
   const mapper = mapping.bind(extract.columns, extract.file);
   const columnOf = columnIndex(mapping);
   const tracker = new DuplicateTracker();
-  const warnings = new Map<string, WarningCount>();
+  const warnings = new WarningTally();
   const file = extract.file;
   const limit = options.limit ?? Infinity;
   let rows = 0;
@@ -76,13 +76,8 @@ export async function scanExtract(extract: Extract, mapping: Mapping, options: S
       options.onProblem(p);
       return;
     }
-    const key = `${p.rule}\u0000${p.attribute ?? ''}`;
-    const seen = warnings.get(key);
-    if (seen !== undefined) {
-      seen.count++;
-      return;
-    }
-    warnings.set(key, { rule: p.rule, attribute: p.attribute, count: 1, first: p });
+    if (warnings.repeat(p.rule, p.attribute)) return;
+    warnings.first(p);
     options.onProblem(p);
   };
 
@@ -114,7 +109,11 @@ export async function scanExtract(extract: Extract, mapping: Mapping, options: S
     const firstLine = externalId === undefined ? undefined : tracker.see(externalId, line, !bad);
 
     for (const mp of problems) report(mapProblem(file, line, externalId, mp));
-    for (const issue of issues) report(issueProblem(file, line, externalId, issue, columnOf));
+    for (const issue of issues) {
+      // A warning seen before is only counted: no Problem is built for it.
+      if (issue.severity === 'warning' && warnings.repeat(issue.rule, issue.attribute)) continue;
+      report(issueProblem(file, line, externalId, issue, columnOf));
+    }
     if (firstLine !== undefined) {
       report({
         severity: 'error', file, line, externalId, attribute: 'externalId', column: columnOf.get('externalId'),
@@ -148,7 +147,7 @@ export async function scanExtract(extract: Extract, mapping: Mapping, options: S
 
   return {
     file, format: extract.format, encoding: extract.encoding, delimiter: extract.delimiter,
-    rows, valid, rejected, errors, warnings: [...warnings.values()], duplicateIds: tracker.duplicatedCount,
+    rows, valid, rejected, errors, warnings: warnings.list, duplicateIds: tracker.duplicatedCount,
     unseenColumns: mapper.unseenColumns(), truncated, withdrawn,
   };
 }
@@ -167,6 +166,28 @@ export async function* batchSpool(spool: OperationSpool, withdrawn: ReadonlySet<
   }
   const last = batcher.flush();
   if (last !== undefined) yield last;
+}
+
+// Warnings by rule and attribute, in the order each kind first occurred.
+class WarningTally {
+  readonly list: WarningCount[] = [];
+  private readonly byRule = new Map<string, Map<string, WarningCount>>();
+
+  /** Counts another occurrence of a kind already seen; false when the kind is new. */
+  repeat(rule: string, attribute: string | undefined): boolean {
+    const seen = this.byRule.get(rule)?.get(attribute ?? '');
+    if (seen === undefined) return false;
+    seen.count++;
+    return true;
+  }
+
+  first(p: Problem): void {
+    let byAttribute = this.byRule.get(p.rule);
+    if (byAttribute === undefined) this.byRule.set(p.rule, (byAttribute = new Map()));
+    const count: WarningCount = { rule: p.rule, attribute: p.attribute, count: 1, first: p };
+    byAttribute.set(p.attribute ?? '', count);
+    this.list.push(count);
+  }
 }
 
 function hasBlocks(spool: OperationSpool): spool is OperationSpool & RecordBlockSource {

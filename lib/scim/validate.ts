@@ -26,46 +26,46 @@ const NO_ISSUES: readonly RecordIssue[] = Object.freeze([]);
 
 /** Checks one mapped user against the rules Entra inbound provisioning needs; returns errors and warnings. */
 export function validateUser(user: ScimUser): readonly RecordIssue[] {
+  // Built only when there is an issue: most rows have none, and the list is the only allocation.
   let issues: RecordIssue[] | undefined;
-  const add = (severity: RecordIssue['severity'], attribute: string, rule: string, message: string): void => {
-    (issues ??= []).push({ severity, attribute, rule, message });
-  };
 
   const externalId = user.externalId as unknown;
   if (typeof externalId !== 'string' || externalId.length === 0) {
-    add('error', 'externalId', 'externalId-required', 'externalId is empty; every record needs the anchor that matches it to its account');
+    issues = add(issues, 'error', 'externalId', 'externalId-required', 'externalId is empty; every record needs the anchor that matches it to its account');
   } else {
     if (externalId.length > EMPLOYEE_ID_MAX) {
-      add('warning', 'externalId', 'externalId-length', `externalId is longer than ${EMPLOYEE_ID_MAX} characters, the length of Entra's employeeId it is matched to by default`);
+      issues = add(issues, 'warning', 'externalId', 'externalId-length', `externalId is longer than ${EMPLOYEE_ID_MAX} characters, the length of Entra's employeeId it is matched to by default`);
     }
     if (externalId.trim() !== externalId) {
-      add('error', 'externalId', 'externalId-whitespace', 'externalId has leading or trailing spaces, so it would not match the account anchor');
+      issues = add(issues, 'error', 'externalId', 'externalId-whitespace', 'externalId has leading or trailing spaces, so it would not match the account anchor');
     }
   }
 
   if (typeof user.active !== 'boolean') {
-    add('error', 'active', 'active-required', 'active is empty; hrsync always sends active, because a record without it can disable the account');
+    issues = add(issues, 'error', 'active', 'active-required', 'active is empty; hrsync always sends active, because a record without it can disable the account');
   }
 
   if (user.userName !== undefined) {
     const problem = userNameProblem(user.userName);
-    if (problem !== undefined) add('error', 'userName', 'userName-format', `userName ${problem}`);
+    if (problem !== undefined) issues = add(issues, 'error', 'userName', 'userName-format', `userName ${problem}`);
   }
 
-  if (user.emails !== undefined) checkMultiValued(user.emails, 'emails', add, (entry, path) => {
-    if (entry.value !== undefined && !EMAIL.test(entry.value)) {
-      add('error', `${path}.value`, 'email-format', `${path}.value is not a well-formed email address`);
-    }
-  });
-  if (user.phoneNumbers !== undefined) checkMultiValued(user.phoneNumbers, 'phoneNumbers', add);
-  if (user.addresses !== undefined) checkMultiValued(user.addresses, 'addresses', add);
+  if (user.emails !== undefined) issues = checkMultiValued(user.emails, 'emails', issues, true);
+  if (user.phoneNumbers !== undefined) issues = checkMultiValued(user.phoneNumbers, 'phoneNumbers', issues, false);
+  if (user.addresses !== undefined) issues = checkMultiValued(user.addresses, 'addresses', issues, false);
 
   const manager = user[ENTERPRISE_USER_SCHEMA]?.manager?.value;
   if (manager !== undefined && manager === externalId) {
-    add('warning', `${ENTERPRISE_USER_SCHEMA}:manager.value`, 'self-manager', 'the record names itself as its manager');
+    issues = add(issues, 'warning', `${ENTERPRISE_USER_SCHEMA}:manager.value`, 'self-manager', 'the record names itself as its manager');
   }
 
   return issues ?? NO_ISSUES;
+}
+
+function add(issues: RecordIssue[] | undefined, severity: RecordIssue['severity'], attribute: string, rule: string, message: string): RecordIssue[] {
+  const list = issues ?? [];
+  list.push({ severity, attribute, rule, message });
+  return list;
 }
 
 function userNameProblem(userName: string): string | undefined {
@@ -85,23 +85,44 @@ function userNameProblem(userName: string): string | undefined {
   return undefined;
 }
 
-type Add = (severity: RecordIssue['severity'], attribute: string, rule: string, message: string) => void;
+// Entry paths and the texts naming them (`phoneNumbers[1].type …`), by attribute and index:
+// built once, not per row, since a file that maps a mobile phone warns on every row.
+interface EntryTexts {
+  path: string;
+  typeAttribute: string;
+  typeMessage: string;
+}
+const ENTRY_TEXTS = new Map<string, EntryTexts[]>();
 
-function checkMultiValued<T extends ScimMultiValue | ScimAddress>(
-  entries: readonly T[],
-  name: string,
-  add: Add,
-  each?: (entry: T, path: string) => void,
-): void {
+function textsOf(name: string, i: number): EntryTexts {
+  let list = ENTRY_TEXTS.get(name);
+  if (list === undefined) ENTRY_TEXTS.set(name, (list = []));
+  let texts = list[i];
+  if (texts === undefined) {
+    const path = `${name}[${i}]`;
+    texts = { path, typeAttribute: `${path}.type`, typeMessage: `${path}.type is not "work"; Entra processes only the work entries of ${name}, so this one is ignored` };
+    list[i] = texts;
+  }
+  return texts;
+}
+
+function checkMultiValued(entries: readonly (ScimMultiValue | ScimAddress)[], name: string, issues: RecordIssue[] | undefined, email: boolean): RecordIssue[] | undefined {
   let primaries = 0;
   for (let i = 0; i < entries.length; i++) {
-    const entry = entries[i] as T;
-    const path = `${name}[${i}]`;
+    const entry = entries[i] as ScimMultiValue | ScimAddress;
     if (entry.primary === true) primaries++;
     if (entry.type !== 'work') {
-      add('warning', `${path}.type`, 'non-work-type', `${path}.type is not "work"; Entra processes only the work entries of ${name}, so this one is ignored`);
+      const texts = textsOf(name, i);
+      issues = add(issues, 'warning', texts.typeAttribute, 'non-work-type', texts.typeMessage);
     }
-    each?.(entry, path);
+    if (email) {
+      const value = (entry as ScimMultiValue).value;
+      if (value !== undefined && !EMAIL.test(value)) {
+        const path = textsOf(name, i).path;
+        issues = add(issues, 'error', `${path}.value`, 'email-format', `${path}.value is not a well-formed email address`);
+      }
+    }
   }
-  if (primaries > 1) add('error', name, 'multiple-primary', `more than one entry of ${name} is marked primary`);
+  if (primaries > 1) issues = add(issues, 'error', name, 'multiple-primary', `more than one entry of ${name} is marked primary`);
+  return issues;
 }
