@@ -2,6 +2,10 @@
 // `preview`, `sync` and the ingest stage. One streaming pass reads, maps, validates and
 // spools each row; duplicates found on the way withdraw earlier rows; then the spool is
 // batched. A bad row is reported and never stops the good ones.
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import type { Extract } from '../extract/types.js';
 import type { Mapping } from '../mapping/types.js';
 import { BulkBatcher, ByteBatcher, DEFAULT_BATCH_LIMITS, checkBatchLimits } from '../scim/bulk.js';
@@ -9,6 +13,9 @@ import type { BatchLimits, BulkBatch } from '../scim/bulk.js';
 import type { Problem } from '../scim/problem.js';
 import { RowScanner } from './row-scan.js';
 import type { RowScanTotals, WarningCount } from './row-scan.js';
+import { ScanClient } from './scan-channel.js';
+import type { ChannelScan } from './scan-channel.js';
+import { DiscardSpool } from './spool.js';
 import type { OperationSpool, RecordBlockSource } from './spool.js';
 import { RECORD_HEADER } from './spool-records.js';
 
@@ -53,6 +60,11 @@ export async function scanExtract(extract: Extract, mapping: Mapping, options: S
   const limits = checkBatchLimits(options.limits ?? DEFAULT_BATCH_LIMITS);
   const mapper = mapping.bind(extract.columns, extract.file);
   const limit = options.limit ?? Infinity;
+  const worker = workerEntry(extract, mapping);
+  if (worker !== undefined) {
+    const scan = await scanInWorker(worker, extract, mapping, { ...options, limit, limits });
+    return result(extract, scan.rows, scan.truncated, scan.totals, scan.unseenColumns);
+  }
   const scanner = new RowScanner(extract.file, mapper, mapping.attributes, limits, options.onProblem, (op) => options.spool.write(op));
   let rows = 0;
   let truncated = false;
@@ -66,6 +78,33 @@ export async function scanExtract(extract: Extract, mapping: Mapping, options: S
     if (pending !== undefined) await pending;
   }
   return result(extract, rows, truncated, scanner.finish(), mapper.unseenColumns());
+}
+
+// The worker's script, when a second thread is worth it: CSV rows (which post cheaply), a
+// mapping with its document (the worker compiles its own), a second CPU, and a compiled
+// build (under a TypeScript test runner the script does not exist, and one thread is used).
+const WORKER_SCRIPT = new URL('./scan-worker.js', import.meta.url);
+let workerScript: boolean | undefined;
+const WORKER_YOUNG_GENERATION_MB = 8;
+
+function workerEntry(extract: Extract, mapping: Mapping): URL | undefined {
+  if (extract.format !== 'csv' || mapping.document === undefined || availableParallelism() < 2) return undefined;
+  workerScript ??= WORKER_SCRIPT.protocol === 'file:' && existsSync(fileURLToPath(WORKER_SCRIPT));
+  return workerScript ? WORKER_SCRIPT : undefined;
+}
+
+async function scanInWorker(script: URL, extract: Extract, mapping: Mapping, options: ScanOptions & { limit: number; limits: BatchLimits }): Promise<ChannelScan> {
+  // The worker holds one batch of rows at a time: a small young generation is all it needs,
+  // and the default one (tens of MB) would only add to the process's footprint.
+  const worker = new Worker(script, { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
+  const client = new ScanClient(worker);
+  worker.on('error', (error) => client.fail(error));
+  worker.on('exit', (code) => client.fail(new Error(`the scan worker stopped (exit code ${code})`)));
+  try {
+    return await client.scan(extract, mapping, { ...options, keep: !(options.spool instanceof DiscardSpool) });
+  } finally {
+    await worker.terminate();
+  }
 }
 
 function result(extract: Extract, rows: number, truncated: boolean, totals: RowScanTotals, unseenColumns: string[]): ScanResult {

@@ -95,6 +95,8 @@ class Loader {
       columns: Object.freeze(plan.columns.map((c) => c.name)),
       attributes: Object.freeze(this.attributes),
       extract,
+      // A copy, so a caller changing its object later cannot make the worker's mapping differ.
+      document: structuredClone(json),
       bind: (columns, file) => bindPlan(plan, columns, file),
     };
   }

@@ -49,6 +49,11 @@ export interface Mapping {
   /** Optional reading defaults from the mapping's `source` section; CLI flags win. */
   extract: { format?: 'csv' | 'json' | 'ndjson'; encoding?: 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252' | 'auto'; delimiter?: ',' | ';' | '\t' | '|' | 'auto' };
   /**
+   * The parsed document the mapping was compiled from, when it was: a worker thread compiles
+   * the same mapping from it (compiled closures cannot cross threads).
+   */
+  document?: unknown;
+  /**
    * Binds to a file. `columns` is the CSV header; undefined for JSON sources.
    * Throws MappingError naming the key and the column when a referenced column is not in the header.
    */
