@@ -1,6 +1,6 @@
 // parseDate: Luxon format checks at load, one prebuilt parser per format, and a bounded memo
-// per call site (HR extracts repeat the same dates many times over).
-import { DateTime, IANAZone, Info, type TokenParser } from 'luxon';
+// per formats and zone (HR extracts repeat the same dates many times over).
+import { DateTime, IANAZone, Info, Zone, type TokenParser, type ZoneOffsetFormat, type ZoneOffsetOptions } from 'luxon';
 
 // Luxon parses unknown letters as literal text and expands D, T, f… into locale-dependent
 // layouts, so a Moment-style 'DD/MM/YYYY' would "work" and never match. Only these are allowed.
@@ -62,10 +62,25 @@ export type DateParser = (text: string) => string | undefined;
 
 /** Prepares parseDate for checked formats and zone: parsers built once, results memoized (bounded). */
 export function makeDateParser(formats: readonly string[], zone: string): DateParser {
+  // Call sites with the same formats and zone give the same answers, so they share one
+  // parser and one memo (HireDate and TerminationDate hold many of the same days).
+  const key = `${zone}\u0000${formats.join('\u0000')}`;
+  let parser = PARSERS.get(key);
+  if (parser === undefined) {
+    parser = buildDateParser(formats, zone);
+    PARSERS.set(key, parser);
+  }
+  return parser;
+}
+
+const PARSERS = new Map<string, DateParser>();
+
+function buildDateParser(formats: readonly string[], zone: string): DateParser {
   const parsers = formats.map((f) => DateTime.buildFormatParser(f, { locale: LOCALE }));
   // A zone object, not its name: Luxon would otherwise look the name up on every parse.
   // normalizeZone turns 'UTC' into the universal zone, so UTC results end in Z.
-  const options = { zone: Info.normalizeZone(zone), locale: LOCALE };
+  const normalized = Info.normalizeZone(zone);
+  const options = { zone: normalized instanceof IANAZone ? new MemoZone(normalized) : normalized, locale: LOCALE };
   const memo = new Map<string, string | null>();
   return (text) => {
     const hit = memo.get(text);
@@ -83,4 +98,61 @@ export function makeDateParser(formats: readonly string[], zone: string): DatePa
     memo.set(text, result);
     return result ?? undefined;
   };
+}
+
+// Offsets of the days seen, and of "now" (Luxon's first guess on every parse).
+const OFFSET_MEMO_LIMIT = 100_000;
+
+/**
+ * An IANA zone with its offsets memoized. Luxon reads an IANA offset through
+ * Intl.DateTimeFormat#formatToParts, several microseconds a call and two or three calls a
+ * parse; its answer depends only on the whole second of the instant (the parts have no
+ * milliseconds and the instant is cut to its second), so a memo keyed by that second
+ * gives exactly Luxon's answers.
+ */
+class MemoZone extends Zone {
+  private readonly offsets = new Map<number, number>();
+
+  constructor(private readonly inner: IANAZone) {
+    super();
+  }
+
+  override get type(): string {
+    return this.inner.type;
+  }
+
+  override get name(): string {
+    return this.inner.name;
+  }
+
+  override get isUniversal(): boolean {
+    return this.inner.isUniversal;
+  }
+
+  override offsetName(ts: number, options: ZoneOffsetOptions): string | null {
+    return this.inner.offsetName(ts, options);
+  }
+
+  override formatOffset(ts: number, format: ZoneOffsetFormat): string {
+    return this.inner.formatOffset(ts, format);
+  }
+
+  override offset(ts: number): number {
+    // new Date(ts) truncates to whole milliseconds before Luxon floors to the second.
+    const second = Math.floor(Math.trunc(ts) / 1000);
+    const known = this.offsets.get(second);
+    if (known !== undefined) return known;
+    const offset = this.inner.offset(ts);
+    if (this.offsets.size >= OFFSET_MEMO_LIMIT) this.offsets.clear();
+    this.offsets.set(second, offset);
+    return offset;
+  }
+
+  override equals(other: Zone): boolean {
+    return this.inner.equals(other);
+  }
+
+  override get isValid(): boolean {
+    return this.inner.isValid;
+  }
 }

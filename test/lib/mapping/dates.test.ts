@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { DateTime } from 'luxon';
 import { dateFormatProblem, isKnownZone, makeDateParser } from '../../../lib/mapping/dates.js';
 import { load, userOf } from './helpers.js';
 
@@ -46,6 +47,27 @@ describe('makeDateParser', () => {
     for (let d = 0; d < 60_000; d++) parse(String(d));
     expect(parse('2020-01-01')).toBe('2020-01-01T00:00:00Z');
     expect(parse('nope')).toBeUndefined();
+  });
+
+  test('gives what Luxon gives on its own, across years of daylight-saving changes in zones with odd rules', () => {
+    // Midnight and half-past-midnight changes, 30-minute and 45-minute offsets, a skipped day.
+    const zones = ['Europe/London', 'America/Havana', 'Australia/Lord_Howe', 'Pacific/Chatham', 'Pacific/Apia'];
+    const texts: string[] = [];
+    for (let day = Date.UTC(1965, 0, 1); day < Date.UTC(2035, 0, 1); day += 9 * 86_400_000) {
+      const d = new Date(day).toISOString().slice(0, 10);
+      texts.push(`${d} 00:00`, `${d} 00:30`, `${d} 02:30`);
+    }
+    for (const zone of zones) {
+      const parse = makeDateParser(['yyyy-MM-dd HH:mm'], zone);
+      const wrong = texts.filter((t) => parse(t) !== (DateTime.fromFormat(t, 'yyyy-MM-dd HH:mm', { zone, locale: 'en-US' }).toISO({ suppressMilliseconds: true }) ?? undefined));
+      expect(wrong, zone).toEqual([]);
+    }
+  });
+
+  test('call sites with the same formats and zone share one parser', () => {
+    expect(makeDateParser(['dd/MM/yyyy'], 'Europe/London')).toBe(makeDateParser(['dd/MM/yyyy'], 'Europe/London'));
+    expect(makeDateParser(['dd/MM/yyyy'], 'Europe/London')).not.toBe(makeDateParser(['dd/MM/yyyy'], 'Europe/Paris'));
+    expect(makeDateParser(['dd/MM/yyyy'], 'UTC')).not.toBe(makeDateParser(['dd/MM/yyyy', 'yyyy-MM-dd'], 'UTC'));
   });
 
   test('a memoized failure is still reported on every row that has it', () => {
