@@ -62,6 +62,11 @@ export function checkBatchLimits(limits: BatchLimits): BatchLimits {
 
 /** Whether an operation fits under the byte cap even alone in a request. */
 export function operationFits(op: SerializedOperation, limits: BatchLimits): boolean {
+  // UTF-8 takes 1 to 3 bytes per UTF-16 unit: the length alone settles nearly every case
+  // without a pass over the text.
+  const length = op.json.length;
+  if (FRAME_BYTES + 3 * length <= limits.maxBytes) return true;
+  if (FRAME_BYTES + length > limits.maxBytes) return false;
   return FRAME_BYTES + Buffer.byteLength(op.json) <= limits.maxBytes;
 }
 

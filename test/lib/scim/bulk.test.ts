@@ -73,6 +73,18 @@ describe('BulkBatcher', () => {
     expect(operationFits(op(1, 10), { maxOperations: 50, maxBytes: 4096 })).toBe(true);
   });
 
+  it('decides fitting on UTF-8 bytes right at the cap, whatever the characters', () => {
+    const limits = { maxOperations: 50, maxBytes: 4096 };
+    for (const char of ['x', 'Ø', '東', '😀']) {
+      for (let n = 0; n < 4200; n += char.length === 2 ? 7 : 13) {
+        const o: SerializedOperation = { externalId: 'E1', line: 2, json: serializeOperation({ schemas: [], externalId: 'E1', active: true, displayName: char.repeat(n) }) };
+        const alone = new BulkBatcher({ maxOperations: 50, maxBytes: 1 << 30 });
+        alone.add(o);
+        expect(operationFits(o, limits), `${n} × ${char}`).toBe((alone.flush() as BulkBatch).bytes <= limits.maxBytes);
+      }
+    }
+  });
+
   it('gives nothing for no operations', () => {
     expect(new BulkBatcher().flush()).toBeUndefined();
   });
