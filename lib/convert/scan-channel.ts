@@ -1,8 +1,9 @@
 // A scan split over two threads: the calling thread reads and parses the CSV (as fast as
 // csv-parse goes) and posts the rows in batches; a worker maps, validates, serializes and
 // catches duplicates (RowScanner, exactly as on one thread) and posts back each batch's
-// problems, in row order, and its valid operations as spool records in a transferred
-// buffer. A few batches at most are in flight, so memory stays bounded whatever the file.
+// problems, in row order, and its valid operations, which the calling thread spools (the
+// UTF-8 encoding is work it has time for). A few batches at most are in flight, so memory
+// stays bounded whatever the file.
 import type { Extract, ExtractRow, RowDefect } from '../extract/types.js';
 import { loadMapping } from '../mapping/document.js';
 import type { Mapping } from '../mapping/types.js';
@@ -11,7 +12,6 @@ import type { Problem } from '../scim/problem.js';
 import { RowScanner } from './row-scan.js';
 import type { RowScanTotals } from './row-scan.js';
 import type { OperationSpool } from './spool.js';
-import { readRecord, recordBound, recordLength, writeRecord } from './spool-records.js';
 
 /** The end of a channel: a worker's parentPort, a Worker, or a MessagePort. */
 export interface ScanPort {
@@ -27,11 +27,14 @@ const BATCH_CHARS = 48 * 1024;
 const IN_FLIGHT = 4;
 
 interface InitMessage { type: 'init'; document: unknown; source: string; columns: readonly string[] | undefined; file: string; limits: BatchLimits; keep: boolean }
-interface RowsMessage { type: 'rows'; lines: Int32Array; widths: Int32Array; lengths: Int32Array; text: string; defects: RowDefect[]; recycled: ArrayBuffer[] }
+interface RowsMessage { type: 'rows'; lines: Int32Array; widths: Int32Array; lengths: Int32Array; text: string; defects: RowDefect[] }
 interface EndMessage { type: 'end' }
 type ToWorker = InitMessage | RowsMessage | EndMessage;
 
-interface BatchReply { type: 'batch'; problems: Problem[]; records: ArrayBuffer | null; used: number }
+// Valid operations: each text holds `counts[i]` operations, externalId then JSON, whose
+// lengths are in idLengths and jsonLengths.
+interface OpsPacket { lines: Int32Array; idLengths: Int32Array; jsonLengths: Int32Array; texts: string[]; counts: number[] }
+interface BatchReply { type: 'batch'; problems: Problem[]; ops: OpsPacket | null }
 interface DoneReply { type: 'done'; problems: Problem[]; totals: RowScanTotals; unseenColumns: string[] }
 interface ErrorReply { type: 'error'; name: string; message: string; stack?: string }
 type FromWorker = BatchReply | DoneReply | ErrorReply;
@@ -44,12 +47,9 @@ export interface ChannelScan {
   unseenColumns: string[];
 }
 
-/** A spool that takes whole encoded records (TempFileSpool). */
-interface RecordSink { writeRecords(records: Buffer): Promise<void> | void }
-
 /**
  * The calling thread's side: posts the extract's rows to `port` and applies the replies.
- * `keep` false: the worker does not encode operations (the spool discards them anyway).
+ * `keep` false: the worker sends no operations back (the spool would discard them).
  * `fail` is for the owner to reject the scan (the worker died).
  */
 export class ScanClient {
@@ -75,29 +75,26 @@ export class ScanClient {
       this.post({ type: 'init', document: mapping.document, source: mapping.source, columns: extract.columns, file: extract.file, limits: options.limits, keep: options.keep });
       const apply = async (reply: FromWorker): Promise<void> => {
         for (const p of reply.type === 'error' ? [] : reply.problems) options.onProblem(p);
-        if (reply.type !== 'batch' || reply.records === null || !options.keep) return;
-        const records = Buffer.from(reply.records, 0, reply.used);
-        const sink = options.spool as Partial<RecordSink>;
-        if (typeof sink.writeRecords === 'function') {
-          // The spool copies the records, so the buffer goes back to the worker with the next rows.
-          const pending = sink.writeRecords(records);
-          recycled.push(reply.records);
-          if (pending !== undefined) await pending;
-          return;
-        }
-        for (let at = 0; at < records.length; at += recordLength(records, at, records.length)) {
-          const pending = options.spool.write(readRecord(records, at));
-          if (pending !== undefined) await pending;
+        if (reply.type !== 'batch' || reply.ops === null) return;
+        const { lines, idLengths, jsonLengths, texts, counts } = reply.ops;
+        let n = 0;
+        for (let t = 0; t < texts.length; t++) {
+          const text = texts[t] as string;
+          let at = 0;
+          for (const end = n + (counts[t] as number); n < end; n++) {
+            const idEnd = at + (idLengths[n] as number);
+            const jsonEnd = idEnd + (jsonLengths[n] as number);
+            const pending = options.spool.write({ externalId: text.slice(at, idEnd), line: lines[n] as number, json: text.slice(idEnd, jsonEnd) });
+            if (pending !== undefined) await pending;
+            at = jsonEnd;
+          }
         }
       };
-      let recycled: ArrayBuffer[] = [];
       let inFlight = 0;
       const batch = new RowBatch(extract.columns?.length ?? 1);
       const send = async (): Promise<void> => {
         if (batch.count === 0) return;
-        const message = batch.take(recycled);
-        this.post(message, recycled);
-        recycled = [];
+        this.post(batch.take());
         inFlight++;
         while (inFlight >= IN_FLIGHT) {
           await apply(this.expect(await this.next(), 'batch'));
@@ -213,11 +210,11 @@ class RowBatch {
     return this.count >= BATCH_ROWS || this.chars >= BATCH_CHARS;
   }
 
-  take(recycled: ArrayBuffer[]): RowsMessage {
+  take(): RowsMessage {
     // Views, not copies: posting copies them, and the arrays are reused for the next batch.
     const message: RowsMessage = {
       type: 'rows', lines: this.lines.subarray(0, this.count), widths: this.widths.subarray(0, this.count),
-      lengths: this.lengths.subarray(0, this.fieldCount), text: this.parts.join(''), defects: this.defects, recycled,
+      lengths: this.lengths.subarray(0, this.fieldCount), text: this.parts.join(''), defects: this.defects,
     };
     this.count = 0;
     this.fieldCount = 0;
@@ -236,7 +233,7 @@ export function serveScan(port: ScanPort): void {
       if (message.type === 'init') {
         state = new WorkerScan(message);
       } else if (message.type === 'rows') {
-        port.postMessage(...(state as WorkerScan).rows(message));
+        port.postMessage((state as WorkerScan).rows(message));
       } else {
         port.postMessage((state as WorkerScan).end());
         port.off('message', onMessage);
@@ -250,19 +247,22 @@ export function serveScan(port: ScanPort): void {
   port.on('message', onMessage);
 }
 
-const MIN_RECORDS_BYTES = 64 * 1024;
-const POOL_SIZE = IN_FLIGHT + 2;
+// Operations of a batch are joined into texts of about this many characters: small enough
+// to stay out of V8's large-object space, where every one would wait for a full GC.
+const OPS_TEXT_CHARS = 48 * 1024;
 
 class WorkerScan {
   private readonly scanner: RowScanner;
   private readonly unseen: () => string[];
   private problems: Problem[] = [];
-  private records: Buffer | undefined;
-  // Buffers the calling thread has copied into its spool and sent back: records are written
-  // into them again, so a long scan allocates no buffer per batch.
-  private readonly pool: ArrayBuffer[] = [];
-  private used = 0;
-  private lastUsed = 0;
+  private lines: number[] = [];
+  private idLengths: number[] = [];
+  private jsonLengths: number[] = [];
+  private parts: string[] = [];
+  private chars = 0;
+  private texts: string[] = [];
+  private counts: number[] = [];
+  private inText = 0;
 
   constructor(init: InitMessage) {
     const mapping = loadMapping(init.document, init.source);
@@ -272,9 +272,8 @@ class WorkerScan {
     this.scanner = new RowScanner(init.file, mapper, mapping.attributes, init.limits, (p) => this.problems.push(p), emit);
   }
 
-  rows(message: RowsMessage): [BatchReply, ArrayBuffer[]] {
+  rows(message: RowsMessage): BatchReply {
     const { lines, widths, lengths, text, defects } = message;
-    for (const buffer of message.recycled) if (this.pool.length < POOL_SIZE) this.pool.push(buffer);
     let field = 0;
     let at = 0;
     for (let n = 0; n < lines.length; n++) {
@@ -292,13 +291,19 @@ class WorkerScan {
       }
       this.scanner.row({ line, fields });
     }
-    const records = this.records;
-    const reply: BatchReply = { type: 'batch', problems: this.problems, records: records === undefined ? null : (records.buffer as ArrayBuffer), used: this.used };
+    this.closeText();
+    const ops: OpsPacket | null = this.lines.length === 0 ? null : {
+      lines: Int32Array.from(this.lines), idLengths: Int32Array.from(this.idLengths), jsonLengths: Int32Array.from(this.jsonLengths),
+      texts: this.texts, counts: this.counts,
+    };
+    const reply: BatchReply = { type: 'batch', problems: this.problems, ops };
     this.problems = [];
-    this.records = undefined;
-    this.lastUsed = this.used;
-    this.used = 0;
-    return [reply, records === undefined ? [] : [records.buffer as ArrayBuffer]];
+    this.lines = [];
+    this.idLengths = [];
+    this.jsonLengths = [];
+    this.texts = [];
+    this.counts = [];
+    return reply;
   }
 
   end(): DoneReply {
@@ -307,22 +312,21 @@ class WorkerScan {
   }
 
   private emit(op: SerializedOperation): void {
-    const bound = recordBound(op);
-    let records = this.records;
-    if (records === undefined || this.used + bound > records.length) {
-      // Sized from the last batch, so a batch rarely needs a second buffer.
-      const size = powerOfTwo(Math.max(MIN_RECORDS_BYTES, this.lastUsed * 1.25, (this.used + bound) * 2));
-      const pooled = records === undefined ? this.pool.pop() : undefined;
-      const bigger = Buffer.from(pooled !== undefined && pooled.byteLength >= bound ? pooled : new ArrayBuffer(size));
-      if (records !== undefined) records.copy(bigger, 0, 0, this.used);
-      records = this.records = bigger;
-    }
-    this.used = writeRecord(records, this.used, op);
+    this.lines.push(op.line);
+    this.idLengths.push(op.externalId.length);
+    this.jsonLengths.push(op.json.length);
+    this.parts.push(op.externalId, op.json);
+    this.inText++;
+    this.chars += op.externalId.length + op.json.length;
+    if (this.chars >= OPS_TEXT_CHARS) this.closeText();
   }
-}
 
-function powerOfTwo(n: number): number {
-  let size = 1;
-  while (size < n) size *= 2;
-  return size;
+  private closeText(): void {
+    if (this.inText === 0) return;
+    this.texts.push(this.parts.join(''));
+    this.counts.push(this.inText);
+    this.parts = [];
+    this.chars = 0;
+    this.inText = 0;
+  }
 }

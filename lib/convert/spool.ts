@@ -63,30 +63,6 @@ export class TempFileSpool implements OperationSpool, RecordBlockSource {
     return pending;
   }
 
-  /** Appends whole records already encoded (see spool-records.ts), as a scan on another thread makes them; they are copied. */
-  writeRecords(records: Buffer): Promise<void> | void {
-    let pending: Promise<void> | void = undefined;
-    let from = 0;
-    while (from < records.length) {
-      // As many whole records as the current block has room for.
-      let to = from;
-      for (;;) {
-        const length = recordLength(records, to, records.length);
-        if (length < 0 || to + length > records.length) throw new RangeError('the records end inside a record');
-        if (this.used + (to + length - from) > this.block.length) break;
-        to += length;
-        if (to === records.length) break;
-      }
-      if (to === from) {
-        pending = this.rotate(recordLength(records, from, records.length)) ?? pending;
-        continue;
-      }
-      this.used += records.copy(this.block, this.used, from, to);
-      from = to;
-    }
-    return pending;
-  }
-
   async *read(): AsyncIterable<SerializedOperation> {
     for await (const block of this.blocks()) {
       const end = block.length;

@@ -151,19 +151,3 @@ describe('a scan over a channel', () => {
     expect(b.error?.message).toMatch(/version/);
   });
 });
-
-describe('TempFileSpool.writeRecords', () => {
-  it('takes records encoded elsewhere, across block boundaries, in order with write()', async () => {
-    const a = await oneThread(csv, new TempFileSpool());
-    const source = new TempFileSpool(1 << 30);
-    for (const op of a.ops) await source.write(op);
-    const spool = new TempFileSpool(8192);
-    await spool.write(a.ops[0] as SerializedOperation);
-    for await (const block of source.blocks()) await spool.writeRecords(Buffer.from(block));
-    const back: SerializedOperation[] = [];
-    for await (const op of spool.read()) back.push(op);
-    expect(back).toEqual([a.ops[0], ...a.ops]);
-    await spool.dispose();
-    await source.dispose();
-  });
-});
