@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { BulkBatcher, ByteBatcher, checkBatchLimits, operationFits, parseBatch, serializeOperation } from '../../../lib/scim/bulk.js';
+import { BulkBatcher, ByteBatcher, checkBatchLimits, operationFits, parseBatch, serializeOperation, toOperation } from '../../../lib/scim/bulk.js';
 import type { BulkBatch, SerializedOperation } from '../../../lib/scim/bulk.js';
 import { BULK_REQUEST_SCHEMA, CORE_USER_SCHEMA } from '../../../lib/scim/schemas.js';
+import type { ScimUser } from '../../../lib/scim/types.js';
 
 const op = (i: number, pad = 0): SerializedOperation => {
   const externalId = `E${String(i).padStart(6, '0')}`;
@@ -23,6 +24,38 @@ describe('serializeOperation', () => {
   it('wraps the user as a POST to /Users with the externalId as bulkId', () => {
     const parsed = JSON.parse(op(7).json);
     expect(parsed).toEqual({ method: 'POST', bulkId: 'E000007', path: '/Users', data: { schemas: [CORE_USER_SCHEMA], externalId: 'E000007', active: true, displayName: '' } });
+  });
+});
+
+describe('serializeOperation, exactly as JSON.stringify(toOperation(user))', () => {
+  const plain = (u: unknown): string => JSON.stringify(toOperation(u as ScimUser));
+  const base = (): ScimUser => ({ schemas: [CORE_USER_SCHEMA], externalId: 'E1', active: true, displayName: 'Zoë "Z" \\ Ø 😀\n' });
+
+  it('for the users the mapping builds, other schemas, and unusual shapes', () => {
+    const cases: unknown[] = [
+      base(),
+      { ...base(), schemas: [CORE_USER_SCHEMA, 'urn:x'] },
+      { schemas: [CORE_USER_SCHEMA], externalId: 'E2' },
+      { schemas: [], externalId: 'E3', active: false },
+      { externalId: 'E4', schemas: [CORE_USER_SCHEMA], active: true },
+      { schemas: [CORE_USER_SCHEMA], active: true },
+      { schemas: 'not a list', externalId: 'E5' },
+      Object.freeze(base()),
+      Object.assign(Object.create({ inherited: 1 }) as object, base()),
+      { 7: 'x', ...base() },
+    ];
+    for (const u of cases) expect(serializeOperation(u as ScimUser)).toBe(plain(u));
+    // The schemas of the last call are not carried over to the next.
+    expect(serializeOperation({ ...base(), schemas: ['urn:a'] })).toBe(plain({ ...base(), schemas: ['urn:a'] }));
+    expect(serializeOperation(base())).toBe(plain(base()));
+  });
+
+  it('leaves the user as it was', () => {
+    const u = base();
+    const schemas = u.schemas;
+    serializeOperation(u);
+    expect(u.schemas).toBe(schemas);
+    expect(Object.keys(u)).toEqual(['schemas', 'externalId', 'active', 'displayName']);
   });
 });
 
