@@ -1,6 +1,7 @@
 // One measurement in a fresh process, so its peak RSS is its own:
 //   node dist/bench/measure.js <raw|pipeline> <extract> [mapping]
-// Prints one JSON line: { mode, rows, requests, seconds, rowsPerSecond, peakRssMb }.
+// Prints one JSON line: { mode, rows, requests, seconds, rowsPerSecond, cpuSeconds, peakRssMb }
+// (cpuSeconds counts every thread of the process: the whole path scans on two).
 import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
 import { batchSpool, scanExtract } from '../lib/convert/convert.js';
@@ -41,9 +42,10 @@ if ((mode !== 'raw' && mode !== 'pipeline') || file === undefined) {
 const started = process.hrtime.bigint();
 const result = mode === 'raw' ? await raw(file) : await pipeline(file, mappingPath ?? 'samples/mapping.json');
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+const usage = process.resourceUsage();
 process.stdout.write(`${JSON.stringify({
   mode, ...result, seconds: round(seconds, 2), rowsPerSecond: Math.round(result.rows / seconds),
-  peakRssMb: round(process.resourceUsage().maxRSS / 1024, 1),
+  cpuSeconds: round((usage.userCPUTime + usage.systemCPUTime) / 1e6, 2), peakRssMb: round(usage.maxRSS / 1024, 1),
 })}\n`);
 
 function round(n: number, digits: number): number {
