@@ -1,7 +1,8 @@
 // Extract → validated SCIM operations → BulkRequests: the engine behind `validate`,
 // `preview`, `sync` and the ingest stage. One streaming pass reads, maps, validates and
-// spools each row; duplicates found on the way withdraw earlier rows; then the spool is
-// batched. A bad row is reported and never stops the good ones.
+// spools each row (for CSV, on two threads: see scan-channel.ts); duplicates found on the
+// way withdraw earlier rows; then the spool is batched. A bad row is reported and never
+// stops the good ones.
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
