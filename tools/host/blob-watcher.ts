@@ -76,13 +76,15 @@ export function createBlobWatcher(def: BlobDefinition, env: AppSettings, host: H
   const claimed = new Set<string>();
   let ready: Promise<unknown> | undefined;
 
-  const receiptName = (item: BlobItem, etag: string): string => `blobreceipts/${hostId}/${functionId}/${etag.replace(/"/g, '')}/${path.container}/${item.name}`;
+  const receiptName = (item: BlobItem, bareEtag: string): string => `blobreceipts/${hostId}/${functionId}/${bareEtag}/${path.container}/${item.name}`;
 
   async function handle(item: BlobItem): Promise<boolean> {
     const match = path.pattern.exec(item.name);
     if (match === null) return false;
-    const etag = item.properties.etag ?? '';
-    const receipt = receipts.getBlockBlobClient(receiptName(item, etag));
+    // Listings give the ETag bare; the host (and the HTTP header) quote it.
+    const bare = (item.properties.etag ?? '').replace(/"/g, '');
+    const etag = `"${bare}"`;
+    const receipt = receipts.getBlockBlobClient(receiptName(item, bare));
     if (claimed.has(receipt.name)) return false;
     claimed.add(receipt.name);
     try {
