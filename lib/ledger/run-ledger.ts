@@ -11,39 +11,50 @@ import { odata } from '@azure/data-tables';
 import type {
   LedgerRecord, NewRecord, PipelineLedger, RecordState, RejectedRow, RunRecord, RunState,
 } from '../pipeline/ports.js';
+import { clip, compareTimes, entityBytes, joinPayload, personBucket, recordKey, splitPayload } from './keys.js';
 import type { LedgerTableNames } from './tables.js';
 
-/** Table storage caps a string property at 64 KiB (32K UTF-16 characters); longer payloads are split. */
-const PART_CHARS = 30_000;
-const MAX_PARTS = 30;
+export { recordKey } from './keys.js';
+
 const RUN_PARTITION = 'run';
+/** A transaction holds at most 100 entities of one partition and 4 MiB. */
+const TX_ENTITIES = 100;
+const TX_BYTES = 3.5 * 1024 * 1024;
 
 type Entity = Record<string, unknown> & { partitionKey: string; rowKey: string };
 
-/** A table key for any externalId: base64url, so `/ \\ # ?` and control characters cannot appear. */
-export function recordKey(externalId: string): string {
-  return `R|${Buffer.from(externalId, 'utf8').toString('base64url')}`;
+/** What the ledger remembers of one person across runs (the People table). */
+export interface PersonRecord {
+  externalId: string;
+  lastConfirmedHash: string;
+  lastConfirmedAt: string;
+  lastRunId: string;
+  managerId?: string;
+  active?: boolean;
+}
+
+/** Splits entities into transactions within the count and size limits. */
+function transactions(entities: readonly Entity[]): Entity[][] {
+  const out: Entity[][] = [];
+  let current: Entity[] = [];
+  let bytes = 0;
+  for (const e of entities) {
+    const size = entityBytes(e);
+    if (current.length > 0 && (current.length === TX_ENTITIES || bytes + size > TX_BYTES)) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(e);
+    bytes += size;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
 }
 
 function status(err: unknown): number | undefined {
   const s = (err as { statusCode?: unknown } | null)?.statusCode;
   return typeof s === 'number' ? s : undefined;
-}
-
-function splitPayload(payload: string): Record<string, string | number> {
-  const parts: Record<string, string | number> = {};
-  const count = Math.max(1, Math.ceil(payload.length / PART_CHARS));
-  if (count > MAX_PARTS) throw new RangeError(`payload of ${payload.length} characters is larger than a ledger entity can hold`);
-  for (let i = 0; i < count; i++) parts[`payload${i}`] = payload.slice(i * PART_CHARS, (i + 1) * PART_CHARS);
-  parts['payloadParts'] = count;
-  return parts;
-}
-
-function joinPayload(e: Entity): string {
-  const n = typeof e['payloadParts'] === 'number' ? e['payloadParts'] : 1;
-  let out = '';
-  for (let i = 0; i < n; i++) out += typeof e[`payload${i}`] === 'string' ? (e[`payload${i}`] as string) : '';
-  return out;
 }
 
 function str(e: Entity, key: string): string | undefined {
@@ -67,6 +78,15 @@ function toRecord(e: Entity): LedgerRecord {
     enqueued: e['enqueued'] === true,
     ...optional('managerId'), ...optional('lastRequestId'), ...optional('lastSubmittedAt'), ...optional('lastOutcomeAt'),
     ...optional('lastErrorCode'), ...optional('lastReason'),
+  };
+}
+
+function toPerson(e: Entity): PersonRecord {
+  const manager = str(e, 'managerId');
+  return {
+    externalId: str(e, 'externalId') ?? '', lastConfirmedHash: str(e, 'lastConfirmedHash') ?? '', lastConfirmedAt: str(e, 'lastConfirmedAt') ?? '',
+    lastRunId: str(e, 'lastRunId') ?? '', ...(manager === undefined || manager === '' ? {} : { managerId: manager }),
+    ...(typeof e['active'] === 'boolean' ? { active: e['active'] } : {}),
   };
 }
 
@@ -144,23 +164,30 @@ export class RunLedger implements PipelineLedger {
       partitionKey: runId, rowKey: recordKey(r.externalId), externalId: r.externalId, line: r.line, state: 'queued', attempts: 0,
       enqueued: false, payloadHash: r.payloadHash, ...(r.managerId === undefined ? {} : { managerId: r.managerId }), ...splitPayload(r.payload),
     });
+    const seen = new Set<string>();
+    for (const r of records) {
+      // Two operations on one entity in a transaction fail it as a whole with a 400; say why instead.
+      if (seen.has(r.externalId)) throw new RangeError(`externalId ${JSON.stringify(r.externalId)} appears twice in one addRecords call`);
+      seen.add(r.externalId);
+    }
+    const byKey = new Map(records.map((r) => [recordKey(r.externalId), r]));
     const need: string[] = [];
-    for (let i = 0; i < records.length; i += 100) {
-      const chunk = records.slice(i, i + 100);
+    for (const chunk of transactions(records.map(entity))) {
       try {
         // The common case: none exists yet, one transaction for the lot.
-        await recs.submitTransaction(chunk.map((r): TransactionAction => ['create', entity(r)]));
-        need.push(...chunk.map((r) => r.externalId));
+        await recs.submitTransaction(chunk.map((e): TransactionAction => ['create', e]));
+        need.push(...chunk.map((e) => e['externalId'] as string));
       } catch (err) {
         if (status(err) !== 409) throw err;
-        // A retry after a crash: keep what exists, create the rest.
-        for (const r of chunk) {
+        // A retry after a crash: keep what exists (it may have moved on), create the rest.
+        for (const e of chunk) {
+          const r = byKey.get(e.rowKey) as NewRecord;
           try {
-            await recs.createEntity(entity(r));
+            await recs.createEntity(e);
             need.push(r.externalId);
-          } catch (e) {
-            if (status(e) !== 409) throw e;
-            const existing = await this.getEntity(recs, runId, recordKey(r.externalId));
+          } catch (createErr) {
+            if (status(createErr) !== 409) throw createErr;
+            const existing = await this.getEntity(recs, runId, e.rowKey);
             if (existing !== undefined && existing['state'] === 'queued' && existing['enqueued'] !== true) need.push(r.externalId);
           }
         }
@@ -184,13 +211,12 @@ export class RunLedger implements PipelineLedger {
     for (const row of rows) {
       const hash = createHash('sha256').update(JSON.stringify([row.rule, row.attribute ?? '', row.column ?? '', row.externalId ?? '', row.message])).digest('hex').slice(0, 16);
       const rowKey = `X|${String(row.line ?? 0).padStart(10, '0')}|${hash}`;
-      byKey.set(rowKey, { partitionKey: runId, rowKey, rule: row.rule, message: row.message.slice(0, PART_CHARS),
+      byKey.set(rowKey, { partitionKey: runId, rowKey, rule: row.rule, message: clip(row.message),
         ...(row.line === undefined ? {} : { line: row.line }), ...(row.externalId === undefined ? {} : { externalId: row.externalId }),
         ...(row.column === undefined ? {} : { column: row.column }), ...(row.attribute === undefined ? {} : { attribute: row.attribute }) });
     }
-    const all = [...byKey.values()];
-    for (let i = 0; i < all.length; i += 100) {
-      await recs.submitTransaction(all.slice(i, i + 100).map((e): TransactionAction => ['upsert', e, 'Replace']));
+    for (const chunk of transactions([...byKey.values()])) {
+      await recs.submitTransaction(chunk.map((e): TransactionAction => ['upsert', e, 'Replace']));
     }
   }
 
@@ -236,7 +262,7 @@ export class RunLedger implements PipelineLedger {
 
   async noteFailure(runId: string, externalIds: readonly string[], f: { errorCode: string; reason: string }): Promise<void> {
     const recs = await this.recs();
-    await Promise.all(externalIds.map((id) => this.change(recs, runId, recordKey(id), () => ({ lastErrorCode: f.errorCode, lastReason: f.reason.slice(0, PART_CHARS) }))));
+    await Promise.all(externalIds.map((id) => this.change(recs, runId, recordKey(id), () => ({ lastErrorCode: f.errorCode, lastReason: clip(f.reason) }))));
   }
 
   async finish(runId: string, externalId: string, o: { state: 'confirmed' | 'skipped' | 'dead-lettered'; at: string; errorCode?: string; reason?: string }): Promise<boolean> {
@@ -245,16 +271,18 @@ export class RunLedger implements PipelineLedger {
     const changed = await this.change(recs, runId, recordKey(externalId), (e) => {
       if (e['state'] !== 'queued' && e['state'] !== 'submitted') return undefined;
       record = toRecord(e);
-      return { state: o.state, lastOutcomeAt: o.at, ...(o.errorCode === undefined ? {} : { lastErrorCode: o.errorCode }), ...(o.reason === undefined ? {} : { lastReason: o.reason.slice(0, PART_CHARS) }) };
+      return { state: o.state, lastOutcomeAt: o.at, ...(o.errorCode === undefined ? {} : { lastErrorCode: o.errorCode }), ...(o.reason === undefined ? {} : { lastReason: clip(o.reason) }) };
     });
     if (changed && record !== undefined && o.state !== 'dead-lettered') await this.rememberPerson(record, o.at);
     return changed;
   }
 
   // What the directory now holds for this person, for delta runs, leavers and manager order later on.
+  // Confirmations can arrive out of order across runs, so only a later one replaces an earlier one.
   private async rememberPerson(r: LedgerRecord, at: string): Promise<void> {
     const people = await this.client(this.names.people);
-    const bucket = createHash('sha256').update(r.externalId).digest('hex').slice(0, 2);
+    const pk = personBucket(r.externalId);
+    const rk = recordKey(r.externalId);
     let active: boolean | undefined;
     try {
       const op = JSON.parse(r.payload) as { data?: { active?: unknown } };
@@ -262,15 +290,35 @@ export class RunLedger implements PipelineLedger {
     } catch {
       active = undefined;
     }
-    await people.upsertEntity({
-      partitionKey: bucket, rowKey: recordKey(r.externalId), externalId: r.externalId, lastConfirmedHash: r.payloadHash, lastConfirmedAt: at,
-      lastRunId: r.runId, ...(r.managerId === undefined ? {} : { managerId: r.managerId }), ...(active === undefined ? {} : { active }),
-    }, 'Merge');
+    const entity: Entity = {
+      partitionKey: pk, rowKey: rk, externalId: r.externalId, lastConfirmedHash: r.payloadHash, lastConfirmedAt: at, lastRunId: r.runId,
+      // Merge keeps a stale manager or flag otherwise, so clear them explicitly.
+      managerId: r.managerId ?? '', ...(active === undefined ? {} : { active }),
+    };
+    try {
+      await people.createEntity(entity);
+      return;
+    } catch (err) {
+      if (status(err) !== 409) throw err;
+    }
+    await this.change(people, pk, rk, (e) => (compareTimes(str(e, 'lastConfirmedAt') ?? '', at) <= 0 ? entity : undefined));
+  }
+
+  /** What was last confirmed for `externalId` in any run; undefined when never confirmed. */
+  async getPerson(externalId: string): Promise<PersonRecord | undefined> {
+    const e = await this.getEntity(await this.client(this.names.people), personBucket(externalId), recordKey(externalId));
+    return e === undefined ? undefined : toPerson(e);
+  }
+
+  /** Everyone ever confirmed: with a full extract's records, the leavers are those the extract no longer holds. */
+  async *listPeople(): AsyncIterable<PersonRecord> {
+    const people = await this.client(this.names.people);
+    for await (const e of people.listEntities<Entity>()) yield toPerson(e);
   }
 
   async requeue(runId: string, externalId: string, why: { errorCode: string; reason: string; at: string }): Promise<boolean> {
     return this.change(await this.recs(), runId, recordKey(externalId), (e) => (e['state'] === 'submitted'
-      ? { state: 'queued', enqueued: false, lastErrorCode: why.errorCode, lastReason: why.reason.slice(0, PART_CHARS), lastOutcomeAt: why.at } : undefined));
+      ? { state: 'queued', enqueued: false, lastErrorCode: why.errorCode, lastReason: clip(why.reason), lastOutcomeAt: why.at } : undefined));
   }
 
   /** Puts a dead-lettered record back to queued (replaying a poison message) and reopens its run. */
@@ -326,6 +374,6 @@ export class RunLedger implements PipelineLedger {
       if (status(err) !== 409) throw err;
     }
     // Only forward: two reconcilers racing never move it back.
-    await this.change(table, 'reconcile', 'logs', (e) => ((str(e, 'at') ?? '') < at ? { at } : undefined));
+    await this.change(table, 'reconcile', 'logs', (e) => (compareTimes(str(e, 'at') ?? '', at) < 0 ? { at } : undefined));
   }
 }
