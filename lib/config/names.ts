@@ -31,6 +31,7 @@ export const APP_SETTING_NAMES = [
   'HRSYNC_RECONCILE_SCHEDULE',
   'HRSYNC_MAX_ATTEMPTS',
   'HRSYNC_CONFIRM_TIMEOUT_MINUTES',
+  'HRSYNC_RETRY_BASE_SECONDS',
 ] as const;
 
 /** Variables set by the platform or read by Node and @azure/identity themselves, never by hrsync's code. */

@@ -30,6 +30,8 @@ export interface PipelineSettings {
   maxAttempts: number;
   /** A record submitted this long ago and still absent from the logs is sent again. */
   confirmTimeoutMinutes: number;
+  /** First wait before resending a retryable failure; doubles per attempt up to an hour. */
+  retryBaseSeconds: number;
 }
 
 // Container names: 3-63 lower-case letters, digits and single dashes, starting and ending alphanumeric.
@@ -68,6 +70,7 @@ export function loadPipelineSettings(env: Environment = process.env, overrides: 
     reconcileSchedule,
     maxAttempts: r.integer('HRSYNC_MAX_ATTEMPTS', 5, 1, 100),
     confirmTimeoutMinutes: r.integer('HRSYNC_CONFIRM_TIMEOUT_MINUTES', 60, 1, 10_080),
+    retryBaseSeconds: r.integer('HRSYNC_RETRY_BASE_SECONDS', 60, 0, 3_600),
   };
   if (r.problems.length > 0) throw new SettingsError(r.problems);
   return settings;

@@ -103,11 +103,17 @@ export async function ingestExtract(input: IngestInput, deps: IngestDeps): Promi
 
     let enqueued = 0;
     let valid = 0;
+    // Chunks never straddle two depths: a chunk's messages go out in parallel, chunks one after another,
+    // so every manager's message is in the queue before any of its reports'.
     const ordered = managersFirst(queued);
-    for (let i = 0; i < ordered.length; i += CHUNK) {
+    for (let i = 0; i < ordered.length;) {
+      let end = i + 1;
+      while (end < ordered.length && end - i < CHUNK && ordered[end]?.depth === ordered[i]?.depth) end++;
+      const chunk = ordered.slice(i, end);
+      i = end;
       const records: NewRecord[] = [];
       const texts = new Map<string, string>();
-      for (const q of ordered.slice(i, i + CHUNK)) {
+      for (const q of chunk) {
         const json = await store.read(q.stored);
         const text = encodeMessage({ v: 1, runId, externalId: q.externalId, line: q.line, attempt: 1, op: json });
         if (!messageFits(text)) {

@@ -53,7 +53,13 @@ export async function uploadOperations(trigger: unknown, deps: UploadDeps, optio
     deps.logger.info('Bulk request accepted', { requestId: result.requestId, operations: sending.length, runIds: [...byRun.keys()] });
     return 'submitted';
   } catch (err) {
-    if (!(err instanceof ProvisioningError)) throw err;
+    if (!(err instanceof ProvisioningError)) {
+      // Our own failure (the ledger unreachable, say) after or before the POST: hand the extras back
+      // now rather than after the hold; the host retries the trigger, and the ledger check keeps
+      // whatever was recorded from being sent twice.
+      await Promise.allSettled(held.map((h) => (h.received === undefined ? undefined : deps.queue.release(h.received))));
+      throw err;
+    }
     if (err.kind === 'throttled' || err.kind === 'transient' || err.kind === 'bucket-full') {
       const wait = 'retryAfterMs' in err && typeof err.retryAfterMs === 'number' ? Math.ceil(err.retryAfterMs / 1000) : options.retryDelaySeconds;
       // New copies first, then the originals go: a crash in between leaves a duplicate, which dropStale discards.

@@ -24,7 +24,7 @@ export function managerOf(json: string): string | undefined {
  * Orders operations so each manager in the file precedes its reports: by depth in the
  * management chain, file order within a depth. Records in a management cycle keep depth 0.
  */
-export function managersFirst(ops: readonly QueuedOperation[]): QueuedOperation[] {
+export function managersFirst(ops: readonly QueuedOperation[]): Array<QueuedOperation & { depth: number }> {
   const byId = new Map<string, QueuedOperation>();
   for (const op of ops) byId.set(op.externalId, op);
   const depth = new Map<string, number>();
@@ -56,5 +56,5 @@ export function managersFirst(ops: readonly QueuedOperation[]): QueuedOperation[
   return ops
     .map((op, index) => ({ op, index, depth: depth.get(op.externalId) ?? 0 }))
     .sort((a, b) => a.depth - b.depth || a.index - b.index)
-    .map((x) => x.op);
+    .map((x) => ({ ...x.op, depth: x.depth }));
 }

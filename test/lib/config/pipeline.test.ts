@@ -9,7 +9,7 @@ describe('loadPipelineSettings', () => {
       storageConnection: 'HRSYNC_STORAGE', extractsContainer: 'hr-extracts', extractsSource: 'LogsAndContainerScan',
       reportsContainer: 'hrsync-reports', mappingBlob: { container: 'hrsync-config', name: 'mapping.json' },
       operationsQueue: 'scim-operations', poisonQueue: 'scim-operations-poison', tablePrefix: 'hrsync',
-      reconcileSchedule: '0 */5 * * * *', maxAttempts: 5, confirmTimeoutMinutes: 60,
+      reconcileSchedule: '0 */5 * * * *', maxAttempts: 5, confirmTimeoutMinutes: 60, retryBaseSeconds: 60,
     });
   });
 

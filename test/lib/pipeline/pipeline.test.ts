@@ -177,10 +177,8 @@ describe.each(LEDGERS)('pipeline stages on the %s ledger', (_name, make) => {
     };
     const result = await ingestExtract(blob('samples/workers.csv'), w.ingestDeps);
     await drainUploads(w, crashing);
-    // The crashed invocation held 49 more messages; they come back once their hold expires.
-    expect(w.queue.messages.length).toBe(49);
-    w.skew.ms = 301_000;
-    await drainUploads(w);
+    // The failed invocation handed its 49 extra messages back at once, so the same drain sent them.
+    expect(w.queue.messages.length).toBe(0);
     await reconcileUntilDone(w);
     const report = reportOf(w, result.runId);
     expect(report.counts).toMatchObject({ confirmed: 400, deadLettered: 0 });

@@ -18,6 +18,10 @@ describe('managersFirst', () => {
     expect(order([op('B', 'ELSEWHERE'), op('A')])).toEqual(['B', 'A']);
   });
 
+  it('gives each operation its depth in the chain', () => {
+    expect(managersFirst([op('R', 'M'), op('M', 'CEO'), op('CEO')]).map((o) => [o.externalId, o.depth])).toEqual([['CEO', 0], ['M', 1], ['R', 2]]);
+  });
+
   it('orders a deep chain given bottom up', () => {
     const chain = Array.from({ length: 50 }, (_, i) => op(`L${i}`, i === 49 ? undefined : `L${i + 1}`));
     expect(order(chain)).toEqual(chain.map((o) => o.externalId).reverse());
