@@ -229,6 +229,8 @@ class Evaluator {
         const index = this.eval(m, e.index, locals);
         if (Array.isArray(object) && typeof index === 'number') return object[index] ?? null;
         if (isObject(object) && typeof index === 'string') return object[index] ?? null;
+        // An item of a resource loop: named as its ResourceInstance id is.
+        if (isResourceRef(object)) return { unknown: `${object.resource}[${describe(index)}]` };
         return { unknown: `${describe(object)}[${describe(index)}]` };
       }
       case 'call':
