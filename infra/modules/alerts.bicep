@@ -82,7 +82,7 @@ resource poisonAlert 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   tags: tags
   properties: {
     displayName: 'hrsync: message moved to a poison queue'
-    description: 'A queue message or extract failed every try. Reconcile dead-letters the affected records and names the reason in the run report; fix the cause, then `hrsync replay --poison`.'
+    description: 'A queue message or extract failed every try. Reconcile dead-letters the affected records and names the reason in the run report; the message stays in the poison queue until moved back.'
     severity: 2
     enabled: true
     scopes: [
