@@ -52,6 +52,13 @@ describe('app settings', () => {
     expect(problems.some((p) => p.includes('would not start') && p.includes('HRSYNC_JOB_ID'))).toBe(true);
   });
 
+  it('reports a setting hrsync reads that no deployment sets, even with a default', () => {
+    const problems = problemsWith('infra/main.bicep', /\n {2}HRSYNC_MAX_RETRIES: '5'/, '');
+    expect(problems).toContain(
+      'HRSYNC_MAX_RETRIES is read by hrsync (lib/config/names.ts) but no deployment sets it: set it in infra/main.bicep, or add it to INTENTIONALLY_UNSET in tools/infra-check/checks.ts with the reason',
+    );
+  });
+
   it('reports a setting nothing reads', () => {
     const problems = problemsWith('infra/main.bicep', "HRSYNC_MAX_RETRIES: '5'", "HRSYNC_MAX_RETRIES: '5'\n  HRSYNC_MAX_RETRY: '5'");
     expect(problems.some((p) => p.includes('HRSYNC_MAX_RETRY is set but neither hrsync'))).toBe(true);

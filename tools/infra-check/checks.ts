@@ -129,6 +129,21 @@ function stringsIn(v: Value | undefined): string[] {
   return [];
 }
 
+/** Names of the Function App's app settings in one deployment (none if it has no known ones). */
+export function appSettingNames(d: Deployment): string[] {
+  const settings = prop(resourcesOf(d, 'Microsoft.Web/sites/config').find((r) => r.body.name === 'appsettings')?.body, 'properties');
+  return isObject(settings) ? Object.keys(settings) : [];
+}
+
+/** Settings hrsync reads that no deployment sets and that are not left unset on purpose. */
+export function unsetSettings(deployments: readonly Deployment[]): string[] {
+  // A connection is set by its identity-based NAME__* settings too.
+  const set = new Set(deployments.flatMap(appSettingNames).map((n) => n.split('__')[0]));
+  return APP_SETTING_NAMES.filter((name) => !set.has(name) && !(name in INTENTIONALLY_UNSET)).map(
+    (name) => `${name} is read by hrsync (lib/config/names.ts) but no deployment sets it: set it in infra/main.bicep, or add it to INTENTIONALLY_UNSET in tools/infra-check/checks.ts with the reason`,
+  );
+}
+
 /** Every problem with one evaluated deployment. */
 export function checkDeployment(input: CheckInput): string[] {
   const problems: string[] = [];

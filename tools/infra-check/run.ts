@@ -2,7 +2,7 @@
 // largest instance cap main.bicep allows) through checkDeployment, plus the azd project, the
 // post-deploy hook and the Graph permission script.
 import type { Decorator } from './bicep-parser.js';
-import { checkDeployment } from './checks.js';
+import { checkDeployment, unsetSettings } from './checks.js';
 import { loggedEvents, scanDataPlane } from './code-scan.js';
 import type { DataPlaneUse } from './code-scan.js';
 import { evaluateDeployment } from './evaluate.js';
@@ -119,12 +119,13 @@ export function checkInfra(options: InfraCheckOptions): string[] {
   const uses = options.uses ?? scanDataPlane(options.root, ['lib', 'functions']);
   const events = loggedEvents(options.root, ['lib', 'functions']);
   const problems: string[] = [];
-  let outputs: Deployment['outputs'] = {};
+  const deployments: Deployment[] = [];
   for (const scenario of scenarios(infra)) {
     const deployment = evaluateDeployment(infra.bicep, MAIN_BICEP, scenario.params);
-    outputs = deployment.outputs;
+    deployments.push(deployment);
     problems.push(...checkDeployment({ scenario: scenario.name, deployment, uses, blobFunctions: options.blobFunctions, loggedEvents: events }));
   }
-  problems.push(...checkScripts(infra, outputs));
+  problems.push(...unsetSettings(deployments));
+  problems.push(...checkScripts(infra, deployments[0]?.outputs ?? {}));
   return problems;
 }
