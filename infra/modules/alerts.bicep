@@ -155,7 +155,8 @@ resource overdueRunAlert 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
       appInsights.id
     ]
     evaluationFrequency: 'PT1H'
-    windowSize: 'PT${runCompletionHours + 1}H'
+    // The query picks its own hour-long slice; the window only has to reach back that far.
+    windowSize: 'P2D'
     criteria: {
       allOf: [
         {

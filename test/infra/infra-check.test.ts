@@ -154,6 +154,11 @@ describe('rate limit and security posture', () => {
     expect(problems.some((p) => p.includes('maximumInstanceCount=40') && p.includes("40 instances × 40 requests per 5 s exceeds the provisioning API's 40 per 5 s"))).toBe(true);
   });
 
+  it('reports host.json running more upload invocations per instance than the settings assume', () => {
+    const problems = problemsWith('host.json', '"batchSize": 2,', '"batchSize": 4,');
+    expect(problems.some((p) => p.includes('HRSYNC_CONCURRENCY is 2, but host.json runs up to 4 upload invocations per instance'))).toBe(true);
+  });
+
   it('reports shared-key access left on', () => {
     const problems = problemsWith('infra/modules/storage.bicep', 'allowSharedKeyAccess: false', 'allowSharedKeyAccess: true');
     expect(problems.some((p) => p.includes('allowSharedKeyAccess: false'))).toBe(true);

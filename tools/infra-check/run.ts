@@ -103,6 +103,27 @@ export function checkScripts(infra: InfraSources, outputs: Deployment['outputs']
   return problems;
 }
 
+/**
+ * HRSYNC_CONCURRENCY is set to the upload invocations host.json lets one instance run at once
+ * (queues.batchSize + newBatchThreshold, the host's defaults 16 and batchSize/2): main.bicep
+ * derives the per-instance pacing from that, so a change to host.json must be made there too.
+ */
+export function checkUploadConcurrency(infra: InfraSources, deployments: readonly Deployment[]): string[] {
+  const host = JSON.parse(infra.read('host.json')) as { extensions?: { queues?: { batchSize?: number; newBatchThreshold?: number } } };
+  const batchSize = host.extensions?.queues?.batchSize ?? 16;
+  const inFlight = batchSize + (host.extensions?.queues?.newBatchThreshold ?? Math.floor(batchSize / 2));
+  const problems = new Set<string>();
+  for (const d of deployments) {
+    const config = d.resources.find((r) => r.type === 'Microsoft.Web/sites/config' && r.body.name === 'appsettings');
+    const settings = config?.body.properties;
+    const value = typeof settings === 'object' && settings !== null && !Array.isArray(settings) ? (settings as Record<string, Value>).HRSYNC_CONCURRENCY : undefined;
+    if (value !== String(inFlight)) {
+      problems.add(`${config?.file ?? MAIN_BICEP}: HRSYNC_CONCURRENCY is ${String(value)}, but host.json runs up to ${inFlight} upload invocations per instance (queues.batchSize + newBatchThreshold); keep them equal`);
+    }
+  }
+  return [...problems];
+}
+
 export interface InfraCheckOptions {
   root: string;
   /** Replacement text for some files (relative paths), to check a modified copy. */
@@ -126,6 +147,7 @@ export function checkInfra(options: InfraCheckOptions): string[] {
     problems.push(...checkDeployment({ scenario: scenario.name, deployment, uses, blobFunctions: options.blobFunctions, loggedEvents: events }));
   }
   problems.push(...unsetSettings(deployments));
+  problems.push(...checkUploadConcurrency(infra, deployments));
   problems.push(...checkScripts(infra, deployments[0]?.outputs ?? {}));
   return problems;
 }
