@@ -10,7 +10,7 @@ import type { TableClient, TableEntityResult, TransactionAction } from '@azure/d
 import { odata } from '@azure/data-tables';
 import type {
   LedgerRecord, NewRecord, PipelineLedger, RecordState, RejectedRow, RunRecord, RunState,
-} from '../pipeline/ports.js';
+} from './types.js';
 import { clip, compareTimes, entityBytes, joinPayload, personBucket, recordKey, splitPayload } from './keys.js';
 import type { LedgerTableNames } from './tables.js';
 

@@ -28,6 +28,9 @@ let dir: string;
 let extract: Buffer;
 const saved: Record<string, string | undefined> = {};
 const logs: HostLogLine[] = [];
+// The process logger (client events outside an invocation) writes to the console: kept here, so
+// it is checked for personal data too and does not flood the test output.
+const consoleLines: string[] = [];
 
 function setEnv(values: Record<string, string>): void {
   for (const [k, v] of Object.entries(values)) {
@@ -37,6 +40,9 @@ function setEnv(values: Record<string, string>): void {
 }
 
 beforeAll(async () => {
+  for (const level of ['log', 'info', 'warn', 'error'] as const) {
+    vi.spyOn(console, level).mockImplementation((...args: unknown[]) => { consoleLines.push(args.map(String).join(' ')); });
+  }
   [azurite, sim] = await Promise.all([startAzurite(), startSimulator({ processingDelayMs: 5, pageSize: 1000 })]);
   dir = await mkdtemp(join(tmpdir(), 'hrsync-e2e-'));
   await writeWorkersCsv(join(dir, 'workers.csv'), 2000, { seed: 3 });
@@ -49,6 +55,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  vi.restoreAllMocks();
   for (const [k, v] of Object.entries(saved)) {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
@@ -66,6 +73,7 @@ beforeEach(() => {
   sim.reset();
   sim.setPermissions(['SynchronizationData-User.Upload', 'AuditLog.Read.All']);
   logs.length = 0;
+  consoleLines.length = 0;
   // host.json as shipped, but failed messages come back at once so poison tests stay short.
   host = createLocalHost({ definitions, env: process.env, host: { ...readHostJson('host.json'), visibilityTimeoutSeconds: 0 }, onLog: (l) => logs.push(l) });
 });
@@ -196,7 +204,8 @@ describe('the Functions app on Azurite and the simulator', () => {
   it('logs no secret, token, name or email while doing all this', async () => {
     await drop('workers.csv', extract);
     await runToReport();
-    const text = logs.map((l) => l.message).join('\n');
+    const text = [...logs.map((l) => l.message), ...consoleLines].join('\n');
+    expect(consoleLines.length).toBeGreaterThan(0);
     const rows = extract.toString('utf8').split(/\r?\n/).slice(1, 200);
     const personal = rows.flatMap((r) => r.split(',').slice(3, 8)).filter((v) => v.length >= 5 && !/^\d/.test(v));
     expect(personal.length).toBeGreaterThan(100);
