@@ -1,0 +1,46 @@
+// npm run local --watch: extracts copied into the folder each become a run whose report is
+// printed (one JSON line each); Ctrl+C (the abort signal) ends it with exit 0.
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import type { RunReport } from '../../../lib/pipeline/report.js';
+import { runLocal } from '../../../tools/local/run.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'hrsync-watch-'));
+  for (const level of ['log', 'info', 'warn', 'error'] as const) vi.spyOn(console, level).mockImplementation(() => undefined);
+});
+afterAll(async () => {
+  vi.restoreAllMocks();
+  await rm(dir, { recursive: true, force: true });
+});
+
+it('runs each extract dropped into the folder and stops on the signal', async () => {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const stop = new AbortController();
+  const reports = (): RunReport[] => stdout.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as RunReport);
+  const until = async (test: () => boolean): Promise<void> => {
+    const deadline = Date.now() + 90_000;
+    while (!test()) {
+      if (Date.now() > deadline) throw new Error(`timed out; stderr: ${stderr.join('').slice(-500)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+  const running = runLocal({ watch: join(dir, 'drop'), out: join(dir, 'reports'), json: true, processingDelayMs: 100 }, { out: (t) => stdout.push(t), err: (t) => stderr.push(t), tty: false, signal: stop.signal });
+
+  await until(() => stderr.join('').includes('Watching'));
+  await copyFile('samples/broken.csv', join(dir, 'drop', 'broken.csv'));
+  await until(() => reports().length === 1);
+  await copyFile('samples/workers.json', join(dir, 'drop', 'workers.json'));
+  await until(() => reports().length === 2);
+  stop.abort();
+  expect(await running).toBe(0);
+
+  const [first, second] = reports();
+  expect(first).toMatchObject({ file: 'hr-extracts/broken.csv', counts: { valid: 6, rejected: 10, confirmed: 6 } });
+  expect(second).toMatchObject({ file: 'hr-extracts/workers.json', counts: { valid: 400, confirmed: 400, rejected: 0, deadLettered: 0 } });
+  expect(stderr.join('')).toContain('Dropped broken.csv');
+}, 150_000);

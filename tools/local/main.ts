@@ -1,0 +1,95 @@
+// Entry point of `npm run local`. Node reads NODE_EXTRA_CA_CERTS only at start-up, so when it
+// does not name the simulator's CA yet, this process starts itself again with it set: the
+// app's HTTPS calls then trust the simulator the way they trust Graph in Azure, with TLS
+// checks on.
+import { spawn } from 'node:child_process';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { ensureSimulatorCertificate } from '../simulator/index.js';
+import type { LocalArgs } from './run.js';
+
+// Loaded after the re-exec check, so the parent process never loads the app.
+const EXIT_UNUSABLE = 2;
+
+function positiveNumber(text: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number of seconds');
+  return n;
+}
+
+function parseArgs(argv: string[]): LocalArgs {
+  const cmd = new Command('npm run local --')
+    .description('Run the hrsync Functions app locally on Azurite and the provisioning simulator: drop an extract (samples/workers.csv unless given), run ingest, upload and reconcile, print the run report.')
+    .argument('[extract]', 'an HR extract (.csv, .json, .ndjson); needs --mapping')
+    .option('-m, --mapping <file>', 'the mapping for the extract (default samples/mapping.json)')
+    .option('--json', 'print each run report as JSON on stdout')
+    .option('--watch [folder]', 'keep running and run every extract copied into the folder (default ./local-drop)')
+    .option('--out <folder>', 'where report.json and problems.csv are written per run', 'local-reports')
+    .option('--timeout <seconds>', 'give up on the run after this long', positiveNumber, 600)
+    .option('--verbose', 'print the functions\' log lines (run ids, request ids, externalIds, counts; never HR data) on stderr')
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)');
+  cmd.parse(argv, { from: 'user' });
+  const o = cmd.opts<{ mapping?: string; json?: boolean; watch?: string | boolean; out: string; timeout: number; verbose?: boolean }>();
+  const extract = cmd.args[0];
+  return {
+    ...(extract === undefined ? {} : { extract }),
+    ...(o.mapping === undefined ? {} : { mapping: o.mapping }),
+    ...(o.json === true ? { json: true } : {}),
+    ...(o.watch === undefined ? {} : { watch: o.watch }),
+    out: o.out,
+    timeoutSeconds: o.timeout,
+    ...(o.verbose === true ? { verbose: true } : {}),
+  };
+}
+
+async function main(): Promise<number> {
+  let args: LocalArgs;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_UNUSABLE;
+    throw err;
+  }
+
+  const ca = await ensureSimulatorCertificate();
+  if (process.env.NODE_EXTRA_CA_CERTS !== ca.caCertPath) {
+    const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+      stdio: 'inherit',
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: ca.caCertPath },
+    });
+    // Ctrl+C reaches the child through the terminal's process group; this process only waits.
+    const ignore = (): void => undefined;
+    process.on('SIGINT', ignore);
+    process.on('SIGTERM', () => child.kill('SIGTERM'));
+    return new Promise((resolveCode) => child.on('exit', (code, signal) => resolveCode(code ?? (signal === null ? 1 : 130))));
+  }
+
+  // The app's process logger writes client events with console.*: shown with --verbose only, on
+  // stderr, so stdout carries nothing but reports.
+  const toStderr = (...parts: unknown[]): void => {
+    if (args.verbose === true) process.stderr.write(`${parts.map(String).join(' ')}\n`);
+  };
+  console.log = toStderr;
+  console.info = toStderr;
+  console.warn = toStderr;
+  console.error = toStderr;
+
+  const stop = new AbortController();
+  process.once('SIGINT', () => stop.abort());
+  process.once('SIGTERM', () => stop.abort());
+  const { runLocal } = await import('./run.js');
+  return runLocal(args, {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+    tty: process.stderr.isTTY === true,
+    signal: stop.signal,
+  });
+}
+
+main().then(
+  (code) => { process.exitCode = code; },
+  (err: unknown) => {
+    process.stderr.write(`npm run local failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = EXIT_UNUSABLE;
+  },
+);
