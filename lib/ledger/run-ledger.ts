@@ -78,6 +78,8 @@ function toRecord(e: Entity): LedgerRecord {
     enqueued: e['enqueued'] === true,
     ...optional('managerId'), ...optional('lastRequestId'), ...optional('lastSubmittedAt'), ...optional('lastOutcomeAt'),
     ...optional('lastErrorCode'), ...optional('lastReason'),
+    // Merge updates cannot remove a property, so '' stands for none.
+    ...(str(e, 'waitingFor') ? { waitingFor: str(e, 'waitingFor') as string } : {}),
   };
 }
 
@@ -199,7 +201,7 @@ export class RunLedger implements PipelineLedger {
   async markEnqueued(runId: string, externalIds: readonly string[]): Promise<void> {
     const recs = await this.recs();
     for (let i = 0; i < externalIds.length; i += 100) {
-      const actions = externalIds.slice(i, i + 100).map((id): TransactionAction => ['update', { partitionKey: runId, rowKey: recordKey(id), enqueued: true }, 'Merge']);
+      const actions = externalIds.slice(i, i + 100).map((id): TransactionAction => ['update', { partitionKey: runId, rowKey: recordKey(id), enqueued: true, waitingFor: '' }, 'Merge']);
       if (actions.length > 0) await recs.submitTransaction(actions);
     }
   }
@@ -316,15 +318,15 @@ export class RunLedger implements PipelineLedger {
     for await (const e of people.listEntities<Entity>()) yield toPerson(e);
   }
 
-  async requeue(runId: string, externalId: string, why: { errorCode: string; reason: string; at: string }): Promise<boolean> {
+  async requeue(runId: string, externalId: string, why: { errorCode: string; reason: string; at: string }, options: { waitFor?: string } = {}): Promise<boolean> {
     return this.change(await this.recs(), runId, recordKey(externalId), (e) => (e['state'] === 'submitted'
-      ? { state: 'queued', enqueued: false, lastErrorCode: why.errorCode, lastReason: clip(why.reason), lastOutcomeAt: why.at } : undefined));
+      ? { state: 'queued', enqueued: false, lastErrorCode: why.errorCode, lastReason: clip(why.reason), lastOutcomeAt: why.at, waitingFor: options.waitFor ?? '' } : undefined));
   }
 
-  /** Puts a dead-lettered record back to queued (replaying a poison message) and reopens its run. */
   async reopen(runId: string, externalId: string): Promise<LedgerRecord | undefined> {
     const recs = await this.recs();
-    const ok = await this.change(recs, runId, recordKey(externalId), (e) => (e['state'] === 'dead-lettered' ? { state: 'queued', enqueued: true } : undefined));
+    // Not yet enqueued: if the caller dies before sending, reconcile sends the message instead.
+    const ok = await this.change(recs, runId, recordKey(externalId), (e) => (e['state'] === 'dead-lettered' ? { state: 'queued', enqueued: false, waitingFor: '' } : undefined));
     if (!ok) return undefined;
     await this.change(await this.runs(), RUN_PARTITION, runId, (e) => (e['state'] === 'complete' ? { state: 'ingested' } : undefined));
     return (await this.getRecords(runId, [externalId])).get(externalId);
@@ -335,6 +337,14 @@ export class RunLedger implements PipelineLedger {
     const out: RunRecord[] = [];
     for await (const e of runs.listEntities<Entity>({ queryOptions: { filter: odata`PartitionKey eq ${RUN_PARTITION} and state ne 'complete'` } })) out.push(toRun(e));
     return out;
+  }
+
+  /** Every run, newest first (run ids start with their date). */
+  async listRuns(): Promise<RunRecord[]> {
+    const runs = await this.runs();
+    const out: RunRecord[] = [];
+    for await (const e of runs.listEntities<Entity>({ queryOptions: { filter: odata`PartitionKey eq ${RUN_PARTITION}` } })) out.push(toRun(e));
+    return out.sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.runId.localeCompare(a.runId));
   }
 
   async *listRecords(runId: string, state?: RecordState): AsyncIterable<LedgerRecord> {

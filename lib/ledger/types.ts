@@ -24,6 +24,11 @@ export interface LedgerRecord {
   lastErrorCode?: string;
   /** The service's (or hrsync's) reason: for reports, never for logs. */
   lastReason?: string;
+  /**
+   * A queued record held back until its manager (an externalId in the same run, itself still
+   * queued or submitted) is final: sending a report before its manager is confirmed fails again.
+   */
+  waitingFor?: string;
 }
 
 export interface RunRecord {
@@ -64,6 +69,7 @@ export interface PipelineLedger {
   beginRun(run: { runId: string; file: string; etag: string; startedAt: string }): Promise<RunRecord>;
   /** Adds records as queued; existing records are left as they are. Returns the ids that still need a queue message. */
   addRecords(runId: string, records: readonly NewRecord[]): Promise<string[]>;
+  /** Notes that the records' messages are on the queue (and that none waits any longer). */
   markEnqueued(runId: string, externalIds: readonly string[]): Promise<void>;
   addRejected(runId: string, rows: readonly RejectedRow[]): Promise<void>;
   listRejected(runId: string): AsyncIterable<RejectedRow>;
@@ -76,8 +82,10 @@ export interface PipelineLedger {
   noteFailure(runId: string, externalIds: readonly string[], failure: { errorCode: string; reason: string }): Promise<void>;
   /** Moves a queued or submitted record to a final state; false when it was already final (nothing counted twice). */
   finish(runId: string, externalId: string, outcome: { state: 'confirmed' | 'skipped' | 'dead-lettered'; at: string; errorCode?: string; reason?: string }): Promise<boolean>;
-  /** Puts a submitted record back to queued for another attempt; false when it was no longer submitted. */
-  requeue(runId: string, externalId: string, why: { errorCode: string; reason: string; at: string }): Promise<boolean>;
+  /** Puts a submitted record back to queued for another attempt (held for `waitFor` when given); false when it was no longer submitted. */
+  requeue(runId: string, externalId: string, why: { errorCode: string; reason: string; at: string }, options?: { waitFor?: string }): Promise<boolean>;
+  /** Puts a dead-lettered record back to queued, not yet enqueued (replaying a poison message), and reopens its run; undefined when it was not dead-lettered. */
+  reopen(runId: string, externalId: string): Promise<LedgerRecord | undefined>;
   listOpenRuns(): Promise<RunRecord[]>;
   listRecords(runId: string, state?: RecordState): AsyncIterable<LedgerRecord>;
   countByState(runId: string): Promise<Record<RecordState, number>>;

@@ -7,6 +7,7 @@ import { outcomeOf } from '../provisioning/outcomes.js';
 import type { RecordOutcome } from '../provisioning/outcomes.js';
 import { decodeMessage, encodeMessage } from './messages.js';
 import type { LedgerRecord, ReconcileDeps, RunRecord } from './ports.js';
+import { forEachLimit } from './parallel.js';
 import { buildRunReport, reportCsv } from './report.js';
 import type { RunReport } from './report.js';
 
@@ -21,10 +22,12 @@ export interface ReconcileOptions {
   retryBaseSeconds: number;
   /** Poison messages read per run of reconcile. */
   maxPoisonMessages: number;
+  /** People whose log entries are applied to the ledger at once. */
+  parallelism: number;
 }
 
 export const DEFAULT_RECONCILE_OPTIONS: ReconcileOptions = {
-  maxAttempts: 5, confirmTimeoutMinutes: 60, logLagMinutes: 15, clockSkewSeconds: 5, retryBaseSeconds: 60, maxPoisonMessages: 1000,
+  maxAttempts: 5, confirmTimeoutMinutes: 60, logLagMinutes: 15, clockSkewSeconds: 5, retryBaseSeconds: 60, maxPoisonMessages: 1000, parallelism: 16,
 };
 
 export interface ReconcileSummary {
@@ -83,39 +86,62 @@ async function readLogs(deps: ReconcileDeps, options: ReconcileOptions, submitte
   }
   outcomes.sort((a, b) => Date.parse(a.activityDateTime) - Date.parse(b.activityDateTime));
   let newest = checkpoint === undefined ? undefined : Date.parse(checkpoint);
+  // Each person's entries in time order; different people at once (a pass can hold thousands).
+  const byPerson = new Map<string, RecordOutcome[]>();
   for (const o of outcomes) {
     const at = Date.parse(o.activityDateTime);
     if (newest === undefined || at > newest) newest = at;
-    // The entry belongs to the latest submission made before it.
-    const record = (submitted.get(o.externalId) ?? [])
-      .filter((r) => r.state === 'submitted' && r.lastSubmittedAt !== undefined && Date.parse(r.lastSubmittedAt) - options.clockSkewSeconds * 1000 <= at
-        // An entry at or before the outcome that sent the record back is about the earlier attempt.
-        && (r.lastOutcomeAt === undefined || at > Date.parse(r.lastOutcomeAt)))
-      .sort((a, b) => Date.parse(b.lastSubmittedAt ?? '') - Date.parse(a.lastSubmittedAt ?? ''))[0];
-    if (record === undefined) continue;
-    if (o.status === 'success' || o.status === 'warning' || (o.status === 'skipped' && o.category !== 'out-of-scope')) {
-      const state = o.status === 'skipped' ? 'skipped' : 'confirmed';
-      if (await deps.ledger.finish(record.runId, record.externalId, { state, at: o.activityDateTime })) {
-        summary[state === 'skipped' ? 'skipped' : 'confirmed']++;
-      }
-      record.state = state;
-      continue;
-    }
-    const why = { errorCode: o.errorCode ?? o.status, reason: o.reason ?? `the provisioning log reported ${o.status}` };
-    if (o.retryable === true) await retryOrGiveUp(deps, options, record, why, summary, () => o.activityDateTime);
-    else await deadLetter(deps, record, why, summary, now);
+    byPerson.set(o.externalId, [...(byPerson.get(o.externalId) ?? []), o]);
   }
+  await forEachLimit(byPerson.values(), options.parallelism, async (entries) => {
+    for (const o of entries) await applyOutcome(deps, options, submitted, o, summary, now);
+  });
   if (newest !== undefined) await deps.ledger.setCheckpoint(new Date(newest).toISOString());
 }
 
+async function applyOutcome(deps: ReconcileDeps, options: ReconcileOptions, submitted: Map<string, LedgerRecord[]>, o: RecordOutcome, summary: ReconcileSummary, now: () => string): Promise<void> {
+  const at = Date.parse(o.activityDateTime);
+  // The entry belongs to the latest submission made before it.
+  const record = (submitted.get(o.externalId) ?? [])
+    .filter((r) => r.state === 'submitted' && r.lastSubmittedAt !== undefined && Date.parse(r.lastSubmittedAt) - options.clockSkewSeconds * 1000 <= at
+      // An entry at or before the outcome that sent the record back is about the earlier attempt.
+      && (r.lastOutcomeAt === undefined || at > Date.parse(r.lastOutcomeAt)))
+    .sort((a, b) => Date.parse(b.lastSubmittedAt ?? '') - Date.parse(a.lastSubmittedAt ?? ''))[0];
+  if (record === undefined) return;
+  if (o.status === 'success' || o.status === 'warning' || (o.status === 'skipped' && o.category !== 'out-of-scope')) {
+    const state = o.status === 'skipped' ? 'skipped' : 'confirmed';
+    if (await deps.ledger.finish(record.runId, record.externalId, { state, at: o.activityDateTime })) {
+      summary[state === 'skipped' ? 'skipped' : 'confirmed']++;
+    }
+    record.state = state;
+    return;
+  }
+  const why = { errorCode: o.errorCode ?? o.status, reason: o.reason ?? `the provisioning log reported ${o.status}` };
+  if (o.retryable === true) await retryOrGiveUp(deps, options, record, why, summary, () => o.activityDateTime, o.category === 'reference-pending');
+  else await deadLetter(deps, record, why, summary, now);
+}
+
 // `at` is the time of the outcome that sends the record back: the log entry's, or now for a timeout.
-async function retryOrGiveUp(deps: ReconcileDeps, options: ReconcileOptions, r: LedgerRecord, why: { errorCode: string; reason: string }, summary: ReconcileSummary, at: () => string): Promise<void> {
+// `referencePending`: the failure was a reference (the manager) the service could not resolve yet.
+async function retryOrGiveUp(deps: ReconcileDeps, options: ReconcileOptions, r: LedgerRecord, why: { errorCode: string; reason: string }, summary: ReconcileSummary, at: () => string, referencePending = false): Promise<void> {
   if (r.attempts >= options.maxAttempts) {
     await deadLetter(deps, r, { errorCode: why.errorCode, reason: `${why.reason} (gave up after ${r.attempts} attempts)` }, summary, () => deps.clock.now().toISOString());
     return;
   }
-  if (!(await deps.ledger.requeue(r.runId, r.externalId, { ...why, at: at() }))) return;
+  const manager = await managerInRun(deps, r);
+  if (referencePending && manager?.state === 'dead-lettered') {
+    await deadLetter(deps, r, managerGone(why, manager), summary, () => deps.clock.now().toISOString());
+    return;
+  }
+  const waitFor = manager === undefined ? undefined : await openManager(deps, r, manager);
+  if (!(await deps.ledger.requeue(r.runId, r.externalId, { ...why, at: at() }, waitFor === undefined ? {} : { waitFor }))) return;
   r.state = 'queued';
+  if (waitFor !== undefined) {
+    // Sent again once its manager is final (healUnsent), not on a timer: a report resent
+    // before its manager exists fails again, and one early race would cascade down the tree.
+    summary.resent++;
+    return;
+  }
   const delay = Math.min(3600, options.retryBaseSeconds * 2 ** Math.max(0, r.attempts - 1));
   await deps.queue.send(encodeMessage({ v: 1, runId: r.runId, externalId: r.externalId, line: r.line, attempt: r.attempts + 1, op: r.payload }), { visibilityTimeoutSeconds: delay });
   await deps.ledger.markEnqueued(r.runId, [r.externalId]);
@@ -152,12 +178,59 @@ async function readPoison(deps: ReconcileDeps, options: ReconcileOptions, summar
   }
 }
 
-// A crash between writing a record and sending its message leaves a queued record with no message.
+// The record's manager when it is in the same run and not final yet (queued or submitted). A
+// manager that itself waits is followed up the chain: a chain back to this record (two people
+// naming each other) or longer than any org chart is not waited on, so nothing waits for ever.
+async function openManager(deps: ReconcileDeps, r: LedgerRecord, manager: LedgerRecord): Promise<string | undefined> {
+  if (manager.state !== 'queued' && manager.state !== 'submitted') return undefined;
+  let next = manager.waitingFor;
+  for (let hops = 0; next !== undefined; hops++) {
+    if (next === r.externalId || hops >= 50) return undefined;
+    next = (await deps.ledger.getRecords(r.runId, [next])).get(next)?.waitingFor;
+  }
+  return manager.externalId;
+}
+
+// The record's manager when the same run holds it.
+async function managerInRun(deps: ReconcileDeps, r: LedgerRecord): Promise<LedgerRecord | undefined> {
+  if (r.managerId === undefined || r.managerId === r.externalId) return undefined;
+  return (await deps.ledger.getRecords(r.runId, [r.managerId])).get(r.managerId);
+}
+
+// A manager dead-lettered in this run will not exist in the directory, so a report that failed for
+// want of it would fail on every further try (and hold up everyone below it): it ends now, naming why.
+function managerGone(why: { errorCode: string; reason: string }, manager: LedgerRecord): { errorCode: string; reason: string } {
+  return {
+    errorCode: why.errorCode,
+    reason: `${why.reason} (its manager ${manager.externalId} was dead-lettered in this run${manager.lastErrorCode === undefined ? '' : `: ${manager.lastErrorCode}`}; fix the manager and the next run sends both)`,
+  };
+}
+
+// Whether a waiting record's manager is still open and the chain of waits above it ends without
+// coming back to the record: two reports processed side by side can each start waiting for the
+// other, and that circle is broken here.
+async function stillWaits(deps: ReconcileDeps, r: LedgerRecord): Promise<boolean> {
+  let next = r.waitingFor;
+  for (let hops = 0; next !== undefined; hops++) {
+    if (next === r.externalId || hops >= 50) return false;
+    const manager = (await deps.ledger.getRecords(r.runId, [next])).get(next);
+    if (manager === undefined || (manager.state !== 'queued' && manager.state !== 'submitted')) return hops > 0;
+    next = manager.waitingFor;
+  }
+  return true;
+}
+
+// A crash between writing a record and sending its message leaves a queued record with no message;
+// a record waiting for its manager gets its message once the manager is final. With the manager
+// dead-lettered that is one last try: the service may know the manager from an earlier run, and if
+// not, the reference failure it answers ends the record naming the manager (retryOrGiveUp).
+// Only ingested runs: while ingest runs, queued records without a message are its work in progress.
 async function healUnsent(deps: ReconcileDeps, runs: RunRecord[]): Promise<void> {
   for (const run of runs) {
     if (run.state !== 'ingested') continue;
     for await (const r of deps.ledger.listRecords(run.runId, 'queued')) {
       if (r.enqueued) continue;
+      if (r.waitingFor !== undefined && await stillWaits(deps, r)) continue;
       await deps.queue.send(encodeMessage({ v: 1, runId: r.runId, externalId: r.externalId, line: r.line, attempt: r.attempts + 1, op: r.payload }));
       await deps.ledger.markEnqueued(r.runId, [r.externalId]);
     }

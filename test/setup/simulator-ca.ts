@@ -2,7 +2,7 @@
 // fork. Node reads NODE_EXTRA_CA_CERTS only at start-up, so setting it here (in the parent, before
 // any worker exists) is the only way tests can reach the simulator over verified HTTPS.
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ensureSimulatorCertificate } from '../../tools/simulator/certificate.js';
 
@@ -25,6 +25,9 @@ export default async function setup(): Promise<void> {
   }
   const bundle = `${theirs.trimEnd()}\n${readFileSync(caCertPath, 'utf8')}`;
   const bundlePath = join(dirname(dirname(caCertPath)), `ca-bundle-${createHash('sha256').update(bundle).digest('hex').slice(0, 16)}.pem`);
-  writeFileSync(bundlePath, bundle);
+  // Written aside and renamed: two test runs started together must never see half a bundle.
+  const partial = `${bundlePath}.${process.pid}.tmp`;
+  writeFileSync(partial, bundle);
+  renameSync(partial, bundlePath);
   process.env.NODE_EXTRA_CA_CERTS = bundlePath;
 }

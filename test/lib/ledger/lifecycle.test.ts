@@ -60,8 +60,15 @@ describe('ledger lifecycle', () => {
     expect(await l.requeue('r1', 'A', { errorCode: 'ServiceUnavailable', reason: 'try later', at: t(3) })).toBe(true);
     expect(await l.requeue('r1', 'A', { errorCode: 'ServiceUnavailable', reason: 'try later', at: t(3) })).toBe(false);
     expect((await l.getRecords('r1', ['A'])).get('A')).toMatchObject({ state: 'queued', attempts: 1, lastErrorCode: 'ServiceUnavailable', lastReason: 'try later' });
+    expect((await l.getRecords('r1', ['A'])).get('A')?.waitingFor).toBeUndefined();
+    // Held for its manager, then released: the wait is stored and cleared with the message.
+    await l.markSubmitted('r1', ['A'], { requestId: 'q1b', at: t(3) });
+    expect(await l.requeue('r1', 'A', { errorCode: 'UnresolvedReference', reason: 'manager missing', at: t(3) }, { waitFor: 'M' })).toBe(true);
+    expect((await l.getRecords('r1', ['A'])).get('A')).toMatchObject({ state: 'queued', enqueued: false, waitingFor: 'M' });
+    await l.markEnqueued('r1', ['A']);
+    expect((await l.getRecords('r1', ['A'])).get('A')?.waitingFor).toBeUndefined();
     await l.markSubmitted('r1', ['A'], { requestId: 'q2', at: t(4) });
-    expect((await l.getRecords('r1', ['A'])).get('A')).toMatchObject({ state: 'submitted', attempts: 2, lastRequestId: 'q2' });
+    expect((await l.getRecords('r1', ['A'])).get('A')).toMatchObject({ state: 'submitted', attempts: 3, lastRequestId: 'q2' });
     expect(await l.finish('r1', 'A', { state: 'confirmed', at: t(5) })).toBe(true);
     expect(await l.finish('r1', 'B', { state: 'dead-lettered', at: t(5), errorCode: 'InvalidValue', reason: 'bad manager' })).toBe(true);
 

@@ -32,7 +32,7 @@ export class MemoryLedger implements PipelineLedger {
     return need;
   }
   async markEnqueued(runId: string, ids: readonly string[]): Promise<void> {
-    for (const id of ids) { const r = this.recordsOf(runId).get(id); if (r) r.enqueued = true; }
+    for (const id of ids) { const r = this.recordsOf(runId).get(id); if (r) { r.enqueued = true; delete r.waitingFor; } }
   }
   async addRejected(runId: string, rows: readonly RejectedRow[]): Promise<void> {
     const list = this.rejected.get(runId) ?? [];
@@ -66,11 +66,22 @@ export class MemoryLedger implements PipelineLedger {
     Object.assign(r, { state: o.state, lastOutcomeAt: o.at }, o.errorCode === undefined ? {} : { lastErrorCode: o.errorCode }, o.reason === undefined ? {} : { lastReason: o.reason });
     return true;
   }
-  async requeue(runId: string, id: string, why: { errorCode: string; reason: string; at: string }): Promise<boolean> {
+  async requeue(runId: string, id: string, why: { errorCode: string; reason: string; at: string }, options: { waitFor?: string } = {}): Promise<boolean> {
     const r = this.recordsOf(runId).get(id);
     if (!r || r.state !== 'submitted') return false;
     Object.assign(r, { state: 'queued', enqueued: false, lastErrorCode: why.errorCode, lastReason: why.reason, lastOutcomeAt: why.at });
+    if (options.waitFor === undefined) delete r.waitingFor;
+    else r.waitingFor = options.waitFor;
     return true;
+  }
+  async reopen(runId: string, id: string): Promise<LedgerRecord | undefined> {
+    const r = this.recordsOf(runId).get(id);
+    if (!r || r.state !== 'dead-lettered') return undefined;
+    Object.assign(r, { state: 'queued', enqueued: false });
+    delete r.waitingFor;
+    const run = this.runs.get(runId);
+    if (run?.state === 'complete') run.state = 'ingested';
+    return { ...r };
   }
   async listOpenRuns(): Promise<RunRecord[]> { return [...this.runs.values()].filter((r) => r.state !== 'complete').map((r) => ({ ...r })); }
   async *listRecords(runId: string, state?: RecordState): AsyncIterable<LedgerRecord> {
