@@ -7,6 +7,9 @@ import { validateCommand } from './commands/validate.js';
 import { previewCommand } from './commands/preview.js';
 import { mappingImportCommand } from './commands/mapping-import.js';
 import { statusCommand } from './commands/status.js';
+import { listRunsCommand, runStatusCommand } from './commands/runs.js';
+import { replayCommand } from './commands/replay.js';
+import { withStorageOptions } from './storage.js';
 import { syncCommand } from './commands/sync.js';
 import { withConnectionOptions } from './connection.js';
 import { SettingsError } from '../lib/config/errors.js';
@@ -70,12 +73,28 @@ function program(io: Console2, code: { value: number }): Command {
       code.value = await mappingImportCommand(psd1, flags, io);
     });
 
-  withConnectionOptions(root.command('status')
-    .description('Summarise what the provisioning logs say for the job since a time: counts by action and status, and each failing record with the service\'s reason.')
-    .requiredOption('--since <time>', 'ISO 8601 time, or a span back from now: 30m, 12h, 7d')
+  withStorageOptions(withConnectionOptions(root.command('status')
+    .description('Without arguments: the latest runs in the pipeline\'s ledger and any extract that failed ingest. With a run id: that run\'s counts by state, its dead-lettered records and rejected rows. With --since: what the provisioning logs say for the job since then (counts by action and status, each failing record with the service\'s reason).')
+    .argument('[runId]', 'a run id from the list, the run report or the logs')
+    .option('--since <time>', 'read the provisioning logs instead: ISO 8601 time, or a span back from now: 30m, 12h, 7d')
+    .option('--limit <n>', 'runs to list (20), or problems to show for a run (50)')
+    .option('--json', 'print the result as JSON')))
+    .action(async (runId: string | undefined, flags) => {
+      if (flags.since !== undefined && runId !== undefined) throw new UsageError('give a run id or --since, not both: a run comes from the ledger, --since reads the provisioning logs');
+      if (flags.since !== undefined) code.value = await statusCommand(flags, io);
+      else if (runId !== undefined) code.value = await runStatusCommand(runId, flags, io);
+      else code.value = await listRunsCommand(flags, io);
+    });
+
+  withStorageOptions(root.command('replay')
+    .description('Move the operations queue\'s poison messages back once their cause is fixed: each record is queued again in the ledger and its run reopened. Messages that are not hrsync\'s, or name no record, stay.')
+    .option('--poison', 'replay <operations queue>-poison (required: the only source for now)')
+    .option('--run <runId>', 'only messages of this run')
+    .option('--dry-run', 'say what would move; change nothing')
+    .option('--max <n>', 'stop after reading this many messages', '10000')
     .option('--json', 'print the summary as JSON'))
     .action(async (flags) => {
-      code.value = await statusCommand(flags, io);
+      code.value = await replayCommand(flags, io);
     });
 
   root.command('simulator')

@@ -7,13 +7,14 @@ import type { BlobItem, ContainerClient } from '@azure/storage-blob';
 import { QueueServiceClient } from '@azure/storage-queue';
 import type { QueueClient } from '@azure/storage-queue';
 import type { FunctionDefinition } from '../../functions/definition.js';
+import { BLOB_POISON_QUEUE } from '../../lib/pipeline/blob-poison.js';
 import type { HostOptions } from './host-json.js';
 import type { Invoker } from './invocation.js';
 import { connectionString, resolveBinding } from './settings.js';
 import type { AppSettings } from './settings.js';
 
 export const RECEIPTS_CONTAINER = 'azure-webjobs-hosts';
-export const BLOB_POISON_QUEUE = 'webjobs-blobtrigger-poison';
+export { BLOB_POISON_QUEUE };
 /** The host's default for blob-trigger attempts before a blob version is poisoned. */
 export const BLOB_MAX_TRIES = 5;
 

@@ -1,0 +1,93 @@
+// hrsync status <runId> and hrsync status (no run, no --since): what the pipeline's ledger says
+// about one run, or a list of the latest runs — the view an operator needs before a run's
+// report exists, and the poisoned extracts that never became a run.
+import { peekPoisonedExtracts, BLOB_POISON_QUEUE } from '../../lib/pipeline/blob-poison.js';
+import type { PoisonedExtract } from '../../lib/pipeline/blob-poison.js';
+import { runStatus } from '../../lib/pipeline/run-status.js';
+import type { RunStatus } from '../../lib/pipeline/run-status.js';
+import type { RecordState, RunRecord } from '../../lib/pipeline/ports.js';
+import { EXIT_OK, EXIT_PROBLEMS, UsageError } from '../errors.js';
+import type { Console2 } from '../io.js';
+import { writeOut } from '../io.js';
+import { pipelineStorage } from '../storage.js';
+import type { StorageFlags } from '../storage.js';
+
+export interface RunsFlags extends StorageFlags {
+  json?: boolean;
+  limit?: string;
+}
+
+function limitOf(flags: RunsFlags, fallback: number): number {
+  if (flags.limit === undefined) return fallback;
+  const n = Number(flags.limit);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new UsageError('--limit must be a whole number from 1 to 10000');
+  return n;
+}
+
+/** Runs `hrsync status <runId>`: exit 1 when the run has rejected or dead-lettered records, 2 when there is no such run. */
+export async function runStatusCommand(runId: string, flags: RunsFlags, io: Console2, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const limit = limitOf(flags, 50);
+  const { ledger, settings } = pipelineStorage(flags, env);
+  const status = await runStatus(ledger, runId, limit);
+  if (status === undefined) {
+    throw new UsageError(`no run ${runId} in the ledger tables ${settings.tablePrefix}*; run "hrsync status" to list the runs`);
+  }
+  if (flags.json === true) await writeOut(io.out, `${JSON.stringify(status, null, 2)}\n`);
+  else await writeOut(io.out, `${describeRun(status).join('\n')}\n`);
+  return status.rejectedTotal + status.deadLetteredTotal > 0 ? EXIT_PROBLEMS : EXIT_OK;
+}
+
+function describeRun(s: RunStatus): string[] {
+  const r = s.run;
+  const c = s.counts;
+  const open = c.queued + c.submitted;
+  const lines = [
+    `run ${r.runId}: ${r.state}${r.state === 'complete' ? '' : open > 0 ? `, ${open} record${open === 1 ? '' : 's'} still open` : ''}`,
+    `  file      ${r.file}`,
+    `  started   ${r.startedAt}${r.ingestedAt === undefined ? '' : `, ingested ${r.ingestedAt}`}${r.endedAt === undefined ? '' : `, ended ${r.endedAt}`}`,
+  ];
+  if (r.rows !== undefined) lines.push(`  rows      ${r.rows} (valid ${r.valid ?? 0}, rejected ${r.rejected ?? 0})`);
+  lines.push(`  records   confirmed ${c.confirmed}, skipped ${c.skipped}, dead-lettered ${c['dead-lettered']}, submitted ${c.submitted}, queued ${c.queued}`
+    + (s.retrying + s.waitingForManager > 0 ? ` (${s.retrying} awaiting a retry, ${s.waitingForManager} waiting for their manager)` : ''));
+  if (s.deadLetteredTotal > 0) {
+    lines.push(`dead-lettered (${s.deadLetteredTotal}${s.deadLettered.length < s.deadLetteredTotal ? `, first ${s.deadLettered.length} by line` : ''}):`);
+    for (const d of s.deadLettered) lines.push(`  line ${d.line} ${d.externalId}: ${d.lastErrorCode ?? 'error'} after ${d.attempts} attempt${d.attempts === 1 ? '' : 's'}: ${d.lastReason ?? ''}`.trimEnd());
+  }
+  if (s.rejectedTotal > 0) {
+    lines.push(`rejected row problems (${s.rejectedTotal}${s.rejected.length < s.rejectedTotal ? `, first ${s.rejected.length} by line` : ''}):`);
+    for (const p of s.rejected) lines.push(`  line ${p.line ?? '?'}${p.column === undefined ? '' : ` column ${p.column}`}${p.externalId === undefined ? '' : ` ${p.externalId}`}: ${p.rule}: ${p.message}`);
+  }
+  if (r.state === 'complete') lines.push(`report: <reports container>/${r.runId}/report.json and problems.csv`);
+  return lines;
+}
+
+interface RunLine { run: RunRecord; counts: Record<RecordState, number> }
+
+/** Runs `hrsync status` without a run: the latest runs and any poisoned extracts; exit 1 when an extract is poisoned. */
+export async function listRunsCommand(flags: RunsFlags, io: Console2, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const limit = limitOf(flags, 20);
+  const { ledger, clients } = pipelineStorage(flags, env);
+  const runs = (await ledger.listRuns()).slice(0, limit);
+  const lines: RunLine[] = await Promise.all(runs.map(async (run) => ({ run, counts: await ledger.countByState(run.runId) })));
+  const poisoned = await peekPoisonedExtracts(clients.queue(BLOB_POISON_QUEUE));
+  if (flags.json === true) {
+    await writeOut(io.out, `${JSON.stringify({ runs: lines, poisonedExtracts: poisoned }, null, 2)}\n`);
+  } else {
+    await writeOut(io.out, `${describeRuns(lines, poisoned).join('\n')}\n`);
+  }
+  return poisoned.total > 0 ? EXIT_PROBLEMS : EXIT_OK;
+}
+
+function describeRuns(lines: RunLine[], poisoned: { total: number; extracts: PoisonedExtract[] }): string[] {
+  const out = lines.length === 0 ? ['no runs in the ledger yet'] : [`${lines.length} latest run${lines.length === 1 ? '' : 's'}, newest first:`];
+  for (const { run, counts } of lines) {
+    const open = counts.queued + counts.submitted;
+    out.push(`  ${run.runId}  ${run.state.padEnd(9)}  ${run.startedAt}  ${run.file}`);
+    out.push(`      rows ${run.rows ?? '?'}, rejected ${run.rejected ?? 0}, confirmed ${counts.confirmed}, skipped ${counts.skipped}, dead-lettered ${counts['dead-lettered']}, open ${open}`);
+  }
+  if (poisoned.total > 0) {
+    out.push(`${poisoned.total} extract${poisoned.total === 1 ? '' : 's'} failed ingest on every try (${BLOB_POISON_QUEUE}); fix the cause (see the ingest errors in Application Insights) and upload again:`);
+    for (const p of poisoned.extracts) out.push(`  ${p.container}/${p.name}${p.at === undefined ? '' : ` (given up ${p.at})`}`);
+  }
+  return out;
+}

@@ -1,0 +1,41 @@
+// Flags of the commands that read the pipeline's storage (the ledger, the queues): the account
+// and the names, each standing for the setting the Functions app reads (docs/settings.md).
+import type { Command } from 'commander';
+import { loadPipelineSettings } from '../lib/config/pipeline.js';
+import type { PipelineSettings } from '../lib/config/pipeline.js';
+import { RunLedger } from '../lib/ledger/run-ledger.js';
+import { ledgerTableNames } from '../lib/ledger/tables.js';
+import { storageClients } from '../lib/storage/clients.js';
+import type { StorageClients } from '../lib/storage/clients.js';
+
+export interface StorageFlags {
+  storageAccount?: string;
+  tablePrefix?: string;
+  queue?: string;
+}
+
+/** Adds the storage flags to a command. */
+export function withStorageOptions(cmd: Command): Command {
+  return cmd
+    .option('--storage-account <name>', 'storage account to sign in to with your Azure CLI / developer identity (default: the HRSYNC_STORAGE connection)')
+    .option('--table-prefix <prefix>', 'prefix of the ledger tables (HRSYNC_TABLE_PREFIX)')
+    .option('--queue <name>', 'the operations queue; its poison queue is <name>-poison (HRSYNC_OPERATIONS_QUEUE)');
+}
+
+export interface PipelineStorage {
+  settings: PipelineSettings;
+  clients: StorageClients;
+  ledger: RunLedger;
+}
+
+/** The pipeline's settings, storage clients and ledger as the flags and environment say; SettingsError names what is wrong. */
+export function pipelineStorage(flags: StorageFlags, env: NodeJS.ProcessEnv): PipelineStorage {
+  const settings = loadPipelineSettings(env, { HRSYNC_TABLE_PREFIX: flags.tablePrefix, HRSYNC_OPERATIONS_QUEUE: flags.queue });
+  // An account given on the command line is reached by identity (az login): no key on the command line or in history.
+  const storageEnv = flags.storageAccount === undefined ? env : {
+    ...Object.fromEntries(Object.entries(env).filter(([k]) => k !== 'HRSYNC_STORAGE' && !k.startsWith('HRSYNC_STORAGE__'))),
+    HRSYNC_STORAGE__accountName: flags.storageAccount,
+  };
+  const clients = storageClients(storageEnv);
+  return { settings, clients, ledger: new RunLedger(ledgerTableNames(settings.tablePrefix), clients.table) };
+}

@@ -1,0 +1,97 @@
+// `hrsync replay --poison`: moves messages the host gave up on back to the operations queue once
+// their cause (a missing permission, a wrong job id) is fixed. Each record is reopened in the
+// ledger first, so its run waits for it again and upload accepts the message; the poison copy
+// is deleted only after the new message is on the queue, so a crash leaves a duplicate (which
+// upload drops), never a lost record.
+import { decodeMessage, encodeMessage } from './messages.js';
+import type { OperationMessage } from './messages.js';
+import type { OperationQueue, PipelineLedger, ReceivedMessage } from './ports.js';
+
+export interface ReplayOptions {
+  /** Report what would move; change nothing. */
+  dryRun: boolean;
+  /** Only messages of this run. */
+  runId?: string;
+  /** Stop after reading this many poison messages. */
+  max: number;
+  /** How long a message read here stays hidden from others (reconcile) while replay decides. */
+  holdSeconds: number;
+}
+
+export const DEFAULT_REPLAY_OPTIONS: ReplayOptions = { dryRun: false, max: 10_000, holdSeconds: 300 };
+
+/** What happened to one poison message. */
+export type ReplayAction =
+  | 'moved' // back on the operations queue, its record queued again
+  | 'stale' // its record already ended confirmed or skipped, or is submitted: deleted, nothing to send
+  | 'other-run' // not the run asked for: left in place
+  | 'unknown-record' // no such record in the ledger (its run's tables were removed?): left in place
+  | 'undecodable'; // not an hrsync operation message: left in place
+
+export interface ReplaySummary {
+  read: number;
+  counts: Record<ReplayAction, number>;
+  /** Records moved back (or that would be, with dryRun), by run. */
+  movedByRun: Record<string, string[]>;
+}
+
+export interface ReplayDeps {
+  ledger: Pick<PipelineLedger, 'getRecords' | 'reopen' | 'markEnqueued'>;
+  queue: Pick<OperationQueue, 'send'>;
+  poison: OperationQueue;
+}
+
+/** Moves poison messages back to the operations queue; one pass over what is visible now. */
+export async function replayPoison(deps: ReplayDeps, options: ReplayOptions = DEFAULT_REPLAY_OPTIONS): Promise<ReplaySummary> {
+  const summary: ReplaySummary = {
+    read: 0, counts: { moved: 0, stale: 0, 'other-run': 0, 'unknown-record': 0, undecodable: 0 }, movedByRun: {},
+  };
+  const leftInPlace: ReceivedMessage[] = [];
+  const seen = new Set<string>();
+  try {
+    while (summary.read < options.max) {
+      const batch = (await deps.poison.receive(Math.min(32, options.max - summary.read), options.holdSeconds)).filter((m) => !seen.has(m.messageId));
+      if (batch.length === 0) break;
+      for (const m of batch) {
+        seen.add(m.messageId);
+        summary.read++;
+        const action = await replayOne(deps, options, m);
+        summary.counts[action.kind]++;
+        if (action.kind === 'moved') (summary.movedByRun[action.runId] ??= []).push(action.externalId);
+        if (action.keep) leftInPlace.push(m);
+      }
+    }
+  } finally {
+    // What stays in the poison queue becomes visible again at once, for the next replay or reconcile.
+    for (const m of leftInPlace) await deps.poison.release(m);
+  }
+  return summary;
+}
+
+type Decision = { kind: ReplayAction; keep: boolean; runId: string; externalId: string };
+
+async function replayOne(deps: ReplayDeps, options: ReplayOptions, m: ReceivedMessage): Promise<Decision> {
+  let message: OperationMessage;
+  try {
+    message = decodeMessage(m.text);
+  } catch {
+    return { kind: 'undecodable', keep: true, runId: '', externalId: '' };
+  }
+  const ids = { runId: message.runId, externalId: message.externalId };
+  if (options.runId !== undefined && message.runId !== options.runId) return { kind: 'other-run', keep: true, ...ids };
+  const record = (await deps.ledger.getRecords(message.runId, [message.externalId])).get(message.externalId);
+  if (record === undefined) return { kind: 'unknown-record', keep: true, ...ids };
+  // Reconcile has not dead-lettered it yet (queued), or has (dead-lettered): either way it still needs sending.
+  const needsSending = record.state === 'dead-lettered' || record.state === 'queued';
+  if (options.dryRun) return { kind: needsSending ? 'moved' : 'stale', keep: true, ...ids };
+  if (!needsSending) {
+    await deps.poison.delete(m);
+    return { kind: 'stale', keep: false, ...ids };
+  }
+  const current = record.state === 'dead-lettered' ? await deps.ledger.reopen(message.runId, message.externalId) : record;
+  if (current === undefined) return { kind: 'stale', keep: true, ...ids }; // changed under us; the next replay decides again
+  await deps.queue.send(encodeMessage({ ...message, attempt: current.attempts + 1, op: current.payload }));
+  await deps.ledger.markEnqueued(message.runId, [message.externalId]);
+  await deps.poison.delete(m);
+  return { kind: 'moved', keep: false, ...ids };
+}
