@@ -1,0 +1,117 @@
+// `npm run bench:pipeline`: a 20,000-row extract through the local pipeline — the registered
+// functions on the local host, Azurite, and the simulator at the documented rate limit (40
+// requests in any 5 s) — timed from the drop of the blob to the last confirmation, reported as
+// records confirmed per second against the ceiling of 40 / 5 × 50 = 400 records/s.
+// BENCH_PIPELINE_ROWS changes the size. Everything runs in this one process, as `npm run local`.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeWorkersCsv } from '../tools/generate/workers.js';
+import { ensureSimulatorCertificate } from '../tools/simulator/index.js';
+
+const ca = await ensureSimulatorCertificate();
+if (process.env.NODE_EXTRA_CA_CERTS !== ca.caCertPath) {
+  // Node reads the extra CA only at start-up: run again with the simulator's CA trusted.
+  const child = spawnSync(process.execPath, process.argv.slice(1), { stdio: 'inherit', env: { ...process.env, NODE_EXTRA_CA_CERTS: ca.caCertPath } });
+  process.exit(child.status ?? 1);
+}
+
+const { startLocalStack } = await import('../tools/local/stack.js');
+const { lostRecords } = await import('../tools/local/accounting.js');
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const out = join(root, 'bench', 'out');
+const rows = Number(process.env.BENCH_PIPELINE_ROWS ?? 20_000);
+const RATE = { requests: 40, windowSeconds: 5 };
+const ceiling = (RATE.requests / RATE.windowSeconds) * 50;
+
+mkdirSync(out, { recursive: true });
+const file = join(out, `workers-${rows}.csv`);
+if (!existsSync(file)) {
+  process.stdout.write(`generating ${rows} rows → ${file}\n`);
+  await writeWorkersCsv(file, rows, { seed: 42 });
+}
+const content = readFileSync(file);
+
+// Client events and function logs are not part of the measurement.
+for (const level of ['log', 'info', 'warn', 'error'] as const) console[level] = () => undefined;
+const hostErrors: string[] = [];
+const stack = await startLocalStack({
+  mapping: readFileSync(join(root, 'samples', 'mapping.json'), 'utf8'),
+  // The same processing delay and page size as bench:sync, so the two compare.
+  simulator: { rateLimit: RATE, processingDelayMs: 500, pageSize: 1000 },
+  env: { ...process.env, HRSYNC_RATE_LIMIT_REQUESTS: String(RATE.requests), HRSYNC_RATE_LIMIT_WINDOW_SECONDS: String(RATE.windowSeconds) },
+  logger: (line) => { if (line.level === 'error' || line.level === 'critical') hostErrors.push(line.message.slice(0, 200)); },
+});
+
+try {
+  stack.host.start();
+  const load = loadavg()[0] ?? 0;
+  const dropAt = Date.now();
+  await stack.drop('workers.csv', content);
+  const droppedAt = Date.now();
+  let report;
+  for (;;) {
+    [report] = await stack.reports();
+    if (report !== undefined) break;
+    if (Date.now() - dropAt > 30 * 60_000) throw new Error(`no report after 30 minutes: ${stack.host.progressLine()}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const completeSeenAt = Date.now();
+  const lost = await lostRecords(report, stack.ledger, stack.simulator.directory);
+
+  // The service's side: when the simulator processed the last record; the pipeline's side: when reconcile completed the run.
+  let lastActivity = 0;
+  let firstSubmit = Infinity;
+  for await (const r of stack.ledger.listRecords(report.runId)) {
+    if (r.lastOutcomeAt !== undefined) lastActivity = Math.max(lastActivity, Date.parse(r.lastOutcomeAt));
+    if (r.lastSubmittedAt !== undefined) firstSubmit = Math.min(firstSubmit, Date.parse(r.lastSubmittedAt));
+  }
+  const ingestedAt = report.ingestedAt === undefined ? NaN : Date.parse(report.ingestedAt);
+  const endedAt = Date.parse(report.endedAt);
+  const done = report.counts.confirmed + report.counts.skipped;
+  const s = (ms: number): number => Math.round(ms / 100) / 10;
+  const toComplete = (endedAt - dropAt) / 1000;
+  const toLastConfirmation = (lastActivity - dropAt) / 1000;
+  const stats = stack.simulator.stats();
+  const result = {
+    machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`,
+    when: new Date().toISOString(),
+    loadAverageAtStart: Math.round(load * 100) / 100,
+    rows: report.rows,
+    counts: report.counts,
+    lost,
+    rateLimit: RATE,
+    ceilingRecordsPerSecond: ceiling,
+    reconcileSchedule: stack.settings.reconcileSchedule,
+    secondsDropUpload: s(droppedAt - dropAt),
+    secondsDropToIngested: s(ingestedAt - dropAt),
+    secondsDropToFirstSubmit: s(firstSubmit - dropAt),
+    secondsDropToLastConfirmation: s(lastActivity - dropAt),
+    secondsDropToRunComplete: s(endedAt - dropAt),
+    secondsDropToReportSeen: s(completeSeenAt - dropAt),
+    confirmedPerSecondToLastConfirmation: Math.round(done / toLastConfirmation),
+    shareOfCeilingToLastConfirmation: Math.round((done / toLastConfirmation / ceiling) * 1000) / 1000,
+    confirmedPerSecondToRunComplete: Math.round(done / toComplete),
+    shareOfCeilingToRunComplete: Math.round((done / toComplete / ceiling) * 1000) / 1000,
+    simulatorRequests: stats.requests,
+    throttled: stats.throttled,
+    invocations: stack.host.stats,
+    hostErrors: hostErrors.slice(0, 5),
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+  };
+  writeFileSync(join(out, 'pipeline-results.json'), `${JSON.stringify(result, null, 2)}\n`);
+  const share = result.shareOfCeilingToLastConfirmation;
+  process.stdout.write(`${result.rows} rows: ${report.counts.confirmed} confirmed, ${report.counts.skipped} skipped, ${report.counts.deadLettered} dead-lettered, ${report.counts.rejected} rejected; `
+    + `${lost.length === 0 ? 'nothing lost' : `LOST: ${lost.join('; ')}`}; ${stats.requests} simulator requests, ${stats.throttled} answered 429\n`
+    + `drop → ingested ${result.secondsDropToIngested} s, → first submission ${result.secondsDropToFirstSubmit} s, → last confirmation ${result.secondsDropToLastConfirmation} s `
+    + `(${result.confirmedPerSecondToLastConfirmation} records/s = ${Math.round(share * 1000) / 10}% of the ${ceiling} records/s ceiling), `
+    + `→ run complete in the ledger ${result.secondsDropToRunComplete} s (${Math.round(result.shareOfCeilingToRunComplete * 1000) / 10}%, reconcile on "${result.reconcileSchedule}")\n`
+    + `${result.machine}, load ${result.loadAverageAtStart} at start; peak RSS ${result.peakRssMb} MB (this process: functions and simulator; Azurite runs in its own); `
+    + `target ≥ 85% of the ceiling: ${share >= 0.85 ? 'met' : 'MISSED'}\n`);
+} finally {
+  await stack.stop();
+}
