@@ -1,6 +1,7 @@
 // Starts Azurite from node_modules in memory, on free ports, telemetry off: the storage
 // behind the integration tests and `npm run local`. Local tooling, never deployed.
 import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -15,6 +16,8 @@ export interface AzuriteInstance {
   blobPort: number;
   queuePort: number;
   tablePort: number;
+  /** Each service's process id (benchmarks read their CPU time). */
+  pids: { blob?: number; queue?: number; table?: number };
   stop(): Promise<void>;
 }
 
@@ -31,49 +34,70 @@ function freePort(): Promise<number> {
   });
 }
 
-function azuriteMain(): string {
-  // Resolve the package's own CLI so no shell or PATH lookup is involved.
+// Each service in its own process: Azurite serves a service on one thread, and its queue store
+// does work proportional to the messages held on every delete, so with blob, queue and table in
+// one process the pipeline's table calls waited behind the queue's. Two cores now share them.
+const SERVICES = ['blob', 'queue', 'table'] as const;
+type Service = typeof SERVICES[number];
+
+function serviceMain(service: Service): string {
+  // Resolve the package's own entry points so no shell or PATH lookup is involved.
   const require = createRequire(import.meta.url);
   const pkg = require.resolve('azurite/package.json');
-  return join(dirname(pkg), 'dist', 'src', 'azurite.js');
+  return join(dirname(pkg), 'dist', 'src', service, 'main.js');
 }
 
 /** Starts Azurite (blob, queue, table) in memory; resolves once all three accept connections. */
 export async function startAzurite(options: { timeoutMs?: number } = {}): Promise<AzuriteInstance> {
-  const [blobPort, queuePort, tablePort] = [await freePort(), await freePort(), await freePort()];
-  const child = spawn(process.execPath, [
-    azuriteMain(),
-    '--inMemoryPersistence', '--silent', '--skipApiVersionCheck', '--disableTelemetry', '--loose',
-    '--blobHost', '127.0.0.1', '--queueHost', '127.0.0.1', '--tableHost', '127.0.0.1',
-    '--blobPort', String(blobPort), '--queuePort', String(queuePort), '--tablePort', String(tablePort),
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const ports: Record<Service, number> = { blob: await freePort(), queue: await freePort(), table: await freePort() };
+  const children: { service: Service; child: ChildProcess; output: string }[] = [];
+  const stopAll = (): Promise<void> => Promise.all(children.map(({ child }) => new Promise<void>((resolve) => {
+    // A child that never started (spawn failed) has no pid and may never emit 'exit'.
+    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) { resolve(); return; }
+    child.once('exit', () => resolve());
+    child.once('error', () => resolve());
+    child.kill();
+  }))).then(() => undefined);
+  try {
+    for (const service of SERVICES) {
+      const child = spawn(process.execPath, [
+        serviceMain(service),
+        '--inMemoryPersistence', '--silent', '--skipApiVersionCheck', '--disableTelemetry', '--loose',
+        `--${service}Host`, '127.0.0.1', `--${service}Port`, String(ports[service]),
+      ], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const c = { service, child, output: '' };
+      children.push(c);
+      const collect = (chunk: Buffer): void => { c.output = (c.output + chunk.toString('utf8')).slice(-4000); };
+      child.stdout?.on('data', collect);
+      child.stderr?.on('data', collect);
+    }
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
 
-  let output = '';
-  const collect = (chunk: Buffer): void => { output = (output + chunk.toString('utf8')).slice(-4000); };
-  child.stdout.on('data', collect);
-  child.stderr.on('data', collect);
-
-  const exited = new Promise<never>((_, reject) => {
-    child.once('exit', (code) => reject(new Error(`Azurite exited with code ${code} before it was ready: ${output.trim()}`)));
-    child.once('error', reject);
-  });
+  const exited = Promise.race(children.map((c) => new Promise<never>((_, reject) => {
+    c.child.once('exit', (code) => reject(new Error(`Azurite's ${c.service} service exited with code ${code} before it was ready: ${c.output.trim()}`)));
+    c.child.once('error', reject);
+  })));
   const timeoutMs = options.timeoutMs ?? 30_000;
   const deadline = Date.now() + timeoutMs;
   try {
     await Promise.race([exited, (async () => {
-      for (const port of [blobPort, queuePort, tablePort]) {
-        while (!(await accepts(port))) {
-          if (Date.now() > deadline) throw new Error(`Azurite did not listen on port ${port} within ${timeoutMs} ms: ${output.trim()}`);
+      for (const c of children) {
+        while (!(await accepts(ports[c.service]))) {
+          if (Date.now() > deadline) throw new Error(`Azurite's ${c.service} service did not listen on port ${ports[c.service]} within ${timeoutMs} ms: ${c.output.trim()}`);
           await new Promise((r) => setTimeout(r, 50));
         }
       }
     })()]);
   } catch (err) {
-    child.kill();
+    await stopAll();
     throw err;
   }
   exited.catch(() => undefined);
 
+  const [blobPort, queuePort, tablePort] = [ports.blob, ports.queue, ports.table];
   const host = '127.0.0.1';
   const connectionString = [
     'DefaultEndpointsProtocol=http',
@@ -89,11 +113,8 @@ export async function startAzurite(options: { timeoutMs?: number } = {}): Promis
     blobPort,
     queuePort,
     tablePort,
-    stop: () => new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) { resolve(); return; }
-      child.once('exit', () => resolve());
-      child.kill();
-    }),
+    pids: Object.fromEntries(children.map((c) => [c.service, c.child.pid])),
+    stop: stopAll,
   };
 }
 

@@ -32,7 +32,12 @@ describe('startAzurite', () => {
   it('stops and frees its ports', async () => {
     const other = await startAzurite();
     await other.stop();
+    // Each service runs in its own process; every one of them is gone.
     const queue = new QueueClient(other.connectionString, 'gone', { retryOptions: { maxTries: 1 } });
     await expect(queue.create()).rejects.toThrow();
+    const blobs = BlobServiceClient.fromConnectionString(other.connectionString, { retryOptions: { maxTries: 1 } }).getContainerClient('gone');
+    await expect(blobs.create()).rejects.toThrow();
+    const table = TableClient.fromConnectionString(other.connectionString, 'gone', { allowInsecureConnection: true, retryOptions: { maxRetries: 0 } });
+    await expect(table.createTable()).rejects.toThrow();
   }, 60_000);
 });
