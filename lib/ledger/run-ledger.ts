@@ -1,6 +1,7 @@
 // The pipeline's ledger on Azure Table storage (the PipelineLedger port). Four tables, named in
 // tables.ts: runs (one entity per run), records (per run: one entity per record, keyed
-// `R|<id>`, and one per rejected-row problem, keyed `X|<line>|<hash>`), people (one per
+// `R|<id>` in one of 16 partitions `<runId>~<hex>`, and one per rejected-row problem, keyed
+// `X|<line>|<hash>` in partition `<runId>`), people (one per
 // externalId across runs: what was last confirmed — for skipping unchanged records, finding
 // leavers and ordering managers first in later steps) and checkpoints (reconcile's place in
 // the provisioning logs). State changes are conditional on the entity's ETag, so two
@@ -11,7 +12,7 @@ import { odata } from '@azure/data-tables';
 import type {
   LedgerRecord, NewRecord, PipelineLedger, RecordState, RejectedRow, RunRecord, RunState,
 } from './types.js';
-import { clip, compareTimes, entityBytes, joinPayload, personBucket, recordKey, splitPayload } from './keys.js';
+import { clip, compareTimes, entityBytes, joinPayload, personBucket, recordKey, recordPartition, runOfPartition, splitPayload } from './keys.js';
 import type { LedgerTableNames } from './tables.js';
 
 export { recordKey } from './keys.js';
@@ -33,8 +34,18 @@ export interface PersonRecord {
   active?: boolean;
 }
 
-/** Splits entities into transactions within the count and size limits. */
+/** Splits entities into transactions: one partition each, within the count and size limits. */
 function transactions(entities: readonly Entity[]): Entity[][] {
+  const byPartition = new Map<string, Entity[]>();
+  for (const e of entities) {
+    const list = byPartition.get(e.partitionKey);
+    if (list === undefined) byPartition.set(e.partitionKey, [e]);
+    else list.push(e);
+  }
+  return [...byPartition.values()].flatMap(chunked);
+}
+
+function chunked(entities: readonly Entity[]): Entity[][] {
   const out: Entity[][] = [];
   let current: Entity[] = [];
   let bytes = 0;
@@ -68,7 +79,7 @@ function toRecord(e: Entity): LedgerRecord {
     return v === undefined ? {} : { [key]: v };
   };
   return {
-    runId: e.partitionKey,
+    runId: runOfPartition(e.partitionKey),
     externalId: str(e, 'externalId') ?? '',
     line: Number(e['line'] ?? 0),
     state: (str(e, 'state') ?? 'queued') as RecordState,
@@ -163,7 +174,7 @@ export class RunLedger implements PipelineLedger {
     if (records.length === 0) return [];
     const recs = await this.recs();
     const entity = (r: NewRecord): Entity => ({
-      partitionKey: runId, rowKey: recordKey(r.externalId), externalId: r.externalId, line: r.line, state: 'queued', attempts: 0,
+      partitionKey: recordPartition(runId, r.externalId), rowKey: recordKey(r.externalId), externalId: r.externalId, line: r.line, state: 'queued', attempts: 0,
       enqueued: false, payloadHash: r.payloadHash, ...(r.managerId === undefined ? {} : { managerId: r.managerId }), ...splitPayload(r.payload),
     });
     const seen = new Set<string>();
@@ -174,7 +185,8 @@ export class RunLedger implements PipelineLedger {
     }
     const byKey = new Map(records.map((r) => [recordKey(r.externalId), r]));
     const need: string[] = [];
-    for (const chunk of transactions(records.map(entity))) {
+    // Partitions are independent: their transactions go at once.
+    await Promise.all(transactions(records.map(entity)).map(async (chunk) => {
       try {
         // The common case: none exists yet, one transaction for the lot.
         await recs.submitTransaction(chunk.map((e): TransactionAction => ['create', e]));
@@ -189,21 +201,22 @@ export class RunLedger implements PipelineLedger {
             need.push(r.externalId);
           } catch (createErr) {
             if (status(createErr) !== 409) throw createErr;
-            const existing = await this.getEntity(recs, runId, e.rowKey);
+            const existing = await this.getEntity(recs, e.partitionKey, e.rowKey);
             if (existing !== undefined && existing['state'] === 'queued' && existing['enqueued'] !== true) need.push(r.externalId);
           }
         }
       }
-    }
+    }));
+    // In the order given (ingest sends managers first).
+    const order = new Map(records.map((r, i) => [r.externalId, i]));
+    need.sort((a, b) => (order.get(a) as number) - (order.get(b) as number));
     return need;
   }
 
   async markEnqueued(runId: string, externalIds: readonly string[]): Promise<void> {
     const recs = await this.recs();
-    for (let i = 0; i < externalIds.length; i += 100) {
-      const actions = externalIds.slice(i, i + 100).map((id): TransactionAction => ['update', { partitionKey: runId, rowKey: recordKey(id), enqueued: true, waitingFor: '' }, 'Merge']);
-      if (actions.length > 0) await recs.submitTransaction(actions);
-    }
+    const entities = externalIds.map((id): Entity => ({ partitionKey: recordPartition(runId, id), rowKey: recordKey(id), enqueued: true, waitingFor: '' }));
+    await Promise.all(transactions(entities).map((chunk) => recs.submitTransaction(chunk.map((e): TransactionAction => ['update', e, 'Merge']))));
   }
 
   async addRejected(runId: string, rows: readonly RejectedRow[]): Promise<void> {
@@ -247,7 +260,7 @@ export class RunLedger implements PipelineLedger {
     const recs = await this.recs();
     const out = new Map<string, LedgerRecord>();
     await Promise.all(externalIds.map(async (id) => {
-      const e = await this.getEntity(recs, runId, recordKey(id));
+      const e = await this.getEntity(recs, recordPartition(runId, id), recordKey(id));
       if (e !== undefined) out.set(id, toRecord(e));
     }));
     return out;
@@ -255,7 +268,7 @@ export class RunLedger implements PipelineLedger {
 
   async markSubmitted(runId: string, externalIds: readonly string[], at: { requestId: string; at: string }): Promise<void> {
     const recs = await this.recs();
-    await Promise.all(externalIds.map((id) => this.change(recs, runId, recordKey(id), (e) => {
+    await Promise.all(externalIds.map((id) => this.change(recs, recordPartition(runId, id), recordKey(id), (e) => {
       // The same request recorded twice (a retried invocation) counts once.
       if (e['lastRequestId'] === at.requestId || (e['state'] !== 'queued' && e['state'] !== 'submitted')) return undefined;
       return { state: 'submitted', attempts: Number(e['attempts'] ?? 0) + 1, lastRequestId: at.requestId, lastSubmittedAt: at.at, enqueued: false };
@@ -264,13 +277,13 @@ export class RunLedger implements PipelineLedger {
 
   async noteFailure(runId: string, externalIds: readonly string[], f: { errorCode: string; reason: string }): Promise<void> {
     const recs = await this.recs();
-    await Promise.all(externalIds.map((id) => this.change(recs, runId, recordKey(id), () => ({ lastErrorCode: f.errorCode, lastReason: clip(f.reason) }))));
+    await Promise.all(externalIds.map((id) => this.change(recs, recordPartition(runId, id), recordKey(id), () => ({ lastErrorCode: f.errorCode, lastReason: clip(f.reason) }))));
   }
 
   async finish(runId: string, externalId: string, o: { state: 'confirmed' | 'skipped' | 'dead-lettered'; at: string; errorCode?: string; reason?: string }): Promise<boolean> {
     const recs = await this.recs();
     let record: LedgerRecord | undefined;
-    const changed = await this.change(recs, runId, recordKey(externalId), (e) => {
+    const changed = await this.change(recs, recordPartition(runId, externalId), recordKey(externalId), (e) => {
       if (e['state'] !== 'queued' && e['state'] !== 'submitted') return undefined;
       record = toRecord(e);
       return { state: o.state, lastOutcomeAt: o.at, ...(o.errorCode === undefined ? {} : { lastErrorCode: o.errorCode }), ...(o.reason === undefined ? {} : { lastReason: clip(o.reason) }) };
@@ -319,14 +332,14 @@ export class RunLedger implements PipelineLedger {
   }
 
   async requeue(runId: string, externalId: string, why: { errorCode: string; reason: string; at: string }, options: { waitFor?: string } = {}): Promise<boolean> {
-    return this.change(await this.recs(), runId, recordKey(externalId), (e) => (e['state'] === 'submitted'
+    return this.change(await this.recs(), recordPartition(runId, externalId), recordKey(externalId), (e) => (e['state'] === 'submitted'
       ? { state: 'queued', enqueued: false, lastErrorCode: why.errorCode, lastReason: clip(why.reason), lastOutcomeAt: why.at, waitingFor: options.waitFor ?? '' } : undefined));
   }
 
   async reopen(runId: string, externalId: string): Promise<LedgerRecord | undefined> {
     const recs = await this.recs();
     // Not yet enqueued: if the caller dies before sending, reconcile sends the message instead.
-    const ok = await this.change(recs, runId, recordKey(externalId), (e) => (e['state'] === 'dead-lettered' ? { state: 'queued', enqueued: false, waitingFor: '' } : undefined));
+    const ok = await this.change(recs, recordPartition(runId, externalId), recordKey(externalId), (e) => (e['state'] === 'dead-lettered' ? { state: 'queued', enqueued: false, waitingFor: '' } : undefined));
     if (!ok) return undefined;
     await this.change(await this.runs(), RUN_PARTITION, runId, (e) => (e['state'] === 'complete' ? { state: 'ingested' } : undefined));
     return (await this.getRecords(runId, [externalId])).get(externalId);
@@ -350,15 +363,15 @@ export class RunLedger implements PipelineLedger {
   async *listRecords(runId: string, state?: RecordState): AsyncIterable<LedgerRecord> {
     const recs = await this.recs();
     const filter = state === undefined
-      ? odata`PartitionKey eq ${runId} and RowKey ge 'R|' and RowKey lt 'R}'`
-      : odata`PartitionKey eq ${runId} and RowKey ge 'R|' and RowKey lt 'R}' and state eq ${state}`;
+      ? odata`PartitionKey gt ${`${runId}~`} and PartitionKey lt ${`${runId}~~`}`
+      : odata`PartitionKey gt ${`${runId}~`} and PartitionKey lt ${`${runId}~~`} and state eq ${state}`;
     for await (const e of recs.listEntities<Entity>({ queryOptions: { filter } })) yield toRecord(e);
   }
 
   async countByState(runId: string): Promise<Record<RecordState, number>> {
     const counts: Record<RecordState, number> = { queued: 0, submitted: 0, confirmed: 0, skipped: 0, 'dead-lettered': 0 };
     const recs = await this.recs();
-    const filter = odata`PartitionKey eq ${runId} and RowKey ge 'R|' and RowKey lt 'R}'`;
+    const filter = odata`PartitionKey gt ${`${runId}~`} and PartitionKey lt ${`${runId}~~`}`;
     for await (const e of recs.listEntities<Entity>({ queryOptions: { filter, select: ['state'] } })) {
       const s = str(e, 'state') as RecordState | undefined;
       if (s !== undefined && s in counts) counts[s]++;

@@ -1,6 +1,6 @@
 // Keys and payload parts within Table storage's limits, without a server.
 import { describe, expect, it } from 'vitest';
-import { MAX_PAYLOAD_CHARS, PAYLOAD_PART_CHARS, clip, compareTimes, joinPayload, personBucket, recordKey, splitPayload } from '../../../lib/ledger/keys.js';
+import { MAX_PAYLOAD_CHARS, PAYLOAD_PART_CHARS, RECORD_BUCKETS, clip, compareTimes, joinPayload, personBucket, recordKey, recordPartition, runOfPartition, splitPayload } from '../../../lib/ledger/keys.js';
 
 /** Characters Table storage refuses in keys: `/ \\ # ?` and control characters. */
 function forbidden(key: string): boolean {
@@ -47,5 +47,21 @@ describe('payload parts', () => {
   it('compares timestamps by instant', () => {
     expect(compareTimes('2026-11-23T00:00:01Z', '2026-11-23T00:00:01.000Z')).toBe(0);
     expect(compareTimes('2026-11-23T00:00:01Z', '2026-11-23T00:00:01.500Z')).toBeLessThan(0);
+  });
+});
+
+describe('recordPartition', () => {
+  it('spreads a run over 16 partitions that name their run', () => {
+    const partitions = new Set(Array.from({ length: 2000 }, (_, i) => recordPartition('20261123-abc', `E${i}`)));
+    expect(partitions.size).toBe(RECORD_BUCKETS);
+    for (const p of partitions) {
+      expect(p).toMatch(/^20261123-abc~[0-9a-f]$/);
+      expect(runOfPartition(p)).toBe('20261123-abc');
+    }
+    expect(recordPartition('r', 'E1')).toBe(recordPartition('r', 'E1'));
+  });
+
+  it("refuses a run id holding '~', which would fall inside another run's range", () => {
+    expect(() => recordPartition('r~a', 'E1')).toThrow(/'~'/);
   });
 });

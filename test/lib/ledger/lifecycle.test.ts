@@ -3,6 +3,7 @@
 import { TableClient, TableServiceClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunLedger, recordKey } from '../../../lib/ledger/run-ledger.js';
+import { recordPartition } from '../../../lib/ledger/keys.js';
 import { ledgerTableNames } from '../../../lib/ledger/tables.js';
 import type { AzuriteInstance } from '../../../tools/azurite/start.js';
 import { startAzurite } from '../../../tools/azurite/start.js';
@@ -151,7 +152,7 @@ describe('ledger lifecycle', () => {
     const { ledger: l, table, names } = setup(async (_t, entity) => {
       if (entity.rowKey !== recordKey('A')) return;
       bumps++;
-      await ref.rival?.updateEntity({ partitionKey: 'r1', rowKey: recordKey('A'), touched: bumps }, 'Merge');
+      await ref.rival?.updateEntity({ partitionKey: recordPartition('r1', 'A'), rowKey: recordKey('A'), touched: bumps }, 'Merge');
     });
     ref.rival = table(names.records);
     await l.beginRun({ runId: 'r1', file: 'f', etag: 'e', startedAt: t(0) });
