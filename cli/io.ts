@@ -2,8 +2,8 @@
 // slow consumer neither buffers the whole run in memory nor crashes on EPIPE.
 import type { Writable } from 'node:stream';
 
-/** Writes text and waits for the stream to drain when its buffer is full. */
-export function writeOut(stream: Writable, text: string): Promise<void> | void {
+/** Writes text (or bytes) and waits for the stream to drain when its buffer is full. */
+export function writeOut(stream: Writable, text: string | Buffer): Promise<void> | void {
   if (stream.write(text)) return;
   return new Promise((resolve, reject) => {
     const done = (): void => {

@@ -30,7 +30,8 @@ export async function previewCommand(extractPath: string, flags: PreviewFlags, i
     let requests = 0;
     for await (const batch of batchSpool(spool, scan.withdrawn, limits)) {
       requests++;
-      await writeOut(io.out, `${batch.body}\n`);
+      await writeOut(io.out, batch.body);
+      await writeOut(io.out, '\n');
     }
     io.err.write(`${summaryLines(scan, requests).join('\n')}\n`);
     return scan.rejected > 0 ? EXIT_PROBLEMS : EXIT_OK;

@@ -66,7 +66,8 @@ export interface SerializedOperation {
 export interface BulkBatch {
   /** 1-based sequence number of the request within the run. */
   index: number;
-  body: string;
+  /** The request as it goes on the wire: UTF-8 JSON. */
+  body: Buffer;
   bytes: number;
   externalIds: string[];
   lines: number[];
@@ -141,7 +142,7 @@ export class BulkBatcher {
   }
 
   private take(): BulkBatch {
-    const body = HEAD + this.ops.join(',') + TAIL;
+    const body = Buffer.from(HEAD + this.ops.join(',') + TAIL, 'utf8');
     const batch: BulkBatch = { index: ++this.count, body, bytes: this.bytes, externalIds: this.ids, lines: this.lines };
     this.ops = [];
     this.ids = [];
@@ -205,7 +206,8 @@ export class ByteBatcher {
 
   private take(): BulkBatch {
     const bytes = this.end + TAIL_BYTES.copy(this.body, this.end);
-    const batch: BulkBatch = { index: ++this.count, body: this.body.toString('utf8', 0, bytes), bytes, externalIds: this.ids, lines: this.lines };
+    // A copy of the bytes, not a decoded string: the wire and stdout take bytes, and the buffer is reused.
+    const batch: BulkBatch = { index: ++this.count, body: Buffer.from(this.body.subarray(0, bytes)), bytes, externalIds: this.ids, lines: this.lines };
     this.end = HEAD_BYTES.length;
     this.ids = [];
     this.lines = [];
@@ -215,5 +217,5 @@ export class ByteBatcher {
 
 /** Parses a batch body back into a BulkRequest (for clients that post objects, and for tests). */
 export function parseBatch(batch: BulkBatch): BulkRequest {
-  return JSON.parse(batch.body) as BulkRequest;
+  return JSON.parse(batch.body.toString('utf8')) as BulkRequest;
 }

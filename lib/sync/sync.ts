@@ -12,8 +12,8 @@ import type { Logger } from '../provisioning/logger.js';
 import { silentLogger } from '../provisioning/logger.js';
 import { outcomeOf } from '../provisioning/outcomes.js';
 import type { RecordOutcome } from '../provisioning/outcomes.js';
-import { BulkBatcher, DEFAULT_BATCH_LIMITS } from '../scim/bulk.js';
-import type { BatchLimits } from '../scim/bulk.js';
+import { BulkBatcher, DEFAULT_BATCH_LIMITS, parseBatch } from '../scim/bulk.js';
+import type { BatchLimits, BulkBatch } from '../scim/bulk.js';
 import type { Problem } from '../scim/problem.js';
 import type { BulkRequest } from '../scim/types.js';
 import { managerOf, managersFirst } from './manager-order.js';
@@ -177,10 +177,10 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
     if (fatal !== undefined) throw fatal;
   }
 
-  async function send(batch: { body: string; externalIds: string[] } | undefined): Promise<void> {
+  async function send(batch: BulkBatch | undefined): Promise<void> {
     if (batch === undefined) return;
     confirming ??= confirmLoop().catch((err: unknown) => { fatal ??= err; });
-    await dispatch(JSON.parse(batch.body) as BulkRequest, batch.externalIds);
+    await dispatch(parseBatch(batch), batch.externalIds);
   }
 
   async function resendDue(): Promise<void> {
