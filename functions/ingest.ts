@@ -21,7 +21,10 @@ export const ingest = register({
       const version = blobVersion(context.triggerMetadata ?? {}, content);
       await ingestExtract(
         { container: rt.settings.extractsContainer, name: version.name, etag: version.etag, lastModified: version.lastModified, content: Readable.from([content]) },
-        { ledger: rt.ledger, queue: rt.queue, logger: contextLogger(context), clock: { now: () => new Date() }, loadMapping: () => rt.loadMapping() },
+        {
+          ledger: rt.ledger, queue: rt.queue, logger: contextLogger(context), clock: { now: () => new Date() }, loadMapping: () => rt.loadMapping(),
+          queueBacklog: rt.settings.queueBacklog,
+        },
       );
     },
   },

@@ -195,6 +195,9 @@ var commonSettings = {
   HRSYNC_MAX_ATTEMPTS: '5'
   HRSYNC_CONFIRM_TIMEOUT_MINUTES: '60'
   HRSYNC_RETRY_BASE_SECONDS: '60'
+  // No cap in Azure: Queue storage serves a deep queue well, and a cap would keep ingest
+  // waiting for upload inside the 10-minute functionTimeout.
+  HRSYNC_QUEUE_BACKLOG: '0'
 }
 
 var appRegistrationSettings = {

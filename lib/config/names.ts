@@ -32,6 +32,7 @@ export const APP_SETTING_NAMES = [
   'HRSYNC_MAX_ATTEMPTS',
   'HRSYNC_CONFIRM_TIMEOUT_MINUTES',
   'HRSYNC_RETRY_BASE_SECONDS',
+  'HRSYNC_QUEUE_BACKLOG',
 ] as const;
 
 /** Variables set by the platform or read by Node and @azure/identity themselves, never by hrsync's code. */

@@ -32,6 +32,8 @@ export interface PipelineSettings {
   confirmTimeoutMinutes: number;
   /** First wait before resending a retryable failure; doubles per attempt up to an hour. */
   retryBaseSeconds: number;
+  /** Most messages ingest leaves waiting in the operations queue before it pauses; 0 for no cap. */
+  queueBacklog: number;
 }
 
 // Container names: 3-63 lower-case letters, digits and single dashes, starting and ending alphanumeric.
@@ -71,6 +73,7 @@ export function loadPipelineSettings(env: Environment = process.env, overrides: 
     maxAttempts: r.integer('HRSYNC_MAX_ATTEMPTS', 5, 1, 100),
     confirmTimeoutMinutes: r.integer('HRSYNC_CONFIRM_TIMEOUT_MINUTES', 60, 1, 10_080),
     retryBaseSeconds: r.integer('HRSYNC_RETRY_BASE_SECONDS', 60, 0, 3_600),
+    queueBacklog: r.integer('HRSYNC_QUEUE_BACKLOG', 0, 0, 10_000_000),
   };
   if (r.problems.length > 0) throw new SettingsError(r.problems);
   return settings;

@@ -33,5 +33,9 @@ export function azureQueue(client: QueueClient): OperationQueue {
     async release(message) {
       await client.updateMessage(message.messageId, message.popReceipt, undefined, 0);
     },
+    async approximateCount() {
+      await ready();
+      return (await client.getProperties()).approximateMessagesCount ?? 0;
+    },
   };
 }

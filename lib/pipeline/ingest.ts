@@ -29,6 +29,10 @@ export interface IngestInput {
 
 export interface IngestDeps extends PipelineDeps {
   loadMapping(): Promise<Mapping>;
+  /** Most messages to leave waiting in the queue before pausing for upload to take some; 0 or absent for no cap. */
+  queueBacklog?: number;
+  /** How ingest waits while the queue is at its cap (a timer in production). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface IngestResult {
@@ -43,6 +47,8 @@ export interface IngestResult {
 
 const CHUNK = 100;
 const SEND_CONCURRENCY = 16;
+/** How often a capped ingest looks at the queue again. */
+const BACKLOG_POLL_MS = 200;
 
 /** Ingests one extract blob; returns what it did. Configuration errors land in the run report, not in an exception. */
 export async function ingestExtract(input: IngestInput, deps: IngestDeps): Promise<IngestResult> {
@@ -103,6 +109,7 @@ export async function ingestExtract(input: IngestInput, deps: IngestDeps): Promi
 
     let enqueued = 0;
     let valid = 0;
+    const backlog = { told: false };
     // Chunks never straddle two depths: a chunk's messages go out in parallel, chunks one after another,
     // so every manager's message is in the queue before any of its reports'.
     const ordered = managersFirst(queued);
@@ -124,6 +131,7 @@ export async function ingestExtract(input: IngestInput, deps: IngestDeps): Promi
         records.push({ externalId: q.externalId, line: q.line, payload: json, payloadHash: payloadHash(json), ...(q.managerId === undefined ? {} : { managerId: q.managerId }) });
       }
       valid += records.length;
+      if (deps.queueBacklog !== undefined && deps.queueBacklog > 0) await roomInQueue(deps, deps.queueBacklog, records.length, runId, backlog);
       const need = await ledger.addRecords(runId, records);
       await sendAll(need.map((id) => texts.get(id) as string), (text) => deps.queue.send(text));
       await ledger.markEnqueued(runId, need);
@@ -136,6 +144,21 @@ export async function ingestExtract(input: IngestInput, deps: IngestDeps): Promi
     return { runId, ingested: true, rows: scan.rows, valid, rejected: rejectedRows, enqueued };
   } finally {
     await Promise.all([spool.dispose(), store.dispose()]);
+  }
+}
+
+// Waits until `n` more messages fit under the cap (or the queue is empty, for a cap below one chunk).
+// Records are written only once their messages can follow, so none waits long without one.
+async function roomInQueue(deps: IngestDeps, cap: number, n: number, runId: string, state: { told: boolean }): Promise<void> {
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  for (;;) {
+    const count = await deps.queue.approximateCount();
+    if (count === 0 || count + n <= cap) return;
+    if (!state.told) {
+      deps.logger.info('Operations queue at its backlog cap; ingest waits for upload', { runId, queued: count, cap });
+      state.told = true;
+    }
+    await sleep(BACKLOG_POLL_MS);
   }
 }
 

@@ -24,6 +24,8 @@ export interface OperationQueue {
   delete(message: Pick<ReceivedMessage, 'messageId' | 'popReceipt'>): Promise<void>;
   /** Makes a received message visible again at once, untouched. */
   release(message: Pick<ReceivedMessage, 'messageId' | 'popReceipt'>): Promise<void>;
+  /** Messages in the queue, visible or not (the service's estimate). */
+  approximateCount(): Promise<number>;
 }
 
 /** Where run reports go (a blob container in production). */

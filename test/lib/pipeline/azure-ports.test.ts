@@ -36,6 +36,8 @@ describe('azureQueue', () => {
     const got = await queue.receive(50, 30);
     expect(got.length).toBe(32);
     expect(got.map((m) => m.text)).not.toContain('later');
+    // Counted visible or not: the 32 held, the 8 waiting and the delayed one.
+    expect(await queue.approximateCount()).toBe(41);
   });
 
   it('reads text that is not Base64 as it is', () => {

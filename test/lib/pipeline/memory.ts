@@ -50,7 +50,7 @@ export class MemoryLedger implements PipelineLedger {
     for (const id of ids) { const r = this.recordsOf(runId).get(id); if (r) out.set(id, { ...r }); }
     return out;
   }
-  async markSubmitted(runId: string, ids: readonly string[], at: { requestId: string; at: string }): Promise<void> {
+  async markSubmitted(runId: string, ids: readonly string[], at: { requestId: string; at: string }, _seen?: ReadonlyMap<string, LedgerRecord>): Promise<void> {
     for (const id of ids) {
       const r = this.recordsOf(runId).get(id);
       if (!r || r.lastRequestId === at.requestId || (r.state !== 'queued' && r.state !== 'submitted')) continue;
@@ -60,7 +60,7 @@ export class MemoryLedger implements PipelineLedger {
   async noteFailure(runId: string, ids: readonly string[], f: { errorCode: string; reason: string }): Promise<void> {
     for (const id of ids) { const r = this.recordsOf(runId).get(id); if (r) Object.assign(r, { lastErrorCode: f.errorCode, lastReason: f.reason }); }
   }
-  async finish(runId: string, id: string, o: { state: 'confirmed' | 'skipped' | 'dead-lettered'; at: string; errorCode?: string; reason?: string }): Promise<boolean> {
+  async finish(runId: string, id: string, o: { state: 'confirmed' | 'skipped' | 'dead-lettered'; at: string; errorCode?: string; reason?: string }, _seen?: LedgerRecord): Promise<boolean> {
     const r = this.recordsOf(runId).get(id);
     if (!r || (r.state !== 'queued' && r.state !== 'submitted')) return false;
     Object.assign(r, { state: o.state, lastOutcomeAt: o.at }, o.errorCode === undefined ? {} : { lastErrorCode: o.errorCode }, o.reason === undefined ? {} : { lastReason: o.reason });
@@ -134,6 +134,9 @@ export class MemoryQueue implements OperationQueue {
       out.push({ messageId: m.id, popReceipt: m.receipt, dequeueCount: m.dequeueCount, text: m.text });
     }
     return out;
+  }
+  async approximateCount(): Promise<number> {
+    return this.messages.length;
   }
   async delete(message: Pick<ReceivedMessage, 'messageId' | 'popReceipt'>): Promise<void> {
     const i = this.messages.findIndex((m) => m.id === message.messageId && m.receipt === message.popReceipt);

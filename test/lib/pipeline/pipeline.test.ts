@@ -121,6 +121,29 @@ describe.each(LEDGERS)('pipeline stages on the %s ledger', (_name, make) => {
     expect(w.logger.lines.filter((l) => l.message === 'Run complete')).toHaveLength(1);
   }, 30_000);
 
+  it('with a backlog cap, ingest keeps the queue under it, waiting for upload, and still sends managers first', async () => {
+    const w = world();
+    let peak = 0;
+    const send = w.queue.send.bind(w.queue);
+    w.queue.send = async (text, options) => {
+      await send(text, options);
+      peak = Math.max(peak, w.queue.messages.length);
+    };
+    let waits = 0;
+    // Upload runs while ingest waits, as the queue trigger would.
+    const sleep = async (): Promise<void> => { waits++; await drainUploads(w); };
+    const result = await ingestExtract(blob('samples/workers.csv'), { ...w.ingestDeps, queueBacklog: 150, sleep });
+    expect(result).toMatchObject({ rows: 400, valid: 400, enqueued: 400 });
+    expect(peak).toBeLessThanOrEqual(150);
+    expect(waits).toBeGreaterThan(0);
+    expect(w.logger.lines.filter((l) => l.message.includes('backlog cap'))).toHaveLength(1);
+    await drainUploads(w);
+    await reconcileUntilDone(w);
+    expect(reportOf(w, result.runId).counts).toEqual({ valid: 400, rejected: 0, confirmed: 400, skipped: 0, deadLettered: 0 });
+    // Managers still reached the service before their reports: no record needed a second send.
+    expect([...sim.stats().perRecordSends.values()].every((n) => n === 1)).toBe(true);
+  }, 60_000);
+
   it('puts rejected rows and dead-lettered records in the report and its CSV', async () => {
     sim.setFaults({ recordRules: [{ match: /^E0005/, errorCode: 'AzureActiveDirectoryInvalidUserPrincipalName', reason: 'The userPrincipalName is not valid.' }] });
     const w = world();
