@@ -29,6 +29,12 @@ export interface LedgerRecord {
    * queued or submitted) is final: sending a report before its manager is confirmed fails again.
    */
   waitingFor?: string;
+  /**
+   * The stored entity's version (its ETag) when this was read. Handing the record back to a change
+   * (markSubmitted, finish) lets it write conditionally on that version instead of reading again;
+   * if the record moved on meanwhile, the write is refused and the change reads and decides afresh.
+   */
+  version?: string;
 }
 
 export interface RunRecord {
@@ -77,11 +83,11 @@ export interface PipelineLedger {
   getRun(runId: string): Promise<RunRecord | undefined>;
   getRecords(runId: string, externalIds: readonly string[]): Promise<Map<string, LedgerRecord>>;
   /** Marks records submitted by one accepted request; attempts +1 unless this request was already recorded. */
-  markSubmitted(runId: string, externalIds: readonly string[], at: { requestId: string; at: string }): Promise<void>;
+  markSubmitted(runId: string, externalIds: readonly string[], at: { requestId: string; at: string }, seen?: ReadonlyMap<string, LedgerRecord>): Promise<void>;
   /** Remembers why an upload failed (for the report if the message is poisoned). */
   noteFailure(runId: string, externalIds: readonly string[], failure: { errorCode: string; reason: string }): Promise<void>;
   /** Moves a queued or submitted record to a final state; false when it was already final (nothing counted twice). */
-  finish(runId: string, externalId: string, outcome: { state: 'confirmed' | 'skipped' | 'dead-lettered'; at: string; errorCode?: string; reason?: string }): Promise<boolean>;
+  finish(runId: string, externalId: string, outcome: { state: 'confirmed' | 'skipped' | 'dead-lettered'; at: string; errorCode?: string; reason?: string }, seen?: LedgerRecord): Promise<boolean>;
   /** Puts a submitted record back to queued for another attempt (held for `waitFor` when given); false when it was no longer submitted. */
   requeue(runId: string, externalId: string, why: { errorCode: string; reason: string; at: string }, options?: { waitFor?: string }): Promise<boolean>;
   /** Puts a dead-lettered record back to queued, not yet enqueued (replaying a poison message), and reopens its run; undefined when it was not dead-lettered. */

@@ -110,7 +110,8 @@ async function applyOutcome(deps: ReconcileDeps, options: ReconcileOptions, subm
   if (record === undefined) return;
   if (o.status === 'success' || o.status === 'warning' || (o.status === 'skipped' && o.category !== 'out-of-scope')) {
     const state = o.status === 'skipped' ? 'skipped' : 'confirmed';
-    if (await deps.ledger.finish(record.runId, record.externalId, { state, at: o.activityDateTime })) {
+    // The record as listed: the write is conditional on that version, with no second read.
+    if (await deps.ledger.finish(record.runId, record.externalId, { state, at: o.activityDateTime }, record)) {
       summary[state === 'skipped' ? 'skipped' : 'confirmed']++;
     }
     record.state = state;

@@ -9,7 +9,7 @@ import { MAX_OPERATIONS_PER_REQUEST, BULK_REQUEST_SCHEMA } from '../scim/schemas
 import type { BulkOperation, BulkRequest } from '../scim/types.js';
 import { decodeMessage, encodeMessage } from './messages.js';
 import type { OperationMessage } from './messages.js';
-import type { ReceivedMessage, UploadDeps } from './ports.js';
+import type { LedgerRecord, ReceivedMessage, UploadDeps } from './ports.js';
 
 export interface UploadOptions {
   /** Operations per request, at most 50. */
@@ -34,7 +34,7 @@ export async function uploadOperations(trigger: unknown, deps: UploadDeps, optio
   const held: Held[] = [{ message: first }];
   if (first.solo !== true) held.push(...(await takeWaiting(deps, options)));
 
-  const live = await dropStale(held, deps);
+  const { live, seen } = await dropStale(held, deps);
   if (live.length === 0) return 'stale';
   const { sending, released } = fit(live, options);
   await Promise.all(released.map((h) => (h.received === undefined ? undefined : deps.queue.release(h.received))));
@@ -48,7 +48,8 @@ export async function uploadOperations(trigger: unknown, deps: UploadDeps, optio
   try {
     const result = await deps.client.uploadBulkRequest(request);
     const at = deps.clock.now().toISOString();
-    for (const [runId, ids] of byRun) await deps.ledger.markSubmitted(runId, ids, { requestId: result.requestId, at });
+    // The records as dropStale read them: each write is conditional on that version, with no second read.
+    for (const [runId, ids] of byRun) await deps.ledger.markSubmitted(runId, ids, { requestId: result.requestId, at }, seen.get(runId));
     await settle(sending, deps);
     deps.logger.info('Bulk request accepted', { requestId: result.requestId, operations: sending.length, runIds: [...byRun.keys()] });
     return 'submitted';
@@ -119,11 +120,13 @@ async function takeWaiting(deps: UploadDeps, options: UploadOptions): Promise<He
 }
 
 // A message is stale when its record moved on (submitted, final) or another message for the same attempt came first.
-async function dropStale(held: Held[], deps: UploadDeps): Promise<Held[]> {
+async function dropStale(held: Held[], deps: UploadDeps): Promise<{ live: Held[]; seen: Map<string, Map<string, LedgerRecord>> }> {
   const live: Held[] = [];
   const seen = new Set<string>();
+  const read = new Map<string, Map<string, LedgerRecord>>();
   for (const [runId, group] of groupBy(held, (h) => h.message.runId)) {
     const records = await deps.ledger.getRecords(runId, group.map((h) => h.message.externalId));
+    read.set(runId, records);
     for (const h of group) {
       const key = `${runId}\u0000${h.message.externalId}`;
       const r = records.get(h.message.externalId);
@@ -137,7 +140,7 @@ async function dropStale(held: Held[], deps: UploadDeps): Promise<Held[]> {
     }
   }
   if (live.length < held.length) deps.logger.info('Dropped stale or duplicate messages', { dropped: held.length - live.length });
-  return live;
+  return { live, seen: read };
 }
 
 function fit(live: Held[], options: UploadOptions): { sending: Held[]; released: Held[] } {
@@ -157,8 +160,9 @@ function fit(live: Held[], options: UploadOptions): { sending: Held[]; released:
 }
 
 async function settle(held: Held[], deps: UploadDeps): Promise<void> {
-  // The trigger message (no receipt) is deleted by the host when this invocation succeeds.
-  for (const h of held) if (h.received !== undefined) await deps.queue.delete(h.received);
+  // The trigger message (no receipt) is deleted by the host when this invocation succeeds. The rest
+  // go at once: one at a time, 49 round trips made each invocation hold its slot that much longer.
+  await Promise.all(held.map((h) => (h.received === undefined ? undefined : deps.queue.delete(h.received))));
 }
 
 function groupByRun(held: Held[]): Map<string, string[]> {

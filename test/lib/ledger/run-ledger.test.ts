@@ -20,6 +20,36 @@ function ledger(): { ledger: RunLedger; table: (name: string) => TableClient; na
 const record = (externalId: string, payload = '{"op":1}') => ({ externalId, line: 2, payload, payloadHash: 'h' });
 
 describe('RunLedger', () => {
+  it('writes on a version it was handed without reading again, and re-reads when that version is stale', async () => {
+    const names = ledgerTableNames(`l${++n}`);
+    let reads = 0;
+    const table = (name: string): TableClient => {
+      const client = TableClient.fromConnectionString(azurite.connectionString, name, { allowInsecureConnection: true });
+      const get = client.getEntity.bind(client);
+      client.getEntity = ((...args: Parameters<typeof get>) => { reads++; return get(...args); }) as typeof client.getEntity;
+      return client;
+    };
+    const l = new RunLedger(names, table);
+    await l.beginRun({ runId: 'r1', file: 'c/f.csv', etag: 'e', startedAt: '2026-11-23T00:00:00Z' });
+    await l.addRecords('r1', [record('A'), record('B')]);
+    const seen = await l.getRecords('r1', ['A', 'B']);
+    expect(seen.get('A')?.version).toMatch(/\S/);
+    // B moves on after it was read: its version in `seen` is stale.
+    await l.noteFailure('r1', ['B'], { errorCode: 'X', reason: 'y' });
+    reads = 0;
+    await l.markSubmitted('r1', ['A', 'B'], { requestId: 'q1', at: '2026-11-23T00:01:00Z' }, seen);
+    expect(reads).toBe(1); // B only, after its conditional write was refused
+    const after = await l.getRecords('r1', ['A', 'B']);
+    expect(after.get('A')).toMatchObject({ state: 'submitted', attempts: 1, lastRequestId: 'q1' });
+    expect(after.get('B')).toMatchObject({ state: 'submitted', attempts: 1, lastRequestId: 'q1', lastErrorCode: 'X' });
+    reads = 0;
+    expect(await l.finish('r1', 'A', { state: 'confirmed', at: '2026-11-23T00:02:00Z' }, after.get('A'))).toBe(true);
+    expect(reads).toBe(0);
+    // Handed the same, now stale, version again: it reads, sees the record final, and changes nothing.
+    expect(await l.finish('r1', 'A', { state: 'dead-lettered', at: '2026-11-23T00:03:00Z' }, after.get('A'))).toBe(false);
+    expect((await l.getRecords('r1', ['A'])).get('A')).toMatchObject({ state: 'confirmed' });
+  });
+
   it('stores records under any externalId, and payloads longer than one table property', async () => {
     const { ledger: l } = ledger();
     await l.beginRun({ runId: 'r1', file: 'c/f.csv', etag: 'e', startedAt: '2026-11-23T00:00:00Z' });
