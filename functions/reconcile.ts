@@ -14,7 +14,8 @@ export const reconcile = register({
       const rt = pipelineRuntime();
       await reconcileStage(
         { ledger: rt.ledger, queue: rt.queue, poison: rt.poison, reports: rt.reports, client: rt.client, logger: contextLogger(context), clock: { now: () => new Date() } },
-        { ...DEFAULT_RECONCILE_OPTIONS, maxAttempts: rt.settings.maxAttempts, confirmTimeoutMinutes: rt.settings.confirmTimeoutMinutes, retryBaseSeconds: rt.settings.retryBaseSeconds },
+        { ...DEFAULT_RECONCILE_OPTIONS, maxAttempts: rt.settings.maxAttempts, confirmTimeoutMinutes: rt.settings.confirmTimeoutMinutes, retryBaseSeconds: rt.settings.retryBaseSeconds,
+          logLagMinutes: rt.settings.logLagMinutes },
       );
     },
   },

@@ -198,6 +198,7 @@ var commonSettings = {
   // No cap in Azure: Queue storage serves a deep queue well, and a cap would keep ingest
   // waiting for upload inside the 10-minute functionTimeout.
   HRSYNC_QUEUE_BACKLOG: '0'
+  HRSYNC_LOG_LAG_MINUTES: '15'
 }
 
 var appRegistrationSettings = {

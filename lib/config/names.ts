@@ -33,6 +33,7 @@ export const APP_SETTING_NAMES = [
   'HRSYNC_CONFIRM_TIMEOUT_MINUTES',
   'HRSYNC_RETRY_BASE_SECONDS',
   'HRSYNC_QUEUE_BACKLOG',
+  'HRSYNC_LOG_LAG_MINUTES',
 ] as const;
 
 /** Variables set by the platform or read by Node and @azure/identity themselves, never by hrsync's code. */

@@ -34,6 +34,8 @@ export interface PipelineSettings {
   retryBaseSeconds: number;
   /** Most messages ingest leaves waiting in the operations queue before it pauses; 0 for no cap. */
   queueBacklog: number;
+  /** How far before its checkpoint reconcile reads the logs again, for entries that show up late. */
+  logLagMinutes: number;
 }
 
 // Container names: 3-63 lower-case letters, digits and single dashes, starting and ending alphanumeric.
@@ -74,6 +76,7 @@ export function loadPipelineSettings(env: Environment = process.env, overrides: 
     confirmTimeoutMinutes: r.integer('HRSYNC_CONFIRM_TIMEOUT_MINUTES', 60, 1, 10_080),
     retryBaseSeconds: r.integer('HRSYNC_RETRY_BASE_SECONDS', 60, 0, 3_600),
     queueBacklog: r.integer('HRSYNC_QUEUE_BACKLOG', 0, 0, 10_000_000),
+    logLagMinutes: r.integer('HRSYNC_LOG_LAG_MINUTES', 15, 0, 1_440),
   };
   if (r.problems.length > 0) throw new SettingsError(r.problems);
   return settings;

@@ -32,6 +32,9 @@ export const LOCAL_PIPELINE_DEFAULTS: Readonly<Record<string, string>> = {
   // proportion to the messages it holds (measured ~1.5 ms per receive and delete at 500 queued,
   // ~80 ms at 20,000): ingest keeps the queue shallow instead of dropping a whole extract into it.
   HRSYNC_QUEUE_BACKLOG: '500',
+  // The simulator's log entries are visible as soon as they are written; with the production lag
+  // every 5-second pass re-read the last 15 minutes of logs, i.e. a whole local run's.
+  HRSYNC_LOG_LAG_MINUTES: '0',
 };
 
 export interface LocalStackOptions {

@@ -9,7 +9,7 @@ describe('loadPipelineSettings', () => {
       storageConnection: 'HRSYNC_STORAGE', extractsContainer: 'hr-extracts', extractsSource: 'LogsAndContainerScan',
       reportsContainer: 'hrsync-reports', mappingBlob: { container: 'hrsync-config', name: 'mapping.json' },
       operationsQueue: 'scim-operations', poisonQueue: 'scim-operations-poison', tablePrefix: 'hrsync',
-      reconcileSchedule: '0 */5 * * * *', maxAttempts: 5, confirmTimeoutMinutes: 60, retryBaseSeconds: 60,
+      reconcileSchedule: '0 */5 * * * *', maxAttempts: 5, confirmTimeoutMinutes: 60, retryBaseSeconds: 60, queueBacklog: 0, logLagMinutes: 15,
     });
   });
 
@@ -17,7 +17,10 @@ describe('loadPipelineSettings', () => {
     const s = loadPipelineSettings({
       HRSYNC_EXTRACTS_CONTAINER: 'workday-drops', HRSYNC_EXTRACTS_SOURCE: 'EventGrid', HRSYNC_MAPPING_BLOB: 'config/maps/workday.json',
       HRSYNC_OPERATIONS_QUEUE: 'ops', HRSYNC_TABLE_PREFIX: 'hr2', HRSYNC_RECONCILE_SCHEDULE: '00:01:00', HRSYNC_MAX_ATTEMPTS: '3',
+      HRSYNC_QUEUE_BACKLOG: '500', HRSYNC_LOG_LAG_MINUTES: '0',
     });
+    expect(s.queueBacklog).toBe(500);
+    expect(s.logLagMinutes).toBe(0);
     expect(s.extractsSource).toBe('EventGrid');
     expect(s.mappingBlob).toEqual({ container: 'config', name: 'maps/workday.json' });
     expect(s.poisonQueue).toBe('ops-poison');
@@ -31,11 +34,12 @@ describe('loadPipelineSettings', () => {
       loadPipelineSettings({
         HRSYNC_EXTRACTS_CONTAINER: 'HR_Extracts', HRSYNC_OPERATIONS_QUEUE: 'a'.repeat(60), HRSYNC_MAPPING_BLOB: 'mapping.json',
         HRSYNC_TABLE_PREFIX: '1abc', HRSYNC_RECONCILE_SCHEDULE: '*/5 * * * *', HRSYNC_EXTRACTS_SOURCE: 'eventgrid', HRSYNC_MAX_ATTEMPTS: '0',
+        HRSYNC_QUEUE_BACKLOG: '-1', HRSYNC_LOG_LAG_MINUTES: 'soon',
       });
     } catch (err) { error = err; }
     expect(error).toBeInstanceOf(SettingsError);
     const variables = (error as SettingsError).problems.map((p) => p.variable).sort();
-    expect(variables).toEqual(['HRSYNC_EXTRACTS_CONTAINER', 'HRSYNC_EXTRACTS_SOURCE', 'HRSYNC_MAPPING_BLOB', 'HRSYNC_MAX_ATTEMPTS',
-      'HRSYNC_OPERATIONS_QUEUE', 'HRSYNC_RECONCILE_SCHEDULE', 'HRSYNC_TABLE_PREFIX']);
+    expect(variables).toEqual(['HRSYNC_EXTRACTS_CONTAINER', 'HRSYNC_EXTRACTS_SOURCE', 'HRSYNC_LOG_LAG_MINUTES', 'HRSYNC_MAPPING_BLOB', 'HRSYNC_MAX_ATTEMPTS',
+      'HRSYNC_OPERATIONS_QUEUE', 'HRSYNC_QUEUE_BACKLOG', 'HRSYNC_RECONCILE_SCHEDULE', 'HRSYNC_TABLE_PREFIX']);
   });
 });
