@@ -129,7 +129,7 @@ try {
       azuriteBlob: cpuSecondsOf(stack.azurite.pids.blob),
     },
   };
-  writeFileSync(join(out, 'pipeline-results.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(join(out, `pipeline-results-${store}.json`), `${JSON.stringify(result, null, 2)}\n`);
   const share = result.shareOfCeilingToLastConfirmation;
   process.stdout.write(`${result.rows} rows: ${report.counts.confirmed} confirmed, ${report.counts.skipped} skipped, ${report.counts.deadLettered} dead-lettered, ${report.counts.rejected} rejected; `
     + `${lost.length === 0 ? 'nothing lost' : `LOST: ${lost.join('; ')}`}; ${stats.requests} simulator requests, ${stats.throttled} answered 429\n`

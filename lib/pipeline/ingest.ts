@@ -47,8 +47,13 @@ export interface IngestResult {
 
 const CHUNK = 100;
 const SEND_CONCURRENCY = 16;
-/** How often a capped ingest looks at the queue again. */
+// A capped ingest looks at the queue again this often: at the API's limit upload takes ~400
+// messages a second, so a 500-message cap must be topped up within about a second.
 const BACKLOG_POLL_MS = 200;
+// Waiting stops after this long in all (the count includes messages held or delayed for an hour,
+// which may not fall for a while): the rest is sent at once, well inside the host's 10-minute
+// functionTimeout, rather than the invocation being cut off and retried.
+const BACKLOG_MAX_WAIT_MS = 5 * 60_000;
 
 /** Ingests one extract blob; returns what it did. Configuration errors land in the run report, not in an exception. */
 export async function ingestExtract(input: IngestInput, deps: IngestDeps): Promise<IngestResult> {
@@ -109,7 +114,7 @@ export async function ingestExtract(input: IngestInput, deps: IngestDeps): Promi
 
     let enqueued = 0;
     let valid = 0;
-    const backlog = { told: false };
+    const backlog = { told: false, waitedMs: 0 };
     // Chunks never straddle two depths: a chunk's messages go out in parallel, chunks one after another,
     // so every manager's message is in the queue before any of its reports'.
     const ordered = managersFirst(queued);
@@ -149,9 +154,9 @@ export async function ingestExtract(input: IngestInput, deps: IngestDeps): Promi
 
 // Waits until `n` more messages fit under the cap (or the queue is empty, for a cap below one chunk).
 // Records are written only once their messages can follow, so none waits long without one.
-async function roomInQueue(deps: IngestDeps, cap: number, n: number, runId: string, state: { told: boolean }): Promise<void> {
+async function roomInQueue(deps: IngestDeps, cap: number, n: number, runId: string, state: { told: boolean; waitedMs: number }): Promise<void> {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  for (;;) {
+  while (state.waitedMs < BACKLOG_MAX_WAIT_MS) {
     const count = await deps.queue.approximateCount();
     if (count === 0 || count + n <= cap) return;
     if (!state.told) {
@@ -159,6 +164,10 @@ async function roomInQueue(deps: IngestDeps, cap: number, n: number, runId: stri
       state.told = true;
     }
     await sleep(BACKLOG_POLL_MS);
+    state.waitedMs += BACKLOG_POLL_MS;
+    if (state.waitedMs >= BACKLOG_MAX_WAIT_MS) {
+      deps.logger.warn('Operations queue stayed at its backlog cap; ingest sends the rest without waiting', { runId, queued: count, cap, waitedSeconds: state.waitedMs / 1000 });
+    }
   }
 }
 

@@ -206,7 +206,7 @@ export class ByteBatcher {
 
   private take(): BulkBatch {
     const bytes = this.end + TAIL_BYTES.copy(this.body, this.end);
-    // A copy of the bytes, not a decoded string: the wire and stdout take bytes, and the buffer is reused.
+    // A copy of the bytes, not a decoded string: preview writes bytes, sync parses them, and the buffer is reused.
     const batch: BulkBatch = { index: ++this.count, body: Buffer.from(this.body.subarray(0, bytes)), bytes, externalIds: this.ids, lines: this.lines };
     this.end = HEAD_BYTES.length;
     this.ids = [];

@@ -45,6 +45,8 @@ describe('RunLedger', () => {
     reads = 0;
     expect(await l.finish('r1', 'A', { state: 'confirmed', at: '2026-11-23T00:02:00Z' }, after.get('A'))).toBe(true);
     expect(reads).toBe(0);
+    // What the person record keeps comes from the version handed in, not from a read.
+    expect(await l.getPerson('A')).toMatchObject({ externalId: 'A', lastConfirmedHash: 'h', lastRunId: 'r1', lastConfirmedAt: '2026-11-23T00:02:00Z' });
     // Handed the same, now stale, version again: it reads, sees the record final, and changes nothing.
     expect(await l.finish('r1', 'A', { state: 'dead-lettered', at: '2026-11-23T00:03:00Z' }, after.get('A'))).toBe(false);
     expect((await l.getRecords('r1', ['A'])).get('A')).toMatchObject({ state: 'confirmed' });

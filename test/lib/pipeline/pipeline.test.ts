@@ -144,6 +144,17 @@ describe.each(LEDGERS)('pipeline stages on the %s ledger', (_name, make) => {
     expect([...sim.stats().perRecordSends.values()].every((n) => n === 1)).toBe(true);
   }, 60_000);
 
+  it('with a backlog cap that never clears, ingest stops waiting after five minutes and sends the rest', async () => {
+    const w = world();
+    let waits = 0;
+    const sleep = async (): Promise<void> => { waits++; }; // upload never runs: the queue only grows
+    const result = await ingestExtract(blob('samples/workers.csv'), { ...w.ingestDeps, queueBacklog: 150, sleep });
+    expect(result).toMatchObject({ rows: 400, valid: 400, enqueued: 400 });
+    expect(w.queue.messages.length).toBe(400);
+    expect(waits).toBe((5 * 60_000) / 200);
+    expect(w.logger.lines.filter((l) => l.message.includes('ingest sends the rest without waiting'))).toHaveLength(1);
+  }, 60_000);
+
   it('puts rejected rows and dead-lettered records in the report and its CSV', async () => {
     sim.setFaults({ recordRules: [{ match: /^E0005/, errorCode: 'AzureActiveDirectoryInvalidUserPrincipalName', reason: 'The userPrincipalName is not valid.' }] });
     const w = world();
