@@ -17,7 +17,7 @@ function cpuSecondsOf(pid: number | undefined): number | undefined {
   try {
     // The fields after the command name (which may hold spaces) start at the state, field 3.
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return Math.round((Number(fields[11]) + Number(fields[12]))) / 100;
+    return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return undefined;
   }
@@ -93,6 +93,7 @@ try {
   const toComplete = (endedAt - dropAt) / 1000;
   const toLastConfirmation = (lastActivity - dropAt) / 1000;
   const stats = stack.simulator.stats();
+  const own = process.cpuUsage();
   const result = {
     machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`,
     when: new Date().toISOString(),
@@ -123,7 +124,7 @@ try {
     // Where the CPU went during the whole run: this process (functions, local host, simulator) and
     // each Azurite service in its own process.
     cpuSeconds: {
-      functionsHostAndSimulator: Math.round((process.cpuUsage().user + process.cpuUsage().system) / 1e4) / 100,
+      functionsHostAndSimulator: Math.round((own.user + own.system) / 1e4) / 100,
       azuriteQueue: cpuSecondsOf(stack.azurite.pids.queue),
       azuriteTable: cpuSecondsOf(stack.azurite.pids.table),
       azuriteBlob: cpuSecondsOf(stack.azurite.pids.blob),

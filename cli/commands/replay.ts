@@ -2,7 +2,7 @@
 // operations queue's poison messages back so the pipeline sends them again.
 import { BLOB_POISON_QUEUE, peekPoisonedExtracts } from '../../lib/pipeline/blob-poison.js';
 import { azureQueue } from '../../lib/pipeline/azure-queue.js';
-import { DEFAULT_REPLAY_OPTIONS, replayPoison } from '../../lib/pipeline/replay.js';
+import { DEFAULT_REPLAY_OPTIONS, emptyReplaySummary, replayPoison } from '../../lib/pipeline/replay.js';
 import type { ReplaySummary } from '../../lib/pipeline/replay.js';
 import { EXIT_OK, EXIT_PROBLEMS, UsageError } from '../errors.js';
 import type { Console2 } from '../io.js';
@@ -27,7 +27,7 @@ export async function replayCommand(flags: ReplayFlags, io: Console2, env: NodeJ
   const poisonClient = clients.queue(settings.poisonQueue);
   const before = (await poisonClient.exists()) ? ((await poisonClient.getProperties()).approximateMessagesCount ?? 0) : 0;
   const summary = before === 0
-    ? { read: 0, counts: { moved: 0, stale: 0, 'other-run': 0, 'unknown-record': 0, undecodable: 0 }, movedByRun: {} }
+    ? emptyReplaySummary()
     : await replayPoison(
       { ledger, queue: azureQueue(clients.queue(settings.operationsQueue)), poison: azureQueue(poisonClient) },
       { ...DEFAULT_REPLAY_OPTIONS, dryRun: flags.dryRun === true, max, ...(flags.run === undefined ? {} : { runId: flags.run }) },

@@ -178,6 +178,12 @@ export class RunLedger implements PipelineLedger {
     throw new Error(`ledger entity ${pk}/${rk} kept changing under us; try again`);
   }
 
+  /** `change` on one record's entity, starting from `seen` when it is that record as read (its version saves the read). */
+  private async changeRecord(runId: string, externalId: string, change: (e: Entity) => Record<string, unknown> | undefined, seen?: LedgerRecord): Promise<boolean> {
+    const known = seen?.runId === runId && seen.externalId === externalId ? recordEntity(seen) : undefined;
+    return this.change(await this.recs(), recordPartition(runId, externalId), recordKey(externalId), change, known);
+  }
+
   async beginRun(run: { runId: string; file: string; etag: string; startedAt: string }): Promise<RunRecord> {
     const runs = await this.runs();
     try {
@@ -287,30 +293,24 @@ export class RunLedger implements PipelineLedger {
   }
 
   async markSubmitted(runId: string, externalIds: readonly string[], at: { requestId: string; at: string }, seen?: ReadonlyMap<string, LedgerRecord>): Promise<void> {
-    const recs = await this.recs();
-    await Promise.all(externalIds.map((id) => {
-      const known = seen?.get(id);
-      return this.change(recs, recordPartition(runId, id), recordKey(id), (e) => {
-        // The same request recorded twice (a retried invocation) counts once.
-        if (e['lastRequestId'] === at.requestId || (e['state'] !== 'queued' && e['state'] !== 'submitted')) return undefined;
-        return { state: 'submitted', attempts: Number(e['attempts'] ?? 0) + 1, lastRequestId: at.requestId, lastSubmittedAt: at.at, enqueued: false };
-      }, known?.runId === runId && known.externalId === id ? recordEntity(known) : undefined);
-    }));
+    await Promise.all(externalIds.map((id) => this.changeRecord(runId, id, (e) => {
+      // The same request recorded twice (a retried invocation) counts once.
+      if (e['lastRequestId'] === at.requestId || (e['state'] !== 'queued' && e['state'] !== 'submitted')) return undefined;
+      return { state: 'submitted', attempts: Number(e['attempts'] ?? 0) + 1, lastRequestId: at.requestId, lastSubmittedAt: at.at, enqueued: false };
+    }, seen?.get(id))));
   }
 
   async noteFailure(runId: string, externalIds: readonly string[], f: { errorCode: string; reason: string }): Promise<void> {
-    const recs = await this.recs();
-    await Promise.all(externalIds.map((id) => this.change(recs, recordPartition(runId, id), recordKey(id), () => ({ lastErrorCode: f.errorCode, lastReason: clip(f.reason) }))));
+    await Promise.all(externalIds.map((id) => this.changeRecord(runId, id, () => ({ lastErrorCode: f.errorCode, lastReason: clip(f.reason) }))));
   }
 
   async finish(runId: string, externalId: string, o: { state: 'confirmed' | 'skipped' | 'dead-lettered'; at: string; errorCode?: string; reason?: string }, seen?: LedgerRecord): Promise<boolean> {
-    const recs = await this.recs();
     let record: LedgerRecord | undefined;
-    const changed = await this.change(recs, recordPartition(runId, externalId), recordKey(externalId), (e) => {
+    const changed = await this.changeRecord(runId, externalId, (e) => {
       if (e['state'] !== 'queued' && e['state'] !== 'submitted') return undefined;
       record = toRecord(e);
       return { state: o.state, lastOutcomeAt: o.at, ...(o.errorCode === undefined ? {} : { lastErrorCode: o.errorCode }), ...(o.reason === undefined ? {} : { lastReason: clip(o.reason) }) };
-    }, seen?.runId === runId && seen.externalId === externalId ? recordEntity(seen) : undefined);
+    }, seen);
     if (changed && record !== undefined && o.state !== 'dead-lettered') await this.rememberPerson(record, o.at);
     return changed;
   }
@@ -355,14 +355,13 @@ export class RunLedger implements PipelineLedger {
   }
 
   async requeue(runId: string, externalId: string, why: { errorCode: string; reason: string; at: string }, options: { waitFor?: string } = {}): Promise<boolean> {
-    return this.change(await this.recs(), recordPartition(runId, externalId), recordKey(externalId), (e) => (e['state'] === 'submitted'
+    return this.changeRecord(runId, externalId, (e) => (e['state'] === 'submitted'
       ? { state: 'queued', enqueued: false, lastErrorCode: why.errorCode, lastReason: clip(why.reason), lastOutcomeAt: why.at, waitingFor: options.waitFor ?? '' } : undefined));
   }
 
   async reopen(runId: string, externalId: string): Promise<LedgerRecord | undefined> {
-    const recs = await this.recs();
     // Not yet enqueued: if the caller dies before sending, reconcile sends the message instead.
-    const ok = await this.change(recs, recordPartition(runId, externalId), recordKey(externalId), (e) => (e['state'] === 'dead-lettered' ? { state: 'queued', enqueued: false, waitingFor: '' } : undefined));
+    const ok = await this.changeRecord(runId, externalId, (e) => (e['state'] === 'dead-lettered' ? { state: 'queued', enqueued: false, waitingFor: '' } : undefined));
     if (!ok) return undefined;
     await this.change(await this.runs(), RUN_PARTITION, runId, (e) => (e['state'] === 'complete' ? { state: 'ingested' } : undefined));
     return (await this.getRecords(runId, [externalId])).get(externalId);

@@ -1,5 +1,6 @@
 // The operations queue's message: one SCIM operation of one run, at one attempt. It carries
 // the operation itself so the upload stage needs no table read to build a request.
+import type { LedgerRecord } from '../ledger/types.js';
 
 /** The body of one message on the operations queue. */
 export interface OperationMessage {
@@ -21,6 +22,11 @@ export const MAX_MESSAGE_BYTES = 64 * 1024;
 /** The message as JSON text. */
 export function encodeMessage(message: OperationMessage): string {
   return JSON.stringify(message);
+}
+
+/** The message that sends a ledger record's stored payload as its next attempt. */
+export function nextAttemptMessage(r: Pick<LedgerRecord, 'runId' | 'externalId' | 'line' | 'attempts' | 'payload'>): string {
+  return encodeMessage({ v: 1, runId: r.runId, externalId: r.externalId, line: r.line, attempt: r.attempts + 1, op: r.payload });
 }
 
 /** Whether a message fits the queue once Base64-encoded. */

@@ -5,7 +5,7 @@
 // gets its report (JSON + CSV) and a completion event, once.
 import { outcomeOf } from '../provisioning/outcomes.js';
 import type { RecordOutcome } from '../provisioning/outcomes.js';
-import { decodeMessage, encodeMessage } from './messages.js';
+import { decodeMessage, nextAttemptMessage } from './messages.js';
 import type { LedgerRecord, ReconcileDeps, RunRecord } from './ports.js';
 import { forEachLimit } from './parallel.js';
 import { buildRunReport, reportCsv } from './report.js';
@@ -144,7 +144,7 @@ async function retryOrGiveUp(deps: ReconcileDeps, options: ReconcileOptions, r: 
     return;
   }
   const delay = Math.min(3600, options.retryBaseSeconds * 2 ** Math.max(0, r.attempts - 1));
-  await deps.queue.send(encodeMessage({ v: 1, runId: r.runId, externalId: r.externalId, line: r.line, attempt: r.attempts + 1, op: r.payload }), { visibilityTimeoutSeconds: delay });
+  await deps.queue.send(nextAttemptMessage(r), { visibilityTimeoutSeconds: delay });
   await deps.ledger.markEnqueued(r.runId, [r.externalId]);
   summary.resent++;
 }
@@ -179,11 +179,13 @@ async function readPoison(deps: ReconcileDeps, options: ReconcileOptions, summar
   }
 }
 
+const isOpen = (r: LedgerRecord): boolean => r.state === 'queued' || r.state === 'submitted';
+
 // The record's manager when it is in the same run and not final yet (queued or submitted). A
 // manager that itself waits is followed up the chain: a chain back to this record (two people
 // naming each other) or longer than any org chart is not waited on, so nothing waits for ever.
 async function openManager(deps: ReconcileDeps, r: LedgerRecord, manager: LedgerRecord): Promise<string | undefined> {
-  if (manager.state !== 'queued' && manager.state !== 'submitted') return undefined;
+  if (!isOpen(manager)) return undefined;
   let next = manager.waitingFor;
   for (let hops = 0; next !== undefined; hops++) {
     if (next === r.externalId || hops >= 50) return undefined;
@@ -215,7 +217,7 @@ async function stillWaits(deps: ReconcileDeps, r: LedgerRecord): Promise<boolean
   for (let hops = 0; next !== undefined; hops++) {
     if (next === r.externalId || hops >= 50) return false;
     const manager = (await deps.ledger.getRecords(r.runId, [next])).get(next);
-    if (manager === undefined || (manager.state !== 'queued' && manager.state !== 'submitted')) return hops > 0;
+    if (manager === undefined || !isOpen(manager)) return hops > 0;
     next = manager.waitingFor;
   }
   return true;
@@ -232,7 +234,7 @@ async function healUnsent(deps: ReconcileDeps, runs: RunRecord[]): Promise<void>
     for await (const r of deps.ledger.listRecords(run.runId, 'queued')) {
       if (r.enqueued) continue;
       if (r.waitingFor !== undefined && await stillWaits(deps, r)) continue;
-      await deps.queue.send(encodeMessage({ v: 1, runId: r.runId, externalId: r.externalId, line: r.line, attempt: r.attempts + 1, op: r.payload }));
+      await deps.queue.send(nextAttemptMessage(r));
       await deps.ledger.markEnqueued(r.runId, [r.externalId]);
     }
   }

@@ -41,11 +41,14 @@ export interface ReplayDeps {
   poison: OperationQueue;
 }
 
+/** A replay that read nothing. */
+export function emptyReplaySummary(): ReplaySummary {
+  return { read: 0, counts: { moved: 0, stale: 0, 'other-run': 0, 'unknown-record': 0, undecodable: 0 }, movedByRun: {} };
+}
+
 /** Moves poison messages back to the operations queue; one pass over what is visible now. */
 export async function replayPoison(deps: ReplayDeps, options: ReplayOptions = DEFAULT_REPLAY_OPTIONS): Promise<ReplaySummary> {
-  const summary: ReplaySummary = {
-    read: 0, counts: { moved: 0, stale: 0, 'other-run': 0, 'unknown-record': 0, undecodable: 0 }, movedByRun: {},
-  };
+  const summary = emptyReplaySummary();
   const leftInPlace: ReceivedMessage[] = [];
   const seen = new Set<string>();
   try {
