@@ -147,7 +147,7 @@ function progressLine(io: Console2): { update: (p: SyncProgress) => void; end: (
       last = now;
       lastPhase = p.phase;
       const c = p.counts;
-      const text = `${p.phase}: uploaded ${p.uploaded}/${p.total} in ${p.requests} requests; confirmed ${c.confirmed}, skipped ${c.skipped}, failed ${c.failed}, waiting to resend ${c.waiting}, awaiting logs ${c.sent}`;
+      const text = `${p.phase}: uploaded ${p.uploaded}/${p.total} in ${p.requests} requests; confirmed ${c.confirmed}, skipped ${c.skipped}, failed ${c['dead-lettered']}, waiting to resend ${p.retrying}, awaiting logs ${c.submitted}`;
       io.err.write(tty ? `\r\x1b[2K${text}` : `${text}\n`);
       shown = tty;
     },

@@ -1,69 +1,53 @@
-// Where each record of a direct sync stands, from the first upload to a final outcome. Pure:
-// the orchestrator feeds it uploads, log outcomes and the time; it answers what to resend.
+// Where each record of a direct sync stands, from the first upload to a final state. The rules
+// are lib/core/lifecycle's, the same the pipeline's ledger applies; this book only keeps the
+// records in memory, with what a one-process sync needs besides (when a resend is due).
+import { emptyCounts, isOpen, nextState } from '../core/lifecycle.js';
+import type { Intent, LifecycleEvent, LifecyclePolicy, RecordState, Transition } from '../core/lifecycle.js';
 import type { RecordOutcome } from '../provisioning/outcomes.js';
-
-export type SyncRecordState =
-  /** Waiting for its first upload. */
-  | 'pending'
-  /** Accepted by bulkUpload; waiting for its log entry. */
-  | 'sent'
-  /** A retryable failure (or an upload that never got through); resent once due. */
-  | 'waiting'
-  | 'confirmed'
-  | 'skipped'
-  | 'failed';
 
 export interface SyncRecord {
   externalId: string;
-  /** Line of the extract the record came from. */
+  /** Line of the extract the record came from (0 for a leaver, who is in no line). */
   line: number;
   /** Its operation's number in the OperationStore, for resends. */
   stored: number;
-  state: SyncRecordState;
+  state: RecordState;
+  intent?: Intent;
   /** Uploads accepted with this record in them. */
   attempts: number;
   /** Uploads that failed before the service accepted them. */
-  refused: number;
+  refusals: number;
   /** Local time the last accepted upload was started (ms). */
-  sentAt?: number;
+  lastSubmittedAt?: number;
   /** Log entries at or before this activity time (ms) are about an earlier attempt. */
-  seenUpTo?: number;
-  /** When a waiting record is due for resending (ms). */
+  lastOutcomeAt?: number;
+  /** When a queued record is due for resending (ms); absent while its first upload or a resend is on its way. */
   dueAt?: number;
-  requestId?: string;
+  lastRequestId?: string;
   outcome?: RecordOutcome;
   /** Why the record failed or was last retried: the service's code and reason, or the upload error. */
   errorCode?: string;
   reason?: string;
 }
 
-export interface RecordBookOptions {
-  /** Accepted uploads per record before a retryable failure becomes final. */
-  maxAttempts: number;
-  /** Wait before the first resend; doubles per attempt up to maxRetryDelayMs. */
-  retryDelayMs: number;
-  maxRetryDelayMs: number;
-  /** Tolerated difference between our clock and the service's activity times. */
-  clockSkewMs: number;
-}
-
 /** What applying one log outcome did. */
-export type OutcomeEffect = 'confirmed' | 'skipped' | 'retry' | 'failed' | 'ignored';
-
-const FINAL: ReadonlySet<SyncRecordState> = new Set(['confirmed', 'skipped', 'failed']);
+export type OutcomeEffect = Transition['effect'] | 'ignored';
 
 /** Tracks every record of one sync by externalId. */
 export class RecordBook {
   private readonly records = new Map<string, SyncRecord>();
-  private readonly counts: Record<SyncRecordState, number> = { pending: 0, sent: 0, waiting: 0, confirmed: 0, skipped: 0, failed: 0 };
+  private readonly counts = emptyCounts();
 
-  constructor(private readonly options: RecordBookOptions) {}
+  constructor(private readonly policy: LifecyclePolicy) {}
 
   /** Registers a record before its first upload; log entries at or before `seenUpTo` (ms) belong to earlier runs. */
-  add(externalId: string, line: number, stored: number, seenUpTo?: number): void {
+  add(externalId: string, line: number, stored: number, seenUpTo?: number, intent?: Intent): void {
     if (this.records.has(externalId)) throw new Error(`record ${externalId} registered twice`);
-    this.records.set(externalId, { externalId, line, stored, state: 'pending', attempts: 0, refused: 0, ...(seenUpTo === undefined ? {} : { seenUpTo }) });
-    this.counts.pending++;
+    this.records.set(externalId, {
+      externalId, line, stored, state: 'queued', attempts: 0, refusals: 0,
+      ...(seenUpTo === undefined ? {} : { lastOutcomeAt: seenUpTo }), ...(intent === undefined ? {} : { intent }),
+    });
+    this.counts.queued++;
   }
 
   get(externalId: string): SyncRecord | undefined {
@@ -71,128 +55,104 @@ export class RecordBook {
   }
 
   /** How many records are in each state. */
-  tally(): Readonly<Record<SyncRecordState, number>> {
+  tally(): Readonly<Record<RecordState, number>> {
     return { ...this.counts };
+  }
+
+  /** Queued records sent back after a failure (a resend is due at some point). */
+  retrying(): number {
+    let n = 0;
+    for (const r of this.records.values()) if (r.state === 'queued' && r.dueAt !== undefined) n++;
+    return n;
   }
 
   /** Whether every record has a final state. */
   settled(): boolean {
-    return this.counts.pending + this.counts.sent + this.counts.waiting === 0;
+    return this.counts.queued + this.counts.submitted === 0;
   }
 
   /** Marks records as accepted by bulkUpload in one request. */
   sent(externalIds: readonly string[], requestId: string, now: number): void {
-    for (const id of externalIds) {
-      const r = this.require(id);
-      if (FINAL.has(r.state)) continue;
-      this.move(r, 'sent');
-      r.attempts++;
-      r.sentAt = now;
-      r.requestId = requestId;
-      delete r.dueAt;
-    }
+    for (const id of externalIds) this.apply1(this.require(id), { type: 'submitted', requestId, at: now }, now);
   }
 
-  /**
-   * Records an upload that never got through (throttled or transient to the end of its retries).
-   * Nothing reached the service, so the attempt is not spent; after maxAttempts such refusals the record fails.
-   */
+  /** Records an upload that never got through (throttled or transient to the end of its retries): no attempt is spent. */
   refused(externalIds: readonly string[], code: string, reason: string, now: number): void {
-    for (const id of externalIds) {
-      const r = this.require(id);
-      if (FINAL.has(r.state)) continue;
-      r.refused++;
-      r.errorCode = code;
-      r.reason = reason;
-      if (r.refused >= this.options.maxAttempts) this.move(r, 'failed');
-      else this.wait(r, now, r.refused);
-    }
+    for (const id of externalIds) this.apply1(this.require(id), { type: 'refused', code, reason, at: now }, now);
   }
 
   /** Fails records whose request the service rejected as a whole (400): resending it cannot help. */
-  rejectedByService(externalIds: readonly string[], code: string, reason: string): void {
-    for (const id of externalIds) {
-      const r = this.require(id);
-      if (FINAL.has(r.state)) continue;
-      r.errorCode = code;
-      r.reason = reason;
-      this.move(r, 'failed');
-    }
+  rejectedByService(externalIds: readonly string[], code: string, reason: string, now = Date.now()): void {
+    for (const id of externalIds) this.apply1(this.require(id), { type: 'refused-by-service', code, reason, at: now }, now);
   }
 
   /** Applies one outcome from the provisioning logs; entries about other records or earlier attempts are ignored. */
   apply(outcome: RecordOutcome, now: number): OutcomeEffect {
     const r = this.records.get(outcome.externalId);
-    if (r === undefined || r.state !== 'sent' || r.sentAt === undefined) return 'ignored';
-    const at = Date.parse(outcome.activityDateTime);
-    if (Number.isNaN(at) || at < r.sentAt - this.options.clockSkewMs) return 'ignored';
-    if (r.seenUpTo !== undefined && at <= r.seenUpTo) return 'ignored';
-    r.outcome = outcome;
-    r.seenUpTo = at;
-    if (outcome.status === 'success' || outcome.status === 'warning') {
-      this.move(r, 'confirmed');
-      return 'confirmed';
-    }
-    if (outcome.errorCode !== undefined) r.errorCode = outcome.errorCode;
-    if (outcome.reason !== undefined) r.reason = outcome.reason;
-    if (outcome.status === 'skipped') {
-      // A scoping filter that excludes the record is not "unchanged": nothing was provisioned.
-      if (outcome.category === 'out-of-scope') {
-        this.move(r, 'failed');
-        return 'failed';
-      }
-      this.move(r, 'skipped');
-      return 'skipped';
-    }
-    if (outcome.retryable === true && r.attempts < this.options.maxAttempts) {
-      this.wait(r, now, r.attempts);
-      return 'retry';
-    }
-    this.move(r, 'failed');
-    return 'failed';
+    if (r === undefined) return 'ignored';
+    const t = this.apply1(r, {
+      type: 'logged', now,
+      outcome: {
+        status: outcome.status, action: outcome.action, at: Date.parse(outcome.activityDateTime),
+        ...(outcome.errorCode === undefined ? {} : { errorCode: outcome.errorCode }), ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
+        ...(outcome.retryable === undefined ? {} : { retryable: outcome.retryable }), ...(outcome.category === undefined ? {} : { category: outcome.category }),
+      },
+    }, now);
+    if (t !== undefined) r.outcome = outcome;
+    return t?.effect ?? 'ignored';
   }
 
-  /** Takes due waiting records back to pending while their resend is in flight, so none is sent twice. */
+  /** Marks due queued records as on their way, so none is sent twice. */
   dispatch(externalIds: readonly string[]): void {
-    for (const id of externalIds) {
-      const r = this.require(id);
-      if (r.state === 'waiting') this.move(r, 'pending');
-    }
+    for (const id of externalIds) delete this.require(id).dueAt;
   }
 
-  /** Waiting records whose resend is due, in line order. */
+  /** Queued records whose resend is due, in line order. */
   due(now: number): SyncRecord[] {
     const out: SyncRecord[] = [];
-    for (const r of this.records.values()) if (r.state === 'waiting' && (r.dueAt ?? 0) <= now) out.push(r);
+    for (const r of this.records.values()) if (r.state === 'queued' && r.dueAt !== undefined && r.dueAt <= now) out.push(r);
     return out.sort((a, b) => a.line - b.line);
   }
 
-  /** The earliest time a waiting record falls due, if any waits. */
+  /** The earliest time a queued record falls due, if any waits. */
   nextDue(): number | undefined {
     let next: number | undefined;
     for (const r of this.records.values()) {
-      if (r.state === 'waiting' && r.dueAt !== undefined && (next === undefined || r.dueAt < next)) next = r.dueAt;
+      if (r.state === 'queued' && r.dueAt !== undefined && (next === undefined || r.dueAt < next)) next = r.dueAt;
     }
     return next;
   }
 
   /** Every record in the given state, in line order. */
-  inState(state: SyncRecordState): SyncRecord[] {
+  inState(state: RecordState): SyncRecord[] {
     const out: SyncRecord[] = [];
     for (const r of this.records.values()) if (r.state === state) out.push(r);
     return out.sort((a, b) => a.line - b.line);
   }
 
-  private wait(r: SyncRecord, now: number, tries: number): void {
-    this.move(r, 'waiting');
-    const delay = Math.min(this.options.maxRetryDelayMs, this.options.retryDelayMs * 2 ** Math.max(0, tries - 1));
-    r.dueAt = now + delay;
+  /** Every record still open (queued or submitted), in line order. */
+  open(): SyncRecord[] {
+    const out: SyncRecord[] = [];
+    for (const r of this.records.values()) if (isOpen(r.state)) out.push(r);
+    return out.sort((a, b) => a.line - b.line);
   }
 
-  private move(r: SyncRecord, to: SyncRecordState): void {
+  private apply1(r: SyncRecord, event: LifecycleEvent, now: number): Transition | undefined {
+    const t = nextState(r, event, this.policy);
+    if (t === undefined) return undefined;
     this.counts[r.state]--;
-    this.counts[to]++;
-    r.state = to;
+    this.counts[t.to]++;
+    r.state = t.to;
+    r.attempts = t.attempts;
+    r.refusals = t.refusals;
+    if (t.lastRequestId !== undefined) r.lastRequestId = t.lastRequestId;
+    if (t.lastSubmittedAt !== undefined) r.lastSubmittedAt = t.lastSubmittedAt;
+    if (t.lastOutcomeAt !== undefined) r.lastOutcomeAt = t.lastOutcomeAt;
+    if (t.errorCode !== undefined) r.errorCode = t.errorCode;
+    if (t.reason !== undefined) r.reason = t.reason;
+    if (t.retryDelayMs !== undefined) r.dueAt = now + t.retryDelayMs;
+    else delete r.dueAt;
+    return t;
   }
 
   private require(externalId: string): SyncRecord {

@@ -16,11 +16,12 @@ import { BulkBatcher, DEFAULT_BATCH_LIMITS, parseBatch } from '../scim/bulk.js';
 import type { BatchLimits, BulkBatch } from '../scim/bulk.js';
 import type { Problem } from '../scim/problem.js';
 import type { BulkRequest } from '../scim/types.js';
-import { managerOf, managersFirst } from './manager-order.js';
-import type { QueuedOperation } from './manager-order.js';
-import { OperationStore } from './operation-store.js';
+import { managerOf, managersFirst } from '../delta/order.js';
+import type { QueuedOperation } from '../delta/order.js';
+import { OperationStore } from '../convert/operation-store.js';
 import { RecordBook } from './record-book.js';
-import type { SyncRecord, SyncRecordState } from './record-book.js';
+import type { SyncRecord } from './record-book.js';
+import type { RecordState } from '../core/lifecycle.js';
 
 export interface SyncOptions {
   /** Accepted uploads per record before a retryable failure is final. */
@@ -68,7 +69,9 @@ export interface SyncProgress {
   uploaded: number;
   /** Accepted bulk requests, resends included. */
   requests: number;
-  counts: Readonly<Record<SyncRecordState, number>>;
+  counts: Readonly<Record<RecordState, number>>;
+  /** Queued records sent back after a failure, waiting for their resend. */
+  retrying: number;
 }
 
 export interface SyncHooks {
@@ -104,6 +107,8 @@ export interface SyncReport {
   /** Records sent again after a retryable failure or a refused upload. */
   resent: number;
   confirmed: number;
+  /** Confirmed disables (a leaver, or `active: false` for someone active). */
+  disabled: number;
   /** Confirmed, but the log entry carried a warning. */
   confirmedWithWarning: number;
   /** The service found nothing to change. */
@@ -124,7 +129,7 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const logger = hooks.logger ?? silentLogger;
   const startedAt = now();
-  const book = new RecordBook(options);
+  const book = new RecordBook({ maxAttempts: options.maxAttempts, retryBaseMs: options.retryDelayMs, maxRetryMs: options.maxRetryDelayMs, clockSkewMs: options.clockSkewMs });
   const store = new OperationStore();
   const spool = new TempFileSpool();
   let requests = 0;
@@ -137,7 +142,7 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
   let fatal: unknown;
   const inflight = new Set<Promise<void>>();
 
-  const progress = (): void => hooks.onProgress?.({ phase, total, uploaded, requests, counts: book.tally() });
+  const progress = (): void => hooks.onProgress?.({ phase, total, uploaded, requests, counts: book.tally(), retrying: book.retrying() });
 
   async function upload(request: BulkRequest, externalIds: string[]): Promise<void> {
     // Taken before sending: the service may process the records before the 202 reaches us.
@@ -296,10 +301,11 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
       uploaded,
       resent,
       confirmed: book.tally().confirmed,
+      disabled: book.tally().disabled,
       confirmedWithWarning: book.inState('confirmed').filter((r) => r.outcome?.status === 'warning').length,
       skipped: book.tally().skipped,
-      failed: book.inState('failed').map(summary),
-      notConfirmed: [...book.inState('sent'), ...book.inState('waiting'), ...book.inState('pending')].sort((a, b) => a.line - b.line).map(summary),
+      failed: book.inState('dead-lettered').map(summary),
+      notConfirmed: book.open().map(summary),
       startedAt: new Date(startedAt).toISOString(),
       finishedAt: new Date(now()).toISOString(),
       ...(firstUploadAt === undefined ? {} : { firstUploadAt: new Date(firstUploadAt).toISOString() }),
@@ -324,6 +330,6 @@ function summary(r: SyncRecord): RecordSummary {
     ...(r.errorCode === undefined ? {} : { errorCode: r.errorCode }),
     ...(r.reason === undefined ? {} : { reason: r.reason }),
     ...(r.outcome?.retryable === undefined ? {} : { retryable: r.outcome.retryable }),
-    ...(r.requestId === undefined ? {} : { requestId: r.requestId }),
+    ...(r.lastRequestId === undefined ? {} : { requestId: r.lastRequestId }),
   };
 }

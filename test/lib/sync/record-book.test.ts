@@ -3,7 +3,7 @@ import type { RecordOutcome } from '../../../lib/provisioning/outcomes.js';
 import { RecordBook } from '../../../lib/sync/record-book.js';
 
 const T0 = Date.parse('2026-11-23T10:00:00Z');
-const options = { maxAttempts: 3, retryDelayMs: 1000, maxRetryDelayMs: 3000, clockSkewMs: 500 };
+const options = { maxAttempts: 3, retryBaseMs: 1000, maxRetryMs: 3000, clockSkewMs: 500 };
 
 function outcome(externalId: string, at: number, status: RecordOutcome['status'], extra: Partial<RecordOutcome> = {}): RecordOutcome {
   return { externalId, status, action: 'create', activityDateTime: new Date(at).toISOString(), logId: `log-${externalId}-${at}`, ...extra };
@@ -23,7 +23,7 @@ describe('RecordBook', () => {
     expect(b.apply(outcome('A', T0 + 10, 'success'), T0 + 20)).toBe('confirmed');
     expect(b.apply(outcome('A', T0 + 11, 'success'), T0 + 20)).toBe('ignored');
     expect(b.apply(outcome('B', T0 + 12, 'skipped'), T0 + 20)).toBe('skipped');
-    expect(b.tally()).toMatchObject({ confirmed: 1, skipped: 1, sent: 0 });
+    expect(b.tally()).toMatchObject({ confirmed: 1, skipped: 1, submitted: 0 });
     expect(b.settled()).toBe(true);
   });
 
@@ -38,7 +38,7 @@ describe('RecordBook', () => {
   it('ignores entries for records not sent yet', () => {
     const b = book('A');
     expect(b.apply(outcome('A', T0, 'success'), T0)).toBe('ignored');
-    expect(b.tally().pending).toBe(1);
+    expect(b.tally().queued).toBe(1);
   });
 
   it('schedules a retryable failure with doubling delays, then fails it after maxAttempts', () => {
@@ -57,10 +57,10 @@ describe('RecordBook', () => {
         expect(b.due(due)).toEqual([]);
         now = due;
       } else {
-        expect(effect).toBe('failed');
+        expect(effect).toBe('dead-lettered');
       }
     }
-    expect(b.get('A')).toMatchObject({ state: 'failed', attempts: 3, errorCode: 'UnresolvedReference', reason: 'manager not found' });
+    expect(b.get('A')).toMatchObject({ state: 'dead-lettered', attempts: 3, errorCode: 'UnresolvedReference', reason: 'manager not found (gave up after 3 attempts)' });
   });
 
   it('after a resend, the old failure entry no longer counts but the new success does', () => {
@@ -78,26 +78,27 @@ describe('RecordBook', () => {
   it('fails permanent failures and out-of-scope skips at once', () => {
     const b = book('A', 'B');
     b.sent(['A', 'B'], 'req-1', T0);
-    expect(b.apply(outcome('A', T0 + 1, 'failure', { errorCode: 'DuplicateUpn', retryable: false, category: 'conflict' }), T0)).toBe('failed');
-    expect(b.apply(outcome('B', T0 + 1, 'skipped', { category: 'out-of-scope', reason: 'not in scope' }), T0)).toBe('failed');
-    expect(b.inState('failed').map((r) => r.externalId)).toEqual(['A', 'B']);
+    expect(b.apply(outcome('A', T0 + 1, 'failure', { errorCode: 'DuplicateUpn', retryable: false, category: 'conflict' }), T0)).toBe('dead-lettered');
+    expect(b.apply(outcome('B', T0 + 1, 'skipped', { category: 'out-of-scope', reason: 'not in scope' }), T0)).toBe('dead-lettered');
+    expect(b.inState('dead-lettered').map((r) => r.externalId)).toEqual(['A', 'B']);
   });
 
   it('keeps refused uploads waiting without spending attempts, and fails them after maxAttempts refusals', () => {
     const b = book('A');
     b.refused(['A'], 'throttled', 'Graph throttled the request', T0);
-    expect(b.get('A')).toMatchObject({ state: 'waiting', attempts: 0, refused: 1 });
+    expect(b.get('A')).toMatchObject({ state: 'queued', attempts: 0, refusals: 1, dueAt: T0 + 1000 });
+    expect(b.retrying()).toBe(1);
     b.dispatch(['A']);
     b.refused(['A'], 'transient', 'HTTP 503', T0);
     b.dispatch(['A']);
     b.refused(['A'], 'transient', 'HTTP 503', T0);
-    expect(b.get('A')).toMatchObject({ state: 'failed', errorCode: 'transient', attempts: 0 });
+    expect(b.get('A')).toMatchObject({ state: 'dead-lettered', errorCode: 'transient', attempts: 0, refusals: 3 });
   });
 
   it('fails every record of a request the service rejected', () => {
     const b = book('A', 'B');
     b.rejectedByService(['A', 'B'], 'InvalidRequest', 'Invalid Data Format');
-    expect(b.tally()).toMatchObject({ failed: 2, pending: 0 });
+    expect(b.tally()).toMatchObject({ 'dead-lettered': 2, queued: 0 });
   });
 
   it('refuses to register a record twice', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { managerOf, managersFirst } from '../../../lib/sync/manager-order.js';
-import type { QueuedOperation } from '../../../lib/sync/manager-order.js';
+import { managerOf, managersFirst } from '../../../lib/delta/order.js';
+import type { QueuedOperation } from '../../../lib/delta/order.js';
 import { serializeOperation } from '../../../lib/scim/bulk.js';
 import { CORE_USER_SCHEMA, ENTERPRISE_USER_SCHEMA } from '../../../lib/scim/schemas.js';
 

@@ -1,5 +1,6 @@
-// Managers before their reports: a report whose manager the service has not created yet fails
-// with an unresolved reference and costs a resend, so the sync sends the org chart top down.
+// The order a run sends in: disables first (a leaver's account closes before anything else of
+// the night), then managers before their reports — a report whose manager the service has not
+// created yet fails with an unresolved reference and costs a resend — so the org chart goes top down.
 import { ENTERPRISE_USER_SCHEMA } from '../scim/schemas.js';
 import type { ScimUser } from '../scim/types.js';
 
@@ -24,8 +25,8 @@ export function managerOf(json: string): string | undefined {
  * Orders operations so each manager in the file precedes its reports: by depth in the
  * management chain, file order within a depth. Records in a management cycle keep depth 0.
  */
-export function managersFirst(ops: readonly QueuedOperation[]): Array<QueuedOperation & { depth: number }> {
-  const byId = new Map<string, QueuedOperation>();
+export function managersFirst<T extends Pick<QueuedOperation, 'externalId' | 'managerId'>>(ops: readonly T[]): Array<T & { depth: number }> {
+  const byId = new Map<string, T>();
   for (const op of ops) byId.set(op.externalId, op);
   const depth = new Map<string, number>();
   for (const op of ops) {
@@ -33,7 +34,7 @@ export function managersFirst(ops: readonly QueuedOperation[]): Array<QueuedOper
     // Walk up to a known depth, a manager outside the file, or a cycle; then assign on the way back.
     const chain: string[] = [];
     const onChain = new Set<string>();
-    let current: QueuedOperation | undefined = op;
+    let current: T | undefined = op;
     let base = 0;
     while (current !== undefined) {
       const known = depth.get(current.externalId);
@@ -57,4 +58,13 @@ export function managersFirst(ops: readonly QueuedOperation[]): Array<QueuedOper
     .map((op, index) => ({ op, index, depth: depth.get(op.externalId) ?? 0 }))
     .sort((a, b) => a.depth - b.depth || a.index - b.index)
     .map((x) => ({ ...x.op, depth: x.depth }));
+}
+
+/**
+ * Disables first (depth -1), then everyone else managers first (depth 0, 1, …), file order
+ * within a depth. Disables need no order among themselves: their managers exist already.
+ */
+export function sendOrder<T extends Pick<QueuedOperation, 'externalId' | 'managerId'> & { intent?: string }>(ops: readonly T[]): Array<T & { depth: number }> {
+  const disables = ops.filter((op) => op.intent === 'disable').map((op) => ({ ...op, depth: -1 }));
+  return [...disables, ...managersFirst(ops.filter((op) => op.intent !== 'disable'))];
 }

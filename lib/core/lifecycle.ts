@@ -1,0 +1,214 @@
+// The record lifecycle, once: which states a record of a run can be in and what moves it from
+// one to the next. lib/pipeline (the ledger in Table storage) and lib/sync (the one-process
+// record book) both ask `nextState` and store what it answers, so the two modes cannot drift
+// apart on when a failure is retried, when it is final, or which log entry counts.
+
+/** Every state a record of a run can be in. */
+export const RECORD_STATES = ['held', 'queued', 'submitted', 'confirmed', 'disabled', 'skipped', 'unchanged', 'dead-lettered'] as const;
+export type RecordState = (typeof RECORD_STATES)[number];
+
+/**
+ * - `held`: its run was held by the guard; nothing was sent. Final unless the run is approved.
+ * - `queued`: to be sent (first time, or again after a retryable failure).
+ * - `submitted`: accepted by bulkUpload, waiting for its provisioning log entry.
+ * - `confirmed`: the logs report it created or updated.
+ * - `disabled`: the logs report the disable hrsync sent (a leaver, or `active: false`).
+ * - `skipped`: the service found nothing to change.
+ * - `unchanged`: not sent, because the directory already holds this very record (or another source owns it).
+ * - `dead-lettered`: will not succeed without a person's help; the reason says why.
+ */
+export const STATE_MEANINGS: Readonly<Record<RecordState, string>> = {
+  held: 'not sent: its run was held by the guard',
+  queued: 'waiting to be sent',
+  submitted: 'sent, waiting for its provisioning log entry',
+  confirmed: 'created or updated, confirmed in the provisioning logs',
+  disabled: 'disabled, confirmed in the provisioning logs',
+  skipped: 'the service found nothing to change',
+  unchanged: 'not sent: nothing changed since it was last confirmed',
+  'dead-lettered': 'failed for good; the reason says why',
+};
+
+const OPEN: ReadonlySet<RecordState> = new Set(['queued', 'submitted']);
+
+/** Whether a record still needs the pipeline (queued or submitted). */
+export function isOpen(state: RecordState): boolean {
+  return OPEN.has(state);
+}
+
+/** Counts of records by state, every state present. */
+export function emptyCounts(): Record<RecordState, number> {
+  return Object.fromEntries(RECORD_STATES.map((s) => [s, 0])) as Record<RecordState, number>;
+}
+
+/** Why a record is in a run: decided when the run is planned. */
+export type Intent = 'create' | 'update' | 'disable' | 'resend';
+
+/** What the lifecycle needs to know of a record. Times are milliseconds since the epoch. */
+export interface LifecycleRecord {
+  state: RecordState;
+  /** Submissions accepted by bulkUpload. */
+  attempts: number;
+  /** Uploads that never got through (throttled or failing to the end of the client's retries). */
+  refusals?: number;
+  intent?: Intent;
+  lastRequestId?: string;
+  /** When the latest accepted submission was started. */
+  lastSubmittedAt?: number;
+  /** Log entries at or before this time are about an earlier attempt (or an earlier run). */
+  lastOutcomeAt?: number;
+}
+
+/** A provisioning log entry's verdict on a record, as lib/provisioning classifies it. */
+export interface LoggedOutcome {
+  status: 'success' | 'warning' | 'skipped' | 'failure';
+  /** provisioningAction: create | update | disable | delete | stagedDelete | other. */
+  action?: string;
+  /** The entry's activityDateTime, in ms. */
+  at: number;
+  errorCode?: string;
+  reason?: string;
+  retryable?: boolean;
+  /** 'reference-pending': a reference (the manager) could not be resolved yet; 'out-of-scope': scoping excluded it. */
+  category?: string;
+}
+
+/** The record's manager when the same run holds it, for a retry that may wait for it. */
+export interface ManagerView {
+  externalId: string;
+  state: RecordState;
+  lastErrorCode?: string;
+  /** Whether waiting for this manager ends: it is open and its own chain of waits does not come back to the record. */
+  waitable: boolean;
+}
+
+/** The named transitions: what happened to a record. */
+export type LifecycleEvent =
+  /** bulkUpload accepted a request holding the record. */
+  | { type: 'submitted'; requestId: string; at: number }
+  /** An upload holding the record never got through; nothing reached the service. */
+  | { type: 'refused'; code: string; reason: string; at: number }
+  /** The service refused the record's own request (400): resending the same record cannot help. */
+  | { type: 'refused-by-service'; code: string; reason: string; at: number }
+  /** A provisioning log entry about the record. */
+  | { type: 'logged'; outcome: LoggedOutcome; manager?: ManagerView; now: number }
+  /** No log entry appeared within the confirm timeout. */
+  | { type: 'timed-out'; reason: string; manager?: ManagerView; now: number }
+  /** The host gave up on the record's message. */
+  | { type: 'poisoned'; code: string; reason: string; at: number }
+  /** A person approved the held run. */
+  | { type: 'approved' }
+  /** A person replayed the dead-lettered record's message. */
+  | { type: 'replayed' };
+
+export interface LifecyclePolicy {
+  /** Accepted submissions (or refused uploads) before a retryable failure is final. */
+  maxAttempts: number;
+  /** First wait before a resend; doubles per try up to maxRetryMs. */
+  retryBaseMs: number;
+  maxRetryMs: number;
+  /** Tolerated difference between our clock and the service's activity times. */
+  clockSkewMs: number;
+}
+
+export const DEFAULT_POLICY: LifecyclePolicy = { maxAttempts: 5, retryBaseMs: 60_000, maxRetryMs: 3_600_000, clockSkewMs: 5_000 };
+
+/** What a transition does: the new state and the fields to store with it. */
+export interface Transition {
+  from: RecordState;
+  to: RecordState;
+  effect: 'submitted' | 'confirmed' | 'disabled' | 'skipped' | 'retry' | 'wait' | 'dead-lettered' | 'released';
+  attempts: number;
+  refusals: number;
+  lastRequestId?: string;
+  lastSubmittedAt?: number;
+  lastOutcomeAt?: number;
+  /** The log entry's provisioningAction, for created/updated counts. */
+  action?: string;
+  errorCode?: string;
+  /** The service's (or hrsync's) reason: for reports, never for logs. */
+  reason?: string;
+  /** A retry: send again after this long. */
+  retryDelayMs?: number;
+  /** A retry held until this manager (same run) is final, instead of on a timer. */
+  waitFor?: string;
+}
+
+/** The delay before the n-th retry (n ≥ 1): the base, doubling, capped. */
+export function retryDelay(policy: LifecyclePolicy, tries: number): number {
+  return Math.min(policy.maxRetryMs, policy.retryBaseMs * 2 ** Math.max(0, tries - 1));
+}
+
+/** Whether a log entry at `at` is about the record's current attempt. */
+export function entryBelongs(record: LifecycleRecord, at: number, policy: LifecyclePolicy): boolean {
+  if (record.state !== 'submitted' || Number.isNaN(at)) return false;
+  if (record.lastSubmittedAt !== undefined && at < record.lastSubmittedAt - policy.clockSkewMs) return false;
+  // An entry at or before the outcome that sent the record back is about the earlier attempt.
+  return record.lastOutcomeAt === undefined || at > record.lastOutcomeAt;
+}
+
+/** The record's next state after `event`; undefined when the event does not apply to it (nothing changes). */
+export function nextState(record: LifecycleRecord, event: LifecycleEvent, policy: LifecyclePolicy = DEFAULT_POLICY): Transition | undefined {
+  const base = { from: record.state, attempts: record.attempts, refusals: record.refusals ?? 0 };
+  switch (event.type) {
+    case 'submitted':
+      // The same request recorded twice (a retried invocation) counts once.
+      if (!isOpen(record.state) || record.lastRequestId === event.requestId) return undefined;
+      return { ...base, to: 'submitted', effect: 'submitted', attempts: record.attempts + 1, lastRequestId: event.requestId, lastSubmittedAt: event.at };
+    case 'refused': {
+      if (record.state !== 'queued') return undefined;
+      const refusals = base.refusals + 1;
+      if (refusals >= policy.maxAttempts) {
+        return { ...base, refusals, to: 'dead-lettered', effect: 'dead-lettered', errorCode: event.code, reason: `${event.reason} (gave up after ${refusals} uploads that did not get through)`, lastOutcomeAt: event.at };
+      }
+      return { ...base, refusals, to: 'queued', effect: 'retry', errorCode: event.code, reason: event.reason, retryDelayMs: retryDelay(policy, refusals) };
+    }
+    case 'refused-by-service':
+    case 'poisoned':
+      if (!isOpen(record.state)) return undefined;
+      return { ...base, to: 'dead-lettered', effect: 'dead-lettered', errorCode: event.code, reason: event.reason, lastOutcomeAt: event.at };
+    case 'logged':
+      return logged(record, event.outcome, event.manager, event.now, policy, base);
+    case 'timed-out':
+      if (record.state !== 'submitted') return undefined;
+      return retryOrGiveUp(record, { errorCode: 'NotInLogs', reason: event.reason }, event.manager, false, event.now, event.now, policy, base);
+    case 'approved':
+      return record.state === 'held' ? { ...base, to: 'queued', effect: 'released' } : undefined;
+    case 'replayed':
+      return record.state === 'dead-lettered' ? { ...base, to: 'queued', effect: 'released' } : undefined;
+  }
+}
+
+type Base = Pick<Transition, 'from' | 'attempts' | 'refusals'>;
+
+function logged(record: LifecycleRecord, o: LoggedOutcome, manager: ManagerView | undefined, now: number, policy: LifecyclePolicy, base: Base): Transition | undefined {
+  if (!entryBelongs(record, o.at, policy)) return undefined;
+  const described = { ...(o.errorCode === undefined ? {} : { errorCode: o.errorCode }), ...(o.reason === undefined ? {} : { reason: o.reason }), ...(o.action === undefined ? {} : { action: o.action }) };
+  if (o.status === 'success' || o.status === 'warning') {
+    const disabled = record.intent === 'disable' || o.action === 'disable';
+    return { ...base, ...described, to: disabled ? 'disabled' : 'confirmed', effect: disabled ? 'disabled' : 'confirmed', lastOutcomeAt: o.at };
+  }
+  if (o.status === 'skipped' && o.category !== 'out-of-scope') return { ...base, ...described, to: 'skipped', effect: 'skipped', lastOutcomeAt: o.at };
+  const why = { errorCode: o.errorCode ?? o.status, reason: o.reason ?? `the provisioning log reported ${o.status}` };
+  // Scoping excluded the record: resending the same record changes nothing.
+  if (o.status === 'skipped' || o.retryable !== true) return { ...base, ...why, to: 'dead-lettered', effect: 'dead-lettered', lastOutcomeAt: o.at };
+  return retryOrGiveUp(record, why, manager, o.category === 'reference-pending', o.at, now, policy, base);
+}
+
+// `at` is the time of the outcome that sends the record back: the log entry's, or now for a timeout.
+function retryOrGiveUp(record: LifecycleRecord, why: { errorCode: string; reason: string }, manager: ManagerView | undefined, referencePending: boolean, at: number, now: number, policy: LifecyclePolicy, base: Base): Transition {
+  if (record.attempts >= policy.maxAttempts) {
+    return { ...base, to: 'dead-lettered', effect: 'dead-lettered', errorCode: why.errorCode, reason: `${why.reason} (gave up after ${record.attempts} attempts)`, lastOutcomeAt: Math.max(at, now) };
+  }
+  // A manager dead-lettered in this run will not exist in the directory, so a report that failed for
+  // want of it would fail on every further try (and hold up everyone below it): it ends now.
+  if (referencePending && manager?.state === 'dead-lettered') {
+    return {
+      ...base, to: 'dead-lettered', effect: 'dead-lettered', errorCode: why.errorCode, lastOutcomeAt: Math.max(at, now),
+      reason: `${why.reason} (its manager ${manager.externalId} was dead-lettered in this run${manager.lastErrorCode === undefined ? '' : `: ${manager.lastErrorCode}`}; fix the manager and the next run sends both)`,
+    };
+  }
+  // Sent again once its manager is final, not on a timer: a report resent before its manager
+  // exists fails again, and one early race would cascade down the tree.
+  if (manager?.waitable === true) return { ...base, ...why, to: 'queued', effect: 'wait', waitFor: manager.externalId, lastOutcomeAt: at };
+  return { ...base, ...why, to: 'queued', effect: 'retry', retryDelayMs: retryDelay(policy, record.attempts), lastOutcomeAt: at };
+}

@@ -1,0 +1,90 @@
+// The one set of rules both modes follow: each named transition from each state.
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_POLICY, RECORD_STATES, entryBelongs, isOpen, nextState, retryDelay } from '../../../lib/core/lifecycle.js';
+import type { LifecycleRecord, LoggedOutcome, ManagerView, RecordState } from '../../../lib/core/lifecycle.js';
+
+const policy = { maxAttempts: 3, retryBaseMs: 1000, maxRetryMs: 3000, clockSkewMs: 500 };
+const T0 = Date.parse('2026-12-01T01:00:00Z');
+const submitted = (extra: Partial<LifecycleRecord> = {}): LifecycleRecord => ({ state: 'submitted', attempts: 1, lastSubmittedAt: T0, lastRequestId: 'q1', ...extra });
+const ok = (at = T0 + 10, extra: Partial<LoggedOutcome> = {}): LoggedOutcome => ({ status: 'success', action: 'update', at, ...extra });
+const managerMissing: LoggedOutcome = { status: 'failure', at: T0 + 10, errorCode: 'UnresolvedReference', reason: 'manager not found', retryable: true, category: 'reference-pending' };
+
+describe('nextState', () => {
+  it('submits open records once per request and counts the attempt', () => {
+    const t = nextState({ state: 'queued', attempts: 0 }, { type: 'submitted', requestId: 'q1', at: T0 }, policy);
+    expect(t).toMatchObject({ from: 'queued', to: 'submitted', attempts: 1, lastRequestId: 'q1', lastSubmittedAt: T0 });
+    expect(nextState(submitted(), { type: 'submitted', requestId: 'q1', at: T0 }, policy)).toBeUndefined();
+    expect(nextState(submitted(), { type: 'submitted', requestId: 'q2', at: T0 + 1 }, policy)).toMatchObject({ attempts: 2 });
+    for (const state of RECORD_STATES.filter((s) => !isOpen(s))) {
+      expect(nextState({ state, attempts: 1 }, { type: 'submitted', requestId: 'q9', at: T0 }, policy), state).toBeUndefined();
+    }
+  });
+
+  it('confirms, disables or skips from a log entry of the current attempt', () => {
+    expect(nextState(submitted(), { type: 'logged', outcome: ok(), now: T0 }, policy)).toMatchObject({ to: 'confirmed', effect: 'confirmed', action: 'update', lastOutcomeAt: T0 + 10 });
+    expect(nextState(submitted({ intent: 'disable' }), { type: 'logged', outcome: ok(T0 + 10, { status: 'warning' }), now: T0 }, policy)).toMatchObject({ to: 'disabled' });
+    expect(nextState(submitted(), { type: 'logged', outcome: ok(T0 + 10, { action: 'disable' }), now: T0 }, policy)).toMatchObject({ to: 'disabled' });
+    expect(nextState(submitted(), { type: 'logged', outcome: ok(T0 + 10, { status: 'skipped', action: 'other' }), now: T0 }, policy)).toMatchObject({ to: 'skipped' });
+  });
+
+  it('ignores entries from before the submission (beyond the skew), from an earlier attempt, or for records not submitted', () => {
+    expect(nextState(submitted(), { type: 'logged', outcome: ok(T0 - 600), now: T0 }, policy)).toBeUndefined();
+    expect(nextState(submitted(), { type: 'logged', outcome: ok(T0 - 400), now: T0 }, policy)).toMatchObject({ to: 'confirmed' });
+    expect(nextState(submitted({ lastOutcomeAt: T0 + 10 }), { type: 'logged', outcome: ok(T0 + 10), now: T0 }, policy)).toBeUndefined();
+    expect(nextState({ state: 'queued', attempts: 0 }, { type: 'logged', outcome: ok(), now: T0 }, policy)).toBeUndefined();
+    expect(entryBelongs(submitted(), Number.NaN, policy)).toBe(false);
+  });
+
+  it('retries a retryable failure with a doubling delay and gives up after maxAttempts', () => {
+    expect(nextState(submitted({ attempts: 1 }), { type: 'logged', outcome: managerMissing, now: T0 + 20 }, policy)).toMatchObject({ to: 'queued', effect: 'retry', retryDelayMs: 1000, errorCode: 'UnresolvedReference', lastOutcomeAt: T0 + 10 });
+    expect(nextState(submitted({ attempts: 2 }), { type: 'logged', outcome: managerMissing, now: T0 + 20 }, policy)).toMatchObject({ retryDelayMs: 2000 });
+    const last = nextState(submitted({ attempts: 3 }), { type: 'logged', outcome: managerMissing, now: T0 + 20 }, policy);
+    expect(last).toMatchObject({ to: 'dead-lettered', reason: 'manager not found (gave up after 3 attempts)' });
+    expect(retryDelay(policy, 9)).toBe(3000);
+  });
+
+  it('dead-letters permanent failures and out-of-scope skips at once', () => {
+    expect(nextState(submitted(), { type: 'logged', outcome: { status: 'failure', at: T0 + 5, errorCode: 'DuplicateUpn', retryable: false }, now: T0 }, policy)).toMatchObject({ to: 'dead-lettered', errorCode: 'DuplicateUpn' });
+    expect(nextState(submitted(), { type: 'logged', outcome: { status: 'skipped', at: T0 + 5, category: 'out-of-scope', reason: 'not in scope' }, now: T0 }, policy)).toMatchObject({ to: 'dead-lettered', reason: 'not in scope' });
+  });
+
+  it('waits for an open manager instead of a timer, and ends a report whose manager was dead-lettered', () => {
+    const open: ManagerView = { externalId: 'M', state: 'submitted', waitable: true };
+    expect(nextState(submitted(), { type: 'logged', outcome: managerMissing, manager: open, now: T0 }, policy)).toMatchObject({ to: 'queued', effect: 'wait', waitFor: 'M' });
+    expect(nextState(submitted(), { type: 'logged', outcome: managerMissing, manager: { ...open, waitable: false }, now: T0 }, policy)).toMatchObject({ effect: 'retry' });
+    const gone = nextState(submitted(), { type: 'logged', outcome: managerMissing, manager: { externalId: 'M', state: 'dead-lettered', lastErrorCode: 'DuplicateUpn', waitable: false }, now: T0 }, policy);
+    expect(gone).toMatchObject({ to: 'dead-lettered' });
+    expect(gone?.reason).toMatch(/its manager M was dead-lettered in this run: DuplicateUpn/);
+  });
+
+  it('resends a record the logs never mentioned, or gives up', () => {
+    expect(nextState(submitted(), { type: 'timed-out', reason: 'no entry within 60 minutes', now: T0 + 99 }, policy)).toMatchObject({ to: 'queued', errorCode: 'NotInLogs', lastOutcomeAt: T0 + 99 });
+    expect(nextState(submitted({ attempts: 3 }), { type: 'timed-out', reason: 'no entry', now: T0 }, policy)).toMatchObject({ to: 'dead-lettered' });
+    expect(nextState({ state: 'queued', attempts: 1 }, { type: 'timed-out', reason: 'x', now: T0 }, policy)).toBeUndefined();
+  });
+
+  it('counts refused uploads without spending attempts, then gives up', () => {
+    let r: LifecycleRecord = { state: 'queued', attempts: 0 };
+    for (let i = 1; i <= 3; i++) {
+      const t = nextState(r, { type: 'refused', code: 'throttled', reason: 'HTTP 429', at: T0 }, policy);
+      expect(t?.refusals).toBe(i);
+      expect(t?.to).toBe(i < 3 ? 'queued' : 'dead-lettered');
+      r = { ...r, state: t?.to as RecordState, refusals: t?.refusals as number };
+    }
+    expect(r.attempts).toBe(0);
+  });
+
+  it('moves held records only by approval, dead-lettered ones only by replay, and poisons open ones', () => {
+    expect(nextState({ state: 'held', attempts: 0 }, { type: 'approved' }, policy)).toMatchObject({ to: 'queued' });
+    expect(nextState({ state: 'queued', attempts: 0 }, { type: 'approved' }, policy)).toBeUndefined();
+    expect(nextState({ state: 'dead-lettered', attempts: 2 }, { type: 'replayed' }, policy)).toMatchObject({ to: 'queued', attempts: 2 });
+    expect(nextState({ state: 'confirmed', attempts: 1 }, { type: 'replayed' }, policy)).toBeUndefined();
+    expect(nextState({ state: 'queued', attempts: 0 }, { type: 'poisoned', code: 'Forbidden', reason: 'no permission', at: T0 }, policy)).toMatchObject({ to: 'dead-lettered', errorCode: 'Forbidden' });
+    expect(nextState({ state: 'unchanged', attempts: 0 }, { type: 'poisoned', code: 'x', reason: 'y', at: T0 }, policy)).toBeUndefined();
+    expect(nextState({ state: 'held', attempts: 0 }, { type: 'refused-by-service', code: 'x', reason: 'y', at: T0 }, policy)).toBeUndefined();
+  });
+
+  it('uses the documented defaults when given no policy', () => {
+    expect(nextState(submitted(), { type: 'logged', outcome: managerMissing, now: T0 }, undefined)).toMatchObject({ retryDelayMs: DEFAULT_POLICY.retryBaseMs });
+  });
+});
