@@ -54,6 +54,25 @@ function managerPosition(org: Org, position: number): number | undefined {
   return leadPosition(org, Math.floor((team - 1) / TEAMS_PER_LEAD));
 }
 
+/** Rows per team of the org chart: team t holds positions t * ORG_TEAM_SIZE up to the next team's first row. */
+export const ORG_TEAM_SIZE = TEAM_SIZE;
+
+/** Position of the lead of `team` among `count` rows from `seed`, as generateWorkers places it. */
+export function teamLead(count: number, seed: number, team: number): number {
+  return leadPosition({ count, seed: seed >>> 0 }, team);
+}
+
+/** Whether anyone reports to the row at `position` among `count` rows from `seed`. */
+export function managesAnyone(count: number, seed: number, position: number): boolean {
+  const org: Org = { count, seed: seed >>> 0 };
+  const team = Math.floor(position / TEAM_SIZE);
+  if (position >= count || position !== leadPosition(org, team)) return false;
+  const teamRows = Math.min(count, (team + 1) * TEAM_SIZE) - team * TEAM_SIZE;
+  // The leads of teams team * TEAMS_PER_LEAD + 1 … report here (managerPosition's arithmetic, inverted).
+  const firstChildTeam = team * TEAMS_PER_LEAD + 1;
+  return teamRows > 1 || firstChildTeam * TEAM_SIZE < count;
+}
+
 /** Ids rise with the row but skip a few numbers, as ids of deleted records do. */
 function workerId(seed: number, position: number): string {
   const n = 100 + position * 3 + (hash32(seed ^ 0x5bd1e995, position) % 3);
