@@ -1,38 +1,36 @@
 // The pipeline's ledger on Azure Table storage (the PipelineLedger port). Four tables, named in
 // tables.ts: runs (one entity per run), records (per run: one entity per record, keyed
-// `R|<id>` in one of 16 partitions `<runId>~<hex>`, and one per rejected-row problem, keyed
-// `X|<line>|<hash>` in partition `<runId>`), people (one per
-// externalId across runs: what was last confirmed — for skipping unchanged records, finding
-// leavers and ordering managers first in later steps) and checkpoints (reconcile's place in
-// the provisioning logs). State changes are conditional on the entity's ETag, so two
-// instances racing on one record change it once.
+// `R|<id>` in one of 16 partitions `<runId>~<hex>`; one per rejected-row problem, keyed
+// `X|<line>|<hash>`, and one per bulkUpload call, keyed `Q|<requestId>`, in partition
+// `<runId>`), people (one per externalId across runs: the record last confirmed, for delta,
+// leavers and ownership) and checkpoints (reconcile's place in the provisioning logs, and each
+// source's state). State changes are conditional on the entity's ETag and decided by
+// lib/core/lifecycle, so two instances racing on one record change it once.
 import { createHash } from 'node:crypto';
 import type { TableClient, TableEntityResult, TransactionAction } from '@azure/data-tables';
 import { odata } from '@azure/data-tables';
+import { emptyCounts, nextState } from '../core/lifecycle.js';
+import type { LifecycleEvent, Transition } from '../core/lifecycle.js';
 import type {
-  LedgerRecord, NewRecord, PipelineLedger, RecordState, RejectedRow, RunRecord, RunState,
+  HeldThreshold, LedgerRecord, NewRecord, PersonRecord, PipelineLedger, RecordState, RecordSummary, RejectedRow, RunPlanSummary, RunRecord, RunRequest, SourceState, TransitionOptions,
 } from './types.js';
-import { clip, compareTimes, entityBytes, joinPayload, personBucket, recordKey, recordPartition, runOfPartition, splitPayload } from './keys.js';
+import { clip, compareTimes, entityBytes, personBucket, recordKey, recordPartition, splitPayload } from './keys.js';
+import { lifecycleView, recordEntity, str, toPerson, toRecord, toRequest, toRun, toSourceState } from './entities.js';
+import type { Entity } from './entities.js';
 import type { LedgerTableNames } from './tables.js';
 
 export { recordKey } from './keys.js';
+export type { PersonRecord } from './types.js';
 
 const RUN_PARTITION = 'run';
+const SOURCE_PARTITION = 'source';
 /** A transaction holds at most 100 entities of one partition and 4 MiB. */
 const TX_ENTITIES = 100;
 const TX_BYTES = 3.5 * 1024 * 1024;
-
-type Entity = Record<string, unknown> & { partitionKey: string; rowKey: string };
-
-/** What the ledger remembers of one person across runs (the People table). */
-export interface PersonRecord {
-  externalId: string;
-  lastConfirmedHash: string;
-  lastConfirmedAt: string;
-  lastRunId: string;
-  managerId?: string;
-  active?: boolean;
-}
+/** The People properties delta and leavers read: everything but the payload. */
+const PERSON_VIEW = ['externalId', 'lastConfirmedHash', 'lastConfirmedAt', 'lastRunId', 'managerId', 'active', 'source', 'alsoIn'];
+/** Plan warnings kept on the run entity (a string property holds 32K characters). */
+const MAX_PLAN_CHARS = 30_000;
 
 /** Splits entities into transactions: one partition each, within the count and size limits. */
 function transactions(entities: readonly Entity[]): Entity[][] {
@@ -68,60 +66,32 @@ function status(err: unknown): number | undefined {
   return typeof s === 'number' ? s : undefined;
 }
 
-function str(e: Entity, key: string): string | undefined {
-  const v = e[key];
-  return typeof v === 'string' ? v : undefined;
+const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
+
+// The properties a transition writes on the record.
+function transitionUpdate(t: Transition): Record<string, unknown> {
+  const out: Record<string, unknown> = { state: t.to, attempts: t.attempts };
+  if (t.lastRequestId !== undefined) out['lastRequestId'] = t.lastRequestId;
+  if (t.lastSubmittedAt !== undefined) out['lastSubmittedAt'] = iso(t.lastSubmittedAt);
+  if (t.lastOutcomeAt !== undefined) out['lastOutcomeAt'] = iso(t.lastOutcomeAt);
+  if (t.action !== undefined) out['lastAction'] = t.action;
+  if (t.errorCode !== undefined) out['lastErrorCode'] = t.errorCode;
+  if (t.reason !== undefined) out['lastReason'] = clip(t.reason);
+  // Every move clears the message flag: the next message is the caller's to send and mark.
+  out['enqueued'] = false;
+  out['waitingFor'] = t.waitFor ?? '';
+  return out;
 }
 
-function toRecord(e: Entity): LedgerRecord {
-  const optional = (key: keyof LedgerRecord): Partial<LedgerRecord> => {
-    const v = str(e, key);
-    return v === undefined ? {} : { [key]: v };
-  };
-  return {
-    runId: runOfPartition(e.partitionKey),
-    externalId: str(e, 'externalId') ?? '',
-    line: Number(e['line'] ?? 0),
-    state: (str(e, 'state') ?? 'queued') as RecordState,
-    attempts: Number(e['attempts'] ?? 0),
-    payload: joinPayload(e),
-    payloadHash: str(e, 'payloadHash') ?? '',
-    enqueued: e['enqueued'] === true,
-    ...optional('managerId'), ...optional('lastRequestId'), ...optional('lastSubmittedAt'), ...optional('lastOutcomeAt'),
-    ...optional('lastErrorCode'), ...optional('lastReason'),
-    // Merge updates cannot remove a property, so '' stands for none.
-    ...(str(e, 'waitingFor') ? { waitingFor: str(e, 'waitingFor') as string } : {}),
-    ...(typeof e['etag'] === 'string' ? { version: e['etag'] } : {}),
-  };
-}
-
-// The entity a record was read from, for a change that starts from it (see LedgerRecord.version).
-function recordEntity(r: LedgerRecord): Entity & { etag: string } {
-  return {
-    partitionKey: recordPartition(r.runId, r.externalId), rowKey: recordKey(r.externalId), etag: r.version ?? '',
-    externalId: r.externalId, line: r.line, state: r.state, attempts: r.attempts, enqueued: r.enqueued, payloadHash: r.payloadHash,
-    ...splitPayload(r.payload), waitingFor: r.waitingFor ?? '',
-    ...Object.fromEntries((['managerId', 'lastRequestId', 'lastSubmittedAt', 'lastOutcomeAt', 'lastErrorCode', 'lastReason'] as const)
-      .filter((k) => r[k] !== undefined).map((k) => [k, r[k]])),
-  };
-}
-
-function toPerson(e: Entity): PersonRecord {
-  const manager = str(e, 'managerId');
-  return {
-    externalId: str(e, 'externalId') ?? '', lastConfirmedHash: str(e, 'lastConfirmedHash') ?? '', lastConfirmedAt: str(e, 'lastConfirmedAt') ?? '',
-    lastRunId: str(e, 'lastRunId') ?? '', ...(manager === undefined || manager === '' ? {} : { managerId: manager }),
-    ...(typeof e['active'] === 'boolean' ? { active: e['active'] } : {}),
-  };
-}
-
-function toRun(e: Entity): RunRecord {
-  const n = (key: string): Partial<RunRecord> => (typeof e[key] === 'number' ? { [key]: e[key] } : {});
-  const s = (key: string): Partial<RunRecord> => (typeof e[key] === 'string' ? { [key]: e[key] } : {});
-  return {
-    runId: e.rowKey, file: str(e, 'file') ?? '', etag: str(e, 'blobEtag') ?? '', state: (str(e, 'state') ?? 'ingesting') as RunState,
-    startedAt: str(e, 'startedAt') ?? '', ...s('ingestedAt'), ...s('endedAt'), ...n('rows'), ...n('valid'), ...n('rejected'),
-  };
+/** The plan as a run property, its warnings cut to fit one string property. */
+function planProperty(plan: RunPlanSummary): string {
+  let text = JSON.stringify(plan);
+  const warnings = [...plan.warnings];
+  while (text.length > MAX_PLAN_CHARS && warnings.length > 0) {
+    warnings.splice(Math.floor(warnings.length / 2));
+    text = JSON.stringify({ ...plan, warnings });
+  }
+  return text;
 }
 
 /** The ledger over the four tables; `table(name)` gives a TableClient (see lib/storage). */
@@ -184,10 +154,13 @@ export class RunLedger implements PipelineLedger {
     return this.change(await this.recs(), recordPartition(runId, externalId), recordKey(externalId), change, known);
   }
 
-  async beginRun(run: { runId: string; file: string; etag: string; startedAt: string }): Promise<RunRecord> {
+  async beginRun(run: { runId: string; file: string; etag: string; startedAt: string; source: string; kind: 'full' | 'changes'; mode?: 'sync' }): Promise<RunRecord> {
     const runs = await this.runs();
     try {
-      await runs.createEntity({ partitionKey: RUN_PARTITION, rowKey: run.runId, file: run.file, blobEtag: run.etag, state: 'ingesting', startedAt: run.startedAt });
+      await runs.createEntity({
+        partitionKey: RUN_PARTITION, rowKey: run.runId, file: run.file, blobEtag: run.etag, state: 'ingesting', startedAt: run.startedAt,
+        source: run.source, kind: run.kind, ...(run.mode === undefined ? {} : { mode: run.mode }),
+      });
     } catch (err) {
       if (status(err) !== 409) throw err;
     }
@@ -200,8 +173,9 @@ export class RunLedger implements PipelineLedger {
     if (records.length === 0) return [];
     const recs = await this.recs();
     const entity = (r: NewRecord): Entity => ({
-      partitionKey: recordPartition(runId, r.externalId), rowKey: recordKey(r.externalId), externalId: r.externalId, line: r.line, state: 'queued', attempts: 0,
+      partitionKey: recordPartition(runId, r.externalId), rowKey: recordKey(r.externalId), externalId: r.externalId, line: r.line, state: r.state ?? 'queued', attempts: 0,
       enqueued: false, payloadHash: r.payloadHash, ...(r.managerId === undefined ? {} : { managerId: r.managerId }), ...splitPayload(r.payload),
+      ...(r.intent === undefined ? {} : { intent: r.intent }), ...(r.note === undefined ? {} : { note: clip(r.note) }), ...(r.source === undefined ? {} : { source: r.source }),
     });
     const seen = new Set<string>();
     for (const r of records) {
@@ -211,12 +185,13 @@ export class RunLedger implements PipelineLedger {
     }
     const byKey = new Map(records.map((r) => [recordKey(r.externalId), r]));
     const need: string[] = [];
+    const sendable = (r: NewRecord): boolean => (r.state ?? 'queued') === 'queued';
     // Partitions are independent: their transactions go at once.
     await Promise.all(transactions(records.map(entity)).map(async (chunk) => {
       try {
         // The common case: none exists yet, one transaction for the lot.
         await recs.submitTransaction(chunk.map((e): TransactionAction => ['create', e]));
-        need.push(...chunk.map((e) => e['externalId'] as string));
+        for (const e of chunk) if (sendable(byKey.get(e.rowKey) as NewRecord)) need.push(e['externalId'] as string);
       } catch (err) {
         if (status(err) !== 409) throw err;
         // A retry after a crash: keep what exists (it may have moved on), create the rest.
@@ -224,7 +199,7 @@ export class RunLedger implements PipelineLedger {
           const r = byKey.get(e.rowKey) as NewRecord;
           try {
             await recs.createEntity(e);
-            need.push(r.externalId);
+            if (sendable(r)) need.push(r.externalId);
           } catch (createErr) {
             if (status(createErr) !== 409) throw createErr;
             const existing = await this.getEntity(recs, e.partitionKey, e.rowKey);
@@ -233,7 +208,7 @@ export class RunLedger implements PipelineLedger {
         }
       }
     }));
-    // In the order given (ingest sends managers first).
+    // In the order given (ingest sends disables first, then managers first).
     const order = new Map(records.map((r, i) => [r.externalId, i]));
     need.sort((a, b) => (order.get(a) as number) - (order.get(b) as number));
     return need;
@@ -272,9 +247,13 @@ export class RunLedger implements PipelineLedger {
     }
   }
 
-  async finishIngest(runId: string, c: { rows: number; valid: number; rejected: number; at: string }): Promise<void> {
+  async finishIngest(runId: string, c: { rows: number; valid: number; rejected: number; at: string; plan?: RunPlanSummary; held?: HeldThreshold[] }): Promise<void> {
+    const held = c.held !== undefined && c.held.length > 0;
     await this.change(await this.runs(), RUN_PARTITION, runId, (e) => (e['state'] === 'ingesting'
-      ? { state: 'ingested', rows: c.rows, valid: c.valid, rejected: c.rejected, ingestedAt: c.at } : undefined));
+      ? {
+        state: held ? 'held' : 'ingested', rows: c.rows, valid: c.valid, rejected: c.rejected, ingestedAt: c.at,
+        ...(c.plan === undefined ? {} : { plan: planProperty(c.plan) }), ...(held ? { held: JSON.stringify(c.held) } : {}),
+      } : undefined));
   }
 
   async getRun(runId: string): Promise<RunRecord | undefined> {
@@ -293,29 +272,31 @@ export class RunLedger implements PipelineLedger {
   }
 
   async markSubmitted(runId: string, externalIds: readonly string[], at: { requestId: string; at: string }, seen?: ReadonlyMap<string, LedgerRecord>): Promise<void> {
-    await Promise.all(externalIds.map((id) => this.changeRecord(runId, id, (e) => {
-      // The same request recorded twice (a retried invocation) counts once.
-      if (e['lastRequestId'] === at.requestId || (e['state'] !== 'queued' && e['state'] !== 'submitted')) return undefined;
-      return { state: 'submitted', attempts: Number(e['attempts'] ?? 0) + 1, lastRequestId: at.requestId, lastSubmittedAt: at.at, enqueued: false };
-    }, seen?.get(id))));
+    const event: LifecycleEvent = { type: 'submitted', requestId: at.requestId, at: Date.parse(at.at) };
+    await Promise.all(externalIds.map((id) => this.transition(runId, id, event, { ...(seen?.get(id) === undefined ? {} : { seen: seen.get(id) as LedgerRecord }) })));
   }
 
   async noteFailure(runId: string, externalIds: readonly string[], f: { errorCode: string; reason: string }): Promise<void> {
     await Promise.all(externalIds.map((id) => this.changeRecord(runId, id, () => ({ lastErrorCode: f.errorCode, lastReason: clip(f.reason) }))));
   }
 
-  async finish(runId: string, externalId: string, o: { state: 'confirmed' | 'skipped' | 'dead-lettered'; at: string; errorCode?: string; reason?: string }, seen?: LedgerRecord): Promise<boolean> {
+  async transition(runId: string, externalId: string, event: LifecycleEvent, options: TransitionOptions = {}): Promise<Transition | undefined> {
+    let applied: Transition | undefined;
     let record: LedgerRecord | undefined;
     const changed = await this.changeRecord(runId, externalId, (e) => {
-      if (e['state'] !== 'queued' && e['state'] !== 'submitted') return undefined;
+      const t = nextState(lifecycleView(e), event, options.policy);
+      applied = t;
+      if (t === undefined) return undefined;
       record = toRecord(e);
-      return { state: o.state, lastOutcomeAt: o.at, ...(o.errorCode === undefined ? {} : { lastErrorCode: o.errorCode }), ...(o.reason === undefined ? {} : { lastReason: clip(o.reason) }) };
-    }, seen);
-    if (changed && record !== undefined && o.state !== 'dead-lettered') await this.rememberPerson(record, o.at);
-    return changed;
+      return transitionUpdate(t);
+    }, options.seen);
+    if (!changed || applied === undefined || record === undefined) return undefined;
+    const t: Transition = applied;
+    if (t.to === 'confirmed' || t.to === 'disabled' || t.to === 'skipped') await this.rememberPerson(record, iso(t.lastOutcomeAt) ?? new Date().toISOString());
+    return t;
   }
 
-  // What the directory now holds for this person, for delta runs, leavers and manager order later on.
+  // What the directory now holds for this person, for delta runs, leavers and manager order.
   // Confirmations can arrive out of order across runs, so only a later one replaces an earlier one.
   private async rememberPerson(r: LedgerRecord, at: string): Promise<void> {
     const people = await this.client(this.names.people);
@@ -331,7 +312,9 @@ export class RunLedger implements PipelineLedger {
     const entity: Entity = {
       partitionKey: pk, rowKey: rk, externalId: r.externalId, lastConfirmedHash: r.payloadHash, lastConfirmedAt: at, lastRunId: r.runId,
       // Merge keeps a stale manager or flag otherwise, so clear them explicitly.
-      managerId: r.managerId ?? '', ...(active === undefined ? {} : { active }),
+      managerId: r.managerId ?? '', source: r.source ?? 'default', ...(active === undefined ? {} : { active }),
+      // The complete record, so a leaver can be disabled with it.
+      ...splitPayload(r.payload),
     };
     try {
       await people.createEntity(entity);
@@ -339,38 +322,52 @@ export class RunLedger implements PipelineLedger {
     } catch (err) {
       if (status(err) !== 409) throw err;
     }
-    await this.change(people, pk, rk, (e) => (compareTimes(str(e, 'lastConfirmedAt') ?? '', at) <= 0 ? entity : undefined));
+    await this.change(people, pk, rk, (e) => {
+      if (compareTimes(str(e, 'lastConfirmedAt') ?? '', at) > 0) return undefined;
+      // The owner confirming the person ends any claim the other source had left on them only when it is that source.
+      return str(e, 'alsoIn') === (r.source ?? 'default') ? { ...entity, alsoIn: '' } : entity;
+    });
   }
 
-  /** What was last confirmed for `externalId` in any run; undefined when never confirmed. */
-  async getPerson(externalId: string): Promise<PersonRecord | undefined> {
+  async getPerson(externalId: string, options: { payload?: boolean } = {}): Promise<PersonRecord | undefined> {
     const e = await this.getEntity(await this.client(this.names.people), personBucket(externalId), recordKey(externalId));
-    return e === undefined ? undefined : toPerson(e);
+    return e === undefined ? undefined : toPerson(e, options.payload === true);
   }
 
-  /** Everyone ever confirmed: with a full extract's records, the leavers are those the extract no longer holds. */
   async *listPeople(): AsyncIterable<PersonRecord> {
     const people = await this.client(this.names.people);
-    for await (const e of people.listEntities<Entity>()) yield toPerson(e);
+    for await (const e of people.listEntities<Entity>({ queryOptions: { select: PERSON_VIEW } })) yield toPerson(e);
   }
 
-  async requeue(runId: string, externalId: string, why: { errorCode: string; reason: string; at: string }, options: { waitFor?: string } = {}): Promise<boolean> {
-    return this.changeRecord(runId, externalId, (e) => (e['state'] === 'submitted'
-      ? { state: 'queued', enqueued: false, lastErrorCode: why.errorCode, lastReason: clip(why.reason), lastOutcomeAt: why.at, waitingFor: options.waitFor ?? '' } : undefined));
+  async markAlsoIn(externalId: string, source: string | undefined): Promise<void> {
+    const people = await this.client(this.names.people);
+    await this.change(people, personBucket(externalId), recordKey(externalId), (e) => ((str(e, 'alsoIn') ?? '') === (source ?? '') ? undefined : { alsoIn: source ?? '' }));
   }
 
-  async reopen(runId: string, externalId: string): Promise<LedgerRecord | undefined> {
-    // Not yet enqueued: if the caller dies before sending, reconcile sends the message instead.
-    const ok = await this.changeRecord(runId, externalId, (e) => (e['state'] === 'dead-lettered' ? { state: 'queued', enqueued: false, waitingFor: '' } : undefined));
-    if (!ok) return undefined;
-    await this.change(await this.runs(), RUN_PARTITION, runId, (e) => (e['state'] === 'complete' ? { state: 'ingested' } : undefined));
-    return (await this.getRecords(runId, [externalId])).get(externalId);
+  async handOver(externalId: string, to: string): Promise<void> {
+    const people = await this.client(this.names.people);
+    // No hash: the new owner's next run sends its own record, so People learns it from a confirmation.
+    await this.change(people, personBucket(externalId), recordKey(externalId), () => ({ source: to, alsoIn: '', lastConfirmedHash: '' }));
+  }
+
+  async noteRequest(runId: string, request: RunRequest): Promise<void> {
+    const recs = await this.recs();
+    await recs.upsertEntity({ partitionKey: runId, rowKey: `Q|${request.requestId}`, requestId: request.requestId, at: request.at, operations: request.operations, status: clip(request.status, 1000) }, 'Replace');
+  }
+
+  async *listRequests(runId: string): AsyncIterable<RunRequest> {
+    const recs = await this.recs();
+    for await (const e of recs.listEntities<Entity>({ queryOptions: { filter: odata`PartitionKey eq ${runId} and RowKey ge 'Q|' and RowKey lt 'Q}'` } })) yield toRequest(e);
   }
 
   async listOpenRuns(): Promise<RunRecord[]> {
     const runs = await this.runs();
     const out: RunRecord[] = [];
-    for await (const e of runs.listEntities<Entity>({ queryOptions: { filter: odata`PartitionKey eq ${RUN_PARTITION} and state ne 'complete'` } })) out.push(toRun(e));
+    const filter = odata`PartitionKey eq ${RUN_PARTITION} and (state eq 'ingesting' or state eq 'ingested')`;
+    for await (const e of runs.listEntities<Entity>({ queryOptions: { filter } })) {
+      const run = toRun(e);
+      if (run.mode !== 'sync') out.push(run);
+    }
     return out;
   }
 
@@ -390,8 +387,15 @@ export class RunLedger implements PipelineLedger {
     for await (const e of recs.listEntities<Entity>({ queryOptions: { filter } })) yield toRecord(e);
   }
 
+  async *listRecordSummaries(runId: string): AsyncIterable<RecordSummary> {
+    const recs = await this.recs();
+    const filter = odata`PartitionKey gt ${`${runId}~`} and PartitionKey lt ${`${runId}~~`}`;
+    const select = ['PartitionKey', 'RowKey', 'externalId', 'line', 'state', 'attempts', 'intent', 'note', 'lastAction', 'lastErrorCode', 'lastReason'];
+    for await (const e of recs.listEntities<Entity>({ queryOptions: { filter, select } })) yield toRecord(e);
+  }
+
   async countByState(runId: string): Promise<Record<RecordState, number>> {
-    const counts: Record<RecordState, number> = { queued: 0, submitted: 0, confirmed: 0, skipped: 0, 'dead-lettered': 0 };
+    const counts = emptyCounts();
     const recs = await this.recs();
     const filter = odata`PartitionKey gt ${`${runId}~`} and PartitionKey lt ${`${runId}~~`}`;
     for await (const e of recs.listEntities<Entity>({ queryOptions: { filter, select: ['state'] } })) {
@@ -403,6 +407,16 @@ export class RunLedger implements PipelineLedger {
 
   async completeRun(runId: string, at: string): Promise<boolean> {
     return this.change(await this.runs(), RUN_PARTITION, runId, (e) => (e['state'] === 'ingested' ? { state: 'complete', endedAt: at } : undefined));
+  }
+
+  async decideHeld(runId: string, decision: { kind: 'approved' | 'discarded' | 'superseded'; at: string; by?: string }): Promise<boolean> {
+    return this.change(await this.runs(), RUN_PARTITION, runId, (e) => (e['state'] === 'held'
+      ? { state: decision.kind === 'approved' ? 'ingested' : decision.kind, decision: JSON.stringify(decision), ...(decision.kind === 'approved' ? {} : { endedAt: decision.at }) }
+      : undefined));
+  }
+
+  async reopenRun(runId: string): Promise<void> {
+    await this.change(await this.runs(), RUN_PARTITION, runId, (e) => (e['state'] === 'complete' ? { state: 'ingested' } : undefined));
   }
 
   async getCheckpoint(): Promise<string | undefined> {
@@ -420,5 +434,23 @@ export class RunLedger implements PipelineLedger {
     }
     // Only forward: two reconcilers racing never move it back.
     await this.change(table, 'reconcile', 'logs', (e) => (compareTimes(str(e, 'at') ?? '', at) < 0 ? { at } : undefined));
+  }
+
+  async getSourceState(source: string): Promise<SourceState | undefined> {
+    const e = await this.getEntity(await this.client(this.names.checkpoints), SOURCE_PARTITION, source);
+    return e === undefined ? undefined : toSourceState(e);
+  }
+
+  async setSourceState(source: string, patch: Partial<Omit<SourceState, 'source'>>, onlyIf?: Partial<Omit<SourceState, 'source'>>): Promise<void> {
+    const table = await this.client(this.names.checkpoints);
+    const values = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+    if (onlyIf === undefined) {
+      await table.upsertEntity({ partitionKey: SOURCE_PARTITION, rowKey: source, ...values }, 'Merge');
+      return;
+    }
+    await this.change(table, SOURCE_PARTITION, source, (e) => {
+      const state = toSourceState(e);
+      return Object.entries(onlyIf).every(([k, v]) => state[k as keyof SourceState] === v) ? values : undefined;
+    });
   }
 }

@@ -1,26 +1,44 @@
-// What the pipeline keeps in the ledger: runs, their records and rejected rows, and the port
-// the stages talk to. lib/ledger implements it on Azure Table storage; the pipeline's tests
-// keep it in memory.
-export type RecordState = 'queued' | 'submitted' | 'confirmed' | 'skipped' | 'dead-lettered';
-export type RunState = 'ingesting' | 'ingested' | 'complete';
+// What the pipeline keeps in the ledger: runs, their records and rejected rows, people across
+// runs, per-source state, and the port the stages talk to. lib/ledger implements it on Azure
+// Table storage; the pipeline's tests keep it in memory. Record states and the rules that move
+// records between them are lib/core/lifecycle's.
+import type { Intent, LifecycleEvent, LifecyclePolicy, RecordState, Transition } from '../core/lifecycle.js';
+
+export type { Intent, RecordState } from '../core/lifecycle.js';
+
+/**
+ * `ingesting` → `ingested` (sending) → `complete`; or `ingesting` → `held` → `ingested` (approved),
+ * `discarded` or `superseded` (a newer extract of the same source arrived).
+ */
+export type RunState = 'ingesting' | 'held' | 'ingested' | 'complete' | 'discarded' | 'superseded';
+export const FINAL_RUN_STATES: ReadonlySet<RunState> = new Set(['complete', 'discarded', 'superseded']);
 
 /** One record of a run as the ledger keeps it. */
 export interface LedgerRecord {
   runId: string;
   externalId: string;
+  /** Line of the extract (0 for a leaver, who is on no line). */
   line: number;
   state: RecordState;
   /** Submissions accepted by bulkUpload. */
   attempts: number;
-  /** The SCIM operation last sent (or to send), as JSON. */
+  /** The SCIM operation last sent (or to send), as JSON; empty for an unchanged record. */
   payload: string;
+  /** recordHash of the operation's data. */
   payloadHash: string;
   managerId?: string;
+  /** The source of its run. */
+  source?: string;
+  intent?: Intent;
+  /** Why it is in the run: why it is sent, why it was not, why it is disabled. */
+  note?: string;
   /** Whether a queue message exists for the current attempt. */
   enqueued: boolean;
   lastRequestId?: string;
   lastSubmittedAt?: string;
   lastOutcomeAt?: string;
+  /** The provisioning log's action when it ended (create, update, disable, other). */
+  lastAction?: string;
   lastErrorCode?: string;
   /** The service's (or hrsync's) reason: for reports, never for logs. */
   lastReason?: string;
@@ -31,24 +49,66 @@ export interface LedgerRecord {
   waitingFor?: string;
   /**
    * The stored entity's version (its ETag) when this was read. Handing the record back to a change
-   * (markSubmitted, finish) lets it write conditionally on that version instead of reading again;
-   * if the record moved on meanwhile, the write is refused and the change reads and decides afresh.
+   * lets it write conditionally on that version instead of reading again; if the record moved on
+   * meanwhile, the write is refused and the change reads and decides afresh.
    */
   version?: string;
 }
 
+/** A threshold a held run went over. */
+export interface HeldThreshold {
+  threshold: string;
+  limit: number;
+  actual: number;
+  message: string;
+}
+
+/** Why a run sends what it sends: counts from its plan, and what an operator should know. */
+export interface RunPlanSummary {
+  create: number;
+  update: number;
+  resend: number;
+  drift: number;
+  disableAbsent: number;
+  disableInactive: number;
+  unchanged: number;
+  otherSource: number;
+  /** Leavers disabled with externalId and active only (no complete record was stored). */
+  incompleteDisables: number;
+  /** Why everyone is sent, when they are. */
+  fullResend?: string;
+  /** The source's mapping differs from its last run's: changed records are the mapping's doing. */
+  mappingChanged?: boolean;
+  /** The fingerprint of the mapping this run used. */
+  mappingFingerprint?: string;
+  /** The `hrsync resend` request this run carries out. */
+  resendRequestedAt?: string;
+  /** People listed by two sources, handed over, taken over: ids and source names only (the first 200). */
+  warnings: Array<{ rule: string; externalId: string; line?: number; source: string; message: string }>;
+  warningsTotal: number;
+}
+
 export interface RunRecord {
   runId: string;
-  /** `container/name` of the extract. */
+  /** `container/name` of the extract (or the file given to `hrsync sync`). */
   file: string;
   etag: string;
   state: RunState;
+  source: string;
+  kind: 'full' | 'changes';
+  /** `sync` for a run of `hrsync sync`, which the functions leave alone. */
+  mode?: 'sync';
   startedAt: string;
   ingestedAt?: string;
   endedAt?: string;
   rows?: number;
   valid?: number;
   rejected?: number;
+  plan?: RunPlanSummary;
+  /** The thresholds a held run went over. */
+  held?: HeldThreshold[];
+  /** What a person (or a newer extract) decided about a held run. */
+  decision?: { kind: 'approved' | 'discarded' | 'superseded'; at: string; by?: string };
 }
 
 /** A row rejected before sending, as the report lists it. */
@@ -67,35 +127,112 @@ export interface NewRecord {
   payload: string;
   payloadHash: string;
   managerId?: string;
+  /** Default `queued`; `unchanged` and `held` records need no message. */
+  state?: 'queued' | 'unchanged' | 'held';
+  intent?: Intent;
+  note?: string;
+  source?: string;
+}
+
+/** A record without its payload, for reports. */
+export type RecordSummary = Pick<LedgerRecord, 'externalId' | 'line' | 'state' | 'attempts' | 'intent' | 'note' | 'lastAction' | 'lastErrorCode' | 'lastReason'>;
+
+/** One bulkUpload call that carried records of a run. */
+export interface RunRequest {
+  requestId: string;
+  at: string;
+  operations: number;
+  /** `accepted`, or why the call was not. */
+  status: string;
+}
+
+/** What the ledger remembers of one person across runs (the People table). */
+export interface PersonRecord {
+  externalId: string;
+  lastConfirmedHash: string;
+  lastConfirmedAt: string;
+  lastRunId: string;
+  managerId?: string;
+  active?: boolean;
+  /** The source that last sent them; People from before sources belong to `default`. */
+  source: string;
+  /** Another source whose extract also listed them. */
+  alsoIn?: string;
+  /** The last confirmed operation, complete (with getPerson(…, { payload: true }) only). */
+  payload?: string;
+}
+
+/** Per source: what its next run compares with. */
+export interface SourceState {
+  source: string;
+  /** The latest run of the source that was not held, discarded or superseded. */
+  lastRunId?: string;
+  /** The source's kind at that run: a `changes` source's extract lists only changes, so it says nothing of who it still has. */
+  kind?: 'full' | 'changes';
+  /** That run's rows, for the guard's shrink check (full sources). */
+  lastRows?: number;
+  /** The fingerprint of the mapping that run used. */
+  mappingFingerprint?: string;
+  /** A held run of the source waiting for a decision. */
+  heldRunId?: string;
+  /** Set by `hrsync resend`: the next run sends everyone. */
+  resendRequestedAt?: string;
+}
+
+/** How a transition is applied: the lifecycle's policy, and the record as the caller read it. */
+export interface TransitionOptions {
+  policy?: LifecyclePolicy;
+  seen?: LedgerRecord;
 }
 
 /** The pipeline's state, in Azure Table storage in production (lib/ledger). */
 export interface PipelineLedger {
   /** Creates the run, or returns it as it is when it exists (a re-delivered blob). */
-  beginRun(run: { runId: string; file: string; etag: string; startedAt: string }): Promise<RunRecord>;
-  /** Adds records as queued; existing records are left as they are. Returns the ids that still need a queue message. */
+  beginRun(run: { runId: string; file: string; etag: string; startedAt: string; source: string; kind: 'full' | 'changes'; mode?: 'sync' }): Promise<RunRecord>;
+  /** Adds records (queued unless said otherwise); existing records are left as they are. Returns the ids that still need a queue message. */
   addRecords(runId: string, records: readonly NewRecord[]): Promise<string[]>;
   /** Notes that the records' messages are on the queue (and that none waits any longer). */
   markEnqueued(runId: string, externalIds: readonly string[]): Promise<void>;
   addRejected(runId: string, rows: readonly RejectedRow[]): Promise<void>;
   listRejected(runId: string): AsyncIterable<RejectedRow>;
-  finishIngest(runId: string, counts: { rows: number; valid: number; rejected: number; at: string }): Promise<void>;
+  /** Ends ingest: the run is sending (`ingested`) or `held`. */
+  finishIngest(runId: string, result: { rows: number; valid: number; rejected: number; at: string; plan?: RunPlanSummary; held?: HeldThreshold[] }): Promise<void>;
   getRun(runId: string): Promise<RunRecord | undefined>;
   getRecords(runId: string, externalIds: readonly string[]): Promise<Map<string, LedgerRecord>>;
   /** Marks records submitted by one accepted request; attempts +1 unless this request was already recorded. */
   markSubmitted(runId: string, externalIds: readonly string[], at: { requestId: string; at: string }, seen?: ReadonlyMap<string, LedgerRecord>): Promise<void>;
   /** Remembers why an upload failed (for the report if the message is poisoned). */
   noteFailure(runId: string, externalIds: readonly string[], failure: { errorCode: string; reason: string }): Promise<void>;
-  /** Moves a queued or submitted record to a final state; false when it was already final (nothing counted twice). */
-  finish(runId: string, externalId: string, outcome: { state: 'confirmed' | 'skipped' | 'dead-lettered'; at: string; errorCode?: string; reason?: string }, seen?: LedgerRecord): Promise<boolean>;
-  /** Puts a submitted record back to queued for another attempt (held for `waitFor` when given); false when it was no longer submitted. */
-  requeue(runId: string, externalId: string, why: { errorCode: string; reason: string; at: string }, options?: { waitFor?: string }): Promise<boolean>;
-  /** Puts a dead-lettered record back to queued, not yet enqueued (replaying a poison message), and reopens its run; undefined when it was not dead-lettered. */
-  reopen(runId: string, externalId: string): Promise<LedgerRecord | undefined>;
+  /**
+   * Applies a named transition through lib/core/lifecycle under the record's ETag (re-deciding after a
+   * conflict); the transition applied, or undefined when it did not apply (nothing counted twice).
+   * A record ending confirmed, disabled or skipped updates People.
+   */
+  transition(runId: string, externalId: string, event: LifecycleEvent, options?: TransitionOptions): Promise<Transition | undefined>;
+  /** Records one bulkUpload call that carried records of the run (once per request id). */
+  noteRequest(runId: string, request: RunRequest): Promise<void>;
+  listRequests(runId: string): AsyncIterable<RunRequest>;
+  /** Runs the functions work on: ingesting or sending, not `hrsync sync`'s. */
   listOpenRuns(): Promise<RunRecord[]>;
   listRecords(runId: string, state?: RecordState): AsyncIterable<LedgerRecord>;
+  /** Every record of the run without its payload: what a report counts. */
+  listRecordSummaries(runId: string): AsyncIterable<RecordSummary>;
   countByState(runId: string): Promise<Record<RecordState, number>>;
   completeRun(runId: string, at: string): Promise<boolean>;
+  /** Decides a held run: approved (it sends), discarded or superseded (it ends unsent); false when it was not held. */
+  decideHeld(runId: string, decision: { kind: 'approved' | 'discarded' | 'superseded'; at: string; by?: string }): Promise<boolean>;
+  /** Moves a complete run back to sending (a replayed record needs it again). */
+  reopenRun(runId: string): Promise<void>;
   getCheckpoint(): Promise<string | undefined>;
   setCheckpoint(at: string): Promise<void>;
+  /** Everyone ever confirmed, without their payloads. */
+  listPeople(): AsyncIterable<PersonRecord>;
+  getPerson(externalId: string, options?: { payload?: boolean }): Promise<PersonRecord | undefined>;
+  /** Marks a person as also listed by another source (undefined clears it). */
+  markAlsoIn(externalId: string, source: string | undefined): Promise<void>;
+  /** Moves a person to another source, forgetting the hash so that source's next run sends them. */
+  handOver(externalId: string, to: string): Promise<void>;
+  getSourceState(source: string): Promise<SourceState | undefined>;
+  /** Merges into the source's state ('' clears a field); with `onlyIf`, only while those fields hold those values. */
+  setSourceState(source: string, patch: Partial<Omit<SourceState, 'source'>>, onlyIf?: Partial<Omit<SourceState, 'source'>>): Promise<void>;
 }

@@ -5,7 +5,7 @@ import type { ProvisioningClient } from '../provisioning/client.js';
 import type { Logger } from '../provisioning/logger.js';
 
 export type {
-  LedgerRecord, NewRecord, PipelineLedger, RecordState, RejectedRow, RunRecord, RunState,
+  HeldThreshold, LedgerRecord, NewRecord, PersonRecord, PipelineLedger, RecordState, RecordSummary, RejectedRow, RunPlanSummary, RunRecord, RunRequest, RunState, SourceState,
 } from '../ledger/types.js';
 import type { PipelineLedger } from '../ledger/types.js';
 

@@ -1,15 +1,16 @@
 // Stage 3, behind the timer: reads the provisioning logs since the last checkpoint and gives
-// each submitted record its outcome — confirmed, skipped, resent (retryable failure, or no log
-// entry within the confirm timeout) or dead-lettered with the service's reason. Poisoned
-// messages are dead-lettered with the reason upload kept. A run whose records are all final
-// gets its report (JSON + CSV) and a completion event, once.
+// each submitted record its outcome — confirmed, disabled, skipped, resent (retryable failure,
+// or no log entry within the confirm timeout) or dead-lettered with the service's reason — by
+// the rules of lib/core/lifecycle. Poisoned messages are dead-lettered with the reason upload
+// kept. A run whose records are all final gets its report (JSON + CSV) and a completion event, once.
+import { entryBelongs, isOpen } from '../core/lifecycle.js';
+import type { LifecyclePolicy, LifecycleRecord, LoggedOutcome, ManagerView, Transition } from '../core/lifecycle.js';
 import { outcomeOf } from '../provisioning/outcomes.js';
 import type { RecordOutcome } from '../provisioning/outcomes.js';
 import { decodeMessage, nextAttemptMessage } from './messages.js';
 import type { LedgerRecord, ReconcileDeps, RunRecord } from './ports.js';
 import { forEachLimit } from './parallel.js';
-import { buildRunReport, reportCsv } from './report.js';
-import type { RunReport } from './report.js';
+import { writeRunReport } from './run-report.js';
 
 export interface ReconcileOptions {
   maxAttempts: number;
@@ -32,6 +33,7 @@ export const DEFAULT_RECONCILE_OPTIONS: ReconcileOptions = {
 
 export interface ReconcileSummary {
   confirmed: number;
+  disabled: number;
   skipped: number;
   resent: number;
   deadLettered: number;
@@ -40,12 +42,12 @@ export interface ReconcileSummary {
 
 /** One pass of reconciliation over every open run. */
 export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions = DEFAULT_RECONCILE_OPTIONS): Promise<ReconcileSummary> {
-  const summary: ReconcileSummary = { confirmed: 0, skipped: 0, resent: 0, deadLettered: 0, completedRuns: [] };
+  const summary: ReconcileSummary = { confirmed: 0, disabled: 0, skipped: 0, resent: 0, deadLettered: 0, completedRuns: [] };
   const runs = await deps.ledger.listOpenRuns();
   if (runs.length === 0) return summary;
   const now = (): string => deps.clock.now().toISOString();
 
-  await readPoison(deps, options, summary, now);
+  await readPoison(deps, options, summary);
 
   // Submitted records of every open run, by externalId (one person can be in two runs at once).
   const submitted = new Map<string, LedgerRecord[]>();
@@ -53,7 +55,7 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions =
     for await (const r of deps.ledger.listRecords(run.runId, 'submitted')) submitted.set(r.externalId, [...(submitted.get(r.externalId) ?? []), r]);
   }
 
-  if (submitted.size > 0) await readLogs(deps, options, submitted, summary, now, runs);
+  if (submitted.size > 0) await readLogs(deps, options, submitted, summary, runs);
 
   // Records submitted long ago that the logs never mentioned: send again, or give up.
   const timeoutMs = options.confirmTimeoutMinutes * 60_000;
@@ -61,20 +63,22 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions =
     for (const r of records) {
       if (r.state !== 'submitted' || r.lastSubmittedAt === undefined) continue;
       if (deps.clock.now().getTime() - Date.parse(r.lastSubmittedAt) < timeoutMs) continue;
-      const why = { errorCode: 'NotInLogs', reason: `no provisioning log entry within ${options.confirmTimeoutMinutes} minutes of the upload` };
-      await retryOrGiveUp(deps, options, r, why, summary, now);
+      const manager = await managerView(deps, r);
+      const reason = `no provisioning log entry within ${options.confirmTimeoutMinutes} minutes of the upload`;
+      const t = await deps.ledger.transition(r.runId, r.externalId, { type: 'timed-out', reason, ...(manager === undefined ? {} : { manager }), now: deps.clock.now().getTime() }, { policy: policyOf(options), seen: r });
+      await settle(deps, r, t, summary);
     }
   }
 
   await healUnsent(deps, runs);
   for (const run of runs) await completeIfFinal(deps, run, summary, now);
-  if (summary.confirmed + summary.skipped + summary.resent + summary.deadLettered > 0 || summary.completedRuns.length > 0) {
-    deps.logger.info('Reconcile pass', { confirmed: summary.confirmed, skipped: summary.skipped, resent: summary.resent, deadLettered: summary.deadLettered, completedRuns: summary.completedRuns });
+  if (summary.confirmed + summary.disabled + summary.skipped + summary.resent + summary.deadLettered > 0 || summary.completedRuns.length > 0) {
+    deps.logger.info('Reconcile pass', { confirmed: summary.confirmed, disabled: summary.disabled, skipped: summary.skipped, resent: summary.resent, deadLettered: summary.deadLettered, completedRuns: summary.completedRuns });
   }
   return summary;
 }
 
-async function readLogs(deps: ReconcileDeps, options: ReconcileOptions, submitted: Map<string, LedgerRecord[]>, summary: ReconcileSummary, now: () => string, runs: RunRecord[]): Promise<void> {
+async function readLogs(deps: ReconcileDeps, options: ReconcileOptions, submitted: Map<string, LedgerRecord[]>, summary: ReconcileSummary, runs: RunRecord[]): Promise<void> {
   const checkpoint = await deps.ledger.getCheckpoint();
   const earliest = Math.min(...runs.map((r) => Date.parse(r.startedAt)));
   const from = checkpoint === undefined ? earliest : Math.max(earliest, Date.parse(checkpoint));
@@ -94,69 +98,69 @@ async function readLogs(deps: ReconcileDeps, options: ReconcileOptions, submitte
     byPerson.set(o.externalId, [...(byPerson.get(o.externalId) ?? []), o]);
   }
   await forEachLimit(byPerson.values(), options.parallelism, async (entries) => {
-    for (const o of entries) await applyOutcome(deps, options, submitted, o, summary, now);
+    for (const o of entries) await applyOutcome(deps, options, submitted, o, summary);
   });
   if (newest !== undefined) await deps.ledger.setCheckpoint(new Date(newest).toISOString());
 }
 
-async function applyOutcome(deps: ReconcileDeps, options: ReconcileOptions, submitted: Map<string, LedgerRecord[]>, o: RecordOutcome, summary: ReconcileSummary, now: () => string): Promise<void> {
+async function applyOutcome(deps: ReconcileDeps, options: ReconcileOptions, submitted: Map<string, LedgerRecord[]>, o: RecordOutcome, summary: ReconcileSummary): Promise<void> {
   const at = Date.parse(o.activityDateTime);
-  // The entry belongs to the latest submission made before it.
+  // The entry belongs to the latest submission made before it (one person can be in two runs at once).
   const record = (submitted.get(o.externalId) ?? [])
-    .filter((r) => r.state === 'submitted' && r.lastSubmittedAt !== undefined && Date.parse(r.lastSubmittedAt) - options.clockSkewSeconds * 1000 <= at
-      // An entry at or before the outcome that sent the record back is about the earlier attempt.
-      && (r.lastOutcomeAt === undefined || at > Date.parse(r.lastOutcomeAt)))
+    .filter((r) => entryBelongs(lifecycleOf(r), at, policyOf(options)))
     .sort((a, b) => Date.parse(b.lastSubmittedAt ?? '') - Date.parse(a.lastSubmittedAt ?? ''))[0];
   if (record === undefined) return;
-  if (o.status === 'success' || o.status === 'warning' || (o.status === 'skipped' && o.category !== 'out-of-scope')) {
-    const state = o.status === 'skipped' ? 'skipped' : 'confirmed';
-    // The record as listed: the write is conditional on that version, with no second read.
-    if (await deps.ledger.finish(record.runId, record.externalId, { state, at: o.activityDateTime }, record)) {
-      summary[state === 'skipped' ? 'skipped' : 'confirmed']++;
-    }
-    record.state = state;
-    return;
-  }
-  const why = { errorCode: o.errorCode ?? o.status, reason: o.reason ?? `the provisioning log reported ${o.status}` };
-  if (o.retryable === true) await retryOrGiveUp(deps, options, record, why, summary, () => o.activityDateTime, o.category === 'reference-pending');
-  else await deadLetter(deps, record, why, summary, now);
+  const retryable = o.status === 'failure' && o.retryable === true;
+  const manager = retryable ? await managerView(deps, record) : undefined;
+  const outcome: LoggedOutcome = {
+    status: o.status, action: o.action, at,
+    ...(o.errorCode === undefined ? {} : { errorCode: o.errorCode }), ...(o.reason === undefined ? {} : { reason: o.reason }),
+    ...(o.retryable === undefined ? {} : { retryable: o.retryable }), ...(o.category === undefined ? {} : { category: o.category }),
+  };
+  // The record as listed: the write is conditional on that version, with no second read.
+  const t = await deps.ledger.transition(record.runId, record.externalId, { type: 'logged', outcome, ...(manager === undefined ? {} : { manager }), now: deps.clock.now().getTime() }, { policy: policyOf(options), seen: record });
+  await settle(deps, record, t, summary);
 }
 
-// `at` is the time of the outcome that sends the record back: the log entry's, or now for a timeout.
-// `referencePending`: the failure was a reference (the manager) the service could not resolve yet.
-async function retryOrGiveUp(deps: ReconcileDeps, options: ReconcileOptions, r: LedgerRecord, why: { errorCode: string; reason: string }, summary: ReconcileSummary, at: () => string, referencePending = false): Promise<void> {
-  if (r.attempts >= options.maxAttempts) {
-    await deadLetter(deps, r, { errorCode: why.errorCode, reason: `${why.reason} (gave up after ${r.attempts} attempts)` }, summary, () => deps.clock.now().toISOString());
-    return;
-  }
-  const manager = await managerInRun(deps, r);
-  if (referencePending && manager?.state === 'dead-lettered') {
-    await deadLetter(deps, r, managerGone(why, manager), summary, () => deps.clock.now().toISOString());
-    return;
-  }
-  const waitFor = manager === undefined ? undefined : await openManager(deps, r, manager);
-  if (!(await deps.ledger.requeue(r.runId, r.externalId, { ...why, at: at() }, waitFor === undefined ? {} : { waitFor }))) return;
-  r.state = 'queued';
-  if (waitFor !== undefined) {
-    // Sent again once its manager is final (healUnsent), not on a timer: a report resent
-    // before its manager exists fails again, and one early race would cascade down the tree.
-    summary.resent++;
-    return;
-  }
-  const delay = Math.min(3600, options.retryBaseSeconds * 2 ** Math.max(0, r.attempts - 1));
-  await deps.queue.send(nextAttemptMessage(r), { visibilityTimeoutSeconds: delay });
-  await deps.ledger.markEnqueued(r.runId, [r.externalId]);
-  summary.resent++;
+/** The lifecycle's policy from reconcile's options. */
+export function policyOf(options: ReconcileOptions): LifecyclePolicy {
+  return { maxAttempts: options.maxAttempts, retryBaseMs: options.retryBaseSeconds * 1000, maxRetryMs: 3_600_000, clockSkewMs: options.clockSkewSeconds * 1000 };
 }
 
-async function deadLetter(deps: ReconcileDeps, r: LedgerRecord, why: { errorCode: string; reason: string }, summary: ReconcileSummary, now: () => string): Promise<void> {
-  if (await deps.ledger.finish(r.runId, r.externalId, { state: 'dead-lettered', at: now(), ...why })) summary.deadLettered++;
-  r.state = 'dead-lettered';
+function lifecycleOf(r: LedgerRecord): LifecycleRecord {
+  const ms = (s: string | undefined): number | undefined => (s === undefined || Number.isNaN(Date.parse(s)) ? undefined : Date.parse(s));
+  const submittedAt = ms(r.lastSubmittedAt);
+  const outcomeAt = ms(r.lastOutcomeAt);
+  return {
+    state: r.state, attempts: r.attempts, ...(r.intent === undefined ? {} : { intent: r.intent }),
+    ...(submittedAt === undefined ? {} : { lastSubmittedAt: submittedAt }), ...(outcomeAt === undefined ? {} : { lastOutcomeAt: outcomeAt }),
+  };
+}
+
+// What a transition asks of the queue, and what it counts: a retry on a timer gets its message now
+// (delayed); a retry waiting for its manager gets it once the manager is final (healUnsent).
+async function settle(deps: ReconcileDeps, r: LedgerRecord, t: Transition | undefined, summary: ReconcileSummary): Promise<void> {
+  if (t === undefined) return;
+  r.state = t.to;
+  r.attempts = t.attempts;
+  switch (t.effect) {
+    case 'confirmed': summary.confirmed++; break;
+    case 'disabled': summary.disabled++; break;
+    case 'skipped': summary.skipped++; break;
+    case 'dead-lettered': summary.deadLettered++; break;
+    case 'wait': summary.resent++; break;
+    case 'retry':
+      await deps.queue.send(nextAttemptMessage(r), { visibilityTimeoutSeconds: Math.ceil((t.retryDelayMs ?? 0) / 1000) });
+      await deps.ledger.markEnqueued(r.runId, [r.externalId]);
+      summary.resent++;
+      break;
+    default: break;
+  }
 }
 
 // Messages the host gave up on: their records end dead-lettered with the reason upload noted.
 // The messages stay in the poison queue (hidden a while) so `hrsync replay --poison` can still move them back.
-async function readPoison(deps: ReconcileDeps, options: ReconcileOptions, summary: ReconcileSummary, now: () => string): Promise<void> {
+async function readPoison(deps: ReconcileDeps, options: ReconcileOptions, summary: ReconcileSummary): Promise<void> {
   let read = 0;
   while (read < options.maxPoisonMessages) {
     const batch = await deps.poison.receive(32, 600);
@@ -170,43 +174,30 @@ async function readPoison(deps: ReconcileDeps, options: ReconcileOptions, summar
         continue;
       }
       const record = (await deps.ledger.getRecords(message.runId, [message.externalId])).get(message.externalId);
-      if (record === undefined || (record.state !== 'queued' && record.state !== 'submitted')) continue;
-      await deadLetter(deps, record, {
-        errorCode: record.lastErrorCode ?? 'PoisonMessage',
+      if (record === undefined || !isOpen(record.state)) continue;
+      const t = await deps.ledger.transition(record.runId, record.externalId, {
+        type: 'poisoned', at: deps.clock.now().getTime(), code: record.lastErrorCode ?? 'PoisonMessage',
         reason: `upload failed on every try and the message was moved to the poison queue${record.lastReason === undefined ? '' : `: ${record.lastReason}`}`,
-      }, summary, now);
+      }, { seen: record });
+      await settle(deps, record, t, summary);
     }
   }
 }
 
-const isOpen = (r: LedgerRecord): boolean => r.state === 'queued' || r.state === 'submitted';
-
-// The record's manager when it is in the same run and not final yet (queued or submitted). A
-// manager that itself waits is followed up the chain: a chain back to this record (two people
-// naming each other) or longer than any org chart is not waited on, so nothing waits for ever.
-async function openManager(deps: ReconcileDeps, r: LedgerRecord, manager: LedgerRecord): Promise<string | undefined> {
-  if (!isOpen(manager)) return undefined;
-  let next = manager.waitingFor;
-  for (let hops = 0; next !== undefined; hops++) {
-    if (next === r.externalId || hops >= 50) return undefined;
-    next = (await deps.ledger.getRecords(r.runId, [next])).get(next)?.waitingFor;
-  }
-  return manager.externalId;
-}
-
-// The record's manager when the same run holds it.
-async function managerInRun(deps: ReconcileDeps, r: LedgerRecord): Promise<LedgerRecord | undefined> {
+// The record's manager when the same run holds it, and whether waiting for it ends: it is open,
+// and a manager that itself waits is followed up the chain — a chain back to this record (two
+// people naming each other) or longer than any org chart is not waited on, so nothing waits for ever.
+async function managerView(deps: ReconcileDeps, r: LedgerRecord): Promise<ManagerView | undefined> {
   if (r.managerId === undefined || r.managerId === r.externalId) return undefined;
-  return (await deps.ledger.getRecords(r.runId, [r.managerId])).get(r.managerId);
-}
-
-// A manager dead-lettered in this run will not exist in the directory, so a report that failed for
-// want of it would fail on every further try (and hold up everyone below it): it ends now, naming why.
-function managerGone(why: { errorCode: string; reason: string }, manager: LedgerRecord): { errorCode: string; reason: string } {
-  return {
-    errorCode: why.errorCode,
-    reason: `${why.reason} (its manager ${manager.externalId} was dead-lettered in this run${manager.lastErrorCode === undefined ? '' : `: ${manager.lastErrorCode}`}; fix the manager and the next run sends both)`,
-  };
+  const manager = (await deps.ledger.getRecords(r.runId, [r.managerId])).get(r.managerId);
+  if (manager === undefined) return undefined;
+  let waitable = isOpen(manager.state);
+  let next = manager.waitingFor;
+  for (let hops = 0; waitable && next !== undefined; hops++) {
+    if (next === r.externalId || hops >= 50) waitable = false;
+    else next = (await deps.ledger.getRecords(r.runId, [next])).get(next)?.waitingFor;
+  }
+  return { externalId: manager.externalId, state: manager.state, waitable, ...(manager.lastErrorCode === undefined ? {} : { lastErrorCode: manager.lastErrorCode }) };
 }
 
 // Whether a waiting record's manager is still open and the chain of waits above it ends without
@@ -217,7 +208,7 @@ async function stillWaits(deps: ReconcileDeps, r: LedgerRecord): Promise<boolean
   for (let hops = 0; next !== undefined; hops++) {
     if (next === r.externalId || hops >= 50) return false;
     const manager = (await deps.ledger.getRecords(r.runId, [next])).get(next);
-    if (manager === undefined || !isOpen(manager)) return hops > 0;
+    if (manager === undefined || !isOpen(manager.state)) return hops > 0;
     next = manager.waitingFor;
   }
   return true;
@@ -244,20 +235,14 @@ async function completeIfFinal(deps: ReconcileDeps, run: RunRecord, summary: Rec
   if (run.state !== 'ingested') return;
   const counts = await deps.ledger.countByState(run.runId);
   if (counts.queued > 0 || counts.submitted > 0) return;
-  const rejected = [];
-  for await (const row of deps.ledger.listRejected(run.runId)) rejected.push(row);
-  const dead: LedgerRecord[] = [];
-  for await (const r of deps.ledger.listRecords(run.runId, 'dead-lettered')) dead.push(r);
   const endedAt = now();
-  const report: RunReport = buildRunReport(run, counts, rejected, dead, endedAt);
-  // Reports first, then the run's state: a crash in between rewrites the same report next time.
-  await deps.reports.write(`${run.runId}/report.json`, `${JSON.stringify(report, null, 2)}\n`, 'application/json');
-  await deps.reports.write(`${run.runId}/problems.csv`, reportCsv(report), 'text/csv; charset=utf-8');
+  const report = await writeRunReport(deps.ledger, deps.reports, { ...run, state: 'complete' }, endedAt);
   if (await deps.ledger.completeRun(run.runId, endedAt)) {
     summary.completedRuns.push(run.runId);
+    const c = report.counts;
     deps.logger.info('Run complete', {
-      runId: run.runId, rows: report.rows, rejected: report.counts.rejected, confirmed: report.counts.confirmed,
-      skipped: report.counts.skipped, deadLettered: report.counts.deadLettered,
+      runId: run.runId, source: run.source, rows: report.rows, rejected: c.rejected, created: c.created, updated: c.updated, disabled: c.disabled,
+      unchanged: c.unchanged, skipped: c.skipped, deadLettered: c.deadLettered, requests: report.requests.total,
     });
   }
 }

@@ -5,7 +5,7 @@
 // upload drops), never a lost record.
 import { decodeMessage, encodeMessage } from './messages.js';
 import type { OperationMessage } from './messages.js';
-import type { OperationQueue, PipelineLedger, ReceivedMessage } from './ports.js';
+import type { LedgerRecord, OperationQueue, PipelineLedger, ReceivedMessage } from './ports.js';
 
 export interface ReplayOptions {
   /** Report what would move; change nothing. */
@@ -36,7 +36,7 @@ export interface ReplaySummary {
 }
 
 export interface ReplayDeps {
-  ledger: Pick<PipelineLedger, 'getRecords' | 'reopen' | 'markEnqueued'>;
+  ledger: Pick<PipelineLedger, 'getRecords' | 'transition' | 'reopenRun' | 'markEnqueued'>;
   queue: Pick<OperationQueue, 'send'>;
   poison: OperationQueue;
 }
@@ -91,10 +91,18 @@ async function replayOne(deps: ReplayDeps, options: ReplayOptions, m: ReceivedMe
     await deps.poison.delete(m);
     return { kind: 'stale', keep: false, ...ids };
   }
-  const current = record.state === 'dead-lettered' ? await deps.ledger.reopen(message.runId, message.externalId) : record;
+  const current = record.state === 'dead-lettered' ? await reopen(deps, record) : record;
   if (current === undefined) return { kind: 'stale', keep: true, ...ids }; // changed under us; the next replay decides again
   await deps.queue.send(encodeMessage({ ...message, attempt: current.attempts + 1, op: current.payload }));
   await deps.ledger.markEnqueued(message.runId, [message.externalId]);
   await deps.poison.delete(m);
   return { kind: 'moved', keep: false, ...ids };
+}
+
+// Back to queued (not yet enqueued: if replay dies before sending, reconcile sends the message),
+// and its run back to sending so reconcile finishes it and writes its report again.
+async function reopen(deps: ReplayDeps, record: LedgerRecord): Promise<LedgerRecord | undefined> {
+  if (await deps.ledger.transition(record.runId, record.externalId, { type: 'replayed' }, { seen: record }) === undefined) return undefined;
+  await deps.ledger.reopenRun(record.runId);
+  return (await deps.ledger.getRecords(record.runId, [record.externalId])).get(record.externalId);
 }

@@ -4,6 +4,7 @@
 // service refuses as a whole is split so each operation is judged alone; anything else is
 // rethrown so the host retries the message and, after maxDequeueCount, poisons it — with the
 // reason kept in the ledger for the report.
+import { randomUUID } from 'node:crypto';
 import { ProvisioningError } from '../provisioning/errors.js';
 import { MAX_OPERATIONS_PER_REQUEST, BULK_REQUEST_SCHEMA } from '../scim/schemas.js';
 import type { BulkOperation, BulkRequest } from '../scim/types.js';
@@ -50,6 +51,7 @@ export async function uploadOperations(trigger: unknown, deps: UploadDeps, optio
     const at = deps.clock.now().toISOString();
     // The records as dropStale read them: each write is conditional on that version, with no second read.
     for (const [runId, ids] of byRun) await deps.ledger.markSubmitted(runId, ids, { requestId: result.requestId, at }, seen.get(runId));
+    await noteRequest(deps, byRun, { requestId: result.requestId, at, status: 'accepted' });
     await settle(sending, deps);
     deps.logger.info('Bulk request accepted', { requestId: result.requestId, operations: sending.length, runIds: [...byRun.keys()] });
     return 'submitted';
@@ -61,6 +63,7 @@ export async function uploadOperations(trigger: unknown, deps: UploadDeps, optio
       await Promise.allSettled(held.map((h) => (h.received === undefined ? undefined : deps.queue.release(h.received))));
       throw err;
     }
+    await noteRequest(deps, byRun, { requestId: err.requestId ?? randomUUID(), at: deps.clock.now().toISOString(), status: err.kind });
     if (err.kind === 'throttled' || err.kind === 'transient' || err.kind === 'bucket-full') {
       const wait = 'retryAfterMs' in err && typeof err.retryAfterMs === 'number' ? Math.ceil(err.retryAfterMs / 1000) : options.retryDelaySeconds;
       // New copies first, then the originals go: a crash in between leaves a duplicate, which dropStale discards.
@@ -77,8 +80,8 @@ export async function uploadOperations(trigger: unknown, deps: UploadDeps, optio
     }
     if (err.kind === 'invalid-request') {
       const h = sending[0] as Held;
-      await deps.ledger.finish(h.message.runId, h.message.externalId, {
-        state: 'dead-lettered', at: deps.clock.now().toISOString(), errorCode: err.code ?? `HTTP ${err.status ?? 400}`, reason: err.serviceMessage ?? err.message,
+      await deps.ledger.transition(h.message.runId, h.message.externalId, {
+        type: 'refused-by-service', at: deps.clock.now().getTime(), code: err.code ?? `HTTP ${err.status ?? 400}`, reason: err.serviceMessage ?? err.message,
       });
       await settle(sending, deps);
       deps.logger.warn('Operation refused by the service; dead-lettered', { runId: h.message.runId, externalId: h.message.externalId, status: err.status, requestId: err.requestId });
@@ -163,6 +166,15 @@ async function settle(held: Held[], deps: UploadDeps): Promise<void> {
   // The trigger message (no receipt) is deleted by the host when this invocation succeeds. The rest
   // go at once: one at a time, 49 round trips made each invocation hold its slot that much longer.
   await Promise.all(held.map((h) => (h.received === undefined ? undefined : deps.queue.delete(h.received))));
+}
+
+// Each run counts the calls that carried its records. A count is not worth failing the upload over.
+async function noteRequest(deps: UploadDeps, byRun: Map<string, string[]>, q: { requestId: string; at: string; status: string }): Promise<void> {
+  try {
+    await Promise.all([...byRun].map(([runId, ids]) => deps.ledger.noteRequest(runId, { ...q, operations: ids.length })));
+  } catch (err) {
+    deps.logger.warn('Could not record the request in the run', { requestId: q.requestId, error: err instanceof Error ? err.name : 'unknown' });
+  }
 }
 
 function groupByRun(held: Held[]): Map<string, string[]> {

@@ -3,6 +3,7 @@
 import { QueueClient } from '@azure/storage-queue';
 import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { LifecycleEvent } from '../../lib/core/lifecycle.js';
 import { RunLedger } from '../../lib/ledger/run-ledger.js';
 import { ledgerTableNames } from '../../lib/ledger/tables.js';
 import { azureQueue } from '../../lib/pipeline/azure-queue.js';
@@ -50,28 +51,29 @@ const op = (id: string): string => JSON.stringify({ method: 'POST', bulkId: id, 
 
 /** A run of five records: two confirmed, one dead-lettered by poison, one still submitted, one queued; one rejected row. */
 async function seedRun(): Promise<void> {
-  await ledger.beginRun({ runId: RUN, file: 'hr-extracts/workers.csv', etag: '"0x1"', startedAt: '2026-11-23T01:00:00.000Z' });
+  await ledger.beginRun({ runId: RUN, file: 'hr-extracts/workers.csv', etag: '"0x1"', startedAt: '2026-11-23T01:00:00.000Z', source: 'default', kind: 'full' });
   await ledger.addRecords(RUN, ['E1', 'E2', 'E3', 'E4', 'E5'].map((id, i) => ({ externalId: id, line: i + 2, payload: op(id), payloadHash: `h${id}` })));
   await ledger.markEnqueued(RUN, ['E1', 'E2', 'E3', 'E4', 'E5']);
   await ledger.addRejected(RUN, [{ line: 7, externalId: 'E6', column: 'Email', rule: 'email', message: 'Email is not an email address' }]);
   await ledger.finishIngest(RUN, { rows: 6, valid: 5, rejected: 1, at: '2026-11-23T01:00:05.000Z' });
   await ledger.markSubmitted(RUN, ['E1', 'E2', 'E4'], { requestId: 'req-1', at: '2026-11-23T01:00:06.000Z' });
-  await ledger.finish(RUN, 'E1', { state: 'confirmed', at: '2026-11-23T01:01:00.000Z' });
-  await ledger.finish(RUN, 'E2', { state: 'confirmed', at: '2026-11-23T01:01:00.000Z' });
+  const ok: LifecycleEvent = { type: 'logged', outcome: { status: 'success', action: 'create', at: Date.parse('2026-11-23T01:01:00.000Z') }, now: Date.parse('2026-11-23T01:01:00.000Z') };
+  await ledger.transition(RUN, 'E1', ok);
+  await ledger.transition(RUN, 'E2', ok);
   await ledger.noteFailure(RUN, ['E3'], { errorCode: 'Forbidden', reason: 'missing SynchronizationData-User.Upload' });
-  await ledger.finish(RUN, 'E3', { state: 'dead-lettered', at: '2026-11-23T01:02:00.000Z', errorCode: 'Forbidden', reason: 'upload failed on every try and the message was moved to the poison queue: missing SynchronizationData-User.Upload' });
+  await ledger.transition(RUN, 'E3', { type: 'poisoned', at: Date.parse('2026-11-23T01:02:00.000Z'), code: 'Forbidden', reason: 'upload failed on every try and the message was moved to the poison queue: missing SynchronizationData-User.Upload' });
 }
 
 describe('hrsync status (the pipeline ledger)', () => {
   it('lists the latest runs with their counts, newest first', async () => {
     await seedRun();
-    await ledger.beginRun({ runId: '20261122-aaaa', file: 'hr-extracts/older.csv', etag: '"0x0"', startedAt: '2026-11-22T01:00:00.000Z' });
+    await ledger.beginRun({ runId: '20261122-aaaa', file: 'hr-extracts/older.csv', etag: '"0x0"', startedAt: '2026-11-22T01:00:00.000Z', source: 'default', kind: 'full' });
     const r = await runCli('status');
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toContain('2 latest runs, newest first');
     expect(r.out.indexOf(RUN)).toBeLessThan(r.out.indexOf('20261122-aaaa'));
-    expect(r.out).toContain('rows 6, rejected 1, confirmed 2, skipped 0, dead-lettered 1, open 2');
+    expect(r.out).toContain('rows 6, rejected 1, confirmed 2, disabled 0, unchanged 0, skipped 0, dead-lettered 1, held 0, open 2');
     const json = JSON.parse((await runCli('status', '--json', '--limit', '1')).out);
     expect(json.runs).toHaveLength(1);
     expect(json.runs[0]).toMatchObject({ run: { runId: RUN, state: 'ingested' }, counts: { confirmed: 2, submitted: 1, queued: 1, 'dead-lettered': 1 } });
@@ -82,7 +84,7 @@ describe('hrsync status (the pipeline ledger)', () => {
     const r = await runCli('status', RUN);
     expect(r.code).toBe(1);
     expect(r.out).toContain(`run ${RUN}: ingested, 2 records still open`);
-    expect(r.out).toContain('confirmed 2, skipped 0, dead-lettered 1, submitted 1, queued 1');
+    expect(r.out).toContain('created 2, updated 0, disabled 0, unchanged 0, skipped 0, dead-lettered 1, held 0, submitted 1, queued 1');
     expect(r.out).toMatch(/line 4 E3: Forbidden after 0 attempts: upload failed .*SynchronizationData-User\.Upload/);
     expect(r.out).toContain('line 7 column Email E6: email: Email is not an email address');
     const json = JSON.parse((await runCli('status', RUN, '--json')).out);

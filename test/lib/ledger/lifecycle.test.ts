@@ -2,6 +2,8 @@
 // and racing instances do in between.
 import { TableClient, TableServiceClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LifecycleEvent } from '../../../lib/core/lifecycle.js';
+import { emptyCounts } from '../../../lib/core/lifecycle.js';
 import { RunLedger, recordKey } from '../../../lib/ledger/run-ledger.js';
 import { recordPartition } from '../../../lib/ledger/keys.js';
 import { ledgerTableNames } from '../../../lib/ledger/tables.js';
@@ -35,6 +37,13 @@ function setup(beforeUpdate?: Hook) {
 const op = (externalId: string, extra: Record<string, unknown> = {}) => JSON.stringify({ method: 'POST', bulkId: externalId, path: '/Users', data: { externalId, active: true, ...extra } });
 const rec = (externalId: string, line: number, payload = op(externalId), managerId?: string) => ({ externalId, line, payload, payloadHash: `h-${payload.length}`, ...(managerId === undefined ? {} : { managerId }) });
 const t = (s: number) => new Date(Date.UTC(2026, 10, 23, 0, 0, s)).toISOString();
+const ms = (s: number) => Date.parse(t(s));
+const RUN = { file: 'f', etag: 'e', startedAt: t(0), source: 'default', kind: 'full' as const };
+// The named transitions, as reconcile and upload apply them.
+const ok = (s: number, action = 'create'): LifecycleEvent => ({ type: 'logged', outcome: { status: 'success', action, at: ms(s) }, now: ms(s) });
+const skippedBy = (s: number): LifecycleEvent => ({ type: 'logged', outcome: { status: 'skipped', action: 'other', at: ms(s) }, now: ms(s) });
+const busy = (s: number): LifecycleEvent => ({ type: 'logged', outcome: { status: 'failure', at: ms(s), errorCode: 'ServiceUnavailable', reason: 'try later', retryable: true }, now: ms(s) });
+const poisoned = (s: number, reason = 'bad manager'): LifecycleEvent => ({ type: 'poisoned', code: 'InvalidValue', reason, at: ms(s) });
 
 async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -45,8 +54,8 @@ async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
 describe('ledger lifecycle', () => {
   it('takes records from queued through submitted, retry and confirmation to a complete run', async () => {
     const { ledger: l } = setup();
-    const run = await l.beginRun({ runId: 'r1', file: 'extracts/hr/a.csv', etag: '"0x1"', startedAt: t(0) });
-    expect(run).toMatchObject({ runId: 'r1', state: 'ingesting', file: 'extracts/hr/a.csv', etag: '"0x1"' });
+    const run = await l.beginRun({ ...RUN, runId: 'r1', file: 'extracts/hr/a.csv', etag: '"0x1"', source: 'hr' });
+    expect(run).toMatchObject({ runId: 'r1', state: 'ingesting', file: 'extracts/hr/a.csv', etag: '"0x1"', source: 'hr', kind: 'full' });
     expect(await l.addRecords('r1', [rec('M', 2), rec('A', 3, op('A'), 'M'), rec('B', 4)])).toEqual(['M', 'A', 'B']);
     await l.addRejected('r1', [{ line: 5, externalId: 'X', rule: 'required', message: 'userName is empty', column: 'Email', attribute: 'userName' }]);
     await l.markEnqueued('r1', ['M', 'A', 'B']);
@@ -54,26 +63,28 @@ describe('ledger lifecycle', () => {
     expect(await l.getRun('r1')).toMatchObject({ state: 'ingested', rows: 4, valid: 3, rejected: 1, ingestedAt: t(1) });
 
     await l.markSubmitted('r1', ['M', 'A', 'B'], { requestId: 'q1', at: t(2) });
-    expect(await l.countByState('r1')).toEqual({ queued: 0, submitted: 3, confirmed: 0, skipped: 0, 'dead-lettered': 0 });
+    expect(await l.countByState('r1')).toEqual({ ...emptyCounts(), submitted: 3 });
     expect((await l.getRecords('r1', ['A'])).get('A')).toMatchObject({ state: 'submitted', attempts: 1, lastRequestId: 'q1', lastSubmittedAt: t(2), managerId: 'M', enqueued: false });
 
-    expect(await l.finish('r1', 'M', { state: 'confirmed', at: t(3) })).toBe(true);
-    expect(await l.requeue('r1', 'A', { errorCode: 'ServiceUnavailable', reason: 'try later', at: t(3) })).toBe(true);
-    expect(await l.requeue('r1', 'A', { errorCode: 'ServiceUnavailable', reason: 'try later', at: t(3) })).toBe(false);
+    expect(await l.transition('r1', 'M', ok(3))).toMatchObject({ to: 'confirmed', action: 'create' });
+    expect(await l.transition('r1', 'A', busy(3))).toMatchObject({ to: 'queued', effect: 'retry' });
+    expect(await l.transition('r1', 'A', busy(3))).toBeUndefined();
     expect((await l.getRecords('r1', ['A'])).get('A')).toMatchObject({ state: 'queued', attempts: 1, lastErrorCode: 'ServiceUnavailable', lastReason: 'try later' });
     expect((await l.getRecords('r1', ['A'])).get('A')?.waitingFor).toBeUndefined();
     // Held for its manager, then released: the wait is stored and cleared with the message.
     await l.markSubmitted('r1', ['A'], { requestId: 'q1b', at: t(3) });
-    expect(await l.requeue('r1', 'A', { errorCode: 'UnresolvedReference', reason: 'manager missing', at: t(3) }, { waitFor: 'M' })).toBe(true);
+    const missing: LifecycleEvent = { type: 'logged', outcome: { status: 'failure', at: ms(4), errorCode: 'UnresolvedReference', reason: 'manager missing', retryable: true, category: 'reference-pending' }, manager: { externalId: 'M', state: 'submitted', waitable: true }, now: ms(4) };
+    expect(await l.transition('r1', 'A', missing)).toMatchObject({ effect: 'wait', waitFor: 'M' });
     expect((await l.getRecords('r1', ['A'])).get('A')).toMatchObject({ state: 'queued', enqueued: false, waitingFor: 'M' });
     await l.markEnqueued('r1', ['A']);
     expect((await l.getRecords('r1', ['A'])).get('A')?.waitingFor).toBeUndefined();
-    await l.markSubmitted('r1', ['A'], { requestId: 'q2', at: t(4) });
+    await l.markSubmitted('r1', ['A'], { requestId: 'q2', at: t(5) });
     expect((await l.getRecords('r1', ['A'])).get('A')).toMatchObject({ state: 'submitted', attempts: 3, lastRequestId: 'q2' });
-    expect(await l.finish('r1', 'A', { state: 'confirmed', at: t(5) })).toBe(true);
-    expect(await l.finish('r1', 'B', { state: 'dead-lettered', at: t(5), errorCode: 'InvalidValue', reason: 'bad manager' })).toBe(true);
+    expect(await l.transition('r1', 'A', ok(6, 'update'))).toMatchObject({ to: 'confirmed' });
+    expect(await l.transition('r1', 'B', poisoned(5))).toMatchObject({ to: 'dead-lettered' });
 
-    expect(await l.countByState('r1')).toEqual({ queued: 0, submitted: 0, confirmed: 2, skipped: 0, 'dead-lettered': 1 });
+    expect(await l.countByState('r1')).toEqual({ ...emptyCounts(), confirmed: 2, 'dead-lettered': 1 });
+    expect((await l.getRecords('r1', ['A'])).get('A')).toMatchObject({ lastAction: 'update', lastOutcomeAt: t(6) });
     expect((await all(l.listRecords('r1', 'dead-lettered'))).map((r) => [r.externalId, r.lastReason])).toEqual([['B', 'bad manager']]);
     expect((await all(l.listRecords('r1'))).map((r) => r.externalId).sort()).toEqual(['A', 'B', 'M']);
     expect(await all(l.listRejected('r1'))).toEqual([{ line: 5, externalId: 'X', rule: 'required', message: 'userName is empty', column: 'Email', attribute: 'userName' }]);
@@ -82,18 +93,19 @@ describe('ledger lifecycle', () => {
     expect(await l.getRun('r1')).toMatchObject({ state: 'complete', endedAt: t(6) });
     expect(await l.listOpenRuns()).toEqual([]);
 
-    expect(await l.getPerson('A')).toEqual({ externalId: 'A', lastConfirmedHash: `h-${op('A').length}`, lastConfirmedAt: t(5), lastRunId: 'r1', managerId: 'M', active: true });
+    expect(await l.getPerson('A')).toEqual({ externalId: 'A', lastConfirmedHash: `h-${op('A').length}`, lastConfirmedAt: t(6), lastRunId: 'r1', managerId: 'M', active: true, source: 'default' });
+    expect((await l.getPerson('A', { payload: true }))?.payload).toBe(op('A'));
     expect(await l.getPerson('B')).toBeUndefined();
   });
 
   it('leaves records that moved on alone when ingest runs again on the same run', async () => {
     const { ledger: l } = setup();
-    await l.beginRun({ runId: 'r1', file: 'f', etag: 'e', startedAt: t(0) });
-    expect((await l.beginRun({ runId: 'r1', file: 'f', etag: 'e', startedAt: t(9) })).startedAt).toBe(t(0));
+    await l.beginRun({ ...RUN, runId: 'r1' });
+    expect((await l.beginRun({ ...RUN, runId: 'r1', startedAt: t(9) })).startedAt).toBe(t(0));
     await l.addRecords('r1', [rec('A', 2), rec('B', 3), rec('C', 4)]);
     await l.markEnqueued('r1', ['A', 'B', 'C']);
     await l.markSubmitted('r1', ['A', 'B'], { requestId: 'q1', at: t(1) });
-    await l.finish('r1', 'A', { state: 'confirmed', at: t(2) });
+    await l.transition('r1', 'A', ok(2));
 
     // The re-delivered blob, with a changed payload for A and a record D the crash never reached.
     const need = await l.addRecords('r1', [rec('A', 2, op('A', { title: 'new' })), rec('B', 3), rec('C', 4), rec('D', 5)]);
@@ -102,26 +114,25 @@ describe('ledger lifecycle', () => {
     expect(got.get('A')).toMatchObject({ state: 'confirmed', attempts: 1, payload: op('A') });
     expect(got.get('B')).toMatchObject({ state: 'submitted', attempts: 1 });
     expect(got.get('C')).toMatchObject({ state: 'queued', enqueued: true });
-    expect(await l.countByState('r1')).toEqual({ queued: 2, submitted: 1, confirmed: 1, skipped: 0, 'dead-lettered': 0 });
+    expect(await l.countByState('r1')).toEqual({ ...emptyCounts(), queued: 2, submitted: 1, confirmed: 1 });
     await expect(l.addRecords('r1', [rec('E', 6), rec('E', 7)])).rejects.toThrow(/appears twice/);
   });
 
   it('confirms once: twice in a row, racing instances, and racing outcomes', async () => {
     const { ledger: l } = setup();
-    await l.beginRun({ runId: 'r1', file: 'f', etag: 'e', startedAt: t(0) });
+    await l.beginRun({ ...RUN, runId: 'r1' });
     await l.addRecords('r1', [rec('A', 2), rec('B', 3)]);
     await l.markSubmitted('r1', ['A', 'B'], { requestId: 'q1', at: t(1) });
-    expect(await l.finish('r1', 'A', { state: 'confirmed', at: t(2) })).toBe(true);
-    expect(await l.finish('r1', 'A', { state: 'confirmed', at: t(2) })).toBe(false);
-    expect(await l.finish('r1', 'A', { state: 'dead-lettered', at: t(3), reason: 'late' })).toBe(false);
+    expect(await l.transition('r1', 'A', ok(2))).toBeDefined();
+    expect(await l.transition('r1', 'A', ok(2))).toBeUndefined();
+    expect(await l.transition('r1', 'A', poisoned(3, 'late'))).toBeUndefined();
     await l.markSubmitted('r1', ['A'], { requestId: 'q9', at: t(4) });
     expect((await l.getRecords('r1', ['A'])).get('A')).toMatchObject({ state: 'confirmed', attempts: 1 });
 
     const outcomes = await Promise.all([
-      l.finish('r1', 'B', { state: 'confirmed', at: t(5) }), l.finish('r1', 'B', { state: 'dead-lettered', at: t(5), reason: 'x' }),
-      l.finish('r1', 'B', { state: 'confirmed', at: t(5) }), l.finish('r1', 'B', { state: 'skipped', at: t(5) }),
+      l.transition('r1', 'B', ok(5)), l.transition('r1', 'B', poisoned(5, 'x')), l.transition('r1', 'B', ok(5)), l.transition('r1', 'B', skippedBy(5)),
     ]);
-    expect(outcomes.filter(Boolean)).toHaveLength(1);
+    expect(outcomes.filter((o) => o !== undefined)).toHaveLength(1);
     const counts = await l.countByState('r1');
     expect(counts.confirmed + counts['dead-lettered'] + counts.skipped).toBe(2);
     expect(counts.submitted).toBe(0);
@@ -134,14 +145,14 @@ describe('ledger lifecycle', () => {
       // The rival confirms the record between our read and our conditional write.
       if (!rivalDone && entity.rowKey === recordKey('A')) {
         rivalDone = true;
-        expect(await ref.rival?.finish('r1', 'A', { state: 'confirmed', at: t(3) })).toBe(true);
+        expect(await ref.rival?.transition('r1', 'A', ok(3))).toBeDefined();
       }
     });
     ref.rival = r;
-    await r.beginRun({ runId: 'r1', file: 'f', etag: 'e', startedAt: t(0) });
+    await r.beginRun({ ...RUN, runId: 'r1' });
     await r.addRecords('r1', [rec('A', 2)]);
     await r.markSubmitted('r1', ['A'], { requestId: 'q1', at: t(1) });
-    expect(await l.requeue('r1', 'A', { errorCode: 'Timeout', reason: 'not in logs', at: t(4) })).toBe(false);
+    expect(await l.transition('r1', 'A', { type: 'timed-out', reason: 'not in logs', now: ms(4) })).toBeUndefined();
     expect(rivalDone).toBe(true);
     expect((await l.getRecords('r1', ['A'])).get('A')).toMatchObject({ state: 'confirmed', lastOutcomeAt: t(3) });
   });
@@ -155,7 +166,7 @@ describe('ledger lifecycle', () => {
       await ref.rival?.updateEntity({ partitionKey: recordPartition('r1', 'A'), rowKey: recordKey('A'), touched: bumps }, 'Merge');
     });
     ref.rival = table(names.records);
-    await l.beginRun({ runId: 'r1', file: 'f', etag: 'e', startedAt: t(0) });
+    await l.beginRun({ ...RUN, runId: 'r1' });
     await l.addRecords('r1', [rec('A', 2)]);
     await expect(l.markSubmitted('r1', ['A'], { requestId: 'q1', at: t(1) })).rejects.toThrow(/kept changing/);
     expect(bumps).toBe(5);
@@ -164,46 +175,49 @@ describe('ledger lifecycle', () => {
 
   it('keeps awkward externalIds and payloads past 32K characters intact, also in People', async () => {
     const { ledger: l } = setup();
-    await l.beginRun({ runId: 'r1', file: 'f', etag: 'e', startedAt: t(0) });
+    await l.beginRun({ ...RUN, runId: 'r1' });
     const ids = ['a/b', 'c#d', 'e?f', 'g\\h', '50%', '%2F', 'Zoë Ørsted 李', '😀', 'x'.repeat(200), 'y'.repeat(1000)];
     const big = op('BIG', { note: `${'n'.repeat(40_000)}😀${'ü'.repeat(30_000)}` });
     expect(big.length).toBeGreaterThan(64_000);
     await l.addRecords('r1', [...ids.map((id, i) => rec(id, i + 2)), rec('BIG', 99, big)]);
     await l.markSubmitted('r1', [...ids, 'BIG'], { requestId: 'q1', at: t(1) });
-    for (const id of [...ids, 'BIG']) expect(await l.finish('r1', id, { state: 'confirmed', at: t(2) })).toBe(true);
+    for (const id of [...ids, 'BIG']) expect(await l.transition('r1', id, ok(2))).toBeDefined();
     const got = await l.getRecords('r1', [...ids, 'BIG']);
     expect([...got.keys()].sort()).toEqual([...ids, 'BIG'].sort());
     expect(got.get('BIG')?.payload).toBe(big);
     expect((await all(l.listRecords('r1', 'confirmed'))).map((r) => r.externalId).sort()).toEqual([...ids, 'BIG'].sort());
     expect((await all(l.listPeople())).map((p) => p.externalId).sort()).toEqual([...ids, 'BIG'].sort());
     expect((await l.getPerson('y'.repeat(1000)))?.lastRunId).toBe('r1');
+    expect((await l.getPerson('BIG', { payload: true }))?.payload).toBe(big);
   });
 
   it('writes many records in transactions and counts them by state', async () => {
     const { ledger: l } = setup();
-    await l.beginRun({ runId: 'r1', file: 'f', etag: 'e', startedAt: t(0) });
+    await l.beginRun({ ...RUN, runId: 'r1' });
     const ids = Array.from({ length: 230 }, (_, i) => `E${i}`);
     expect(await l.addRecords('r1', ids.map((id, i) => rec(id, i + 2)))).toHaveLength(230);
     await l.markSubmitted('r1', ids.slice(0, 120), { requestId: 'q1', at: t(1) });
-    await Promise.all(ids.slice(0, 50).map((id) => l.finish('r1', id, { state: 'confirmed', at: t(2) })));
-    await Promise.all(ids.slice(200).map((id) => l.finish('r1', id, { state: 'skipped', at: t(2) })));
-    expect(await l.countByState('r1')).toEqual({ queued: 80, submitted: 70, confirmed: 50, skipped: 30, 'dead-lettered': 0 });
+    await l.addRecords('r1', ids.slice(200).map((id, i) => ({ ...rec(`U${id}`, 300 + i), state: 'unchanged' as const })));
+    await Promise.all(ids.slice(0, 50).map((id) => l.transition('r1', id, ok(2))));
+    await Promise.all(ids.slice(100, 120).map((id) => l.transition('r1', id, skippedBy(2))));
+    expect(await l.countByState('r1')).toEqual({ ...emptyCounts(), queued: 110, submitted: 50, confirmed: 50, skipped: 20, unchanged: 30 });
   });
 
   it('keeps the latest confirmation per person when runs confirm out of order', async () => {
     const { ledger: l } = setup();
     for (const runId of ['r1', 'r2', 'r3']) {
-      await l.beginRun({ runId, file: 'f', etag: runId, startedAt: t(0) });
+      await l.beginRun({ ...RUN, runId, etag: runId });
     }
     await l.addRecords('r1', [rec('P', 2, op('P', { v: 1 }), 'M1')]);
     await l.addRecords('r2', [rec('P', 2, op('P', { v: 22 }), 'M2')]);
-    await l.addRecords('r3', [rec('P', 2, JSON.stringify({ method: 'PUT', data: { externalId: 'P', active: false } }))]);
-    await l.finish('r2', 'P', { state: 'confirmed', at: t(20) });
-    await l.finish('r1', 'P', { state: 'confirmed', at: '2026-11-23T00:00:10.000Z' });
-    expect(await l.getPerson('P')).toMatchObject({ lastRunId: 'r2', managerId: 'M2', lastConfirmedAt: t(20), active: true });
-    await l.finish('r3', 'P', { state: 'confirmed', at: t(30) });
+    await l.addRecords('r3', [{ ...rec('P', 2, JSON.stringify({ method: 'PUT', data: { externalId: 'P', active: false } })), source: 'contractors', intent: 'disable' }]);
+    for (const runId of ['r1', 'r2', 'r3']) await l.markSubmitted(runId, ['P'], { requestId: `q-${runId}`, at: t(1) });
+    await l.transition('r2', 'P', ok(20));
+    await l.transition('r1', 'P', ok(10));
+    expect(await l.getPerson('P')).toMatchObject({ lastRunId: 'r2', managerId: 'M2', lastConfirmedAt: t(20), active: true, source: 'default' });
+    expect(await l.transition('r3', 'P', ok(30, 'disable'))).toMatchObject({ to: 'disabled' });
     const p = await l.getPerson('P');
-    expect(p).toMatchObject({ lastRunId: 'r3', lastConfirmedAt: t(30), active: false });
+    expect(p).toMatchObject({ lastRunId: 'r3', lastConfirmedAt: t(30), active: false, source: 'contractors' });
     expect(p?.managerId).toBeUndefined();
   });
 
@@ -221,9 +235,12 @@ describe('ledger lifecycle', () => {
 
   it('touches only its four tables', async () => {
     const { ledger: l, names } = setup();
-    await l.beginRun({ runId: 'r1', file: 'f', etag: 'e', startedAt: t(0) });
+    await l.beginRun({ ...RUN, runId: 'r1' });
     await l.addRecords('r1', [rec('A', 2)]);
-    await l.finish('r1', 'A', { state: 'confirmed', at: t(1) });
+    await l.markSubmitted('r1', ['A'], { requestId: 'q1', at: t(1) });
+    await l.transition('r1', 'A', ok(1));
+    await l.noteRequest('r1', { requestId: 'q1', at: t(1), operations: 1, status: 'accepted' });
+    await l.setSourceState('default', { lastRunId: 'r1' });
     await l.setCheckpoint(t(1));
     const tables: string[] = [];
     for await (const x of TableServiceClient.fromConnectionString(azurite.connectionString, { allowInsecureConnection: true }).listTables()) {

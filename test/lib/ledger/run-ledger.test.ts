@@ -2,8 +2,10 @@
 // that happen once however many instances race.
 import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LifecycleEvent } from '../../../lib/core/lifecycle.js';
 import { RunLedger, recordKey } from '../../../lib/ledger/run-ledger.js';
 import { ledgerTableNames } from '../../../lib/ledger/tables.js';
+import type { LedgerRecord } from '../../../lib/ledger/types.js';
 import type { AzuriteInstance } from '../../../tools/azurite/start.js';
 import { startAzurite } from '../../../tools/azurite/start.js';
 
@@ -18,6 +20,8 @@ function ledger(): { ledger: RunLedger; table: (name: string) => TableClient; na
   return { ledger: new RunLedger(names, table), table, names };
 }
 const record = (externalId: string, payload = '{"op":1}') => ({ externalId, line: 2, payload, payloadHash: 'h' });
+const RUN = { file: 'c/f.csv', etag: 'e', startedAt: '2026-11-23T00:00:00Z', source: 'default', kind: 'full' as const };
+const confirmed = (at: string): LifecycleEvent => ({ type: 'logged', outcome: { status: 'success', action: 'create', at: Date.parse(at) }, now: Date.parse(at) });
 
 describe('RunLedger', () => {
   it('writes on a version it was handed without reading again, and re-reads when that version is stale', async () => {
@@ -30,7 +34,7 @@ describe('RunLedger', () => {
       return client;
     };
     const l = new RunLedger(names, table);
-    await l.beginRun({ runId: 'r1', file: 'c/f.csv', etag: 'e', startedAt: '2026-11-23T00:00:00Z' });
+    await l.beginRun({ ...RUN, runId: 'r1' });
     await l.addRecords('r1', [record('A'), record('B')]);
     const seen = await l.getRecords('r1', ['A', 'B']);
     expect(seen.get('A')?.version).toMatch(/\S/);
@@ -43,18 +47,18 @@ describe('RunLedger', () => {
     expect(after.get('A')).toMatchObject({ state: 'submitted', attempts: 1, lastRequestId: 'q1' });
     expect(after.get('B')).toMatchObject({ state: 'submitted', attempts: 1, lastRequestId: 'q1', lastErrorCode: 'X' });
     reads = 0;
-    expect(await l.finish('r1', 'A', { state: 'confirmed', at: '2026-11-23T00:02:00Z' }, after.get('A'))).toBe(true);
+    expect(await l.transition('r1', 'A', confirmed('2026-11-23T00:02:00Z'), { seen: after.get('A') as LedgerRecord })).toMatchObject({ to: 'confirmed' });
     expect(reads).toBe(0);
     // What the person record keeps comes from the version handed in, not from a read.
-    expect(await l.getPerson('A')).toMatchObject({ externalId: 'A', lastConfirmedHash: 'h', lastRunId: 'r1', lastConfirmedAt: '2026-11-23T00:02:00Z' });
+    expect(await l.getPerson('A')).toMatchObject({ externalId: 'A', lastConfirmedHash: 'h', lastRunId: 'r1', lastConfirmedAt: '2026-11-23T00:02:00.000Z' });
     // Handed the same, now stale, version again: it reads, sees the record final, and changes nothing.
-    expect(await l.finish('r1', 'A', { state: 'dead-lettered', at: '2026-11-23T00:03:00Z' }, after.get('A'))).toBe(false);
+    expect(await l.transition('r1', 'A', { type: 'poisoned', code: 'X', reason: 'late', at: Date.parse('2026-11-23T00:03:00Z') }, { seen: after.get('A') as LedgerRecord })).toBeUndefined();
     expect((await l.getRecords('r1', ['A'])).get('A')).toMatchObject({ state: 'confirmed' });
   });
 
   it('stores records under any externalId, and payloads longer than one table property', async () => {
     const { ledger: l } = ledger();
-    await l.beginRun({ runId: 'r1', file: 'c/f.csv', etag: 'e', startedAt: '2026-11-23T00:00:00Z' });
+    await l.beginRun({ ...RUN, runId: 'r1' });
     const awkward = ['a/b', 'c#d', 'e?f', 'g\\h', '100%', 'Zoë Ørsted', 'x'.repeat(200), 'tab\there'];
     const big = JSON.stringify({ data: 'y'.repeat(70_000) });
     expect((await l.addRecords('r1', [...awkward.map((id) => record(id)), record('BIG', big)])).sort()).toEqual([...awkward, 'BIG'].sort());
@@ -66,7 +70,7 @@ describe('RunLedger', () => {
 
   it('adds nothing twice when ingest is retried, and asks only for messages not yet sent', async () => {
     const { ledger: l } = ledger();
-    await l.beginRun({ runId: 'r1', file: 'f', etag: 'e', startedAt: 't' });
+    await l.beginRun({ ...RUN, runId: 'r1' });
     await l.addRecords('r1', [record('A'), record('B')]);
     await l.markEnqueued('r1', ['A']);
     await l.markSubmitted('r1', ['A'], { requestId: 'q1', at: '2026-11-23T00:00:01Z' });
@@ -76,13 +80,13 @@ describe('RunLedger', () => {
 
   it('counts one request once, and confirms a record once however many race to do it', async () => {
     const { ledger: l, table, names } = ledger();
-    await l.beginRun({ runId: 'r1', file: 'f', etag: 'e', startedAt: 't' });
+    await l.beginRun({ ...RUN, runId: 'r1' });
     await l.addRecords('r1', [record('A', '{"data":{"active":true}}')]);
-    await l.markSubmitted('r1', ['A'], { requestId: 'q1', at: 't1' });
-    await l.markSubmitted('r1', ['A'], { requestId: 'q1', at: 't1' });
+    await l.markSubmitted('r1', ['A'], { requestId: 'q1', at: '2026-11-23T00:00:01Z' });
+    await l.markSubmitted('r1', ['A'], { requestId: 'q1', at: '2026-11-23T00:00:01Z' });
     expect((await l.getRecords('r1', ['A'])).get('A')?.attempts).toBe(1);
-    const results = await Promise.all(Array.from({ length: 6 }, () => l.finish('r1', 'A', { state: 'confirmed', at: 't2' })));
-    expect(results.filter(Boolean)).toHaveLength(1);
+    const results = await Promise.all(Array.from({ length: 6 }, () => l.transition('r1', 'A', confirmed('2026-11-23T00:00:02Z'))));
+    expect(results.filter((r) => r !== undefined)).toHaveLength(1);
     expect((await l.countByState('r1')).confirmed).toBe(1);
     const people = [];
     for await (const p of table(names.people).listEntities()) people.push(p);
@@ -91,9 +95,9 @@ describe('RunLedger', () => {
 
   it('completes a run once, and moves the checkpoint only forward', async () => {
     const { ledger: l } = ledger();
-    await l.beginRun({ runId: 'r1', file: 'f', etag: 'e', startedAt: 't' });
+    await l.beginRun({ ...RUN, runId: 'r1' });
     expect(await l.completeRun('r1', 'x')).toBe(false);
-    await l.finishIngest('r1', { rows: 0, valid: 0, rejected: 0, at: 't' });
+    await l.finishIngest('r1', { rows: 0, valid: 0, rejected: 0, at: RUN.startedAt });
     const done = await Promise.all([l.completeRun('r1', 'a'), l.completeRun('r1', 'b')]);
     expect(done.filter(Boolean)).toHaveLength(1);
     expect(await l.listOpenRuns()).toEqual([]);
@@ -103,7 +107,7 @@ describe('RunLedger', () => {
 
   it('stores each rejected-row problem once, and reopens a dead-lettered record for replay', async () => {
     const { ledger: l } = ledger();
-    await l.beginRun({ runId: 'r1', file: 'f', etag: 'e', startedAt: 't' });
+    await l.beginRun({ ...RUN, runId: 'r1' });
     const row = { line: 7, externalId: 'E7', rule: 'email-format', message: 'not an email', column: 'Email' };
     await l.addRejected('r1', [row, row]);
     await l.addRejected('r1', [row]);
@@ -111,7 +115,57 @@ describe('RunLedger', () => {
     for await (const r of l.listRejected('r1')) rows.push(r);
     expect(rows).toEqual([row]);
     await l.addRecords('r1', [record('A')]);
-    await l.finish('r1', 'A', { state: 'dead-lettered', at: 't', reason: 'poisoned' });
-    expect((await l.reopen('r1', 'A'))?.state).toBe('queued');
+    await l.transition('r1', 'A', { type: 'poisoned', code: 'Forbidden', reason: 'poisoned', at: Date.parse(RUN.startedAt) });
+    expect(await l.transition('r1', 'A', { type: 'replayed' })).toMatchObject({ to: 'queued' });
+    expect((await l.getRecords('r1', ['A'])).get('A')).toMatchObject({ state: 'queued', enqueued: false });
+  });
+
+  it('holds a run, and decides it once: approved sends it, discarded or superseded ends it', async () => {
+    const { ledger: l } = ledger();
+    for (const runId of ['h1', 'h2']) {
+      await l.beginRun({ ...RUN, runId });
+      await l.addRecords(runId, [{ ...record('A'), state: 'held' }, { ...record('U'), state: 'unchanged' }]);
+      await l.finishIngest(runId, { rows: 2, valid: 2, rejected: 0, at: RUN.startedAt, held: [{ threshold: 'maxDisables', limit: 25, actual: 30, message: '30 disables' }] });
+    }
+    expect(await l.getRun('h1')).toMatchObject({ state: 'held', held: [{ threshold: 'maxDisables', limit: 25, actual: 30 }] });
+    expect(await l.listOpenRuns()).toEqual([]);
+    expect(await Promise.all([l.decideHeld('h1', { kind: 'approved', at: 'a', by: 'ops' }), l.decideHeld('h1', { kind: 'discarded', at: 'b' })])).toContain(false);
+    await l.decideHeld('h2', { kind: 'superseded', at: 'c', by: 'r9' });
+    expect(await l.getRun('h2')).toMatchObject({ state: 'superseded', endedAt: 'c', decision: { kind: 'superseded', by: 'r9' } });
+    expect(await l.decideHeld('h2', { kind: 'approved', at: 'd' })).toBe(false);
+    expect(await l.countByState('h2')).toMatchObject({ held: 1, unchanged: 1 });
+  });
+
+  it('keeps per-source state, clearing a field only while it still holds what was read', async () => {
+    const { ledger: l } = ledger();
+    expect(await l.getSourceState('hr')).toBeUndefined();
+    await l.setSourceState('hr', { lastRunId: 'r1', lastRows: 100, kind: 'full', resendRequestedAt: 'T1' });
+    await l.setSourceState('hr', { resendRequestedAt: '' }, { resendRequestedAt: 'T0' });
+    expect(await l.getSourceState('hr')).toEqual({ source: 'hr', lastRunId: 'r1', lastRows: 100, kind: 'full', resendRequestedAt: 'T1' });
+    await l.setSourceState('hr', { resendRequestedAt: '' }, { resendRequestedAt: 'T1' });
+    expect((await l.getSourceState('hr'))?.resendRequestedAt).toBeUndefined();
+  });
+
+  it('counts each request of a run once, and moves people between sources', async () => {
+    const { ledger: l } = ledger();
+    await l.beginRun({ ...RUN, runId: 'r1', source: 'contractors' });
+    for (const status of ['throttled', 'accepted']) await l.noteRequest('r1', { requestId: 'q1', at: 't', operations: 50, status });
+    await l.noteRequest('r1', { requestId: 'q2', at: 't', operations: 3, status: 'accepted' });
+    const requests = [];
+    for await (const q of l.listRequests('r1')) requests.push(q);
+    expect(requests).toEqual([{ requestId: 'q1', at: 't', operations: 50, status: 'accepted' }, { requestId: 'q2', at: 't', operations: 3, status: 'accepted' }]);
+    await l.addRecords('r1', [{ ...record('P', '{"data":{"externalId":"P","active":true}}'), source: 'contractors' }]);
+    await l.markSubmitted('r1', ['P'], { requestId: 'q2', at: RUN.startedAt });
+    await l.transition('r1', 'P', confirmed('2026-11-23T00:00:05Z'));
+    await l.markAlsoIn('P', 'hr');
+    expect(await l.getPerson('P')).toMatchObject({ source: 'contractors', alsoIn: 'hr', lastConfirmedHash: 'h' });
+    await l.handOver('P', 'hr');
+    const p = await l.getPerson('P');
+    expect(p).toMatchObject({ source: 'hr', lastConfirmedHash: '' });
+    expect(p?.alsoIn).toBeUndefined();
+    const listed = [];
+    for await (const x of l.listPeople()) listed.push(x);
+    expect(listed).toEqual([expect.objectContaining({ externalId: 'P', source: 'hr' })]);
+    expect(listed[0]?.payload).toBeUndefined();
   });
 });

@@ -1,16 +1,22 @@
 // In-memory stand-ins for the pipeline's ports, with the same contract as the Azure-backed ones
 // (lib/ledger, Queue storage): for fast tests of the stages' logic. The end-to-end tests use the real ones.
+import { emptyCounts, nextState } from '../../../lib/core/lifecycle.js';
+import type { LifecycleEvent, LifecycleRecord, Transition } from '../../../lib/core/lifecycle.js';
+import type { TransitionOptions } from '../../../lib/ledger/types.js';
 import type {
-  LedgerRecord, NewRecord, OperationQueue, PipelineLedger, ReceivedMessage, RecordState, RejectedRow, ReportSink, RunRecord,
+  HeldThreshold, LedgerRecord, NewRecord, OperationQueue, PersonRecord, PipelineLedger, ReceivedMessage, RecordState, RecordSummary, RejectedRow, ReportSink, RunPlanSummary, RunRecord, RunRequest, SourceState,
 } from '../../../lib/pipeline/ports.js';
 
 export class MemoryLedger implements PipelineLedger {
   runs = new Map<string, RunRecord>();
   records = new Map<string, Map<string, LedgerRecord>>();
   rejected = new Map<string, RejectedRow[]>();
+  requests = new Map<string, Map<string, RunRequest>>();
+  people = new Map<string, PersonRecord>();
+  sources = new Map<string, SourceState>();
   checkpoint: string | undefined;
 
-  async beginRun(run: { runId: string; file: string; etag: string; startedAt: string }): Promise<RunRecord> {
+  async beginRun(run: { runId: string; file: string; etag: string; startedAt: string; source: string; kind: 'full' | 'changes'; mode?: 'sync' }): Promise<RunRecord> {
     const existing = this.runs.get(run.runId);
     if (existing !== undefined) return { ...existing };
     const created: RunRecord = { ...run, state: 'ingesting' };
@@ -23,8 +29,9 @@ export class MemoryLedger implements PipelineLedger {
     for (const r of records) {
       const existing = byId.get(r.externalId);
       if (existing === undefined) {
-        byId.set(r.externalId, { runId, ...r, state: 'queued', attempts: 0, enqueued: false });
-        need.push(r.externalId);
+        const { state = 'queued', ...rest } = r;
+        byId.set(r.externalId, { runId, ...rest, state, attempts: 0, enqueued: false });
+        if (state === 'queued') need.push(r.externalId);
       } else if (existing.state === 'queued' && !existing.enqueued) {
         need.push(r.externalId);
       }
@@ -40,9 +47,12 @@ export class MemoryLedger implements PipelineLedger {
     this.rejected.set(runId, list);
   }
   async *listRejected(runId: string): AsyncIterable<RejectedRow> { yield* this.rejected.get(runId) ?? []; }
-  async finishIngest(runId: string, c: { rows: number; valid: number; rejected: number; at: string }): Promise<void> {
+  async finishIngest(runId: string, c: { rows: number; valid: number; rejected: number; at: string; plan?: RunPlanSummary; held?: HeldThreshold[] }): Promise<void> {
     const run = this.runs.get(runId);
-    if (run && run.state === 'ingesting') Object.assign(run, { state: 'ingested', rows: c.rows, valid: c.valid, rejected: c.rejected, ingestedAt: c.at });
+    const held = c.held !== undefined && c.held.length > 0;
+    if (run && run.state === 'ingesting') {
+      Object.assign(run, { state: held ? 'held' : 'ingested', rows: c.rows, valid: c.valid, rejected: c.rejected, ingestedAt: c.at }, c.plan === undefined ? {} : { plan: c.plan }, held ? { held: c.held } : {});
+    }
   }
   async getRun(runId: string): Promise<RunRecord | undefined> { const r = this.runs.get(runId); return r && { ...r }; }
   async getRecords(runId: string, ids: readonly string[]): Promise<Map<string, LedgerRecord>> {
@@ -51,55 +61,101 @@ export class MemoryLedger implements PipelineLedger {
     return out;
   }
   async markSubmitted(runId: string, ids: readonly string[], at: { requestId: string; at: string }, _seen?: ReadonlyMap<string, LedgerRecord>): Promise<void> {
-    for (const id of ids) {
-      const r = this.recordsOf(runId).get(id);
-      if (!r || r.lastRequestId === at.requestId || (r.state !== 'queued' && r.state !== 'submitted')) continue;
-      Object.assign(r, { state: 'submitted', attempts: r.attempts + 1, lastRequestId: at.requestId, lastSubmittedAt: at.at, enqueued: false });
-    }
+    for (const id of ids) await this.transition(runId, id, { type: 'submitted', requestId: at.requestId, at: Date.parse(at.at) });
   }
   async noteFailure(runId: string, ids: readonly string[], f: { errorCode: string; reason: string }): Promise<void> {
     for (const id of ids) { const r = this.recordsOf(runId).get(id); if (r) Object.assign(r, { lastErrorCode: f.errorCode, lastReason: f.reason }); }
   }
-  async finish(runId: string, id: string, o: { state: 'confirmed' | 'skipped' | 'dead-lettered'; at: string; errorCode?: string; reason?: string }, _seen?: LedgerRecord): Promise<boolean> {
+  // The same rules as the Table storage ledger: lib/core/lifecycle decides, this stores.
+  async transition(runId: string, id: string, event: LifecycleEvent, options: TransitionOptions = {}): Promise<Transition | undefined> {
     const r = this.recordsOf(runId).get(id);
-    if (!r || (r.state !== 'queued' && r.state !== 'submitted')) return false;
-    Object.assign(r, { state: o.state, lastOutcomeAt: o.at }, o.errorCode === undefined ? {} : { lastErrorCode: o.errorCode }, o.reason === undefined ? {} : { lastReason: o.reason });
-    return true;
+    if (!r) return undefined;
+    const ms = (s: string | undefined): number | undefined => (s === undefined ? undefined : Date.parse(s));
+    const view: LifecycleRecord = { state: r.state, attempts: r.attempts, ...(r.intent === undefined ? {} : { intent: r.intent }), ...(r.lastRequestId === undefined ? {} : { lastRequestId: r.lastRequestId }),
+      ...(r.lastSubmittedAt === undefined ? {} : { lastSubmittedAt: ms(r.lastSubmittedAt) as number }), ...(r.lastOutcomeAt === undefined ? {} : { lastOutcomeAt: ms(r.lastOutcomeAt) as number }) };
+    const t = nextState(view, event, options.policy);
+    if (t === undefined) return undefined;
+    const iso = (n: number | undefined): string | undefined => (n === undefined ? undefined : new Date(n).toISOString());
+    Object.assign(r, { state: t.to, attempts: t.attempts, enqueued: false },
+      t.lastRequestId === undefined ? {} : { lastRequestId: t.lastRequestId }, t.lastSubmittedAt === undefined ? {} : { lastSubmittedAt: iso(t.lastSubmittedAt) },
+      t.lastOutcomeAt === undefined ? {} : { lastOutcomeAt: iso(t.lastOutcomeAt) }, t.action === undefined ? {} : { lastAction: t.action },
+      t.errorCode === undefined ? {} : { lastErrorCode: t.errorCode }, t.reason === undefined ? {} : { lastReason: t.reason });
+    if (t.waitFor === undefined) delete r.waitingFor;
+    else r.waitingFor = t.waitFor;
+    if (t.to === 'confirmed' || t.to === 'disabled' || t.to === 'skipped') {
+      let active: boolean | undefined;
+      try { const a = (JSON.parse(r.payload) as { data?: { active?: unknown } }).data?.active; active = typeof a === 'boolean' ? a : undefined; } catch { active = undefined; }
+      const at = iso(t.lastOutcomeAt) ?? new Date().toISOString();
+      const before = this.people.get(id);
+      if (before === undefined || before.lastConfirmedAt <= at) {
+        this.people.set(id, { externalId: id, lastConfirmedHash: r.payloadHash, lastConfirmedAt: at, lastRunId: runId, source: r.source ?? 'default', payload: r.payload,
+          ...(r.managerId === undefined ? {} : { managerId: r.managerId }), ...(active === undefined ? {} : { active }),
+          ...(before?.alsoIn !== undefined && before.alsoIn !== (r.source ?? 'default') ? { alsoIn: before.alsoIn } : {}) });
+      }
+    }
+    return t;
   }
-  async requeue(runId: string, id: string, why: { errorCode: string; reason: string; at: string }, options: { waitFor?: string } = {}): Promise<boolean> {
-    const r = this.recordsOf(runId).get(id);
-    if (!r || r.state !== 'submitted') return false;
-    Object.assign(r, { state: 'queued', enqueued: false, lastErrorCode: why.errorCode, lastReason: why.reason, lastOutcomeAt: why.at });
-    if (options.waitFor === undefined) delete r.waitingFor;
-    else r.waitingFor = options.waitFor;
-    return true;
+  async noteRequest(runId: string, q: RunRequest): Promise<void> {
+    let m = this.requests.get(runId);
+    if (!m) this.requests.set(runId, (m = new Map()));
+    m.set(q.requestId, { ...q });
   }
-  async reopen(runId: string, id: string): Promise<LedgerRecord | undefined> {
-    const r = this.recordsOf(runId).get(id);
-    if (!r || r.state !== 'dead-lettered') return undefined;
-    Object.assign(r, { state: 'queued', enqueued: false });
-    delete r.waitingFor;
-    const run = this.runs.get(runId);
-    if (run?.state === 'complete') run.state = 'ingested';
-    return { ...r };
-  }
-  async listOpenRuns(): Promise<RunRecord[]> { return [...this.runs.values()].filter((r) => r.state !== 'complete').map((r) => ({ ...r })); }
+  async *listRequests(runId: string): AsyncIterable<RunRequest> { yield* this.requests.get(runId)?.values() ?? []; }
+  async listOpenRuns(): Promise<RunRecord[]> { return [...this.runs.values()].filter((r) => (r.state === 'ingesting' || r.state === 'ingested') && r.mode !== 'sync').map((r) => ({ ...r })); }
   async *listRecords(runId: string, state?: RecordState): AsyncIterable<LedgerRecord> {
     for (const r of [...this.recordsOf(runId).values()]) if (state === undefined || r.state === state) yield { ...r };
   }
+  async *listRecordSummaries(runId: string): AsyncIterable<RecordSummary> { yield* this.listRecords(runId); }
   async countByState(runId: string): Promise<Record<RecordState, number>> {
-    const counts: Record<RecordState, number> = { queued: 0, submitted: 0, confirmed: 0, skipped: 0, 'dead-lettered': 0 };
+    const counts = emptyCounts();
     for (const r of this.recordsOf(runId).values()) counts[r.state]++;
     return counts;
   }
   async completeRun(runId: string, at: string): Promise<boolean> {
     const run = this.runs.get(runId);
-    if (!run || run.state === 'complete') return false;
+    if (!run || run.state !== 'ingested') return false;
     Object.assign(run, { state: 'complete', endedAt: at });
     return true;
   }
+  async decideHeld(runId: string, d: { kind: 'approved' | 'discarded' | 'superseded'; at: string; by?: string }): Promise<boolean> {
+    const run = this.runs.get(runId);
+    if (!run || run.state !== 'held') return false;
+    Object.assign(run, { state: d.kind === 'approved' ? 'ingested' : d.kind, decision: { ...d } }, d.kind === 'approved' ? {} : { endedAt: d.at });
+    return true;
+  }
+  async reopenRun(runId: string): Promise<void> { const run = this.runs.get(runId); if (run?.state === 'complete') run.state = 'ingested'; }
   async getCheckpoint(): Promise<string | undefined> { return this.checkpoint; }
   async setCheckpoint(at: string): Promise<void> { if (this.checkpoint === undefined || at > this.checkpoint) this.checkpoint = at; }
+  async *listPeople(): AsyncIterable<PersonRecord> { for (const p of this.people.values()) { const { payload: _p, ...rest } = p; yield rest; } }
+  async getPerson(id: string, options: { payload?: boolean } = {}): Promise<PersonRecord | undefined> {
+    const p = this.people.get(id);
+    if (p === undefined) return undefined;
+    const { payload, ...rest } = p;
+    return options.payload === true && payload !== undefined ? { ...rest, payload } : rest;
+  }
+  async markAlsoIn(id: string, source: string | undefined): Promise<void> {
+    const p = this.people.get(id);
+    if (!p) return;
+    if (source === undefined) delete p.alsoIn;
+    else p.alsoIn = source;
+  }
+  async handOver(id: string, to: string): Promise<void> {
+    const p = this.people.get(id);
+    if (!p) return;
+    Object.assign(p, { source: to, lastConfirmedHash: '' });
+    delete p.alsoIn;
+  }
+  async getSourceState(source: string): Promise<SourceState | undefined> { const s = this.sources.get(source); return s && { ...s }; }
+  async setSourceState(source: string, patch: Partial<Omit<SourceState, 'source'>>, onlyIf?: Partial<Omit<SourceState, 'source'>>): Promise<void> {
+    const s = this.sources.get(source) ?? { source };
+    if (onlyIf !== undefined && !Object.entries(onlyIf).every(([k, v]) => s[k as keyof SourceState] === v)) return;
+    for (const [k, v] of Object.entries(patch)) {
+      if (v === undefined) continue;
+      if (v === '') delete (s as unknown as Record<string, unknown>)[k];
+      else (s as unknown as Record<string, unknown>)[k] = v;
+    }
+    this.sources.set(source, s);
+  }
 
   recordsOf(runId: string): Map<string, LedgerRecord> {
     let m = this.records.get(runId);

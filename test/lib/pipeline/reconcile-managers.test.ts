@@ -29,7 +29,7 @@ async function world(people: Record<string, string | undefined>) {
   const log: ProvisioningLogEntry[] = [];
   const client = { queryProvisioningLogs: async function* () { yield* log; } } as unknown as Pick<ProvisioningClient, 'queryProvisioningLogs'>;
   const deps: ReconcileDeps = { ledger, queue, poison: new MemoryQueue(() => Date.now()), reports: new MemoryReports(), client, logger: captureLogger(), clock: { now: () => new Date(clock + 60_000) } };
-  await ledger.beginRun({ runId: RUN, file: 'c/f.csv', etag: 'e', startedAt: at(-60) });
+  await ledger.beginRun({ runId: RUN, file: 'c/f.csv', etag: 'e', startedAt: at(-60), source: 'default', kind: 'full' });
   const ids = Object.keys(people);
   await ledger.addRecords(RUN, ids.map((id, i) => ({ externalId: id, line: i + 2, payload: `{"externalId":"${id}"}`, payloadHash: id, ...(people[id] === undefined ? {} : { managerId: people[id] }) })));
   await ledger.markEnqueued(RUN, ids);

@@ -12,12 +12,12 @@ async function world() {
   const ledger = new MemoryLedger();
   const queue = new MemoryQueue(() => now);
   const poison = new MemoryQueue(() => now);
-  await ledger.beginRun({ runId: RUN, file: 'c/f.csv', etag: 'e', startedAt: '2026-11-23T07:00:00Z' });
+  await ledger.beginRun({ runId: RUN, file: 'c/f.csv', etag: 'e', startedAt: '2026-11-23T07:00:00Z', source: 'default', kind: 'full' });
   await ledger.addRecords(RUN, [{ externalId: 'A', line: 2, payload: '{"externalId":"A"}', payloadHash: 'a' }]);
   await ledger.markEnqueued(RUN, ['A']);
   await ledger.finishIngest(RUN, { rows: 1, valid: 1, rejected: 0, at: '2026-11-23T07:00:01Z' });
   await ledger.markSubmitted(RUN, ['A'], { requestId: 'q1', at: '2026-11-23T07:00:02Z' });
-  await ledger.finish(RUN, 'A', { state: 'dead-lettered', at: '2026-11-23T07:30:00Z', errorCode: 'Forbidden', reason: 'poisoned' });
+  await ledger.transition(RUN, 'A', { type: 'poisoned', code: 'Forbidden', reason: 'poisoned', at: Date.parse('2026-11-23T07:30:00Z') });
   await ledger.completeRun(RUN, '2026-11-23T07:31:00Z');
   await poison.send(encodeMessage({ v: 1, runId: RUN, externalId: 'A', line: 2, attempt: 1, op: '{"old":true}' }));
   return { ledger, queue, poison, advance: (ms: number) => { now += ms; } };
