@@ -87,8 +87,8 @@ try {
     if (r.lastSubmittedAt !== undefined) firstSubmit = Math.min(firstSubmit, Date.parse(r.lastSubmittedAt));
   }
   const ingestedAt = report.ingestedAt === undefined ? NaN : Date.parse(report.ingestedAt);
-  const endedAt = Date.parse(report.endedAt);
-  const done = report.counts.confirmed + report.counts.skipped;
+  const endedAt = Date.parse(report.endedAt ?? '');
+  const done = report.counts.confirmed + report.counts.disabled + report.counts.skipped;
   const s = (ms: number): number => Math.round(ms / 100) / 10;
   const toComplete = (endedAt - dropAt) / 1000;
   const toLastConfirmation = (lastActivity - dropAt) / 1000;

@@ -22,8 +22,8 @@ export const ingest = register({
       await ingestExtract(
         { container: rt.settings.extractsContainer, name: version.name, etag: version.etag, lastModified: version.lastModified, content: Readable.from([content]) },
         {
-          ledger: rt.ledger, queue: rt.queue, logger: contextLogger(context), clock: { now: () => new Date() }, loadMapping: () => rt.loadMapping(),
-          queueBacklog: rt.settings.queueBacklog,
+          ledger: rt.ledger, queue: rt.queue, reports: rt.reports, logger: contextLogger(context), clock: { now: () => new Date() },
+          loadSources: () => rt.loadSources(), loadMapping: (source) => rt.loadMapping(source), queueBacklog: rt.settings.queueBacklog,
         },
       );
     },

@@ -84,6 +84,8 @@ var extractsContainer = 'hr-extracts'
 var reportsContainer = 'hrsync-reports'
 var mappingContainer = 'hrsync-config'
 var mappingBlob = '${mappingContainer}/mapping.json'
+// Optional: without it the app has one source, `default`, mapped with mappingBlob (docs/sources.md).
+var sourcesBlob = '${mappingContainer}/sources.json'
 var deploymentContainer = 'app-package'
 var operationsQueue = 'scim-operations'
 var poisonQueue = '${operationsQueue}-poison'
@@ -189,6 +191,7 @@ var commonSettings = {
   HRSYNC_EXTRACTS_SOURCE: 'EventGrid'
   HRSYNC_REPORTS_CONTAINER: reportsContainer
   HRSYNC_MAPPING_BLOB: mappingBlob
+  HRSYNC_SOURCES_BLOB: sourcesBlob
   HRSYNC_OPERATIONS_QUEUE: operationsQueue
   HRSYNC_TABLE_PREFIX: tablePrefix
   HRSYNC_RECONCILE_SCHEDULE: '0 */5 * * * *'
@@ -272,6 +275,7 @@ output INGEST_FUNCTION_NAME string = 'ingest'
 output HRSYNC_EXTRACTS_CONTAINER string = extractsContainer
 output HRSYNC_REPORTS_CONTAINER string = reportsContainer
 output HRSYNC_MAPPING_BLOB string = mappingBlob
+output HRSYNC_SOURCES_BLOB string = sourcesBlob
 output HRSYNC_OPERATIONS_QUEUE string = operationsQueue
 output HRSYNC_CREDENTIAL string = credentialMode
 output KEY_VAULT_SECRET_NAME string = keyVaultSecretName

@@ -17,8 +17,10 @@ export interface PipelineSettings {
   /** EventGrid on Flex Consumption; LogsAndContainerScan elsewhere and locally. */
   extractsSource: BlobTriggerSource;
   reportsContainer: string;
-  /** `<container>/<blob path>` of the mapping the ingest stage uses. */
+  /** `<container>/<blob path>` of the mapping the ingest stage uses when there is no sources file. */
   mappingBlob: { container: string; name: string };
+  /** `<container>/<blob path>` of the sources file; sources name their mappings relative to it. */
+  sourcesBlob: { container: string; name: string };
   operationsQueue: string;
   /** The host moves a message here after maxDequeueCount failures. */
   poisonQueue: string;
@@ -59,6 +61,9 @@ export function loadPipelineSettings(env: Environment = process.env, overrides: 
   const mapping = text('HRSYNC_MAPPING_BLOB', 'hrsync-config/mapping.json', MAPPING_BLOB, 'must be <container>/<blob name>, e.g. hrsync-config/mapping.json');
   const [, mappingContainer = 'hrsync-config', mappingName = 'mapping.json'] = MAPPING_BLOB.exec(mapping) ?? [];
   if (!CONTAINER.test(mappingContainer)) r.fail('HRSYNC_MAPPING_BLOB', `must start with a valid container name, got "${mappingContainer}"`);
+  const sources = text('HRSYNC_SOURCES_BLOB', 'hrsync-config/sources.json', MAPPING_BLOB, 'must be <container>/<blob name>, e.g. hrsync-config/sources.json');
+  const [, sourcesContainer = 'hrsync-config', sourcesName = 'sources.json'] = MAPPING_BLOB.exec(sources) ?? [];
+  if (!CONTAINER.test(sourcesContainer)) r.fail('HRSYNC_SOURCES_BLOB', `must start with a valid container name, got "${sourcesContainer}"`);
   const operationsQueue = text('HRSYNC_OPERATIONS_QUEUE', 'scim-operations', QUEUE, 'must be a queue name (3-56 lower-case letters, digits and single dashes)');
   const tablePrefix = text('HRSYNC_TABLE_PREFIX', 'hrsync', TABLE_PREFIX, 'must be 3-52 letters and digits starting with a letter');
   const reconcileSchedule = text('HRSYNC_RECONCILE_SCHEDULE', '0 */5 * * * *', SCHEDULE, 'must be a six-field NCRONTAB expression like "0 */5 * * * *"');
@@ -68,6 +73,7 @@ export function loadPipelineSettings(env: Environment = process.env, overrides: 
     extractsSource: r.oneOf('HRSYNC_EXTRACTS_SOURCE', BLOB_TRIGGER_SOURCES, 'LogsAndContainerScan'),
     reportsContainer,
     mappingBlob: { container: mappingContainer, name: mappingName },
+    sourcesBlob: { container: sourcesContainer, name: sourcesName },
     operationsQueue,
     poisonQueue: `${operationsQueue}-poison`,
     tablePrefix,

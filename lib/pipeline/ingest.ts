@@ -1,25 +1,36 @@
-// Stage 1, behind the blob trigger: one extract → a run in the ledger, its rejected rows in
-// the run's report, and one queue message per valid SCIM operation, managers first.
-// Idempotent per run and row: a re-delivered blob or a retry after a crash half-way adds
-// nothing twice and loses nothing (records are written before their messages, and only
-// records without a message get one).
+// Stage 1, behind the blob trigger: one extract → a run of its source in the ledger. Rows are
+// mapped and validated (rejected rows go to the run's report); each valid record is compared with
+// what was last confirmed for that person (lib/delta): unchanged ones end at once, the rest and the
+// leavers of a full extract are planned, the guard decides whether the run is held, and if not, one
+// queue message per record is sent — disables first, then managers before their reports.
+// Idempotent per run and row: a re-delivered blob or a retry after a crash half-way adds nothing
+// twice and loses nothing (records are written before their messages, and only records without a
+// message get one).
 import { scanExtract } from '../convert/convert.js';
+import { OperationStore } from '../convert/operation-store.js';
 import { TempFileSpool } from '../convert/spool.js';
+import { candidateOf } from '../delta/candidate.js';
+import { adoptRun, decideNight, mappingFingerprint } from '../delta/nightly.js';
+import type { NightlyDecision } from '../delta/nightly.js';
+import { sendOrder } from '../delta/order.js';
+import type { Candidate } from '../delta/plan.js';
 import { ExtractError } from '../extract/errors.js';
 import { openExtract } from '../extract/open.js';
 import type { ExtractInput } from '../extract/input.js';
 import { MappingError } from '../mapping/errors.js';
 import type { Mapping } from '../mapping/types.js';
 import type { Problem } from '../scim/problem.js';
-import { managerOf, managersFirst } from '../delta/order.js';
-import type { QueuedOperation } from '../delta/order.js';
-import { OperationStore } from '../convert/operation-store.js';
+import { SourcesError, resolveSource, sourceOfBlob } from '../sources/sources.js';
+import type { SourceSettings, SourcesConfig } from '../sources/sources.js';
 import { encodeMessage, messageFits } from './messages.js';
-import type { NewRecord, PipelineDeps, RejectedRow } from './ports.js';
-import { payloadHash, runIdFor } from './run-id.js';
+import type { NewRecord, PipelineDeps, RejectedRow, ReportSink, RunRecord } from './ports.js';
+import { ABSENT } from './report.js';
+import { writeRunReport } from './run-report.js';
+import { runIdFor } from './run-id.js';
 
 export interface IngestInput {
   container: string;
+  /** The blob's path in the container: its first folder names the source. */
   name: string;
   etag: string;
   /** When this version of the blob was written. */
@@ -28,7 +39,12 @@ export interface IngestInput {
 }
 
 export interface IngestDeps extends PipelineDeps {
-  loadMapping(): Promise<Mapping>;
+  /** The sources file (or the default single source when there is none). */
+  loadSources(): Promise<SourcesConfig>;
+  /** The mapping a source names. */
+  loadMapping(source: SourceSettings): Promise<Mapping>;
+  /** Where a held run's report goes at once. */
+  reports: ReportSink;
   /** Most messages to leave waiting in the queue before pausing for upload to take some; 0 or absent for no cap. */
   queueBacklog?: number;
   /** How ingest waits while the queue is at its cap (a timer in production). */
@@ -37,11 +53,18 @@ export interface IngestDeps extends PipelineDeps {
 
 export interface IngestResult {
   runId: string;
+  source: string;
   /** False when the run had been ingested already (a re-delivered blob). */
   ingested: boolean;
+  /** Whether the guard held the run: nothing was sent. */
+  held: boolean;
   rows: number;
   valid: number;
   rejected: number;
+  /** Records that end unchanged, without a call. */
+  unchanged: number;
+  /** Leavers to disable. */
+  leavers: number;
   enqueued: number;
 }
 
@@ -60,96 +83,185 @@ export async function ingestExtract(input: IngestInput, deps: IngestDeps): Promi
   const file = `${input.container}/${input.name}`;
   const runId = runIdFor(input.container, input.name, input.etag, input.lastModified);
   const { ledger, logger } = deps;
-  const run = await ledger.beginRun({ runId, file, etag: input.etag, startedAt: deps.clock.now().toISOString() });
+  const sourceName = sourceOfBlob(input.name);
+  let source: SourceSettings | undefined;
+  let unusable: { rule: string; message: string } | undefined;
+  try {
+    source = resolveSource(await deps.loadSources(), sourceName);
+  } catch (err) {
+    if (!(err instanceof SourcesError)) throw err;
+    unusable = { rule: 'sources', message: err.message };
+  }
+  const run = await ledger.beginRun({ runId, file, etag: input.etag, startedAt: deps.clock.now().toISOString(), source: sourceName, kind: source?.kind ?? 'full' });
+  const empty = { runId, source: sourceName, held: run.state === 'held', rows: run.rows ?? 0, valid: run.valid ?? 0, rejected: run.rejected ?? 0, unchanged: 0, leavers: 0, enqueued: 0 };
   if (run.state !== 'ingesting') {
     logger.info('Extract already ingested; nothing to do', { runId, state: run.state });
-    return { runId, ingested: false, rows: run.rows ?? 0, valid: run.valid ?? 0, rejected: run.rejected ?? 0, enqueued: 0 };
+    return { ...empty, ingested: false };
   }
-  logger.info('Ingest started', { runId });
+  logger.info('Ingest started', { runId, source: sourceName });
 
-  const rejected: RejectedRow[] = [];
-  const flushRejected = async (): Promise<void> => {
-    if (rejected.length === 0) return;
-    await ledger.addRejected(runId, rejected.splice(0));
-  };
-
-  let mapping: Mapping;
+  let mapping: Mapping | undefined;
   let extract;
-  try {
-    mapping = await deps.loadMapping();
-    extract = await openExtract(input.content, { file });
-  } catch (err) {
-    if (!(err instanceof ExtractError) && !(err instanceof MappingError)) throw err;
+  if (source !== undefined) {
+    await supersedeHeld(deps, source, runId);
+    try {
+      mapping = await deps.loadMapping(source);
+      extract = await openExtract(input.content, { file });
+    } catch (err) {
+      if (!(err instanceof ExtractError) && !(err instanceof MappingError)) throw err;
+      unusable = { rule: err instanceof MappingError ? 'mapping' : 'extract', message: err.message };
+    }
+  }
+  if (unusable !== undefined || source === undefined || mapping === undefined || extract === undefined) {
     // The whole file is unusable: the run ends with one rejected entry that says why.
-    const rule = err instanceof MappingError ? 'mapping' : 'extract';
-    await ledger.addRejected(runId, [{ rule, message: err.message }]);
+    const why = unusable ?? { rule: 'extract', message: `${file}: could not be read` };
+    await ledger.addRejected(runId, [why]);
     await ledger.finishIngest(runId, { rows: 0, valid: 0, rejected: 0, at: deps.clock.now().toISOString() });
-    logger.error('Extract could not be read; see the run report', { runId, rule });
-    return { runId, ingested: true, rows: 0, valid: 0, rejected: 0, enqueued: 0 };
+    logger.error('Extract could not be read; see the run report', { runId, rule: why.rule });
+    return { ...empty, ingested: true, held: false };
   }
 
   const spool = new TempFileSpool();
   const store = new OperationStore();
   try {
-    const pending: Promise<void>[] = [];
-    const scan = await scanExtract(extract, mapping, {
-      spool,
-      onProblem: (p: Problem) => {
-        if (p.severity !== 'error') return;
-        rejected.push(rejectedRow(p));
-        if (rejected.length >= CHUNK) pending.push(flushRejected());
-      },
+    const read = await readCandidates(extract, mapping, spool, store, runId, deps);
+    const decision = await decideNight(ledger, {
+      source, candidates: read.candidates, present: read.present, rows: read.rows, rejected: read.rejected, now: deps.clock.now().getTime(),
+      fingerprint: mappingFingerprint(mapping.document ?? mapping.source),
     });
-    await Promise.all(pending);
-
-    // Managers first, so a report rarely reaches the service before its manager.
-    const queued: QueuedOperation[] = [];
-    for await (const op of spool.read()) {
-      if (scan.withdrawn.has(op.externalId)) continue;
-      const managerId = managerOf(op.json);
-      queued.push({ externalId: op.externalId, line: op.line, stored: store.add(op.json), ...(managerId === undefined ? {} : { managerId }) });
-      if (store.shouldFlush) await store.flush();
+    const held = decision.held.length > 0;
+    const enqueued = await writeRecords(deps, runId, source, decision, store, held);
+    await markOwnership(deps, decision, source, held);
+    const at = deps.clock.now().toISOString();
+    await ledger.finishIngest(runId, { rows: read.rows, valid: read.candidates.length, rejected: read.rejected, at, plan: decision.summary, ...(held ? { held: decision.held } : {}) });
+    const counts = { rows: read.rows, valid: read.candidates.length, rejected: read.rejected, unchanged: decision.plan.counts.unchanged + decision.plan.counts.otherSource, leavers: decision.leavers.length };
+    if (held) {
+      await ledger.setSourceState(source.name, { heldRunId: runId });
+      const stored = await ledger.getRun(runId) as RunRecord;
+      await writeRunReport(ledger, deps.reports, stored, undefined);
+      // For the alert: the thresholds by name, with their numbers; no HR data.
+      logger.warn('Run held', {
+        runId, source: source.name, thresholds: decision.held.map((h) => h.threshold), limits: decision.held.map((h) => h.limit), actuals: decision.held.map((h) => h.actual),
+        ...counts,
+      });
+    } else {
+      await adoptRun(ledger, source, runId, read.rows, decision.summary);
+      logger.info('Ingest finished', { runId, source: source.name, ...counts, enqueued, disables: decision.plan.counts.disableAbsent + decision.plan.counts.disableInactive });
     }
-    await store.flush();
-
-    let enqueued = 0;
-    let valid = 0;
-    const backlog = { told: false, waitedMs: 0 };
-    // Chunks never straddle two depths: a chunk's messages go out in parallel, chunks one after another,
-    // so every manager's message is in the queue before any of its reports'.
-    const ordered = managersFirst(queued);
-    for (let i = 0; i < ordered.length;) {
-      let end = i + 1;
-      while (end < ordered.length && end - i < CHUNK && ordered[end]?.depth === ordered[i]?.depth) end++;
-      const chunk = ordered.slice(i, end);
-      i = end;
-      const records: NewRecord[] = [];
-      const texts = new Map<string, string>();
-      for (const q of chunk) {
-        const json = await store.read(q.stored);
-        const text = encodeMessage({ v: 1, runId, externalId: q.externalId, line: q.line, attempt: 1, op: json });
-        if (!messageFits(text)) {
-          rejected.push({ line: q.line, externalId: q.externalId, rule: 'too-large', message: 'the SCIM operation is larger than a queue message can carry (64 KiB with Base64); shorten the longest values' });
-          continue;
-        }
-        texts.set(q.externalId, text);
-        records.push({ externalId: q.externalId, line: q.line, payload: json, payloadHash: payloadHash(json), ...(q.managerId === undefined ? {} : { managerId: q.managerId }) });
-      }
-      valid += records.length;
-      if (deps.queueBacklog !== undefined && deps.queueBacklog > 0) await roomInQueue(deps, deps.queueBacklog, records.length, runId, backlog);
-      const need = await ledger.addRecords(runId, records);
-      await sendAll(need.map((id) => texts.get(id) as string), (text) => deps.queue.send(text));
-      await ledger.markEnqueued(runId, need);
-      enqueued += need.length;
-    }
-    await flushRejected();
-    const rejectedRows = scan.rejected + (queued.length - valid);
-    await ledger.finishIngest(runId, { rows: scan.rows, valid, rejected: rejectedRows, at: deps.clock.now().toISOString() });
-    logger.info('Ingest finished', { runId, rows: scan.rows, valid, rejected: rejectedRows, enqueued });
-    return { runId, ingested: true, rows: scan.rows, valid, rejected: rejectedRows, enqueued };
+    return { runId, source: source.name, ingested: true, held, ...counts, enqueued };
   } finally {
     await Promise.all([spool.dispose(), store.dispose()]);
   }
+}
+
+interface ReadResult {
+  candidates: Candidate[];
+  /** Every externalId the extract holds, rejected rows included. */
+  present: Set<string>;
+  rows: number;
+  rejected: number;
+}
+
+// Scans the extract: rejected rows go to the ledger as they come, valid operations to the store.
+async function readCandidates(extract: Awaited<ReturnType<typeof openExtract>>, mapping: Mapping, spool: TempFileSpool, store: OperationStore, runId: string, deps: IngestDeps): Promise<ReadResult> {
+  const rejected: RejectedRow[] = [];
+  const pending: Promise<void>[] = [];
+  const flush = async (): Promise<void> => {
+    if (rejected.length > 0) await deps.ledger.addRejected(runId, rejected.splice(0));
+  };
+  const present = new Set<string>();
+  const scan = await scanExtract(extract, mapping, {
+    spool,
+    onProblem: (p: Problem) => {
+      if (p.severity !== 'error') return;
+      if (p.externalId !== undefined) present.add(p.externalId);
+      rejected.push(rejectedRow(p));
+      if (rejected.length >= CHUNK) pending.push(flush());
+    },
+  });
+  await Promise.all(pending);
+  const candidates: Candidate[] = [];
+  let tooLarge = 0;
+  for await (const op of spool.read()) {
+    if (scan.withdrawn.has(op.externalId)) continue;
+    present.add(op.externalId);
+    if (!messageFits(encodeMessage({ v: 1, runId, externalId: op.externalId, line: op.line, attempt: 1, op: op.json }))) {
+      rejected.push({ line: op.line, externalId: op.externalId, rule: 'too-large', message: 'the SCIM operation is larger than a queue message can carry (64 KiB with Base64); shorten the longest values' });
+      tooLarge++;
+      continue;
+    }
+    candidates.push(candidateOf(op.externalId, op.line, op.json, store.add(op.json)));
+    if (store.shouldFlush) await store.flush();
+  }
+  await store.flush();
+  await flush();
+  return { candidates, present, rows: scan.rows, rejected: scan.rejected + tooLarge };
+}
+
+// Records first, then their messages: unchanged ones in any order, the rest disables first, then
+// one management depth at a time, so every manager's message is in the queue before any report's.
+async function writeRecords(deps: IngestDeps, runId: string, source: SourceSettings, decision: NightlyDecision, store: OperationStore, held: boolean): Promise<number> {
+  const toSend: Array<NewRecord & { intent?: NewRecord['intent']; stored?: number; json?: string }> = [];
+  const unchanged: NewRecord[] = [];
+  for (const r of decision.plan.records) {
+    const base = { externalId: r.externalId, line: r.line, payloadHash: r.hash, source: source.name, note: r.note, ...(r.managerId === undefined ? {} : { managerId: r.managerId }) };
+    if (r.state === 'unchanged') unchanged.push({ ...base, payload: '', state: 'unchanged' });
+    else toSend.push({ ...base, payload: '', stored: r.stored, ...(r.intent === undefined ? {} : { intent: r.intent }) });
+  }
+  for (const l of decision.leavers) {
+    toSend.push({
+      externalId: l.externalId, line: 0, payload: l.json, json: l.json, payloadHash: l.hash, source: source.name, intent: 'disable',
+      note: l.complete ? ABSENT : `${ABSENT} (no complete record was kept: externalId and active only)`, ...(l.managerId === undefined ? {} : { managerId: l.managerId }),
+    });
+  }
+  for (let i = 0; i < unchanged.length; i += CHUNK) await deps.ledger.addRecords(runId, unchanged.slice(i, i + CHUNK));
+
+  const ordered = sendOrder(toSend);
+  let enqueued = 0;
+  const backlog = { told: false, waitedMs: 0 };
+  for (let i = 0; i < ordered.length;) {
+    let end = i + 1;
+    while (end < ordered.length && end - i < CHUNK && ordered[end]?.depth === ordered[i]?.depth) end++;
+    const chunk = ordered.slice(i, end);
+    i = end;
+    const records: NewRecord[] = [];
+    const texts = new Map<string, string>();
+    for (const q of chunk) {
+      const json = q.json ?? await store.read(q.stored as number);
+      const { stored: _s, json: _j, depth: _d, ...record } = q;
+      records.push({ ...record, payload: json, state: held ? 'held' : 'queued' });
+      texts.set(q.externalId, encodeMessage({ v: 1, runId, externalId: q.externalId, line: q.line, attempt: 1, op: json }));
+    }
+    if (!held && deps.queueBacklog !== undefined && deps.queueBacklog > 0) await roomInQueue(deps, deps.queueBacklog, records.length, runId, backlog);
+    const need = await deps.ledger.addRecords(runId, records);
+    await sendAll(need.map((id) => texts.get(id) as string), (text) => deps.queue.send(text));
+    await deps.ledger.markEnqueued(runId, need);
+    enqueued += need.length;
+  }
+  return enqueued;
+}
+
+// Who owns whom: marks for the owner's next run to warn about, and hand-overs. A held run hands
+// nobody over (it changes nothing until a person decides); its marks are only warnings.
+async function markOwnership(deps: IngestDeps, decision: NightlyDecision, source: SourceSettings, held: boolean): Promise<void> {
+  for (const c of decision.plan.contested) await deps.ledger.markAlsoIn(c.externalId, source.name);
+  for (const id of decision.plan.uncontested) await deps.ledger.markAlsoIn(id, undefined);
+  if (!held) for (const h of decision.plan.handovers) await deps.ledger.handOver(h.externalId, h.to);
+}
+
+// A newer extract of a source supersedes its held run: that run ends unsent (its records stay
+// `held`), with its report saying so.
+async function supersedeHeld(deps: IngestDeps, source: SourceSettings, runId: string): Promise<void> {
+  const state = await deps.ledger.getSourceState(source.name);
+  const heldRunId = state?.heldRunId;
+  if (heldRunId === undefined || heldRunId === runId) return;
+  const at = deps.clock.now().toISOString();
+  if (await deps.ledger.decideHeld(heldRunId, { kind: 'superseded', at, by: runId })) {
+    const run = await deps.ledger.getRun(heldRunId);
+    if (run !== undefined) await writeRunReport(deps.ledger, deps.reports, run, at);
+    deps.logger.info('Held run superseded by a newer extract of its source', { runId: heldRunId, by: runId, source: source.name });
+  }
+  await deps.ledger.setSourceState(source.name, { heldRunId: '' }, { heldRunId });
 }
 
 // Waits until `n` more messages fit under the cap (or the queue is empty, for a cap below one chunk).

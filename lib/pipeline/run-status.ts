@@ -1,32 +1,43 @@
-// Where a run stands, from the ledger alone: what `hrsync status <runId>` prints while a run
-// is still moving, before its report exists.
-import type { LedgerRecord, PipelineLedger, RecordState, RejectedRow, RunRecord } from './ports.js';
+// Where a run stands, from the ledger alone: what `hrsync status <runId>` prints while a run is
+// still moving, before its report exists — and for a held run, which thresholds held it.
+import type { PipelineLedger, RecordState, RejectedRow, RunRecord, RunRequest } from './ports.js';
+import { nextSteps, tallyRecords } from './report.js';
+import type { RecordTally, RunReport } from './report.js';
 
 export interface RunStatus {
   run: RunRecord;
   counts: Record<RecordState, number>;
+  created: number;
+  updated: number;
+  disabledWhy: RecordTally['disabledWhy'];
   /** Queued records sent back after a retryable failure (a later attempt is due). */
   retrying: number;
   /** Queued records held until their manager is final. */
   waitingForManager: number;
+  requests: { total: number; accepted: number };
   rejectedTotal: number;
   /** The first `limit` rejected rows, by line. */
   rejected: RejectedRow[];
   deadLetteredTotal: number;
   /** The first `limit` dead-lettered records, by line. */
-  deadLettered: Array<Pick<LedgerRecord, 'line' | 'externalId' | 'attempts' | 'lastErrorCode' | 'lastReason'>>;
+  deadLettered: RunReport['deadLettered'];
+  disabledTotal: number;
+  /** The first `limit` disabled people, by line. */
+  disabled: RunReport['disabled'];
+  /** What a person should do about it. */
+  nextSteps: string[];
 }
 
-type StatusLedger = Pick<PipelineLedger, 'getRun' | 'countByState' | 'listRecords' | 'listRejected'>;
+type StatusLedger = Pick<PipelineLedger, 'getRun' | 'listRecords' | 'listRecordSummaries' | 'listRejected' | 'listRequests'>;
 
 /** The run's state and counts, and its first problems; undefined when the ledger has no such run. */
 export async function runStatus(ledger: StatusLedger, runId: string, limit = 50): Promise<RunStatus | undefined> {
   const run = await ledger.getRun(runId);
   if (run === undefined) return undefined;
-  const counts = await ledger.countByState(runId);
+  const tally = await tallyRecords(ledger.listRecordSummaries(runId));
   let retrying = 0;
   let waitingForManager = 0;
-  if (counts.queued > 0) {
+  if (tally.counts.queued > 0) {
     for await (const r of ledger.listRecords(runId, 'queued')) {
       if (r.waitingFor !== undefined) waitingForManager++;
       else if (r.lastErrorCode !== undefined) retrying++;
@@ -38,11 +49,21 @@ export async function runStatus(ledger: StatusLedger, runId: string, limit = 50)
     rejectedTotal++;
     if (rejected.length < limit) rejected.push(row);
   }
-  const dead: RunStatus['deadLettered'] = [];
-  for await (const r of ledger.listRecords(runId, 'dead-lettered')) {
-    dead.push({ line: r.line, externalId: r.externalId, attempts: r.attempts, ...(r.lastErrorCode === undefined ? {} : { lastErrorCode: r.lastErrorCode }), ...(r.lastReason === undefined ? {} : { lastReason: r.lastReason }) });
-  }
-  dead.sort((a, b) => a.line - b.line);
   rejected.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
-  return { run, counts, retrying, waitingForManager, rejectedTotal, rejected, deadLetteredTotal: dead.length, deadLettered: dead.slice(0, limit) };
+  const requests: RunRequest[] = [];
+  for await (const q of ledger.listRequests(runId)) requests.push(q);
+  const c = tally.counts;
+  const state: RunReport['state'] = run.state === 'held' || run.state === 'discarded' || run.state === 'superseded' ? run.state : 'complete';
+  const steps = nextSteps({
+    runId, source: run.source, state, counts: { rejected: run.rejected ?? 0, deadLettered: c['dead-lettered'], open: 0 },
+    ...(run.plan === undefined ? {} : { plan: run.plan }), ...(run.held === undefined ? {} : { held: run.held }),
+  });
+  return {
+    run, counts: c, created: tally.created, updated: tally.updated, disabledWhy: tally.disabledWhy, retrying, waitingForManager,
+    requests: { total: requests.length, accepted: requests.filter((q) => q.status === 'accepted').length },
+    rejectedTotal, rejected,
+    deadLetteredTotal: tally.deadLettered.length, deadLettered: tally.deadLettered.slice(0, limit),
+    disabledTotal: tally.disabled.length, disabled: tally.disabled.slice(0, limit),
+    nextSteps: steps,
+  };
 }

@@ -16,7 +16,11 @@ import { storageClients } from '../storage/clients.js';
 import type { StorageClients } from '../storage/clients.js';
 import { azureQueue } from './azure-queue.js';
 import { azureReports } from './azure-reports.js';
+import { posix } from 'node:path';
+import type { BlockBlobClient } from '@azure/storage-blob';
+import type { SourceSettings, SourcesConfig } from '../sources/sources.js';
 import { mappingFromBlob } from './mapping-blob.js';
+import { sourcesFromBlob } from './sources-blob.js';
 import type { OperationQueue, ReportSink } from './ports.js';
 
 /** What the three functions share within one process. */
@@ -28,8 +32,10 @@ export interface PipelineRuntime {
   reports: ReportSink;
   client: ProvisioningClient;
   storage: StorageClients;
-  /** The mapping blob, read and compiled again only when its ETag changes. */
-  loadMapping(): Promise<Mapping>;
+  /** The sources file, read again only when its ETag changes; the single default source when it does not exist. */
+  loadSources(): Promise<SourcesConfig>;
+  /** A source's mapping blob, read and compiled again only when its ETag changes. */
+  loadMapping(source: SourceSettings): Promise<Mapping>;
 }
 
 /** Builds the runtime from app settings; every setting is checked here, at start-up. */
@@ -37,7 +43,9 @@ export function createPipelineRuntime(env: Environment, logger: Logger, options:
   const settings = loadPipelineSettings(env);
   const provisioning = loadProvisioningSettings(env);
   const storage = storageClients(env);
-  const mappingBlob = storage.blobService.getContainerClient(settings.mappingBlob.container).getBlockBlobClient(settings.mappingBlob.name);
+  const blob = (at: { container: string; name: string }): BlockBlobClient => storage.blobService.getContainerClient(at.container).getBlockBlobClient(at.name);
+  const sources = sourcesFromBlob(blob(settings.sourcesBlob), `${settings.sourcesBlob.container}/${settings.sourcesBlob.name}`, `${settings.mappingBlob.container}/${settings.mappingBlob.name}`);
+  const mappings = new Map<string, () => Promise<Mapping>>();
   return {
     settings,
     ledger: new RunLedger(ledgerTableNames(settings.tablePrefix), storage.table),
@@ -47,6 +55,16 @@ export function createPipelineRuntime(env: Environment, logger: Logger, options:
     // Throttling beyond a short wait is handed back to the queue rather than held in the invocation.
     client: createProvisioningClient(provisioning, { logger, retry: { maxThrottleWaitMs: options.maxThrottleWaitMs ?? 30_000 } }),
     storage,
-    loadMapping: mappingFromBlob(mappingBlob, `${settings.mappingBlob.container}/${settings.mappingBlob.name}`),
+    loadSources: sources.load,
+    async loadMapping(source) {
+      // Without a sources file the mapping is HRSYNC_MAPPING_BLOB; a sources file names mappings relative to itself.
+      const at = (await sources.load()).fromFile
+        ? { container: settings.sourcesBlob.container, name: posix.normalize(posix.join(posix.dirname(settings.sourcesBlob.name), source.mapping)) }
+        : settings.mappingBlob;
+      const key = `${at.container}/${at.name}`;
+      let load = mappings.get(key);
+      if (load === undefined) mappings.set(key, (load = mappingFromBlob(blob(at), key)));
+      return load();
+    },
   };
 }

@@ -74,7 +74,7 @@ let host: LocalHost;
 beforeEach(() => {
   // A fresh queue and fresh tables per scenario, so counts belong to it alone.
   scenario++;
-  setEnv({ HRSYNC_OPERATIONS_QUEUE: `ops-${scenario}`, HRSYNC_TABLE_PREFIX: `e2e${scenario}`, HRSYNC_REPORTS_CONTAINER: `reports-${scenario}`, HRSYNC_EXTRACTS_CONTAINER: `drop-${scenario}` });
+  setEnv({ HRSYNC_OPERATIONS_QUEUE: `ops-${scenario}`, HRSYNC_TABLE_PREFIX: `e2e${scenario}`, HRSYNC_REPORTS_CONTAINER: `reports-${scenario}`, HRSYNC_EXTRACTS_CONTAINER: `drop-${scenario}`, HRSYNC_SOURCES_BLOB: `hrsync-config/sources-${scenario}.json` });
   resetPipelineRuntime();
   sim.reset();
   sim.setPermissions(['SynchronizationData-User.Upload', 'AuditLog.Read.All']);
@@ -150,7 +150,7 @@ describe('the Functions app on Azurite and the simulator', () => {
     await drop('workers.csv', extract);
     const report = await runToReport();
     expect(report).toMatchObject({ file: `drop-${scenario}/workers.csv`, rows: 2000 });
-    expect(report.counts).toEqual({ valid: 2000, rejected: 0, confirmed: 2000, skipped: 0, deadLettered: 0 });
+    expect(report.counts).toMatchObject({ valid: 2000, rejected: 0, records: 2000, created: 2000, confirmed: 2000, skipped: 0, deadLettered: 0, unchanged: 0, held: 0 });
     expect(sim.directory.size).toBe(2000);
     expect(await needlessSends()).toEqual([]);
     expect(logs.some((l) => l.message.includes('"Run complete"'))).toBe(true);
@@ -221,6 +221,9 @@ describe('the Functions app on Azurite and the simulator', () => {
 
   it('a message that fails every time ends in the poison queue and in the report with its reason', async () => {
     sim.setPermissions(['AuditLog.Read.All']);
+    // broken.csv rejects 10 of 16 rows, which the guard would hold: this source allows it.
+    const sources = JSON.stringify({ version: 1, sources: { default: { mapping: 'mapping.json', kind: 'full', guard: { maxRejectedPercent: 100 } } } });
+    await BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('hrsync-config').getBlockBlobClient(`sources-${scenario}.json`).upload(sources, sources.length);
     const small = Buffer.from((await readFile('samples/broken.csv')));
     await drop('broken.csv', small);
     await host.drain();

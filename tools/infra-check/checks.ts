@@ -266,6 +266,7 @@ export function checkDeployment(input: CheckInput): string[] {
     [containers, pipeline.extractsContainer, 'container (HRSYNC_EXTRACTS_CONTAINER)'],
     [containers, pipeline.reportsContainer, 'container (HRSYNC_REPORTS_CONTAINER)'],
     [containers, pipeline.mappingBlob.container, 'container (HRSYNC_MAPPING_BLOB)'],
+    [containers, pipeline.sourcesBlob.container, 'container (HRSYNC_SOURCES_BLOB)'],
     [containers, deploymentContainer, 'container (functionAppConfig.deployment)'],
     [queues, pipeline.operationsQueue, 'queue (HRSYNC_OPERATIONS_QUEUE)'],
     [queues, pipeline.poisonQueue, 'queue (poison queue of HRSYNC_OPERATIONS_QUEUE)'],

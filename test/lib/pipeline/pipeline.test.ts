@@ -5,6 +5,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadMappingFile } from '../../../lib/mapping/load.js';
 import type { Mapping } from '../../../lib/mapping/types.js';
 import { ingestExtract } from '../../../lib/pipeline/ingest.js';
+import { defaultSources, parseSources } from '../../../lib/sources/sources.js';
+import type { SourcesConfig } from '../../../lib/sources/sources.js';
 import type { IngestDeps } from '../../../lib/pipeline/ingest.js';
 import type { ReconcileDeps, UploadDeps } from '../../../lib/pipeline/ports.js';
 import { DEFAULT_RECONCILE_OPTIONS, reconcile } from '../../../lib/pipeline/reconcile.js';
@@ -48,7 +50,7 @@ const LEDGERS: Array<[string, () => PipelineLedger]> = [
 let makeLedger: () => PipelineLedger = LEDGERS[0]![1];
 beforeEach(() => { sim.reset(); sim.setPermissions(['SynchronizationData-User.Upload', 'AuditLog.Read.All']); });
 
-function world(client: ProvisioningClient = simClient(sim).client) {
+function world(client: ProvisioningClient = simClient(sim).client, sources: SourcesConfig = defaultSources('mapping.json')) {
   const ledger = makeLedger();
   // Queue time runs ahead of the wall clock when a test skips the five minutes held messages stay hidden.
   const skew = { ms: 0 };
@@ -58,7 +60,7 @@ function world(client: ProvisioningClient = simClient(sim).client) {
   const logger = captureLogger();
   const clock = { now: () => new Date() };
   const base = { ledger, queue, logger, clock };
-  const ingestDeps: IngestDeps = { ...base, loadMapping: async () => mapping };
+  const ingestDeps: IngestDeps = { ...base, reports, loadSources: async () => sources, loadMapping: async () => mapping };
   const uploadDeps: UploadDeps = { ...base, client };
   const reconcileDeps: ReconcileDeps = { ...base, client, poison, reports };
   return { ledger, queue, poison, reports, logger, ingestDeps, uploadDeps, reconcileDeps, skew };
@@ -101,6 +103,9 @@ async function reconcileUntilDone(w: World, rounds = 50): Promise<void> {
   throw new Error('runs never completed');
 }
 
+// broken.csv rejects 10 of its 16 rows: over the guard's default 10%, so these tests allow it.
+const lenient = (): SourcesConfig => parseSources({ version: 1, sources: { default: { mapping: 'mapping.json', kind: 'full', guard: { maxRejectedPercent: 100 } } } }, 'sources.json');
+
 function reportOf(w: World, runId: string): RunReport {
   return JSON.parse(w.reports.blobs.get(`${runId}/report.json`)?.content ?? 'null') as RunReport;
 }
@@ -116,7 +121,8 @@ describe.each(LEDGERS)('pipeline stages on the %s ledger', (_name, make) => {
     expect(await drainUploads(w)).toBe(8);
     await reconcileUntilDone(w);
     const report = reportOf(w, result.runId);
-    expect(report.counts).toEqual({ valid: 400, rejected: 0, confirmed: 400, skipped: 0, deadLettered: 0 });
+    expect(report.counts).toEqual({ valid: 400, rejected: 0, records: 400, leavers: 0, created: 400, updated: 0, confirmed: 400, disabled: 0, unchanged: 0, skipped: 0, deadLettered: 0, held: 0, open: 0 });
+    expect(report.requests).toEqual({ total: 8, accepted: 8, notAccepted: 0 });
     expect([...sim.stats().perRecordSends.values()].every((n) => n === 1)).toBe(true);
     expect(w.logger.lines.filter((l) => l.message === 'Run complete')).toHaveLength(1);
   }, 30_000);
@@ -139,7 +145,7 @@ describe.each(LEDGERS)('pipeline stages on the %s ledger', (_name, make) => {
     expect(w.logger.lines.filter((l) => l.message.includes('backlog cap'))).toHaveLength(1);
     await drainUploads(w);
     await reconcileUntilDone(w);
-    expect(reportOf(w, result.runId).counts).toEqual({ valid: 400, rejected: 0, confirmed: 400, skipped: 0, deadLettered: 0 });
+    expect(reportOf(w, result.runId).counts).toMatchObject({ valid: 400, rejected: 0, confirmed: 400, skipped: 0, deadLettered: 0 });
     // Managers still reached the service before their reports: no record needed a second send.
     expect([...sim.stats().perRecordSends.values()].every((n) => n === 1)).toBe(true);
   }, 60_000);
@@ -157,7 +163,7 @@ describe.each(LEDGERS)('pipeline stages on the %s ledger', (_name, make) => {
 
   it('puts rejected rows and dead-lettered records in the report and its CSV', async () => {
     sim.setFaults({ recordRules: [{ match: /^E0005/, errorCode: 'AzureActiveDirectoryInvalidUserPrincipalName', reason: 'The userPrincipalName is not valid.' }] });
-    const w = world();
+    const w = world(undefined, lenient());
     const result = await ingestExtract(blob('samples/broken.csv'), w.ingestDeps);
     expect(result).toMatchObject({ rows: 16, valid: 6, rejected: 10 });
     await drainUploads(w);
@@ -171,6 +177,18 @@ describe.each(LEDGERS)('pipeline stages on the %s ledger', (_name, make) => {
     expect(csv.split('\r\n').filter((l) => l.includes(',rejected,')).length).toBe(report.rejected.length);
     for (const d of report.deadLettered) expect(csv).toContain(`${d.line},${d.externalId},dead-lettered`);
   }, 30_000);
+
+  it('holds a run whose rejected share is over the guard: nothing sent, a report naming the threshold, an event for the alert', async () => {
+    const w = world();
+    const result = await ingestExtract(blob('samples/broken.csv'), w.ingestDeps);
+    expect(result).toMatchObject({ held: true, rows: 16, valid: 6, rejected: 10, enqueued: 0 });
+    expect(w.queue.messages).toEqual([]);
+    const report = reportOf(w, result.runId);
+    expect(report).toMatchObject({ state: 'held', counts: { held: 6, open: 0 }, held: [{ threshold: 'maxRejectedPercent', limit: 10, actual: 62.5 }] });
+    expect(report.nextSteps[0]).toMatch(/hrsync approve/);
+    expect(w.logger.lines.find((l) => l.message === 'Run held')?.fields).toMatchObject({ runId: result.runId, thresholds: ['maxRejectedPercent'], rows: 16, rejected: 10 });
+    expect((await w.ledger.listOpenRuns()).map((r) => r.runId)).toEqual([]);
+  });
 
   it('does nothing for a re-delivered blob, and makes a new run for a new version', async () => {
     const w = world();
@@ -225,7 +243,7 @@ describe.each(LEDGERS)('pipeline stages on the %s ledger', (_name, make) => {
     const w = world();
     sim.setFaults({ throttleShare: 1, retryAfterSeconds: 1 });
     const { client } = simClient(sim, {}, { retry: { maxRetries: 0, maxThrottleWaitMs: 0 } });
-    await ingestExtract(blob('samples/broken.csv'), w.ingestDeps);
+    await ingestExtract(blob('samples/broken.csv'), { ...w.ingestDeps, loadSources: async () => lenient() });
     const [m] = await w.queue.receive(1, 30);
     const outcome = await uploadOperations(m?.text, { ...w.uploadDeps, client });
     expect(outcome).toBe('requeued');
@@ -239,7 +257,7 @@ describe.each(LEDGERS)('pipeline stages on the %s ledger', (_name, make) => {
     const w = world();
     sim.setPermissions(['AuditLog.Read.All']);
     const { client } = simClient(sim);
-    const result = await ingestExtract(blob('samples/broken.csv'), w.ingestDeps);
+    const result = await ingestExtract(blob('samples/broken.csv'), { ...w.ingestDeps, loadSources: async () => lenient() });
     await drainUploads(w, { ...w.uploadDeps, client });
     expect(w.poison.messages.length).toBeGreaterThan(0);
     sim.setPermissions(['SynchronizationData-User.Upload', 'AuditLog.Read.All']);
