@@ -9,10 +9,12 @@ import { mappingImportCommand } from './commands/mapping-import.js';
 import { statusCommand } from './commands/status.js';
 import { listRunsCommand, runStatusCommand } from './commands/runs.js';
 import { replayCommand } from './commands/replay.js';
+import { approveCommand, discardCommand, resendCommand } from './commands/decide.js';
 import { withStorageOptions } from './storage.js';
 import { syncCommand } from './commands/sync.js';
 import { withConnectionOptions } from './connection.js';
 import { SettingsError } from '../lib/config/errors.js';
+import { SourcesError } from '../lib/sources/sources.js';
 import { ProvisioningError } from '../lib/provisioning/errors.js';
 import { EXIT_UNUSABLE, UsageError } from './errors.js';
 import type { Console2 } from './io.js';
@@ -86,6 +88,32 @@ function program(io: Console2, code: { value: number }): Command {
       else code.value = await listRunsCommand(flags, io);
     });
 
+  withStorageOptions(root.command('approve')
+    .description('Send a run the guard held (too many disables, a shrunken or badly rejected extract), as it was planned: disables first, managers before their reports.')
+    .argument('<runId>', 'the held run (hrsync status lists held runs)')
+    .option('--by <name>', 'who approves, kept with the run (default: your user name)')
+    .option('--json', 'print the result as JSON'))
+    .action(async (runId: string, flags) => {
+      code.value = await approveCommand(runId, flags, io);
+    });
+
+  withStorageOptions(root.command('discard')
+    .description('End a held run unsent; its records end "held" and the next extract of its source is compared with what was last confirmed.')
+    .argument('<runId>', 'the held run')
+    .option('--by <name>', 'who discards, kept with the run (default: your user name)')
+    .option('--json', 'print the final report as JSON'))
+    .action(async (runId: string, flags) => {
+      code.value = await discardCommand(runId, flags, io);
+    });
+
+  withStorageOptions(root.command('resend')
+    .description('Make the next run of a source send everyone it lists, changed or not — after changing the provisioning app\'s attribute mappings in Entra, which hrsync cannot see.')
+    .argument('<source>', 'the source: the folder its extracts are dropped into ("default" for the top level)')
+    .option('--json', 'print the result as JSON'))
+    .action(async (source: string, flags) => {
+      code.value = await resendCommand(source, flags, io);
+    });
+
   withStorageOptions(root.command('replay')
     .description('Move the operations queue\'s poison messages back once their cause is fixed: each record is queued again in the ledger and its run reopened. Messages that are not hrsync\'s, or name no record, stay.')
     .option('--poison', 'replay <operations queue>-poison (required: the only source for now)')
@@ -132,7 +160,7 @@ export async function main(argv: string[], io: Console2 = { out: process.stdout,
 }
 
 function describe(err: unknown): string {
-  if (err instanceof MappingError || err instanceof ExtractError || err instanceof UsageError || err instanceof SettingsError || err instanceof ProvisioningError) return err.message;
+  if (err instanceof MappingError || err instanceof ExtractError || err instanceof UsageError || err instanceof SettingsError || err instanceof ProvisioningError || err instanceof SourcesError) return err.message;
   if (err instanceof Error && 'code' in err && err.code === 'EPIPE') return 'the output was closed before the run finished';
   // Unexpected failures still get one line; the stack helps only developers, so it needs HRSYNC_DEBUG.
   if (process.env.HRSYNC_DEBUG === '1' && err instanceof Error) return err.stack ?? err.message;

@@ -24,7 +24,7 @@ function limitOf(flags: RunsFlags, fallback: number): number {
   return n;
 }
 
-/** Runs `hrsync status <runId>`: exit 1 when the run has rejected or dead-lettered records, 2 when there is no such run. */
+/** Runs `hrsync status <runId>`: exit 1 when the run is held or has rejected or dead-lettered records, 2 when there is no such run. */
 export async function runStatusCommand(runId: string, flags: RunsFlags, io: Console2, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const limit = limitOf(flags, 50);
   const { ledger, settings } = pipelineStorage(flags, env);
@@ -34,7 +34,7 @@ export async function runStatusCommand(runId: string, flags: RunsFlags, io: Cons
   }
   if (flags.json === true) await writeOut(io.out, `${JSON.stringify(status, null, 2)}\n`);
   else await writeOut(io.out, `${describeRun(status).join('\n')}\n`);
-  return status.rejectedTotal + status.deadLetteredTotal > 0 ? EXIT_PROBLEMS : EXIT_OK;
+  return status.rejectedTotal + status.deadLetteredTotal > 0 || status.run.state === 'held' ? EXIT_PROBLEMS : EXIT_OK;
 }
 
 function describeRun(s: RunStatus): string[] {
@@ -42,28 +42,48 @@ function describeRun(s: RunStatus): string[] {
   const c = s.counts;
   const open = c.queued + c.submitted;
   const lines = [
-    `run ${r.runId}: ${r.state}${r.state === 'complete' ? '' : open > 0 ? `, ${open} record${open === 1 ? '' : 's'} still open` : ''}`,
-    `  file      ${r.file}`,
+    `run ${r.runId}: ${r.state}${r.state === 'held' ? ' (nothing sent)' : r.state === 'complete' ? '' : open > 0 ? `, ${open} record${open === 1 ? '' : 's'} still open` : ''}`,
+    `  file      ${r.file} (source ${r.source}, ${r.kind})`,
     `  started   ${r.startedAt}${r.ingestedAt === undefined ? '' : `, ingested ${r.ingestedAt}`}${r.endedAt === undefined ? '' : `, ended ${r.endedAt}`}`,
   ];
   if (r.rows !== undefined) lines.push(`  rows      ${r.rows} (valid ${r.valid ?? 0}, rejected ${r.rejected ?? 0})`);
-  lines.push(`  records   confirmed ${c.confirmed}, skipped ${c.skipped}, dead-lettered ${c['dead-lettered']}, submitted ${c.submitted}, queued ${c.queued}`
+  const p = r.plan;
+  if (p !== undefined) {
+    lines.push(`  planned   create ${p.create}, update ${p.update}, resend ${p.resend}${p.drift > 0 ? ` (${p.drift} drift repair)` : ''}, disable ${p.disableAbsent + p.disableInactive} (${p.disableAbsent} absent, ${p.disableInactive} active: false), unchanged ${p.unchanged}${p.otherSource > 0 ? `, ${p.otherSource} left to another source` : ''}`);
+    if (p.fullResend !== undefined) lines.push(`  everyone sent: ${p.fullResend}`);
+    if (p.mappingChanged === true) lines.push('  the mapping changed since the source\'s last run');
+  }
+  for (const h of r.held ?? []) lines.push(`  held      ${h.threshold}: ${h.message}`);
+  if (r.decision !== undefined) lines.push(`  decision  ${r.decision.kind} at ${r.decision.at}${r.decision.by === undefined ? '' : ` by ${r.decision.by}`}`);
+  const why = s.disabledWhy;
+  lines.push(`  records   created ${s.created}, updated ${s.updated}, disabled ${c.disabled}${c.disabled > 0 ? ` (${why.absent} absent, ${why.inactive} active: false${why.other > 0 ? `, ${why.other} other` : ''})` : ''}, unchanged ${c.unchanged}, skipped ${c.skipped}, dead-lettered ${c['dead-lettered']}, held ${c.held}, submitted ${c.submitted}, queued ${c.queued}`
     + (s.retrying + s.waitingForManager > 0 ? ` (${s.retrying} awaiting a retry, ${s.waitingForManager} waiting for their manager)` : ''));
+  lines.push(`  requests  ${s.requests.total}${s.requests.total > s.requests.accepted ? ` (${s.requests.total - s.requests.accepted} not accepted)` : ''}`);
+  for (const step of s.nextSteps) lines.push(`  → ${step}`);
   if (s.deadLetteredTotal > 0) {
     lines.push(`dead-lettered (${s.deadLetteredTotal}${s.deadLettered.length < s.deadLetteredTotal ? `, first ${s.deadLettered.length} by line` : ''}):`);
-    for (const d of s.deadLettered) lines.push(`  line ${d.line} ${d.externalId}: ${d.lastErrorCode ?? 'error'} after ${d.attempts} attempt${d.attempts === 1 ? '' : 's'}: ${d.lastReason ?? ''}`.trimEnd());
+    for (const d of s.deadLettered) lines.push(`  ${d.line === 0 ? 'leaver' : `line ${d.line}`} ${d.externalId}: ${d.errorCode ?? 'error'} after ${d.attempts} attempt${d.attempts === 1 ? '' : 's'}: ${d.reason ?? ''}`.trimEnd());
+  }
+  if (s.disabledTotal > 0) {
+    lines.push(`disabled (${s.disabledTotal}${s.disabled.length < s.disabledTotal ? `, first ${s.disabled.length} by line` : ''}):`);
+    for (const d of s.disabled) lines.push(`  ${d.line === 0 ? '' : `line ${d.line} `}${d.externalId}: ${d.reason}`);
+  }
+  const warnings = r.plan?.warnings ?? [];
+  if (warnings.length > 0) {
+    lines.push(`warnings (${r.plan?.warningsTotal ?? warnings.length}):`);
+    for (const w of warnings.slice(0, 50)) lines.push(`  ${w.line === undefined ? '' : `line ${w.line} `}${w.externalId}: ${w.message} [${w.rule}]`);
   }
   if (s.rejectedTotal > 0) {
     lines.push(`rejected row problems (${s.rejectedTotal}${s.rejected.length < s.rejectedTotal ? `, first ${s.rejected.length} by line` : ''}):`);
     for (const p of s.rejected) lines.push(`  line ${p.line ?? '?'}${p.column === undefined ? '' : ` column ${p.column}`}${p.externalId === undefined ? '' : ` ${p.externalId}`}: ${p.rule}: ${p.message}`);
   }
-  if (r.state === 'complete') lines.push(`report: <reports container>/${r.runId}/report.json and problems.csv`);
+  if (r.state === 'complete' || r.state === 'held' || r.state === 'discarded' || r.state === 'superseded') lines.push(`report: <reports container>/${r.runId}/report.json and problems.csv`);
   return lines;
 }
 
 interface RunLine { run: RunRecord; counts: Record<RecordState, number> }
 
-/** Runs `hrsync status` without a run: the latest runs and any poisoned extracts; exit 1 when an extract is poisoned. */
+/** Runs `hrsync status` without a run: the latest runs and any poisoned extracts; exit 1 when an extract is poisoned or a listed run is held. */
 export async function listRunsCommand(flags: RunsFlags, io: Console2, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const limit = limitOf(flags, 20);
   const { ledger, clients } = pipelineStorage(flags, env);
@@ -75,15 +95,16 @@ export async function listRunsCommand(flags: RunsFlags, io: Console2, env: NodeJ
   } else {
     await writeOut(io.out, `${describeRuns(lines, poisoned).join('\n')}\n`);
   }
-  return poisoned.total > 0 ? EXIT_PROBLEMS : EXIT_OK;
+  return poisoned.total > 0 || runs.some((r) => r.state === 'held') ? EXIT_PROBLEMS : EXIT_OK;
 }
 
 function describeRuns(lines: RunLine[], poisoned: { total: number; extracts: PoisonedExtract[] }): string[] {
   const out = lines.length === 0 ? ['no runs in the ledger yet'] : [`${lines.length} latest run${lines.length === 1 ? '' : 's'}, newest first:`];
   for (const { run, counts } of lines) {
     const open = counts.queued + counts.submitted;
-    out.push(`  ${run.runId}  ${run.state.padEnd(9)}  ${run.startedAt}  ${run.file}`);
-    out.push(`      rows ${run.rows ?? '?'}, rejected ${run.rejected ?? 0}, confirmed ${counts.confirmed}, skipped ${counts.skipped}, dead-lettered ${counts['dead-lettered']}, open ${open}`);
+    out.push(`  ${run.runId}  ${run.state.padEnd(10)}  ${run.startedAt}  ${run.source.padEnd(12)}  ${run.file}`);
+    out.push(`      rows ${run.rows ?? '?'}, rejected ${run.rejected ?? 0}, confirmed ${counts.confirmed}, disabled ${counts.disabled}, unchanged ${counts.unchanged}, skipped ${counts.skipped}, dead-lettered ${counts['dead-lettered']}, held ${counts.held}, open ${open}`);
+    for (const h of run.state === 'held' ? run.held ?? [] : []) out.push(`      held: ${h.message} — "hrsync approve ${run.runId}" or "hrsync discard ${run.runId}"`);
   }
   if (poisoned.total > 0) {
     out.push(`${poisoned.total} extract${poisoned.total === 1 ? '' : 's'} failed ingest on every try (${BLOB_POISON_QUEUE}); fix the cause (see the ingest errors in Application Insights) and upload again:`);
