@@ -18,9 +18,11 @@ function positiveNumber(text: string): number {
 
 function parseArgs(argv: string[]): LocalArgs {
   const cmd = new Command('npm run local --')
-    .description('Run the hrsync Functions app locally on Azurite and the provisioning simulator: drop an extract (samples/workers.csv unless given), run ingest, upload and reconcile, print the run report.')
-    .argument('[extract]', 'an HR extract (.csv, .json, .ndjson); needs --mapping')
-    .option('-m, --mapping <file>', 'the mapping for the extract (default samples/mapping.json)')
+    .description('Run the hrsync Functions app locally on Azurite and the provisioning simulator: drop an extract (samples/workers.csv unless given), run ingest, upload and reconcile, print the run report. Several extracts run one after another on the same storage, a night each, to try delta and leavers.')
+    .argument('[extracts...]', 'HR extracts (.csv, .json, .ndjson), run in this order; need --mapping or --sources')
+    .option('-m, --mapping <file>', 'the mapping for the extracts (default samples/mapping.json)')
+    .option('--sources <file>', 'a sources file (docs/sources.md), uploaded with the mappings it names')
+    .option('--source <name>', 'the source folder the extracts are dropped into (default: the top level, source "default")')
     .option('--json', 'print each run report as JSON on stdout')
     .option('--watch [folder]', 'keep running and run every extract copied into the folder (default ./local-drop)')
     .option('--out <folder>', 'where report.json and problems.csv are written per run', 'local-reports')
@@ -29,11 +31,12 @@ function parseArgs(argv: string[]): LocalArgs {
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
   cmd.parse(argv, { from: 'user' });
-  const o = cmd.opts<{ mapping?: string; json?: boolean; watch?: string | boolean; out: string; timeout: number; verbose?: boolean }>();
-  const extract = cmd.args[0];
+  const o = cmd.opts<{ mapping?: string; sources?: string; source?: string; json?: boolean; watch?: string | boolean; out: string; timeout: number; verbose?: boolean }>();
   return {
-    ...(extract === undefined ? {} : { extract }),
+    ...(cmd.args.length === 0 ? {} : { extracts: [...cmd.args] }),
     ...(o.mapping === undefined ? {} : { mapping: o.mapping }),
+    ...(o.sources === undefined ? {} : { sources: o.sources }),
+    ...(o.source === undefined ? {} : { source: o.source }),
     ...(o.json === true ? { json: true } : {}),
     ...(o.watch === undefined ? {} : { watch: o.watch }),
     out: o.out,

@@ -5,6 +5,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { MappingError } from '../../lib/mapping/errors.js';
+import { mappingFileOf } from '../../lib/sources/file.js';
+import { SourcesError, parseSourcesJson, resolveSource } from '../../lib/sources/sources.js';
 import { loadMapping, parseMappingJson } from '../../lib/mapping/load.js';
 import type { RunReport } from '../../lib/pipeline/report.js';
 import { reportCsv } from '../../lib/pipeline/report.js';
@@ -14,11 +16,18 @@ import { lostRecords } from './accounting.js';
 import { dropFolder } from './drop-folder.js';
 import { startLocalStack } from './stack.js';
 import type { LocalStack } from './stack.js';
-import { reportText } from './report-text.js';
+import { reportText } from '../../lib/pipeline/report-text.js';
 
 export interface LocalArgs {
+  /** Extracts run one after another on the same storage and simulator (a night each); none → the sample. */
+  extracts?: string[];
+  /** The same as one entry of `extracts` (kept for callers that run one extract). */
   extract?: string;
   mapping?: string;
+  /** A sources file: uploaded with the mappings it names, as the deployment keeps them. */
+  sources?: string;
+  /** The source folder extracts are dropped into (default: the top level, source "default"). */
+  source?: string;
   json?: boolean;
   /** A folder to watch; true → ./local-drop. */
   watch?: string | boolean;
@@ -48,6 +57,7 @@ export const EXIT_UNUSABLE = 2;
 
 const SAMPLE_EXTRACT = 'samples/workers.csv';
 const SAMPLE_MAPPING = 'samples/mapping.json';
+const SOURCE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
 class UnusableInput extends Error {}
 
@@ -60,23 +70,63 @@ async function readInput(path: string, what: string): Promise<Buffer> {
   }
 }
 
+interface Inputs {
+  mapping: string;
+  /** The sources file and the mappings it names (blob names relative to it). */
+  config?: { sources: Buffer; mappings: Array<{ name: string; content: Buffer }> };
+  extracts: Array<{ name: string; content: Buffer }>;
+}
+
+// Everything the run needs, checked before anything starts, so bad input is one sentence now.
+async function readInputs(args: LocalArgs, cwd: string, watch: string | undefined): Promise<Inputs> {
+  const paths = [...(args.extracts ?? []), ...(args.extract === undefined ? [] : [args.extract])];
+  if (paths.length > 0 && args.mapping === undefined && args.sources === undefined) throw new UnusableInput('Give the mapping for your extract: npm run local -- <extract> --mapping <file>.');
+  if (args.source !== undefined && !SOURCE.test(args.source)) throw new UnusableInput(`--source must be a folder name (letters, digits, ".", "_", "-"), got ${JSON.stringify(args.source)}.`);
+  let config: Inputs['config'];
+  let mappingText = '';
+  if (args.sources !== undefined) {
+    const sourcesPath = resolve(cwd, args.sources);
+    const text = (await readInput(sourcesPath, 'sources file')).toString('utf8');
+    const sources = parseSourcesJson(text, sourcesPath);
+    config = { sources: Buffer.from(text), mappings: [] };
+    const source = resolveSource(sources, args.source ?? 'default');
+    for (const s of sources.sources.values()) {
+      const path = mappingFileOf(sourcesPath, s);
+      const body = (await readInput(path, `mapping of source ${s.name}`)).toString('utf8');
+      loadMapping(parseMappingJson(body, path), path);
+      config.mappings.push({ name: s.mapping, content: Buffer.from(body) });
+      if (s.name === source.name) mappingText = body;
+    }
+  }
+  if (args.mapping !== undefined || args.sources === undefined) {
+    const mappingPath = resolve(cwd, args.mapping ?? SAMPLE_MAPPING);
+    mappingText = (await readInput(mappingPath, 'mapping')).toString('utf8');
+    loadMapping(parseMappingJson(mappingText, mappingPath), mappingPath);
+  }
+  const chosen = paths.length > 0 ? paths : watch === undefined ? [SAMPLE_EXTRACT] : [];
+  const folder = args.source === undefined || args.source === 'default' ? '' : `${args.source}/`;
+  const names = new Set<string>();
+  const extracts: Inputs['extracts'] = [];
+  for (const [i, path] of chosen.entries()) {
+    // The same file name twice (night.csv, edited, dropped again) is a new blob version; keep them apart anyway.
+    let name = `${folder}${basename(path)}`;
+    if (names.has(name)) name = `${folder}${i + 1}-${basename(path)}`;
+    names.add(name);
+    extracts.push({ name, content: await readInput(resolve(cwd, path), 'extract') });
+  }
+  return { mapping: mappingText, extracts, ...(config === undefined ? {} : { config }) };
+}
+
 /** Runs the local pipeline; returns the exit code. */
 export async function runLocal(args: LocalArgs, io: LocalIo): Promise<number> {
   const cwd = io.cwd ?? process.cwd();
   const watch = args.watch === undefined || args.watch === false ? undefined : resolve(cwd, args.watch === true ? 'local-drop' : args.watch);
-  let mappingText: string;
-  let extract: { name: string; content: Buffer } | undefined;
+  let inputs: Inputs;
   try {
-    if (args.extract !== undefined && args.mapping === undefined) throw new UnusableInput('Give the mapping for your extract: npm run local -- <extract> --mapping <file>.');
-    const mappingPath = resolve(cwd, args.mapping ?? SAMPLE_MAPPING);
-    mappingText = (await readInput(mappingPath, 'mapping')).toString('utf8');
-    // Checked here so a bad mapping is one sentence now, not a run report after start-up.
-    loadMapping(parseMappingJson(mappingText, mappingPath), mappingPath);
-    const extractPath = args.extract ?? (watch === undefined ? SAMPLE_EXTRACT : undefined);
-    if (extractPath !== undefined) extract = { name: basename(extractPath), content: await readInput(resolve(cwd, extractPath), 'extract') };
+    inputs = await readInputs(args, cwd, watch);
     if (watch !== undefined) await mkdir(watch, { recursive: true });
   } catch (err) {
-    if (err instanceof UnusableInput || err instanceof MappingError) {
+    if (err instanceof UnusableInput || err instanceof MappingError || err instanceof SourcesError) {
       io.err(`${err.message}\n`);
       return EXIT_UNUSABLE;
     }
@@ -87,7 +137,8 @@ export async function runLocal(args: LocalArgs, io: LocalIo): Promise<number> {
     if (args.verbose === true || line.level === 'error' || line.level === 'critical') io.err(`${formatLogLine(line)}\n`);
   };
   const stack = await startLocalStack({
-    mapping: mappingText,
+    mapping: inputs.mapping,
+    ...(inputs.config === undefined ? {} : { config: inputs.config }),
     logger: hostLog,
     ...(args.processingDelayMs === undefined ? {} : { simulator: { processingDelayMs: args.processingDelayMs } }),
   });
@@ -97,6 +148,7 @@ export async function runLocal(args: LocalArgs, io: LocalIo): Promise<number> {
     banner(stack, io, watch);
     stack.host.start();
     const reported = new Set<string>();
+    const printed: RunReport[] = [];
     let code = EXIT_OK;
     const handle = async (report: RunReport): Promise<void> => {
       reported.add(report.runId);
@@ -106,46 +158,73 @@ export async function runLocal(args: LocalArgs, io: LocalIo): Promise<number> {
       await mkdir(dir, { recursive: true });
       await writeFile(join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
       await writeFile(join(dir, 'problems.csv'), reportCsv(report));
-      if (args.json === true) io.out(watch === undefined ? `${JSON.stringify(report, null, 2)}\n` : `${JSON.stringify(report)}\n`);
-      else io.out(`${[...reportText(report), `  report: ${join(dir, 'report.json')} and problems.csv`].join('\n')}\n`);
+      if (args.json === true) {
+        if (watch !== undefined) io.out(`${JSON.stringify(report)}\n`);
+        else printed.push(report);
+      } else {
+        io.out(`${[...reportText(report), `  report: ${join(dir, 'report.json')} and problems.csv`].join('\n')}\n`);
+      }
       for (const p of lost) io.err(`Lost: ${p}\n`);
-      if (lost.length > 0) code = EXIT_INCOMPLETE;
+      // A held run sent nothing: someone has to look at it, so the exit code says so.
+      if (lost.length > 0 || report.state === 'held') code = EXIT_INCOMPLETE;
     };
 
-    if (extract !== undefined) {
-      await stack.drop(extract.name, extract.content);
-      io.err(`Dropped ${extract.name} (${extract.content.length} bytes) into ${stack.settings.extractsContainer}\n`);
+    if (watch === undefined) {
+      // One night after another: each run finishes (or is held) before the next extract is dropped.
+      for (const extract of inputs.extracts) {
+        const file = `${stack.settings.extractsContainer}/${extract.name}`;
+        await stack.drop(extract.name, extract.content);
+        io.err(`Dropped ${extract.name} (${extract.content.length} bytes) into ${stack.settings.extractsContainer}\n`);
+        const report = await waitForReport(stack, file, reported, args.timeoutSeconds ?? 600, progress, io.signal);
+        if (report === undefined) {
+          progress.clear();
+          io.err(io.signal?.aborted === true ? 'Stopped before the run finished.\n' : `No run of ${extract.name} finished within ${args.timeoutSeconds ?? 600} s. ${await progress.text()}\n`);
+          flushJson(io, args, printed, inputs.extracts.length);
+          return EXIT_INCOMPLETE;
+        }
+        await handle(report);
+      }
+      flushJson(io, args, printed, inputs.extracts.length);
+      return code;
     }
-    const folder = watch === undefined ? undefined : dropFolder(watch, async (name, content) => {
-      await stack.drop(name, content);
+
+    for (const extract of inputs.extracts) await stack.drop(extract.name, extract.content);
+    const folder = dropFolder(watch, async (name, content) => {
+      const target = args.source === undefined || args.source === 'default' ? name : `${args.source}/${name}`;
+      await stack.drop(target, content);
       progress.clear();
       io.err(`Dropped ${name} (${content.length} bytes) from ${watch}\n`);
     });
-
-    const deadline = Date.now() + (args.timeoutSeconds ?? 600) * 1000;
-    for (;;) {
-      if (io.signal?.aborted === true) break;
-      await folder?.poll();
+    while (io.signal?.aborted !== true) {
+      await folder.poll();
       for (const report of await stack.reports()) if (!reported.has(report.runId)) await handle(report);
-      if (folder === undefined && reported.size > 0) break;
-      if (folder === undefined && Date.now() > deadline) {
-        progress.clear();
-        io.err(`No run finished within ${args.timeoutSeconds ?? 600} s. ${await progress.text()}\n`);
-        return EXIT_INCOMPLETE;
-      }
       await progress.tick();
       await sleep(500, io.signal);
     }
     progress.clear();
-    if (folder === undefined && reported.size === 0) {
-      io.err('Stopped before the run finished.\n');
-      return EXIT_INCOMPLETE;
-    }
     return code;
   } finally {
     progress.clear();
     await stack.stop();
   }
+}
+
+// One report for one extract prints as an object, several as an array in the order they ran.
+function flushJson(io: LocalIo, args: LocalArgs, printed: RunReport[], extracts: number): void {
+  if (args.json !== true || printed.length === 0) return;
+  io.out(`${JSON.stringify(extracts === 1 ? printed[0] : printed, null, 2)}\n`);
+}
+
+// The report of the run of `file` not yet seen: complete, or held (a held run's report is written at once).
+async function waitForReport(stack: LocalStack, file: string, reported: ReadonlySet<string>, timeoutSeconds: number, progress: ProgressPrinter, signal: AbortSignal | undefined): Promise<RunReport | undefined> {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  while (signal?.aborted !== true && Date.now() <= deadline) {
+    const found = (await stack.reports()).find((r) => r.file === file && !reported.has(r.runId) && (r.state === 'complete' || r.state === 'held'));
+    if (found !== undefined) return found;
+    await progress.tick();
+    await sleep(500, signal);
+  }
+  return undefined;
 }
 
 function banner(stack: LocalStack, io: LocalIo, watch: string | undefined): void {

@@ -3,6 +3,7 @@
 // pipeline benchmark both stand on this. Local tooling: never deployed.
 import { BlobServiceClient } from '@azure/storage-blob';
 import { readFileSync } from 'node:fs';
+import { posix } from 'node:path';
 import { definitions } from '../../functions/index.js';
 import { resetPipelineRuntime } from '../../functions/runtime.js';
 import { loadPipelineSettings } from '../../lib/config/pipeline.js';
@@ -40,6 +41,8 @@ export const LOCAL_PIPELINE_DEFAULTS: Readonly<Record<string, string>> = {
 export interface LocalStackOptions {
   /** Mapping document (JSON text) uploaded where HRSYNC_MAPPING_BLOB points. */
   mapping: string;
+  /** A sources file, uploaded where HRSYNC_SOURCES_BLOB points, and the mappings it names beside it. */
+  config?: { sources: Buffer; mappings: Array<{ name: string; content: Buffer }> };
   /** The environment to start from (process.env); simulator and storage settings always replace its own. */
   env?: NodeJS.ProcessEnv;
   simulator?: SimulatorOptions;
@@ -91,6 +94,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const config = blobs.getContainerClient(settings.mappingBlob.container);
     await config.createIfNotExists();
     await config.getBlockBlobClient(settings.mappingBlob.name).upload(options.mapping, Buffer.byteLength(options.mapping));
+    if (options.config !== undefined) {
+      const sources = blobs.getContainerClient(settings.sourcesBlob.container);
+      await sources.createIfNotExists();
+      await sources.getBlockBlobClient(settings.sourcesBlob.name).upload(options.config.sources, options.config.sources.length);
+      const dir = posix.dirname(settings.sourcesBlob.name);
+      for (const m of options.config.mappings) await sources.getBlockBlobClient(posix.normalize(posix.join(dir, m.name))).upload(m.content, m.content.length);
+    }
     const extracts = blobs.getContainerClient(settings.extractsContainer);
     await extracts.createIfNotExists();
     const reportsContainer = blobs.getContainerClient(settings.reportsContainer);

@@ -1,13 +1,14 @@
 // The exit-code check of npm run local: a finished run's numbers must add up against the ledger and the directory.
 import { describe, expect, it } from 'vitest';
+import { emptyCounts } from '../../../lib/core/lifecycle.js';
 import type { LedgerRecord, RecordState } from '../../../lib/ledger/types.js';
-import type { RunReport } from '../../../lib/pipeline/report.js';
+import type { ReportCounts, RunReport } from '../../../lib/pipeline/report.js';
 import { lostRecords } from '../../../tools/local/accounting.js';
 
 function ledger(records: Array<Pick<LedgerRecord, 'externalId' | 'state'>>) {
   return {
     async countByState(): Promise<Record<RecordState, number>> {
-      const c: Record<RecordState, number> = { queued: 0, submitted: 0, confirmed: 0, skipped: 0, 'dead-lettered': 0 };
+      const c = emptyCounts();
       for (const r of records) c[r.state]++;
       return c;
     },
@@ -17,24 +18,32 @@ function ledger(records: Array<Pick<LedgerRecord, 'externalId' | 'state'>>) {
   };
 }
 
-const report = (counts: RunReport['counts'], rows = counts.valid + counts.rejected): RunReport => ({
-  runId: 'r', file: 'c/f.csv', startedAt: '', endedAt: '', rows, counts, rejected: [], deadLettered: [],
-});
+const zero: ReportCounts = { valid: 0, rejected: 0, records: 0, leavers: 0, created: 0, updated: 0, confirmed: 0, disabled: 0, unchanged: 0, skipped: 0, deadLettered: 0, held: 0, open: 0 };
+const report = (counts: Partial<ReportCounts>, rows?: number): RunReport => {
+  const c = { ...zero, ...counts };
+  return {
+    runId: 'r', file: 'c/f.csv', source: 'default', kind: 'full', state: 'complete', startedAt: '', endedAt: '', rows: rows ?? c.valid + c.rejected, counts: c,
+    disabledWhy: { absent: 0, inactive: 0, other: 0 }, requests: { total: 0, accepted: 0, notAccepted: 0 }, nextSteps: [], rejected: [], deadLettered: [], disabled: [],
+  };
+};
 
 describe('lostRecords', () => {
-  it('is empty when every row is accounted for and every confirmed record is in the directory', async () => {
-    const l = ledger([{ externalId: 'A', state: 'confirmed' }, { externalId: 'B', state: 'dead-lettered' }]);
-    expect(await lostRecords(report({ valid: 2, rejected: 1, confirmed: 1, skipped: 0, deadLettered: 1 }), l, new Map([['A', {}]]))).toEqual([]);
+  it('is empty when every row and leaver is accounted for and the directory agrees', async () => {
+    const l = ledger([{ externalId: 'A', state: 'confirmed' }, { externalId: 'B', state: 'dead-lettered' }, { externalId: 'L', state: 'disabled' }, { externalId: 'U', state: 'unchanged' }]);
+    const dir = new Map([['A', { enabled: true }], ['L', { enabled: false }]]);
+    expect(await lostRecords(report({ valid: 3, rejected: 1, records: 4, leavers: 1, created: 1, deadLettered: 1, disabled: 1, unchanged: 1 }), l, dir)).toEqual([]);
   });
 
-  it('names rows and records that went missing', async () => {
-    const l = ledger([{ externalId: 'A', state: 'confirmed' }, { externalId: 'B', state: 'submitted' }]);
-    const problems = await lostRecords(report({ valid: 2, rejected: 0, confirmed: 1, skipped: 0, deadLettered: 0 }, 3), l, new Map());
+  it('names rows and records that went missing, and disables the directory does not show', async () => {
+    const l = ledger([{ externalId: 'A', state: 'confirmed' }, { externalId: 'B', state: 'submitted' }, { externalId: 'L', state: 'disabled' }]);
+    const problems = await lostRecords(report({ valid: 2, records: 3, leavers: 0, created: 1, disabled: 1 }, 3), l, new Map([['L', { enabled: true }]]));
     expect(problems).toEqual([
       '3 rows read but 2 valid + 0 rejected',
-      '2 valid records but 1 ended confirmed, skipped or dead-lettered',
+      '3 records but 2 valid rows + 0 leavers',
+      '3 records but 2 ended created, updated, disabled, unchanged, skipped, dead-lettered or held',
       '1 records are still queued or submitted in the ledger',
       '1 records confirmed in the ledger are not in the directory',
+      '1 records disabled in the ledger are not disabled in the directory',
     ]);
   });
 });

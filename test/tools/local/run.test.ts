@@ -35,7 +35,7 @@ describe('npm run local', () => {
     expect(code).toBe(0);
     const report = JSON.parse(o.stdout.join('')) as RunReport;
     expect(report).toMatchObject({ file: 'hr-extracts/workers.csv', rows: 400 });
-    expect(report.counts).toEqual({ valid: 400, rejected: 0, confirmed: 400, skipped: 0, deadLettered: 0 });
+    expect(report.counts).toMatchObject({ valid: 400, rejected: 0, records: 400, created: 400, confirmed: 400, skipped: 0, deadLettered: 0, unchanged: 0, held: 0 });
     const onDisk = JSON.parse(await readFile(join(out, report.runId, 'report.json'), 'utf8')) as RunReport;
     expect(onDisk).toEqual(report);
     expect((await readFile(join(out, report.runId, 'problems.csv'), 'utf8')).startsWith('\uFEFFline,externalId')).toBe(true);
