@@ -32,6 +32,8 @@ export interface LeaverRecord {
   managerId?: string;
   /** False when no complete record was stored and only externalId and active are sent. */
   complete: boolean;
+  /** When the person was last confirmed: log entries until then are about earlier runs. */
+  confirmedAt?: string;
 }
 
 export interface NightlyDecision {
@@ -86,7 +88,10 @@ export async function decideNight(ledger: NightlyLedger, input: NightlyInput): P
     const person = await ledger.getPerson(l.externalId, { payload: true });
     const op = leaverOperation(l.externalId, person?.payload);
     const data = (JSON.parse(op.json) as { data: unknown }).data;
-    leavers.push({ externalId: l.externalId, json: op.json, hash: recordHash(data), complete: op.complete, ...(person?.managerId === undefined ? {} : { managerId: person.managerId }) });
+    leavers.push({
+      externalId: l.externalId, json: op.json, hash: recordHash(data), complete: op.complete,
+      ...(person?.managerId === undefined ? {} : { managerId: person.managerId }), ...(person?.lastConfirmedAt === undefined || person.lastConfirmedAt === '' ? {} : { confirmedAt: person.lastConfirmedAt }),
+    });
   }
 
   const held = checkGuard({

@@ -55,6 +55,8 @@ export interface PlannedRecord extends Candidate {
   intent?: Intent;
   /** Why it is sent, or why not. */
   note: string;
+  /** When this person was last confirmed (ms): log entries until then are about earlier runs. */
+  confirmedAt?: number;
 }
 
 export interface PlannedLeaver {
@@ -111,7 +113,8 @@ export async function planRun(candidates: readonly Candidate[], ctx: PlanContext
   const counts: PlanCounts = { create: 0, update: 0, resend: 0, drift: 0, disableInactive: 0, disableAbsent: 0, unchanged: 0, otherSource: 0 };
   const plan: Plan = { records: [], leavers: [], handovers: [], contested: [], uncontested: [], warnings: [], counts, activePeople: 0 };
   const send = (c: Candidate, intent: Intent, note: string): void => {
-    plan.records.push({ ...c, state: 'queued', intent, note });
+    const p = ctx.people.get(c.externalId);
+    plan.records.push({ ...c, state: 'queued', intent, note, ...(p === undefined || p.confirmedAt === 0 ? {} : { confirmedAt: p.confirmedAt }) });
     if (intent === 'disable') counts.disableInactive++;
     else counts[intent]++;
   };

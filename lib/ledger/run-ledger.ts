@@ -176,6 +176,7 @@ export class RunLedger implements PipelineLedger {
       partitionKey: recordPartition(runId, r.externalId), rowKey: recordKey(r.externalId), externalId: r.externalId, line: r.line, state: r.state ?? 'queued', attempts: 0,
       enqueued: false, payloadHash: r.payloadHash, ...(r.managerId === undefined ? {} : { managerId: r.managerId }), ...splitPayload(r.payload),
       ...(r.intent === undefined ? {} : { intent: r.intent }), ...(r.note === undefined ? {} : { note: clip(r.note) }), ...(r.source === undefined ? {} : { source: r.source }),
+      ...(r.seenUpTo === undefined ? {} : { lastOutcomeAt: r.seenUpTo }),
     });
     const seen = new Set<string>();
     for (const r of records) {

@@ -132,6 +132,8 @@ export interface NewRecord {
   intent?: Intent;
   note?: string;
   source?: string;
+  /** Log entries at or before this time are about earlier runs (the person's last confirmation). */
+  seenUpTo?: string;
 }
 
 /** A record without its payload, for reports. */

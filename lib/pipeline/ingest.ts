@@ -204,13 +204,17 @@ async function writeRecords(deps: IngestDeps, runId: string, source: SourceSetti
   const toSend: Array<NewRecord & { intent?: NewRecord['intent']; stored?: number; json?: string }> = [];
   const unchanged: NewRecord[] = [];
   for (const r of decision.plan.records) {
-    const base = { externalId: r.externalId, line: r.line, payloadHash: r.hash, source: source.name, note: r.note, ...(r.managerId === undefined ? {} : { managerId: r.managerId }) };
+    const base = {
+      externalId: r.externalId, line: r.line, payloadHash: r.hash, source: source.name, note: r.note, ...(r.managerId === undefined ? {} : { managerId: r.managerId }),
+      // Runs moments apart (npm run local, a file dropped twice): the last confirmation's log entry must not confirm this one.
+      ...(r.confirmedAt === undefined ? {} : { seenUpTo: new Date(r.confirmedAt).toISOString() }),
+    };
     if (r.state === 'unchanged') unchanged.push({ ...base, payload: '', state: 'unchanged' });
     else toSend.push({ ...base, payload: '', stored: r.stored, ...(r.intent === undefined ? {} : { intent: r.intent }) });
   }
   for (const l of decision.leavers) {
     toSend.push({
-      externalId: l.externalId, line: 0, payload: l.json, json: l.json, payloadHash: l.hash, source: source.name, intent: 'disable',
+      externalId: l.externalId, line: 0, payload: l.json, json: l.json, payloadHash: l.hash, source: source.name, intent: 'disable', seenUpTo: l.confirmedAt,
       note: l.complete ? ABSENT : `${ABSENT} (no complete record was kept: externalId and active only)`, ...(l.managerId === undefined ? {} : { managerId: l.managerId }),
     });
   }

@@ -29,8 +29,8 @@ export class MemoryLedger implements PipelineLedger {
     for (const r of records) {
       const existing = byId.get(r.externalId);
       if (existing === undefined) {
-        const { state = 'queued', ...rest } = r;
-        byId.set(r.externalId, { runId, ...rest, state, attempts: 0, enqueued: false });
+        const { state = 'queued', seenUpTo, ...rest } = r;
+        byId.set(r.externalId, { runId, ...rest, state, attempts: 0, enqueued: false, ...(seenUpTo === undefined ? {} : { lastOutcomeAt: seenUpTo }) });
         if (state === 'queued') need.push(r.externalId);
       } else if (existing.state === 'queued' && !existing.enqueued) {
         need.push(r.externalId);
