@@ -19,8 +19,9 @@ import { ProvisioningError } from '../lib/provisioning/errors.js';
 import { EXIT_UNUSABLE, UsageError } from './errors.js';
 import type { Console2 } from './io.js';
 
-const READ_OPTIONS = (cmd: Command): Command => cmd
-  .requiredOption('-m, --mapping <file>', 'the mapping file (JSON; see docs/mapping.md)')
+const READ_OPTIONS = (cmd: Command, mappingRequired = true): Command => (mappingRequired
+  ? cmd.requiredOption('-m, --mapping <file>', 'the mapping file (JSON; see docs/mapping.md)')
+  : cmd.option('-m, --mapping <file>', 'the mapping file (JSON; see docs/mapping.md); with --sources, the source\'s mapping by default'))
   .option('--format <format>', 'csv, json or ndjson (default: from the file name)')
   .option('--encoding <encoding>', 'auto (BOM decides, else UTF-8), utf-8, utf-16le, utf-16be or windows-1252')
   .option('--delimiter <char>', 'CSV delimiter: auto, ",", ";", "|" or tab');
@@ -51,7 +52,7 @@ function program(io: Console2, code: { value: number }): Command {
       code.value = await previewCommand(extract, flags, io);
     });
 
-  withConnectionOptions(READ_OPTIONS(root.command('sync')
+  withStorageOptions(withConnectionOptions(READ_OPTIONS(root.command('sync')
     .description('Read, validate and upload an extract to the provisioning job, then read the provisioning logs until every record is confirmed (resending retryable failures) or --timeout passes; print what happened to each record.')
     .argument('<extract>', 'the HR extract: .csv, .json or .ndjson')
     .option('--json', 'print the report as JSON')
@@ -60,7 +61,11 @@ function program(io: Console2, code: { value: number }): Command {
     .option('--poll-interval <duration>', 'time between reads of the provisioning logs', '30s')
     .option('--retry-delay <duration>', 'wait before resending a retryable failure (doubles per attempt)', '60s')
     .option('--max-attempts <n>', 'uploads per record before a retryable failure is final', '5')
-    .option('--verbose', 'print events (request ids, counts, externalIds; never HR data) as JSON lines on stderr')))
+    .option('--verbose', 'print events (request ids, counts, externalIds; never HR data) as JSON lines on stderr'), false)
+    .option('--source <name>', 'the source the extract belongs to (default "default"); with the ledger, only this source\'s absent people are disabled')
+    .option('--sources <file>', 'a sources file (docs/sources.md): the source\'s mapping (unless --mapping), kind and guard')
+    .option('--full-resend', 'send every record, changed or not (after changing the provisioning app\'s attribute mappings in Entra)')
+    .option('--approve', 'send even if the guard would hold the run (after checking its disables, shrink and rejected rows)')))
     .action(async (extract: string, flags) => {
       code.value = await syncCommand(extract, flags, io);
     });

@@ -11,6 +11,15 @@ import { formatProblem } from '../../lib/scim/problem.js';
 import type { Problem } from '../../lib/scim/problem.js';
 import { DEFAULT_SYNC_OPTIONS, syncExtract } from '../../lib/sync/sync.js';
 import type { RecordSummary, SyncOptions, SyncProgress, SyncReport } from '../../lib/sync/sync.js';
+import { resolve as resolvePath } from 'node:path';
+import { mappingFingerprint } from '../../lib/delta/nightly.js';
+import { loadSourcesFile, mappingFileOf } from '../../lib/sources/file.js';
+import { DEFAULT_SOURCE, defaultSources, resolveSource } from '../../lib/sources/sources.js';
+import type { SourceSettings } from '../../lib/sources/sources.js';
+import { FULL_RESEND_FLAG } from '../../lib/sync/ledger-run.js';
+import type { SyncNightly } from '../../lib/sync/ledger-run.js';
+import { pipelineStorage } from '../storage.js';
+import type { StorageFlags } from '../storage.js';
 import type { ConnectionFlags } from '../connection.js';
 import { connectionOverrides } from '../connection.js';
 import { EXIT_OK, EXIT_PROBLEMS, UsageError } from '../errors.js';
@@ -20,8 +29,12 @@ import { openInputs, positiveInt } from '../inputs.js';
 import type { ReadFlags } from '../inputs.js';
 import { summaryLines, toReport } from '../report.js';
 
-export interface SyncFlags extends ReadFlags, ConnectionFlags {
+export interface SyncFlags extends ReadFlags, ConnectionFlags, StorageFlags {
   json?: boolean;
+  source?: string;
+  sources?: string;
+  fullResend?: boolean;
+  approve?: boolean;
   dryRun?: boolean;
   verbose?: boolean;
   timeout?: string;
@@ -57,11 +70,32 @@ export function syncOptionsFrom(flags: SyncFlags, concurrency: number): SyncOpti
   };
 }
 
+/** Whether the environment names the pipeline's storage, so the sync shares its ledger. */
+export function hasLedger(flags: StorageFlags, env: NodeJS.ProcessEnv): boolean {
+  return flags.storageAccount !== undefined || (env.HRSYNC_STORAGE ?? '').trim() !== '' || Object.keys(env).some((k) => k.startsWith('HRSYNC_STORAGE__'));
+}
+
+// The source the extract belongs to, from --sources (with its mapping unless --mapping is given) or the default.
+async function sourceOf(flags: SyncFlags, mappingPath: string | undefined): Promise<{ source: SourceSettings; mapping: string | undefined }> {
+  const name = flags.source ?? DEFAULT_SOURCE;
+  if (flags.sources === undefined) {
+    if (flags.source !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(flags.source)) throw new UsageError(`--source must be a source name (letters, digits, ".", "_", "-"), got ${JSON.stringify(flags.source)}`);
+    return { source: resolveSource(defaultSources(mappingPath ?? ''), name), mapping: mappingPath };
+  }
+  const source = resolveSource(await loadSourcesFile(flags.sources), name);
+  return { source, mapping: mappingPath ?? mappingFileOf(flags.sources, source) };
+}
+
 /** Runs `hrsync sync`; returns the exit code. */
 export async function syncCommand(extractPath: string, flags: SyncFlags, io: Console2, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const settings = loadProvisioningSettings(env, connectionOverrides(flags));
   const options = syncOptionsFrom(flags, settings.pacing.concurrency);
-  const { extract, mapping } = await openInputs(extractPath, flags);
+  const { source, mapping: mappingPath } = await sourceOf(flags, flags.mapping);
+  const { extract, mapping } = await openInputs(extractPath, { ...flags, ...(mappingPath === undefined ? {} : { mapping: mappingPath }) });
+  const ledger = hasLedger(flags, env) ? pipelineStorage(flags, env).ledger : undefined;
+  if (ledger === undefined && (flags.fullResend === true || flags.approve === true || flags.sources !== undefined)) {
+    throw new UsageError('--full-resend, --approve and --sources need the pipeline\'s ledger: set HRSYNC_STORAGE (or --storage-account)');
+  }
   const problems: Problem[] = [];
   const pending: Promise<void>[] = [];
   const onProblem = (p: Problem): void => {
@@ -89,10 +123,16 @@ export async function syncCommand(extractPath: string, flags: SyncFlags, io: Con
 
   const logger = flags.verbose === true ? streamLogger(io) : silentLogger;
   const client = createProvisioningClient(settings, { logger });
+  if (ledger === undefined) io.err.write('no ledger (HRSYNC_STORAGE is not set): every record is sent, and nobody absent from the extract is disabled\n');
+  const nightly: SyncNightly | undefined = ledger === undefined ? undefined : {
+    ledger, source, file: resolvePath(extractPath), fingerprint: mappingFingerprint(mapping.document ?? mapping.source),
+    policy: { maxAttempts: options.maxAttempts, retryBaseMs: options.retryDelayMs, maxRetryMs: options.maxRetryDelayMs, clockSkewMs: options.clockSkewMs },
+    ...(flags.fullResend === true ? { fullResend: FULL_RESEND_FLAG } : {}), ...(flags.approve === true ? { approve: true } : {}),
+  };
   const progress = progressLine(io);
   let report: SyncReport;
   try {
-    report = await syncExtract(extract, mapping, { client }, options, { onProblem, onProgress: progress.update, logger });
+    report = await syncExtract(extract, mapping, { client, ...(nightly === undefined ? {} : { nightly }) }, options, { onProblem, onProgress: progress.update, logger });
   } finally {
     progress.end();
   }
@@ -100,10 +140,26 @@ export async function syncCommand(extractPath: string, flags: SyncFlags, io: Con
   if (flags.json === true) {
     await writeOut(io.out, `${JSON.stringify({ ...toReport({ ...report.scan, withdrawn: new Set() }, mapping.source, problems), jobId: settings.graph.jobId, sync: syncSection(report) }, null, 2)}\n`);
   } else {
-    await writeOut(io.out, `${[...summaryLines({ ...report.scan, withdrawn: new Set() }, report.requests), ...syncLines(report)].join('\n')}\n`);
+    await writeOut(io.out, `${[...summaryLines({ ...report.scan, withdrawn: new Set() }, report.requests), ...(report.ledger === undefined ? [] : ledgerLines(report.ledger)), ...syncLines(report)].join('\n')}\n`);
   }
-  const clean = report.scan.rejected === 0 && report.failed.length === 0 && report.notConfirmed.length === 0;
+  const clean = report.scan.rejected === 0 && report.failed.length === 0 && report.notConfirmed.length === 0 && report.ledger?.holding !== true;
   return clean ? EXIT_OK : EXIT_PROBLEMS;
+}
+
+function ledgerLines(l: NonNullable<SyncReport['ledger']>): string[] {
+  const p = l.plan;
+  const lines = [`run ${l.runId} (source ${l.source}): create ${p.create}, update ${p.update}, resend ${p.resend}, disable ${p.disableAbsent + p.disableInactive} (${p.disableAbsent} absent from the extract), unchanged ${l.unchanged} (not sent)`];
+  if (p.fullResend !== undefined) lines.push(`  everyone sent: ${p.fullResend}`);
+  if (p.mappingChanged === true) lines.push('  the mapping changed since the source\'s last run');
+  for (const w of p.warnings.slice(0, 20)) lines.push(`  warning [${w.rule}] ${w.externalId}: ${w.message}`);
+  if (l.holding) {
+    lines.push('HELD: nothing was sent; the run went over the guard:');
+    for (const h of l.held) lines.push(`  ${h.threshold}: ${h.message}`);
+    lines.push('If the numbers are right, run the sync again with --approve; if the extract is wrong, fix it first.');
+  } else if (l.held.length > 0) {
+    lines.push(`sent with --approve, over: ${l.held.map((h) => h.message).join('; ')}`);
+  }
+  return lines;
 }
 
 function syncSection(r: SyncReport): Record<string, unknown> {
@@ -112,14 +168,14 @@ function syncSection(r: SyncReport): Record<string, unknown> {
   return {
     requests: r.requests, uploaded: r.uploaded, resent: r.resent, confirmed: r.confirmed, confirmedWithWarning: r.confirmedWithWarning,
     skipped: r.skipped, failed: r.failed, notConfirmed: r.notConfirmed, startedAt: r.startedAt, finishedAt: r.finishedAt,
-    firstUploadAt: r.firstUploadAt, lastOutcomeAt: r.lastOutcomeAt, secondsToConfirm: seconds,
+    firstUploadAt: r.firstUploadAt, lastOutcomeAt: r.lastOutcomeAt, secondsToConfirm: seconds, disabled: r.disabled, ledger: r.ledger,
   };
 }
 
 function syncLines(r: SyncReport): string[] {
   const lines = [
     `sync: ${r.uploaded} uploaded in ${r.requests} bulk request${r.requests === 1 ? '' : 's'}${r.resent > 0 ? ` (${r.resent} resent)` : ''}; `
-    + `${r.confirmed} confirmed${r.confirmedWithWarning > 0 ? ` (${r.confirmedWithWarning} with a warning)` : ''}, ${r.skipped} skipped as unchanged, `
+    + `${r.confirmed} confirmed${r.confirmedWithWarning > 0 ? ` (${r.confirmedWithWarning} with a warning)` : ''}${r.disabled > 0 ? `, ${r.disabled} disabled` : ''}, ${r.skipped} skipped by the service (nothing to change), `
     + `${r.failed.length} failed, ${r.notConfirmed.length} not confirmed in time`,
   ];
   if (r.failed.length > 0) lines.push('failed:');
@@ -130,7 +186,7 @@ function syncLines(r: SyncReport): string[] {
 }
 
 function describe(f: RecordSummary): string {
-  const kind = f.retryable === true ? `retryable, gave up after ${f.attempts} attempts` : 'permanent';
+  const kind = f.retryable === true ? 'retryable' : 'permanent';
   return `line ${f.line} ${f.externalId}: ${f.errorCode ?? 'error'} (${kind}) ${f.reason ?? ''}`.trimEnd();
 }
 

@@ -98,7 +98,9 @@ export type LifecycleEvent =
   /** A person approved the held run. */
   | { type: 'approved' }
   /** A person replayed the dead-lettered record's message. */
-  | { type: 'replayed' };
+  | { type: 'replayed' }
+  /** A one-process sync stops waiting (its --timeout) with the record still open; its next run sends it again. */
+  | { type: 'abandoned'; reason: string; at: number };
 
 export interface LifecyclePolicy {
   /** Accepted submissions (or refused uploads) before a retryable failure is final. */
@@ -166,6 +168,9 @@ export function nextState(record: LifecycleRecord, event: LifecycleEvent, policy
     case 'poisoned':
       if (!isOpen(record.state)) return undefined;
       return { ...base, to: 'dead-lettered', effect: 'dead-lettered', errorCode: event.code, reason: event.reason, lastOutcomeAt: event.at };
+    case 'abandoned':
+      if (!isOpen(record.state)) return undefined;
+      return { ...base, to: 'dead-lettered', effect: 'dead-lettered', errorCode: 'NotConfirmed', reason: event.reason, lastOutcomeAt: event.at };
     case 'logged':
       return logged(record, event.outcome, event.manager, event.now, policy, base);
     case 'timed-out':

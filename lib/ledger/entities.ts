@@ -72,6 +72,7 @@ export function lifecycleView(e: Entity): LifecycleRecord {
   return {
     state: (str(e, 'state') ?? 'queued') as RecordState,
     attempts: Number(e['attempts'] ?? 0),
+    ...(typeof e['refusals'] === 'number' ? { refusals: e['refusals'] } : {}),
     ...(intent === undefined ? {} : { intent: intent as Intent }),
     ...(requestId === undefined ? {} : { lastRequestId: requestId }),
     ...(submittedAt === undefined ? {} : { lastSubmittedAt: submittedAt }),

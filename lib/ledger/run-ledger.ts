@@ -70,7 +70,7 @@ const iso = (ms: number | undefined): string | undefined => (ms === undefined ? 
 
 // The properties a transition writes on the record.
 function transitionUpdate(t: Transition): Record<string, unknown> {
-  const out: Record<string, unknown> = { state: t.to, attempts: t.attempts };
+  const out: Record<string, unknown> = { state: t.to, attempts: t.attempts, refusals: t.refusals };
   if (t.lastRequestId !== undefined) out['lastRequestId'] = t.lastRequestId;
   if (t.lastSubmittedAt !== undefined) out['lastSubmittedAt'] = iso(t.lastSubmittedAt);
   if (t.lastOutcomeAt !== undefined) out['lastOutcomeAt'] = iso(t.lastOutcomeAt);

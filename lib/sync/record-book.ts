@@ -38,7 +38,8 @@ export class RecordBook {
   private readonly records = new Map<string, SyncRecord>();
   private readonly counts = emptyCounts();
 
-  constructor(private readonly policy: LifecyclePolicy) {}
+  /** `onTransition` hears every event that moved a record, e.g. to mirror it into the ledger. */
+  constructor(private readonly policy: LifecyclePolicy, private readonly onTransition?: (externalId: string, event: LifecycleEvent) => void) {}
 
   /** Registers a record before its first upload; log entries at or before `seenUpTo` (ms) belong to earlier runs. */
   add(externalId: string, line: number, stored: number, seenUpTo?: number, intent?: Intent): void {
@@ -102,6 +103,13 @@ export class RecordBook {
     return t?.effect ?? 'ignored';
   }
 
+  /** Ends every open record: the sync stops waiting. Returns them as they were, in line order. */
+  abandon(reason: string, now: number): SyncRecord[] {
+    const open = this.open().map((r) => ({ ...r }));
+    for (const r of open) this.apply1(this.require(r.externalId), { type: 'abandoned', reason, at: now }, now);
+    return open;
+  }
+
   /** Marks due queued records as on their way, so none is sent twice. */
   dispatch(externalIds: readonly string[]): void {
     for (const id of externalIds) delete this.require(id).dueAt;
@@ -152,6 +160,7 @@ export class RecordBook {
     if (t.reason !== undefined) r.reason = t.reason;
     if (t.retryDelayMs !== undefined) r.dueAt = now + t.retryDelayMs;
     else delete r.dueAt;
+    this.onTransition?.(r.externalId, event);
     return t;
   }
 

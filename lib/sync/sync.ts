@@ -16,8 +16,13 @@ import { BulkBatcher, DEFAULT_BATCH_LIMITS, parseBatch } from '../scim/bulk.js';
 import type { BatchLimits, BulkBatch } from '../scim/bulk.js';
 import type { Problem } from '../scim/problem.js';
 import type { BulkRequest } from '../scim/types.js';
-import { managerOf, managersFirst } from '../delta/order.js';
-import type { QueuedOperation } from '../delta/order.js';
+import { randomUUID } from 'node:crypto';
+import { candidateOf } from '../delta/candidate.js';
+import { managersFirst } from '../delta/order.js';
+import type { Candidate } from '../delta/plan.js';
+import type { HeldThreshold, RunPlanSummary } from '../ledger/types.js';
+import { planSyncRun } from './ledger-run.js';
+import type { LedgerMirror, SendItem, SyncNightly } from './ledger-run.js';
 import { OperationStore } from '../convert/operation-store.js';
 import { RecordBook } from './record-book.js';
 import type { SyncRecord } from './record-book.js';
@@ -83,6 +88,8 @@ export interface SyncHooks {
 
 export interface SyncDeps {
   client: ProvisioningClient;
+  /** The pipeline's ledger and the source: send only what changed, disable leavers, hold a run over the guard. */
+  nightly?: SyncNightly;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -121,6 +128,8 @@ export interface SyncReport {
   /** From the first accepted upload to the last confirmation, for throughput. */
   firstUploadAt?: string;
   lastOutcomeAt?: string;
+  /** With a ledger: the run, what its plan decided, and whether the guard held it (then nothing was sent). */
+  ledger?: { runId: string; source: string; plan: RunPlanSummary; held: HeldThreshold[]; holding: boolean; unchanged: number; leavers: number };
 }
 
 /** Reads, validates, uploads and confirms one extract; rejected rows go to onProblem, auth and wrong-id errors throw. */
@@ -129,7 +138,9 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const logger = hooks.logger ?? silentLogger;
   const startedAt = now();
-  const book = new RecordBook({ maxAttempts: options.maxAttempts, retryBaseMs: options.retryDelayMs, maxRetryMs: options.maxRetryDelayMs, clockSkewMs: options.clockSkewMs });
+  let mirror: LedgerMirror | undefined;
+  const book = new RecordBook({ maxAttempts: options.maxAttempts, retryBaseMs: options.retryDelayMs, maxRetryMs: options.maxRetryDelayMs, clockSkewMs: options.clockSkewMs },
+    (id, event) => mirror?.apply(id, event));
   const store = new OperationStore();
   const spool = new TempFileSpool();
   let requests = 0;
@@ -151,6 +162,7 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
       const result = await deps.client.uploadBulkRequest(request);
       firstUploadAt ??= at;
       requests++;
+      mirror?.request({ requestId: result.requestId, at: new Date(at).toISOString(), operations: externalIds.length, status: 'accepted' });
       for (const id of externalIds) if ((book.get(id)?.attempts ?? 0) === 0) uploaded++;
       book.sent(externalIds, result.requestId, at);
     } catch (err) {
@@ -158,6 +170,7 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
         fatal ??= err;
         return;
       }
+      mirror?.request({ requestId: err.requestId ?? randomUUID(), at: new Date(at).toISOString(), operations: externalIds.length, status: err.kind });
       if (err.kind === 'auth' || err.kind === 'not-found') {
         // Every later request would fail the same way: stop and name the cause.
         fatal ??= err;
@@ -256,24 +269,41 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
   }
 
   try {
-    const scan = await scanExtract(extract, mapping, { spool, onProblem: hooks.onProblem, limits: options.batchLimits });
-    total = scan.valid;
+    // Everyone the extract names, rejected rows included: a person whose row is rejected has not left.
+    const present = new Set<string>();
+    const onProblem = (p: Problem): void => {
+      if (p.severity === 'error' && p.externalId !== undefined) present.add(p.externalId);
+      hooks.onProblem(p);
+    };
+    const scan = await scanExtract(extract, mapping, { spool, onProblem, limits: options.batchLimits });
     logger.info('Extract read', { rows: scan.rows, valid: scan.valid, rejected: scan.rejected });
-    phase = 'uploading';
-    progress();
-    const baseline = scan.valid > 0 ? await readBaseline() : new Map<string, number>();
-    const queued: QueuedOperation[] = [];
+    const candidates: Candidate[] = [];
     for await (const op of spool.read()) {
       if (scan.withdrawn.has(op.externalId)) continue;
-      const managerId = managerOf(op.json);
-      queued.push({ externalId: op.externalId, line: op.line, stored: store.add(op.json), ...(managerId === undefined ? {} : { managerId }) });
+      present.add(op.externalId);
+      candidates.push(candidateOf(op.externalId, op.line, op.json, store.add(op.json)));
       if (store.shouldFlush) await store.flush();
     }
     await store.flush();
+    let queued: SendItem[] = managersFirst(candidates).map(({ externalId, line, stored, managerId }) => ({ externalId, line, stored, ...(managerId === undefined ? {} : { managerId }) }));
+    let ledgerPart: SyncReport['ledger'];
+    if (deps.nightly !== undefined) {
+      const planned = await planSyncRun(deps.nightly, { candidates, present, rows: scan.rows, rejected: scan.rejected, now: startedAt, store });
+      const p = planned.plan;
+      ledgerPart = { runId: p.runId, source: deps.nightly.source.name, plan: p.summary, held: p.held, holding: p.holding, unchanged: p.unchanged, leavers: p.leavers };
+      logger.info(p.holding ? 'Run held' : 'Run planned', { runId: p.runId, source: deps.nightly.source.name, toSend: p.toSend.length, unchanged: p.unchanged, leavers: p.leavers, thresholds: p.held.map((h) => h.threshold) });
+      queued = p.holding ? [] : p.toSend;
+      if (!p.holding) mirror = planned.mirror;
+    }
+    total = queued.length;
+    phase = 'uploading';
+    progress();
+    const baseline = queued.length > 0 ? await readBaseline() : new Map<string, number>();
     try {
       const batcher = new BulkBatcher(options.batchLimits);
-      for (const q of managersFirst(queued)) {
-        book.add(q.externalId, q.line, q.stored, baseline.get(q.externalId));
+      for (const q of queued) {
+        const seen = Math.max(baseline.get(q.externalId) ?? -Infinity, q.seenUpTo ?? -Infinity);
+        book.add(q.externalId, q.line, q.stored, Number.isFinite(seen) ? seen : undefined, q.intent);
         await send(batcher.add({ externalId: q.externalId, line: q.line, json: await store.read(q.stored) }));
       }
       await send(batcher.flush());
@@ -292,6 +322,12 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
       stopped = true;
       await confirming;
     }
+    const notConfirmed = book.open().map(summary);
+    if (mirror !== undefined) {
+      // The run ends now: what is still open ends dead-lettered, and the next run sends it again.
+      book.abandon(`no provisioning log entry before the sync stopped waiting (--timeout); the next run sends it again`, now());
+      await mirror.complete(now());
+    }
     phase = 'done';
     progress();
     const { withdrawn: _withdrawn, ...scanSummary } = scan;
@@ -304,12 +340,13 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
       disabled: book.tally().disabled,
       confirmedWithWarning: book.inState('confirmed').filter((r) => r.outcome?.status === 'warning').length,
       skipped: book.tally().skipped,
-      failed: book.inState('dead-lettered').map(summary),
-      notConfirmed: book.open().map(summary),
+      failed: book.inState('dead-lettered').filter((r) => r.errorCode !== 'NotConfirmed' || mirror === undefined).map(summary),
+      notConfirmed,
       startedAt: new Date(startedAt).toISOString(),
       finishedAt: new Date(now()).toISOString(),
       ...(firstUploadAt === undefined ? {} : { firstUploadAt: new Date(firstUploadAt).toISOString() }),
       ...(lastOutcomeAt === undefined ? {} : { lastOutcomeAt: new Date(lastOutcomeAt).toISOString() }),
+      ...(ledgerPart === undefined ? {} : { ledger: ledgerPart }),
     };
     logger.info('Sync finished', {
       requests, uploaded, resent, confirmed: report.confirmed, skipped: report.skipped,

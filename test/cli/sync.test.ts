@@ -59,7 +59,8 @@ describe('hrsync sync', () => {
     const r = await runCli('sync', ...SAMPLE, ...FAST, '--verbose');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/400 rows: 400 valid, 0 rejected, \d+ bulk requests/);
-    expect(r.out).toMatch(/sync: 400 uploaded in \d+ bulk requests.*; 400 confirmed, 0 skipped as unchanged, 0 failed, 0 not confirmed in time/);
+    expect(r.out).toMatch(/sync: 400 uploaded in \d+ bulk requests.*; 400 confirmed, 0 skipped by the service \(nothing to change\), 0 failed, 0 not confirmed in time/);
+    expect(r.err).toContain('no ledger (HRSYNC_STORAGE is not set): every record is sent, and nobody absent from the extract is disabled\n');
     expect(r.err).toMatch(/uploading: uploaded \d+\/400/);
     expect(r.err).toMatch(/done: uploaded 400\/400 in \d+ requests; confirmed 400/);
     expect(r.err).toContain('"message":"Bulk request accepted"');

@@ -84,6 +84,11 @@ describe('nextState', () => {
     expect(nextState({ state: 'held', attempts: 0 }, { type: 'refused-by-service', code: 'x', reason: 'y', at: T0 }, policy)).toBeUndefined();
   });
 
+  it('ends a record a sync stopped waiting for, open ones only', () => {
+    expect(nextState(submitted(), { type: 'abandoned', reason: 'not confirmed before --timeout', at: T0 }, policy)).toMatchObject({ to: 'dead-lettered', errorCode: 'NotConfirmed' });
+    expect(nextState({ state: 'confirmed', attempts: 1 }, { type: 'abandoned', reason: 'x', at: T0 }, policy)).toBeUndefined();
+  });
+
   it('uses the documented defaults when given no policy', () => {
     expect(nextState(submitted(), { type: 'logged', outcome: managerMissing, now: T0 }, undefined)).toMatchObject({ retryDelayMs: DEFAULT_POLICY.retryBaseMs });
   });
