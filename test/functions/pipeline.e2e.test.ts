@@ -3,6 +3,7 @@
 // lets the host run ingest and upload, fires reconcile until the run is complete, and checks
 // the report blob against what the simulator's directory holds.
 import { BlobServiceClient } from '@azure/storage-blob';
+import { parse } from 'csv-parse/sync';
 import { QueueClient } from '@azure/storage-queue';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -134,15 +135,18 @@ async function openRecords(): Promise<string> {
 
 /**
  * Records sent more often than needed: each record once, plus once per failure the logs show for it
- * (a report that reached the service before its manager, two upload invocations running side by side).
+ * (a report that reached the service before its manager, two upload invocations running side by side),
+ * plus once for a manager that upload brought ahead of a report while another upload held the
+ * manager's own message (the service skips the second copy; it rides in a request sent anyway).
  */
 async function needlessSends(): Promise<string[]> {
+  const managers = new Set((parse(extract, { columns: true }) as Array<Record<string, string>>).map((r) => r['ManagerID']).filter((m) => m !== undefined && m !== ''));
   const failures = new Map<string, number>();
   for (const e of await collect(simClient(sim).client.queryProvisioningLogs({ since: new Date(Date.now() - 600_000) }))) {
     if (e.provisioningStatusInfo?.status === 'failure') failures.set(e.sourceIdentity?.id ?? '', (failures.get(e.sourceIdentity?.id ?? '') ?? 0) + 1);
   }
   expect([...failures.values()].reduce((a, b) => a + b, 0)).toBeLessThan(100);
-  return [...sim.stats().perRecordSends].filter(([id, n]) => n !== 1 + (failures.get(id) ?? 0)).map(([id, n]) => `${id}×${n}`);
+  return [...sim.stats().perRecordSends].filter(([id, n]) => n !== 1 + (failures.get(id) ?? 0) && !(managers.has(id) && n === 2 + (failures.get(id) ?? 0))).map(([id, n]) => `${id}×${n}`);
 }
 
 describe('the Functions app on Azurite and the simulator', () => {

@@ -268,7 +268,9 @@ describe('the nightly run', () => {
     const full = await d.night(night0());
     expect(full.report.plan?.fullResend).toMatch(/full resend asked for at .* \(hrsync resend\)/);
     expect(full.report.counts).toMatchObject({ unchanged: 0 });
-    expect(full.requests).toBe(WORKERS / 50);
+    // Fifty a request; a manager brought ahead of its report can leave one request short.
+    expect(full.requests).toBeGreaterThanOrEqual(WORKERS / 50);
+    expect(full.requests).toBeLessThanOrEqual(WORKERS / 50 + 1);
     expect((await d.ledger.getSourceState('default'))?.resendRequestedAt).toBeUndefined();
     expect((await d.night(night0())).requests).toBe(0);
   }, 180_000);

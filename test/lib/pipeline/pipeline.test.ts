@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadMappingFile } from '../../../lib/mapping/load.js';
 import type { Mapping } from '../../../lib/mapping/types.js';
 import { ingestExtract } from '../../../lib/pipeline/ingest.js';
+import { encodeMessage } from '../../../lib/pipeline/messages.js';
 import { defaultSources, parseSources } from '../../../lib/sources/sources.js';
 import type { SourcesConfig } from '../../../lib/sources/sources.js';
 import type { IngestDeps } from '../../../lib/pipeline/ingest.js';
@@ -238,6 +239,35 @@ describe.each(LEDGERS)('pipeline stages on the %s ledger', (_name, make) => {
     expect(twice).toBe(50);
     expect(w.logger.lines.filter((l) => l.message === 'Run complete')).toHaveLength(1);
   }, 30_000);
+
+  it('sends a report\'s unsent manager (same run) ahead of it, and the manager\'s own message is then dropped as stale', async () => {
+    const w = world();
+    const runId = 'r-managers';
+    await w.ledger.beginRun({ runId, file: 'c/f.csv', etag: 'e', startedAt: new Date().toISOString(), source: 'default', kind: 'full' });
+    const op = (id: string, manager?: string): string => JSON.stringify({ method: 'POST', bulkId: id, path: '/Users', data: {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'], externalId: id, userName: `${id.toLowerCase()}@contoso.com`, active: true,
+      ...(manager === undefined ? {} : { 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { manager: { value: manager } } }) } });
+    // A chain: TOP manages MID manages REP; A manages B who manages A (a circle).
+    await w.ledger.addRecords(runId, [
+      { externalId: 'TOP', line: 2, payload: op('TOP'), payloadHash: 't' }, { externalId: 'MID', line: 3, payload: op('MID', 'TOP'), payloadHash: 'm', managerId: 'TOP' },
+      { externalId: 'REP', line: 4, payload: op('REP', 'MID'), payloadHash: 'r', managerId: 'MID' },
+      { externalId: 'A', line: 5, payload: op('A', 'B'), payloadHash: 'a', managerId: 'B' }, { externalId: 'B', line: 6, payload: op('B', 'A'), payloadHash: 'b', managerId: 'A' },
+    ]);
+    const message = (id: string, manager?: string): string => encodeMessage({ v: 1, runId, externalId: id, line: 2, attempt: 1, op: op(id, manager) });
+    expect(await uploadOperations(message('REP', 'MID'), w.uploadDeps)).toBe('submitted');
+    expect([...sim.stats().perRecordSends.keys()]).toEqual(['TOP', 'MID', 'REP']);
+    expect(sim.stats().requests).toBe(1);
+    expect([...(await w.ledger.getRecords(runId, ['TOP', 'MID', 'REP'])).values()].map((r) => r.state)).toEqual(['submitted', 'submitted', 'submitted']);
+    // The managers' own messages arrive later: stale, deleted unsent.
+    await w.queue.send(message('MID', 'TOP'));
+    expect(await uploadOperations(message('TOP'), w.uploadDeps)).toBe('stale');
+    expect(w.queue.messages).toEqual([]);
+    expect(sim.stats().requests).toBe(1);
+    // A circle ends: each is sent once.
+    expect(await uploadOperations(message('A', 'B'), w.uploadDeps)).toBe('submitted');
+    expect(sim.stats().perRecordSends.get('A')).toBe(1);
+    expect(sim.stats().perRecordSends.get('B')).toBe(1);
+  });
 
   it('throttling puts messages back without spending their dequeue count', async () => {
     const w = world();
