@@ -58,6 +58,15 @@ traces
 | project timestamp, runId = tostring(e.runId), rows = toint(e.rows), rejected = toint(e.rejected), deadLettered = toint(e.deadLettered)
 '''
 
+// A run the guard held before sending: nothing of it goes out until someone approves or discards it.
+var heldRunsQuery = '''
+traces
+| where message has "Run held"
+| extend e = parse_json(message)
+| where tostring(e.message) == "Run held"
+| project timestamp, runId = tostring(e.runId), source = tostring(e.source), thresholds = tostring(e.thresholds), rows = toint(e.rows), rejected = toint(e.rejected)
+'''
+
 // Runs ingested between expected+1 and expected hours ago that have not completed since.
 var overdueRunsQuery = replace('''
 let expected = {hours}h;
@@ -127,6 +136,39 @@ resource failedRecordsAlert 'Microsoft.Insights/scheduledQueryRules@2023-12-01' 
       allOf: [
         {
           query: failedRecordsQuery
+          timeAggregation: 'Count'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    autoMitigate: false
+    actions: actions
+  }
+}
+
+resource heldRunAlert 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: 'hrsync-run-held'
+  location: location
+  tags: tags
+  properties: {
+    displayName: 'hrsync: run held by the guard, nothing sent'
+    description: 'An extract went over its source\'s thresholds (disables, shrink against the last full extract, rejected rows). Nothing of it was sent. Its report names each threshold with its numbers; "hrsync approve <runId>" sends it, "hrsync discard <runId>" ends it, and a newer extract of the source supersedes it.'
+    severity: 2
+    enabled: true
+    scopes: [
+      appInsights.id
+    ]
+    evaluationFrequency: 'PT15M'
+    windowSize: 'PT15M'
+    criteria: {
+      allOf: [
+        {
+          query: heldRunsQuery
           timeAggregation: 'Count'
           operator: 'GreaterThan'
           threshold: 0
