@@ -1,4 +1,4 @@
-// The two Graph operations hrsync calls: bulkUpload (validate, rate-limit, accept with 202 and
+// The Graph operations hrsync calls: bulkUpload (validate, rate-limit, daily quota, accept with 202 and
 // queue for processing) and the provisioning logs list (filter, page).
 import type { AcceptedOperation } from './bulk-request.js';
 import { checkBulkRequest } from './bulk-request.js';
@@ -6,11 +6,13 @@ import { pickRequestFault } from './faults.js';
 import { BodyTooLargeError, readBody, sendGraphError, sendJson } from './http.js';
 import { FilterError, compileFilter } from './log-filter.js';
 import { SkipTokenError } from './log-store.js';
+import { JOB_READ_ROLES, jobResource } from './job.js';
 import { LOG_READ_ROLES, UPLOAD_ROLES } from './options.js';
 import type { Exchange, SimState } from './state.js';
 import { SCIM_CONTENT_TYPE } from '../../lib/scim/schemas.js';
 
 const BULK_UPLOAD = /^\/(v1\.0|beta)\/servicePrincipals\/([^/]+)\/synchronization\/jobs\/([^/]+)\/bulkUpload\/?$/;
+const JOB = /^\/(v1\.0|beta)\/servicePrincipals\/([^/]+)\/synchronization\/jobs\/([^/]+)\/?$/;
 const PROVISIONING_LOGS = /^\/(v1\.0|beta)\/auditLogs\/provisioning\/?$/;
 
 /** Whether the path belongs to Graph (a version segment first). */
@@ -28,6 +30,12 @@ export async function handleGraph(state: SimState, ex: Exchange): Promise<void> 
     }
     const [, version, spId, jobId] = upload as unknown as [string, string, string, string];
     await handleBulkUpload(state, ex, version, decodeURIComponent(spId), decodeURIComponent(jobId));
+    return;
+  }
+  const job = JOB.exec(ex.url.pathname);
+  if (job !== null && ex.req.method === 'GET') {
+    const [, , spId, jobId] = job as unknown as [string, string, string, string];
+    handleJob(state, ex, decodeURIComponent(spId), decodeURIComponent(jobId));
     return;
   }
   const logs = PROVISIONING_LOGS.exec(ex.url.pathname);
@@ -87,7 +95,19 @@ async function handleBulkUpload(state: SimState, ex: Exchange, version: string, 
     });
     return;
   }
+  const quota = state.quota?.take(Date.now());
+  if (quota !== undefined && !quota.allowed) {
+    state.stats.throttled++;
+    // The service's answer past the daily quota is not documented; a 429 with Retry-After is the simulator's choice.
+    sendGraphError(res, ids, 429, 'TooManyRequests', 'The daily quota of bulkUpload calls for this tenant is used up.', { 'Retry-After': String(quota.retryAfterSeconds) });
+    return;
+  }
   if (injectFault(state, ex, jobId)) return;
+  if (state.job.status !== 'Active' && state.processor.backlog >= state.opts.bucketCapacity) {
+    state.stats.faults++;
+    sendBucketFull(ex, jobId);
+    return;
+  }
 
   const mediaType = (ex.req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
   if (mediaType !== SCIM_CONTENT_TYPE) {
@@ -138,13 +158,30 @@ function injectFault(state: SimState, ex: Exchange, jobId: string): boolean {
       return true;
     case 'bucketFull':
       state.stats.faults++;
-      sendGraphError(res, ids, 500, 'InternalServerError', `The bucket for synchronization job '${jobId}' is full: the job has more queued requests than it can hold. Retry after it has processed them.`);
+      sendBucketFull(ex, jobId);
       return true;
     case 'drop':
       state.stats.faults++;
       ex.req.socket.destroy();
       return true;
   }
+}
+
+function sendBucketFull(ex: Exchange, jobId: string): void {
+  sendGraphError(ex.res, ex.ids, 500, 'InternalServerError', `The bucket for synchronization job '${jobId}' is full: the job has more queued requests than it can hold. Retry after it has processed them.`);
+}
+
+function handleJob(state: SimState, ex: Exchange, spId: string, jobId: string): void {
+  if (!authorize(state, ex, JOB_READ_ROLES, 'read the synchronization job')) return;
+  if (spId !== state.opts.servicePrincipalId || jobId !== state.opts.jobId) {
+    sendGraphError(ex.res, ex.ids, 404, 'Request_ResourceNotFound', `The synchronization job '${jobId}' was not found on this service principal.`);
+    return;
+  }
+  const s = state.stats;
+  sendJson(ex.res, 200, {
+    '@odata.context': `${state.baseUrl}/v1.0/$metadata#servicePrincipals('${spId}')/synchronization/jobs/$entity`,
+    ...jobResource(jobId, state.job, { began: state.startedAt, changed: state.job.changedAt }, { imported: s.recordsReceived, exported: s.recordsReceived - state.processor.staged, escrowed: 0 }),
+  });
 }
 
 function handleProvisioningLogs(state: SimState, ex: Exchange, version: string): void {

@@ -1,6 +1,7 @@
 // `hrsync simulator`: runs the simulator in the foreground for the quick start and prints what
 // to put in .env. Every line but the settings starts with '#', so the output can be saved as a
 // .env file as it is.
+import type { JobSetting } from './job.js';
 import type { FaultOptions } from './options.js';
 import { startSimulator } from './server.js';
 
@@ -10,6 +11,8 @@ export interface SimulatorCommandArgs {
   faults?: FaultOptions;
   /** Prints method, path and status of each request. */
   requestLog?: boolean;
+  job?: JobSetting;
+  dailyQuota?: number;
 }
 
 export interface SimulatorCommandIo {
@@ -26,6 +29,8 @@ export async function runSimulatorCommand(args: SimulatorCommandArgs = {}, io: S
     ...(args.port === undefined ? {} : { port: args.port }),
     ...(args.processingDelayMs === undefined ? {} : { processingDelayMs: args.processingDelayMs }),
     ...(args.faults === undefined ? {} : { faults: args.faults }),
+    ...(args.job === undefined ? {} : { job: args.job }),
+    ...(args.dailyQuota === undefined ? {} : { dailyQuota: args.dailyQuota }),
     ...(args.requestLog === true ? { requestLog: (line: string) => write(`# ${line}`) } : {}),
   });
   const s = sim.settings;
@@ -34,6 +39,8 @@ export async function runSimulatorCommand(args: SimulatorCommandArgs = {}, io: S
   write(`#   Entra sign-in:    ${s.HRSYNC_AUTHORITY_HOST}/${s.HRSYNC_TENANT_ID}`);
   write(`#   Key Vault:        ${s.HRSYNC_KEY_VAULT_URL}`);
   write(`#   Managed identity: ${s.IDENTITY_ENDPOINT}`);
+  if (args.job !== undefined && args.job.status !== 'Active') write(`#   The job is ${args.job.status}: uploads are staged, not processed`);
+  if (args.dailyQuota !== undefined) write(`#   Daily quota:      ${args.dailyQuota} bulkUpload calls per 24 hours`);
   write('# Settings for .env or export:');
   for (const [name, value] of Object.entries(s)) write(`${name}=${value}`);
 

@@ -1,5 +1,7 @@
 // What a test or the quick start can ask of the simulator, and the defaults that mirror the
 // documented service (see docs/settings.md and /work/shared/provisioning-api.md).
+import type { JobSetting } from './job.js';
+import { JOB_STATUS_CODES } from './job.js';
 
 /** A per-record failure: records whose externalId matches fail in processing, `times` times each (default: every time). */
 export interface RecordFaultRule {
@@ -54,7 +56,7 @@ export interface SimulatorOptions {
   vaultSecrets?: Record<string, string>;
   /** Client id of a user-assigned managed identity the MSI endpoint also answers for (system-assigned always works). */
   managedIdentityClientId?: string;
-  /** Roles granted to tokens issued from now on. Default ['SynchronizationData-User.Upload', 'AuditLog.Read.All']. */
+  /** Roles granted to tokens issued from now on. Default: upload, AuditLog.Read.All and Synchronization.Read.All. */
   permissions?: string[];
   /** Lifetime of issued tokens. Default 3600. */
   tokenLifetimeSeconds?: number;
@@ -67,6 +69,12 @@ export interface SimulatorOptions {
   /** Provisioning logs page size; $top is honoured up to it. Default 100. */
   pageSize?: number;
   faults?: FaultOptions;
+  /** The job's state at start (default Active); Simulator.setJob changes it. */
+  job?: JobSetting;
+  /** bulkUpload calls allowed per sliding 24 hours; beyond it a 429 until the oldest call frees. Default: no quota. */
+  dailyQuota?: number;
+  /** Requests a job that is not Active stages before it answers "bucket full". Default 100. */
+  bucketCapacity?: number;
   /** Prints one line per request (method, path without query, status). Off by default. */
   requestLog?: boolean | ((line: string) => void);
   /** Where the cached certificate lives (default os.tmpdir()/hrsync-simulator). */
@@ -75,10 +83,17 @@ export interface SimulatorOptions {
 
 /** Roles an upload needs; either is enough (the OwnedBy variant when the app owns the provisioning app). */
 export const UPLOAD_ROLES = ['SynchronizationData-User.Upload', 'SynchronizationData-User.Upload.OwnedBy'] as const;
+/** Roles that may read the provisioning job. */
+export { JOB_READ_ROLES } from './job.js';
 /** Roles that may read provisioning logs. */
 export const LOG_READ_ROLES = ['ProvisioningLog.Read.All', 'AuditLog.Read.All'] as const;
 
-export const DEFAULT_PERMISSIONS = ['SynchronizationData-User.Upload', 'AuditLog.Read.All'];
+export const DEFAULT_PERMISSIONS = ['SynchronizationData-User.Upload', 'AuditLog.Read.All', 'Synchronization.Read.All'];
+
+/** Throws for a job state the service does not have. */
+export function validateJob(job: JobSetting): void {
+  if (!(JOB_STATUS_CODES as readonly string[]).includes(job.status)) throw new RangeError(`job status must be one of ${JOB_STATUS_CODES.join(', ')}`);
+}
 export const DEFAULT_SERVICE_PRINCIPAL_ID = '5f6c0b2e-9a43-4d1e-8b7a-2c4f1e0d9a10';
 export const DEFAULT_JOB_ID = 'API2AAD.0f4e7a1c2b3d4e5f6a7b8c9d0e1f2a3b.5f6c0b2e-9a43-4d1e-8b7a-2c4f1e0d9a10';
 export const DEFAULT_TENANT_ID = '7d0a2c1e-3b4f-4a5d-9e6f-8a1b2c3d4e5f';
@@ -104,6 +119,9 @@ export interface ResolvedOptions {
   rateLimit: { requests: number; windowSeconds: number } | false;
   pageSize: number;
   faults: FaultOptions;
+  job: JobSetting;
+  dailyQuota: number | undefined;
+  bucketCapacity: number;
   requestLog: ((line: string) => void) | undefined;
 }
 
@@ -116,6 +134,9 @@ export function resolveOptions(o: SimulatorOptions, randomSecret: () => string):
   const pageSize = o.pageSize ?? 100;
   if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError('pageSize must be a positive integer');
   validateFaults(o.faults ?? {});
+  if (o.job !== undefined) validateJob(o.job);
+  if (o.dailyQuota !== undefined && !(Number.isInteger(o.dailyQuota) && o.dailyQuota >= 0)) throw new RangeError('dailyQuota must be a whole number >= 0');
+  if (o.bucketCapacity !== undefined && !(Number.isInteger(o.bucketCapacity) && o.bucketCapacity >= 1)) throw new RangeError('bucketCapacity must be a whole number >= 1');
   const log = o.requestLog;
   return {
     port: o.port ?? 0,
@@ -135,6 +156,9 @@ export function resolveOptions(o: SimulatorOptions, randomSecret: () => string):
     rateLimit,
     pageSize,
     faults: { ...(o.faults ?? {}) },
+    job: { ...(o.job ?? { status: 'Active' }) },
+    dailyQuota: o.dailyQuota,
+    bucketCapacity: o.bucketCapacity ?? 100,
     requestLog: log === true ? (line) => console.log(line) : log === false ? undefined : log,
   };
 }

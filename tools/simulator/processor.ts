@@ -49,6 +49,7 @@ export class Processor {
   private lastActivity = 0;
   private readonly ruleHits = new Map<RecordFaultRule, Map<string, number>>();
   private readonly now: () => number;
+  private held = false;
 
   constructor(private readonly deps: ProcessorDeps) {
     this.now = deps.now ?? Date.now;
@@ -60,9 +61,24 @@ export class Processor {
     this.schedule();
   }
 
+  /** Operations accepted but not processed yet. */
+  get staged(): number {
+    return this.queue.reduce((n, p) => n + p.operations.length, 0);
+  }
+
   /** Requests accepted but not processed yet. */
   get backlog(): number {
     return this.queue.length;
+  }
+
+  /** Holds processing (a paused or quarantined job stages uploads but processes none) or resumes it. */
+  hold(held: boolean): void {
+    this.held = held;
+    if (held && this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (!held) this.schedule();
   }
 
   /** Stops processing; queued requests are dropped. */
@@ -73,7 +89,7 @@ export class Processor {
   }
 
   private schedule(): void {
-    if (this.timer !== undefined) return;
+    if (this.timer !== undefined || this.held) return;
     const head = this.queue[0];
     if (head === undefined) return;
     this.timer = setTimeout(() => {
@@ -84,7 +100,7 @@ export class Processor {
   }
 
   private drain(): void {
-    while (this.queue.length > 0 && (this.queue[0] as Pending).dueAt <= this.now()) {
+    while (!this.held && this.queue.length > 0 && (this.queue[0] as Pending).dueAt <= this.now()) {
       const request = this.queue.shift() as Pending;
       const cycleId = randomUUID();
       for (const op of request.operations) this.processRecord(request.jobId, cycleId, op);

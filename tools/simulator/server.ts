@@ -13,7 +13,9 @@ import { handleGraph, isGraphPath } from './graph.js';
 import { sendGraphError, stampRequestIds } from './http.js';
 import { LogStore } from './log-store.js';
 import type { FaultOptions, SimulatorOptions } from './options.js';
-import { resolveOptions, validateFaults } from './options.js';
+import { resolveOptions, validateFaults, validateJob } from './options.js';
+import { DailyQuota } from './job.js';
+import type { JobSetting } from './job.js';
 import { Processor } from './processor.js';
 import { seededRandom } from './random.js';
 import { SlidingWindowLimiter } from './rate-limit.js';
@@ -42,7 +44,11 @@ export interface Simulator {
    */
   revokeTokens(): void;
   setFaults(f: FaultOptions): void;
-  /** Empties the directory, the provisioning logs, the stats and the faults; sign-in and the vault stay as they are. */
+  /** Sets the job's state: a job that is not Active stages uploads without processing them; Active again processes what was staged. */
+  setJob(job: JobSetting): void;
+  /** bulkUpload calls allowed per sliding 24 hours from now on, counting afresh; undefined lifts the quota. */
+  setDailyQuota(quota: number | undefined): void;
+  /** Empties the directory, the provisioning logs, the stats and the faults, and puts the job and the quota back as started; sign-in and the vault stay as they are. */
   reset(): void;
   close(): Promise<void>;
 }
@@ -69,6 +75,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     stats,
     identityHeader: randomBytes(16).toString('hex'),
     faults: opts.faults,
+    job: { ...opts.job, changedAt: Date.now() },
+    startedAt: Date.now(),
+    quota: opts.dailyQuota === undefined ? undefined : new DailyQuota(opts.dailyQuota),
     random: randomFor(opts.faults),
     permissions: opts.permissions,
     clientSecret: opts.clientSecret,
@@ -87,6 +96,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       },
     }),
   };
+
+  state.processor.hold(opts.job.status !== 'Active');
 
   const server = createServer({ cert: tls.cert, key: tls.key }, (req, res) => {
     void route(state, req, res);
@@ -118,6 +129,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     revokeTokens() {
       state.tokens.revoke('graph');
     },
+    setJob(job) {
+      validateJob(job);
+      state.job = { ...job, changedAt: Date.now() };
+      state.processor.hold(job.status !== 'Active');
+    },
+    setDailyQuota(quota) {
+      state.quota = quota === undefined ? undefined : new DailyQuota(quota);
+    },
     setFaults(f) {
       validateFaults(f);
       state.faults = { ...f };
@@ -130,6 +149,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       stats.perRecordSends.clear();
       state.faults = {};
       state.random = randomFor({});
+      state.job = { ...opts.job, changedAt: Date.now() };
+      state.processor.hold(opts.job.status !== 'Active');
+      state.quota = opts.dailyQuota === undefined ? undefined : new DailyQuota(opts.dailyQuota);
     },
     close() {
       closed ??= new Promise<void>((resolve) => {

@@ -3,6 +3,7 @@ import type { X509Certificate } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SimUser } from './directory.js';
 import type { RequestIds } from './http.js';
+import type { DailyQuota, JobSetting } from './job.js';
 import type { LogStore } from './log-store.js';
 import type { FaultOptions, ResolvedOptions } from './options.js';
 import type { Processor } from './processor.js';
@@ -36,6 +37,10 @@ export interface SimState {
   readonly stats: SimStats;
   readonly identityHeader: string;
   faults: FaultOptions;
+  /** The job's state and when it last changed (epoch ms). */
+  job: JobSetting & { changedAt: number };
+  readonly startedAt: number;
+  quota: DailyQuota | undefined;
   random: () => number;
   permissions: string[];
   clientSecret: string;

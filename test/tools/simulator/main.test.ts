@@ -33,3 +33,34 @@ describe('runSimulatorCommand', () => {
     await expect(fetch(`${graph}/auditLogs/provisioning`)).rejects.toThrow(TypeError);
   });
 });
+
+describe('hrsync simulator flags', () => {
+  it('starts with the job paused and a daily quota, and says so', async () => {
+    const lines: string[] = [];
+    const stop = new AbortController();
+    let printed!: () => void;
+    const ready = new Promise<void>((resolve) => (printed = resolve));
+    const running = runSimulatorCommand({ job: { status: 'Paused' }, dailyQuota: 10 }, {
+      signal: stop.signal,
+      write: (line) => {
+        lines.push(line);
+        if (line.startsWith('NODE_EXTRA_CA_CERTS=')) printed();
+      },
+    });
+    await ready;
+    expect(lines).toContain('#   The job is Paused: uploads are staged, not processed');
+    expect(lines).toContain('#   Daily quota:      10 bulkUpload calls per 24 hours');
+    stop.abort();
+    await running;
+  });
+
+  it('refuses a job state the service does not have, naming the flag', async () => {
+    const { runCli } = await import('../../cli/run-cli.js');
+    const r = await runCli('simulator', '--job-status', 'Sleeping');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('--job-status must be one of Active, Paused, Quarantine, NotRun, NotConfigured; got "Sleeping"');
+    const q = await runCli('simulator', '--daily-quota', 'lots');
+    expect(q.code).toBe(2);
+    expect(q.err).toContain('--daily-quota must be a whole number of calls');
+  });
+});
