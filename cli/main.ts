@@ -11,6 +11,7 @@ import { listRunsCommand, runStatusCommand } from './commands/runs.js';
 import { replayCommand } from './commands/replay.js';
 import { approveCommand, discardCommand, resendCommand } from './commands/decide.js';
 import { withStorageOptions } from './storage.js';
+import { jobCommand } from './commands/job.js';
 import { syncCommand } from './commands/sync.js';
 import { withConnectionOptions } from './connection.js';
 import { SettingsError } from '../lib/config/errors.js';
@@ -93,6 +94,13 @@ function program(io: Console2, code: { value: number }): Command {
       else code.value = await listRunsCommand(flags, io);
     });
 
+  withStorageOptions(withConnectionOptions(root.command('job')
+    .description('The provisioning job\'s state (Active, Paused, Quarantine and why), its last execution\'s counts, and the daily budget used and left (from the pipeline\'s ledger when HRSYNC_STORAGE is set). Exit 1 when uploads would wait.')
+    .option('--json', 'print the result as JSON')))
+    .action(async (flags) => {
+      code.value = await jobCommand(flags, io);
+    });
+
   withStorageOptions(root.command('approve')
     .description('Send a run the guard held (too many disables, a shrunken or badly rejected extract), as it was planned: disables first, managers before their reports.')
     .argument('<runId>', 'the held run (hrsync status lists held runs)')
@@ -135,14 +143,21 @@ function program(io: Console2, code: { value: number }): Command {
     .option('--port <n>', 'port to listen on (default: any free port)')
     .option('--processing-delay <ms>', 'delay before accepted records are processed', '2000')
     .option('--request-log', 'print method, path and status of each request')
-    .action(async (flags: { port?: string; processingDelay: string; requestLog?: boolean }) => {
+    .option('--job-status <code>', 'the provisioning job\'s state: Active, Paused, Quarantine, NotRun or NotConfigured (not Active: uploads are staged, not processed, until the bucket is full)', 'Active')
+    .option('--daily-quota <n>', 'bulkUpload calls allowed per sliding 24 hours (429 beyond it); default none')
+    .action(async (flags: { port?: string; processingDelay: string; requestLog?: boolean; jobStatus: string; dailyQuota?: string }) => {
       const port = flags.port === undefined ? undefined : Number(flags.port);
       if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new UsageError('--port must be a whole number from 0 to 65535');
       const delay = Number(flags.processingDelay);
       if (!Number.isInteger(delay) || delay < 0) throw new UsageError('--processing-delay must be a whole number of milliseconds');
+      const statuses = ['Active', 'Paused', 'Quarantine', 'NotRun', 'NotConfigured'] as const;
+      const jobStatus = statuses.find((c) => c.toLowerCase() === flags.jobStatus.toLowerCase());
+      if (jobStatus === undefined) throw new UsageError(`--job-status must be one of ${statuses.join(', ')}; got "${flags.jobStatus}"`);
+      const quota = flags.dailyQuota === undefined ? undefined : Number(flags.dailyQuota);
+      if (quota !== undefined && !(Number.isInteger(quota) && quota >= 0)) throw new UsageError('--daily-quota must be a whole number of calls');
       // Imported on demand: the simulator is local tooling with dev-only dependencies.
       const { runSimulatorCommand } = await import('../tools/simulator/main.js');
-      await runSimulatorCommand({ port, processingDelayMs: delay, requestLog: flags.requestLog === true });
+      await runSimulatorCommand({ port, processingDelayMs: delay, requestLog: flags.requestLog === true, job: { status: jobStatus }, ...(quota === undefined ? {} : { dailyQuota: quota }) });
     });
 
   return root;

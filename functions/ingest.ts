@@ -23,7 +23,7 @@ export const ingest = register({
         { container: rt.settings.extractsContainer, name: version.name, etag: version.etag, lastModified: version.lastModified, content: Readable.from([content]) },
         {
           ledger: rt.ledger, queue: rt.queue, reports: rt.reports, logger: contextLogger(context), clock: { now: () => new Date() },
-          loadSources: () => rt.loadSources(), loadMapping: (source) => rt.loadMapping(source), queueBacklog: rt.settings.queueBacklog,
+          loadSources: () => rt.loadSources(), loadMapping: (source) => rt.loadMapping(source), queueBacklog: rt.settings.queueBacklog, gate: rt.gate,
         },
       );
     },

@@ -13,7 +13,7 @@ export const upload = register({
     connection: 'HRSYNC_STORAGE',
     handler: async (message: unknown, context: InvocationContext): Promise<void> => {
       const rt = pipelineRuntime();
-      await uploadOperations(message, { ledger: rt.ledger, queue: rt.queue, client: rt.client, logger: contextLogger(context), clock: { now: () => new Date() } });
+      await uploadOperations(message, { ledger: rt.ledger, queue: rt.queue, client: rt.client, gate: rt.gate, logger: contextLogger(context), clock: { now: () => new Date() } });
     },
   },
 });

@@ -2,6 +2,7 @@
 # Grants Microsoft Graph application permissions that Azure Resource Manager cannot:
 #   SynchronizationData-User.Upload  (send bulk requests to the provisioning API)
 #   AuditLog.Read.All                (read the provisioning logs to confirm each record)
+#   Synchronization.Read.All         (read the provisioning job's state: uploads pause while it is not Active)
 # to the principal hrsync signs in as. Granting an app role to a service principal is the
 # admin consent, so this needs an Entra role that may grant Graph app roles: Privileged Role
 # Administrator (or Global Administrator). Safe to run again: existing grants are left alone.
@@ -13,7 +14,7 @@
 set -euo pipefail
 
 GRAPH_APP_ID="00000003-0000-0000-c000-000000000000" # Microsoft Graph, the same in every tenant
-PERMISSIONS=("SynchronizationData-User.Upload" "AuditLog.Read.All")
+PERMISSIONS=("SynchronizationData-User.Upload" "AuditLog.Read.All" "Synchronization.Read.All")
 graph_api="${GRAPH_API:-https://graph.microsoft.com/v1.0}"
 
 usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }

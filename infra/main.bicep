@@ -66,6 +66,10 @@ param maximumInstanceCount int = 4
 @description('Email address for alerts (poison messages, runs with failed records, overdue runs). Empty: alerts fire without notifying anyone.')
 param alertEmail string = ''
 
+@allowed([2000, 6000])
+@description('bulkUpload calls per 24 hours the tenant may make: 2000 with Entra ID P1/P2, 6000 with Entra ID Governance.')
+param dailyCalls int = 2000
+
 @minValue(1)
 @maxValue(47)
 @description('Hours after an extract is ingested by which its run should be complete; later raises an alert. At most 47: a log alert looks back at most two days.')
@@ -181,6 +185,8 @@ var commonSettings = {
   HRSYNC_CONCURRENCY: string(uploadsInFlightPerInstance)
   HRSYNC_MAX_RETRIES: '5'
   HRSYNC_HTTP_TIMEOUT_SECONDS: '30'
+  HRSYNC_DAILY_CALLS: string(dailyCalls)
+  HRSYNC_BUDGET_RESERVE_PERCENT: '10'
   HRSYNC_STORAGE__blobServiceUri: storage.outputs.blobEndpoint
   HRSYNC_STORAGE__queueServiceUri: storage.outputs.queueEndpoint
   HRSYNC_STORAGE__tableServiceUri: storage.outputs.tableEndpoint

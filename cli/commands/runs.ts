@@ -10,6 +10,10 @@ import { EXIT_OK, EXIT_PROBLEMS, UsageError } from '../errors.js';
 import type { Console2 } from '../io.js';
 import { writeOut } from '../io.js';
 import { pipelineStorage } from '../storage.js';
+import { loadPacingSettings } from '../../lib/config/settings.js';
+import { StoredGate, gateSettingsOf } from '../../lib/provisioning/gate.js';
+import { describeJob, jobAcceptsUploads } from '../../lib/provisioning/job.js';
+import { budgetLines } from './job.js';
 import type { StorageFlags } from '../storage.js';
 
 export interface RunsFlags extends StorageFlags {
@@ -28,7 +32,7 @@ function limitOf(flags: RunsFlags, fallback: number): number {
 export async function runStatusCommand(runId: string, flags: RunsFlags, io: Console2, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const limit = limitOf(flags, 50);
   const { ledger, settings } = pipelineStorage(flags, env);
-  const status = await runStatus(ledger, runId, limit);
+  const status = await runStatus(ledger, runId, limit, new StoredGate(ledger.gateStore(), gateSettingsOf(loadPacingSettings(env))));
   if (status === undefined) {
     throw new UsageError(`no run ${runId} in the ledger tables ${settings.tablePrefix}*; run "hrsync status" to list the runs`);
   }
@@ -59,6 +63,12 @@ function describeRun(s: RunStatus): string[] {
   lines.push(`  records   created ${s.created}, updated ${s.updated}, disabled ${c.disabled}${c.disabled > 0 ? ` (${why.absent} absent, ${why.inactive} active: false${why.other > 0 ? `, ${why.other} other` : ''})` : ''}, unchanged ${c.unchanged}, skipped ${c.skipped}, dead-lettered ${c['dead-lettered']}, held ${c.held}, submitted ${c.submitted}, queued ${c.queued}`
     + (s.retrying + s.waitingForManager > 0 ? ` (${s.retrying} awaiting a retry, ${s.waitingForManager} waiting for their manager)` : ''));
   lines.push(`  requests  ${s.requests.total}${s.requests.total > s.requests.accepted ? ` (${s.requests.total - s.requests.accepted} not accepted)` : ''}`);
+  const b = r.plan?.budget;
+  if (b !== undefined && b.days > 1) lines.push(`  budget    the run needs ${b.requests} calls, ${b.callsLeft} of ${b.dailyCalls} were left at ingest: about ${b.days} days to send it all`);
+  if (s.api?.closed !== undefined && c.queued > 0) {
+    lines.push(`  waiting   ${c.queued} queued record${c.queued === 1 ? '' : 's'} wait: ${s.api.closed.detail}`);
+    lines.push(`            next try ${s.api.closed.until}; budget ${s.api.used} of ${s.api.dailyCalls} calls used in the last 24 hours`);
+  }
   for (const step of s.nextSteps) lines.push(`  → ${step}`);
   if (s.deadLetteredTotal > 0) {
     lines.push(`dead-lettered (${s.deadLetteredTotal}${s.deadLettered.length < s.deadLetteredTotal ? `, first ${s.deadLettered.length} by line` : ''}):`);
@@ -88,12 +98,14 @@ export async function listRunsCommand(flags: RunsFlags, io: Console2, env: NodeJ
   const limit = limitOf(flags, 20);
   const { ledger, clients } = pipelineStorage(flags, env);
   const runs = (await ledger.listRuns()).slice(0, limit);
+  const api = await new StoredGate(ledger.gateStore(), gateSettingsOf(loadPacingSettings(env))).view();
   const lines: RunLine[] = await Promise.all(runs.map(async (run) => ({ run, counts: await ledger.countByState(run.runId) })));
   const poisoned = await peekPoisonedExtracts(clients.queue(BLOB_POISON_QUEUE));
   if (flags.json === true) {
-    await writeOut(io.out, `${JSON.stringify({ runs: lines, poisonedExtracts: poisoned }, null, 2)}\n`);
+    await writeOut(io.out, `${JSON.stringify({ runs: lines, poisonedExtracts: poisoned, api }, null, 2)}\n`);
   } else {
-    await writeOut(io.out, `${describeRuns(lines, poisoned).join('\n')}\n`);
+    const job = api.job === undefined ? [] : [`job: ${api.job.code}${jobAcceptsUploads(api.job) ? '' : ` — ${describeJob(api.job)}`} (as reconcile read it at ${api.job.checkedAt})`];
+    await writeOut(io.out, `${[...describeRuns(lines, poisoned), ...job, ...budgetLines(api).map((l) => l.trimStart())].join('\n')}\n`);
   }
   return poisoned.total > 0 || runs.some((r) => r.state === 'held') ? EXIT_PROBLEMS : EXIT_OK;
 }

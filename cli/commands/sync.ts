@@ -5,11 +5,12 @@ import { batchSpool, scanExtract } from '../../lib/convert/convert.js';
 import { TempFileSpool } from '../../lib/convert/spool.js';
 import { loadProvisioningSettings } from '../../lib/config/settings.js';
 import { createProvisioningClient } from '../../lib/provisioning/client.js';
+import { StoredGate, gateSettingsOf, memoryGateStore } from '../../lib/provisioning/gate.js';
 import type { Logger, LogFields } from '../../lib/provisioning/logger.js';
 import { silentLogger } from '../../lib/provisioning/logger.js';
 import { formatProblem } from '../../lib/scim/problem.js';
 import type { Problem } from '../../lib/scim/problem.js';
-import { DEFAULT_SYNC_OPTIONS, syncExtract } from '../../lib/sync/sync.js';
+import { DEFAULT_SYNC_OPTIONS, JobNotActiveError, syncExtract } from '../../lib/sync/sync.js';
 import type { RecordSummary, SyncOptions, SyncProgress, SyncReport } from '../../lib/sync/sync.js';
 import { resolve as resolvePath } from 'node:path';
 import { mappingFingerprint } from '../../lib/delta/nightly.js';
@@ -122,7 +123,9 @@ export async function syncCommand(extractPath: string, flags: SyncFlags, io: Con
   }
 
   const logger = flags.verbose === true ? streamLogger(io) : silentLogger;
-  const client = createProvisioningClient(settings, { logger });
+  // One budget for every sender when the ledger is shared; otherwise this run's own calls only.
+  const gate = new StoredGate(ledger === undefined ? memoryGateStore() : ledger.gateStore(), gateSettingsOf(settings.pacing));
+  const client = createProvisioningClient(settings, { logger, gate });
   if (ledger === undefined) io.err.write('no ledger (HRSYNC_STORAGE is not set): every record is sent, and nobody absent from the extract is disabled\n');
   const nightly: SyncNightly | undefined = ledger === undefined ? undefined : {
     ledger, source, file: resolvePath(extractPath), fingerprint: mappingFingerprint(mapping.document ?? mapping.source),
@@ -132,7 +135,14 @@ export async function syncCommand(extractPath: string, flags: SyncFlags, io: Con
   const progress = progressLine(io);
   let report: SyncReport;
   try {
-    report = await syncExtract(extract, mapping, { client, ...(nightly === undefined ? {} : { nightly }) }, options, { onProblem, onProgress: progress.update, logger });
+    report = await syncExtract(extract, mapping, { client, gate, ...(nightly === undefined ? {} : { nightly }) }, options, { onProblem, onProgress: progress.update, logger });
+  } catch (err) {
+    if (!(err instanceof JobNotActiveError)) throw err;
+    progress.end();
+    await Promise.all(pending);
+    if (flags.json === true) await writeOut(io.out, `${JSON.stringify({ jobId: settings.graph.jobId, sent: false, job: err.job, reason: err.message }, null, 2)}\n`);
+    else io.err.write(`hrsync: ${err.message}\n`);
+    return EXIT_PROBLEMS;
   } finally {
     progress.end();
   }
@@ -142,7 +152,7 @@ export async function syncCommand(extractPath: string, flags: SyncFlags, io: Con
   } else {
     await writeOut(io.out, `${[...summaryLines({ ...report.scan, withdrawn: new Set() }, report.requests), ...(report.ledger === undefined ? [] : ledgerLines(report.ledger)), ...syncLines(report)].join('\n')}\n`);
   }
-  const clean = report.scan.rejected === 0 && report.failed.length === 0 && report.notConfirmed.length === 0 && report.ledger?.holding !== true;
+  const clean = report.scan.rejected === 0 && report.failed.length === 0 && report.notConfirmed.length === 0 && report.deferred.length === 0 && report.ledger?.holding !== true;
   return clean ? EXIT_OK : EXIT_PROBLEMS;
 }
 
@@ -168,18 +178,22 @@ function syncSection(r: SyncReport): Record<string, unknown> {
   return {
     requests: r.requests, uploaded: r.uploaded, resent: r.resent, confirmed: r.confirmed, confirmedWithWarning: r.confirmedWithWarning,
     skipped: r.skipped, failed: r.failed, notConfirmed: r.notConfirmed, startedAt: r.startedAt, finishedAt: r.finishedAt,
-    firstUploadAt: r.firstUploadAt, lastOutcomeAt: r.lastOutcomeAt, secondsToConfirm: seconds, disabled: r.disabled, ledger: r.ledger,
+    firstUploadAt: r.firstUploadAt, lastOutcomeAt: r.lastOutcomeAt, secondsToConfirm: seconds, disabled: r.disabled, deferred: r.deferred,
+    ...(r.deferredWhy === undefined ? {} : { deferredWhy: r.deferredWhy }), ledger: r.ledger,
   };
 }
 
 function syncLines(r: SyncReport): string[] {
   const lines = [
-    `sync: ${r.uploaded} uploaded in ${r.requests} bulk request${r.requests === 1 ? '' : 's'}${r.resent > 0 ? ` (${r.resent} resent)` : ''}; `
+    `sync: ${r.uploaded} uploaded in ${r.requests} bulk upload call${r.requests === 1 ? '' : 's'}${r.resent > 0 ? ` (${r.resent} resent)` : ''}; `
     + `${r.confirmed} confirmed${r.confirmedWithWarning > 0 ? ` (${r.confirmedWithWarning} with a warning)` : ''}${r.disabled > 0 ? `, ${r.disabled} disabled` : ''}, ${r.skipped} skipped by the service (nothing to change), `
     + `${r.failed.length} failed, ${r.notConfirmed.length} not confirmed in time`,
   ];
   if (r.failed.length > 0) lines.push('failed:');
   for (const f of r.failed) lines.push(`  ${describe(f)}`);
+  if (r.deferred.length > 0) {
+    lines.push(`deferred, not sent: ${r.deferred.length} record${r.deferred.length === 1 ? '' : 's'} — ${r.deferredWhy?.detail ?? 'the daily budget is spent'}. Nothing is lost: run the sync again once calls are free${r.deferredWhy?.until === undefined ? '' : ` (from ${r.deferredWhy.until})`} and it sends them.`);
+  }
   if (r.notConfirmed.length > 0) lines.push('not confirmed in time (run `hrsync status --since` later to see their outcome):');
   for (const n of r.notConfirmed) lines.push(`  line ${n.line} ${n.externalId}: sent ${n.attempts} time${n.attempts === 1 ? '' : 's'}${n.requestId === undefined ? '' : `, last in request ${n.requestId}`}`);
   return lines;

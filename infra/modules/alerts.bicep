@@ -67,6 +67,25 @@ traces
 | project timestamp, runId = tostring(e.runId), source = tostring(e.source), thresholds = tostring(e.thresholds), rows = toint(e.rows), rejected = toint(e.rejected)
 '''
 
+// Reconcile reads the provisioning job each pass and says so while it takes no uploads (paused,
+// quarantined): every source waits until someone starts it again.
+var jobNotActiveQuery = '''
+traces
+| where message has "Provisioning job not active"
+| extend e = parse_json(message)
+| where tostring(e.message) == "Provisioning job not active; uploads wait"
+| project timestamp, jobStatus = tostring(e.jobStatus), quarantineReason = tostring(e.quarantineReason), nextAttempt = tostring(e.nextAttempt)
+'''
+
+// Ingest says so when a run needs more calls than the daily budget leaves: it will take days.
+var overBudgetQuery = '''
+traces
+| where message has "Run needs more than the daily budget"
+| extend e = parse_json(message)
+| where tostring(e.message) == "Run needs more than the daily budget"
+| project timestamp, runId = tostring(e.runId), source = tostring(e.source), requests = toint(e.requests), callsLeft = toint(e.callsLeft), days = toint(e.days)
+'''
+
 // Runs ingested between expected+1 and expected hours ago that have not completed since.
 var overdueRunsQuery = replace('''
 let expected = {hours}h;
@@ -169,6 +188,72 @@ resource heldRunAlert 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
       allOf: [
         {
           query: heldRunsQuery
+          timeAggregation: 'Count'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    autoMitigate: false
+    actions: actions
+  }
+}
+
+resource jobNotActiveAlert 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: 'hrsync-job-not-active'
+  location: location
+  tags: tags
+  properties: {
+    displayName: 'hrsync: provisioning job paused or in quarantine, uploads wait'
+    description: 'The provisioning job is not Active, so hrsync sends nothing (records stay queued, nothing is lost) and Entra processes nothing. "hrsync job" shows the state and the quarantine reason; fix the cause and start the job in the provisioning app, and uploads resume by themselves.'
+    severity: 1
+    enabled: true
+    scopes: [
+      appInsights.id
+    ]
+    evaluationFrequency: 'PT15M'
+    windowSize: 'PT15M'
+    criteria: {
+      allOf: [
+        {
+          query: jobNotActiveQuery
+          timeAggregation: 'Count'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    autoMitigate: true
+    actions: actions
+  }
+}
+
+resource overBudgetAlert 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: 'hrsync-run-over-budget'
+  location: location
+  tags: tags
+  properties: {
+    displayName: 'hrsync: run needs more than the daily call budget'
+    description: 'An extract needs more bulkUpload calls than the daily budget leaves (2,000 a day on P1/P2, 6,000 with ID Governance): it is sent over several days, disables and retries first. Check HRSYNC_DAILY_CALLS matches the tenant\'s licence, and whether a full resend was intended.'
+    severity: 3
+    enabled: true
+    scopes: [
+      appInsights.id
+    ]
+    evaluationFrequency: 'PT1H'
+    windowSize: 'PT1H'
+    criteria: {
+      allOf: [
+        {
+          query: overBudgetQuery
           timeAggregation: 'Count'
           operator: 'GreaterThan'
           threshold: 0

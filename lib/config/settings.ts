@@ -41,6 +41,10 @@ export interface PacingSettings {
   concurrency: number;
   maxRetries: number;
   httpTimeoutSeconds: number;
+  /** bulkUpload calls per sliding 24 hours, every sender together (2,000 on P1/P2, 6,000 with ID Governance). */
+  dailyCalls: number;
+  /** Share of dailyCalls (percent) only disables and retries may use. */
+  budgetReservePercent: number;
 }
 
 export interface GraphTarget {
@@ -127,6 +131,8 @@ function readPacing(r: SettingsReader): PacingSettings {
     concurrency: r.integer('HRSYNC_CONCURRENCY', 4, 1, 256),
     maxRetries: r.integer('HRSYNC_MAX_RETRIES', 5, 0, 50),
     httpTimeoutSeconds: r.integer('HRSYNC_HTTP_TIMEOUT_SECONDS', 30, 1, 3_600),
+    dailyCalls: r.integer('HRSYNC_DAILY_CALLS', 2_000, 1, 1_000_000),
+    budgetReservePercent: r.integer('HRSYNC_BUDGET_RESERVE_PERCENT', 10, 0, 50),
   };
 }
 
@@ -154,4 +160,10 @@ export function loadProvisioningSettings(env: Environment = process.env, overrid
 export function loadCredentialSettings(env: Environment = process.env, overrides: SettingsOverrides = {}): CredentialSettings {
   const r = new SettingsReader(env, overrides);
   return finish(r, readCredential(r));
+}
+
+/** Only the pacing settings (rate limit, retries, the daily budget): for commands that read the budget without calling Graph. */
+export function loadPacingSettings(env: Environment = process.env, overrides: SettingsOverrides = {}): PacingSettings {
+  const r = new SettingsReader(env, overrides);
+  return finish(r, readPacing(r));
 }

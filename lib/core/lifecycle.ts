@@ -100,7 +100,7 @@ export type LifecycleEvent =
   /** A person replayed the dead-lettered record's message. */
   | { type: 'replayed' }
   /** A one-process sync stops waiting (its --timeout) with the record still open; its next run sends it again. */
-  | { type: 'abandoned'; reason: string; at: number };
+  | { type: 'abandoned'; reason: string; at: number; /** Default NotConfirmed. */ code?: string };
 
 export interface LifecyclePolicy {
   /** Accepted submissions (or refused uploads) before a retryable failure is final. */
@@ -170,7 +170,7 @@ export function nextState(record: LifecycleRecord, event: LifecycleEvent, policy
       return { ...base, to: 'dead-lettered', effect: 'dead-lettered', errorCode: event.code, reason: event.reason, lastOutcomeAt: event.at };
     case 'abandoned':
       if (!isOpen(record.state)) return undefined;
-      return { ...base, to: 'dead-lettered', effect: 'dead-lettered', errorCode: 'NotConfirmed', reason: event.reason, lastOutcomeAt: event.at };
+      return { ...base, to: 'dead-lettered', effect: 'dead-lettered', errorCode: event.code ?? 'NotConfirmed', reason: event.reason, lastOutcomeAt: event.at };
     case 'logged':
       return logged(record, event.outcome, event.manager, event.now, policy, base);
     case 'timed-out':

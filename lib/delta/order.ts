@@ -1,5 +1,5 @@
 // The order a run sends in: disables first (a leaver's account closes before anything else of
-// the night), then managers before their reports — a report whose manager the service has not
+// the night), then creates, updates and drift resends, each managers before their reports — a report whose manager the service has not
 // created yet fails with an unresolved reference and costs a resend — so the org chart goes top down.
 import { ENTERPRISE_USER_SCHEMA } from '../scim/schemas.js';
 import type { ScimUser } from '../scim/types.js';
@@ -60,11 +60,26 @@ export function managersFirst<T extends Pick<QueuedOperation, 'externalId' | 'ma
     .map((x) => ({ ...x.op, depth: x.depth }));
 }
 
+/** The order of intents when the daily budget is short: leavers first, drift repair last. */
+const INTENT_RANK: Record<string, number> = { disable: 0, create: 1, update: 2, resend: 3 };
+
 /**
- * Disables first (depth -1), then everyone else managers first (depth 0, 1, …), file order
- * within a depth. Disables need no order among themselves: their managers exist already.
+ * Disables first, then creates, updates and drift resends (the order the daily budget spends
+ * calls in), each group managers first (depth 0, 1, …), file order within a depth. `group` is
+ * the intent's rank. Creates before updates keeps managers first across groups: an update's
+ * manager that is new is a create, and a create's manager that is an update exists already.
  */
-export function sendOrder<T extends Pick<QueuedOperation, 'externalId' | 'managerId'> & { intent?: string }>(ops: readonly T[]): Array<T & { depth: number }> {
-  const disables = ops.filter((op) => op.intent === 'disable').map((op) => ({ ...op, depth: -1 }));
-  return [...disables, ...managersFirst(ops.filter((op) => op.intent !== 'disable'))];
+export function sendOrder<T extends Pick<QueuedOperation, 'externalId' | 'managerId'> & { intent?: string }>(ops: readonly T[]): Array<T & { depth: number; group: number }> {
+  const groups = new Map<number, T[]>();
+  for (const op of ops) {
+    const rank = INTENT_RANK[op.intent ?? 'update'] ?? 2;
+    const list = groups.get(rank);
+    if (list === undefined) groups.set(rank, [op]);
+    else list.push(op);
+  }
+  return [...groups.keys()].sort((a, b) => a - b).flatMap((rank) => {
+    const group = groups.get(rank) as T[];
+    // Disables need no order among themselves: their managers exist already.
+    return rank === 0 ? group.map((op) => ({ ...op, depth: 0, group: rank })) : managersFirst(group).map((op) => ({ ...op, group: rank }));
+  });
 }

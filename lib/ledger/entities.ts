@@ -109,7 +109,11 @@ export function toRun(e: Entity): RunRecord {
 }
 
 export function toRequest(e: Entity): RunRequest {
-  return { requestId: str(e, 'requestId') ?? e.rowKey.slice(2), at: str(e, 'at') ?? '', operations: Number(e['operations'] ?? 0), status: str(e, 'status') ?? '' };
+  const calls = Number(e['calls'] ?? 1);
+  return {
+    requestId: str(e, 'requestId') ?? e.rowKey.slice(2), at: str(e, 'at') ?? '', operations: Number(e['operations'] ?? 0), status: str(e, 'status') ?? '',
+    ...(Number.isInteger(calls) && calls !== 1 ? { calls } : {}),
+  };
 }
 
 export function toSourceState(e: Entity): SourceState {

@@ -353,7 +353,7 @@ export class RunLedger implements PipelineLedger {
 
   async noteRequest(runId: string, request: RunRequest): Promise<void> {
     const recs = await this.recs();
-    await recs.upsertEntity({ partitionKey: runId, rowKey: `Q|${request.requestId}`, requestId: request.requestId, at: request.at, operations: request.operations, status: clip(request.status, 1000) }, 'Replace');
+    await recs.upsertEntity({ partitionKey: runId, rowKey: `Q|${request.requestId}`, requestId: request.requestId, at: request.at, operations: request.operations, status: clip(request.status, 1000), ...(request.calls === undefined ? {} : { calls: request.calls }) }, 'Replace');
   }
 
   async *listRequests(runId: string): AsyncIterable<RunRequest> {
@@ -435,6 +435,34 @@ export class RunLedger implements PipelineLedger {
     }
     // Only forward: two reconcilers racing never move it back.
     await this.change(table, 'reconcile', 'logs', (e) => (compareTimes(str(e, 'at') ?? '', at) < 0 ? { at } : undefined));
+  }
+
+  /**
+   * The API gate's row (daily budget window, job state, upload pause) in checkpoints, `api|gate`:
+   * read with its ETag, written only over the version read, so racing instances never both spend
+   * the last call.
+   */
+  gateStore(): { read(): Promise<{ row?: Record<string, unknown>; etag?: string }>; write(row: Record<string, unknown>, etag: string | undefined): Promise<boolean> } {
+    const PK = 'api';
+    const RK = 'gate';
+    return {
+      read: async () => {
+        const e = await this.getEntity(await this.client(this.names.checkpoints), PK, RK);
+        return e === undefined ? {} : { row: e as Record<string, unknown>, etag: e.etag };
+      },
+      write: async (row, etag) => {
+        const table = await this.client(this.names.checkpoints);
+        try {
+          // Replace, so a property the row no longer has (a lifted pause) goes too.
+          if (etag === undefined) await table.createEntity({ partitionKey: PK, rowKey: RK, ...row });
+          else await table.updateEntity({ partitionKey: PK, rowKey: RK, ...row }, 'Replace', { etag });
+          return true;
+        } catch (err) {
+          if (status(err) === 409 || status(err) === 412) return false;
+          throw err;
+        }
+      },
+    };
   }
 
   async getSourceState(source: string): Promise<SourceState | undefined> {

@@ -86,6 +86,8 @@ export interface RunPlanSummary {
   /** People listed by two sources, handed over, taken over: ids and source names only (the first 200). */
   warnings: Array<{ rule: string; externalId: string; line?: number; source: string; message: string }>;
   warningsTotal: number;
+  /** What the send costs of the daily budget, as it stood at ingest; days > 1 when it needs more than today's calls. */
+  budget?: { requests: number; callsLeft: number; dailyCalls: number; days: number };
 }
 
 export interface RunRecord {
@@ -146,6 +148,8 @@ export interface RunRequest {
   operations: number;
   /** `accepted`, or why the call was not. */
   status: string;
+  /** Calls it took, retries included (absent: one). Every call counts against the daily budget. */
+  calls?: number;
 }
 
 /** What the ledger remembers of one person across runs (the People table). */

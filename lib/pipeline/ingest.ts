@@ -19,7 +19,10 @@ import { openExtract } from '../extract/open.js';
 import type { ExtractInput } from '../extract/input.js';
 import { MappingError } from '../mapping/errors.js';
 import type { Mapping } from '../mapping/types.js';
+import { budgetEstimate } from '../provisioning/gate.js';
+import type { ApiGate } from '../provisioning/gate.js';
 import type { Problem } from '../scim/problem.js';
+import { MAX_OPERATIONS_PER_REQUEST } from '../scim/schemas.js';
 import { SourcesError, resolveSource, sourceOfBlob } from '../sources/sources.js';
 import type { SourceSettings, SourcesConfig } from '../sources/sources.js';
 import { encodeMessage, messageFits } from './messages.js';
@@ -49,6 +52,8 @@ export interface IngestDeps extends PipelineDeps {
   queueBacklog?: number;
   /** How ingest waits while the queue is at its cap (a timer in production). */
   sleep?: (ms: number) => Promise<void>;
+  /** The daily budget as it stands, for what the run will cost of it. */
+  gate?: Pick<ApiGate, 'view'>;
 }
 
 export interface IngestResult {
@@ -130,6 +135,7 @@ export async function ingestExtract(input: IngestInput, deps: IngestDeps): Promi
       fingerprint: mappingFingerprint(mapping.document ?? mapping.source),
     });
     const held = decision.held.length > 0;
+    await estimateBudget(deps, decision, runId, source.name);
     const enqueued = await writeRecords(deps, runId, source, decision, store, held);
     await markOwnership(deps, decision, source, held);
     const at = deps.clock.now().toISOString();
@@ -152,6 +158,24 @@ export async function ingestExtract(input: IngestInput, deps: IngestDeps): Promi
   } finally {
     await Promise.all([spool.dispose(), store.dispose()]);
   }
+}
+
+// What the run costs of the daily budget, in the plan (report, status) and, when it takes more than
+// today's calls, in a warning with the days it will take. Managers brought along and resends come on top.
+async function estimateBudget(deps: IngestDeps, decision: NightlyDecision, runId: string, source: string): Promise<void> {
+  if (deps.gate === undefined) return;
+  const toSend = decision.plan.records.filter((r) => r.state !== 'unchanged').length + decision.leavers.length;
+  if (toSend === 0) return;
+  let view;
+  try {
+    view = await deps.gate.view();
+  } catch (err) {
+    deps.logger.warn('Could not read the daily budget; the run goes on without an estimate', { runId, error: err instanceof Error ? err.name : 'unknown' });
+    return;
+  }
+  const estimate = budgetEstimate(Math.ceil(toSend / MAX_OPERATIONS_PER_REQUEST), view);
+  decision.summary.budget = estimate;
+  if (estimate.days > 1) deps.logger.warn('Run needs more than the daily budget', { runId, source, ...estimate });
 }
 
 interface ReadResult {
@@ -225,14 +249,14 @@ async function writeRecords(deps: IngestDeps, runId: string, source: SourceSetti
   const backlog = { told: false, waitedMs: 0 };
   for (let i = 0; i < ordered.length;) {
     let end = i + 1;
-    while (end < ordered.length && end - i < CHUNK && ordered[end]?.depth === ordered[i]?.depth) end++;
+    while (end < ordered.length && end - i < CHUNK && ordered[end]?.depth === ordered[i]?.depth && ordered[end]?.group === ordered[i]?.group) end++;
     const chunk = ordered.slice(i, end);
     i = end;
     const records: NewRecord[] = [];
     const texts = new Map<string, string>();
     for (const q of chunk) {
       const json = q.json ?? await store.read(q.stored as number);
-      const { stored: _s, json: _j, depth: _d, ...record } = q;
+      const { stored: _s, json: _j, depth: _d, group: _g, ...record } = q;
       records.push({ ...record, payload: json, state: held ? 'held' : 'queued' });
       texts.set(q.externalId, encodeMessage({ v: 1, runId, externalId: q.externalId, line: q.line, attempt: 1, op: json }));
     }

@@ -2,6 +2,7 @@
 // lib/ledger), the operations queue, the reports store, the provisioning client and a clock.
 // functions/ wires the Azure SDK implementations in; tests can pass their own.
 import type { ProvisioningClient } from '../provisioning/client.js';
+import type { ApiGate } from '../provisioning/gate.js';
 import type { Logger } from '../provisioning/logger.js';
 
 export type {
@@ -46,10 +47,14 @@ export interface PipelineDeps {
 
 export interface UploadDeps extends PipelineDeps {
   client: Pick<ProvisioningClient, 'uploadBulkRequest'>;
+  /** The gate the client draws its calls from: paused by "bucket full", asked for a recent closed answer. */
+  gate?: Pick<ApiGate, 'pause' | 'closedHint'>;
 }
 
 export interface ReconcileDeps extends PipelineDeps {
-  client: Pick<ProvisioningClient, 'queryProvisioningLogs'>;
+  client: Pick<ProvisioningClient, 'queryProvisioningLogs'> & Partial<Pick<ProvisioningClient, 'getJob'>>;
+  /** Where the job's state goes for every sender, and what the report says of the budget. */
+  gate?: Pick<ApiGate, 'noteJob' | 'view'>;
   poison: OperationQueue;
   reports: ReportSink;
 }

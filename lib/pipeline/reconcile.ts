@@ -5,6 +5,9 @@
 // kept. A run whose records are all final gets its report (JSON + CSV) and a completion event, once.
 import { entryBelongs, isOpen } from '../core/lifecycle.js';
 import type { LifecyclePolicy, LifecycleRecord, LoggedOutcome, ManagerView, Transition } from '../core/lifecycle.js';
+import { AuthError, ProvisioningError } from '../provisioning/errors.js';
+import { jobAcceptsUploads } from '../provisioning/job.js';
+import type { JobHealth } from '../provisioning/job.js';
 import { outcomeOf } from '../provisioning/outcomes.js';
 import type { RecordOutcome } from '../provisioning/outcomes.js';
 import { decodeMessage, nextAttemptMessage } from './messages.js';
@@ -43,6 +46,7 @@ export interface ReconcileSummary {
 /** One pass of reconciliation over every open run. */
 export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions = DEFAULT_RECONCILE_OPTIONS): Promise<ReconcileSummary> {
   const summary: ReconcileSummary = { confirmed: 0, disabled: 0, skipped: 0, resent: 0, deadLettered: 0, completedRuns: [] };
+  const job = await checkJob(deps);
   const runs = await deps.ledger.listOpenRuns();
   if (runs.length === 0) return summary;
   const now = (): string => deps.clock.now().toISOString();
@@ -57,9 +61,10 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions =
 
   if (submitted.size > 0) await readLogs(deps, options, submitted, summary, runs);
 
-  // Records submitted long ago that the logs never mentioned: send again, or give up.
+  // Records submitted long ago that the logs never mentioned: send again, or give up — unless the
+  // job is not running, when what it accepted waits in its bucket and no entry can appear.
   const timeoutMs = options.confirmTimeoutMinutes * 60_000;
-  for (const records of submitted.values()) {
+  for (const records of job !== undefined && !jobAcceptsUploads(job) ? [] : submitted.values()) {
     for (const r of records) {
       if (r.state !== 'submitted' || r.lastSubmittedAt === undefined) continue;
       if (deps.clock.now().getTime() - Date.parse(r.lastSubmittedAt) < timeoutMs) continue;
@@ -76,6 +81,37 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions =
     deps.logger.info('Reconcile pass', { confirmed: summary.confirmed, disabled: summary.disabled, skipped: summary.skipped, resent: summary.resent, deadLettered: summary.deadLettered, completedRuns: summary.completedRuns });
   }
   return summary;
+}
+
+let jobReadRefused = false;
+
+// The job's state for every sender (through the gate), and a warning an alert can fire on while it
+// takes no uploads. A missing permission is said once per process and changes nothing else.
+async function checkJob(deps: ReconcileDeps): Promise<JobHealth | undefined> {
+  if (deps.client.getJob === undefined || deps.gate === undefined) return undefined;
+  let job: JobHealth;
+  try {
+    job = await deps.client.getJob();
+  } catch (err) {
+    if (err instanceof AuthError && err.status === 403) {
+      if (!jobReadRefused) deps.logger.warn('Cannot read the provisioning job; uploads go on without knowing whether it is paused', { status: 403, permission: 'Synchronization.Read.All' });
+      jobReadRefused = true;
+      return undefined;
+    }
+    if (err instanceof ProvisioningError) {
+      deps.logger.warn('Reading the provisioning job failed; trying again next pass', { kind: err.kind, status: err.status, requestId: err.requestId });
+      return undefined;
+    }
+    throw err;
+  }
+  const before = (await deps.gate.view()).job;
+  await deps.gate.noteJob(job);
+  if (!jobAcceptsUploads(job)) {
+    deps.logger.warn('Provisioning job not active; uploads wait', { jobStatus: job.code, quarantineReason: job.quarantine?.reason, nextAttempt: job.quarantine?.nextAttempt });
+  } else if (before !== undefined && !jobAcceptsUploads(before)) {
+    deps.logger.info('Provisioning job active again; uploads resume', { jobStatus: job.code, was: before.code });
+  }
+  return job;
 }
 
 async function readLogs(deps: ReconcileDeps, options: ReconcileOptions, submitted: Map<string, LedgerRecord[]>, summary: ReconcileSummary, runs: RunRecord[]): Promise<void> {

@@ -93,6 +93,11 @@ export async function tallyRecords(records: AsyncIterable<RecordSummary>): Promi
   return t;
 }
 
+/** Every call the requests took: an accepted request that waited out a 429 took two. */
+export function callsOf(requests: readonly RunRequest[]): number {
+  return requests.reduce((n, q) => n + (q.calls ?? 1), 0);
+}
+
 /** Builds the report of a run from its ledger entity, its records' tally, rejected rows and requests. */
 export function buildRunReport(run: RunRecord, tally: RecordTally, rejected: RejectedRow[], requests: RunRequest[], endedAt: string | undefined): RunReport {
   const c = tally.counts;
@@ -115,7 +120,7 @@ export function buildRunReport(run: RunRecord, tally: RecordTally, rejected: Rej
       deadLettered: c['dead-lettered'], held: c.held, open: c.queued + c.submitted,
     },
     disabledWhy: tally.disabledWhy,
-    requests: { total: requests.length, accepted, notAccepted: requests.length - accepted },
+    requests: { total: callsOf(requests), accepted, notAccepted: callsOf(requests) - accepted },
     ...(run.plan === undefined ? {} : { plan: run.plan }),
     ...(run.held === undefined ? {} : { held: run.held }),
     ...(run.decision === undefined ? {} : { decision: run.decision }),

@@ -1,7 +1,8 @@
 // Where a run stands, from the ledger alone: what `hrsync status <runId>` prints while a run is
 // still moving, before its report exists — and for a held run, which thresholds held it.
+import type { ApiGate, GateView } from '../provisioning/gate.js';
 import type { PipelineLedger, RecordState, RejectedRow, RunRecord, RunRequest } from './ports.js';
-import { nextSteps, tallyRecords } from './report.js';
+import { callsOf, nextSteps, tallyRecords } from './report.js';
 import type { RecordTally, RunReport } from './report.js';
 
 export interface RunStatus {
@@ -26,12 +27,14 @@ export interface RunStatus {
   disabled: RunReport['disabled'];
   /** What a person should do about it. */
   nextSteps: string[];
+  /** The daily budget, the job and any pause, when the run still has records to send and the gate was given. */
+  api?: GateView;
 }
 
 type StatusLedger = Pick<PipelineLedger, 'getRun' | 'listRecords' | 'listRecordSummaries' | 'listRejected' | 'listRequests'>;
 
 /** The run's state and counts, and its first problems; undefined when the ledger has no such run. */
-export async function runStatus(ledger: StatusLedger, runId: string, limit = 50): Promise<RunStatus | undefined> {
+export async function runStatus(ledger: StatusLedger, runId: string, limit = 50, gate?: Pick<ApiGate, 'view'>): Promise<RunStatus | undefined> {
   const run = await ledger.getRun(runId);
   if (run === undefined) return undefined;
   const tally = await tallyRecords(ledger.listRecordSummaries(runId));
@@ -58,9 +61,11 @@ export async function runStatus(ledger: StatusLedger, runId: string, limit = 50)
     runId, source: run.source, state, counts: { rejected: run.rejected ?? 0, deadLettered: c['dead-lettered'], open: 0 },
     ...(run.plan === undefined ? {} : { plan: run.plan }), ...(run.held === undefined ? {} : { held: run.held }),
   });
+  const api = gate !== undefined && c.queued > 0 ? await gate.view() : undefined;
   return {
+    ...(api === undefined ? {} : { api }),
     run, counts: c, created: tally.created, updated: tally.updated, disabledWhy: tally.disabledWhy, retrying, waitingForManager,
-    requests: { total: requests.length, accepted: requests.filter((q) => q.status === 'accepted').length },
+    requests: { total: callsOf(requests), accepted: requests.filter((q) => q.status === 'accepted').length },
     rejectedTotal, rejected,
     deadLetteredTotal: tally.deadLettered.length, deadLettered: tally.deadLettered.slice(0, limit),
     disabledTotal: tally.disabled.length, disabled: tally.disabled.slice(0, limit),

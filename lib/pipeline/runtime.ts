@@ -11,6 +11,7 @@ import { ledgerTableNames } from '../ledger/tables.js';
 import type { Mapping } from '../mapping/types.js';
 import { createProvisioningClient } from '../provisioning/client.js';
 import type { ProvisioningClient } from '../provisioning/client.js';
+import { StoredGate, gateSettingsOf } from '../provisioning/gate.js';
 import type { Logger } from '../provisioning/logger.js';
 import { storageClients } from '../storage/clients.js';
 import type { StorageClients } from '../storage/clients.js';
@@ -31,6 +32,8 @@ export interface PipelineRuntime {
   poison: OperationQueue;
   reports: ReportSink;
   client: ProvisioningClient;
+  /** The daily budget, the job's state and upload pauses, shared by every instance through the ledger. */
+  gate: StoredGate;
   storage: StorageClients;
   /** The sources file, read again only when its ETag changes; the single default source when it does not exist. */
   loadSources(): Promise<SourcesConfig>;
@@ -46,14 +49,17 @@ export function createPipelineRuntime(env: Environment, logger: Logger, options:
   const blob = (at: { container: string; name: string }): BlockBlobClient => storage.blobService.getContainerClient(at.container).getBlockBlobClient(at.name);
   const sources = sourcesFromBlob(blob(settings.sourcesBlob), `${settings.sourcesBlob.container}/${settings.sourcesBlob.name}`, `${settings.mappingBlob.container}/${settings.mappingBlob.name}`);
   const mappings = new Map<string, () => Promise<Mapping>>();
+  const ledger = new RunLedger(ledgerTableNames(settings.tablePrefix), storage.table);
+  const gate = new StoredGate(ledger.gateStore(), gateSettingsOf(provisioning.pacing));
   return {
     settings,
-    ledger: new RunLedger(ledgerTableNames(settings.tablePrefix), storage.table),
+    ledger,
+    gate,
     queue: azureQueue(storage.queue(settings.operationsQueue)),
     poison: azureQueue(storage.queue(settings.poisonQueue)),
     reports: azureReports(storage.blobService.getContainerClient(settings.reportsContainer)),
     // Throttling beyond a short wait is handed back to the queue rather than held in the invocation.
-    client: createProvisioningClient(provisioning, { logger, retry: { maxThrottleWaitMs: options.maxThrottleWaitMs ?? 30_000 } }),
+    client: createProvisioningClient(provisioning, { logger, gate, retry: { maxThrottleWaitMs: options.maxThrottleWaitMs ?? 30_000 } }),
     storage,
     loadSources: sources.load,
     async loadMapping(source) {

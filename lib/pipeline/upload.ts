@@ -5,7 +5,7 @@
 // rethrown so the host retries the message and, after maxDequeueCount, poisons it — with the
 // reason kept in the ledger for the report.
 import { randomUUID } from 'node:crypto';
-import { ProvisioningError } from '../provisioning/errors.js';
+import { BucketFullError, GateClosedError, ProvisioningError } from '../provisioning/errors.js';
 import { MAX_OPERATIONS_PER_REQUEST, BULK_REQUEST_SCHEMA } from '../scim/schemas.js';
 import type { BulkOperation, BulkRequest } from '../scim/types.js';
 import { decodeMessage, encodeMessage } from './messages.js';
@@ -22,38 +22,63 @@ export interface UploadOptions {
   holdSeconds: number;
   /** Delay before resending after a passing failure without Retry-After. */
   retryDelaySeconds: number;
+  /** Messages waiting for the gate come back up to this much after its time, spread at random. */
+  waitJitterSeconds: number;
 }
 
-export const DEFAULT_UPLOAD_OPTIONS: UploadOptions = { maxOperations: MAX_OPERATIONS_PER_REQUEST, maxBytes: 1024 * 1024, holdSeconds: 300, retryDelaySeconds: 30 };
+export const DEFAULT_UPLOAD_OPTIONS: UploadOptions = { maxOperations: MAX_OPERATIONS_PER_REQUEST, maxBytes: 1024 * 1024, holdSeconds: 300, retryDelaySeconds: 30, waitJitterSeconds: 60 };
 
-export type UploadOutcome = 'submitted' | 'stale' | 'requeued' | 'split' | 'dead-lettered';
+export type UploadOutcome = 'submitted' | 'stale' | 'requeued' | 'split' | 'dead-lettered' | 'waiting';
 
 interface Held { message: OperationMessage; received?: ReceivedMessage }
 
 /** Uploads the triggering message and what waits behind it; resolves when every held message is settled. */
 export async function uploadOperations(trigger: unknown, deps: UploadDeps, options: UploadOptions = DEFAULT_UPLOAD_OPTIONS): Promise<UploadOutcome> {
   const first = decodeMessage(trigger);
+  // The gate closed moments ago (job paused, bucket full, budget spent): this message waits too,
+  // without taking others or reading storage.
+  const hint = deps.gate?.closedHint?.(first.attempt > 1 || isDisable(first.op) ? 'reserved' : 'normal');
+  if (hint !== undefined) {
+    await wait([{ message: first }], hint, deps, options);
+    return 'waiting';
+  }
   const held: Held[] = [{ message: first }];
   if (first.solo !== true) held.push(...(await takeWaiting(deps, options)));
 
   const { live: current, seen } = await dropStale(held, deps);
   if (current.length === 0) return 'stale';
   const live = await managersBeforeReports(current, seen, deps, options.maxOperations);
-  const { sending, released } = fit(live, options);
+  const fitted = fit(live, options);
+  const { released } = fitted;
+  let { sending } = fitted;
   await Promise.all(released.map((h) => (h.received === undefined ? undefined : deps.queue.release(h.received))));
+  const reserved = (h: Held): boolean => h.message.attempt > 1 || seen.get(h.message.runId)?.get(h.message.externalId)?.intent === 'disable';
 
   const request: BulkRequest = {
     schemas: [BULK_REQUEST_SCHEMA],
     Operations: sending.map((h) => JSON.parse(h.message.op) as BulkOperation),
     failOnErrors: null,
   };
-  const byRun = groupByRun(sending);
+  let byRun = groupByRun(sending);
   try {
-    const result = await deps.client.uploadBulkRequest(request);
+    let result;
+    const cls = sending.every(reserved) ? 'reserved' : 'normal';
+    try {
+      result = await deps.client.uploadBulkRequest(request, { callClass: cls });
+    } catch (err) {
+      // The budget is down to its reserve: disables and retries go on it, the rest wait their turn.
+      const mine = sending.filter(reserved);
+      if (!(err instanceof GateClosedError && err.why === 'budget' && cls === 'normal' && mine.length > 0)) throw err;
+      await wait(sending.filter((h) => !reserved(h)), err, deps, options);
+      sending = mine;
+      byRun = groupByRun(sending);
+      request.Operations = sending.map((h) => JSON.parse(h.message.op) as BulkOperation);
+      result = await deps.client.uploadBulkRequest(request, { callClass: 'reserved' });
+    }
     const at = deps.clock.now().toISOString();
     // The records as dropStale read them: each write is conditional on that version, with no second read.
     for (const [runId, ids] of byRun) await deps.ledger.markSubmitted(runId, ids, { requestId: result.requestId, at }, seen.get(runId));
-    await noteRequest(deps, byRun, { requestId: result.requestId, at, status: 'accepted' });
+    await noteRequest(deps, byRun, { requestId: result.requestId, at, status: 'accepted', ...(result.calls === 1 ? {} : { calls: result.calls }) });
     await settle(sending, deps);
     deps.logger.info('Bulk request accepted', { requestId: result.requestId, operations: sending.length, runIds: [...byRun.keys()] });
     return 'submitted';
@@ -65,7 +90,19 @@ export async function uploadOperations(trigger: unknown, deps: UploadDeps, optio
       await Promise.allSettled(held.map((h) => (h.received === undefined ? undefined : deps.queue.release(h.received))));
       throw err;
     }
-    await noteRequest(deps, byRun, { requestId: err.requestId ?? randomUUID(), at: deps.clock.now().toISOString(), status: err.kind });
+    // Every call made counts, the ones a retry made before the gate closed too.
+    const calls = err instanceof GateClosedError ? err.calls : Math.max(1, err.calls);
+    if (calls > 0) await noteRequest(deps, byRun, { requestId: err.requestId ?? randomUUID(), at: deps.clock.now().toISOString(), status: err.kind, ...(calls === 1 ? {} : { calls }) });
+    if (err instanceof GateClosedError) {
+      // The messages wait (as new ones, no dequeue spent) until the gate's time.
+      await wait(sending, err, deps, options);
+      return 'waiting';
+    }
+    if (err instanceof BucketFullError) {
+      // The job's bucket is full for every sender: everyone waits, not just this request.
+      const until = deps.clock.now().getTime() + err.retryAfterMs;
+      await deps.gate?.pause(new Date(until), `the service answered that the job's bucket is full (HTTP ${err.status ?? 500}); uploads resume after the documented 5-10 minutes`);
+    }
     if (err.kind === 'throttled' || err.kind === 'transient' || err.kind === 'bucket-full') {
       const wait = 'retryAfterMs' in err && typeof err.retryAfterMs === 'number' ? Math.ceil(err.retryAfterMs / 1000) : options.retryDelaySeconds;
       // New copies first, then the originals go: a crash in between leaves a duplicate, which dropStale discards.
@@ -95,6 +132,26 @@ export async function uploadOperations(trigger: unknown, deps: UploadDeps, optio
     await Promise.all(sending.map((h) => (h.received === undefined ? undefined : deps.queue.release(h.received))));
     deps.logger.error('Bulk request failed; the host will retry the message', { kind: err.kind, status: err.status, requestId: err.requestId });
     throw err;
+  }
+}
+
+// Messages that may not be sent yet go back as new copies, hidden until the gate's time plus up
+// to a minute, so the senders do not all come back in the same instant.
+async function wait(held: Held[], closed: { why: string; until: number }, deps: UploadDeps, options: UploadOptions): Promise<void> {
+  if (held.length === 0) return;
+  const now = deps.clock.now().getTime();
+  const until = Number.isFinite(closed.until) ? closed.until : now + 24 * 3_600_000;
+  const seconds = Math.min(7 * 24 * 3600, Math.max(1, Math.ceil((until - now) / 1000)) + Math.floor(Math.random() * (options.waitJitterSeconds + 1)));
+  for (const h of held) await deps.queue.send(encodeMessage(h.message), { visibilityTimeoutSeconds: seconds });
+  await settle(held, deps);
+  deps.logger.info('Uploads wait', { why: closed.why, until: new Date(until).toISOString(), operations: held.length });
+}
+
+function isDisable(op: string): boolean {
+  try {
+    return (JSON.parse(op) as { data?: { active?: unknown } }).data?.active === false;
+  } catch {
+    return false;
   }
 }
 
@@ -214,7 +271,7 @@ async function settle(held: Held[], deps: UploadDeps): Promise<void> {
 }
 
 // Each run counts the calls that carried its records. A count is not worth failing the upload over.
-async function noteRequest(deps: UploadDeps, byRun: Map<string, string[]>, q: { requestId: string; at: string; status: string }): Promise<void> {
+async function noteRequest(deps: UploadDeps, byRun: Map<string, string[]>, q: { requestId: string; at: string; status: string; calls?: number }): Promise<void> {
   try {
     await Promise.all([...byRun].map(([runId, ids]) => deps.ledger.noteRequest(runId, { ...q, operations: ids.length })));
   } catch (err) {

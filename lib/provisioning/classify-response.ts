@@ -23,6 +23,7 @@ export interface GraphAnswer {
 export const REQUIRED_PERMISSIONS: Readonly<Record<GraphOperation, readonly string[]>> = {
   upload: ['SynchronizationData-User.Upload'],
   logs: ['ProvisioningLog.Read.All', 'AuditLog.Read.All'],
+  job: ['Synchronization.Read.All'],
 };
 
 // Not "[^.]*" between the words: the message may quote the job id, which contains dots.
@@ -103,14 +104,14 @@ export function errorFromResponse(answer: GraphAnswer, ctx: ResponseContext): Pr
   }
   if (status === 404) {
     return new NotFoundError(
-      ctx.operation === 'upload'
+      ctx.operation !== 'logs'
         ? `service principal ${ctx.servicePrincipalId} or job ${ctx.jobId} not found; check HRSYNC_SERVICE_PRINCIPAL_ID and HRSYNC_JOB_ID`
         : 'provisioning logs endpoint not found; check HRSYNC_GRAPH_URL',
       details,
     );
   }
   return new InvalidRequestError(
-    ctx.operation === 'upload' ? 'Graph rejected the bulk request' : 'Graph rejected the provisioning log query',
+    { upload: 'Graph rejected the bulk request', logs: 'Graph rejected the provisioning log query', job: 'Graph rejected the request for the provisioning job' }[ctx.operation],
     details,
   );
 }

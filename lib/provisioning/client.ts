@@ -8,9 +8,13 @@ import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import type { CredentialFactories, TokenProvider } from './credential.js';
 import { createTokenProvider } from './credential.js';
-import { InvalidRequestError } from './errors.js';
+import { GateClosedError, InvalidRequestError, ProvisioningError } from './errors.js';
+import type { CallClass } from './budget.js';
+import type { ApiGate } from './gate.js';
 import type { FetchLike } from './graph-http.js';
 import { GraphHttp } from './graph-http.js';
+import type { JobHealth } from './job.js';
+import { parseJob } from './job.js';
 import type { ProvisioningLogEntry } from './log-entry.js';
 import type { Logger } from './logger.js';
 import { silentLogger } from './logger.js';
@@ -25,15 +29,22 @@ export interface UploadResult {
   location: string;
   requestId: string;
   status: 202;
+  /** Calls made for it, retries after 429s and passing failures included (each counts against the daily budget). */
+  calls: number;
 }
 
 export interface ProvisioningClient {
-  /** POSTs one BulkRequest (at most 50 operations) to the job's bulkUpload endpoint. */
-  uploadBulkRequest(request: BulkRequest): Promise<UploadResult>;
+  /**
+   * POSTs one BulkRequest (at most 50 operations) to the job's bulkUpload endpoint. With a gate,
+   * every call (retries included) first draws from the daily budget as `callClass` (default normal).
+   */
+  uploadBulkRequest(request: BulkRequest, options?: { callClass?: CallClass }): Promise<UploadResult>;
   /** The job's provisioning log entries in a time range, following every page. */
   queryProvisioningLogs(query: ProvisioningLogQuery): AsyncIterable<ProvisioningLogEntry>;
   /** Entries behind a 202's Location, optionally narrowed to entries after `since`. */
   queryProvisioningLogsAt(location: string, options?: { since?: Date }): AsyncIterable<ProvisioningLogEntry>;
+  /** The provisioning job's state (GET …/synchronization/jobs/{jobId}; Synchronization.Read.All). */
+  getJob(): Promise<JobHealth>;
 }
 
 export interface ProvisioningClientOptions {
@@ -51,6 +62,8 @@ export interface ProvisioningClientOptions {
   bucketFullWaitMs?: { min: number; max: number };
   /** Pacing margin added to the rate-limit window (default 5% of it, at least 100 ms). */
   safetyMarginMs?: number;
+  /** The daily budget, the job's state and upload pauses; without it calls are only paced. */
+  gate?: Pick<ApiGate, 'take'>;
 }
 
 const DEFAULT_BUCKET_FULL_WAIT = { min: 5 * 60_000, max: 10 * 60_000 };
@@ -99,7 +112,16 @@ export function createProvisioningClient(settings: ProvisioningSettings, options
   const logsRetry = { clock, random, logger };
   const url = bulkUploadUrl(settings);
 
-  async function uploadBulkRequest(request: BulkRequest): Promise<UploadResult> {
+  // Every round trip draws its call before it takes a pacing slot: a call the budget refuses is never made.
+  async function drawCall(cls: CallClass): Promise<void> {
+    if (options.gate === undefined) return;
+    const answer = await options.gate.take(cls);
+    if (!answer.open) throw new GateClosedError(answer.why, answer.until, answer.detail);
+  }
+
+  async function uploadBulkRequest(request: BulkRequest, at: { callClass?: CallClass } = {}): Promise<UploadResult> {
+    const cls = at.callClass ?? 'normal';
+    let calls = 0;
     const count = request.Operations.length;
     if (count === 0 || count > MAX_OPERATIONS_PER_REQUEST) {
       throw new InvalidRequestError(`A bulk request must hold 1 to ${MAX_OPERATIONS_PER_REQUEST} operations, this one has ${count}; nothing was sent`, {});
@@ -114,11 +136,20 @@ export function createProvisioningClient(settings: ProvisioningSettings, options
           url,
           headers: { 'content-type': SCIM_CONTENT_TYPE },
           body,
-          schedule: (send) => uploadLimiter.run(send),
+          schedule: async (send) => {
+            await drawCall(cls);
+            return uploadLimiter.run(() => {
+              calls++;
+              return send();
+            });
+          },
         }),
       policy,
       uploadRetry,
-    );
+    ).catch((err: unknown) => {
+      if (err instanceof ProvisioningError) err.calls = calls;
+      throw err;
+    });
     if (result.status !== 202) {
       throw new InvalidRequestError('bulkUpload answered with an unexpected success status; expected 202 Accepted', {
         status: result.status,
@@ -132,7 +163,7 @@ export function createProvisioningClient(settings: ProvisioningSettings, options
       logger.warn('bulkUpload 202 had no Location header; using the documented log URL', { requestId: result.requestId });
     }
     logger.info('Bulk request accepted', { requestId: result.requestId, status: 202, operations: count, externalIds });
-    return { location, requestId: result.requestId, status: 202 };
+    return { location, requestId: result.requestId, status: 202, calls };
   }
 
   async function fetchLogPage(pageUrl: string): Promise<unknown> {
@@ -154,5 +185,16 @@ export function createProvisioningClient(settings: ProvisioningSettings, options
     return pageProvisioningLogs(withSince(location, at.since), fetchLogPage);
   }
 
-  return { uploadBulkRequest, queryProvisioningLogs, queryProvisioningLogsAt };
+  async function getJob(): Promise<JobHealth> {
+    const g = settings.graph;
+    const jobUrl = `${g.graphUrl}/servicePrincipals/${encodeURIComponent(g.servicePrincipalId)}/synchronization/jobs/${encodeURIComponent(g.jobId)}`;
+    const result = await withRetry(() => http.send({ operation: 'job', method: 'GET', url: jobUrl }), policy, logsRetry);
+    try {
+      return parseJob(JSON.parse(result.bodyText) as unknown, new Date(clock.now()));
+    } catch {
+      throw new InvalidRequestError('The provisioning job resource was not a job with a status', { status: result.status, requestId: result.requestId });
+    }
+  }
+
+  return { uploadBulkRequest, queryProvisioningLogs, queryProvisioningLogsAt, getJob };
 }

@@ -1,7 +1,7 @@
 // Typed failures of Graph calls. Each carries the HTTP status, Graph's request-id and the
 // service's own error code and message, never the request body (it holds HR personal data).
 
-export type GraphOperation = 'upload' | 'logs';
+export type GraphOperation = 'upload' | 'logs' | 'job';
 
 export interface GraphErrorDetails {
   /** HTTP status; absent when no response arrived (timeout, dropped connection) or the request was refused before sending. */
@@ -14,7 +14,7 @@ export interface GraphErrorDetails {
   serviceMessage?: string;
 }
 
-export type ProvisioningErrorKind = 'throttled' | 'transient' | 'bucket-full' | 'auth' | 'invalid-request' | 'not-found';
+export type ProvisioningErrorKind = 'throttled' | 'transient' | 'bucket-full' | 'auth' | 'invalid-request' | 'not-found' | 'gate-closed';
 
 function describe(summary: string, d: GraphErrorDetails): string {
   const facts = [d.status === undefined ? undefined : `HTTP ${d.status}`, d.code].filter((f) => f !== undefined);
@@ -33,6 +33,8 @@ export abstract class ProvisioningError extends Error {
   readonly requestId: string | undefined;
   readonly code: string | undefined;
   readonly serviceMessage: string | undefined;
+  /** bulkUpload calls made before this error reached the caller, retries included (each counts against the daily budget). */
+  calls = 0;
 
   constructor(summary: string, details: GraphErrorDetails, options?: { cause?: unknown }) {
     super(describe(summary, details), options);
@@ -112,5 +114,22 @@ export class NotFoundError extends ProvisioningError {
   readonly kind = 'not-found' as const;
   constructor(summary: string, details: GraphErrorDetails) {
     super(summary, details);
+  }
+}
+
+/**
+ * Not sent: the daily budget is spent, the job is not Active, or uploads are paused after "bucket
+ * full". No call was made; the records wait (queued, not failed) until `until`.
+ */
+export class GateClosedError extends ProvisioningError {
+  override readonly name = 'GateClosedError';
+  readonly kind = 'gate-closed' as const;
+  constructor(
+    readonly why: 'budget' | 'job' | 'bucket-full',
+    /** Epoch ms when a call may be possible again (Infinity: not at this budget). */
+    readonly until: number,
+    readonly detail: string,
+  ) {
+    super(`Not sent: ${detail}`, {});
   }
 }

@@ -117,7 +117,7 @@ async function writeRecords(ledger: PipelineLedger, runId: string, source: strin
   for (let i = 0; i < unchanged.length; i += CHUNK) await ledger.addRecords(runId, unchanged.slice(i, i + CHUNK));
   const ordered = sendOrder(items);
   for (let i = 0; i < ordered.length; i += CHUNK) await ledger.addRecords(runId, ordered.slice(i, i + CHUNK).map((x) => x.record));
-  return ordered.map(({ record: _r, depth: _d, ...item }) => item);
+  return ordered.map(({ record: _r, depth: _d, group: _g, ...item }) => item);
 }
 
 /** Applies to the ledger what the record book applied in memory, with the same events: the lifecycle decides both alike. */

@@ -37,6 +37,8 @@ export type OutcomeEffect = Transition['effect'] | 'ignored';
 export class RecordBook {
   private readonly records = new Map<string, SyncRecord>();
   private readonly counts = emptyCounts();
+  /** Queued records the gate turned away (budget, job): never sent, and not waited for. */
+  private readonly deferredIds = new Set<string>();
 
   /** `onTransition` hears every event that moved a record, e.g. to mirror it into the ledger. */
   constructor(private readonly policy: LifecyclePolicy, private readonly onTransition?: (externalId: string, event: LifecycleEvent) => void) {}
@@ -67,9 +69,24 @@ export class RecordBook {
     return n;
   }
 
-  /** Whether every record has a final state. */
+  /** Whether every record has a final state, or waits for the gate. */
   settled(): boolean {
-    return this.counts.queued + this.counts.submitted === 0;
+    return this.counts.queued - this.deferredIds.size + this.counts.submitted === 0;
+  }
+
+  /** Keeps queued records out of this sync: the gate said no (daily budget, the job), so nothing is sent or awaited for them. */
+  defer(externalIds: readonly string[]): void {
+    for (const id of externalIds) if (this.require(id).state === 'queued') this.deferredIds.add(id);
+  }
+
+  /** Records the gate turned away, in line order. */
+  deferred(): SyncRecord[] {
+    return [...this.deferredIds].map((id) => this.require(id)).sort((a, b) => a.line - b.line);
+  }
+
+  /** Whether a record waits for the gate. */
+  isDeferred(externalId: string): boolean {
+    return this.deferredIds.has(externalId);
   }
 
   /** Marks records as accepted by bulkUpload in one request. */
@@ -103,10 +120,13 @@ export class RecordBook {
     return t?.effect ?? 'ignored';
   }
 
-  /** Ends every open record: the sync stops waiting. Returns them as they were, in line order. */
-  abandon(reason: string, now: number): SyncRecord[] {
-    const open = this.open().map((r) => ({ ...r }));
-    for (const r of open) this.apply1(this.require(r.externalId), { type: 'abandoned', reason, at: now }, now);
+  /** Ends every open record (or only the deferred ones): the sync stops waiting. Returns them as they were, in line order. */
+  abandon(reason: string, now: number, which: { deferred?: boolean; code?: string } = {}): SyncRecord[] {
+    const open = (which.deferred === true ? this.deferred() : this.open()).map((r) => ({ ...r }));
+    for (const r of open) {
+      this.deferredIds.delete(r.externalId);
+      this.apply1(this.require(r.externalId), { type: 'abandoned', reason, at: now, ...(which.code === undefined ? {} : { code: which.code }) }, now);
+    }
     return open;
   }
 
@@ -138,10 +158,10 @@ export class RecordBook {
     return out.sort((a, b) => a.line - b.line);
   }
 
-  /** Every record still open (queued or submitted), in line order. */
+  /** Every record still open (queued or submitted) and not deferred, in line order. */
   open(): SyncRecord[] {
     const out: SyncRecord[] = [];
-    for (const r of this.records.values()) if (isOpen(r.state)) out.push(r);
+    for (const r of this.records.values()) if (isOpen(r.state) && !this.deferredIds.has(r.externalId)) out.push(r);
     return out.sort((a, b) => a.line - b.line);
   }
 

@@ -7,7 +7,10 @@ import { TempFileSpool } from '../convert/spool.js';
 import type { Extract } from '../extract/types.js';
 import type { Mapping } from '../mapping/types.js';
 import type { ProvisioningClient } from '../provisioning/client.js';
-import { ProvisioningError } from '../provisioning/errors.js';
+import { AuthError, BucketFullError, GateClosedError, ProvisioningError } from '../provisioning/errors.js';
+import type { ApiGate } from '../provisioning/gate.js';
+import { describeJob, jobAcceptsUploads } from '../provisioning/job.js';
+import type { JobHealth } from '../provisioning/job.js';
 import type { Logger } from '../provisioning/logger.js';
 import { silentLogger } from '../provisioning/logger.js';
 import { outcomeOf } from '../provisioning/outcomes.js';
@@ -72,7 +75,7 @@ export interface SyncProgress {
   total: number;
   /** Records the service has accepted at least once. */
   uploaded: number;
-  /** Accepted bulk requests, resends included. */
+  /** bulkUpload calls made, accepted or not, resends and retries included (each counts against the daily budget). */
   requests: number;
   counts: Readonly<Record<RecordState, number>>;
   /** Queued records sent back after a failure, waiting for their resend. */
@@ -88,6 +91,11 @@ export interface SyncHooks {
 
 export interface SyncDeps {
   client: ProvisioningClient;
+  /**
+   * The gate the client draws its calls from (the ledger's, shared with the pipeline, or this
+   * process's): with it the sync reads the job first, and what the budget turns away is deferred.
+   */
+  gate?: Pick<ApiGate, 'noteJob' | 'pause' | 'view'>;
   /** The pipeline's ledger and the source: send only what changed, disable leavers, hold a run over the guard. */
   nightly?: SyncNightly;
   now?: () => number;
@@ -107,7 +115,7 @@ export interface RecordSummary {
 
 export interface SyncReport {
   scan: Omit<ScanResult, 'withdrawn'>;
-  /** Accepted bulk requests, resends included. */
+  /** bulkUpload calls made, accepted or not, resends and retries included (each counts against the daily budget). */
   requests: number;
   /** Records the service accepted at least once. */
   uploaded: number;
@@ -123,6 +131,10 @@ export interface SyncReport {
   failed: RecordSummary[];
   /** Still without a final outcome when the time ran out. */
   notConfirmed: RecordSummary[];
+  /** Never sent: the gate turned them away (the daily budget spent); the next run sends them. */
+  deferred: RecordSummary[];
+  /** Why they were deferred, and when a call is possible again. */
+  deferredWhy?: { why: string; detail: string; until?: string };
   startedAt: string;
   finishedAt: string;
   /** From the first accepted upload to the last confirmation, for throughput. */
@@ -151,18 +163,26 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
   let firstUploadAt: number | undefined;
   let lastOutcomeAt: number | undefined;
   let fatal: unknown;
+  // The gate's first "no": what the budget or the job turned away is deferred, not sent.
+  let gateClosed: GateClosedError | undefined;
   const inflight = new Set<Promise<void>>();
 
   const progress = (): void => hooks.onProgress?.({ phase, total, uploaded, requests, counts: book.tally(), retrying: book.retrying() });
 
   async function upload(request: BulkRequest, externalIds: string[]): Promise<void> {
+    // Disables and resends may spend the budget's reserve; the rest stops where it begins.
+    const callClass = externalIds.every((id) => { const r = book.get(id); return r?.intent === 'disable' || (r?.attempts ?? 0) > 0 || (r?.refusals ?? 0) > 0; }) ? 'reserved' : 'normal';
+    if (gateClosed !== undefined && (gateClosed.why !== 'budget' || callClass === 'normal')) {
+      book.defer(externalIds);
+      return;
+    }
     // Taken before sending: the service may process the records before the 202 reaches us.
     const at = now();
     try {
-      const result = await deps.client.uploadBulkRequest(request);
+      const result = await deps.client.uploadBulkRequest(request, { callClass });
       firstUploadAt ??= at;
-      requests++;
-      mirror?.request({ requestId: result.requestId, at: new Date(at).toISOString(), operations: externalIds.length, status: 'accepted' });
+      requests += result.calls;
+      mirror?.request({ requestId: result.requestId, at: new Date(at).toISOString(), operations: externalIds.length, status: 'accepted', ...(result.calls === 1 ? {} : { calls: result.calls }) });
       for (const id of externalIds) if ((book.get(id)?.attempts ?? 0) === 0) uploaded++;
       book.sent(externalIds, result.requestId, at);
     } catch (err) {
@@ -170,7 +190,15 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
         fatal ??= err;
         return;
       }
-      mirror?.request({ requestId: err.requestId ?? randomUUID(), at: new Date(at).toISOString(), operations: externalIds.length, status: err.kind });
+      const calls = err instanceof GateClosedError ? err.calls : Math.max(1, err.calls);
+      requests += calls;
+      if (calls > 0) mirror?.request({ requestId: err.requestId ?? randomUUID(), at: new Date(at).toISOString(), operations: externalIds.length, status: err.kind, ...(calls === 1 ? {} : { calls }) });
+      if (err instanceof GateClosedError) {
+        if (gateClosed === undefined || (err.why === 'budget' && callClass === 'reserved')) gateClosed = err;
+        book.defer(externalIds);
+        logger.warn('Not sent: the gate is closed', { why: err.why, until: Number.isFinite(err.until) ? new Date(err.until).toISOString() : 'never', records: externalIds.length });
+        return;
+      }
       if (err.kind === 'auth' || err.kind === 'not-found') {
         // Every later request would fail the same way: stop and name the cause.
         fatal ??= err;
@@ -181,6 +209,7 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
         logger.warn('Bulk request rejected by the service', { status: err.status, requestId: err.requestId, externalIds });
         return;
       }
+      if (err instanceof BucketFullError) await deps.gate?.pause(new Date(now() + err.retryAfterMs), `the service answered that the job's bucket is full (HTTP ${err.status ?? 500})`);
       book.refused(externalIds, err.kind, err.message, now());
       logger.warn('Bulk request not accepted after retries; will resend', { kind: err.kind, externalIds });
     } finally {
@@ -269,6 +298,7 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
   }
 
   try {
+    if (deps.gate !== undefined) await checkJob(deps.client, deps.gate, logger);
     // Everyone the extract names, rejected rows included: a person whose row is rejected has not left.
     const present = new Set<string>();
     const onProblem = (p: Problem): void => {
@@ -323,6 +353,11 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
       await confirming;
     }
     const notConfirmed = book.open().map(summary);
+    const deferred = book.deferred().map(summary);
+    if (mirror !== undefined && deferred.length > 0) {
+      // Never sent: the run ends without them and the next run sends them (People does not know them as sent).
+      book.abandon(`not sent: ${gateClosed?.detail ?? 'the daily budget was spent'}; the next run sends it`, now(), { deferred: true, code: gateClosed?.why === 'job' ? 'JobNotActive' : 'DeferredForBudget' });
+    }
     if (mirror !== undefined) {
       // The run ends now: what is still open ends dead-lettered, and the next run sends it again.
       book.abandon(`no provisioning log entry before the sync stopped waiting (--timeout); the next run sends it again`, now());
@@ -340,8 +375,12 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
       disabled: book.tally().disabled,
       confirmedWithWarning: book.inState('confirmed').filter((r) => r.outcome?.status === 'warning').length,
       skipped: book.tally().skipped,
-      failed: book.inState('dead-lettered').filter((r) => r.errorCode !== 'NotConfirmed' || mirror === undefined).map(summary),
+      failed: book.inState('dead-lettered').filter((r) => mirror === undefined || !['NotConfirmed', 'DeferredForBudget', 'JobNotActive'].includes(r.errorCode ?? '')).map(summary),
       notConfirmed,
+      deferred,
+      ...(gateClosed === undefined || deferred.length === 0 ? {} : {
+        deferredWhy: { why: gateClosed.why, detail: gateClosed.detail, ...(Number.isFinite(gateClosed.until) ? { until: new Date(gateClosed.until).toISOString() } : {}) },
+      }),
       startedAt: new Date(startedAt).toISOString(),
       finishedAt: new Date(now()).toISOString(),
       ...(firstUploadAt === undefined ? {} : { firstUploadAt: new Date(firstUploadAt).toISOString() }),
@@ -350,13 +389,38 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
     };
     logger.info('Sync finished', {
       requests, uploaded, resent, confirmed: report.confirmed, skipped: report.skipped,
-      failed: report.failed.length, notConfirmed: report.notConfirmed.length, rejected: scan.rejected,
+      failed: report.failed.length, notConfirmed: report.notConfirmed.length, deferred: deferred.length, rejected: scan.rejected,
     });
     return report;
   } finally {
     await Promise.allSettled(inflight);
     await Promise.all([spool.dispose(), store.dispose()]);
   }
+}
+
+/** The provisioning job is not Active: the sync sends nothing. */
+export class JobNotActiveError extends Error {
+  override readonly name = 'JobNotActiveError';
+  constructor(readonly job: JobHealth) {
+    super(`nothing was sent: ${describeJob(job)}`);
+  }
+}
+
+// A job that is not Active stages what it gets and processes none of it: send nothing, say why. A
+// missing permission to read the job is said, and the sync goes on as before.
+async function checkJob(client: Pick<ProvisioningClient, 'getJob'>, gate: Pick<ApiGate, 'noteJob'>, logger: Logger): Promise<void> {
+  let job: JobHealth;
+  try {
+    job = await client.getJob();
+  } catch (err) {
+    if (err instanceof AuthError && err.status === 403) {
+      logger.warn('Cannot read the provisioning job (Synchronization.Read.All); sending without knowing whether it is paused', { status: 403 });
+      return;
+    }
+    throw err;
+  }
+  await gate.noteJob(job);
+  if (!jobAcceptsUploads(job)) throw new JobNotActiveError(job);
 }
 
 function summary(r: SyncRecord): RecordSummary {

@@ -50,7 +50,7 @@ const held = (id: string, line: number, intent: NewRecord['intent'], manager?: s
 /** A run of source hr the guard held: a report before its manager, a leaver, an unchanged record. */
 async function seedHeld(runId: string): Promise<void> {
   await ledger.beginRun({ runId, file: 'hr-extracts/hr/night.csv', etag: '"0x1"', startedAt: '2026-12-05T01:00:00.000Z', source: 'hr', kind: 'full' });
-  await ledger.addRecords(runId, [held('R', 2, 'create', 'M'), held('M', 3, 'update'), { ...held('L', 0, 'disable'), note: 'absent from the extract' }, { externalId: 'U', line: 4, payload: '', payloadHash: 'hU', state: 'unchanged', source: 'hr' }]);
+  await ledger.addRecords(runId, [held('R', 2, 'create', 'M'), held('M', 3, 'create'), { ...held('L', 0, 'disable'), note: 'absent from the extract' }, { externalId: 'U', line: 4, payload: '', payloadHash: 'hU', state: 'unchanged', source: 'hr' }]);
   await ledger.finishIngest(runId, {
     rows: 3, valid: 3, rejected: 0, at: '2026-12-05T01:00:05.000Z', held: [{ threshold: 'maxDisables', limit: 0, actual: 1, message: '1 disables, more than the 0 allowed' }],
     plan: { create: 1, update: 1, resend: 0, drift: 0, disableAbsent: 1, disableInactive: 0, unchanged: 1, otherSource: 0, incompleteDisables: 0, warnings: [], warningsTotal: 0, mappingFingerprint: 'c1-m' },

@@ -81,6 +81,56 @@ describe('hrsync sync with the ledger', () => {
     expect(await ledger.listOpenRuns()).toEqual([]);
   }, 120_000);
 
+  it('shares the daily budget with the pipeline: what it turns away is deferred, and the next run with calls free sends exactly that', async () => {
+    setEnv({ HRSYNC_DAILY_CALLS: '4' });
+    try {
+      const first = JSON.parse((await runCli('sync', night(0), '-m', 'samples/mapping.json', ...FAST, '--json')).out);
+      expect(sim.stats().requests).toBe(4);
+      // Deferred: never sent, or sent once and failed, with no call left for the resend.
+      const deferredIds = new Set((first.sync.deferred as Array<{ externalId: string }>).map((d) => d.externalId));
+      expect(first.sync.confirmed + deferredIds.size).toBe(400);
+      expect(deferredIds.size).toBeGreaterThanOrEqual(200);
+      const ledger = new RunLedger(ledgerTableNames(`syncl${n}`), (name) => TableClient.fromConnectionString(azurite.connectionString, name, { allowInsecureConnection: true }));
+      const deferred = [];
+      for await (const r of ledger.listRecords(first.sync.ledger.runId, 'dead-lettered')) deferred.push(r);
+      expect(new Set(deferred.map((r) => r.externalId))).toEqual(deferredIds);
+      expect(deferred.every((r) => r.lastErrorCode === 'DeferredForBudget')).toBe(true);
+      // The window is kept in the ledger: a second sync finds it spent and sends nothing.
+      const second = await runCli('sync', night(0), '-m', 'samples/mapping.json', ...FAST, '--json');
+      expect(second.code).toBe(1);
+      expect(sim.stats().requests).toBe(4);
+      const job = await runCli('job');
+      expect(job.code).toBe(1);
+      expect(job.out).toContain(': Active');
+      expect(job.out).toContain('daily budget: 4 of 4 calls used in the last 24 hours, 0 left (0 kept for disables and retries)');
+      expect(job.out).toMatch(/uploads wait: the daily budget of 4 calls is spent/);
+      const list = await runCli('status');
+      expect(list.out).toContain('job: Active');
+      expect(list.out).toContain('daily budget: 4 of 4 calls used');
+    } finally {
+      setEnv({ HRSYNC_DAILY_CALLS: '2000' });
+    }
+    const before = new Map(sim.stats().perRecordSends);
+    const third = JSON.parse((await runCli('sync', night(0), '-m', 'samples/mapping.json', ...FAST, '--json')).out);
+    expect(third.sync.deferred).toEqual([]);
+    const sentAgain = [...sim.stats().perRecordSends].filter(([id, times]) => times > (before.get(id) ?? 0)).map(([id]) => id);
+    expect(third.sync.ledger.unchanged).toBe(400 - sentAgain.length);
+    expect(third.sync.confirmed).toBe(sentAgain.length);
+  }, 120_000);
+
+  it('hrsync job names a quarantined job, its reason and next attempt, with exit 1', async () => {
+    sim.setJob({ status: 'Quarantine', quarantineReason: 'TooManyDeletes' });
+    const r = await runCli('job');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/: Quarantine — the provisioning job is in quarantine \(TooManyDeletes; the service tries again at /);
+    expect(r.out).toMatch(/quarantine: TooManyDeletes, since .*, next attempt .*, 1 in a row/);
+    expect(r.out).toContain('last execution: Succeeded');
+    const json = JSON.parse((await runCli('job', '--json')).out);
+    expect(json).toMatchObject({ job: { code: 'Quarantine', quarantine: { reason: 'TooManyDeletes' } }, budget: { dailyCalls: 2000, used: 0 } });
+    sim.setJob({ status: 'Active' });
+    expect((await runCli('job')).code).toBe(0);
+  });
+
   it('holds a run over the guard, sends nothing and exits 1, then sends it with --approve', async () => {
     await runCli('sync', night(0), '-m', 'samples/mapping.json', ...FAST);
     const sources = join(dir, `sources-${n}.json`);

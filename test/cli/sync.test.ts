@@ -59,7 +59,7 @@ describe('hrsync sync', () => {
     const r = await runCli('sync', ...SAMPLE, ...FAST, '--verbose');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/400 rows: 400 valid, 0 rejected, \d+ bulk requests/);
-    expect(r.out).toMatch(/sync: 400 uploaded in \d+ bulk requests.*; 400 confirmed, 0 skipped by the service \(nothing to change\), 0 failed, 0 not confirmed in time/);
+    expect(r.out).toMatch(/sync: 400 uploaded in \d+ bulk upload calls.*; 400 confirmed, 0 skipped by the service \(nothing to change\), 0 failed, 0 not confirmed in time/);
     expect(r.err).toContain('no ledger (HRSYNC_STORAGE is not set): every record is sent, and nobody absent from the extract is disabled\n');
     expect(r.err).toMatch(/uploading: uploaded \d+\/400/);
     expect(r.err).toMatch(/done: uploaded 400\/400 in \d+ requests; confirmed 400/);
@@ -121,6 +121,45 @@ describe('hrsync sync', () => {
     expect(r.err).toContain('SynchronizationData-User.Upload');
     expect(r.err).not.toContain(SECRET);
   }, 30_000);
+
+  it('sends nothing to a job that is not Active, naming its state and the quarantine reason, exit 1', async () => {
+    sim.setPermissions(['SynchronizationData-User.Upload', 'AuditLog.Read.All', 'Synchronization.Read.All']);
+    sim.setJob({ status: 'Quarantine', quarantineReason: 'EncounteredEscrowProportionThreshold' });
+    const r = await runCli('sync', ...SAMPLE, ...FAST);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('nothing was sent: the provisioning job is in quarantine (EncounteredEscrowProportionThreshold; the service tries again at');
+    expect(sim.stats().requests).toBe(0);
+    sim.setJob({ status: 'Paused' });
+    const paused = await runCli('sync', ...SAMPLE, ...FAST, '--json');
+    expect(paused.code).toBe(1);
+    expect(JSON.parse(paused.out)).toMatchObject({ sent: false, job: { code: 'Paused' } });
+    expect(sim.stats().requests).toBe(0);
+  });
+
+  it('with a daily budget smaller than the extract, sends what it allows and reports the rest as deferred, exit 1', async () => {
+    const before = process.env.HRSYNC_DAILY_CALLS;
+    process.env.HRSYNC_DAILY_CALLS = '3';
+    try {
+      const r = await runCli('sync', ...SAMPLE, ...FAST, '--json');
+      expect(r.code).toBe(1);
+      const sync = (JSON.parse(r.out) as { sync: { requests: number; uploaded: number; confirmed: number; deferred: unknown[]; deferredWhy: { why: string; until: string } } }).sync;
+      // Three calls in all: a 429 from the rate limit (earlier tests) is a call too.
+      expect(sim.stats().requests).toBe(3);
+      const uploaded = sim.stats().accepted * 50;
+      expect(sync).toMatchObject({ requests: 3, uploaded, confirmed: uploaded });
+      expect(uploaded).toBeGreaterThan(0);
+      expect(sync.deferred).toHaveLength(400 - uploaded);
+      expect(sync.deferredWhy.why).toBe('budget');
+      expect(Date.parse(sync.deferredWhy.until)).toBeGreaterThan(Date.now() + 23 * 3_600_000);
+      // Without a ledger each run has the budget to itself; the text says what waits and why.
+      const text = await runCli('sync', ...SAMPLE, ...FAST);
+      expect(text.code).toBe(1);
+      expect(text.out).toMatch(/deferred, not sent: \d+ records — the daily budget of 3 calls is spent .*Nothing is lost: run the sync again once calls are free/);
+    } finally {
+      if (before === undefined) delete process.env.HRSYNC_DAILY_CALLS;
+      else process.env.HRSYNC_DAILY_CALLS = before;
+    }
+  });
 
   it('rejects malformed durations and attempts with a sentence naming the flag', async () => {
     for (const [flag, value] of [['--timeout', 'soon'], ['--poll-interval', '5'], ['--max-attempts', '0']] as const) {

@@ -24,6 +24,7 @@ case "$args" in
   "ad sp show --id 00000003-0000-0000-c000-000000000000 --query id --output tsv") echo graph-sp ;;
   *"ad sp show --id 00000003-0000-0000-c000-000000000000"*"SynchronizationData-User.Upload"*) echo role-upload ;;
   *"ad sp show --id 00000003-0000-0000-c000-000000000000"*"AuditLog.Read.All"*) echo role-audit ;;
+  *"ad sp show --id 00000003-0000-0000-c000-000000000000"*"Synchronization.Read.All"*) echo role-job ;;
   "rest --method GET"*)
     for r in \${AZ_EXISTING//,/ }; do case "$args" in *"'$r'"*) echo 1; exit 0 ;; esac; done
     echo 0 ;;
@@ -63,23 +64,24 @@ describe('infra shell scripts', () => {
 });
 
 describe('grant-graph-permissions.sh', () => {
-  it('grants both permissions to the managed identity when neither is there', () => {
+  it('grants the three permissions to the managed identity when none is there', () => {
     const r = run(GRANT, [PRINCIPAL]);
     expect(r.status, r.out).toBe(0);
     const posts = r.calls.filter((c) => c.startsWith('rest --method POST'));
-    expect(posts).toHaveLength(2);
+    expect(posts).toHaveLength(3);
     expect(posts[0]).toContain(`/servicePrincipals/${PRINCIPAL}/appRoleAssignments`);
     expect(posts[0]).toContain(`{"principalId":"${PRINCIPAL}","resourceId":"graph-sp","appRoleId":"role-upload"}`);
     expect(posts[1]).toContain('"appRoleId":"role-audit"');
+    expect(posts[2]).toContain('"appRoleId":"role-job"');
     expect(r.out).toContain('SynchronizationData-User.Upload: granted.');
   });
 
   it('adds nothing when run again, and only what is missing otherwise', () => {
-    const again = run(GRANT, [PRINCIPAL], { AZ_EXISTING: 'role-upload,role-audit' });
+    const again = run(GRANT, [PRINCIPAL], { AZ_EXISTING: 'role-upload,role-audit,role-job' });
     expect(again.status, again.out).toBe(0);
     expect(again.calls.filter((c) => c.startsWith('rest --method POST'))).toEqual([]);
     expect(again.out).toContain('AuditLog.Read.All: already granted.');
-    const half = run(GRANT, [PRINCIPAL], { AZ_EXISTING: 'role-upload' });
+    const half = run(GRANT, [PRINCIPAL], { AZ_EXISTING: 'role-upload,role-job' });
     const posts = half.calls.filter((c) => c.startsWith('rest --method POST'));
     expect(posts).toHaveLength(1);
     expect(posts[0]).toContain('"appRoleId":"role-audit"');

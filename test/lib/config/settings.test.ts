@@ -28,7 +28,7 @@ describe('loadSettings', () => {
     const s = loadSettings({});
     expect(s.graph).toEqual({ graphUrl: 'https://graph.microsoft.com/v1.0' });
     expect(s.credential).toEqual({ kind: 'managed-identity' });
-    expect(s.pacing).toEqual({ rateLimitRequests: 40, rateLimitWindowSeconds: 5, concurrency: 4, maxRetries: 5, httpTimeoutSeconds: 30 });
+    expect(s.pacing).toEqual({ rateLimitRequests: 40, rateLimitWindowSeconds: 5, concurrency: 4, maxRetries: 5, httpTimeoutSeconds: 30, dailyCalls: 2000, budgetReservePercent: 10 });
   });
 
   it('does not demand the upload ids, but validates them when present', () => {

@@ -119,10 +119,14 @@ describe('leaverOperation and sendOrder', () => {
     expect((JSON.parse(bare.json) as { data: unknown }).data).toMatchObject({ externalId: 'L', active: false });
   });
 
-  it('puts disables first, then managers before their reports', () => {
+  it('puts disables first, then creates, updates and drift resends, each group managers before their reports', () => {
     const ordered = sendOrder([
+      { externalId: 'D', intent: 'resend' },
       { externalId: 'R', managerId: 'M', intent: 'create' }, { externalId: 'M', intent: 'update' }, { externalId: 'L', intent: 'disable' }, { externalId: 'Q', managerId: 'R', intent: 'create' },
+      { externalId: 'N', intent: 'create' }, { externalId: 'P', managerId: 'N', intent: 'create' }, { externalId: 'U', managerId: 'N', intent: 'update' },
     ]);
-    expect(ordered.map((o) => [o.externalId, o.depth])).toEqual([['L', -1], ['M', 0], ['R', 1], ['Q', 2]]);
+    expect(ordered.map((o) => [o.externalId, o.group, o.depth])).toEqual([
+      ['L', 0, 0], ['R', 1, 0], ['N', 1, 0], ['Q', 1, 1], ['P', 1, 1], ['M', 2, 0], ['U', 2, 0], ['D', 3, 0],
+    ]);
   });
 });

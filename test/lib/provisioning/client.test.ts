@@ -16,7 +16,7 @@ const LOCATION = `${GRAPH}/auditLogs/provisioning/?$filter=jobid%20eq%20'${JOB}'
 const settings: ProvisioningSettings = {
   graph: { graphUrl: GRAPH, servicePrincipalId: SP, jobId: JOB },
   credential: { kind: 'managed-identity' },
-  pacing: { rateLimitRequests: 40, rateLimitWindowSeconds: 5, concurrency: 4, maxRetries: 2, httpTimeoutSeconds: 30 },
+  pacing: { rateLimitRequests: 40, rateLimitWindowSeconds: 5, concurrency: 4, maxRetries: 2, httpTimeoutSeconds: 30, dailyCalls: 2000, budgetReservePercent: 10 },
 };
 
 function bulk(n: number): BulkRequest {
@@ -82,7 +82,7 @@ describe('uploadBulkRequest', () => {
   it('POSTs application/scim+json with a bearer token and returns the 202 Location', async () => {
     const { c, calls, logger } = client(accepted());
     const request = bulk(2);
-    await expect(c.uploadBulkRequest(request)).resolves.toEqual({ location: LOCATION, requestId: 'rid-202', status: 202 });
+    await expect(c.uploadBulkRequest(request)).resolves.toEqual({ location: LOCATION, requestId: 'rid-202', status: 202, calls: 1 });
     expect(calls).toHaveLength(1);
     const [call] = calls;
     expect(call?.url).toBe(UPLOAD_URL);
