@@ -47,8 +47,8 @@ export interface PipelineDeps {
 
 export interface UploadDeps extends PipelineDeps {
   client: Pick<ProvisioningClient, 'uploadBulkRequest'>;
-  /** The gate the client draws its calls from: paused by "bucket full", asked for a recent closed answer. */
-  gate?: Pick<ApiGate, 'pause' | 'closedHint'>;
+  /** The gate the client draws its calls from, asked for a recent closed answer before taking more messages. */
+  gate?: Pick<ApiGate, 'closedHint'>;
 }
 
 export interface ReconcileDeps extends PipelineDeps {

@@ -5,7 +5,7 @@
 // rethrown so the host retries the message and, after maxDequeueCount, poisons it — with the
 // reason kept in the ledger for the report.
 import { randomUUID } from 'node:crypto';
-import { BucketFullError, GateClosedError, ProvisioningError } from '../provisioning/errors.js';
+import { GateClosedError, ProvisioningError, callsMade } from '../provisioning/errors.js';
 import { MAX_OPERATIONS_PER_REQUEST, BULK_REQUEST_SCHEMA } from '../scim/schemas.js';
 import type { BulkOperation, BulkRequest } from '../scim/types.js';
 import { decodeMessage, encodeMessage } from './messages.js';
@@ -91,17 +91,12 @@ export async function uploadOperations(trigger: unknown, deps: UploadDeps, optio
       throw err;
     }
     // Every call made counts, the ones a retry made before the gate closed too.
-    const calls = err instanceof GateClosedError ? err.calls : Math.max(1, err.calls);
+    const calls = callsMade(err);
     if (calls > 0) await noteRequest(deps, byRun, { requestId: err.requestId ?? randomUUID(), at: deps.clock.now().toISOString(), status: err.kind, ...(calls === 1 ? {} : { calls }) });
     if (err instanceof GateClosedError) {
       // The messages wait (as new ones, no dequeue spent) until the gate's time.
       await wait(sending, err, deps, options);
       return 'waiting';
-    }
-    if (err instanceof BucketFullError) {
-      // The job's bucket is full for every sender: everyone waits, not just this request.
-      const until = deps.clock.now().getTime() + err.retryAfterMs;
-      await deps.gate?.pause(new Date(until), `the service answered that the job's bucket is full (HTTP ${err.status ?? 500}); uploads resume after the documented 5-10 minutes`);
     }
     if (err.kind === 'throttled' || err.kind === 'transient' || err.kind === 'bucket-full') {
       const wait = 'retryAfterMs' in err && typeof err.retryAfterMs === 'number' ? Math.ceil(err.retryAfterMs / 1000) : options.retryDelaySeconds;

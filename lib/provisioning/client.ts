@@ -8,7 +8,7 @@ import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import type { CredentialFactories, TokenProvider } from './credential.js';
 import { createTokenProvider } from './credential.js';
-import { GateClosedError, InvalidRequestError, ProvisioningError } from './errors.js';
+import { BucketFullError, GateClosedError, InvalidRequestError, ProvisioningError } from './errors.js';
 import type { CallClass } from './budget.js';
 import type { ApiGate } from './gate.js';
 import type { FetchLike } from './graph-http.js';
@@ -62,8 +62,8 @@ export interface ProvisioningClientOptions {
   bucketFullWaitMs?: { min: number; max: number };
   /** Pacing margin added to the rate-limit window (default 5% of it, at least 100 ms). */
   safetyMarginMs?: number;
-  /** The daily budget, the job's state and upload pauses; without it calls are only paced. */
-  gate?: Pick<ApiGate, 'take'>;
+  /** The daily budget, the job's state and upload pauses (a "bucket full" answer sets one); without it calls are only paced. */
+  gate?: Pick<ApiGate, 'take' | 'pause'>;
 }
 
 const DEFAULT_BUCKET_FULL_WAIT = { min: 5 * 60_000, max: 10 * 60_000 };
@@ -143,6 +143,10 @@ export function createProvisioningClient(settings: ProvisioningSettings, options
               return send();
             });
           },
+        }).catch(async (err: unknown) => {
+          // A full bucket is the job's, not this request's: every sender drawing from the gate waits.
+          if (err instanceof BucketFullError) await options.gate?.pause(new Date(clock.now() + err.retryAfterMs), `the service answered that the job's bucket is full (HTTP ${err.status ?? 500}); uploads resume after the documented 5-10 minutes`);
+          throw err;
         }),
       policy,
       uploadRetry,

@@ -133,3 +133,8 @@ export class GateClosedError extends ProvisioningError {
     super(`Not sent: ${detail}`, {});
   }
 }
+
+/** The calls a failed upload stands for in the daily budget: what the client counted, or one for an error that did not come through it. A closed gate made none. */
+export function callsMade(err: ProvisioningError): number {
+  return err instanceof GateClosedError ? err.calls : Math.max(1, err.calls);
+}

@@ -7,7 +7,7 @@ import { TempFileSpool } from '../convert/spool.js';
 import type { Extract } from '../extract/types.js';
 import type { Mapping } from '../mapping/types.js';
 import type { ProvisioningClient } from '../provisioning/client.js';
-import { AuthError, BucketFullError, GateClosedError, ProvisioningError } from '../provisioning/errors.js';
+import { AuthError, GateClosedError, ProvisioningError, callsMade } from '../provisioning/errors.js';
 import type { ApiGate } from '../provisioning/gate.js';
 import { describeJob, jobAcceptsUploads } from '../provisioning/job.js';
 import type { JobHealth } from '../provisioning/job.js';
@@ -95,7 +95,7 @@ export interface SyncDeps {
    * The gate the client draws its calls from (the ledger's, shared with the pipeline, or this
    * process's): with it the sync reads the job first, and what the budget turns away is deferred.
    */
-  gate?: Pick<ApiGate, 'noteJob' | 'pause' | 'view'>;
+  gate?: Pick<ApiGate, 'noteJob'>;
   /** The pipeline's ledger and the source: send only what changed, disable leavers, hold a run over the guard. */
   nightly?: SyncNightly;
   now?: () => number;
@@ -190,7 +190,7 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
         fatal ??= err;
         return;
       }
-      const calls = err instanceof GateClosedError ? err.calls : Math.max(1, err.calls);
+      const calls = callsMade(err);
       requests += calls;
       if (calls > 0) mirror?.request({ requestId: err.requestId ?? randomUUID(), at: new Date(at).toISOString(), operations: externalIds.length, status: err.kind, ...(calls === 1 ? {} : { calls }) });
       if (err instanceof GateClosedError) {
@@ -209,7 +209,6 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
         logger.warn('Bulk request rejected by the service', { status: err.status, requestId: err.requestId, externalIds });
         return;
       }
-      if (err instanceof BucketFullError) await deps.gate?.pause(new Date(now() + err.retryAfterMs), `the service answered that the job's bucket is full (HTTP ${err.status ?? 500})`);
       book.refused(externalIds, err.kind, err.message, now());
       logger.warn('Bulk request not accepted after retries; will resend', { kind: err.kind, externalIds });
     } finally {

@@ -1,23 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import { runSimulatorCommand } from '../../../tools/simulator/main.js';
+import type { SimulatorCommandArgs } from '../../../tools/simulator/main.js';
+
+/** Starts the command and resolves once it has printed its settings, with its lines so far and a stop. */
+async function started(args: SimulatorCommandArgs): Promise<{ lines: string[]; stop: () => Promise<void> }> {
+  const lines: string[] = [];
+  const abort = new AbortController();
+  let printed!: () => void;
+  const ready = new Promise<void>((resolve) => (printed = resolve));
+  const running = runSimulatorCommand(args, {
+    signal: abort.signal,
+    write: (line) => {
+      lines.push(line);
+      if (line.startsWith('NODE_EXTRA_CA_CERTS=')) printed();
+    },
+  });
+  await ready;
+  return { lines, stop: async () => { abort.abort(); await running; } };
+}
 
 describe('runSimulatorCommand', () => {
   it('prints URLs as comments and NAME=value settings, serves until stopped, then closes', async () => {
-    const lines: string[] = [];
-    const stop = new AbortController();
-    let printed!: () => void;
-    const ready = new Promise<void>((resolve) => (printed = resolve));
-    const running = runSimulatorCommand(
-      { processingDelayMs: 20 },
-      {
-        signal: stop.signal,
-        write: (line) => {
-          lines.push(line);
-          if (line.startsWith('NODE_EXTRA_CA_CERTS=')) printed();
-        },
-      },
-    );
-    await ready;
+    const { lines, stop } = await started({ processingDelayMs: 20 });
     const settings = Object.fromEntries(lines.filter((l) => !l.startsWith('#')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
     expect(lines.filter((l) => !l.startsWith('#')).every((l) => /^[A-Z_]+=\S+$/.test(l))).toBe(true);
     expect(settings.HRSYNC_GRAPH_URL).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/v1\.0$/);
@@ -28,30 +32,17 @@ describe('runSimulatorCommand', () => {
 
     const graph = settings.HRSYNC_GRAPH_URL as string;
     expect((await fetch(`${graph}/auditLogs/provisioning`)).status).toBe(401);
-    stop.abort();
-    await running;
+    await stop();
     await expect(fetch(`${graph}/auditLogs/provisioning`)).rejects.toThrow(TypeError);
   });
 });
 
 describe('hrsync simulator flags', () => {
   it('starts with the job paused and a daily quota, and says so', async () => {
-    const lines: string[] = [];
-    const stop = new AbortController();
-    let printed!: () => void;
-    const ready = new Promise<void>((resolve) => (printed = resolve));
-    const running = runSimulatorCommand({ job: { status: 'Paused' }, dailyQuota: 10 }, {
-      signal: stop.signal,
-      write: (line) => {
-        lines.push(line);
-        if (line.startsWith('NODE_EXTRA_CA_CERTS=')) printed();
-      },
-    });
-    await ready;
+    const { lines, stop } = await started({ job: { status: 'Paused' }, dailyQuota: 10 });
     expect(lines).toContain('#   The job is Paused: uploads are staged, not processed');
     expect(lines).toContain('#   Daily quota:      10 bulkUpload calls per 24 hours');
-    stop.abort();
-    await running;
+    await stop();
   });
 
   it('refuses a job state the service does not have, naming the flag', async () => {
