@@ -1,5 +1,5 @@
-// The provisioning client: bulkUpload and provisioning logs over plain fetch (see README.md for
-// why not the Graph SDK), with pacing, retries and credential refresh wired together.
+// The provisioning client: bulkUpload, provisioning logs and the job over the Graph SDK with our own
+// middleware chain (see README.md), with pacing, retries, the API gate and credential refresh wired together.
 
 import type { ProvisioningSettings } from '../config/settings.js';
 import type { BulkRequest } from '../scim/types.js';

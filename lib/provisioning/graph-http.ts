@@ -1,13 +1,17 @@
 // One Graph call: bearer token, timeout, pacing slot, one credential rebuild on 401, typed errors.
 // Tokens are only ever sent to the configured Graph origin (nextLink and Location URLs included).
+// Calls go through @microsoft/microsoft-graph-client with a middleware chain of our own (graph-middleware.ts)
+// instead of its default one, whose retry and redirect handlers would resend behind the limiter's back.
 
-import { randomUUID } from 'node:crypto';
+import type { Client } from '@microsoft/microsoft-graph-client';
+import { ResponseType } from '@microsoft/microsoft-graph-client';
 import type { Clock } from './clock.js';
 import type { ResponseContext } from './classify-response.js';
 import { errorFromNetworkFailure, errorFromResponse, requestIdOf } from './classify-response.js';
 import type { TokenProvider } from './credential.js';
 import type { GraphOperation } from './errors.js';
 import type { Logger } from './logger.js';
+import { CallOptions, createGraphClient, TransportFailure } from './graph-middleware.js';
 
 /** The subset of `fetch` the client uses; tests inject their own. */
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
@@ -26,7 +30,7 @@ export interface GraphHttpOptions {
 
 export interface GraphCall {
   operation: GraphOperation;
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   url: string;
   headers?: Record<string, string>;
   body?: string;
@@ -47,9 +51,11 @@ const direct = <T>(send: () => Promise<T>): Promise<T> => send();
 /** Sends Graph calls with a token; throws a ProvisioningError for any non-2xx answer or retryable network failure. */
 export class GraphHttp {
   private readonly origin: string;
+  private readonly client: Client;
 
   constructor(private readonly options: GraphHttpOptions) {
     this.origin = new URL(options.graphUrl).origin;
+    this.client = createGraphClient({ origin: this.origin, fetch: options.fetch });
   }
 
   /** Refuses URLs outside the Graph origin so a nextLink or Location can never receive our token. */
@@ -90,22 +96,23 @@ export class GraphHttp {
   }
 
   private async roundTrip(call: GraphCall, token: string): Promise<GraphResult> {
-    const clientRequestId = randomUUID();
+    const options = new CallOptions(token, this.options.timeoutMs);
+    // The SDK rebuilds the URL from a path under the Graph origin, and the chain checks the origin again
+    // before the token goes on. The path is cut from the text as given: a nextLink is followed as written.
+    const target = new URL(call.url);
+    const path = call.url.startsWith(this.origin) ? call.url.slice(this.origin.length) : target.pathname + target.search;
+    let request = this.client.api(path).responseType(ResponseType.RAW).middlewareOptions([options]);
+    for (const [name, value] of Object.entries(call.headers ?? {})) request = request.header(name, value);
     try {
-      const response = await this.options.fetch(call.url, {
-        method: call.method,
-        headers: { ...call.headers, authorization: `Bearer ${token}`, 'client-request-id': clientRequestId, accept: 'application/json' },
-        ...(call.body === undefined ? {} : { body: call.body }),
-        // Never follow a redirect with the bearer token attached.
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-      });
+      const body = call.body ?? '';
+      const response = (await (call.method === 'GET' ? request.get() : call.method === 'PUT' ? request.put(body) : request.post(body))) as Response;
       const bodyText = await response.text();
-      return { status: response.status, headers: response.headers, bodyText, requestId: requestIdOf(response.headers) ?? clientRequestId };
+      return { status: response.status, headers: response.headers, bodyText, requestId: requestIdOf(response.headers) ?? options.clientRequestId };
     } catch (error) {
-      const transient = errorFromNetworkFailure(error);
-      if (transient === undefined) throw error;
-      this.options.logger.warn('Graph call failed without an answer', { operation: call.operation, clientRequestId, error: transient.reason });
+      const failure = error instanceof TransportFailure ? error.failure : error;
+      const transient = errorFromNetworkFailure(failure);
+      if (transient === undefined) throw failure;
+      this.options.logger.warn('Graph call failed without an answer', { operation: call.operation, clientRequestId: options.clientRequestId, error: transient.reason });
       throw transient;
     }
   }
