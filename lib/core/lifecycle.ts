@@ -79,6 +79,8 @@ export interface ManagerView {
   lastErrorCode?: string;
   /** Whether waiting for this manager ends: it is open and its own chain of waits does not come back to the record. */
   waitable: boolean;
+  /** Whether the directory holds the manager from an earlier run (People); asked only once the manager is dead-lettered. */
+  known?: boolean;
 }
 
 /** The named transitions: what happened to a record. */
@@ -100,7 +102,13 @@ export type LifecycleEvent =
   /** A person replayed the dead-lettered record's message. */
   | { type: 'replayed' }
   /** A one-process sync stops waiting (its --timeout) with the record still open; its next run sends it again. */
-  | { type: 'abandoned'; reason: string; at: number; /** Default NotConfirmed. */ code?: string };
+  | { type: 'abandoned'; reason: string; at: number; /** Default NotConfirmed. */ code?: string }
+  /**
+   * A queued record's manager will not exist in the directory this run (rejected or dead-lettered, and not in People):
+   * it goes without the manager reference. `payload` and `payloadHash` are what is sent now, so People learn the record
+   * without its manager and the next run, finding the reference in the extract, sends it again.
+   */
+  | { type: 'manager-dropped'; managerId: string; payload: string; payloadHash: string };
 
 export interface LifecyclePolicy {
   /** Accepted submissions (or refused uploads) before a retryable failure is final. */
@@ -118,7 +126,7 @@ export const DEFAULT_POLICY: LifecyclePolicy = { maxAttempts: 5, retryBaseMs: 60
 export interface Transition {
   from: RecordState;
   to: RecordState;
-  effect: 'submitted' | 'confirmed' | 'disabled' | 'skipped' | 'retry' | 'wait' | 'dead-lettered' | 'released';
+  effect: 'submitted' | 'confirmed' | 'disabled' | 'skipped' | 'retry' | 'wait' | 'dead-lettered' | 'released' | 'manager-dropped';
   attempts: number;
   refusals: number;
   lastRequestId?: string;
@@ -133,6 +141,12 @@ export interface Transition {
   retryDelayMs?: number;
   /** A retry held until this manager (same run) is final, instead of on a timer. */
   waitFor?: string;
+  /** A retry that goes without the reference to this manager (dead-lettered, not in the directory): the caller drops it ('manager-dropped'). */
+  dropManager?: string;
+  /** 'manager-dropped': the manager whose reference the record no longer carries, and what it sends instead. */
+  withoutManager?: string;
+  payload?: string;
+  payloadHash?: string;
 }
 
 /** The delay before the n-th retry (n ≥ 1): the base, doubling, capped. */
@@ -176,6 +190,10 @@ export function nextState(record: LifecycleRecord, event: LifecycleEvent, policy
     case 'timed-out':
       if (record.state !== 'submitted') return undefined;
       return retryOrGiveUp(record, { errorCode: 'NotInLogs', reason: event.reason }, event.manager, false, event.now, event.now, policy, base);
+    case 'manager-dropped':
+      // Only before it is sent again: an attempt on its way keeps what it carries.
+      if (record.state !== 'queued') return undefined;
+      return { ...base, to: 'queued', effect: 'manager-dropped', withoutManager: event.managerId, payload: event.payload, payloadHash: event.payloadHash, retryDelayMs: 0 };
     case 'approved':
       return record.state === 'held' ? { ...base, to: 'queued', effect: 'released' } : undefined;
     case 'replayed':
@@ -202,18 +220,30 @@ function logged(record: LifecycleRecord, o: LoggedOutcome, manager: ManagerView 
 // `at` is the time of the outcome that sends the record back: the log entry's, or now for a timeout.
 function retryOrGiveUp(record: LifecycleRecord, why: { errorCode: string; reason: string }, manager: ManagerView | undefined, referencePending: boolean, at: number, now: number, policy: LifecyclePolicy, base: Base): Transition {
   if (record.attempts >= policy.maxAttempts) {
-    return { ...base, to: 'dead-lettered', effect: 'dead-lettered', errorCode: why.errorCode, reason: `${why.reason} (gave up after ${record.attempts} attempts)`, lastOutcomeAt: Math.max(at, now) };
+    // The service's text for a pending reference says it resolves later; at the end that is no longer true.
+    const reason = referencePending ? referenceGivenUp(record.attempts, manager) : `${why.reason} (gave up after ${record.attempts} attempts)`;
+    return { ...base, to: 'dead-lettered', effect: 'dead-lettered', errorCode: why.errorCode, reason, lastOutcomeAt: Math.max(at, now) };
   }
-  // A manager dead-lettered in this run will not exist in the directory, so a report that failed for
-  // want of it would fail on every further try (and hold up everyone below it): it ends now.
-  if (referencePending && manager?.state === 'dead-lettered') {
+  // A manager dead-lettered in this run, and not in the directory from before, will not exist this run: every
+  // further try with the reference fails (and holds up everyone below). The person gets their account without
+  // it now; the next run, with the manager fixed, sends the reference.
+  if (referencePending && manager?.state === 'dead-lettered' && manager.known !== true) {
     return {
-      ...base, to: 'dead-lettered', effect: 'dead-lettered', errorCode: why.errorCode, lastOutcomeAt: Math.max(at, now),
-      reason: `${why.reason} (its manager ${manager.externalId} was dead-lettered in this run${manager.lastErrorCode === undefined ? '' : `: ${manager.lastErrorCode}`}; fix the manager and the next run sends both)`,
+      ...base, to: 'queued', effect: 'retry', retryDelayMs: 0, dropManager: manager.externalId, errorCode: why.errorCode, lastOutcomeAt: at,
+      reason: `its manager ${manager.externalId} was dead-lettered in this run${manager.lastErrorCode === undefined ? '' : ` (${manager.lastErrorCode})`} and is not in the directory: sent again without the manager reference`,
     };
   }
   // Sent again once its manager is final, not on a timer: a report resent before its manager
   // exists fails again, and one early race would cascade down the tree.
   if (manager?.waitable === true) return { ...base, ...why, to: 'queued', effect: 'wait', waitFor: manager.externalId, lastOutcomeAt: at };
   return { ...base, ...why, to: 'queued', effect: 'retry', retryDelayMs: retryDelay(policy, record.attempts), lastOutcomeAt: at };
+}
+
+// Why a report whose manager reference never resolved ended, true for each case of its manager.
+function referenceGivenUp(attempts: number, manager: ManagerView | undefined): string {
+  const tries = `the manager reference could not be resolved in ${attempts} attempts`;
+  if (manager === undefined) return `${tries}: its manager is neither in this run nor in the directory; fix the manager's externalId in the HR data (or send the manager), and the next run sends the record again`;
+  if (manager.state === 'dead-lettered') return `${tries}: its manager ${manager.externalId} failed in this run${manager.lastErrorCode === undefined ? '' : ` (${manager.lastErrorCode})`}; fix the manager and the next run sends both`;
+  if (isOpen(manager.state)) return `${tries}: its manager ${manager.externalId} was still not confirmed; the next run sends the record again`;
+  return `${tries} although its manager ${manager.externalId} ended ${manager.state} in this run; the next run sends the record again`;
 }

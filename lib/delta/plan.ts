@@ -21,6 +21,8 @@ export interface Candidate {
   /** `data.active` as mapped. */
   active: boolean;
   managerId?: string;
+  /** The manager whose reference the extract names but this run sends without (lib/delta/managers). */
+  withoutManager?: string;
 }
 
 /** What People says of one person. */

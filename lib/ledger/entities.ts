@@ -27,7 +27,7 @@ function json<T>(e: Record<string, unknown>, key: string): T | undefined {
   }
 }
 
-const RECORD_OPTIONALS = ['managerId', 'source', 'intent', 'note', 'lastRequestId', 'lastSubmittedAt', 'lastOutcomeAt', 'lastAction', 'lastErrorCode', 'lastReason', 'waitingFor'] as const;
+const RECORD_OPTIONALS = ['managerId', 'source', 'intent', 'note', 'lastRequestId', 'lastSubmittedAt', 'lastOutcomeAt', 'lastAction', 'lastErrorCode', 'lastReason', 'waitingFor', 'withoutManager'] as const;
 
 export function toRecord(e: Entity): LedgerRecord {
   const out: LedgerRecord = {

@@ -80,6 +80,10 @@ function transitionUpdate(t: Transition): Record<string, unknown> {
   // Every move clears the message flag: the next message is the caller's to send and mark.
   out['enqueued'] = false;
   out['waitingFor'] = t.waitFor ?? '';
+  // Sent without its manager from now on: what People learn on confirmation is what was sent.
+  if (t.payload !== undefined) Object.assign(out, splitPayload(t.payload));
+  if (t.payloadHash !== undefined) out['payloadHash'] = t.payloadHash;
+  if (t.withoutManager !== undefined) out['withoutManager'] = t.withoutManager;
   return out;
 }
 
@@ -176,7 +180,7 @@ export class RunLedger implements PipelineLedger {
       partitionKey: recordPartition(runId, r.externalId), rowKey: recordKey(r.externalId), externalId: r.externalId, line: r.line, state: r.state ?? 'queued', attempts: 0,
       enqueued: false, payloadHash: r.payloadHash, ...(r.managerId === undefined ? {} : { managerId: r.managerId }), ...splitPayload(r.payload),
       ...(r.intent === undefined ? {} : { intent: r.intent }), ...(r.note === undefined ? {} : { note: clip(r.note) }), ...(r.source === undefined ? {} : { source: r.source }),
-      ...(r.seenUpTo === undefined ? {} : { lastOutcomeAt: r.seenUpTo }),
+      ...(r.seenUpTo === undefined ? {} : { lastOutcomeAt: r.seenUpTo }), ...(r.withoutManager === undefined ? {} : { withoutManager: r.withoutManager }),
     });
     const seen = new Set<string>();
     for (const r of records) {
@@ -391,7 +395,7 @@ export class RunLedger implements PipelineLedger {
   async *listRecordSummaries(runId: string): AsyncIterable<RecordSummary> {
     const recs = await this.recs();
     const filter = odata`PartitionKey gt ${`${runId}~`} and PartitionKey lt ${`${runId}~~`}`;
-    const select = ['PartitionKey', 'RowKey', 'externalId', 'line', 'state', 'attempts', 'intent', 'note', 'lastAction', 'lastErrorCode', 'lastReason'];
+    const select = ['PartitionKey', 'RowKey', 'externalId', 'line', 'state', 'attempts', 'intent', 'note', 'lastAction', 'lastErrorCode', 'lastReason', 'withoutManager'];
     for await (const e of recs.listEntities<Entity>({ queryOptions: { filter, select } })) yield toRecord(e);
   }
 

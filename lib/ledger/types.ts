@@ -47,6 +47,8 @@ export interface LedgerRecord {
    * queued or submitted) is final: sending a report before its manager is confirmed fails again.
    */
   waitingFor?: string;
+  /** The manager whose reference the extract names but this run sends without: rejected or dead-lettered, and not in the directory. */
+  withoutManager?: string;
   /**
    * The stored entity's version (its ETag) when this was read. Handing the record back to a change
    * lets it write conditionally on that version instead of reading again; if the record moved on
@@ -136,10 +138,12 @@ export interface NewRecord {
   source?: string;
   /** Log entries at or before this time are about earlier runs (the person's last confirmation). */
   seenUpTo?: string;
+  /** Sent without the reference to this manager (see LedgerRecord.withoutManager). */
+  withoutManager?: string;
 }
 
 /** A record without its payload, for reports. */
-export type RecordSummary = Pick<LedgerRecord, 'externalId' | 'line' | 'state' | 'attempts' | 'intent' | 'note' | 'lastAction' | 'lastErrorCode' | 'lastReason'>;
+export type RecordSummary = Pick<LedgerRecord, 'externalId' | 'line' | 'state' | 'attempts' | 'intent' | 'note' | 'lastAction' | 'lastErrorCode' | 'lastReason' | 'withoutManager'>;
 
 /** One bulkUpload call that carried records of a run. */
 export interface RunRequest {

@@ -8,6 +8,7 @@ import type { LifecyclePolicy, LifecycleRecord, LoggedOutcome, ManagerView, Tran
 import { AuthError, ProvisioningError } from '../provisioning/errors.js';
 import { jobAcceptsUploads } from '../provisioning/job.js';
 import type { JobHealth } from '../provisioning/job.js';
+import { dropManagerReference } from '../delta/managers.js';
 import { outcomeOf } from '../provisioning/outcomes.js';
 import type { RecordOutcome } from '../provisioning/outcomes.js';
 import { decodeMessage, nextAttemptMessage } from './messages.js';
@@ -186,12 +187,33 @@ async function settle(deps: ReconcileDeps, r: LedgerRecord, t: Transition | unde
     case 'dead-lettered': summary.deadLettered++; break;
     case 'wait': summary.resent++; break;
     case 'retry':
+      if (t.dropManager !== undefined && await dropManager(deps, r, t.dropManager)) {
+        summary.resent++;
+        break;
+      }
       await deps.queue.send(nextAttemptMessage(r), { visibilityTimeoutSeconds: Math.ceil((t.retryDelayMs ?? 0) / 1000) });
       await deps.ledger.markEnqueued(r.runId, [r.externalId]);
       summary.resent++;
       break;
     default: break;
   }
+}
+
+// The record goes on without its manager reference: its stored payload (and hash) become what is sent,
+// then its message goes. False when the record moved on meanwhile (another instance got there first).
+async function dropManager(deps: ReconcileDeps, r: LedgerRecord, managerId: string): Promise<boolean> {
+  const released = dropManagerReference(r.payload);
+  const t = await deps.ledger.transition(r.runId, r.externalId, { type: 'manager-dropped', managerId, payload: released.json, payloadHash: released.hash });
+  if (t === undefined) return false;
+  await deps.queue.send(nextAttemptMessage({ ...r, attempts: t.attempts, payload: released.json }));
+  await deps.ledger.markEnqueued(r.runId, [r.externalId]);
+  deps.logger.info('Sent without its manager reference', { runId: r.runId, externalId: r.externalId, managerId });
+  return true;
+}
+
+// Whether the directory holds someone from an earlier run.
+async function inDirectory(deps: ReconcileDeps, externalId: string): Promise<boolean> {
+  return (await deps.ledger.getPerson(externalId)) !== undefined;
 }
 
 // Messages the host gave up on: their records end dead-lettered with the reason upload noted.
@@ -233,7 +255,11 @@ async function managerView(deps: ReconcileDeps, r: LedgerRecord): Promise<Manage
     if (next === r.externalId || hops >= 50) waitable = false;
     else next = (await deps.ledger.getRecords(r.runId, [next])).get(next)?.waitingFor;
   }
-  return { externalId: manager.externalId, state: manager.state, waitable, ...(manager.lastErrorCode === undefined ? {} : { lastErrorCode: manager.lastErrorCode }) };
+  return {
+    externalId: manager.externalId, state: manager.state, waitable, ...(manager.lastErrorCode === undefined ? {} : { lastErrorCode: manager.lastErrorCode }),
+    // Only a dead-lettered manager's place in the directory changes what happens to the report.
+    ...(manager.state === 'dead-lettered' ? { known: await inDirectory(deps, manager.externalId) } : {}),
+  };
 }
 
 // Whether a waiting record's manager is still open and the chain of waits above it ends without
@@ -252,8 +278,8 @@ async function stillWaits(deps: ReconcileDeps, r: LedgerRecord): Promise<boolean
 
 // A crash between writing a record and sending its message leaves a queued record with no message;
 // a record waiting for its manager gets its message once the manager is final. With the manager
-// dead-lettered that is one last try: the service may know the manager from an earlier run, and if
-// not, the reference failure it answers ends the record naming the manager (retryOrGiveUp).
+// dead-lettered and not in the directory, the record goes without the manager reference (it could
+// only fail with it); a manager the directory holds from an earlier run resolves, so it goes as it is.
 // Only ingested runs: while ingest runs, queued records without a message are its work in progress.
 async function healUnsent(deps: ReconcileDeps, runs: RunRecord[]): Promise<void> {
   for (const run of runs) {
@@ -261,6 +287,10 @@ async function healUnsent(deps: ReconcileDeps, runs: RunRecord[]): Promise<void>
     for await (const r of deps.ledger.listRecords(run.runId, 'queued')) {
       if (r.enqueued) continue;
       if (r.waitingFor !== undefined && await stillWaits(deps, r)) continue;
+      if (r.managerId !== undefined && r.managerId !== r.externalId && r.withoutManager === undefined) {
+        const manager = (await deps.ledger.getRecords(r.runId, [r.managerId])).get(r.managerId);
+        if (manager?.state === 'dead-lettered' && !await inDirectory(deps, manager.externalId) && await dropManager(deps, r, manager.externalId)) continue;
+      }
       await deps.queue.send(nextAttemptMessage(r));
       await deps.ledger.markEnqueued(r.runId, [r.externalId]);
     }

@@ -58,6 +58,12 @@ export function reportText(report: RunReport): string[] {
     }
     if (report.deadLettered.length > SHOWN) lines.push(`    … and ${report.deadLettered.length - SHOWN} more in problems.csv`);
   }
+  const without = report.withoutManager ?? [];
+  if (without.length > 0) {
+    lines.push(`  sent without their manager reference (${without.length}):`);
+    for (const w of without.slice(0, SHOWN)) lines.push(`    line ${w.line} (${w.externalId}): manager ${w.manager} failed in this run and is not in the directory [manager-dropped]`);
+    if (without.length > SHOWN) lines.push(`    … and ${without.length - SHOWN} more in report.json`);
+  }
   if (report.disabled.length > 0) {
     lines.push(`  disabled (${report.disabled.length}):`);
     for (const d of report.disabled.slice(0, SHOWN)) lines.push(`    ${d.line === 0 ? '' : `line ${d.line} `}(${d.externalId}): ${d.reason}`);

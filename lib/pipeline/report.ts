@@ -54,6 +54,8 @@ export interface RunReport {
   rejected: RejectedRow[];
   deadLettered: Array<{ line: number; externalId: string; attempts: number; errorCode?: string; reason?: string }>;
   disabled: Array<{ line: number; externalId: string; reason: string }>;
+  /** Warnings: records sent without their manager reference, naming the manager (rejected or dead-lettered in this run, not in the directory). */
+  withoutManager?: Array<{ line: number; externalId: string; manager: string; state: RecordState }>;
 }
 
 
@@ -66,15 +68,17 @@ export interface RecordTally {
   disabledWhy: RunReport['disabledWhy'];
   deadLettered: RunReport['deadLettered'];
   disabled: RunReport['disabled'];
+  withoutManager: NonNullable<RunReport['withoutManager']>;
 }
 
 export const ABSENT = 'absent from the extract';
 
 /** Counts a run's records by state and reason, keeping the dead-lettered and disabled ones for the report. */
 export async function tallyRecords(records: AsyncIterable<RecordSummary>): Promise<RecordTally> {
-  const t: RecordTally = { counts: emptyCounts(), created: 0, updated: 0, leavers: 0, disabledWhy: { absent: 0, inactive: 0, other: 0 }, deadLettered: [], disabled: [] };
+  const t: RecordTally = { counts: emptyCounts(), created: 0, updated: 0, leavers: 0, disabledWhy: { absent: 0, inactive: 0, other: 0 }, deadLettered: [], disabled: [], withoutManager: [] };
   for await (const r of records) {
     t.counts[r.state]++;
+    if (r.withoutManager !== undefined && r.withoutManager !== '') t.withoutManager.push({ line: r.line, externalId: r.externalId, manager: r.withoutManager, state: r.state });
     if (r.line === 0) t.leavers++;
     if (r.state === 'confirmed') {
       if (r.lastAction === 'create') t.created++;
@@ -90,6 +94,7 @@ export async function tallyRecords(records: AsyncIterable<RecordSummary>): Promi
   const byLine = (a: { line: number; externalId: string }, b: { line: number; externalId: string }): number => a.line - b.line || (a.externalId < b.externalId ? -1 : 1);
   t.deadLettered.sort(byLine);
   t.disabled.sort(byLine);
+  t.withoutManager.sort(byLine);
   return t;
 }
 
@@ -128,13 +133,14 @@ export function buildRunReport(run: RunRecord, tally: RecordTally, rejected: Rej
     rejected: [...rejected].sort((a, b) => (a.line ?? 0) - (b.line ?? 0)),
     deadLettered: tally.deadLettered,
     disabled: tally.disabled,
+    withoutManager: tally.withoutManager,
   };
   report.nextSteps = nextSteps(report);
   return report;
 }
 
 /** One sentence per kind of problem the report shows, saying what a person should do. */
-export function nextSteps(r: Pick<RunReport, 'state' | 'runId' | 'source' | 'held' | 'plan'> & { counts: Pick<ReportCounts, 'rejected' | 'deadLettered' | 'open'> }): string[] {
+export function nextSteps(r: Pick<RunReport, 'state' | 'runId' | 'source' | 'held' | 'plan'> & { withoutManager?: RunReport['withoutManager'] } & { counts: Pick<ReportCounts, 'rejected' | 'deadLettered' | 'open'> }): string[] {
   const out: string[] = [];
   if (r.state === 'held') {
     out.push(`Nothing was sent: the run went over ${r.held?.length === 1 ? 'a threshold' : 'thresholds'} of source ${r.source}. If the numbers are right (a reorganisation, a batch of leavers), run "hrsync approve ${r.runId}"; if the extract is wrong, fix the export and drop it again (a newer extract of the source supersedes this one) or run "hrsync discard ${r.runId}".`);
@@ -142,6 +148,9 @@ export function nextSteps(r: Pick<RunReport, 'state' | 'runId' | 'source' | 'hel
   if (r.state === 'discarded' || r.state === 'superseded') out.push(`Nothing of this run was sent (${r.state}); the next extract of source ${r.source} is compared with what was last confirmed, as usual.`);
   if (r.counts.rejected > 0) out.push('Fix the rejected rows in the HR system: problems.csv lists each by line, column and rule. They are sent with the next extract that has them right; until then, those people are neither updated nor disabled.');
   if (r.counts.deadLettered > 0) out.push('Each dead-lettered record names the service\'s error code and reason: fix the cause (often in the HR data or the provisioning app\'s attribute mappings); the next run sends them again, since nothing of theirs was confirmed.');
+  if ((r.withoutManager?.length ?? 0) > 0) {
+    out.push(`${r.withoutManager?.length} records were sent without their manager reference, because the manager failed in this run and is not in the directory: fix the managers named (their rows are in problems.csv) and the next run sends the references.`);
+  }
   const otherSource = r.plan?.warnings.filter((w) => w.rule === 'other-source').length ?? 0;
   if (otherSource > 0) out.push('Some people are listed by two sources: decide which source owns each and remove them from the other extract. Until then the owner\'s record is the one sent.');
   if ((r.plan?.incompleteDisables ?? 0) > 0) out.push(`${r.plan?.incompleteDisables} leavers were disabled with externalId and active only: hrsync had no complete record of them (they were last confirmed before it kept one).`);
@@ -156,6 +165,7 @@ export function reportCsv(report: RunReport): string {
   for (const r of report.rejected) rows.push([r.line === undefined ? '' : String(r.line), r.externalId ?? '', 'rejected', r.rule, r.column ?? '', r.message]);
   for (const d of report.deadLettered) rows.push([lineText(d.line), d.externalId, 'dead-lettered', d.errorCode ?? '', '', d.reason ?? '']);
   for (const d of report.disabled) rows.push([lineText(d.line), d.externalId, 'disabled', '', '', d.reason]);
+  for (const w of report.withoutManager ?? []) rows.push([lineText(w.line), w.externalId, 'without manager', 'manager-dropped', '', `sent without its manager reference: manager ${w.manager} failed in this run and is not in the directory`]);
   for (const h of report.held ?? []) rows.push(['', '', 'held', h.threshold, '', h.message]);
   // A BOM so Excel opens the UTF-8 file with accents intact.
   return `\uFEFF${stringify(rows, { record_delimiter: 'windows' })}`;

@@ -39,7 +39,10 @@ describe('nextState', () => {
     expect(nextState(submitted({ attempts: 1 }), { type: 'logged', outcome: managerMissing, now: T0 + 20 }, policy)).toMatchObject({ to: 'queued', effect: 'retry', retryDelayMs: 1000, errorCode: 'UnresolvedReference', lastOutcomeAt: T0 + 10 });
     expect(nextState(submitted({ attempts: 2 }), { type: 'logged', outcome: managerMissing, now: T0 + 20 }, policy)).toMatchObject({ retryDelayMs: 2000 });
     const last = nextState(submitted({ attempts: 3 }), { type: 'logged', outcome: managerMissing, now: T0 + 20 }, policy);
-    expect(last).toMatchObject({ to: 'dead-lettered', reason: 'manager not found (gave up after 3 attempts)' });
+    // A reference that never resolved: the service's text (it resolves later) is no longer true, so hrsync says what is.
+    expect(last).toMatchObject({ to: 'dead-lettered', reason: expect.stringMatching(/^the manager reference could not be resolved in 3 attempts: its manager is neither in this run nor in the directory/) });
+    const transient = nextState(submitted({ attempts: 3 }), { type: 'logged', outcome: { ...managerMissing, category: 'service-transient', reason: 'busy' }, now: T0 + 20 }, policy);
+    expect(transient).toMatchObject({ to: 'dead-lettered', reason: 'busy (gave up after 3 attempts)' });
     expect(retryDelay(policy, 9)).toBe(3000);
   });
 
@@ -48,13 +51,27 @@ describe('nextState', () => {
     expect(nextState(submitted(), { type: 'logged', outcome: { status: 'skipped', at: T0 + 5, category: 'out-of-scope', reason: 'not in scope' }, now: T0 }, policy)).toMatchObject({ to: 'dead-lettered', reason: 'not in scope' });
   });
 
-  it('waits for an open manager instead of a timer, and ends a report whose manager was dead-lettered', () => {
+  it('waits for an open manager instead of a timer, and sends a report whose manager was dead-lettered without the reference', () => {
     const open: ManagerView = { externalId: 'M', state: 'submitted', waitable: true };
     expect(nextState(submitted(), { type: 'logged', outcome: managerMissing, manager: open, now: T0 }, policy)).toMatchObject({ to: 'queued', effect: 'wait', waitFor: 'M' });
     expect(nextState(submitted(), { type: 'logged', outcome: managerMissing, manager: { ...open, waitable: false }, now: T0 }, policy)).toMatchObject({ effect: 'retry' });
     const gone = nextState(submitted(), { type: 'logged', outcome: managerMissing, manager: { externalId: 'M', state: 'dead-lettered', lastErrorCode: 'DuplicateUpn', waitable: false }, now: T0 }, policy);
-    expect(gone).toMatchObject({ to: 'dead-lettered' });
-    expect(gone?.reason).toMatch(/its manager M was dead-lettered in this run: DuplicateUpn/);
+    expect(gone).toMatchObject({ to: 'queued', effect: 'retry', retryDelayMs: 0, dropManager: 'M' });
+    expect(gone?.reason).toMatch(/its manager M was dead-lettered in this run \(DuplicateUpn\) and is not in the directory: sent again without the manager reference/);
+    // In the directory from an earlier run, the reference resolves: an ordinary retry.
+    const known = nextState(submitted(), { type: 'logged', outcome: managerMissing, manager: { externalId: 'M', state: 'dead-lettered', waitable: false, known: true }, now: T0 }, policy);
+    expect(known).toMatchObject({ effect: 'retry', retryDelayMs: 1000 });
+    expect(known?.dropManager).toBeUndefined();
+    // Out of attempts, the reason names the failed manager and never promises a later attempt.
+    const last = nextState(submitted({ attempts: 3 }), { type: 'logged', outcome: managerMissing, manager: { externalId: 'M', state: 'dead-lettered', lastErrorCode: 'DuplicateUpn', waitable: false, known: true }, now: T0 }, policy);
+    expect(last?.reason).toMatch(/its manager M failed in this run \(DuplicateUpn\); fix the manager and the next run sends both/);
+  });
+
+  it('drops the manager reference from a queued record only, storing what it sends', () => {
+    const drop = { type: 'manager-dropped', managerId: 'M', payload: '{"x":1}', payloadHash: 'c1-x' } as const;
+    expect(nextState({ state: 'queued', attempts: 1 }, drop, policy)).toMatchObject({ to: 'queued', effect: 'manager-dropped', withoutManager: 'M', payload: '{"x":1}', payloadHash: 'c1-x', retryDelayMs: 0 });
+    expect(nextState(submitted(), drop, policy)).toBeUndefined();
+    expect(nextState({ state: 'confirmed', attempts: 1 }, drop, policy)).toBeUndefined();
   });
 
   it('resends a record the logs never mentioned, or gives up', () => {

@@ -79,7 +79,8 @@ export class MemoryLedger implements PipelineLedger {
     Object.assign(r, { state: t.to, attempts: t.attempts, enqueued: false },
       t.lastRequestId === undefined ? {} : { lastRequestId: t.lastRequestId }, t.lastSubmittedAt === undefined ? {} : { lastSubmittedAt: iso(t.lastSubmittedAt) },
       t.lastOutcomeAt === undefined ? {} : { lastOutcomeAt: iso(t.lastOutcomeAt) }, t.action === undefined ? {} : { lastAction: t.action },
-      t.errorCode === undefined ? {} : { lastErrorCode: t.errorCode }, t.reason === undefined ? {} : { lastReason: t.reason });
+      t.errorCode === undefined ? {} : { lastErrorCode: t.errorCode }, t.reason === undefined ? {} : { lastReason: t.reason },
+      t.payload === undefined ? {} : { payload: t.payload }, t.payloadHash === undefined ? {} : { payloadHash: t.payloadHash }, t.withoutManager === undefined ? {} : { withoutManager: t.withoutManager });
     if (t.waitFor === undefined) delete r.waitingFor;
     else r.waitingFor = t.waitFor;
     if (t.to === 'confirmed' || t.to === 'disabled' || t.to === 'skipped') {

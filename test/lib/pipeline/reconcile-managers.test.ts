@@ -2,6 +2,7 @@
 // (same run) is still open waits for the manager instead of going straight back to the queue,
 // so one early race does not cascade down the tree; nothing waits for ever.
 import { describe, expect, it } from 'vitest';
+import { recordHash } from '../../../lib/delta/hash.js';
 import { decodeMessage } from '../../../lib/pipeline/messages.js';
 import type { ReconcileDeps } from '../../../lib/pipeline/ports.js';
 import { DEFAULT_RECONCILE_OPTIONS, reconcile } from '../../../lib/pipeline/reconcile.js';
@@ -31,22 +32,30 @@ async function world(people: Record<string, string | undefined>) {
   const deps: ReconcileDeps = { ledger, queue, poison: new MemoryQueue(() => Date.now()), reports: new MemoryReports(), client, logger: captureLogger(), clock: { now: () => new Date(clock + 60_000) } };
   await ledger.beginRun({ runId: RUN, file: 'c/f.csv', etag: 'e', startedAt: at(-60), source: 'default', kind: 'full' });
   const ids = Object.keys(people);
-  await ledger.addRecords(RUN, ids.map((id, i) => ({ externalId: id, line: i + 2, payload: `{"externalId":"${id}"}`, payloadHash: id, ...(people[id] === undefined ? {} : { managerId: people[id] }) })));
+  await ledger.addRecords(RUN, ids.map((id, i) => ({ externalId: id, line: i + 2, payload: op(id, people[id]), payloadHash: id, ...(people[id] === undefined ? {} : { managerId: people[id] }) })));
   await ledger.markEnqueued(RUN, ids);
   await ledger.finishIngest(RUN, { rows: ids.length, valid: ids.length, rejected: 0, at: at(-30) });
   await ledger.markSubmitted(RUN, ids, { requestId: 'req-1', at: at(0) });
-  /** The ids whose messages are on the queue now (taken off it, as upload would). */
+  const ops = new Map<string, string>();
+  /** The ids whose messages are on the queue now (taken off it, as upload would); `ops` keeps what each carried. */
   const sent = async (): Promise<string[]> => {
     const out: string[] = [];
     for (let m = await queue.receive(32, 30); m.length > 0; m = await queue.receive(32, 30)) {
-      for (const x of m) { out.push(decodeMessage(x.text).externalId); await queue.delete(x); }
+      for (const x of m) { const d = decodeMessage(x.text); out.push(d.externalId); ops.set(d.externalId, d.op); await queue.delete(x); }
     }
     return out.sort();
   };
   /** What upload does with the taken messages: the records are submitted again. */
   const submit = async (ids: string[], t: number): Promise<void> => ledger.markSubmitted(RUN, ids, { requestId: `req-${t}`, at: at(t) });
-  return { ledger, deps, log, sent, submit };
+  return { ledger, deps, log, sent, submit, ops };
 }
+
+const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+/** A SCIM operation for `id`, naming `manager` when given. */
+function op(id: string, manager: string | undefined): string {
+  return JSON.stringify({ method: 'POST', bulkId: id, path: '/Users', data: { externalId: id, active: true, [ENTERPRISE]: { department: 'D1', ...(manager === undefined ? {} : { manager: { value: manager } }) } } });
+}
+const managerIn = (json: string | undefined): unknown => (JSON.parse(json ?? '{}') as { data?: Record<string, { manager?: { value?: string } }> }).data?.[ENTERPRISE]?.manager?.value;
 
 function invalidUpn(id: string, t: number): ProvisioningLogEntry {
   return { ...entry(id, t, false), provisioningStatusInfo: { status: 'failure', errorInformation: { errorCode: 'AzureActiveDirectoryInvalidUserPrincipalName', reason: 'The userPrincipalName is not valid.' } } } as ProvisioningLogEntry;
@@ -82,7 +91,7 @@ describe('reconcile with managers in the same run', () => {
     expect(await w.sent()).toEqual(['R']);
   });
 
-  it('gives a waiting report one last try once its manager is dead-lettered, then ends it naming the manager', async () => {
+  it('releases a waiting report without the manager reference once its manager is dead-lettered, and People learn what was sent', async () => {
     const w = await world({ M: undefined, R: 'M' });
     w.log.push(entry('R', 1, false));
     await reconcile(w.deps, OPTIONS);
@@ -91,24 +100,56 @@ describe('reconcile with managers in the same run', () => {
     await reconcile(w.deps, OPTIONS);
     expect((await w.ledger.getRecords(RUN, ['M'])).get('M')?.state).toBe('dead-lettered');
     expect(await w.sent()).toEqual(['R']);
+    expect(managerIn(w.ops.get('R'))).toBeUndefined();
+    const released = (await w.ledger.getRecords(RUN, ['R'])).get('R');
+    expect(released).toMatchObject({ state: 'queued', withoutManager: 'M', managerId: 'M' });
+    expect(released?.payloadHash).toBe(recordHash((JSON.parse(w.ops.get('R') ?? '') as { data: unknown }).data));
     await w.submit(['R'], 10);
-    w.log.push(entry('R', 11, false));
+    w.log.push(entry('R', 11, true));
     const summary = await reconcile(w.deps, OPTIONS);
-    expect(await w.sent()).toEqual([]);
-    expect((await w.ledger.getRecords(RUN, ['R'])).get('R')).toMatchObject({
-      state: 'dead-lettered', lastErrorCode: 'UnresolvedReference', attempts: 2,
-      lastReason: expect.stringMatching(/its manager M was dead-lettered in this run: AzureActiveDirectoryInvalidUserPrincipalName/),
-    });
+    expect((await w.ledger.getRecords(RUN, ['R'])).get('R')).toMatchObject({ state: 'confirmed', attempts: 2 });
+    // The next run's delta compares the extract (with the reference) against this hash, so it sends the reference then.
+    expect(w.ledger.people.get('R')?.lastConfirmedHash).toBe(released?.payloadHash);
     expect(summary.completedRuns).toEqual([RUN]);
+    const report = JSON.parse(w.deps.reports instanceof MemoryReports ? w.deps.reports.blobs.get(`${RUN}/report.json`)?.content ?? '{}' : '{}') as { withoutManager?: unknown };
+    expect(report.withoutManager).toEqual([{ line: 3, externalId: 'R', manager: 'M', state: 'confirmed' }]);
   });
 
-  it('dead-letters at once a report failing for want of a manager already dead-lettered, and resends other retryable failures', async () => {
+  it('sends a waiting report as it is when its dead-lettered manager is in the directory from an earlier run', async () => {
+    const w = await world({ M: undefined, R: 'M' });
+    w.ledger.people.set('M', { externalId: 'M', lastConfirmedHash: 'h', lastConfirmedAt: at(-3600), lastRunId: 'earlier', source: 'default' });
+    w.log.push(entry('R', 1, false));
+    await reconcile(w.deps, OPTIONS);
+    w.log.push(invalidUpn('M', 5));
+    await reconcile(w.deps, OPTIONS);
+    expect(await w.sent()).toEqual(['R']);
+    expect(managerIn(w.ops.get('R'))).toBe('M');
+    expect((await w.ledger.getRecords(RUN, ['R'])).get('R')?.withoutManager).toBeUndefined();
+  });
+
+  it('resends at once without the reference a report failing for want of a manager already dead-lettered, and resends other retryable failures', async () => {
     const w = await world({ M: undefined, R: 'M', S: 'M' });
     w.log.push(invalidUpn('M', 1), entry('R', 2, false), { ...entry('S', 3, false), provisioningStatusInfo: { status: 'failure', errorInformation: { errorCode: 'ServiceUnavailable', reason: 'The service is temporarily unavailable.' } } } as ProvisioningLogEntry);
     // Sequential order matters here: M's outcome first.
     await reconcile(w.deps, { ...OPTIONS, parallelism: 1 });
-    expect((await w.ledger.getRecords(RUN, ['R'])).get('R')?.state).toBe('dead-lettered');
-    expect(await w.sent()).toEqual(['S']);
+    expect((await w.ledger.getRecords(RUN, ['R'])).get('R')).toMatchObject({ state: 'queued', withoutManager: 'M' });
+    expect(await w.sent()).toEqual(['R', 'S']);
+    expect(managerIn(w.ops.get('R'))).toBeUndefined();
+    expect(managerIn(w.ops.get('S'))).toBe('M');
+  });
+
+  it('ends a report whose reference never resolved without saying it resolves later', async () => {
+    const w = await world({ R: 'GONE' });
+    for (let i = 1; i <= 5; i++) {
+      if (i > 1) await w.submit(['R'], i * 10);
+      w.log.push({ ...entry('R', i * 10 + 1, false), provisioningStatusInfo: { status: 'failure', errorInformation: { errorCode: 'UnresolvedReference', reason: 'The manager reference GONE could not be resolved. It resolves on a later attempt once the manager exists.' } } } as ProvisioningLogEntry);
+      await reconcile(w.deps, OPTIONS);
+      await w.sent();
+    }
+    const r = (await w.ledger.getRecords(RUN, ['R'])).get('R');
+    expect(r).toMatchObject({ state: 'dead-lettered', attempts: 5 });
+    expect(r?.lastReason).toMatch(/could not be resolved in 5 attempts: its manager is neither in this run nor in the directory/);
+    expect(r?.lastReason).not.toMatch(/later attempt/);
   });
 
   it('does not wait in a circle: two people naming each other as manager are both sent again', async () => {
