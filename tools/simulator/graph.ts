@@ -8,12 +8,14 @@ import { FilterError, compileFilter } from './log-filter.js';
 import { SkipTokenError } from './log-store.js';
 import { JOB_READ_ROLES, jobResource } from './job.js';
 import { LOG_READ_ROLES, UPLOAD_ROLES } from './options.js';
+import { SCHEMA_WRITE_ROLES, checkSchemaBody } from './schema.js';
 import type { Exchange, SimState } from './state.js';
 import { SCIM_CONTENT_TYPE } from '../../lib/scim/schemas.js';
 
 const BULK_UPLOAD = /^\/(v1\.0|beta)\/servicePrincipals\/([^/]+)\/synchronization\/jobs\/([^/]+)\/bulkUpload\/?$/;
 const JOB = /^\/(v1\.0|beta)\/servicePrincipals\/([^/]+)\/synchronization\/jobs\/([^/]+)\/?$/;
 const PROVISIONING_LOGS = /^\/(v1\.0|beta)\/auditLogs\/provisioning\/?$/;
+const SCHEMA = /^\/(v1\.0|beta)\/servicePrincipals\/([^/]+)\/synchronization\/jobs\/([^/]+)\/schema\/?$/;
 
 /** Whether the path belongs to Graph (a version segment first). */
 export function isGraphPath(pathname: string): boolean {
@@ -41,6 +43,12 @@ export async function handleGraph(state: SimState, ex: Exchange): Promise<void> 
   const logs = PROVISIONING_LOGS.exec(ex.url.pathname);
   if (logs !== null && ex.req.method === 'GET') {
     handleProvisioningLogs(state, ex, logs[1] as string);
+    return;
+  }
+  const schema = SCHEMA.exec(ex.url.pathname);
+  if (schema !== null) {
+    const [, , spId, jobId] = schema as unknown as [string, string, string, string];
+    await handleSchema(state, ex, decodeURIComponent(spId), decodeURIComponent(jobId));
     return;
   }
   sendGraphError(ex.res, ex.ids, 404, 'Request_ResourceNotFound', `Resource not found for ${ex.req.method ?? ''} ${ex.url.pathname} in the provisioning simulator.`);
@@ -89,6 +97,7 @@ async function handleBulkUpload(state: SimState, ex: Exchange, version: string, 
   const rate = state.limiter?.take(Date.now());
   if (rate !== undefined && !rate.allowed) {
     state.stats.throttled++;
+    state.stats.refusedBy.rateLimit++;
     const { requests, windowSeconds } = state.opts.rateLimit as { requests: number; windowSeconds: number };
     sendGraphError(res, ids, 429, 'TooManyRequests', `Too many requests: the limit is ${requests} requests in ${windowSeconds} seconds per job.`, {
       'Retry-After': String(rate.retryAfterSeconds),
@@ -98,6 +107,7 @@ async function handleBulkUpload(state: SimState, ex: Exchange, version: string, 
   const quota = state.quota?.take(Date.now());
   if (quota !== undefined && !quota.allowed) {
     state.stats.throttled++;
+    state.stats.refusedBy.dailyQuota++;
     // The service's answer past the daily quota is not documented; a 429 with Retry-After is the simulator's choice.
     sendGraphError(res, ids, 429, 'TooManyRequests', 'The daily quota of bulkUpload calls for this tenant is used up.', { 'Retry-After': String(quota.retryAfterSeconds) });
     return;
@@ -105,6 +115,7 @@ async function handleBulkUpload(state: SimState, ex: Exchange, version: string, 
   if (injectFault(state, ex, jobId)) return;
   if (state.job.status !== 'Active' && state.processor.backlog >= state.opts.bucketCapacity) {
     state.stats.faults++;
+    state.stats.refusedBy.bucketFullNotActive++;
     sendBucketFull(ex, jobId);
     return;
   }
@@ -140,6 +151,7 @@ function accept(state: SimState, jobId: string, operations: AcceptedOperation[])
 function injectFault(state: SimState, ex: Exchange, jobId: string): boolean {
   const fault = pickRequestFault(state.faults, state.random());
   if (fault === undefined) return false;
+  state.stats.refusedBy[fault]++;
   const { res, ids } = ex;
   switch (fault) {
     case 'throttle': {
@@ -227,4 +239,47 @@ function handleProvisioningLogs(state: SimState, ex: Exchange, version: string):
     body['@odata.nextLink'] = next.toString();
   }
   sendJson(res, 200, body);
+}
+
+async function handleSchema(state: SimState, ex: Exchange, spId: string, jobId: string): Promise<void> {
+  const { req, res, ids } = ex;
+  if (req.method !== 'GET' && req.method !== 'PUT') {
+    sendGraphError(res, ids, 405, 'Request_BadRequest', 'The synchronization schema accepts GET and PUT only.');
+    return;
+  }
+  let body = '';
+  if (req.method === 'PUT') {
+    try {
+      body = await readBody(req);
+    } catch (error) {
+      if (!(error instanceof BodyTooLargeError)) throw error;
+      sendGraphError(res, ids, 413, 'RequestEntityTooLarge', error.message);
+      return;
+    }
+  }
+  const reading = req.method === 'GET';
+  if (!authorize(state, ex, reading ? JOB_READ_ROLES : SCHEMA_WRITE_ROLES, reading ? 'read the synchronization schema' : 'update the synchronization schema')) return;
+  if (spId !== state.opts.servicePrincipalId || jobId !== state.opts.jobId) {
+    sendGraphError(res, ids, 404, 'Request_ResourceNotFound', `The synchronization job '${jobId}' was not found on this service principal.`);
+    return;
+  }
+  if (reading) {
+    sendJson(res, 200, { '@odata.context': `${state.baseUrl}/v1.0/$metadata#servicePrincipals('${spId}')/synchronization/jobs('${jobId}')/schema/$entity`, ...structuredClone(state.schema) });
+    return;
+  }
+  const mediaType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (mediaType !== 'application/json') {
+    sendGraphError(res, ids, 400, 'BadRequest', 'The Content-Type header must be application/json.');
+    return;
+  }
+  const checked = checkSchemaBody(body);
+  if (!checked.ok) {
+    sendGraphError(res, ids, 400, 'BadRequest', checked.message);
+    return;
+  }
+  // A PUT replaces the whole schema; the service stamps a new version on every change.
+  const { '@odata.context': _annotation, ...schema } = checked.schema;
+  state.schema = { ...schema, version: `Date:${new Date().toISOString()}~User:simulator` };
+  res.writeHead(204);
+  res.end();
 }

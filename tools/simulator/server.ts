@@ -17,11 +17,13 @@ import { resolveOptions, validateFaults, validateJob } from './options.js';
 import { DailyQuota } from './job.js';
 import type { JobSetting } from './job.js';
 import { Processor } from './processor.js';
+import { initialSchema } from './schema.js';
 import { seededRandom } from './random.js';
 import { SlidingWindowLimiter } from './rate-limit.js';
 import { simulatorSettings } from './settings.js';
 import { handleSignIn } from './sign-in.js';
 import type { Exchange, SimState, SimStats } from './state.js';
+import { noRefusals } from './state.js';
 import { TokenStore } from './tokens.js';
 import { Vault, handleVault, isVaultPath } from './vault.js';
 
@@ -48,7 +50,7 @@ export interface Simulator {
   setJob(job: JobSetting): void;
   /** bulkUpload calls allowed per sliding 24 hours from now on, counting afresh; undefined lifts the quota. */
   setDailyQuota(quota: number | undefined): void;
-  /** Empties the directory, the provisioning logs, the stats and the faults, and puts the job and the quota back as started; sign-in and the vault stay as they are. */
+  /** Empties the directory, the provisioning logs, the stats and the faults, and puts the job, the quota and the job's schema back as started; sign-in and the vault stay as they are. */
   reset(): void;
   close(): Promise<void>;
 }
@@ -62,7 +64,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const vault = new Vault();
   vault.set(opts.secretName, opts.clientSecret);
   for (const [name, value] of Object.entries(opts.vaultSecrets)) vault.set(name, value);
-  const stats: SimStats = { requests: 0, accepted: 0, throttled: 0, faults: 0, recordsReceived: 0, perRecordSends: new Map() };
+  const stats: SimStats = { requests: 0, accepted: 0, throttled: 0, faults: 0, recordsReceived: 0, perRecordSends: new Map(), refusedBy: noRefusals() };
 
   const state: SimState = {
     opts,
@@ -75,6 +77,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     stats,
     identityHeader: randomBytes(16).toString('hex'),
     faults: opts.faults,
+    schema: initialSchema(opts.jobId),
     job: { ...opts.job, changedAt: Date.now() },
     startedAt: Date.now(),
     quota: opts.dailyQuota === undefined ? undefined : new DailyQuota(opts.dailyQuota),
@@ -118,7 +121,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     settings: simulatorSettings({ ...opts, baseUrl: state.baseUrl, identityHeader: state.identityHeader, caCertPath: tls.caCertPath }),
     caCertPath: tls.caCertPath,
     directory,
-    stats: () => ({ ...stats, perRecordSends: new Map(stats.perRecordSends) }),
+    stats: () => ({ ...stats, perRecordSends: new Map(stats.perRecordSends), refusedBy: { ...stats.refusedBy } }),
     rotateSecret(newSecret) {
       state.clientSecret = newSecret;
       vault.set(opts.secretName, newSecret);
@@ -145,13 +148,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     reset() {
       directory.clear();
       log.clear();
-      Object.assign(stats, { requests: 0, accepted: 0, throttled: 0, faults: 0, recordsReceived: 0 });
+      Object.assign(stats, { requests: 0, accepted: 0, throttled: 0, faults: 0, recordsReceived: 0, refusedBy: noRefusals() });
       stats.perRecordSends.clear();
       state.faults = {};
       state.random = randomFor({});
       state.job = { ...opts.job, changedAt: Date.now() };
       state.processor.hold(opts.job.status !== 'Active');
       state.quota = opts.dailyQuota === undefined ? undefined : new DailyQuota(opts.dailyQuota);
+      state.schema = initialSchema(opts.jobId);
     },
     close() {
       closed ??= new Promise<void>((resolve) => {

@@ -3,6 +3,7 @@ import type { X509Certificate } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SimUser } from './directory.js';
 import type { RequestIds } from './http.js';
+import type { RequestFault } from './faults.js';
 import type { DailyQuota, JobSetting } from './job.js';
 import type { LogStore } from './log-store.js';
 import type { FaultOptions, ResolvedOptions } from './options.js';
@@ -23,6 +24,15 @@ export interface SimStats {
   recordsReceived: number;
   /** Accepted sends per externalId. */
   perRecordSends: Map<string, number>;
+  /** bulkUpload requests not accepted, by cause: the rate limit, the daily quota, an injected fault, a job not Active whose bucket is full. */
+  refusedBy: Record<RefusalCause, number>;
+}
+
+export type RefusalCause = 'rateLimit' | 'dailyQuota' | 'bucketFullNotActive' | RequestFault;
+
+/** Every cause at zero. */
+export function noRefusals(): Record<RefusalCause, number> {
+  return { rateLimit: 0, dailyQuota: 0, bucketFullNotActive: 0, throttle: 0, error500: 0, error503: 0, bucketFull: 0, drop: 0 };
 }
 
 export interface SimState {
@@ -37,6 +47,8 @@ export interface SimState {
   readonly stats: SimStats;
   readonly identityHeader: string;
   faults: FaultOptions;
+  /** The job's synchronization schema, as last PUT (or as the app started). */
+  schema: Record<string, unknown>;
   /** The job's state and when it last changed (epoch ms). */
   job: JobSetting & { changedAt: number };
   readonly startedAt: number;
