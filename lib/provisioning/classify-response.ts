@@ -24,6 +24,8 @@ export const REQUIRED_PERMISSIONS: Readonly<Record<GraphOperation, readonly stri
   upload: ['SynchronizationData-User.Upload'],
   logs: ['ProvisioningLog.Read.All', 'AuditLog.Read.All'],
   job: ['Synchronization.Read.All'],
+  schema: ['Synchronization.Read.All'],
+  'schema-update': ['Synchronization.ReadWrite.All'],
 };
 
 // Not "[^.]*" between the words: the message may quote the job id, which contains dots.
@@ -111,7 +113,13 @@ export function errorFromResponse(answer: GraphAnswer, ctx: ResponseContext): Pr
     );
   }
   return new InvalidRequestError(
-    { upload: 'Graph rejected the bulk request', logs: 'Graph rejected the provisioning log query', job: 'Graph rejected the request for the provisioning job' }[ctx.operation],
+    {
+      upload: 'Graph rejected the bulk request',
+      logs: 'Graph rejected the provisioning log query',
+      job: 'Graph rejected the request for the provisioning job',
+      schema: 'Graph rejected the request for the provisioning app\'s schema',
+      'schema-update': 'Graph rejected the provisioning app\'s schema as sent',
+    }[ctx.operation],
     details,
   );
 }

@@ -21,6 +21,8 @@ import { silentLogger } from './logger.js';
 import type { ProvisioningLogQuery } from './logs.js';
 import { pageProvisioningLogs, provisioningLogsUrl } from './logs.js';
 import { RateLimiter } from './rate-limiter.js';
+import type { SynchronizationSchema } from './schema.js';
+import { parseSynchronizationSchema } from './schema.js';
 import type { RetryPolicy } from './retry.js';
 import { DEFAULT_RETRY_POLICY, withRetry } from './retry.js';
 
@@ -45,6 +47,10 @@ export interface ProvisioningClient {
   queryProvisioningLogsAt(location: string, options?: { since?: Date }): AsyncIterable<ProvisioningLogEntry>;
   /** The provisioning job's state (GET …/synchronization/jobs/{jobId}; Synchronization.Read.All). */
   getJob(): Promise<JobHealth>;
+  /** The provisioning app's synchronization schema (GET …/jobs/{jobId}/schema; Synchronization.Read.All). */
+  getSchema(): Promise<SynchronizationSchema>;
+  /** Replaces the whole schema with `schema` (PUT …/jobs/{jobId}/schema, 204; Synchronization.ReadWrite.All). */
+  putSchema(schema: SynchronizationSchema): Promise<{ requestId: string }>;
 }
 
 export interface ProvisioningClientOptions {
@@ -200,5 +206,33 @@ export function createProvisioningClient(settings: ProvisioningSettings, options
     }
   }
 
-  return { uploadBulkRequest, queryProvisioningLogs, queryProvisioningLogsAt, getJob };
+  function schemaUrl(): string {
+    const g = settings.graph;
+    return `${g.graphUrl}/servicePrincipals/${encodeURIComponent(g.servicePrincipalId)}/synchronization/jobs/${encodeURIComponent(g.jobId)}/schema`;
+  }
+
+  async function getSchema(): Promise<SynchronizationSchema> {
+    const result = await withRetry(() => http.send({ operation: 'schema', method: 'GET', url: schemaUrl() }), policy, logsRetry);
+    try {
+      return parseSynchronizationSchema(JSON.parse(result.bodyText) as unknown);
+    } catch (err) {
+      const why = err instanceof Error && err.name === 'SchemaShapeError' ? `: ${err.message}` : '';
+      throw new InvalidRequestError(`The provisioning app's schema was not a synchronization schema${why}`, { status: result.status, requestId: result.requestId });
+    }
+  }
+
+  // A PUT replaces the whole schema with the same body every time, so resending it after a 429, a
+  // 5xx or a timeout (which may or may not have landed) leaves the same schema: it is retried like a GET.
+  async function putSchema(schema: SynchronizationSchema): Promise<{ requestId: string }> {
+    const body = JSON.stringify(schema);
+    const result = await withRetry(
+      () => http.send({ operation: 'schema-update', method: 'PUT', url: schemaUrl(), headers: { 'content-type': 'application/json' }, body }),
+      policy,
+      logsRetry,
+    );
+    logger.info('Provisioning schema replaced', { requestId: result.requestId, status: result.status });
+    return { requestId: result.requestId };
+  }
+
+  return { uploadBulkRequest, queryProvisioningLogs, queryProvisioningLogsAt, getJob, getSchema, putSchema };
 }

@@ -1,7 +1,7 @@
 // Typed failures of Graph calls. Each carries the HTTP status, Graph's request-id and the
 // service's own error code and message, never the request body (it holds HR personal data).
 
-export type GraphOperation = 'upload' | 'logs' | 'job';
+export type GraphOperation = 'upload' | 'logs' | 'job' | 'schema' | 'schema-update';
 
 export interface GraphErrorDetails {
   /** HTTP status; absent when no response arrived (timeout, dropped connection) or the request was refused before sending. */
