@@ -56,7 +56,7 @@ export interface SimulatorOptions {
   vaultSecrets?: Record<string, string>;
   /** Client id of a user-assigned managed identity the MSI endpoint also answers for (system-assigned always works). */
   managedIdentityClientId?: string;
-  /** Roles granted to tokens issued from now on. Default: upload, AuditLog.Read.All and Synchronization.Read.All. */
+  /** Roles granted to tokens issued from now on. Default: upload, AuditLog.Read.All, Synchronization.Read.All and Synchronization.ReadWrite.All (the schema). */
   permissions?: string[];
   /** Lifetime of issued tokens. Default 3600. */
   tokenLifetimeSeconds?: number;
@@ -88,7 +88,8 @@ export { JOB_READ_ROLES } from './job.js';
 /** Roles that may read provisioning logs. */
 export const LOG_READ_ROLES = ['ProvisioningLog.Read.All', 'AuditLog.Read.All'] as const;
 
-export const DEFAULT_PERMISSIONS = ['SynchronizationData-User.Upload', 'AuditLog.Read.All', 'Synchronization.Read.All'];
+// Synchronization.ReadWrite.All is optional in a real grant (only `hrsync schema apply` needs it); granted here so the quick start can try it.
+export const DEFAULT_PERMISSIONS = ['SynchronizationData-User.Upload', 'AuditLog.Read.All', 'Synchronization.Read.All', 'Synchronization.ReadWrite.All'];
 
 /** Throws for a job state the service does not have. */
 export function validateJob(job: JobSetting): void {
