@@ -12,6 +12,7 @@ import { replayCommand } from './commands/replay.js';
 import { approveCommand, discardCommand, resendCommand } from './commands/decide.js';
 import { withStorageOptions } from './storage.js';
 import { jobCommand } from './commands/job.js';
+import { schemaApplyCommand, schemaDiffCommand } from './commands/schema.js';
 import { syncCommand } from './commands/sync.js';
 import { withConnectionOptions } from './connection.js';
 import { SettingsError } from '../lib/config/errors.js';
@@ -99,6 +100,23 @@ function program(io: Console2, code: { value: number }): Command {
     .option('--json', 'print the result as JSON')))
     .action(async (flags) => {
       code.value = await jobCommand(flags, io);
+    });
+
+  const schema = root.command('schema')
+    .description('Compare the custom extension attributes a mapping sends with the provisioning app\'s schema, or add the missing ones.');
+  withConnectionOptions(schema.command('diff')
+    .description('List the custom extension attributes the mapping sends that the provisioning app\'s schema lacks or types differently. Changes nothing. Exit 1 when any is missing or of another type.')
+    .requiredOption('-m, --mapping <file>', 'the mapping file (JSON; see docs/mapping.md)')
+    .option('--json', 'print the result as JSON'))
+    .action(async (flags) => {
+      code.value = await schemaDiffCommand(flags, io);
+    });
+  withConnectionOptions(schema.command('apply')
+    .description('Add the custom extension attributes the mapping sends and the schema lacks, typed from the mapping\'s "$type"; removes and changes nothing (needs Synchronization.ReadWrite.All). Exit 1 when something still differs.')
+    .requiredOption('-m, --mapping <file>', 'the mapping file (JSON; see docs/mapping.md)')
+    .option('--json', 'print the result as JSON'))
+    .action(async (flags) => {
+      code.value = await schemaApplyCommand(flags, io);
     });
 
   withStorageOptions(root.command('approve')
