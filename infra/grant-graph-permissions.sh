@@ -3,21 +3,33 @@
 #   SynchronizationData-User.Upload  (send bulk requests to the provisioning API)
 #   AuditLog.Read.All                (read the provisioning logs to confirm each record)
 #   Synchronization.Read.All         (read the provisioning job's state: uploads pause while it is not Active)
-# to the principal hrsync signs in as. Granting an app role to a service principal is the
-# admin consent, so this needs an Entra role that may grant Graph app roles: Privileged Role
-# Administrator (or Global Administrator). Safe to run again: existing grants are left alone.
+# and, with --with-schema, also
+#   Synchronization.ReadWrite.All    (hrsync schema apply: add custom attributes to the provisioning app's schema)
+# to the principal hrsync signs in as. Leave --with-schema out unless this identity runs
+# `hrsync schema apply`: the permission lets it rewrite any synchronization job in the tenant.
+# Granting an app role to a service principal is the admin consent, so this needs an Entra role
+# that may grant Graph app roles: Privileged Role Administrator (or Global Administrator). Safe to
+# run again: existing grants are left alone.
 #
 # Usage:
 #   infra/grant-graph-permissions.sh                       # the app's managed identity, from the azd environment
 #   infra/grant-graph-permissions.sh <principal-object-id> # any service principal by object id
 #   infra/grant-graph-permissions.sh --app <client-id>     # an app registration (client-secret / client-certificate modes)
+#   … --with-schema                                        # any of the above, plus Synchronization.ReadWrite.All
 set -euo pipefail
 
 GRAPH_APP_ID="00000003-0000-0000-c000-000000000000" # Microsoft Graph, the same in every tenant
 PERMISSIONS=("SynchronizationData-User.Upload" "AuditLog.Read.All" "Synchronization.Read.All")
 graph_api="${GRAPH_API:-https://graph.microsoft.com/v1.0}"
 
-usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
+
+# --with-schema may come anywhere; what is left is the principal (or --app and its client id).
+rest=()
+for arg in "$@"; do
+  if [ "$arg" = "--with-schema" ]; then PERMISSIONS+=("Synchronization.ReadWrite.All"); else rest+=("$arg"); fi
+done
+set -- ${rest[@]+"${rest[@]}"}
 
 app_client_id=""
 principal_id=""

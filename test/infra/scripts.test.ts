@@ -25,6 +25,7 @@ case "$args" in
   *"ad sp show --id 00000003-0000-0000-c000-000000000000"*"SynchronizationData-User.Upload"*) echo role-upload ;;
   *"ad sp show --id 00000003-0000-0000-c000-000000000000"*"AuditLog.Read.All"*) echo role-audit ;;
   *"ad sp show --id 00000003-0000-0000-c000-000000000000"*"Synchronization.Read.All"*) echo role-job ;;
+  *"ad sp show --id 00000003-0000-0000-c000-000000000000"*"Synchronization.ReadWrite.All"*) echo role-schema ;;
   "rest --method GET"*)
     for r in \${AZ_EXISTING//,/ }; do case "$args" in *"'$r'"*) echo 1; exit 0 ;; esac; done
     echo 0 ;;
@@ -85,6 +86,19 @@ describe('grant-graph-permissions.sh', () => {
     const posts = half.calls.filter((c) => c.startsWith('rest --method POST'));
     expect(posts).toHaveLength(1);
     expect(posts[0]).toContain('"appRoleId":"role-audit"');
+  });
+
+  it('adds Synchronization.ReadWrite.All only with --with-schema, wherever the flag comes', () => {
+    const after = run(GRANT, [PRINCIPAL, '--with-schema']);
+    expect(after.status, after.out).toBe(0);
+    const posts = after.calls.filter((c) => c.startsWith('rest --method POST'));
+    expect(posts).toHaveLength(4);
+    expect(posts[3]).toContain(`{"principalId":"${PRINCIPAL}","resourceId":"graph-sp","appRoleId":"role-schema"}`);
+    expect(after.out).toContain('Synchronization.ReadWrite.All: granted.');
+    const before = run(GRANT, ['--with-schema', PRINCIPAL], { AZ_EXISTING: 'role-upload,role-audit,role-job' });
+    expect(before.status, before.out).toBe(0);
+    expect(before.calls.filter((c) => c.startsWith('rest --method POST')).map((c) => /"appRoleId":"([^"]+)"/.exec(c)?.[1])).toEqual(['role-schema']);
+    expect(run(GRANT, [PRINCIPAL]).out).not.toContain('Synchronization.ReadWrite.All');
   });
 
   it('takes the principal from the azd outputs in the environment', () => {
