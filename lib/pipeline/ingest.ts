@@ -10,9 +10,11 @@ import { scanExtract } from '../convert/convert.js';
 import { OperationStore } from '../convert/operation-store.js';
 import { TempFileSpool } from '../convert/spool.js';
 import { candidateOf } from '../delta/candidate.js';
+import { peopleLookup, releaseFromRejectedManagers, unknownManagerWarnings } from '../delta/managers.js';
 import { adoptRun, decideNight, mappingFingerprint } from '../delta/nightly.js';
 import type { NightlyDecision } from '../delta/nightly.js';
 import { sendOrder } from '../delta/order.js';
+import type { KnownPeople } from '../delta/managers.js';
 import type { Candidate } from '../delta/plan.js';
 import { ExtractError } from '../extract/errors.js';
 import { openExtract } from '../extract/open.js';
@@ -70,10 +72,14 @@ export interface IngestResult {
   unchanged: number;
   /** Leavers to disable. */
   leavers: number;
+  /** Records sent without their manager reference: the manager's row was rejected and the directory does not hold the manager. */
+  withoutManager: number;
   enqueued: number;
 }
 
 const CHUNK = 100;
+// As many warnings as lib/delta keeps in a plan; the total counts them all.
+const MAX_PLAN_WARNINGS = 200;
 const SEND_CONCURRENCY = 16;
 // A capped ingest looks at the queue again this often: at the API's limit upload takes ~400
 // messages a second, so a 500-message cap must be topped up within about a second.
@@ -98,7 +104,7 @@ export async function ingestExtract(input: IngestInput, deps: IngestDeps): Promi
     unusable = { rule: 'sources', message: err.message };
   }
   const run = await ledger.beginRun({ runId, file, etag: input.etag, startedAt: deps.clock.now().toISOString(), source: sourceName, kind: source?.kind ?? 'full' });
-  const empty = { runId, source: sourceName, held: run.state === 'held', rows: run.rows ?? 0, valid: run.valid ?? 0, rejected: run.rejected ?? 0, unchanged: 0, leavers: 0, enqueued: 0 };
+  const empty = { runId, source: sourceName, held: run.state === 'held', rows: run.rows ?? 0, valid: run.valid ?? 0, rejected: run.rejected ?? 0, unchanged: 0, leavers: 0, withoutManager: 0, enqueued: 0 };
   if (run.state !== 'ingesting') {
     logger.info('Extract already ingested; nothing to do', { runId, state: run.state });
     return { ...empty, ingested: false };
@@ -130,17 +136,25 @@ export async function ingestExtract(input: IngestInput, deps: IngestDeps): Promi
   const store = new OperationStore();
   try {
     const read = await readCandidates(extract, mapping, spool, store, runId, deps);
+    // Reports of a manager rejected here, and not in the directory, go without the reference (hashed so).
+    const known = peopleLookup((id) => ledger.getPerson(id));
+    const released = await releaseFromRejectedManagers(read.candidates, read.present, known, store);
+    await store.flush();
     const decision = await decideNight(ledger, {
-      source, candidates: read.candidates, present: read.present, rows: read.rows, rejected: read.rejected, now: deps.clock.now().getTime(),
+      source, candidates: released.candidates, present: read.present, rows: read.rows, rejected: read.rejected, now: deps.clock.now().getTime(),
       fingerprint: mappingFingerprint(mapping.document ?? mapping.source),
     });
     const held = decision.held.length > 0;
+    await noteManagerWarnings(decision, file, released.candidates, read.present, known, source.name);
     await estimateBudget(deps, decision, runId, source.name);
     const enqueued = await writeRecords(deps, runId, source, decision, store, held);
     await markOwnership(deps, decision, source, held);
     const at = deps.clock.now().toISOString();
     await ledger.finishIngest(runId, { rows: read.rows, valid: read.candidates.length, rejected: read.rejected, at, plan: decision.summary, ...(held ? { held: decision.held } : {}) });
-    const counts = { rows: read.rows, valid: read.candidates.length, rejected: read.rejected, unchanged: decision.plan.counts.unchanged + decision.plan.counts.otherSource, leavers: decision.leavers.length };
+    const counts = {
+      rows: read.rows, valid: read.candidates.length, rejected: read.rejected, unchanged: decision.plan.counts.unchanged + decision.plan.counts.otherSource, leavers: decision.leavers.length,
+      withoutManager: released.dropped.length,
+    };
     if (held) {
       await ledger.setSourceState(source.name, { heldRunId: runId });
       const stored = await ledger.getRun(runId) as RunRecord;
@@ -158,6 +172,18 @@ export async function ingestExtract(input: IngestInput, deps: IngestDeps): Promi
   } finally {
     await Promise.all([spool.dispose(), store.dispose()]);
   }
+}
+
+// Rows naming a manager who is neither in the extract nor in People: a warning each in the run's plan
+// (their records are sent as they are; the service may know the manager by other means).
+async function noteManagerWarnings(decision: NightlyDecision, file: string, candidates: readonly Candidate[], present: ReadonlySet<string>, known: KnownPeople, source: string): Promise<void> {
+  const refs = candidates.flatMap((c) => (c.managerId === undefined ? [] : [{ externalId: c.externalId, line: c.line, managerId: c.managerId }]));
+  const problems = await unknownManagerWarnings(file, refs, present, known);
+  if (problems.length === 0) return;
+  const s = decision.summary;
+  const room = Math.max(0, MAX_PLAN_WARNINGS - s.warnings.length);
+  s.warnings.push(...problems.slice(0, room).map((p) => ({ rule: p.rule, externalId: p.externalId ?? '', ...(p.line === undefined ? {} : { line: p.line }), source, message: p.message })));
+  s.warningsTotal += problems.length;
 }
 
 // What the run costs of the daily budget, in the plan (report, status) and, when it takes more than
@@ -230,6 +256,7 @@ async function writeRecords(deps: IngestDeps, runId: string, source: SourceSetti
   for (const r of decision.plan.records) {
     const base = {
       externalId: r.externalId, line: r.line, payloadHash: r.hash, source: source.name, note: r.note, ...(r.managerId === undefined ? {} : { managerId: r.managerId }),
+      ...(r.withoutManager === undefined ? {} : { withoutManager: r.withoutManager }),
       // Runs moments apart (npm run local, a file dropped twice): the last confirmation's log entry must not confirm this one.
       ...(r.confirmedAt === undefined ? {} : { seenUpTo: new Date(r.confirmedAt).toISOString() }),
     };
