@@ -65,6 +65,21 @@ describe('the provisioning app schema through the client', () => {
     expect((err as AuthError).missingPermissions).toEqual(['Synchronization.Read.All']);
   });
 
+  it('sends the PUT again after a 503: the same whole schema lands the same result', async () => {
+    const puts: number[] = [];
+    const { client } = simClient(sim, {}, {
+      fetch: async (url, init) => {
+        if (init.method !== 'PUT') return fetch(url, init);
+        puts.push(puts.length);
+        if (puts.length === 1) return new Response('{"error":{"code":"ServiceUnavailable","message":"try later"}}', { status: 503, headers: { 'content-type': 'application/json' } });
+        return fetch(url, init);
+      },
+    });
+    await client.putSchema(withAddedAttributes(await client.getSchema(), [hireDate]));
+    expect(puts).toHaveLength(2);
+    expect(diffSchema(await client.getSchema(), [hireDate]).missing).toEqual([]);
+  });
+
   it('says the service refused a schema it could not store, without retrying it', async () => {
     const puts: string[] = [];
     const { client } = simClient(sim, {}, {
