@@ -16,7 +16,7 @@ export interface GuardInput {
   previousRows?: number;
 }
 
-export type ThresholdName = 'maxDisables' | 'maxShrinkPercent' | 'maxRejectedPercent';
+export type ThresholdName = 'maxDisables' | 'maxShrinkPercent' | 'maxRejectedPercent' | 'maxFailedPercent';
 
 /** One threshold a run went over, with the numbers. */
 export interface TrippedThreshold {
@@ -60,6 +60,31 @@ export function checkGuard(input: GuardInput, thresholds: GuardThresholds): Trip
     }
   }
   return out;
+}
+
+/** Outcomes a run needs in the provisioning logs before its failure share is judged: fewer say little. */
+export const FAILURE_GUARD_MIN_OUTCOMES = 200;
+
+/** A run's outcomes in the provisioning logs so far: every entry about its records, and those that failed other than for a manager not there yet. */
+export interface OutcomeTally {
+  outcomes: number;
+  failures: number;
+}
+
+/**
+ * The failure share, checked while a run is sent: over `maxFailedPercent` of at least 200 outcomes,
+ * the run stops. Microsoft quarantines the whole job when more than 40% of its records fail, which
+ * stops every source; this stops one run long before that. Reference failures are left out: a
+ * report sent before its manager exists fails, and is not a sign of a bad run.
+ */
+export function checkFailureShare(tally: OutcomeTally, thresholds: Pick<GuardThresholds, 'maxFailedPercent'>): TrippedThreshold | undefined {
+  if (tally.outcomes < FAILURE_GUARD_MIN_OUTCOMES || thresholds.maxFailedPercent >= 100) return undefined;
+  const share = (tally.failures / tally.outcomes) * 100;
+  if (share <= thresholds.maxFailedPercent) return undefined;
+  return {
+    threshold: 'maxFailedPercent', limit: thresholds.maxFailedPercent, actual: round(share),
+    message: `${tally.failures} of ${tally.outcomes} outcomes in the provisioning logs failed (${round(share)}%; at most ${thresholds.maxFailedPercent}% allowed, reference failures aside): sending stopped before the job is quarantined`,
+  };
 }
 
 function round(n: number): number {

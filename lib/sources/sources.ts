@@ -17,6 +17,8 @@ export interface GuardThresholds {
   maxShrinkPercent: number;
   /** Most rows that may be rejected, in percent of the rows read. */
   maxRejectedPercent: number;
+  /** Most of a run's outcomes in the provisioning logs that may be failures (reference failures aside), once it has FAILURE_GUARD_MIN_OUTCOMES. */
+  maxFailedPercent: number;
 }
 
 export interface SourceSettings {
@@ -40,7 +42,7 @@ export interface SourcesConfig {
 }
 
 export const DEFAULT_SOURCE = 'default';
-export const DEFAULT_GUARD: GuardThresholds = { maxShrinkPercent: 20, maxRejectedPercent: 10 };
+export const DEFAULT_GUARD: GuardThresholds = { maxShrinkPercent: 20, maxRejectedPercent: 10, maxFailedPercent: 20 };
 export const DEFAULT_RESEND_AFTER_DAYS = 7;
 /** Source names are folder names in the extracts container and table keys in the ledger. */
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -82,7 +84,7 @@ function isObject(v: unknown): v is Json {
 }
 
 const SOURCE_KEYS = ['mapping', 'kind', 'resendAfterDays', 'guard', 'description'];
-const GUARD_KEYS = ['maxDisables', 'maxShrinkPercent', 'maxRejectedPercent'];
+const GUARD_KEYS = ['maxDisables', 'maxShrinkPercent', 'maxRejectedPercent', 'maxFailedPercent'];
 
 /** Checks a parsed sources file; every problem is a SourcesError naming the key. */
 export function parseSources(doc: unknown, origin: string): SourcesConfig {
@@ -125,6 +127,7 @@ export function parseSources(doc: unknown, origin: string): SourcesConfig {
         ...(maxDisables === undefined ? {} : { maxDisables }),
         maxShrinkPercent: whole('maxShrinkPercent', DEFAULT_GUARD.maxShrinkPercent, 100) as number,
         maxRejectedPercent: whole('maxRejectedPercent', DEFAULT_GUARD.maxRejectedPercent, 100) as number,
+        maxFailedPercent: whole('maxFailedPercent', DEFAULT_GUARD.maxFailedPercent, 100) as number,
       },
     });
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { checkGuard, maxDisablesFor } from '../../../lib/delta/guard.js';
+import { checkFailureShare, checkGuard, maxDisablesFor } from '../../../lib/delta/guard.js';
 
-const defaults = { maxShrinkPercent: 20, maxRejectedPercent: 10 };
+const defaults = { maxShrinkPercent: 20, maxRejectedPercent: 10, maxFailedPercent: 20 };
 const calm = { kind: 'full' as const, rows: 1000, rejected: 0, disables: 0, activePeople: 1000, previousRows: 1000 };
 
 describe('the guard', () => {
@@ -28,5 +28,24 @@ describe('the guard', () => {
     expect(checkGuard({ ...calm, kind: 'changes', rows: 10 }, defaults)).toEqual([]);
     const { previousRows: _p, ...first } = calm;
     expect(checkGuard({ ...first, rows: 10 }, defaults)).toEqual([]);
+  });
+});
+
+describe('checkFailureShare', () => {
+  it('says nothing before 200 outcomes, however bad', () => {
+    expect(checkFailureShare({ outcomes: 199, failures: 199 }, defaults)).toBeUndefined();
+  });
+
+  it('trips over 20% of at least 200 outcomes, with the numbers', () => {
+    expect(checkFailureShare({ outcomes: 200, failures: 40 }, defaults)).toBeUndefined();
+    const t = checkFailureShare({ outcomes: 200, failures: 41 }, defaults);
+    expect(t).toMatchObject({ threshold: 'maxFailedPercent', limit: 20, actual: 20.5 });
+    expect(t?.message).toContain('41 of 200 outcomes');
+  });
+
+  it('follows the source threshold, and 100 turns it off', () => {
+    expect(checkFailureShare({ outcomes: 1000, failures: 300 }, { maxFailedPercent: 50 })).toBeUndefined();
+    expect(checkFailureShare({ outcomes: 1000, failures: 1000 }, { maxFailedPercent: 100 })).toBeUndefined();
+    expect(checkFailureShare({ outcomes: 1000, failures: 1 }, { maxFailedPercent: 0 })?.actual).toBe(0.1);
   });
 });

@@ -8,7 +8,7 @@ import type { SourceSettings } from '../../../lib/sources/sources.js';
 import { MemoryLedger } from '../pipeline/memory.js';
 
 const NOW = Date.parse('2026-12-05T02:00:00Z');
-const hr: SourceSettings = { name: 'hr', mapping: 'm.json', kind: 'full', resendAfterDays: 0, guard: { maxShrinkPercent: 20, maxRejectedPercent: 10 } };
+const hr: SourceSettings = { name: 'hr', mapping: 'm.json', kind: 'full', resendAfterDays: 0, guard: { maxShrinkPercent: 20, maxRejectedPercent: 10, maxFailedPercent: 20 } };
 const op = (id: string, extra: Record<string, unknown> = {}): string => JSON.stringify({ method: 'POST', bulkId: id, path: '/Users', data: { externalId: id, active: true, title: 'Analyst', ...extra } });
 const data = (json: string): unknown => (JSON.parse(json) as { data: unknown }).data;
 

@@ -8,7 +8,7 @@ import type { SourceSettings } from '../../../lib/sources/sources.js';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-12-05T02:00:00Z');
-const hr: SourceSettings = { name: 'hr', mapping: 'm.json', kind: 'full', resendAfterDays: 0, guard: { maxShrinkPercent: 20, maxRejectedPercent: 10 } };
+const hr: SourceSettings = { name: 'hr', mapping: 'm.json', kind: 'full', resendAfterDays: 0, guard: { maxShrinkPercent: 20, maxRejectedPercent: 10, maxFailedPercent: 20 } };
 const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 
 function op(externalId: string, extra: Record<string, unknown> = {}, manager?: string): string {
