@@ -8,7 +8,7 @@ export const RECORD_STATES = ['held', 'queued', 'submitted', 'confirmed', 'disab
 export type RecordState = (typeof RECORD_STATES)[number];
 
 /**
- * - `held`: its run was held by the guard; nothing was sent. Final unless the run is approved.
+ * - `held`: its run was held by the guard (before sending, or stopped over the failure share); this record was not sent. Final unless the run is approved.
  * - `queued`: to be sent (first time, or again after a retryable failure).
  * - `submitted`: accepted by bulkUpload, waiting for its provisioning log entry.
  * - `confirmed`: the logs report it created or updated.
@@ -18,7 +18,7 @@ export type RecordState = (typeof RECORD_STATES)[number];
  * - `dead-lettered`: will not succeed without a person's help; the reason says why.
  */
 export const STATE_MEANINGS: Readonly<Record<RecordState, string>> = {
-  held: 'not sent: its run was held by the guard',
+  held: 'not sent: its run was held by the guard (or stopped for too many failures)',
   queued: 'waiting to be sent',
   submitted: 'sent, waiting for its provisioning log entry',
   confirmed: 'created or updated, confirmed in the provisioning logs',
@@ -99,6 +99,8 @@ export type LifecycleEvent =
   | { type: 'poisoned'; code: string; reason: string; at: number }
   /** A person approved the held run. */
   | { type: 'approved' }
+  /** Its run stopped sending (too many failures): a record not yet sent waits, held, for a person's decision. */
+  | { type: 'stopped' }
   /** A person replayed the dead-lettered record's message. */
   | { type: 'replayed' }
   /** A one-process sync stops waiting (its --timeout) with the record still open; its next run sends it again. */
@@ -126,7 +128,7 @@ export const DEFAULT_POLICY: LifecyclePolicy = { maxAttempts: 5, retryBaseMs: 60
 export interface Transition {
   from: RecordState;
   to: RecordState;
-  effect: 'submitted' | 'confirmed' | 'disabled' | 'skipped' | 'retry' | 'wait' | 'dead-lettered' | 'released' | 'manager-dropped';
+  effect: 'submitted' | 'confirmed' | 'disabled' | 'skipped' | 'retry' | 'wait' | 'dead-lettered' | 'released' | 'manager-dropped' | 'stopped';
   attempts: number;
   refusals: number;
   lastRequestId?: string;
@@ -196,6 +198,8 @@ export function nextState(record: LifecycleRecord, event: LifecycleEvent, policy
       return { ...base, to: 'queued', effect: 'manager-dropped', withoutManager: event.managerId, payload: event.payload, payloadHash: event.payloadHash, retryDelayMs: 0 };
     case 'approved':
       return record.state === 'held' ? { ...base, to: 'queued', effect: 'released' } : undefined;
+    case 'stopped':
+      return record.state === 'queued' ? { ...base, to: 'held', effect: 'stopped' } : undefined;
     case 'replayed':
       return record.state === 'dead-lettered' ? { ...base, to: 'queued', effect: 'released' } : undefined;
   }

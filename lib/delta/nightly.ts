@@ -108,6 +108,7 @@ export async function decideNight(ledger: NightlyLedger, input: NightlyInput): P
     ...(input.fullResend === undefined && before?.resendRequestedAt !== undefined ? { resendRequestedAt: before.resendRequestedAt } : {}),
     warnings: plan.warnings.slice(0, MAX_WARNINGS),
     warningsTotal: plan.warnings.length,
+    maxFailedPercent: input.source.guard.maxFailedPercent,
   };
   return { plan, leavers, held, summary, before };
 }

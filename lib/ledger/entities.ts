@@ -12,7 +12,7 @@ export function str(e: Record<string, unknown>, key: string): string | undefined
 }
 
 /** A string property, with '' read as absent. */
-function some(e: Record<string, unknown>, key: string): string | undefined {
+export function some(e: Record<string, unknown>, key: string): string | undefined {
   const v = str(e, key);
   return v === undefined || v === '' ? undefined : v;
 }
@@ -99,12 +99,14 @@ export function toRun(e: Entity): RunRecord {
   const plan = json<RunPlanSummary>(e, 'plan');
   const held = json<RunRecord['held']>(e, 'held');
   const decision = json<RunRecord['decision']>(e, 'decision');
+  const outcomes = typeof e['outcomes'] === 'number' ? { outcomes: e['outcomes'], failures: typeof e['failures'] === 'number' ? e['failures'] : 0 } : undefined;
   return {
     runId: e.rowKey, file: str(e, 'file') ?? '', etag: str(e, 'blobEtag') ?? '', state: (str(e, 'state') ?? 'ingesting') as RunState,
     source: some(e, 'source') ?? 'default', kind: str(e, 'kind') === 'changes' ? 'changes' : 'full',
     ...(str(e, 'mode') === 'sync' ? { mode: 'sync' as const } : {}),
     startedAt: str(e, 'startedAt') ?? '', ...s('ingestedAt'), ...s('endedAt'), ...n('rows'), ...n('valid'), ...n('rejected'),
     ...(plan === undefined ? {} : { plan }), ...(held === undefined ? {} : { held }), ...(decision === undefined ? {} : { decision }),
+    ...(outcomes === undefined ? {} : { outcomes }), ...s('stoppedAt'),
   };
 }
 

@@ -12,12 +12,14 @@ import { odata } from '@azure/data-tables';
 import { emptyCounts, nextState } from '../core/lifecycle.js';
 import type { LifecycleEvent, Transition } from '../core/lifecycle.js';
 import type {
-  HeldThreshold, LedgerRecord, NewRecord, PersonRecord, PipelineLedger, RecordState, RecordSummary, RejectedRow, RunPlanSummary, RunRecord, RunRequest, SourceState, TransitionOptions,
+  HeldThreshold, LedgerRecord, NewRecord, OutcomeTally, PersonRecord, PipelineLedger, RecordState, RecordSummary, RejectedRow, RunPlanSummary, RunRecord, RunRequest, SourceState, TransitionOptions,
 } from './types.js';
 import { clip, compareTimes, entityBytes, personBucket, recordKey, recordPartition, splitPayload } from './keys.js';
-import { lifecycleView, recordEntity, str, toPerson, toRecord, toRequest, toRun, toSourceState } from './entities.js';
+import { lifecycleView, recordEntity, some, str, toPerson, toRecord, toRequest, toRun, toSourceState } from './entities.js';
 import type { Entity } from './entities.js';
 import type { LedgerTableNames } from './tables.js';
+
+const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 
 export { recordKey } from './keys.js';
 export type { PersonRecord } from './types.js';
@@ -416,8 +418,31 @@ export class RunLedger implements PipelineLedger {
 
   async decideHeld(runId: string, decision: { kind: 'approved' | 'discarded' | 'superseded'; at: string; by?: string }): Promise<boolean> {
     return this.change(await this.runs(), RUN_PARTITION, runId, (e) => (e['state'] === 'held'
-      ? { state: decision.kind === 'approved' ? 'ingested' : decision.kind, decision: JSON.stringify(decision), ...(decision.kind === 'approved' ? {} : { endedAt: decision.at }) }
+      ? { state: decision.kind === 'approved' ? 'ingested' : decision.kind, decision: JSON.stringify(decision), ...(decision.kind === 'approved' ? { stoppedAt: '' } : { endedAt: decision.at }) }
       : undefined));
+  }
+
+  async addOutcomes(runId: string, add: OutcomeTally): Promise<OutcomeTally | undefined> {
+    let after: OutcomeTally | undefined;
+    await this.change(await this.runs(), RUN_PARTITION, runId, (e) => {
+      after = { outcomes: num(e['outcomes']) + add.outcomes, failures: num(e['failures']) + add.failures };
+      return { ...after };
+    });
+    return after;
+  }
+
+  async stopRun(runId: string, threshold: HeldThreshold, at: string): Promise<boolean> {
+    return this.change(await this.runs(), RUN_PARTITION, runId, (e) => {
+      const run = toRun(e);
+      if (run.state !== 'ingested' || run.stoppedAt !== undefined) return undefined;
+      const held = [...(run.held ?? []).filter((h) => h.threshold !== threshold.threshold), threshold];
+      // A decision about an earlier hold (the guard at ingest) does not cover this one.
+      return { held: JSON.stringify(held), stoppedAt: at, decision: '' };
+    });
+  }
+
+  async holdStoppedRun(runId: string): Promise<boolean> {
+    return this.change(await this.runs(), RUN_PARTITION, runId, (e) => (e['state'] === 'ingested' && some(e, 'stoppedAt') !== undefined ? { state: 'held' } : undefined));
   }
 
   async reopenRun(runId: string): Promise<void> {

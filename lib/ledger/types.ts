@@ -88,6 +88,8 @@ export interface RunPlanSummary {
   /** People listed by two sources, handed over, taken over: ids and source names only (the first 200). */
   warnings: Array<{ rule: string; externalId: string; line?: number; source: string; message: string }>;
   warningsTotal: number;
+  /** The source's failure share (guard.maxFailedPercent) as it stood at ingest: the run is judged by it while it sends. */
+  maxFailedPercent?: number;
   /** What the send costs of the daily budget, as it stood at ingest; days > 1 when it needs more than today's calls. */
   budget?: { requests: number; callsLeft: number; dailyCalls: number; days: number };
 }
@@ -113,6 +115,16 @@ export interface RunRecord {
   held?: HeldThreshold[];
   /** What a person (or a newer extract) decided about a held run. */
   decision?: { kind: 'approved' | 'discarded' | 'superseded'; at: string; by?: string };
+  /** Its records' outcomes in the provisioning logs so far (every entry applied), and the failures among them other than a manager not there yet. */
+  outcomes?: OutcomeTally;
+  /** When the failure share stopped the run while it was sending (cleared when a person approves it). */
+  stoppedAt?: string;
+}
+
+/** Outcomes in the provisioning logs, for the failure share. */
+export interface OutcomeTally {
+  outcomes: number;
+  failures: number;
 }
 
 /** A row rejected before sending, as the report lists it. */
@@ -231,6 +243,15 @@ export interface PipelineLedger {
   completeRun(runId: string, at: string): Promise<boolean>;
   /** Decides a held run: approved (it sends), discarded or superseded (it ends unsent); false when it was not held. */
   decideHeld(runId: string, decision: { kind: 'approved' | 'discarded' | 'superseded'; at: string; by?: string }): Promise<boolean>;
+  /** Adds one reconcile pass's outcomes to the run's tally; the tally after it (undefined without the run). */
+  addOutcomes(runId: string, add: OutcomeTally): Promise<OutcomeTally | undefined>;
+  /**
+   * Stops a sending run over the failure share: it stays `ingested` with `stoppedAt` and the threshold while what it
+   * already sent is confirmed, and sends nothing more; false when it was not sending or already stopped.
+   */
+  stopRun(runId: string, threshold: HeldThreshold, at: string): Promise<boolean>;
+  /** A stopped run whose sent records are all final becomes `held`, for a person to approve or discard; false otherwise. */
+  holdStoppedRun(runId: string): Promise<boolean>;
   /** Moves a complete run back to sending (a replayed record needs it again). */
   reopenRun(runId: string): Promise<void>;
   getCheckpoint(): Promise<string | undefined>;

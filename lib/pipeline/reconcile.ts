@@ -5,6 +5,9 @@
 // kept. A run whose records are all final gets its report (JSON + CSV) and a completion event, once.
 import { entryBelongs, isOpen } from '../core/lifecycle.js';
 import type { LifecyclePolicy, LifecycleRecord, LoggedOutcome, ManagerView, Transition } from '../core/lifecycle.js';
+import { checkFailureShare } from '../delta/guard.js';
+import { DEFAULT_GUARD } from '../sources/sources.js';
+import type { OutcomeTally } from '../delta/guard.js';
 import { AuthError, ProvisioningError } from '../provisioning/errors.js';
 import { jobAcceptsUploads } from '../provisioning/job.js';
 import type { JobHealth } from '../provisioning/job.js';
@@ -42,11 +45,13 @@ export interface ReconcileSummary {
   resent: number;
   deadLettered: number;
   completedRuns: string[];
+  /** Runs stopped in this pass for too many failures. */
+  stoppedRuns: string[];
 }
 
 /** One pass of reconciliation over every open run. */
 export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions = DEFAULT_RECONCILE_OPTIONS): Promise<ReconcileSummary> {
-  const summary: ReconcileSummary = { confirmed: 0, disabled: 0, skipped: 0, resent: 0, deadLettered: 0, completedRuns: [] };
+  const summary: ReconcileSummary = { confirmed: 0, disabled: 0, skipped: 0, resent: 0, deadLettered: 0, completedRuns: [], stoppedRuns: [] };
   const job = await checkJob(deps);
   const runs = await deps.ledger.listOpenRuns();
   if (runs.length === 0) return summary;
@@ -60,7 +65,10 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions =
     for await (const r of deps.ledger.listRecords(run.runId, 'submitted')) submitted.set(r.externalId, [...(submitted.get(r.externalId) ?? []), r]);
   }
 
-  if (submitted.size > 0) await readLogs(deps, options, submitted, summary, runs);
+  if (submitted.size > 0) {
+    const tally = await readLogs(deps, options, submitted, summary, runs);
+    await judgeFailureShare(deps, runs, tally, summary);
+  }
 
   // Records submitted long ago that the logs never mentioned: send again, or give up — unless the
   // job is not running, when what it accepted waits in its bucket and no entry can appear.
@@ -77,7 +85,10 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions =
   }
 
   await healUnsent(deps, runs);
-  for (const run of runs) await completeIfFinal(deps, run, summary, now);
+  for (const run of runs) {
+    if (run.stoppedAt !== undefined) await holdIfSettled(deps, run);
+    else await completeIfFinal(deps, run, summary, now);
+  }
   if (summary.confirmed + summary.disabled + summary.skipped + summary.resent + summary.deadLettered > 0 || summary.completedRuns.length > 0) {
     deps.logger.info('Reconcile pass', { confirmed: summary.confirmed, disabled: summary.disabled, skipped: summary.skipped, resent: summary.resent, deadLettered: summary.deadLettered, completedRuns: summary.completedRuns });
   }
@@ -115,7 +126,7 @@ async function checkJob(deps: ReconcileDeps): Promise<JobHealth | undefined> {
   return job;
 }
 
-async function readLogs(deps: ReconcileDeps, options: ReconcileOptions, submitted: Map<string, LedgerRecord[]>, summary: ReconcileSummary, runs: RunRecord[]): Promise<void> {
+async function readLogs(deps: ReconcileDeps, options: ReconcileOptions, submitted: Map<string, LedgerRecord[]>, summary: ReconcileSummary, runs: RunRecord[]): Promise<Map<string, OutcomeTally>> {
   const checkpoint = await deps.ledger.getCheckpoint();
   const earliest = Math.min(...runs.map((r) => Date.parse(r.startedAt)));
   const from = checkpoint === undefined ? earliest : Math.max(earliest, Date.parse(checkpoint));
@@ -134,19 +145,30 @@ async function readLogs(deps: ReconcileDeps, options: ReconcileOptions, submitte
     if (newest === undefined || at > newest) newest = at;
     byPerson.set(o.externalId, [...(byPerson.get(o.externalId) ?? []), o]);
   }
+  const tally = new Map<string, OutcomeTally>();
   await forEachLimit(byPerson.values(), options.parallelism, async (entries) => {
-    for (const o of entries) await applyOutcome(deps, options, submitted, o, summary);
+    for (const o of entries) {
+      const applied = await applyOutcome(deps, options, submitted, o, summary);
+      if (applied === undefined) continue;
+      const t = tally.get(applied) ?? { outcomes: 0, failures: 0 };
+      t.outcomes++;
+      // A report sent before its manager exists fails for its reference: the order's doing, not the run's data.
+      if (o.status === 'failure' && o.category !== 'reference-pending') t.failures++;
+      tally.set(applied, t);
+    }
   });
   if (newest !== undefined) await deps.ledger.setCheckpoint(new Date(newest).toISOString());
+  return tally;
 }
 
-async function applyOutcome(deps: ReconcileDeps, options: ReconcileOptions, submitted: Map<string, LedgerRecord[]>, o: RecordOutcome, summary: ReconcileSummary): Promise<void> {
+// The run whose record the entry settled, or undefined when it belongs to none (or was applied before).
+async function applyOutcome(deps: ReconcileDeps, options: ReconcileOptions, submitted: Map<string, LedgerRecord[]>, o: RecordOutcome, summary: ReconcileSummary): Promise<string | undefined> {
   const at = Date.parse(o.activityDateTime);
   // The entry belongs to the latest submission made before it (one person can be in two runs at once).
   const record = (submitted.get(o.externalId) ?? [])
     .filter((r) => entryBelongs(lifecycleOf(r), at, policyOf(options)))
     .sort((a, b) => Date.parse(b.lastSubmittedAt ?? '') - Date.parse(a.lastSubmittedAt ?? ''))[0];
-  if (record === undefined) return;
+  if (record === undefined) return undefined;
   const retryable = o.status === 'failure' && o.retryable === true;
   const manager = retryable ? await managerView(deps, record) : undefined;
   const outcome: LoggedOutcome = {
@@ -157,6 +179,7 @@ async function applyOutcome(deps: ReconcileDeps, options: ReconcileOptions, subm
   // The record as listed: the write is conditional on that version, with no second read.
   const t = await deps.ledger.transition(record.runId, record.externalId, { type: 'logged', outcome, ...(manager === undefined ? {} : { manager }), now: deps.clock.now().getTime() }, { policy: policyOf(options), seen: record });
   await settle(deps, record, t, summary);
+  return t === undefined ? undefined : record.runId;
 }
 
 /** The lifecycle's policy from reconcile's options. */
@@ -295,6 +318,42 @@ async function healUnsent(deps: ReconcileDeps, runs: RunRecord[]): Promise<void>
       await deps.ledger.markEnqueued(r.runId, [r.externalId]);
     }
   }
+}
+
+// The failure share, judged on what the logs said of each run so far: a run past it stops sending
+// (records not yet sent wait, held) and is held once what it already sent is final. A run a person
+// approved after such a stop is not judged again.
+async function judgeFailureShare(deps: ReconcileDeps, runs: RunRecord[], tally: Map<string, OutcomeTally>, summary: ReconcileSummary): Promise<void> {
+  for (const [runId, add] of tally) {
+    const total = await deps.ledger.addOutcomes(runId, add);
+    const run = runs.find((r) => r.runId === runId);
+    if (total === undefined || run === undefined || run.state !== 'ingested' || run.stoppedAt !== undefined) continue;
+    if (run.decision?.kind === 'approved' && (run.held ?? []).some((h) => h.threshold === 'maxFailedPercent')) continue;
+    const tripped = checkFailureShare(total, { maxFailedPercent: run.plan?.maxFailedPercent ?? DEFAULT_GUARD.maxFailedPercent });
+    if (tripped === undefined) continue;
+    const at = deps.clock.now().toISOString();
+    if (!(await deps.ledger.stopRun(runId, tripped, at))) continue;
+    run.stoppedAt = at;
+    summary.stoppedRuns.push(runId);
+    let held = 0;
+    for await (const r of deps.ledger.listRecords(runId, 'queued')) if (await deps.ledger.transition(runId, r.externalId, { type: 'stopped' }, { seen: r }) !== undefined) held++;
+    // For the alert: counts only. Microsoft quarantines the job over 40% failing, which stops every source.
+    deps.logger.warn('Run stopped: too many failures', { runId, source: run.source, outcomes: total.outcomes, failures: total.failures, percent: tripped.actual, limit: tripped.limit, notSent: held });
+  }
+}
+
+// A stopped run is held once nothing of it is on its way: what was sent is final, what was not waits
+// for "hrsync approve" (send the rest) or "hrsync discard". Records sent back meanwhile wait too.
+async function holdIfSettled(deps: ReconcileDeps, run: RunRecord): Promise<void> {
+  for await (const r of deps.ledger.listRecords(run.runId, 'queued')) await deps.ledger.transition(run.runId, r.externalId, { type: 'stopped' }, { seen: r });
+  const counts = await deps.ledger.countByState(run.runId);
+  if (counts.submitted > 0 || counts.queued > 0) return;
+  if (!(await deps.ledger.holdStoppedRun(run.runId))) return;
+  const held = await deps.ledger.getRun(run.runId);
+  await deps.ledger.setSourceState(run.source, { heldRunId: run.runId });
+  await writeRunReport(deps.ledger, deps.reports, held ?? { ...run, state: 'held' }, undefined);
+  const threshold = held?.held?.find((h) => h.threshold === 'maxFailedPercent');
+  deps.logger.warn('Run held', { runId: run.runId, source: run.source, thresholds: ['maxFailedPercent'], limits: [threshold?.limit ?? 0], actuals: [threshold?.actual ?? 0], notSent: counts.held });
 }
 
 async function completeIfFinal(deps: ReconcileDeps, run: RunRecord, summary: ReconcileSummary, now: () => string): Promise<void> {

@@ -182,12 +182,15 @@ async function dropStale(held: Held[], deps: UploadDeps): Promise<{ live: Held[]
   const seen = new Set<string>();
   const read = new Map<string, Map<string, LedgerRecord>>();
   for (const [runId, group] of groupBy(held, (h) => h.message.runId)) {
+    // A run stopped for too many failures sends nothing more (one read per run per batch); reconcile holds its records.
+    const run = await deps.ledger.getRun(runId);
+    const stopped = run !== undefined && (run.stoppedAt !== undefined || run.state === 'held');
     const records = await deps.ledger.getRecords(runId, group.map((h) => h.message.externalId));
     read.set(runId, records);
     for (const h of group) {
       const key = `${runId}\u0000${h.message.externalId}`;
       const r = records.get(h.message.externalId);
-      const current = r !== undefined && r.state === 'queued' && r.attempts + 1 === h.message.attempt && !seen.has(key);
+      const current = !stopped && r !== undefined && r.state === 'queued' && r.attempts + 1 === h.message.attempt && !seen.has(key);
       if (current) {
         seen.add(key);
         live.push(h);

@@ -122,6 +122,26 @@ export class MemoryLedger implements PipelineLedger {
     const run = this.runs.get(runId);
     if (!run || run.state !== 'held') return false;
     Object.assign(run, { state: d.kind === 'approved' ? 'ingested' : d.kind, decision: { ...d } }, d.kind === 'approved' ? {} : { endedAt: d.at });
+    if (d.kind === 'approved') delete run.stoppedAt;
+    return true;
+  }
+  async addOutcomes(runId: string, add: { outcomes: number; failures: number }): Promise<{ outcomes: number; failures: number } | undefined> {
+    const run = this.runs.get(runId);
+    if (!run) return undefined;
+    run.outcomes = { outcomes: (run.outcomes?.outcomes ?? 0) + add.outcomes, failures: (run.outcomes?.failures ?? 0) + add.failures };
+    return { ...run.outcomes };
+  }
+  async stopRun(runId: string, threshold: HeldThreshold, at: string): Promise<boolean> {
+    const run = this.runs.get(runId);
+    if (!run || run.state !== 'ingested' || run.stoppedAt !== undefined) return false;
+    Object.assign(run, { held: [...(run.held ?? []).filter((h) => h.threshold !== threshold.threshold), threshold], stoppedAt: at });
+    delete run.decision;
+    return true;
+  }
+  async holdStoppedRun(runId: string): Promise<boolean> {
+    const run = this.runs.get(runId);
+    if (!run || run.state !== 'ingested' || run.stoppedAt === undefined) return false;
+    run.state = 'held';
     return true;
   }
   async reopenRun(runId: string): Promise<void> { const run = this.runs.get(runId); if (run?.state === 'complete') run.state = 'ingested'; }
