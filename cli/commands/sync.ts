@@ -178,7 +178,7 @@ function syncSection(r: SyncReport): Record<string, unknown> {
   return {
     requests: r.requests, uploaded: r.uploaded, resent: r.resent, confirmed: r.confirmed, confirmedWithWarning: r.confirmedWithWarning,
     skipped: r.skipped, failed: r.failed, notConfirmed: r.notConfirmed, startedAt: r.startedAt, finishedAt: r.finishedAt,
-    firstUploadAt: r.firstUploadAt, lastOutcomeAt: r.lastOutcomeAt, secondsToConfirm: seconds, disabled: r.disabled, deferred: r.deferred,
+    firstUploadAt: r.firstUploadAt, lastOutcomeAt: r.lastOutcomeAt, secondsToConfirm: seconds, disabled: r.disabled, deferred: r.deferred, withoutManager: r.withoutManager,
     ...(r.deferredWhy === undefined ? {} : { deferredWhy: r.deferredWhy }), ledger: r.ledger,
   };
 }
@@ -189,6 +189,11 @@ function syncLines(r: SyncReport): string[] {
     + `${r.confirmed} confirmed${r.confirmedWithWarning > 0 ? ` (${r.confirmedWithWarning} with a warning)` : ''}${r.disabled > 0 ? `, ${r.disabled} disabled` : ''}, ${r.skipped} skipped by the service (nothing to change), `
     + `${r.failed.length} failed, ${r.notConfirmed.length} not confirmed in time`,
   ];
+  if (r.withoutManager.length > 0) {
+    lines.push(`sent without their manager reference: ${r.withoutManager.length} record${r.withoutManager.length === 1 ? '' : 's'} whose manager failed in this sync and is not known to the directory; fix the manager and the next run sends the reference:`);
+    for (const w of r.withoutManager.slice(0, 20)) lines.push(`  line ${w.line} ${w.externalId}: manager ${w.manager}`);
+    if (r.withoutManager.length > 20) lines.push(`  … and ${r.withoutManager.length - 20} more (--json lists them all)`);
+  }
   if (r.failed.length > 0) lines.push('failed:');
   for (const f of r.failed) lines.push(`  ${describe(f)}`);
   if (r.deferred.length > 0) {

@@ -44,6 +44,8 @@ export interface NightlyDecision {
   summary: RunPlanSummary;
   /** The source's state before this run. */
   before: SourceState | undefined;
+  /** People as they were before this run: whom the directory holds. */
+  people: ReadonlyMap<string, PersonView>;
 }
 
 const MAX_WARNINGS = 200;
@@ -110,7 +112,7 @@ export async function decideNight(ledger: NightlyLedger, input: NightlyInput): P
     warningsTotal: plan.warnings.length,
     maxFailedPercent: input.source.guard.maxFailedPercent,
   };
-  return { plan, leavers, held, summary, before };
+  return { plan, leavers, held, summary, before, people };
 }
 
 /** After a run is sent (ingested, or approved): what the source's next run compares with. */

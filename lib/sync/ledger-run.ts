@@ -53,8 +53,8 @@ export interface LedgerPlan {
 
 const CHUNK = 100;
 
-/** Plans a sync against the ledger and records the run; the caller sends `toSend` unless `holding`. */
-export async function planSyncRun(n: SyncNightly, input: { candidates: Candidate[]; present: ReadonlySet<string>; rows: number; rejected: number; now: number; store: OperationStore }): Promise<{ plan: LedgerPlan; mirror: LedgerMirror }> {
+/** Plans a sync against the ledger and records the run; the caller sends `toSend` unless `holding`. `inDirectory` answers from People as they were. */
+export async function planSyncRun(n: SyncNightly, input: { candidates: Candidate[]; present: ReadonlySet<string>; rows: number; rejected: number; now: number; store: OperationStore }): Promise<{ plan: LedgerPlan; mirror: LedgerMirror; inDirectory: (externalId: string) => boolean }> {
   const at = new Date(input.now).toISOString();
   const runId = `${at.slice(0, 10).replace(/-/g, '')}-sync-${randomUUID().replace(/-/g, '').slice(0, 12)}`;
   const { ledger, source } = n;
@@ -83,6 +83,7 @@ export async function planSyncRun(n: SyncNightly, input: { candidates: Candidate
       unchanged: decision.plan.counts.unchanged + decision.plan.counts.otherSource, leavers: decision.leavers.length,
     },
     mirror: new LedgerMirror(ledger, runId, n.policy),
+    inDirectory: (id) => decision.people.has(id),
   };
 }
 
@@ -92,7 +93,10 @@ async function writeRecords(ledger: PipelineLedger, runId: string, source: strin
   const unchanged: NewRecord[] = [];
   for (const r of decision.plan.records) {
     const seen = r.confirmedAt === undefined ? {} : { seenUpTo: new Date(r.confirmedAt).toISOString() };
-    const base = { externalId: r.externalId, line: r.line, payloadHash: r.hash, source, note: r.note, ...(r.managerId === undefined ? {} : { managerId: r.managerId }), ...seen };
+    const base = {
+      externalId: r.externalId, line: r.line, payloadHash: r.hash, source, note: r.note, ...(r.managerId === undefined ? {} : { managerId: r.managerId }), ...seen,
+      ...(r.withoutManager === undefined ? {} : { withoutManager: r.withoutManager }),
+    };
     if (r.state === 'unchanged') {
       unchanged.push({ ...base, payload: '', state: 'unchanged' });
       continue;

@@ -2,7 +2,7 @@
 // are lib/core/lifecycle's, the same the pipeline's ledger applies; this book only keeps the
 // records in memory, with what a one-process sync needs besides (when a resend is due).
 import { emptyCounts, isOpen, nextState } from '../core/lifecycle.js';
-import type { Intent, LifecycleEvent, LifecyclePolicy, RecordState, Transition } from '../core/lifecycle.js';
+import type { Intent, LifecycleEvent, LifecyclePolicy, ManagerView, RecordState, Transition } from '../core/lifecycle.js';
 import type { RecordOutcome } from '../provisioning/outcomes.js';
 
 export interface SyncRecord {
@@ -28,6 +28,14 @@ export interface SyncRecord {
   /** Why the record failed or was last retried: the service's code and reason, or the upload error. */
   errorCode?: string;
   reason?: string;
+  /** The manager its operation names, when that manager is in this sync too. */
+  managerId?: string;
+  /** A queued record held until this manager's outcome (not on a timer): sending it first fails it. */
+  waitFor?: string;
+  /** Due to go without the reference to this manager (dead-lettered, not in the directory): the sender drops it first. */
+  dropManager?: string;
+  /** Sent without the reference to this manager. */
+  withoutManager?: string;
 }
 
 /** What applying one log outcome did. */
@@ -39,18 +47,96 @@ export class RecordBook {
   private readonly counts = emptyCounts();
   /** Queued records the gate turned away (budget, job): never sent, and not waited for. */
   private readonly deferredIds = new Set<string>();
+  /** Records waiting for each manager's outcome. */
+  private readonly waiters = new Map<string, Set<string>>();
 
-  /** `onTransition` hears every event that moved a record, e.g. to mirror it into the ledger. */
-  constructor(private readonly policy: LifecyclePolicy, private readonly onTransition?: (externalId: string, event: LifecycleEvent) => void) {}
+  /**
+   * `onTransition` hears every event that moved a record, e.g. to mirror it into the ledger;
+   * `inDirectory` says whether the directory held someone before this sync (People), when known.
+   */
+  constructor(
+    private readonly policy: LifecyclePolicy,
+    private readonly onTransition?: (externalId: string, event: LifecycleEvent) => void,
+    private readonly inDirectory: (externalId: string) => boolean = () => false,
+  ) {}
 
   /** Registers a record before its first upload; log entries at or before `seenUpTo` (ms) belong to earlier runs. */
-  add(externalId: string, line: number, stored: number, seenUpTo?: number, intent?: Intent): void {
+  add(externalId: string, line: number, stored: number, seenUpTo?: number, intent?: Intent, managerId?: string): void {
     if (this.records.has(externalId)) throw new Error(`record ${externalId} registered twice`);
     this.records.set(externalId, {
       externalId, line, stored, state: 'queued', attempts: 0, refusals: 0,
       ...(seenUpTo === undefined ? {} : { lastOutcomeAt: seenUpTo }), ...(intent === undefined ? {} : { intent }),
+      ...(managerId === undefined || managerId === externalId ? {} : { managerId }),
     });
     this.counts.queued++;
+  }
+
+  /** The record's manager when this sync holds it: open, final, or dead-lettered and whether the directory has it. */
+  managerView(externalId: string): ManagerView | undefined {
+    const r = this.records.get(externalId);
+    const m = r?.managerId === undefined ? undefined : this.records.get(r.managerId);
+    if (r === undefined || m === undefined) return undefined;
+    // Waiting ends only if the chain of waits above the manager does not come back to the record.
+    let waitable = isOpen(m.state) && !this.deferredIds.has(m.externalId);
+    let next = m.waitFor;
+    for (let hops = 0; waitable && next !== undefined; hops++) {
+      if (next === externalId || hops >= 50) waitable = false;
+      else next = this.records.get(next)?.waitFor;
+    }
+    return {
+      externalId: m.externalId, state: m.state, waitable, ...(m.errorCode === undefined ? {} : { lastErrorCode: m.errorCode }),
+      ...(m.state === 'dead-lettered' ? { known: this.inDirectory(m.externalId) } : {}),
+    };
+  }
+
+  /** Holds queued records until their manager's outcome: the manager's upload did not get through, and a report sent first fails. */
+  hold(externalIds: readonly string[]): void {
+    for (const id of externalIds) {
+      const r = this.require(id);
+      const view = this.managerView(id);
+      if (r.state !== 'queued' || view?.waitable !== true) continue;
+      delete r.dueAt;
+      this.waitOn(r, view.externalId);
+    }
+  }
+
+  /** The records sent without their manager's reference, in line order. */
+  withoutManager(): SyncRecord[] {
+    return [...this.records.values()].filter((r) => r.withoutManager !== undefined).sort((a, b) => a.line - b.line);
+  }
+
+  /** A queued record goes without its manager reference from now on: `stored` is its new operation, `payload` and `payloadHash` what it sends. */
+  dropManager(externalId: string, managerId: string, stored: number, payload: string, payloadHash: string, now: number): boolean {
+    const r = this.require(externalId);
+    const t = this.apply1(r, { type: 'manager-dropped', managerId, payload, payloadHash }, now);
+    delete r.dropManager;
+    if (t === undefined) return false;
+    r.stored = stored;
+    r.withoutManager = managerId;
+    return true;
+  }
+
+  private waitOn(r: SyncRecord, managerId: string): void {
+    r.waitFor = managerId;
+    const set = this.waiters.get(managerId);
+    if (set === undefined) this.waiters.set(managerId, new Set([r.externalId]));
+    else set.add(r.externalId);
+  }
+
+  // The manager is final: its waiters are due now, without the reference if it will not exist.
+  private release(manager: SyncRecord, now: number): void {
+    const ids = this.waiters.get(manager.externalId);
+    if (ids === undefined) return;
+    this.waiters.delete(manager.externalId);
+    const gone = manager.state === 'dead-lettered' && !this.inDirectory(manager.externalId);
+    for (const id of ids) {
+      const w = this.records.get(id);
+      if (w === undefined || w.waitFor !== manager.externalId) continue;
+      delete w.waitFor;
+      if (w.state !== 'queued') continue;
+      if (gone && w.withoutManager === undefined) w.dropManager = manager.externalId;
+      w.dueAt = now;
+    }
   }
 
   get(externalId: string): SyncRecord | undefined {
@@ -76,7 +162,13 @@ export class RecordBook {
 
   /** Keeps queued records out of this sync: the gate said no (daily budget, the job), so nothing is sent or awaited for them. */
   defer(externalIds: readonly string[]): void {
-    for (const id of externalIds) if (this.require(id).state === 'queued') this.deferredIds.add(id);
+    for (const id of externalIds) {
+      if (this.require(id).state !== 'queued' || this.deferredIds.has(id)) continue;
+      this.deferredIds.add(id);
+      // Who waits for a record that will not be sent cannot go either.
+      const waiting = this.waiters.get(id);
+      if (waiting !== undefined) this.defer([...waiting]);
+    }
   }
 
   /** Records the gate turned away, in line order. */
@@ -108,8 +200,9 @@ export class RecordBook {
   apply(outcome: RecordOutcome, now: number): OutcomeEffect {
     const r = this.records.get(outcome.externalId);
     if (r === undefined) return 'ignored';
+    const manager = outcome.status === 'failure' && outcome.retryable === true ? this.managerView(r.externalId) : undefined;
     const t = this.apply1(r, {
-      type: 'logged', now,
+      type: 'logged', now, ...(manager === undefined ? {} : { manager }),
       outcome: {
         status: outcome.status, action: outcome.action, at: Date.parse(outcome.activityDateTime),
         ...(outcome.errorCode === undefined ? {} : { errorCode: outcome.errorCode }), ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
@@ -180,7 +273,14 @@ export class RecordBook {
     if (t.reason !== undefined) r.reason = t.reason;
     if (t.retryDelayMs !== undefined) r.dueAt = now + t.retryDelayMs;
     else delete r.dueAt;
+    if (r.waitFor !== undefined && t.waitFor !== r.waitFor) {
+      this.waiters.get(r.waitFor)?.delete(r.externalId);
+      delete r.waitFor;
+    }
+    if (t.waitFor !== undefined) this.waitOn(r, t.waitFor);
+    if (t.dropManager !== undefined) r.dropManager = t.dropManager;
     this.onTransition?.(r.externalId, event);
+    if (!isOpen(t.to)) this.release(r, now);
     return t;
   }
 

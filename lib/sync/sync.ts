@@ -15,12 +15,14 @@ import type { Logger } from '../provisioning/logger.js';
 import { silentLogger } from '../provisioning/logger.js';
 import { outcomeOf } from '../provisioning/outcomes.js';
 import type { RecordOutcome } from '../provisioning/outcomes.js';
-import { BulkBatcher, DEFAULT_BATCH_LIMITS, parseBatch } from '../scim/bulk.js';
+import { BulkBatcher, DEFAULT_BATCH_LIMITS } from '../scim/bulk.js';
 import type { BatchLimits, BulkBatch } from '../scim/bulk.js';
 import type { Problem } from '../scim/problem.js';
-import type { BulkRequest } from '../scim/types.js';
+import { BULK_REQUEST_SCHEMA } from '../scim/schemas.js';
+import type { BulkOperation, BulkRequest } from '../scim/types.js';
 import { randomUUID } from 'node:crypto';
 import { candidateOf } from '../delta/candidate.js';
+import { dropManagerReference, peopleLookup, releaseFromRejectedManagers, unknownManagerWarnings, withoutManagerMessage } from '../delta/managers.js';
 import { managersFirst } from '../delta/order.js';
 import type { Candidate } from '../delta/plan.js';
 import type { HeldThreshold, RunPlanSummary } from '../ledger/types.js';
@@ -133,6 +135,8 @@ export interface SyncReport {
   notConfirmed: RecordSummary[];
   /** Never sent: the gate turned them away (the daily budget spent); the next run sends them. */
   deferred: RecordSummary[];
+  /** Warnings: sent without their manager reference, the manager rejected or dead-lettered in this sync and not known to the directory. */
+  withoutManager: Array<{ externalId: string; line: number; manager: string; state: RecordState }>;
   /** Why they were deferred, and when a call is possible again. */
   deferredWhy?: { why: string; detail: string; until?: string };
   startedAt: string;
@@ -151,8 +155,10 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
   const logger = hooks.logger ?? silentLogger;
   const startedAt = now();
   let mirror: LedgerMirror | undefined;
+  // With the ledger, People say whom the directory held before this sync; without it, nobody is known.
+  let inDirectory: (externalId: string) => boolean = () => false;
   const book = new RecordBook({ maxAttempts: options.maxAttempts, retryBaseMs: options.retryDelayMs, maxRetryMs: options.maxRetryDelayMs, clockSkewMs: options.clockSkewMs },
-    (id, event) => mirror?.apply(id, event));
+    (id, event) => mirror?.apply(id, event), (id) => inDirectory(id));
   const store = new OperationStore();
   const spool = new TempFileSpool();
   let requests = 0;
@@ -166,10 +172,53 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
   // The gate's first "no": what the budget or the job turned away is deferred, not sent.
   let gateClosed: GateClosedError | undefined;
   const inflight = new Set<Promise<void>>();
+  // Each record's upload on its way: a report's request goes only once its manager's has been answered.
+  const uploading = new Map<string, Promise<void>>();
+  let file = '';
 
   const progress = (): void => hooks.onProgress?.({ phase, total, uploaded, requests, counts: book.tally(), retrying: book.retrying() });
 
-  async function upload(request: BulkRequest, externalIds: string[]): Promise<void> {
+  // The record goes without its manager reference from now on: stored again, and said in a warning.
+  async function dropManager(id: string, managerId: string): Promise<void> {
+    const r = book.get(id);
+    if (r === undefined) return;
+    const released = dropManagerReference(await store.read(r.stored));
+    if (book.dropManager(id, managerId, store.add(released.json), released.json, released.hash, now())) {
+      hooks.onProblem({ severity: 'warning', file, line: r.line, externalId: id, rule: 'manager-dropped', message: withoutManagerMessage(managerId, 'dead-lettered') });
+      logger.info('Sent without its manager reference', { externalId: id, managerId });
+    }
+  }
+
+  // Who of a request may go now: a report whose manager (in this sync) is still queued — its upload did
+  // not get through — waits for the manager's outcome, and one whose manager was dead-lettered goes
+  // without the reference. Managers in the same request come first in it.
+  async function sendable(externalIds: string[]): Promise<string[]> {
+    const here = new Set(externalIds);
+    const out: string[] = [];
+    for (const id of externalIds) {
+      const view = book.managerView(id);
+      const m = view === undefined ? undefined : book.get(view.externalId);
+      // A manager not tried yet sorts later only when it exists already (an update after this create): no wait.
+      const tried = m !== undefined && (m.attempts > 0 || m.refusals > 0 || m.waitFor !== undefined || book.isDeferred(m.externalId));
+      if (view !== undefined && tried && !here.has(view.externalId) && view.state === 'queued') {
+        if (book.isDeferred(view.externalId)) book.defer([id]);
+        else book.hold([id]);
+        if (book.get(id)?.waitFor !== undefined || book.isDeferred(id)) continue;
+      }
+      if (view?.state === 'dead-lettered' && view.known !== true && book.get(id)?.withoutManager === undefined) await dropManager(id, view.externalId);
+      out.push(id);
+    }
+    return out;
+  }
+
+  async function upload(ids: string[]): Promise<void> {
+    const externalIds = await sendable(ids);
+    if (externalIds.length === 0) return;
+    const request: BulkRequest = {
+      schemas: [BULK_REQUEST_SCHEMA],
+      Operations: await Promise.all(externalIds.map(async (id) => JSON.parse(await store.read(book.get(id)?.stored ?? -1)) as BulkOperation)),
+      failOnErrors: null,
+    };
     // Disables and resends may spend the budget's reserve; the rest stops where it begins.
     const callClass = externalIds.every((id) => { const r = book.get(id); return r?.intent === 'disable' || (r?.attempts ?? 0) > 0 || (r?.refusals ?? 0) > 0; }) ? 'reserved' : 'normal';
     if (gateClosed !== undefined && (gateClosed.why !== 'budget' || callClass === 'normal')) {
@@ -216,8 +265,19 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
     }
   }
 
-  async function dispatch(request: BulkRequest, externalIds: string[]): Promise<void> {
-    const task = upload(request, externalIds).finally(() => inflight.delete(task));
+  async function dispatch(externalIds: string[]): Promise<void> {
+    // Requests can overtake each other on the way: wait until the requests holding these records' managers are answered.
+    const before = new Set<Promise<void>>();
+    for (const id of externalIds) {
+      const m = book.get(id)?.managerId;
+      const p = m === undefined ? undefined : uploading.get(m);
+      if (p !== undefined) before.add(p);
+    }
+    const task: Promise<void> = (before.size === 0 ? upload(externalIds) : Promise.all(before).then(() => upload(externalIds))).finally(() => {
+      inflight.delete(task);
+      for (const id of externalIds) if (uploading.get(id) === task) uploading.delete(id);
+    });
+    for (const id of externalIds) uploading.set(id, task);
     inflight.add(task);
     if (inflight.size >= options.inFlight) await Promise.race(inflight);
     if (fatal !== undefined) throw fatal;
@@ -226,14 +286,19 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
   async function send(batch: BulkBatch | undefined): Promise<void> {
     if (batch === undefined) return;
     confirming ??= confirmLoop().catch((err: unknown) => { fatal ??= err; });
-    await dispatch(parseBatch(batch), batch.externalIds);
+    await dispatch(batch.externalIds);
   }
 
   async function resendDue(): Promise<void> {
-    const due = book.due(now());
-    if (due.length === 0) return;
+    const found = book.due(now());
+    if (found.length === 0) return;
+    for (const r of found) if (r.dropManager !== undefined) await dropManager(r.externalId, r.dropManager);
+    // Managers before their reports, as on the first pass.
+    const due = managersFirst(found.map((r) => ({ r, externalId: r.externalId, ...(r.managerId === undefined ? {} : { managerId: r.managerId }) }))).map((x) => x.r);
     book.dispatch(due.map((r) => r.externalId));
-    resent += due.length;
+    // Held back before their first upload (their manager's did not get through) is not a resend.
+    const again = due.filter((r) => r.attempts > 0 || r.refusals > 0);
+    resent += again.length;
     logger.info('Resending records', { records: due.length, externalIds: due.map((r) => r.externalId) });
     const batcher = new BulkBatcher(options.batchLimits);
     for (const r of due) await send(batcher.add({ externalId: r.externalId, line: r.line, json: await store.read(r.stored) }));
@@ -305,15 +370,27 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
       hooks.onProblem(p);
     };
     const scan = await scanExtract(extract, mapping, { spool, onProblem, limits: options.batchLimits });
+    file = scan.file;
     logger.info('Extract read', { rows: scan.rows, valid: scan.valid, rejected: scan.rejected });
-    const candidates: Candidate[] = [];
+    const read: Candidate[] = [];
     for await (const op of spool.read()) {
       if (scan.withdrawn.has(op.externalId)) continue;
       present.add(op.externalId);
-      candidates.push(candidateOf(op.externalId, op.line, op.json, store.add(op.json)));
+      read.push(candidateOf(op.externalId, op.line, op.json, store.add(op.json)));
       if (store.shouldFlush) await store.flush();
     }
     await store.flush();
+    // A manager rejected here will not exist: unless the directory has them, their reports go without the reference.
+    const known = deps.nightly === undefined ? undefined : peopleLookup((id) => (deps.nightly as SyncNightly).ledger.getPerson(id));
+    const released = await releaseFromRejectedManagers(read, present, known, store);
+    await store.flush();
+    const candidates = released.candidates;
+    for (const d of released.dropped) {
+      hooks.onProblem({ severity: 'warning', file: scan.file, line: d.line, externalId: d.externalId, rule: 'manager-rejected', message: withoutManagerMessage(d.managerId, 'rejected') });
+    }
+    const refs = candidates.flatMap((c) => (c.managerId === undefined ? [] : [{ externalId: c.externalId, line: c.line, managerId: c.managerId }]));
+    for (const p of await unknownManagerWarnings(scan.file, refs, present, known)) hooks.onProblem(p);
+    if (released.dropped.length > 0) logger.info('Reports of rejected managers go without the manager reference', { records: released.dropped.length });
     let queued: SendItem[] = managersFirst(candidates).map(({ externalId, line, stored, managerId }) => ({ externalId, line, stored, ...(managerId === undefined ? {} : { managerId }) }));
     let ledgerPart: SyncReport['ledger'];
     if (deps.nightly !== undefined) {
@@ -323,6 +400,7 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
       logger.info(p.holding ? 'Run held' : 'Run planned', { runId: p.runId, source: deps.nightly.source.name, toSend: p.toSend.length, unchanged: p.unchanged, leavers: p.leavers, thresholds: p.held.map((h) => h.threshold) });
       queued = p.holding ? [] : p.toSend;
       if (!p.holding) mirror = planned.mirror;
+      inDirectory = planned.inDirectory;
     }
     total = queued.length;
     phase = 'uploading';
@@ -332,7 +410,7 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
       const batcher = new BulkBatcher(options.batchLimits);
       for (const q of queued) {
         const seen = Math.max(baseline.get(q.externalId) ?? -Infinity, q.seenUpTo ?? -Infinity);
-        book.add(q.externalId, q.line, q.stored, Number.isFinite(seen) ? seen : undefined, q.intent);
+        book.add(q.externalId, q.line, q.stored, Number.isFinite(seen) ? seen : undefined, q.intent, q.managerId);
         await send(batcher.add({ externalId: q.externalId, line: q.line, json: await store.read(q.stored) }));
       }
       await send(batcher.flush());
@@ -377,6 +455,10 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
       failed: book.inState('dead-lettered').filter((r) => mirror === undefined || !['NotConfirmed', 'DeferredForBudget', 'JobNotActive'].includes(r.errorCode ?? '')).map(summary),
       notConfirmed,
       deferred,
+      withoutManager: [
+        ...released.dropped.map((d) => ({ externalId: d.externalId, line: d.line, manager: d.managerId, state: book.get(d.externalId)?.state ?? (ledgerPart?.holding === true ? 'held' : 'unchanged') })),
+        ...book.withoutManager().map((r) => ({ externalId: r.externalId, line: r.line, manager: r.withoutManager as string, state: r.state })),
+      ].sort((a, b) => a.line - b.line),
       ...(gateClosed === undefined || deferred.length === 0 ? {} : {
         deferredWhy: { why: gateClosed.why, detail: gateClosed.detail, ...(Number.isFinite(gateClosed.until) ? { until: new Date(gateClosed.until).toISOString() } : {}) },
       }),

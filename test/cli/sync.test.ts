@@ -1,7 +1,10 @@
 // `hrsync sync` against the simulator over real HTTPS, as a user runs it: settings from the
 // environment, flags for the ids, the report on stdout, progress and events on stderr.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseDuration } from '../../cli/commands/sync.js';
 import { startSimulator } from '../../tools/simulator/index.js';
@@ -88,6 +91,37 @@ describe('hrsync sync', () => {
     // Valid rows whose manager is not in the file wait for it until the attempts run out.
     expect(report.sync.uploaded).toBe(6);
     expect(report.sync.confirmed + report.sync.failed.length).toBe(6);
+  }, 60_000);
+
+  it('a rejected manager\'s whole chain is confirmed in one send each: the reports go without the reference, with a warning naming the manager', async () => {
+    // The sample's CEO heads everyone else; a broken email rejects that one row.
+    const rows = parse(readFileSync('samples/workers.csv'), { bom: true, columns: true }) as Record<string, string>[];
+    const direct = rows.filter((r) => r['ManagerID'] === 'E000101').map((r) => r['WorkerID']).sort();
+    const dir = mkdtempSync(join(tmpdir(), 'hrsync-cli-chain-'));
+    try {
+      const file = join(dir, 'workers.csv');
+      writeFileSync(file, stringify(rows.map((r) => (r['WorkerID'] === 'E000101' ? { ...r, Email: 'not-an-email' } : r)), { header: true }));
+      const r = await runCli('sync', file, '--mapping', 'samples/mapping.json', ...FAST, '--json');
+      expect(r.code).toBe(1);
+      const report = JSON.parse(r.out);
+      expect(report).toMatchObject({ rows: 400, valid: 399, rejected: 1 });
+      expect(report.sync).toMatchObject({ uploaded: 399, confirmed: 399, resent: 0, failed: [], notConfirmed: [] });
+      expect(report.sync.requests).toBeLessThanOrEqual(9);
+      const sends = sim.stats().perRecordSends;
+      expect(sends.size).toBe(399);
+      expect([...sends.values()].every((n) => n === 1)).toBe(true);
+      expect(report.sync.withoutManager.map((w: { externalId: string }) => w.externalId).sort()).toEqual(direct);
+      expect(report.sync.withoutManager.every((w: { manager: string; state: string }) => w.manager === 'E000101' && w.state === 'confirmed')).toBe(true);
+      const warnings = report.problems.filter((p: { rule: string }) => p.rule === 'manager-rejected');
+      expect(warnings).toHaveLength(direct.length);
+      expect(warnings[0]).toMatchObject({ severity: 'warning', message: expect.stringMatching(/manager E000101 was rejected in this run/) });
+      expect(sim.directory.size).toBe(399);
+      const text = await runCli('sync', file, '--mapping', 'samples/mapping.json', ...FAST);
+      expect(text.out).toMatch(/warning \[manager-rejected\] sent without its manager reference: manager E000101/);
+      expect(text.out).toMatch(/sent without their manager reference: 12 records/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it('reports permanent failures with the service reason and exits 1', async () => {

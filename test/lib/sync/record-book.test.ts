@@ -60,7 +60,7 @@ describe('RecordBook', () => {
         expect(effect).toBe('dead-lettered');
       }
     }
-    expect(b.get('A')).toMatchObject({ state: 'dead-lettered', attempts: 3, errorCode: 'UnresolvedReference', reason: 'manager not found (gave up after 3 attempts)' });
+    expect(b.get('A')).toMatchObject({ state: 'dead-lettered', attempts: 3, errorCode: 'UnresolvedReference', reason: expect.stringMatching(/^the manager reference could not be resolved in 3 attempts: its manager is neither in this run nor in the directory/) });
   });
 
   it('after a resend, the old failure entry no longer counts but the new success does', () => {
@@ -114,5 +114,61 @@ describe('RecordBook baseline', () => {
     b.sent(['A'], 'req-1', T0);
     expect(b.apply(outcome('A', T0 - 100, 'success'), T0)).toBe('ignored');
     expect(b.apply(outcome('A', T0 + 50, 'skipped'), T0)).toBe('skipped');
+  });
+
+  it('holds a report that failed for its reference until its manager\'s outcome, then makes it due at once', () => {
+    const b = new RecordBook(options);
+    b.add('M', 2, 0);
+    b.add('R', 3, 1, undefined, undefined, 'M');
+    b.sent(['M', 'R'], 'req-1', T0);
+    expect(b.apply(outcome('M', T0 + 5, 'failure', { errorCode: 'ServiceUnavailable', retryable: true, category: 'service-transient' }), T0 + 10)).toBe('retry');
+    expect(b.apply(outcome('R', T0 + 6, 'failure', managerMissing), T0 + 10)).toBe('wait');
+    expect(b.get('R')).toMatchObject({ state: 'queued', waitFor: 'M' });
+    expect(b.get('R')?.dueAt).toBeUndefined();
+    // Not on a timer: long after any retry delay, only the manager is due.
+    expect(b.due(T0 + 60_000).map((r) => r.externalId)).toEqual(['M']);
+    b.dispatch(['M']);
+    b.sent(['M'], 'req-2', T0 + 20);
+    expect(b.apply(outcome('M', T0 + 25, 'success'), T0 + 30)).toBe('confirmed');
+    expect(b.due(T0 + 30).map((r) => r.externalId)).toEqual(['R']);
+    expect(b.get('R')?.waitFor).toBeUndefined();
+    expect(b.get('R')?.dropManager).toBeUndefined();
+  });
+
+  it('marks a waiting report to go without the reference when its manager is dead-lettered and not in the directory', () => {
+    const events: string[] = [];
+    const b = new RecordBook(options, (id, e) => events.push(`${id}:${e.type}`), (id) => id === 'KNOWN');
+    for (const [id, line, manager] of [['M', 2, undefined], ['R', 3, 'M'], ['KNOWN', 4, undefined], ['S', 5, 'KNOWN']] as const) b.add(id, line, line, undefined, undefined, manager);
+    b.sent(['M', 'R', 'KNOWN', 'S'], 'req-1', T0);
+    b.apply(outcome('R', T0 + 5, 'failure', managerMissing), T0 + 10);
+    b.apply(outcome('S', T0 + 6, 'failure', managerMissing), T0 + 10);
+    b.apply(outcome('M', T0 + 7, 'failure', { errorCode: 'DuplicateUpn', retryable: false }), T0 + 10);
+    b.apply(outcome('KNOWN', T0 + 8, 'failure', { errorCode: 'DuplicateUpn', retryable: false }), T0 + 10);
+    expect(b.get('R')).toMatchObject({ state: 'queued', dropManager: 'M', dueAt: T0 + 10 });
+    // The directory holds KNOWN from before: the reference resolves, so S goes as it is.
+    expect(b.get('S')).toMatchObject({ state: 'queued', dueAt: T0 + 10 });
+    expect(b.get('S')?.dropManager).toBeUndefined();
+    expect(b.dropManager('R', 'M', 9, '{"dropped":true}', 'c1-d', T0 + 11)).toBe(true);
+    expect(b.get('R')).toMatchObject({ stored: 9, withoutManager: 'M' });
+    expect(b.get('R')?.dropManager).toBeUndefined();
+    expect(events).toContain('R:manager-dropped');
+    expect(b.withoutManager().map((r) => r.externalId)).toEqual(['R']);
+    // Only a queued record can drop it: one on its way keeps what it carries.
+    b.dispatch(['R']);
+    b.sent(['R'], 'req-2', T0 + 12);
+    expect(b.dropManager('R', 'M', 10, '{}', 'c1-e', T0 + 13)).toBe(false);
+  });
+
+  it('holds a report whose manager\'s upload did not get through, and defers it with a deferred manager', () => {
+    const b = new RecordBook(options);
+    b.add('M', 2, 0);
+    b.add('R', 3, 1, undefined, undefined, 'M');
+    b.refused(['M'], 'throttled', 'HTTP 429', T0);
+    b.hold(['R']);
+    expect(b.get('R')?.waitFor).toBe('M');
+    expect(b.settled()).toBe(false);
+    b.defer(['M']);
+    expect(b.isDeferred('R')).toBe(true);
+    expect(b.settled()).toBe(true);
   });
 });
