@@ -28,6 +28,27 @@ describe('hrsync validate', () => {
     expect(r.out).toContain('delimiter ","');
   });
 
+  it('warns once per row whose manager is not in the file, naming the manager and the line; a manager on a later row is found', async () => {
+    const text = [
+      HEADER,
+      'E2,Active,Seán,O\'Brien,sean.obrien@contoso.com,E1,15/06/2021',
+      'E1,Active,Zoë,Ørsted,zoe.orsted@contoso.com,,01/02/2020',
+      'E3,Active,Ana,Núñez,ana.nunez@contoso.com,E9,01/02/2020',
+      'E4,Active,Ivo,Kraus,ivo.kraus@contoso.com,E9,02/02/2022',
+    ].join('\r\n');
+    const at = workspace({ 'w.csv': text, 'm.json': JSON.stringify(MAPPING) });
+    const r = await runCli('validate', at('w.csv'), '--mapping', at('m.json'));
+    expect(r.code).toBe(0);
+    const file = at('w.csv');
+    const warnings = r.out.split('\n').filter((l) => l.includes('[manager-unknown]'));
+    expect(warnings).toEqual([
+      expect.stringMatching(new RegExp(`^${escape(file)}:4: warning \\[manager-unknown\\] manager E9 is not in the extract: .*externalId E3\\)$`)),
+      expect.stringMatching(new RegExp(`^${escape(file)}:5: warning \\[manager-unknown\\] manager E9 is not in the extract: .*externalId E4\\)$`)),
+    ]);
+    const json = JSON.parse((await runCli('validate', at('w.csv'), '--mapping', at('m.json'), '--json')).out) as { problems: Array<{ rule: string; line: number }> };
+    expect(json.problems.filter((p) => p.rule === 'manager-unknown').map((p) => p.line)).toEqual([4, 5]);
+  });
+
   it('exits 1, names file, line, column and rule for each problem, and lets good rows through', async () => {
     const at = workspace({ 'w.csv': bad, 'm.json': JSON.stringify(MAPPING) });
     const r = await runCli('validate', at('w.csv'), '--mapping', at('m.json'));
