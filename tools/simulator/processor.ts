@@ -178,7 +178,7 @@ export class Processor {
   private managerProblem(data: ScimUser, existing: SimUser | undefined): Outcome | undefined {
     const managerId = data[ENTERPRISE_USER_SCHEMA]?.manager?.value;
     if (managerId === undefined || managerId === '' || managerId === data.externalId || this.deps.directory.has(managerId)) return undefined;
-    const reason = `The manager reference ${managerId} could not be resolved: no user with that externalId has been provisioned yet. It resolves on a later attempt once the manager exists.`;
+    const reason = `The manager reference ${managerId} could not be resolved: no user with that externalId has been provisioned yet.`;
     return {
       action: existing === undefined ? 'create' : 'update',
       status: 'failure',
