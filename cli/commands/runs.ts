@@ -41,12 +41,20 @@ export async function runStatusCommand(runId: string, flags: RunsFlags, io: Cons
   return status.rejectedTotal + status.deadLetteredTotal > 0 || status.run.state === 'held' ? EXIT_PROBLEMS : EXIT_OK;
 }
 
+// A held run sent nothing unless the failure share stopped it while it was sending.
+function stateNote(r: RunRecord, open: number): string {
+  if (r.state === 'held') return r.stoppedAt === undefined ? ' (nothing sent)' : ` (sending stopped at ${r.stoppedAt}: too many failures)`;
+  if (r.state === 'complete') return '';
+  if (r.stoppedAt !== undefined) return `, sending stopped at ${r.stoppedAt} (too many failures): held once the ${open} record${open === 1 ? '' : 's'} on their way are final`;
+  return open > 0 ? `, ${open} record${open === 1 ? '' : 's'} still open` : '';
+}
+
 function describeRun(s: RunStatus): string[] {
   const r = s.run;
   const c = s.counts;
   const open = c.queued + c.submitted;
   const lines = [
-    `run ${r.runId}: ${r.state}${r.state === 'held' ? ' (nothing sent)' : r.state === 'complete' ? '' : open > 0 ? `, ${open} record${open === 1 ? '' : 's'} still open` : ''}`,
+    `run ${r.runId}: ${r.state}${stateNote(r, open)}`,
     `  file      ${r.file} (source ${r.source}, ${r.kind})`,
     `  started   ${r.startedAt}${r.ingestedAt === undefined ? '' : `, ingested ${r.ingestedAt}`}${r.endedAt === undefined ? '' : `, ended ${r.endedAt}`}`,
   ];
@@ -117,6 +125,7 @@ function describeRuns(lines: RunLine[], poisoned: { total: number; extracts: Poi
     out.push(`  ${run.runId}  ${run.state.padEnd(10)}  ${run.startedAt}  ${run.source.padEnd(12)}  ${run.file}`);
     out.push(`      rows ${run.rows ?? '?'}, rejected ${run.rejected ?? 0}, confirmed ${counts.confirmed}, disabled ${counts.disabled}, unchanged ${counts.unchanged}, skipped ${counts.skipped}, dead-lettered ${counts['dead-lettered']}, held ${counts.held}, open ${open}`);
     for (const h of run.state === 'held' ? run.held ?? [] : []) out.push(`      held: ${h.message} — "hrsync approve ${run.runId}" or "hrsync discard ${run.runId}"`);
+    if (run.state === 'ingested' && run.stoppedAt !== undefined) out.push(`      sending stopped: ${run.held?.find((h) => h.threshold === 'maxFailedPercent')?.message ?? 'too many failures'}; held once what was sent is final`);
   }
   if (poisoned.total > 0) {
     out.push(`${poisoned.total} extract${poisoned.total === 1 ? '' : 's'} failed ingest on every try (${BLOB_POISON_QUEUE}); fix the cause (see the ingest errors in Application Insights) and upload again:`);

@@ -77,6 +77,16 @@ traces
 | project timestamp, jobStatus = tostring(e.jobStatus), quarantineReason = tostring(e.quarantineReason), nextAttempt = tostring(e.nextAttempt)
 '''
 
+// Reconcile stops a run whose failures in the provisioning logs pass its source's maxFailedPercent
+// (of at least 200 outcomes), before Microsoft quarantines the job over 40% failing.
+var runStoppedQuery = '''
+traces
+| where message has "Run stopped"
+| extend e = parse_json(message)
+| where tostring(e.message) == "Run stopped: too many failures"
+| project timestamp, runId = tostring(e.runId), source = tostring(e.source), outcomes = toint(e.outcomes), failures = toint(e.failures), percent = todouble(e.percent), limit = toint(e.limit), notSent = toint(e.notSent)
+'''
+
 // Ingest says so when a run needs more calls than the daily budget leaves: it will take days.
 var overBudgetQuery = '''
 traces
@@ -232,6 +242,39 @@ resource jobNotActiveAlert 'Microsoft.Insights/scheduledQueryRules@2023-12-01' =
       ]
     }
     autoMitigate: true
+    actions: actions
+  }
+}
+
+resource runStoppedAlert 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: 'hrsync-run-stopped-failures'
+  location: location
+  tags: tags
+  properties: {
+    displayName: 'hrsync: a run stopped sending, too many of its records failed'
+    description: 'More than the source\'s maxFailedPercent (default 20%) of a run\'s outcomes in the provisioning logs failed, so hrsync stopped sending it before Microsoft quarantines the job (over 40% failing), which would stop every source. The run is held once what it sent is final: "hrsync status <runId>" and problems.csv show the failures\' codes; fix the cause, then "hrsync approve <runId>" sends the rest.'
+    severity: 1
+    enabled: true
+    scopes: [
+      appInsights.id
+    ]
+    evaluationFrequency: 'PT15M'
+    windowSize: 'PT15M'
+    criteria: {
+      allOf: [
+        {
+          query: runStoppedQuery
+          timeAggregation: 'Count'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    autoMitigate: false
     actions: actions
   }
 }

@@ -142,7 +142,10 @@ export function buildRunReport(run: RunRecord, tally: RecordTally, rejected: Rej
 /** One sentence per kind of problem the report shows, saying what a person should do. */
 export function nextSteps(r: Pick<RunReport, 'state' | 'runId' | 'source' | 'held' | 'plan'> & { withoutManager?: RunReport['withoutManager'] } & { counts: Pick<ReportCounts, 'rejected' | 'deadLettered' | 'open'> }): string[] {
   const out: string[] = [];
-  if (r.state === 'held') {
+  const stopped = r.held?.find((h) => h.threshold === 'maxFailedPercent');
+  if (r.state === 'held' && stopped !== undefined) {
+    out.push(`Sending stopped: ${stopped.message}. The dead-lettered records' codes (problems.csv) say why; failures this common usually share one cause (the mapping, the provisioning app's attribute mappings, a domain). Fix it, then run "hrsync approve ${r.runId}" to send the rest, or "hrsync discard ${r.runId}" and let the next extract send them.`);
+  } else if (r.state === 'held') {
     out.push(`Nothing was sent: the run went over ${r.held?.length === 1 ? 'a threshold' : 'thresholds'} of source ${r.source}. If the numbers are right (a reorganisation, a batch of leavers), run "hrsync approve ${r.runId}"; if the extract is wrong, fix the export and drop it again (a newer extract of the source supersedes this one) or run "hrsync discard ${r.runId}".`);
   }
   if (r.state === 'discarded' || r.state === 'superseded') out.push(`Nothing of this run was sent (${r.state}); the next extract of source ${r.source} is compared with what was last confirmed, as usual.`);

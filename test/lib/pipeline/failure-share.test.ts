@@ -106,6 +106,7 @@ describe.each(LEDGERS)('the failure share on the %s ledger', (_name, make) => {
     expect(report.counts.open).toBe(0);
     expect(report.counts.held + report.counts.confirmed + report.counts.deadLettered).toBe(400);
     expect(w.logger.lines.filter((l) => l.message === 'Run held')).toHaveLength(1);
+    expect(report.nextSteps[0]).toMatch(/^Sending stopped: \d+ of \d+ outcomes .* "hrsync approve /);
 
     // A person looked and approves: the rest is sent, and the share is not judged again.
     const approved = await approveRun({ ledger: w.ledger, queue: w.queue, reports: w.reports, clock: { now: () => new Date() } }, runId, 'ops');
