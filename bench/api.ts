@@ -13,8 +13,9 @@
 // before they look again (production 10 min). Neither is an app setting; both are options of the
 // gate and the client, so the bench builds the runtime's gate and client again with them, as
 // createPipelineRuntime builds them otherwise. BENCH_API_PRODUCTION_WAITS=1 keeps production's.
-// The jitter of up to 60 s on every turned-away message is production's either way.
-// Results in bench/out/api-results.json.
+// The jitter of up to 60 s on every turned-away message is production's unless
+// BENCH_API_UPLOAD_JITTER_SECONDS sets it (a diagnostic: what the jitter costs in calls).
+// Results in bench/out/api-results.json (api-results-no-faults.json for a control run with every fault off).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -36,6 +37,7 @@ const { pipelineRuntime } = await import('../functions/runtime.js');
 const { loadProvisioningSettings } = await import('../lib/config/settings.js');
 const { createProvisioningClient } = await import('../lib/provisioning/client.js');
 const { StoredGate, gateSettingsOf } = await import('../lib/provisioning/gate.js');
+const { DEFAULT_UPLOAD_OPTIONS } = await import('../lib/pipeline/upload.js');
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -58,6 +60,8 @@ const productionWaits = process.env.BENCH_API_PRODUCTION_WAITS === '1';
 const bucketWait = { min: numberFrom('BENCH_API_BUCKET_WAIT_SECONDS', 30) * 1000, max: 2 * numberFrom('BENCH_API_BUCKET_WAIT_SECONDS', 30) * 1000 };
 const jobRecheckMs = numberFrom('BENCH_API_JOB_RECHECK_SECONDS', 60) * 1000;
 const seed = numberFrom('BENCH_API_SEED', 42);
+/** A diagnostic, not a setting: the jitter on turned-away messages (production's 60 s unless set). */
+const uploadJitterSeconds = process.env.BENCH_API_UPLOAD_JITTER_SECONDS === undefined ? undefined : numberFrom('BENCH_API_UPLOAD_JITTER_SECONDS', 60);
 const RATE = { requests: 40, windowSeconds: 5 };
 const TARGET = 1.05 / 50;
 /** Shares of the run's records received by the simulator at which the bucket fills and the job pauses. */
@@ -146,6 +150,10 @@ const stack = await startLocalStack({
 });
 control.simulator = stack.simulator;
 
+if (uploadJitterSeconds !== undefined) {
+  // The upload function takes the default options; this changes them in this process only.
+  DEFAULT_UPLOAD_OPTIONS.waitJitterSeconds = uploadJitterSeconds;
+}
 if (!productionWaits) {
   // The runtime the functions use, with the gate and the client built as createPipelineRuntime
   // builds them but for the two waits (see the top of this file).
@@ -209,8 +217,11 @@ try {
   const resentIds = new Set(resent.map(([id]) => id));
   /** The ledger's attempts of the records the simulator accepted more than once: 1 means sent twice within one attempt. */
   const resentAttempts = new Map<number, number>();
+  /** Of the records sent again, how many manage someone in the run (a manager can be brought along ahead of a report). */
+  const managers = new Set<string>();
   for await (const r of stack.ledger.listRecords(report.runId)) {
     if (resentIds.has(r.externalId)) resentAttempts.set(r.attempts, (resentAttempts.get(r.attempts) ?? 0) + 1);
+    if (r.managerId !== undefined) managers.add(r.managerId);
     if (r.lastErrorCode !== undefined) errorCodes.set(r.lastErrorCode, (errorCodes.get(r.lastErrorCode) ?? 0) + 1);
     if (r.state !== 'confirmed' && r.state !== 'disabled') notFinal.push(`${r.externalId}: ${r.state}${r.lastErrorCode === undefined ? '' : ` (${r.lastErrorCode}: ${r.lastReason ?? ''})`}`);
   }
@@ -247,7 +258,7 @@ try {
     rateLimit: RATE,
     waits: productionWaits
       ? { bucketFullSeconds: '300-600 (production)', jobRecheckSeconds: 600, uploadJitterSeconds: '0-60' }
-      : { bucketFullSeconds: `${bucketWait.min / 1000}-${bucketWait.max / 1000}`, jobRecheckSeconds: jobRecheckMs / 1000, uploadJitterSeconds: '0-60 (production)' },
+      : { bucketFullSeconds: `${bucketWait.min / 1000}-${bucketWait.max / 1000}`, jobRecheckSeconds: jobRecheckMs / 1000, uploadJitterSeconds: uploadJitterSeconds === undefined ? '0-60 (production)' : `0-${uploadJitterSeconds} (BENCH_API_UPLOAD_JITTER_SECONDS, a diagnostic)` },
     injected: {
       throttleShare, retryAfterSeconds,
       throttled429: stats.refusedBy.throttle,
@@ -279,6 +290,8 @@ try {
       extraRecordSends,
       ledgerAttemptsOfRecordsSentAgain: Object.fromEntries(resentAttempts),
       logEntriesOfRecordsSentAgain: Object.fromEntries(serviceSaid),
+      managersAmongRecordsSentAgain: [...resentIds].filter((id) => managers.has(id)).length,
+      recordsSentAgain: [...resentIds].slice(0, 20),
       lastErrorCodes: Object.fromEntries(errorCodes),
     },
     confirmed,
@@ -303,7 +316,9 @@ try {
     invocations: stack.host.stats,
     hostErrors: hostErrors.slice(0, 5),
   };
-  writeFileSync(join(out, 'api-results.json'), `${JSON.stringify(result, null, 2)}\n`);
+  // A control run with every fault off (BENCH_API_THROTTLE_SHARE=0 BENCH_API_BUCKET_FULLS=0 BENCH_API_PAUSE_SECONDS=0) is kept beside the run with faults.
+  const control = throttleShare === 0 && bucketFulls === 0 && pauseSeconds === 0;
+  writeFileSync(join(out, control ? 'api-results-no-faults.json' : 'api-results.json'), `${JSON.stringify(result, null, 2)}\n`);
 
   const r = result as { calls: Record<string, unknown>; timeline: Record<string, unknown> };
   const line = (text: string): boolean => process.stdout.write(`${text}\n`);
@@ -315,7 +330,7 @@ try {
   line(`bulkUpload calls: ${wire.calls} on the wire (${[...wire.byStatus].map(([k, v]) => `${v} × ${k}`).join(', ')}), ${stats.requests} in the simulator's tally, `
     + `${report.requests.total} in hrsync's report (${report.requests.accepted} accepted, ${report.requests.notAccepted} not); minimum ⌈${c.records} ÷ 50⌉ = ${minimum}`);
   line(`accepted ${acceptedCalls}: ${acceptedCalls - perfectAccepted} above ⌈records received ÷ 50⌉ from requests of fewer than 50 (sizes ${JSON.stringify(r.calls['acceptedRequestSizes'])}), `
-    + `${perfectAccepted - minimum} from ${extraRecordSends} records sent again (${resent.length} records, by the ledger's attempts ${JSON.stringify(Object.fromEntries(resentAttempts))}, their log entries ${JSON.stringify(Object.fromEntries(serviceSaid))}; last error codes ${JSON.stringify(Object.fromEntries(errorCodes))})`);
+    + `${perfectAccepted - minimum} from ${extraRecordSends} records sent again (${resent.length} records, by the ledger's attempts ${JSON.stringify(Object.fromEntries(resentAttempts))}, their log entries ${JSON.stringify(Object.fromEntries(serviceSaid))}, ${[...resentIds].filter((id) => managers.has(id)).length} of them managers; last error codes ${JSON.stringify(Object.fromEntries(errorCodes))})`);
   line(`turned away by the gate without a call: ${JSON.stringify(Object.fromEntries(waits))} times; messages put back together per wait ${JSON.stringify(Object.fromEntries([...waitSizes].sort((a, b) => a[0] - b[0])))}`);
   line(`calls per confirmed record ${round(stats.requests / confirmed, 5)} (${round(stats.requests / minimum, 3)} × the minimum) against the target ${TARGET} (1.05 ÷ 50): ${result['targetMet'] === true ? 'met' : 'MISSED'}`);
   line(`timeline: bucket full at ${JSON.stringify(r.timeline['bucketFullAnswersAtSeconds'])} s, next accepted call ${r.timeline['secondsLastBucketFullToNextAccepted'] ?? '-'} s later; `
