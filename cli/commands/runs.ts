@@ -44,7 +44,7 @@ export async function runStatusCommand(runId: string, flags: RunsFlags, io: Cons
 // A held run sent nothing unless the failure share stopped it while it was sending.
 function stateNote(r: RunRecord, open: number): string {
   if (r.state === 'held') return r.stoppedAt === undefined ? ' (nothing sent)' : ` (sending stopped at ${r.stoppedAt}: too many failures)`;
-  if (r.state === 'complete') return '';
+  if (r.state === 'complete') return r.stoppedAt === undefined ? '' : ` (hrsync sync stopped sending at ${r.stoppedAt}: too many failures; what it did not send is held, and the next run sends it)`;
   if (r.stoppedAt !== undefined) return `, sending stopped at ${r.stoppedAt} (too many failures): held once the ${open} record${open === 1 ? '' : 's'} on their way are final`;
   return open > 0 ? `, ${open} record${open === 1 ? '' : 's'} still open` : '';
 }

@@ -152,7 +152,7 @@ export async function syncCommand(extractPath: string, flags: SyncFlags, io: Con
   } else {
     await writeOut(io.out, `${[...summaryLines({ ...report.scan, withdrawn: new Set() }, report.requests), ...(report.ledger === undefined ? [] : ledgerLines(report.ledger)), ...syncLines(report)].join('\n')}\n`);
   }
-  const clean = report.scan.rejected === 0 && report.failed.length === 0 && report.notConfirmed.length === 0 && report.deferred.length === 0 && report.ledger?.holding !== true;
+  const clean = report.scan.rejected === 0 && report.failed.length === 0 && report.notConfirmed.length === 0 && report.deferred.length === 0 && report.ledger?.holding !== true && report.stopped === undefined;
   return clean ? EXIT_OK : EXIT_PROBLEMS;
 }
 
@@ -180,6 +180,7 @@ function syncSection(r: SyncReport): Record<string, unknown> {
     skipped: r.skipped, failed: r.failed, notConfirmed: r.notConfirmed, startedAt: r.startedAt, finishedAt: r.finishedAt,
     firstUploadAt: r.firstUploadAt, lastOutcomeAt: r.lastOutcomeAt, secondsToConfirm: seconds, disabled: r.disabled, deferred: r.deferred, withoutManager: r.withoutManager,
     ...(r.deferredWhy === undefined ? {} : { deferredWhy: r.deferredWhy }), ledger: r.ledger,
+    outcomes: r.outcomes, ...(r.stopped === undefined ? {} : { stopped: r.stopped }), held: r.held,
   };
 }
 
@@ -196,6 +197,9 @@ function syncLines(r: SyncReport): string[] {
   }
   if (r.failed.length > 0) lines.push('failed:');
   for (const f of r.failed) lines.push(`  ${describe(f)}`);
+  if (r.stopped !== undefined) {
+    lines.push(`STOPPED: ${r.stopped.message}. ${r.held.length} record${r.held.length === 1 ? ' was' : 's were'} not sent (held). Failures this common usually share one cause (the mapping, the provisioning app's attribute mappings, a domain): fix it from the codes above, then run the sync again; it sends what was not confirmed.`);
+  }
   if (r.deferred.length > 0) {
     lines.push(`deferred, not sent: ${r.deferred.length} record${r.deferred.length === 1 ? '' : 's'} — ${r.deferredWhy?.detail ?? 'the daily budget is spent'}. Nothing is lost: run the sync again once calls are free${r.deferredWhy?.until === undefined ? '' : ` (from ${r.deferredWhy.until})`} and it sends them.`);
   }

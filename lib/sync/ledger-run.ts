@@ -147,6 +147,11 @@ export class LedgerMirror {
     this.requests.push(this.ledger.noteRequest(this.runId, q).catch((err: unknown) => { this.failure ??= err; }));
   }
 
+  /** The failure share stopped the run: it says so (threshold, when) and completes with what it did not send held. */
+  stop(threshold: HeldThreshold, at: number): void {
+    this.requests.push(this.ledger.stopRun(this.runId, threshold, new Date(at).toISOString()).then(() => undefined, (err: unknown) => { this.failure ??= err; }));
+  }
+
   /** Waits for every write so far; rethrows the first that failed. */
   async flush(): Promise<void> {
     await Promise.all([...this.tails.values(), ...this.requests.splice(0)]);

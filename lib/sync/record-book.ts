@@ -223,6 +223,20 @@ export class RecordBook {
     return open;
   }
 
+  /** The sync stops sending (too many failures): queued records, the given ones or all, end held. Returns the ids held. */
+  stop(externalIds?: readonly string[]): string[] {
+    const ids = externalIds ?? this.inState('queued').map((r) => r.externalId);
+    const out: string[] = [];
+    for (const id of ids) {
+      const r = this.require(id);
+      if (this.apply1(r, { type: 'stopped' }, Date.now()) === undefined) continue;
+      this.deferredIds.delete(id);
+      delete r.dueAt;
+      out.push(id);
+    }
+    return out;
+  }
+
   /** Marks due queued records as on their way, so none is sent twice. */
   dispatch(externalIds: readonly string[]): void {
     for (const id of externalIds) delete this.require(id).dueAt;

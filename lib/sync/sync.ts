@@ -26,6 +26,9 @@ import { dropManagerReference, peopleLookup, releaseFromRejectedManagers, unknow
 import { managersFirst } from '../delta/order.js';
 import type { Candidate } from '../delta/plan.js';
 import type { HeldThreshold, RunPlanSummary } from '../ledger/types.js';
+import { checkFailureShare } from '../delta/guard.js';
+import type { OutcomeTally } from '../delta/guard.js';
+import { DEFAULT_GUARD } from '../sources/sources.js';
 import { planSyncRun } from './ledger-run.js';
 import type { LedgerMirror, SendItem, SyncNightly } from './ledger-run.js';
 import { OperationStore } from '../convert/operation-store.js';
@@ -139,6 +142,12 @@ export interface SyncReport {
   withoutManager: Array<{ externalId: string; line: number; manager: string; state: RecordState }>;
   /** Why they were deferred, and when a call is possible again. */
   deferredWhy?: { why: string; detail: string; until?: string };
+  /** Outcomes in the provisioning logs, and the failures among them other than a manager not there yet. */
+  outcomes: OutcomeTally;
+  /** The failure share stopped the sync: the threshold with its numbers. */
+  stopped?: HeldThreshold;
+  /** Not sent (again) because the sync stopped for too many failures; the next run sends them. */
+  held: RecordSummary[];
   startedAt: string;
   finishedAt: string;
   /** From the first accepted upload to the last confirmation, for throughput. */
@@ -171,6 +180,10 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
   let fatal: unknown;
   // The gate's first "no": what the budget or the job turned away is deferred, not sent.
   let gateClosed: GateClosedError | undefined;
+  // Past the source's failure share the sync sends nothing more, before the job is quarantined.
+  const logTally: OutcomeTally = { outcomes: 0, failures: 0 };
+  const maxFailedPercent = deps.nightly?.source.guard.maxFailedPercent ?? DEFAULT_GUARD.maxFailedPercent;
+  let stoppedFor: HeldThreshold | undefined;
   const inflight = new Set<Promise<void>>();
   // Each record's upload on its way: a report's request goes only once its manager's has been answered.
   const uploading = new Map<string, Promise<void>>();
@@ -212,6 +225,10 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
   }
 
   async function upload(ids: string[]): Promise<void> {
+    if (stoppedFor !== undefined) {
+      book.stop(ids);
+      return;
+    }
     const externalIds = await sendable(ids);
     if (externalIds.length === 0) return;
     const request: BulkRequest = {
@@ -331,9 +348,26 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
       const time = Date.parse(o.activityDateTime);
       if (time > newest) newest = time;
       const effect = book.apply(o, at);
-      if (effect !== 'ignored') lastOutcomeAt = at;
+      if (effect !== 'ignored') {
+        lastOutcomeAt = at;
+        logTally.outcomes++;
+        // A report that reached the service before its manager fails for the reference: not a sign of a bad run.
+        if (o.status === 'failure' && o.category !== 'reference-pending') logTally.failures++;
+      }
       if (effect === 'retry') logger.info('Retryable failure; will resend', { externalId: o.externalId, errorCode: o.errorCode });
     }
+    judgeFailureShare();
+  }
+
+  // Past the failure share: what is queued ends held, and nothing more is sent (upload holds the rest).
+  function judgeFailureShare(): void {
+    if (stoppedFor !== undefined) return;
+    const tripped = checkFailureShare(logTally, { maxFailedPercent });
+    if (tripped === undefined) return;
+    stoppedFor = tripped;
+    const held = book.stop();
+    mirror?.stop(tripped, now());
+    logger.warn('Run stopped: too many failures', { ...(mirror === undefined ? {} : { runId: mirror.runId }), outcomes: logTally.outcomes, failures: logTally.failures, percent: tripped.actual, limit: tripped.limit, notSent: held.length });
   }
 
   // Confirmation runs beside the uploads, so records confirm while later requests still go out.
@@ -459,6 +493,9 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
         ...released.dropped.map((d) => ({ externalId: d.externalId, line: d.line, manager: d.managerId, state: book.get(d.externalId)?.state ?? (ledgerPart?.holding === true ? 'held' : 'unchanged') })),
         ...book.withoutManager().map((r) => ({ externalId: r.externalId, line: r.line, manager: r.withoutManager as string, state: r.state })),
       ].sort((a, b) => a.line - b.line),
+      outcomes: { ...logTally },
+      ...(stoppedFor === undefined ? {} : { stopped: stoppedFor }),
+      held: stoppedFor === undefined ? [] : book.inState('held').map(summary),
       ...(gateClosed === undefined || deferred.length === 0 ? {} : {
         deferredWhy: { why: gateClosed.why, detail: gateClosed.detail, ...(Number.isFinite(gateClosed.until) ? { until: new Date(gateClosed.until).toISOString() } : {}) },
       }),
@@ -470,7 +507,7 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
     };
     logger.info('Sync finished', {
       requests, uploaded, resent, confirmed: report.confirmed, skipped: report.skipped,
-      failed: report.failed.length, notConfirmed: report.notConfirmed.length, deferred: deferred.length, rejected: scan.rejected,
+      failed: report.failed.length, notConfirmed: report.notConfirmed.length, deferred: deferred.length, held: report.held.length, rejected: scan.rejected,
     });
     return report;
   } finally {
