@@ -28,7 +28,7 @@ function limitOf(flags: RunsFlags, fallback: number): number {
   return n;
 }
 
-/** Runs `hrsync status <runId>`: exit 1 when the run is held or has rejected or dead-lettered records, 2 when there is no such run. */
+/** Runs `hrsync status <runId>`: exit 1 when the run is held or unusable or has rejected or dead-lettered records, 2 when there is no such run. */
 export async function runStatusCommand(runId: string, flags: RunsFlags, io: Console2, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const limit = limitOf(flags, 50);
   const { ledger, settings } = pipelineStorage(flags, env);
@@ -38,12 +38,18 @@ export async function runStatusCommand(runId: string, flags: RunsFlags, io: Cons
   }
   if (flags.json === true) await writeOut(io.out, `${JSON.stringify(status, null, 2)}\n`);
   else await writeOut(io.out, `${describeRun(status).join('\n')}\n`);
-  return status.rejectedTotal + status.deadLetteredTotal > 0 || status.run.state === 'held' ? EXIT_PROBLEMS : EXIT_OK;
+  return status.rejectedTotal + status.deadLetteredTotal > 0 || needsAPerson(status.run) ? EXIT_PROBLEMS : EXIT_OK;
+}
+
+// A held run waits for a decision; an unusable one for a fixed file, mapping or sources file.
+function needsAPerson(r: RunRecord): boolean {
+  return r.state === 'held' || r.state === 'unusable';
 }
 
 // A held run sent nothing unless the failure share stopped it while it was sending.
 function stateNote(r: RunRecord, open: number): string {
   if (r.state === 'held') return r.stoppedAt === undefined ? ' (nothing sent)' : ` (sending stopped at ${r.stoppedAt}: too many failures)`;
+  if (r.state === 'unusable') return ' (nothing read or sent)';
   if (r.state === 'complete') return r.stoppedAt === undefined ? '' : ` (hrsync sync stopped sending at ${r.stoppedAt}: too many failures; what it did not send is held, and the next run sends it)`;
   if (r.stoppedAt !== undefined) return `, sending stopped at ${r.stoppedAt} (too many failures): held once the ${open} record${open === 1 ? '' : 's'} on their way are final`;
   return open > 0 ? `, ${open} record${open === 1 ? '' : 's'} still open` : '';
@@ -58,7 +64,8 @@ function describeRun(s: RunStatus): string[] {
     `  file      ${r.file} (source ${r.source}, ${r.kind})`,
     `  started   ${r.startedAt}${r.ingestedAt === undefined ? '' : `, ingested ${r.ingestedAt}`}${r.endedAt === undefined ? '' : `, ended ${r.endedAt}`}`,
   ];
-  if (r.rows !== undefined) lines.push(`  rows      ${r.rows} (valid ${r.valid ?? 0}, rejected ${r.rejected ?? 0})`);
+  if (r.unusable !== undefined) lines.push(`  unusable  ${r.unusable.rule}: ${r.unusable.message}`);
+  else if (r.rows !== undefined) lines.push(`  rows      ${r.rows} (valid ${r.valid ?? 0}, rejected ${r.rejected ?? 0})`);
   const p = r.plan;
   if (p !== undefined) {
     lines.push(`  planned   create ${p.create}, update ${p.update}, resend ${p.resend}${p.drift > 0 ? ` (${p.drift} drift repair)` : ''}, disable ${p.disableAbsent + p.disableInactive} (${p.disableAbsent} absent, ${p.disableInactive} active: false), unchanged ${p.unchanged}${p.otherSource > 0 ? `, ${p.otherSource} left to another source` : ''}`);
@@ -91,17 +98,17 @@ function describeRun(s: RunStatus): string[] {
     lines.push(`warnings (${r.plan?.warningsTotal ?? warnings.length}):`);
     for (const w of warnings.slice(0, 50)) lines.push(`  ${w.line === undefined ? '' : `line ${w.line} `}${w.externalId}: ${w.message} [${w.rule}]`);
   }
-  if (s.rejectedTotal > 0) {
+  if (s.rejectedTotal > 0 && r.state !== 'unusable') {
     lines.push(`rejected row problems (${s.rejectedTotal}${s.rejected.length < s.rejectedTotal ? `, first ${s.rejected.length} by line` : ''}):`);
     for (const p of s.rejected) lines.push(`  line ${p.line ?? '?'}${p.column === undefined ? '' : ` column ${p.column}`}${p.externalId === undefined ? '' : ` ${p.externalId}`}: ${p.rule}: ${p.message}`);
   }
-  if (r.state === 'complete' || r.state === 'held' || r.state === 'discarded' || r.state === 'superseded') lines.push(`report: <reports container>/${r.runId}/report.json and problems.csv`);
+  if (r.state === 'complete' || r.state === 'held' || r.state === 'discarded' || r.state === 'superseded' || r.state === 'unusable') lines.push(`report: <reports container>/${r.runId}/report.json and problems.csv`);
   return lines;
 }
 
 interface RunLine { run: RunRecord; counts: Record<RecordState, number> }
 
-/** Runs `hrsync status` without a run: the latest runs and any poisoned extracts; exit 1 when an extract is poisoned or a listed run is held. */
+/** Runs `hrsync status` without a run: the latest runs and any poisoned extracts; exit 1 when an extract is poisoned or a listed run is held or unusable. */
 export async function listRunsCommand(flags: RunsFlags, io: Console2, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const limit = limitOf(flags, 20);
   const { ledger, clients } = pipelineStorage(flags, env);
@@ -115,7 +122,7 @@ export async function listRunsCommand(flags: RunsFlags, io: Console2, env: NodeJ
     const job = api.job === undefined ? [] : [`job: ${api.job.code}${jobAcceptsUploads(api.job) ? '' : ` — ${describeJob(api.job)}`} (as reconcile read it at ${api.job.checkedAt})`];
     await writeOut(io.out, `${[...describeRuns(lines, poisoned), ...job, ...budgetLines(api).map((l) => l.trimStart())].join('\n')}\n`);
   }
-  return poisoned.total > 0 || runs.some((r) => r.state === 'held') ? EXIT_PROBLEMS : EXIT_OK;
+  return poisoned.total > 0 || runs.some(needsAPerson) ? EXIT_PROBLEMS : EXIT_OK;
 }
 
 function describeRuns(lines: RunLine[], poisoned: { total: number; extracts: PoisonedExtract[] }): string[] {
@@ -123,6 +130,10 @@ function describeRuns(lines: RunLine[], poisoned: { total: number; extracts: Poi
   for (const { run, counts } of lines) {
     const open = counts.queued + counts.submitted;
     out.push(`  ${run.runId}  ${run.state.padEnd(10)}  ${run.startedAt}  ${run.source.padEnd(12)}  ${run.file}`);
+    if (run.unusable !== undefined) {
+      out.push(`      unusable: ${run.unusable.message}`);
+      continue;
+    }
     out.push(`      rows ${run.rows ?? '?'}, rejected ${run.rejected ?? 0}, confirmed ${counts.confirmed}, disabled ${counts.disabled}, unchanged ${counts.unchanged}, skipped ${counts.skipped}, dead-lettered ${counts['dead-lettered']}, held ${counts.held}, open ${open}`);
     for (const h of run.state === 'held' ? run.held ?? [] : []) out.push(`      held: ${h.message} — "hrsync approve ${run.runId}" or "hrsync discard ${run.runId}"`);
     if (run.state === 'ingested' && run.stoppedAt !== undefined) out.push(`      sending stopped: ${run.held?.find((h) => h.threshold === 'maxFailedPercent')?.message ?? 'too many failures'}; held once what was sent is final`);

@@ -99,6 +99,7 @@ export function toRun(e: Entity): RunRecord {
   const plan = json<RunPlanSummary>(e, 'plan');
   const held = json<RunRecord['held']>(e, 'held');
   const decision = json<RunRecord['decision']>(e, 'decision');
+  const unusable = json<RunRecord['unusable']>(e, 'unusable');
   const outcomes = typeof e['outcomes'] === 'number' ? { outcomes: e['outcomes'], failures: typeof e['failures'] === 'number' ? e['failures'] : 0 } : undefined;
   return {
     runId: e.rowKey, file: str(e, 'file') ?? '', etag: str(e, 'blobEtag') ?? '', state: (str(e, 'state') ?? 'ingesting') as RunState,
@@ -106,7 +107,7 @@ export function toRun(e: Entity): RunRecord {
     ...(str(e, 'mode') === 'sync' ? { mode: 'sync' as const } : {}),
     startedAt: str(e, 'startedAt') ?? '', ...s('ingestedAt'), ...s('endedAt'), ...n('rows'), ...n('valid'), ...n('rejected'),
     ...(plan === undefined ? {} : { plan }), ...(held === undefined ? {} : { held }), ...(decision === undefined ? {} : { decision }),
-    ...(outcomes === undefined ? {} : { outcomes }), ...s('stoppedAt'),
+    ...(outcomes === undefined ? {} : { outcomes }), ...s('stoppedAt'), ...(unusable === undefined ? {} : { unusable }),
   };
 }
 

@@ -13,6 +13,7 @@ import { emptyCounts, nextState } from '../core/lifecycle.js';
 import type { LifecycleEvent, Transition } from '../core/lifecycle.js';
 import type {
   HeldThreshold, LedgerRecord, NewRecord, OutcomeTally, PersonRecord, PipelineLedger, RecordState, RecordSummary, RejectedRow, RunPlanSummary, RunRecord, RunRequest, SourceState, TransitionOptions,
+  UnusableInput,
 } from './types.js';
 import { clip, compareTimes, entityBytes, personBucket, recordKey, recordPartition, splitPayload } from './keys.js';
 import { lifecycleView, recordEntity, some, str, toPerson, toRecord, toRequest, toRun, toSourceState } from './entities.js';
@@ -254,12 +255,13 @@ export class RunLedger implements PipelineLedger {
     }
   }
 
-  async finishIngest(runId: string, c: { rows: number; valid: number; rejected: number; at: string; plan?: RunPlanSummary; held?: HeldThreshold[] }): Promise<void> {
+  async finishIngest(runId: string, c: { rows: number; valid: number; rejected: number; at: string; plan?: RunPlanSummary; held?: HeldThreshold[]; unusable?: UnusableInput }): Promise<void> {
     const held = c.held !== undefined && c.held.length > 0;
     await this.change(await this.runs(), RUN_PARTITION, runId, (e) => (e['state'] === 'ingesting'
       ? {
-        state: held ? 'held' : 'ingested', rows: c.rows, valid: c.valid, rejected: c.rejected, ingestedAt: c.at,
+        state: c.unusable !== undefined ? 'unusable' : held ? 'held' : 'ingested', rows: c.rows, valid: c.valid, rejected: c.rejected, ingestedAt: c.at,
         ...(c.plan === undefined ? {} : { plan: planProperty(c.plan) }), ...(held ? { held: JSON.stringify(c.held) } : {}),
+        ...(c.unusable === undefined ? {} : { unusable: JSON.stringify({ rule: c.unusable.rule, message: clip(c.unusable.message, 4000) }), endedAt: c.at }),
       } : undefined));
   }
 

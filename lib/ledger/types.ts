@@ -8,10 +8,17 @@ export type { Intent, RecordState } from '../core/lifecycle.js';
 
 /**
  * `ingesting` → `ingested` (sending) → `complete`; or `ingesting` → `held` → `ingested` (approved),
- * `discarded` or `superseded` (a newer extract of the same source arrived).
+ * `discarded` or `superseded` (a newer extract of the same source arrived); or `ingesting` →
+ * `unusable` (the file, its mapping or the sources file could not be used: nothing was read or sent).
  */
-export type RunState = 'ingesting' | 'held' | 'ingested' | 'complete' | 'discarded' | 'superseded';
-export const FINAL_RUN_STATES: ReadonlySet<RunState> = new Set(['complete', 'discarded', 'superseded']);
+export type RunState = 'ingesting' | 'held' | 'ingested' | 'complete' | 'discarded' | 'superseded' | 'unusable';
+export const FINAL_RUN_STATES: ReadonlySet<RunState> = new Set(['complete', 'discarded', 'superseded', 'unusable']);
+
+/** Why a run could not use its input: the file (`extract`), its mapping, or the sources file; one sentence. */
+export interface UnusableInput {
+  rule: 'extract' | 'mapping' | 'sources';
+  message: string;
+}
 
 /** One record of a run as the ledger keeps it. */
 export interface LedgerRecord {
@@ -119,6 +126,8 @@ export interface RunRecord {
   outcomes?: OutcomeTally;
   /** When the failure share stopped the run while it was sending (cleared when a person approves it). */
   stoppedAt?: string;
+  /** Why an `unusable` run read nothing. */
+  unusable?: UnusableInput;
 }
 
 /** Outcomes in the provisioning logs, for the failure share. */
@@ -217,8 +226,8 @@ export interface PipelineLedger {
   markEnqueued(runId: string, externalIds: readonly string[]): Promise<void>;
   addRejected(runId: string, rows: readonly RejectedRow[]): Promise<void>;
   listRejected(runId: string): AsyncIterable<RejectedRow>;
-  /** Ends ingest: the run is sending (`ingested`) or `held`. */
-  finishIngest(runId: string, result: { rows: number; valid: number; rejected: number; at: string; plan?: RunPlanSummary; held?: HeldThreshold[] }): Promise<void>;
+  /** Ends ingest: the run is sending (`ingested`), `held`, or `unusable` (final, ended at `at`) when its input could not be used. */
+  finishIngest(runId: string, result: { rows: number; valid: number; rejected: number; at: string; plan?: RunPlanSummary; held?: HeldThreshold[]; unusable?: UnusableInput }): Promise<void>;
   getRun(runId: string): Promise<RunRecord | undefined>;
   getRecords(runId: string, externalIds: readonly string[]): Promise<Map<string, LedgerRecord>>;
   /** Marks records submitted by one accepted request; attempts +1 unless this request was already recorded. */

@@ -28,7 +28,7 @@ import { MAX_OPERATIONS_PER_REQUEST } from '../scim/schemas.js';
 import { SourcesError, resolveSource, sourceOfBlob } from '../sources/sources.js';
 import type { SourceSettings, SourcesConfig } from '../sources/sources.js';
 import { encodeMessage, messageFits } from './messages.js';
-import type { NewRecord, PipelineDeps, RejectedRow, ReportSink, RunRecord } from './ports.js';
+import type { NewRecord, PipelineDeps, RejectedRow, ReportSink, RunRecord, UnusableInput } from './ports.js';
 import { ABSENT } from './report.js';
 import { writeRunReport } from './run-report.js';
 import { runIdFor } from './run-id.js';
@@ -75,6 +75,8 @@ export interface IngestResult {
   /** Records sent without their manager reference: the manager's row was rejected and the directory does not hold the manager. */
   withoutManager: number;
   enqueued: number;
+  /** Why the run ended `unusable`: nothing was read or sent. */
+  unusable?: UnusableInput;
 }
 
 const CHUNK = 100;
@@ -96,12 +98,11 @@ export async function ingestExtract(input: IngestInput, deps: IngestDeps): Promi
   const { ledger, logger } = deps;
   const sourceName = sourceOfBlob(input.name);
   let source: SourceSettings | undefined;
-  let unusable: { rule: string; message: string } | undefined;
+  let unusable: UnusableInput | undefined;
   try {
     source = resolveSource(await deps.loadSources(), sourceName);
   } catch (err) {
-    if (!(err instanceof SourcesError)) throw err;
-    unusable = { rule: 'sources', message: err.message };
+    unusable = unusableInput(err);
   }
   const run = await ledger.beginRun({ runId, file, etag: input.etag, startedAt: deps.clock.now().toISOString(), source: sourceName, kind: source?.kind ?? 'full' });
   const empty = { runId, source: sourceName, held: run.state === 'held', rows: run.rows ?? 0, valid: run.valid ?? 0, rejected: run.rejected ?? 0, unchanged: 0, leavers: 0, withoutManager: 0, enqueued: 0 };
@@ -114,28 +115,30 @@ export async function ingestExtract(input: IngestInput, deps: IngestDeps): Promi
   let mapping: Mapping | undefined;
   let extract;
   if (source !== undefined) {
-    await supersedeHeld(deps, source, runId);
     try {
       mapping = await deps.loadMapping(source);
       extract = await openExtract(input.content, { file });
     } catch (err) {
-      if (!(err instanceof ExtractError) && !(err instanceof MappingError)) throw err;
-      unusable = { rule: err instanceof MappingError ? 'mapping' : 'extract', message: err.message };
+      unusable = unusableInput(err);
     }
   }
   if (unusable !== undefined || source === undefined || mapping === undefined || extract === undefined) {
-    // The whole file is unusable: the run ends with one rejected entry that says why.
-    const why = unusable ?? { rule: 'extract', message: `${file}: could not be read` };
-    await ledger.addRejected(runId, [why]);
-    await ledger.finishIngest(runId, { rows: 0, valid: 0, rejected: 0, at: deps.clock.now().toISOString() });
-    logger.error('Extract could not be read; see the run report', { runId, rule: why.rule });
-    return { ...empty, ingested: true, held: false };
+    return endUnusable(deps, run, unusable ?? { rule: 'extract', message: `${file}: the file could not be read.` }, empty);
   }
 
   const spool = new TempFileSpool();
   const store = new OperationStore();
   try {
-    const read = await readCandidates(extract, mapping, spool, store, runId, deps);
+    let read: ReadResult;
+    try {
+      // Binding the mapping to the header (a column the file lacks) and reading a file that turns out
+      // broken half-way both throw here: the file is unusable, not the run retryable.
+      read = await readCandidates(extract, mapping, spool, store, runId, deps);
+    } catch (err) {
+      return await endUnusable(deps, run, unusableInput(err), empty);
+    }
+    // Only a usable extract supersedes a held run: a broken file must not take away the held one's approval.
+    await supersedeHeld(deps, source, runId);
     // Reports of a manager rejected here, and not in the directory, go without the reference (hashed so).
     const known = peopleLookup((id) => ledger.getPerson(id));
     const released = await releaseFromRejectedManagers(read.candidates, read.present, known, store);
@@ -172,6 +175,26 @@ export async function ingestExtract(input: IngestInput, deps: IngestDeps): Promi
   } finally {
     await Promise.all([spool.dispose(), store.dispose()]);
   }
+}
+
+// The input cannot be used: the run ends at once, final, with its report saying why. Report first,
+// then the run's state, so a crash in between writes the same report on the retry. Anything but
+// the input's own errors (storage down) is rethrown, for the host to retry.
+function unusableInput(err: unknown): UnusableInput {
+  if (err instanceof ExtractError) return { rule: 'extract', message: err.message };
+  if (err instanceof MappingError) return { rule: 'mapping', message: err.message };
+  if (err instanceof SourcesError) return { rule: 'sources', message: err.message };
+  throw err;
+}
+
+async function endUnusable(deps: IngestDeps, run: RunRecord, why: UnusableInput, empty: Omit<IngestResult, 'ingested'>): Promise<IngestResult> {
+  const at = deps.clock.now().toISOString();
+  const ended: RunRecord = { ...run, state: 'unusable', rows: 0, valid: 0, rejected: 0, ingestedAt: at, endedAt: at, unusable: why };
+  await writeRunReport(deps.ledger, deps.reports, ended, at);
+  await deps.ledger.finishIngest(run.runId, { rows: 0, valid: 0, rejected: 0, at, unusable: why });
+  // For the alert: the rule, not the message (it can name columns of the file, never HR values, but stays in the report).
+  deps.logger.error('Extract could not be used; see the run report', { runId: run.runId, source: run.source, rule: why.rule });
+  return { ...empty, ingested: true, held: false, rows: 0, valid: 0, rejected: 0, unusable: why };
 }
 
 // Rows naming a manager who is neither in the extract nor in People: a warning each in the run's plan

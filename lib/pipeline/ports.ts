@@ -6,7 +6,7 @@ import type { ApiGate } from '../provisioning/gate.js';
 import type { Logger } from '../provisioning/logger.js';
 
 export type {
-  HeldThreshold, LedgerRecord, NewRecord, PersonRecord, PipelineLedger, RecordState, RecordSummary, RejectedRow, RunPlanSummary, RunRecord, RunRequest, RunState, SourceState,
+  HeldThreshold, LedgerRecord, NewRecord, PersonRecord, PipelineLedger, RecordState, RecordSummary, RejectedRow, RunPlanSummary, RunRecord, RunRequest, RunState, SourceState, UnusableInput,
 } from '../ledger/types.js';
 import type { PipelineLedger } from '../ledger/types.js';
 

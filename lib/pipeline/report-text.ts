@@ -13,17 +13,20 @@ function headline(r: RunReport): string {
   const what = `Run ${r.runId} (${r.file}, source ${r.source}, ${r.kind})`;
   if (r.state === 'held') return `${what} HELD: nothing was sent`;
   if (r.state === 'discarded' || r.state === 'superseded') return `${what} ${r.state}: nothing was sent`;
+  if (r.state === 'unusable') return `${what} UNUSABLE: nothing was read or sent`;
   return `${what} complete${r.endedAt === undefined ? '' : ` in ${seconds(r.startedAt, r.endedAt)}`}`;
 }
 
 /** The report as lines of text; long lists are cut at 20 with a count of the rest. */
 export function reportText(report: RunReport): string[] {
   const c = report.counts;
-  const lines = [
-    headline(report),
-    `  rows ${report.rows}: valid ${c.valid}, rejected ${c.rejected}`,
-  ];
-  if (report.state === 'complete') {
+  const lines = [headline(report)];
+  // An unusable run read no row: the reason is all there is to say (and its next step).
+  if (report.state === 'unusable') lines.push(`  ${report.unusable?.rule ?? 'extract'}: ${report.unusable?.message ?? 'the input could not be used'}`);
+  else lines.push(`  rows ${report.rows}: valid ${c.valid}, rejected ${c.rejected}`);
+  if (report.state === 'unusable') {
+    // Nothing to count.
+  } else if (report.state === 'complete') {
     const why = report.disabledWhy;
     const disabled = c.disabled === 0 ? '' : ` (${[why.absent > 0 ? `${why.absent} absent from the extract` : '', why.inactive > 0 ? `${why.inactive} active: false` : '', why.other > 0 ? `${why.other} other` : ''].filter(Boolean).join(', ')})`;
     lines.push(`  records ${c.records}: created ${c.created}, updated ${c.updated}, disabled ${c.disabled}${disabled}, unchanged ${c.unchanged} (not sent), skipped ${c.skipped}, dead-lettered ${c.deadLettered}`);

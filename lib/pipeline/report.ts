@@ -3,7 +3,7 @@
 // rows by line and externalId only; the reasons are the validator's, hrsync's and the service's words.
 import { stringify } from 'csv-stringify/sync';
 import { emptyCounts } from '../core/lifecycle.js';
-import type { HeldThreshold, RecordState, RecordSummary, RejectedRow, RunPlanSummary, RunRecord, RunRequest } from './ports.js';
+import type { HeldThreshold, RecordState, RecordSummary, RejectedRow, RunPlanSummary, RunRecord, RunRequest, UnusableInput } from './ports.js';
 
 /** The report's counts: rows read, and every record of the run by its final state. */
 export interface ReportCounts {
@@ -34,8 +34,10 @@ export interface RunReport {
   file: string;
   source: string;
   kind: 'full' | 'changes';
-  /** complete: every record final; held: nothing sent, waiting for a person; discarded / superseded: ended unsent. */
-  state: 'complete' | 'held' | 'discarded' | 'superseded';
+  /** complete: every record final; held: nothing sent, waiting for a person; discarded / superseded: ended unsent; unusable: the input could not be used, nothing read or sent. */
+  state: 'complete' | 'held' | 'discarded' | 'superseded' | 'unusable';
+  /** Why an unusable run read nothing: `rule` (extract, mapping, sources) and one sentence. */
+  unusable?: UnusableInput;
   startedAt: string;
   ingestedAt?: string;
   endedAt?: string;
@@ -106,7 +108,7 @@ export function callsOf(requests: readonly RunRequest[]): number {
 /** Builds the report of a run from its ledger entity, its records' tally, rejected rows and requests. */
 export function buildRunReport(run: RunRecord, tally: RecordTally, rejected: RejectedRow[], requests: RunRequest[], endedAt: string | undefined): RunReport {
   const c = tally.counts;
-  const state: RunReport['state'] = run.state === 'held' || run.state === 'discarded' || run.state === 'superseded' ? run.state : 'complete';
+  const state = reportState(run);
   const accepted = requests.filter((q) => q.status === 'accepted').length;
   const report: RunReport = {
     runId: run.runId,
@@ -129,8 +131,10 @@ export function buildRunReport(run: RunRecord, tally: RecordTally, rejected: Rej
     ...(run.plan === undefined ? {} : { plan: run.plan }),
     ...(run.held === undefined ? {} : { held: run.held }),
     ...(run.decision === undefined ? {} : { decision: run.decision }),
+    ...(run.unusable === undefined ? {} : { unusable: run.unusable }),
     nextSteps: [],
-    rejected: [...rejected].sort((a, b) => (a.line ?? 0) - (b.line ?? 0)),
+    // Rows rejected before a file turned out broken half-way are not the run's: it read nothing.
+    rejected: state === 'unusable' ? [] : [...rejected].sort((a, b) => (a.line ?? 0) - (b.line ?? 0)),
     deadLettered: tally.deadLettered,
     disabled: tally.disabled,
     withoutManager: tally.withoutManager,
@@ -139,9 +143,23 @@ export function buildRunReport(run: RunRecord, tally: RecordTally, rejected: Rej
   return report;
 }
 
+/** The report's state for a run's ledger state: a run still moving reports as `complete` (with its open records counted). */
+export function reportState(run: Pick<RunRecord, 'state'>): RunReport['state'] {
+  return run.state === 'held' || run.state === 'discarded' || run.state === 'superseded' || run.state === 'unusable' ? run.state : 'complete';
+}
+
+const UNUSABLE_STEPS: Record<UnusableInput['rule'], string> = {
+  extract: 'Export the file again as the format its name says (CSV with a header row, a JSON array or NDJSON), then drop it again.',
+  mapping: 'Fix the mapping (or the export, if a column was renamed) and drop the extract again; "hrsync validate <extract> --mapping <file>" checks both first.',
+  sources: 'Fix the sources file (docs/sources.md) and drop the extract again.',
+};
+
 /** One sentence per kind of problem the report shows, saying what a person should do. */
-export function nextSteps(r: Pick<RunReport, 'state' | 'runId' | 'source' | 'held' | 'plan'> & { withoutManager?: RunReport['withoutManager'] } & { counts: Pick<ReportCounts, 'rejected' | 'deadLettered' | 'open'> }): string[] {
+export function nextSteps(r: Pick<RunReport, 'state' | 'runId' | 'source' | 'held' | 'plan'> & { unusable?: UnusableInput; withoutManager?: RunReport['withoutManager'] } & { counts: Pick<ReportCounts, 'rejected' | 'deadLettered' | 'open'> }): string[] {
   const out: string[] = [];
+  if (r.state === 'unusable') {
+    out.push(`${UNUSABLE_STEPS[r.unusable?.rule ?? 'extract']} Nothing of this run was read or sent; the next extract of source ${r.source} is compared with its last usable run, as usual.`);
+  }
   const stopped = r.held?.find((h) => h.threshold === 'maxFailedPercent');
   if (r.state === 'held' && stopped !== undefined) {
     out.push(`Sending stopped: ${stopped.message}. The dead-lettered records' codes (problems.csv) say why; failures this common usually share one cause (the mapping, the provisioning app's attribute mappings, a domain). Fix it, then run "hrsync approve ${r.runId}" to send the rest, or "hrsync discard ${r.runId}" and let the next extract send them.`);
@@ -170,6 +188,7 @@ export function reportCsv(report: RunReport): string {
   for (const d of report.disabled) rows.push([lineText(d.line), d.externalId, 'disabled', '', '', d.reason]);
   for (const w of report.withoutManager ?? []) rows.push([lineText(w.line), w.externalId, 'without manager', 'manager-dropped', '', `sent without its manager reference: manager ${w.manager} failed in this run and is not in the directory`]);
   for (const h of report.held ?? []) rows.push(['', '', 'held', h.threshold, '', h.message]);
+  if (report.unusable !== undefined) rows.push(['', '', 'unusable', report.unusable.rule, '', report.unusable.message]);
   // A BOM so Excel opens the UTF-8 file with accents intact.
   return `\uFEFF${stringify(rows, { record_delimiter: 'windows' })}`;
 }

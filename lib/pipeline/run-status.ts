@@ -2,7 +2,7 @@
 // still moving, before its report exists — and for a held run, which thresholds held it.
 import type { ApiGate, GateView } from '../provisioning/gate.js';
 import type { PipelineLedger, RecordState, RejectedRow, RunRecord, RunRequest } from './ports.js';
-import { callsOf, nextSteps, tallyRecords } from './report.js';
+import { callsOf, nextSteps, reportState, tallyRecords } from './report.js';
 import type { RecordTally, RunReport } from './report.js';
 
 export interface RunStatus {
@@ -56,9 +56,10 @@ export async function runStatus(ledger: StatusLedger, runId: string, limit = 50,
   const requests: RunRequest[] = [];
   for await (const q of ledger.listRequests(runId)) requests.push(q);
   const c = tally.counts;
-  const state: RunReport['state'] = run.state === 'held' || run.state === 'discarded' || run.state === 'superseded' ? run.state : 'complete';
+  const state = reportState(run);
   const steps = nextSteps({
     runId, source: run.source, state, counts: { rejected: run.rejected ?? 0, deadLettered: c['dead-lettered'], open: 0 },
+    ...(run.unusable === undefined ? {} : { unusable: run.unusable }),
     ...(run.plan === undefined ? {} : { plan: run.plan }), ...(run.held === undefined ? {} : { held: run.held }),
   });
   const api = gate !== undefined && c.queued > 0 ? await gate.view() : undefined;

@@ -91,6 +91,23 @@ describe('hrsync status (the pipeline ledger)', () => {
     expect(json).toMatchObject({ rejectedTotal: 1, deadLetteredTotal: 1, counts: { confirmed: 2 } });
   });
 
+  it('shows an unusable run with its reason and next step, in the list and alone; exit 1 (it needs a person)', async () => {
+    const runId = '20261124-unusable0123456789';
+    const why = 'hrsync-config/mapping.json: attributes.emails[0].value: column "E-mail" (attributes.emails[0].value; did you mean "Email"?) is not in the header of hr-extracts/workers.csv';
+    await ledger.beginRun({ runId, file: 'hr-extracts/workers.csv', etag: '"0x2"', startedAt: '2026-11-24T01:00:00.000Z', source: 'default', kind: 'full' });
+    await ledger.finishIngest(runId, { rows: 0, valid: 0, rejected: 0, at: '2026-11-24T01:00:01.000Z', unusable: { rule: 'mapping', message: why } });
+    const one = await runCli('status', runId);
+    expect(one.code).toBe(1);
+    expect(one.out).toContain(`run ${runId}: unusable (nothing read or sent)`);
+    expect(one.out).toContain(`  unusable  mapping: ${why}`);
+    expect(one.out).toMatch(/→ Fix the mapping \(or the export, if a column was renamed\)/);
+    expect(one.out).toContain(`report: <reports container>/${runId}/report.json`);
+    const list = await runCli('status');
+    expect(list.code).toBe(1);
+    expect(list.out).toContain(`      unusable: ${why}`);
+    expect(JSON.parse((await runCli('status', runId, '--json')).out)).toMatchObject({ run: { state: 'unusable', unusable: { rule: 'mapping', message: why } } });
+  });
+
   it('names an unknown run and the way to list runs, exit 2; a run id with --since is refused', async () => {
     const r = await runCli('status', 'nope');
     expect(r.code).toBe(2);

@@ -2,7 +2,7 @@
 // (lib/ledger, Queue storage): for fast tests of the stages' logic. The end-to-end tests use the real ones.
 import { emptyCounts, nextState } from '../../../lib/core/lifecycle.js';
 import type { LifecycleEvent, LifecycleRecord, Transition } from '../../../lib/core/lifecycle.js';
-import type { TransitionOptions } from '../../../lib/ledger/types.js';
+import type { TransitionOptions, UnusableInput } from '../../../lib/ledger/types.js';
 import type {
   HeldThreshold, LedgerRecord, NewRecord, OperationQueue, PersonRecord, PipelineLedger, ReceivedMessage, RecordState, RecordSummary, RejectedRow, ReportSink, RunPlanSummary, RunRecord, RunRequest, SourceState,
 } from '../../../lib/pipeline/ports.js';
@@ -47,11 +47,12 @@ export class MemoryLedger implements PipelineLedger {
     this.rejected.set(runId, list);
   }
   async *listRejected(runId: string): AsyncIterable<RejectedRow> { yield* this.rejected.get(runId) ?? []; }
-  async finishIngest(runId: string, c: { rows: number; valid: number; rejected: number; at: string; plan?: RunPlanSummary; held?: HeldThreshold[] }): Promise<void> {
+  async finishIngest(runId: string, c: { rows: number; valid: number; rejected: number; at: string; plan?: RunPlanSummary; held?: HeldThreshold[]; unusable?: UnusableInput }): Promise<void> {
     const run = this.runs.get(runId);
     const held = c.held !== undefined && c.held.length > 0;
     if (run && run.state === 'ingesting') {
-      Object.assign(run, { state: held ? 'held' : 'ingested', rows: c.rows, valid: c.valid, rejected: c.rejected, ingestedAt: c.at }, c.plan === undefined ? {} : { plan: c.plan }, held ? { held: c.held } : {});
+      Object.assign(run, { state: c.unusable !== undefined ? 'unusable' : held ? 'held' : 'ingested', rows: c.rows, valid: c.valid, rejected: c.rejected, ingestedAt: c.at }, c.plan === undefined ? {} : { plan: c.plan }, held ? { held: c.held } : {},
+        c.unusable === undefined ? {} : { unusable: c.unusable, endedAt: c.at });
     }
   }
   async getRun(runId: string): Promise<RunRecord | undefined> { const r = this.runs.get(runId); return r && { ...r }; }
