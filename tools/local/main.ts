@@ -25,13 +25,14 @@ function parseArgs(argv: string[]): LocalArgs {
     .option('--source <name>', 'the source folder the extracts are dropped into (default: the top level, source "default")')
     .option('--json', 'print each run report as JSON on stdout')
     .option('--watch [folder]', 'keep running and run every extract copied into the folder (default ./local-drop)')
+    .option('--settle <seconds>', 'with --watch: take a file once its size and time have not changed for this long', positiveNumber, 5)
     .option('--out <folder>', 'where report.json and problems.csv are written per run', 'local-reports')
     .option('--timeout <seconds>', 'give up on the run after this long', positiveNumber, 600)
     .option('--verbose', 'print the functions\' log lines (run ids, request ids, externalIds, counts; never HR data) on stderr')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
   cmd.parse(argv, { from: 'user' });
-  const o = cmd.opts<{ mapping?: string; sources?: string; source?: string; json?: boolean; watch?: string | boolean; out: string; timeout: number; verbose?: boolean }>();
+  const o = cmd.opts<{ mapping?: string; sources?: string; source?: string; json?: boolean; watch?: string | boolean; settle: number; out: string; timeout: number; verbose?: boolean }>();
   return {
     ...(cmd.args.length === 0 ? {} : { extracts: [...cmd.args] }),
     ...(o.mapping === undefined ? {} : { mapping: o.mapping }),
@@ -41,6 +42,7 @@ function parseArgs(argv: string[]): LocalArgs {
     ...(o.watch === undefined ? {} : { watch: o.watch }),
     out: o.out,
     timeoutSeconds: o.timeout,
+    settleSeconds: o.settle,
     ...(o.verbose === true ? { verbose: true } : {}),
   };
 }

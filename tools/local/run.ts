@@ -13,7 +13,7 @@ import { reportCsv } from '../../lib/pipeline/report.js';
 import { formatLogLine } from '../host/local-host.js';
 import type { HostLogLine } from '../host/local-host.js';
 import { lostRecords } from './accounting.js';
-import { dropFolder } from './drop-folder.js';
+import { DEFAULT_SETTLE_MS, dropFolder } from './drop-folder.js';
 import { startLocalStack } from './stack.js';
 import type { LocalStack } from './stack.js';
 import { reportText } from '../../lib/pipeline/report-text.js';
@@ -35,6 +35,8 @@ export interface LocalArgs {
   out?: string;
   /** Give up on a run after this many seconds (default 600). */
   timeoutSeconds?: number;
+  /** --watch: how long a file must stay unchanged before it is taken (default 5). */
+  settleSeconds?: number;
   verbose?: boolean;
   /** Simulator processing delay, ms (default the simulator's 2000). */
   processingDelayMs?: number;
@@ -54,6 +56,17 @@ export interface LocalIo {
 export const EXIT_OK = 0;
 export const EXIT_INCOMPLETE = 1;
 export const EXIT_UNUSABLE = 2;
+
+/**
+ * The exit code a run's report calls for, meaning what the CLI's codes mean: 2 the input was
+ * unusable; 1 rows were rejected, records dead-lettered, the run held or a record lost; 0 every
+ * record confirmed, disabled, unchanged or skipped.
+ */
+export function exitCodeOf(report: RunReport, lost: readonly string[]): number {
+  if (report.state === 'unusable') return EXIT_UNUSABLE;
+  const c = report.counts;
+  return lost.length > 0 || report.state !== 'complete' || c.rejected > 0 || c.deadLettered > 0 || c.held > 0 ? EXIT_INCOMPLETE : EXIT_OK;
+}
 
 const SAMPLE_EXTRACT = 'samples/workers.csv';
 const SAMPLE_MAPPING = 'samples/mapping.json';
@@ -145,7 +158,7 @@ export async function runLocal(args: LocalArgs, io: LocalIo): Promise<number> {
   const outDir = resolve(cwd, args.out ?? 'local-reports');
   const progress = progressPrinter(stack, io);
   try {
-    banner(stack, io, watch);
+    banner(stack, io, watch, args.settleSeconds ?? DEFAULT_SETTLE_MS / 1000);
     stack.host.start();
     const reported = new Set<string>();
     const printed: RunReport[] = [];
@@ -165,8 +178,10 @@ export async function runLocal(args: LocalArgs, io: LocalIo): Promise<number> {
         io.out(`${[...reportText(report), `  report: ${join(dir, 'report.json')} and problems.csv`].join('\n')}\n`);
       }
       for (const p of lost) io.err(`Lost: ${p}\n`);
-      // A held run sent nothing: someone has to look at it, so the exit code says so.
-      if (lost.length > 0 || report.state === 'held') code = EXIT_INCOMPLETE;
+      // With --json stdout is for machines; the reason still reaches the person, on stderr.
+      if (report.state === 'unusable' && args.json === true) io.err(`${report.file}: unusable: ${report.unusable?.message ?? 'the input could not be used'}\n`);
+      // The worst night decides: unusable input over problems over none.
+      code = Math.max(code, exitCodeOf(report, lost));
     };
 
     if (watch === undefined) {
@@ -194,6 +209,12 @@ export async function runLocal(args: LocalArgs, io: LocalIo): Promise<number> {
       await stack.drop(target, content);
       progress.clear();
       io.err(`Dropped ${name} (${content.length} bytes) from ${watch}\n`);
+    }, {
+      ...(args.settleSeconds === undefined ? {} : { settleMs: args.settleSeconds * 1000 }),
+      ignored: (name) => {
+        progress.clear();
+        io.err(`Ignored ${name}: not an extract (.csv, .txt, .json, .ndjson or .jsonl)\n`);
+      },
     });
     while (io.signal?.aborted !== true) {
       await folder.poll();
@@ -215,11 +236,11 @@ function flushJson(io: LocalIo, args: LocalArgs, printed: RunReport[], extracts:
   io.out(`${JSON.stringify(extracts === 1 ? printed[0] : printed, null, 2)}\n`);
 }
 
-// The report of the run of `file` not yet seen: complete, or held (a held run's report is written at once).
+// The report of the run of `file` not yet seen: complete, or held or unusable (those reports are written at once).
 async function waitForReport(stack: LocalStack, file: string, reported: ReadonlySet<string>, timeoutSeconds: number, progress: ProgressPrinter, signal: AbortSignal | undefined): Promise<RunReport | undefined> {
   const deadline = Date.now() + timeoutSeconds * 1000;
   while (signal?.aborted !== true && Date.now() <= deadline) {
-    const found = (await stack.reports()).find((r) => r.file === file && !reported.has(r.runId) && (r.state === 'complete' || r.state === 'held'));
+    const found = (await stack.reports()).find((r) => r.file === file && !reported.has(r.runId) && (r.state === 'complete' || r.state === 'held' || r.state === 'unusable'));
     if (found !== undefined) return found;
     await progress.tick();
     await sleep(500, signal);
@@ -227,14 +248,14 @@ async function waitForReport(stack: LocalStack, file: string, reported: Readonly
   return undefined;
 }
 
-function banner(stack: LocalStack, io: LocalIo, watch: string | undefined): void {
+function banner(stack: LocalStack, io: LocalIo, watch: string | undefined, settleSeconds: number): void {
   const lines = [
     'hrsync local run: the Functions app on Azurite (in memory) and the provisioning simulator',
     `  Graph simulator   ${stack.env.HRSYNC_GRAPH_URL}`,
     `  storage           Azurite, blob ${stack.azurite.blobPort} / queue ${stack.azurite.queuePort} / table ${stack.azurite.tablePort}`,
     ...stack.host.functions.map((f) => `  function          ${f.name.padEnd(10)} ${f.trigger}`),
   ];
-  if (watch !== undefined) lines.push(`Watching ${watch}: copy an extract there to run it; Ctrl+C stops.`);
+  if (watch !== undefined) lines.push(`Watching ${watch}: copy an extract there to run it (taken once unchanged for ${settleSeconds} s); Ctrl+C stops.`);
   io.err(`${lines.join('\n')}\n`);
 }
 

@@ -1,9 +1,11 @@
-// The exit-code check of npm run local: a finished run's numbers must add up against the ledger and the directory.
+// The exit-code check of npm run local: a finished run's numbers must add up against the ledger and the directory,
+// and the code means what the CLI's codes mean.
 import { describe, expect, it } from 'vitest';
 import { emptyCounts } from '../../../lib/core/lifecycle.js';
 import type { LedgerRecord, RecordState } from '../../../lib/ledger/types.js';
 import type { ReportCounts, RunReport } from '../../../lib/pipeline/report.js';
 import { lostRecords } from '../../../tools/local/accounting.js';
+import { exitCodeOf } from '../../../tools/local/run.js';
 
 function ledger(records: Array<Pick<LedgerRecord, 'externalId' | 'state'>>) {
   return {
@@ -45,5 +47,22 @@ describe('lostRecords', () => {
       '1 records confirmed in the ledger are not in the directory',
       '1 records disabled in the ledger are not disabled in the directory',
     ]);
+  });
+});
+
+describe('exitCodeOf', () => {
+  it('is 0 only when every record was confirmed, disabled, unchanged or skipped and nothing was lost', () => {
+    expect(exitCodeOf(report({ valid: 4, records: 5, leavers: 1, created: 1, updated: 1, disabled: 1, unchanged: 1, skipped: 1 }), [])).toBe(0);
+  });
+
+  it('is 1 for rejected rows, dead-lettered records, a held run or a lost record', () => {
+    expect(exitCodeOf(report({ valid: 1, rejected: 1, records: 1, created: 1 }), [])).toBe(1);
+    expect(exitCodeOf(report({ valid: 1, records: 1, deadLettered: 1 }), [])).toBe(1);
+    expect(exitCodeOf({ ...report({ valid: 1, records: 1, held: 1 }), state: 'held' }, [])).toBe(1);
+    expect(exitCodeOf(report({ valid: 1, records: 1, created: 1 }), ['1 records are still queued or submitted in the ledger'])).toBe(1);
+  });
+
+  it('is 2 for an unusable input', () => {
+    expect(exitCodeOf({ ...report({}), state: 'unusable', unusable: { rule: 'extract', message: 'c/f.csv: the file is empty (0 bytes).' } }, [])).toBe(2);
   });
 });

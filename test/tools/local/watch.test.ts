@@ -1,6 +1,6 @@
 // npm run local --watch: extracts copied into the folder each become a run whose report is
-// printed (one JSON line each); Ctrl+C (the abort signal) ends it with exit 0.
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+// printed (one JSON line each) once it has settled; other files are named once; Ctrl+C (the abort signal) ends it.
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
@@ -29,9 +29,11 @@ it('runs each extract dropped into the folder and stops on the signal', async ()
       await new Promise((r) => setTimeout(r, 200));
     }
   };
-  const running = runLocal({ watch: join(dir, 'drop'), out: join(dir, 'reports'), json: true, processingDelayMs: 100 }, { out: (t) => stdout.push(t), err: (t) => stderr.push(t), tty: false, signal: stop.signal });
+  const running = runLocal({ watch: join(dir, 'drop'), out: join(dir, 'reports'), json: true, processingDelayMs: 100, settleSeconds: 1 }, { out: (t) => stdout.push(t), err: (t) => stderr.push(t), tty: false, signal: stop.signal });
 
   await until(() => stderr.join('').includes('Watching'));
+  expect(stderr.join('')).toContain('(taken once unchanged for 1 s)');
+  await writeFile(join(dir, 'drop', 'notes.docx'), 'not an extract');
   await copyFile('samples/broken.csv', join(dir, 'drop', 'broken.csv'));
   await until(() => reports().length === 1);
   await copyFile('samples/workers.json', join(dir, 'drop', 'workers.json'));
@@ -44,4 +46,5 @@ it('runs each extract dropped into the folder and stops on the signal', async ()
   expect(first).toMatchObject({ file: 'hr-extracts/broken.csv', state: 'held', counts: { valid: 6, rejected: 10, held: 6, confirmed: 0 } });
   expect(second).toMatchObject({ file: 'hr-extracts/workers.json', counts: { valid: 400, confirmed: 400, rejected: 0, deadLettered: 0 } });
   expect(stderr.join('')).toContain('Dropped broken.csv');
+  expect(stderr.join('').split('\n').filter((l) => l.includes('notes.docx'))).toEqual(['Ignored notes.docx: not an extract (.csv, .txt, .json, .ndjson or .jsonl)']);
 }, 150_000);
