@@ -3,17 +3,9 @@
 import { Command, CommanderError } from 'commander';
 import { ExtractError } from '../lib/extract/errors.js';
 import { MappingError } from '../lib/mapping/errors.js';
-import { validateCommand } from './commands/validate.js';
-import { previewCommand } from './commands/preview.js';
-import { mappingImportCommand } from './commands/mapping-import.js';
-import { statusCommand } from './commands/status.js';
-import { listRunsCommand, runStatusCommand } from './commands/runs.js';
-import { replayCommand } from './commands/replay.js';
-import { approveCommand, discardCommand, resendCommand } from './commands/decide.js';
-import { withStorageOptions } from './storage.js';
-import { jobCommand } from './commands/job.js';
-import { schemaApplyCommand, schemaDiffCommand } from './commands/schema.js';
-import { syncCommand } from './commands/sync.js';
+// Commands are imported in their actions, not here: `--help`, validate and preview must not load
+// the Azure SDKs, MSAL and the Graph client that sync, status and the ledger commands need.
+import { withStorageOptions } from './storage-options.js';
 import { withConnectionOptions } from './connection.js';
 import { SettingsError } from '../lib/config/errors.js';
 import { SourcesError } from '../lib/sources/sources.js';
@@ -41,6 +33,7 @@ function program(io: Console2, code: { value: number }): Command {
     .option('--json', 'print the report as JSON')
     .option('--limit <rows>', 'read only the first N rows'))
     .action(async (extract: string, flags) => {
+      const { validateCommand } = await import('./commands/validate.js');
       code.value = await validateCommand(extract, flags, io);
     });
 
@@ -51,6 +44,7 @@ function program(io: Console2, code: { value: number }): Command {
     .option('--batch-size <n>', 'operations per request, 1 to 50', '50')
     .option('--max-bytes <n>', 'cap on one request\'s size in bytes', String(1024 * 1024)))
     .action(async (extract: string, flags) => {
+      const { previewCommand } = await import('./commands/preview.js');
       code.value = await previewCommand(extract, flags, io);
     });
 
@@ -69,6 +63,7 @@ function program(io: Console2, code: { value: number }): Command {
     .option('--full-resend', 'send every record, changed or not (after changing the provisioning app\'s attribute mappings in Entra)')
     .option('--approve', 'send even if the guard would hold the run (after checking its disables, shrink and rejected rows)')))
     .action(async (extract: string, flags) => {
+      const { syncCommand } = await import('./commands/sync.js');
       code.value = await syncCommand(extract, flags, io);
     });
 
@@ -79,6 +74,7 @@ function program(io: Console2, code: { value: number }): Command {
     .argument('<psd1>', 'the PowerShell data file')
     .option('-o, --output <file>', 'write the mapping to this file instead of stdout')
     .action(async (psd1: string, flags: { output?: string }) => {
+      const { mappingImportCommand } = await import('./commands/mapping-import.js');
       code.value = await mappingImportCommand(psd1, flags, io);
     });
 
@@ -90,15 +86,16 @@ function program(io: Console2, code: { value: number }): Command {
     .option('--json', 'print the result as JSON')))
     .action(async (runId: string | undefined, flags) => {
       if (flags.since !== undefined && runId !== undefined) throw new UsageError('give a run id or --since, not both: a run comes from the ledger, --since reads the provisioning logs');
-      if (flags.since !== undefined) code.value = await statusCommand(flags, io);
-      else if (runId !== undefined) code.value = await runStatusCommand(runId, flags, io);
-      else code.value = await listRunsCommand(flags, io);
+      if (flags.since !== undefined) code.value = await (await import('./commands/status.js')).statusCommand(flags, io);
+      else if (runId !== undefined) code.value = await (await import('./commands/runs.js')).runStatusCommand(runId, flags, io);
+      else code.value = await (await import('./commands/runs.js')).listRunsCommand(flags, io);
     });
 
   withStorageOptions(withConnectionOptions(root.command('job')
     .description('The provisioning job\'s state (Active, Paused, Quarantine and why), its last execution\'s counts, and the daily budget used and left (from the pipeline\'s ledger when HRSYNC_STORAGE is set). Exit 1 when uploads would wait.')
     .option('--json', 'print the result as JSON')))
     .action(async (flags) => {
+      const { jobCommand } = await import('./commands/job.js');
       code.value = await jobCommand(flags, io);
     });
 
@@ -109,6 +106,7 @@ function program(io: Console2, code: { value: number }): Command {
     .requiredOption('-m, --mapping <file>', 'the mapping file (JSON; see docs/mapping.md)')
     .option('--json', 'print the result as JSON'))
     .action(async (flags) => {
+      const { schemaDiffCommand } = await import('./commands/schema.js');
       code.value = await schemaDiffCommand(flags, io);
     });
   withConnectionOptions(schema.command('apply')
@@ -116,6 +114,7 @@ function program(io: Console2, code: { value: number }): Command {
     .requiredOption('-m, --mapping <file>', 'the mapping file (JSON; see docs/mapping.md)')
     .option('--json', 'print the result as JSON'))
     .action(async (flags) => {
+      const { schemaApplyCommand } = await import('./commands/schema.js');
       code.value = await schemaApplyCommand(flags, io);
     });
 
@@ -125,6 +124,7 @@ function program(io: Console2, code: { value: number }): Command {
     .option('--by <name>', 'who approves, kept with the run (default: your user name)')
     .option('--json', 'print the result as JSON'))
     .action(async (runId: string, flags) => {
+      const { approveCommand } = await import('./commands/decide.js');
       code.value = await approveCommand(runId, flags, io);
     });
 
@@ -134,6 +134,7 @@ function program(io: Console2, code: { value: number }): Command {
     .option('--by <name>', 'who discards, kept with the run (default: your user name)')
     .option('--json', 'print the final report as JSON'))
     .action(async (runId: string, flags) => {
+      const { discardCommand } = await import('./commands/decide.js');
       code.value = await discardCommand(runId, flags, io);
     });
 
@@ -142,6 +143,7 @@ function program(io: Console2, code: { value: number }): Command {
     .argument('<source>', 'the source: the folder its extracts are dropped into ("default" for the top level)')
     .option('--json', 'print the result as JSON'))
     .action(async (source: string, flags) => {
+      const { resendCommand } = await import('./commands/decide.js');
       code.value = await resendCommand(source, flags, io);
     });
 
@@ -153,6 +155,7 @@ function program(io: Console2, code: { value: number }): Command {
     .option('--max <n>', 'stop after reading this many messages', '10000')
     .option('--json', 'print the summary as JSON'))
     .action(async (flags) => {
+      const { replayCommand } = await import('./commands/replay.js');
       code.value = await replayCommand(flags, io);
     });
 

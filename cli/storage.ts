@@ -1,26 +1,15 @@
 // Flags of the commands that read the pipeline's storage (the ledger, the queues): the account
 // and the names, each standing for the setting the Functions app reads (docs/settings.md).
-import type { Command } from 'commander';
 import { loadPipelineSettings } from '../lib/config/pipeline.js';
 import type { PipelineSettings } from '../lib/config/pipeline.js';
 import { RunLedger } from '../lib/ledger/run-ledger.js';
 import { ledgerTableNames } from '../lib/ledger/tables.js';
 import { storageClients } from '../lib/storage/clients.js';
 import type { StorageClients } from '../lib/storage/clients.js';
+import type { StorageFlags } from './storage-options.js';
 
-export interface StorageFlags {
-  storageAccount?: string;
-  tablePrefix?: string;
-  queue?: string;
-}
-
-/** Adds the storage flags to a command. */
-export function withStorageOptions(cmd: Command): Command {
-  return cmd
-    .option('--storage-account <name>', 'storage account to sign in to with your Azure CLI / developer identity (default: the HRSYNC_STORAGE connection)')
-    .option('--table-prefix <prefix>', 'prefix of the ledger tables (HRSYNC_TABLE_PREFIX)')
-    .option('--queue <name>', 'the operations queue; its poison queue is <name>-poison (HRSYNC_OPERATIONS_QUEUE)');
-}
+export type { StorageFlags } from './storage-options.js';
+export { withStorageOptions } from './storage-options.js';
 
 export interface PipelineStorage {
   settings: PipelineSettings;
