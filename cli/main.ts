@@ -38,7 +38,7 @@ function program(io: Console2, code: { value: number }): Command {
     });
 
   READ_OPTIONS(root.command('preview')
-    .description('Print the SCIM BulkRequests that would be sent, one JSON request per line (NDJSON); problems go to stderr.')
+    .description('Print the SCIM BulkRequests that would be sent, in the order they would be sent (managers before their reports), one JSON request per line (NDJSON); problems go to stderr.')
     .argument('<extract>', 'the HR extract: .csv, .json or .ndjson')
     .option('--limit <rows>', 'read only the first N rows')
     .option('--batch-size <n>', 'operations per request, 1 to 50', '50')

@@ -1,7 +1,10 @@
 // hrsync preview: the BulkRequests that would be sent, one JSON request per line.
-import { batchSpool, scanExtract } from '../../lib/convert/convert.js';
+import { scanExtract } from '../../lib/convert/convert.js';
+import { OperationStore } from '../../lib/convert/operation-store.js';
 import { TempFileSpool } from '../../lib/convert/spool.js';
-import { DEFAULT_BATCH_LIMITS, checkBatchLimits } from '../../lib/scim/bulk.js';
+import { managerOf, managersFirst } from '../../lib/delta/order.js';
+import { BulkBatcher, DEFAULT_BATCH_LIMITS, checkBatchLimits } from '../../lib/scim/bulk.js';
+import type { BulkBatch } from '../../lib/scim/bulk.js';
 import { formatProblem } from '../../lib/scim/problem.js';
 import { EXIT_OK, EXIT_PROBLEMS, UsageError } from '../errors.js';
 import type { Console2 } from '../io.js';
@@ -22,21 +25,36 @@ export async function previewCommand(extractPath: string, flags: PreviewFlags, i
   const limits = batchLimits(flags);
   const { extract, mapping } = await openInputs(extractPath, flags);
   const spool = new TempFileSpool();
+  const store = new OperationStore();
   try {
     const scan = await scanExtract(extract, mapping, {
       spool, limit, limits,
       onProblem: (p) => void io.err.write(`${formatProblem(p)}\n`),
     });
+    // In the order hrsync sync sends them — managers before their reports, file order within a
+    // level — so what preview shows is what would go, request by request.
+    const queued: Array<{ externalId: string; line: number; stored: number; managerId?: string }> = [];
+    for await (const op of spool.read()) {
+      if (scan.withdrawn.has(op.externalId)) continue;
+      const managerId = managerOf(op.json);
+      queued.push({ externalId: op.externalId, line: op.line, stored: store.add(op.json), ...(managerId === undefined ? {} : { managerId }) });
+      if (store.shouldFlush) await store.flush();
+    }
     let requests = 0;
-    for await (const batch of batchSpool(spool, scan.withdrawn, limits)) {
+    const write = async (batch: BulkBatch | undefined): Promise<void> => {
+      if (batch === undefined) return;
       requests++;
       await writeOut(io.out, batch.body);
       await writeOut(io.out, '\n');
-    }
+    };
+    const batcher = new BulkBatcher(limits);
+    for (const q of managersFirst(queued)) await write(batcher.add({ externalId: q.externalId, line: q.line, json: await store.read(q.stored) }));
+    await write(batcher.flush());
     io.err.write(`${summaryLines(scan, requests).join('\n')}\n`);
     return scan.rejected > 0 ? EXIT_PROBLEMS : EXIT_OK;
   } finally {
     await spool.dispose();
+    await store.dispose();
   }
 }
 

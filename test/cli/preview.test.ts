@@ -52,4 +52,21 @@ describe('hrsync preview', () => {
     expect(ids).toEqual(['E1', 'E3']);
     expect(r.err).toContain('[duplicate-externalId]');
   });
+
+  it('shows the requests in the order they would be sent: managers before their reports', async () => {
+    const csv = [
+      HEADER,
+      'E4,Active,Dee,Four,dee@contoso.com,E2,01/02/2020',
+      'E2,Active,Bea,Two,bea@contoso.com,E1,01/02/2020',
+      'E5,Active,Eve,Five,eve@contoso.com,,01/02/2020',
+      'E3,Active,Cy,Three,cy@contoso.com,E1,01/02/2020',
+      'E1,Active,Al,One,al@contoso.com,,01/02/2020',
+    ].join('\n');
+    const at = workspace({ 'w.csv': csv, 'm.json': JSON.stringify(MAPPING) });
+    const r = await runCli('preview', at('w.csv'), '-m', at('m.json'), '--batch-size', '2');
+    expect(r.code).toBe(0);
+    const requests = r.out.trim().split('\n').map((l) => JSON.parse(l).Operations.map((o: { bulkId: string }) => o.bulkId));
+    // Depth 0 (no manager in the file) in file order, then their reports, then theirs.
+    expect(requests).toEqual([['E5', 'E1'], ['E2', 'E3'], ['E4']]);
+  });
 });
