@@ -91,6 +91,7 @@ interface EntryTexts {
   path: string;
   typeAttribute: string;
   typeMessage: string;
+  noTypeMessage: string;
 }
 const ENTRY_TEXTS = new Map<string, EntryTexts[]>();
 
@@ -100,7 +101,12 @@ function textsOf(name: string, i: number): EntryTexts {
   let texts = list[i];
   if (texts === undefined) {
     const path = `${name}[${i}]`;
-    texts = { path, typeAttribute: `${path}.type`, typeMessage: `${path}.type is not "work"; Entra processes only the work entries of ${name}, so this one is ignored` };
+    texts = {
+      path,
+      typeAttribute: `${path}.type`,
+      typeMessage: `${path}.type is not "work"; Entra processes only the work entries of ${name}, so this one is ignored`,
+      noTypeMessage: `${path} has no type; Entra processes only the entries of ${name} whose type is "work", so this one is ignored`,
+    };
     list[i] = texts;
   }
   return texts;
@@ -111,7 +117,11 @@ function checkMultiValued(entries: readonly (ScimMultiValue | ScimAddress)[], na
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i] as ScimMultiValue | ScimAddress;
     if (entry.primary === true) primaries++;
-    if (entry.type !== 'work') {
+    if (entry.type === undefined || entry.type === '') {
+      // Not "is not work": the mapping gave the entry no type at all, and that is what to fix.
+      const texts = textsOf(name, i);
+      issues = add(issues, 'warning', texts.typeAttribute, 'missing-type', texts.noTypeMessage);
+    } else if (entry.type !== 'work') {
       const texts = textsOf(name, i);
       issues = add(issues, 'warning', texts.typeAttribute, 'non-work-type', texts.typeMessage);
     }

@@ -132,3 +132,17 @@ describe('hrsync validate flags', () => {
     expect(r.err).toContain('--format must be one of csv, json, ndjson');
   });
 });
+
+describe('the samples', () => {
+  // A sample mapping that warns on most rows teaches users to ignore warnings.
+  it('samples/mapping.json validates samples/workers.csv and workers.json without a warning', async () => {
+    for (const [file, format] of [['samples/workers.csv', 'csv'], ['samples/workers.json', 'json']] as const) {
+      const r = await runCli('validate', file, '-m', 'samples/mapping.json', '--format', format, '--json');
+      expect(r.code).toBe(0);
+      const report = JSON.parse(r.out);
+      expect(report.rows).toBe(400);
+      expect(report.valid).toBe(400);
+      expect(report.warnings).toEqual([]);
+    }
+  });
+});

@@ -64,6 +64,13 @@ describe('validateUser', () => {
     }))).toEqual(['warning:non-work-type:phoneNumbers[1].type', 'error:multiple-primary:phoneNumbers']);
   });
 
+  it('says an entry without a type has no type, not that it is not work', () => {
+    const issues = validateUser(user({ phoneNumbers: [{ value: '1' }], addresses: [{ type: '', locality: 'Leeds' }] }));
+    expect(issues.map((i) => `${i.rule}:${i.attribute}`)).toEqual(['missing-type:phoneNumbers[0].type', 'missing-type:addresses[0].type']);
+    expect(issues[0]?.message).toContain('phoneNumbers[0] has no type');
+    expect(issues[0]?.message).not.toContain('is not "work"');
+  });
+
   it('warns when a record names itself as manager', () => {
     expect(rules(user({ [ENTERPRISE_USER_SCHEMA]: { manager: { value: 'E000001' } } })))
       .toEqual([`warning:self-manager:${ENTERPRISE_USER_SCHEMA}:manager.value`]);
