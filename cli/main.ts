@@ -7,6 +7,8 @@ import { MappingError } from '../lib/mapping/errors.js';
 // the Azure SDKs, MSAL and the Graph client that sync, status and the ledger commands need.
 import { withStorageOptions } from './storage-options.js';
 import { withConnectionOptions } from './connection.js';
+import { faultOptions, withFaultOptions } from './simulator-flags.js';
+import type { FaultFlags } from './simulator-flags.js';
 import { SettingsError } from '../lib/config/errors.js';
 import { SourcesError } from '../lib/sources/sources.js';
 import { ProvisioningError } from '../lib/provisioning/errors.js';
@@ -159,14 +161,14 @@ function program(io: Console2, code: { value: number }): Command {
       code.value = await replayCommand(flags, io);
     });
 
-  root.command('simulator')
-    .description('Run the local provisioning simulator (Graph bulkUpload and provisioning logs, Entra sign-in, Key Vault) until stopped; prints NAME=value settings that point hrsync at it. Local tooling, never deployed.')
+  withFaultOptions(root.command('simulator')
+    .description('Run the local provisioning simulator (Graph bulkUpload and provisioning logs, Entra sign-in, Key Vault) until stopped; prints NAME=value settings that point hrsync at it. The fault flags rehearse a bad night (tools/simulator/README.md). Local tooling, never deployed.')
     .option('--port <n>', 'port to listen on (default: any free port)')
     .option('--processing-delay <ms>', 'delay before accepted records are processed', '2000')
     .option('--request-log', 'print method, path and status of each request')
     .option('--job-status <code>', 'the provisioning job\'s state: Active, Paused, Quarantine, NotRun or NotConfigured (not Active: uploads are staged, not processed, until the bucket is full)', 'Active')
-    .option('--daily-quota <n>', 'bulkUpload calls allowed per sliding 24 hours (429 beyond it); default none')
-    .action(async (flags: { port?: string; processingDelay: string; requestLog?: boolean; jobStatus: string; dailyQuota?: string }) => {
+    .option('--daily-quota <n>', 'bulkUpload calls allowed per sliding 24 hours (429 beyond it); default none'))
+    .action(async (flags: FaultFlags & { port?: string; processingDelay: string; requestLog?: boolean; jobStatus: string; dailyQuota?: string }) => {
       const port = flags.port === undefined ? undefined : Number(flags.port);
       if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new UsageError('--port must be a whole number from 0 to 65535');
       const delay = Number(flags.processingDelay);
@@ -176,9 +178,10 @@ function program(io: Console2, code: { value: number }): Command {
       if (jobStatus === undefined) throw new UsageError(`--job-status must be one of ${statuses.join(', ')}; got "${flags.jobStatus}"`);
       const quota = flags.dailyQuota === undefined ? undefined : Number(flags.dailyQuota);
       if (quota !== undefined && !(Number.isInteger(quota) && quota >= 0)) throw new UsageError('--daily-quota must be a whole number of calls');
+      const faults = faultOptions(flags);
       // Imported on demand: the simulator is local tooling with dev-only dependencies.
       const { runSimulatorCommand } = await import('../tools/simulator/main.js');
-      await runSimulatorCommand({ port, processingDelayMs: delay, requestLog: flags.requestLog === true, job: { status: jobStatus }, ...(quota === undefined ? {} : { dailyQuota: quota }) });
+      await runSimulatorCommand({ port, processingDelayMs: delay, requestLog: flags.requestLog === true, job: { status: jobStatus }, ...(quota === undefined ? {} : { dailyQuota: quota }), ...faults });
     });
 
   return root;
