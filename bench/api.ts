@@ -15,7 +15,8 @@
 // createPipelineRuntime builds them otherwise. BENCH_API_PRODUCTION_WAITS=1 keeps production's.
 // The jitter of up to 60 s on every turned-away message is production's unless
 // BENCH_API_UPLOAD_JITTER_SECONDS sets it (a diagnostic: what the jitter costs in calls).
-// Results in bench/out/api-results.json (api-results-no-faults.json for a control run with every fault off).
+// Results in bench/out/api-results.json (api-results-no-faults.json for a control run with every
+// fault off, api-results-production-waits.json with production's waits).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -165,6 +166,9 @@ if (!productionWaits) {
 }
 
 const records = workers;
+// The code measured: the commit built, and whether lib/, functions/ or tools/ held edits not yet committed.
+const git = (...args: string[]): string => spawnSync('git', args, { cwd: root, encoding: 'utf8' }).stdout.trim();
+const commit = `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--', 'lib', 'functions', 'tools') === '' ? '' : ' + uncommitted edits'}`;
 const load = { start: loadavg().map((l) => Math.round(l * 100) / 100), end: [] as number[] };
 const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 10 ** digits;
 let result: Record<string, unknown> | undefined;
@@ -252,7 +256,7 @@ try {
   result = {
     machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`,
     when: new Date().toISOString(),
-    commit: spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout.trim(),
+    commit,
     loadAverage: load,
     workers,
     rateLimit: RATE,
@@ -318,7 +322,7 @@ try {
   };
   // A control run with every fault off (BENCH_API_THROTTLE_SHARE=0 BENCH_API_BUCKET_FULLS=0 BENCH_API_PAUSE_SECONDS=0) is kept beside the run with faults.
   const control = throttleShare === 0 && bucketFulls === 0 && pauseSeconds === 0;
-  writeFileSync(join(out, control ? 'api-results-no-faults.json' : 'api-results.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(join(out, control ? 'api-results-no-faults.json' : productionWaits ? 'api-results-production-waits.json' : 'api-results.json'), `${JSON.stringify(result, null, 2)}\n`);
 
   const r = result as { calls: Record<string, unknown>; timeline: Record<string, unknown> };
   const line = (text: string): boolean => process.stdout.write(`${text}\n`);
@@ -336,7 +340,7 @@ try {
   line(`timeline: bucket full at ${JSON.stringify(r.timeline['bucketFullAnswersAtSeconds'])} s, next accepted call ${r.timeline['secondsLastBucketFullToNextAccepted'] ?? '-'} s later; `
     + `job paused at ${r.timeline['secondsDropToPause'] ?? '-'} s for ${s(events.pausedAt, events.activeAt) ?? 0} s (calls while paused ${JSON.stringify(r.timeline['callsWhileJobPaused'])}, the last ${r.timeline['secondsPauseToLastCallWhilePaused'] ?? '-'} s in), `
     + `first accepted call ${r.timeline['secondsActiveToNextAccepted'] ?? '-'} s after Active; last accepted call at ${r.timeline['secondsDropToLastAccepted'] ?? '-'} s, run complete at ${r.timeline['secondsDropToRunComplete'] ?? '-'} s, wall ${r.timeline['wallSeconds'] ?? '-'} s`);
-  line(`${String(result['machine'])}; load average ${load.start.join(' ')} at start, ${load.end.join(' ')} at the end; waits ${JSON.stringify(result['waits'])}`);
+  line(`${commit}; ${String(result['machine'])}; load average ${load.start.join(' ')} at start, ${load.end.join(' ')} at the end; waits ${JSON.stringify(result['waits'])}`);
   if (hostErrors.length > 0) line(`host errors (first 5): ${hostErrors.slice(0, 5).join(' | ')}`);
 } finally {
   await stack.stop();
