@@ -49,8 +49,24 @@ function serviceMain(service: Service): string {
   return join(dirname(pkg), 'dist', 'src', service, 'main.js');
 }
 
+// Loaded into each Azurite process before its own code: Azurite must not outlive the process that
+// started it, however that one ends. A SIGKILL gives the parent no chance to stop its children, so
+// each child notices by itself: its stdin (a pipe from the parent) reaches its end when the parent's
+// side is closed by the kernel, and, in case a pipe was handed on, its parent id changes once it is
+// re-parented. A data: URL, so it needs no file beside the compiled one (tests run the TypeScript).
+const DIE_WITH_PARENT = `data:text/javascript,${encodeURIComponent([
+  'const parent = process.ppid;',
+  'const bye = () => process.exit(0);',
+  "process.stdin.on('end', bye); process.stdin.on('error', bye); process.stdin.resume();",
+  // Unreferenced: Azurite stops on SIGTERM by closing its servers and letting the event loop empty.
+  'process.stdin.unref?.();',
+  'setInterval(() => { if (process.ppid !== parent) bye(); }, 500).unref();',
+].join('\n'))}`;
+
 export interface AzuriteOptions {
   timeoutMs?: number;
+  /** Called when a service stops after it was ready and before stop() asked it to (someone killed it). */
+  onUnexpectedExit?: (service: string, code: number | null, signal: NodeJS.Signals | null) => void;
   /**
    * 'memory' (the default): nothing touches the disk. 'disk': Azurite's file store in a temporary
    * folder, removed on stop. The in-memory queue keeps each message body as an extent of its own
@@ -67,7 +83,9 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
   const folder = options.store === 'disk' ? await mkdtemp(join(tmpdir(), 'hrsync-azurite-')) : undefined;
   const storeArgs = (service: Service): string[] => (folder === undefined ? ['--inMemoryPersistence'] : ['--location', join(folder, service)]);
   const children: { service: Service; child: ChildProcess; output: string }[] = [];
+  let stopping = false;
   const stopAll = async (): Promise<void> => {
+    stopping = true;
     await Promise.all(children.map(({ child }) => new Promise<void>((resolve) => {
       // A child that never started (spawn failed) has no pid and may never emit 'exit'.
       if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) { resolve(); return; }
@@ -81,10 +99,10 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
     for (const service of SERVICES) {
       if (folder !== undefined) await mkdir(join(folder, service));
       const child = spawn(process.execPath, [
-        serviceMain(service),
+        '--import', DIE_WITH_PARENT, serviceMain(service),
         ...storeArgs(service), '--silent', '--skipApiVersionCheck', '--disableTelemetry', '--loose',
         `--${service}Host`, '127.0.0.1', `--${service}Port`, String(ports[service]),
-      ], { stdio: ['ignore', 'pipe', 'pipe'] });
+      ], { stdio: ['pipe', 'pipe', 'pipe'] });
       const c = { service, child, output: '' };
       children.push(c);
       const collect = (chunk: Buffer): void => { c.output = (c.output + chunk.toString('utf8')).slice(-4000); };
@@ -116,6 +134,9 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
     throw err;
   }
   exited.catch(() => undefined);
+  for (const c of children) {
+    c.child.once('exit', (code, signal) => { if (!stopping) options.onUnexpectedExit?.(c.service, code, signal); });
+  }
 
   const [blobPort, queuePort, tablePort] = [ports.blob, ports.queue, ports.table];
   const host = '127.0.0.1';

@@ -5,10 +5,13 @@
 import { spawn } from 'node:child_process';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ensureSimulatorCertificate } from '../simulator/index.js';
+import { watchAncestors } from './lifeline.js';
 import type { LocalArgs } from './run.js';
 
 // Loaded after the re-exec check, so the parent process never loads the app.
 const EXIT_UNUSABLE = 2;
+const EXIT_STOPPED = 130;
+const STOP_GRACE_MS = 15_000;
 
 function positiveNumber(text: string): number {
   const n = Number(text);
@@ -58,14 +61,17 @@ async function main(): Promise<number> {
 
   const ca = await ensureSimulatorCertificate();
   if (process.env.NODE_EXTRA_CA_CERTS !== ca.caCertPath) {
+    // An IPC channel the child does not use for messages: it closes when this process dies, however
+    // it dies, and the child then stops (see below).
     const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-      stdio: 'inherit',
+      stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
       env: { ...process.env, NODE_EXTRA_CA_CERTS: ca.caCertPath },
     });
-    // Ctrl+C reaches the child through the terminal's process group; this process only waits.
-    const ignore = (): void => undefined;
-    process.on('SIGINT', ignore);
-    process.on('SIGTERM', () => child.kill('SIGTERM'));
+    // Ctrl+C reaches the child through the terminal's process group too; a stop asked twice is one stop.
+    const forward = (signal: NodeJS.Signals) => (): void => { child.kill(signal); };
+    process.on('SIGINT', forward('SIGINT'));
+    process.on('SIGTERM', forward('SIGTERM'));
+    watchAncestors(() => child.kill('SIGTERM'));
     return new Promise((resolveCode) => child.on('exit', (code, signal) => resolveCode(code ?? (signal === null ? 1 : 130))));
   }
 
@@ -80,8 +86,22 @@ async function main(): Promise<number> {
   console.error = toStderr;
 
   const stop = new AbortController();
-  process.once('SIGINT', () => stop.abort());
-  process.once('SIGTERM', () => stop.abort());
+  const end = (): void => {
+    stop.abort();
+    // Stopping Azurite and the host takes a moment; should it hang, leave anyway (Azurite's own
+    // processes follow this one, see tools/azurite).
+    setTimeout(() => process.exit(EXIT_STOPPED), STOP_GRACE_MS).unref();
+  };
+  // Every signal, not once: a second Ctrl+C must not kill this process half-way through stopping.
+  process.on('SIGINT', end);
+  process.on('SIGTERM', end);
+  if (process.channel !== undefined) {
+    // Started by the process above (the re-exec): the channel closes when it dies, even by SIGKILL.
+    process.channel.unref();
+    process.on('disconnect', end);
+  } else {
+    watchAncestors(end);
+  }
   const { runLocal } = await import('./run.js');
   return runLocal(args, {
     out: (text) => process.stdout.write(text),

@@ -146,6 +146,10 @@ export async function runLocal(args: LocalArgs, io: LocalIo): Promise<number> {
     throw err;
   }
 
+  // Storage killed under the run: nothing can go on, so stop as Ctrl+C would, and say why.
+  const storageLost = new AbortController();
+  const signal = io.signal === undefined ? storageLost.signal : AbortSignal.any([io.signal, storageLost.signal]);
+  let lostStorage: string | undefined;
   const hostLog = (line: HostLogLine): void => {
     if (args.verbose === true || line.level === 'error' || line.level === 'critical') io.err(`${formatLogLine(line)}\n`);
   };
@@ -153,6 +157,11 @@ export async function runLocal(args: LocalArgs, io: LocalIo): Promise<number> {
     mapping: inputs.mapping,
     ...(inputs.config === undefined ? {} : { config: inputs.config }),
     logger: hostLog,
+    onStorageExit: (service, exitCode, exitSignal) => {
+      lostStorage = `Azurite's ${service} service stopped (${exitSignal ?? `exit code ${exitCode}`}) while the run needed it; stopping.`;
+      io.err(`\n${lostStorage}\n`);
+      storageLost.abort();
+    },
     ...(args.processingDelayMs === undefined ? {} : { simulator: { processingDelayMs: args.processingDelayMs } }),
   });
   const outDir = resolve(cwd, args.out ?? 'local-reports');
@@ -190,10 +199,10 @@ export async function runLocal(args: LocalArgs, io: LocalIo): Promise<number> {
         const file = `${stack.settings.extractsContainer}/${extract.name}`;
         await stack.drop(extract.name, extract.content);
         io.err(`Dropped ${extract.name} (${extract.content.length} bytes) into ${stack.settings.extractsContainer}\n`);
-        const report = await waitForReport(stack, file, reported, args.timeoutSeconds ?? 600, progress, io.signal);
+        const report = await waitForReport(stack, file, reported, args.timeoutSeconds ?? 600, progress, signal);
         if (report === undefined) {
           progress.clear();
-          io.err(io.signal?.aborted === true ? 'Stopped before the run finished.\n' : `No run of ${extract.name} finished within ${args.timeoutSeconds ?? 600} s. ${await progress.text()}\n`);
+          io.err(signal.aborted ? 'Stopped before the run finished.\n' : `No run of ${extract.name} finished within ${args.timeoutSeconds ?? 600} s. ${await progress.text()}\n`);
           flushJson(io, args, printed, inputs.extracts.length);
           return EXIT_INCOMPLETE;
         }
@@ -216,14 +225,18 @@ export async function runLocal(args: LocalArgs, io: LocalIo): Promise<number> {
         io.err(`Ignored ${name}: not an extract (.csv, .txt, .json, .ndjson or .jsonl)\n`);
       },
     });
-    while (io.signal?.aborted !== true) {
+    while (!signal.aborted) {
       await folder.poll();
       for (const report of await stack.reports()) if (!reported.has(report.runId)) await handle(report);
       await progress.tick();
-      await sleep(500, io.signal);
+      await sleep(500, signal);
     }
     progress.clear();
-    return code;
+    return lostStorage === undefined ? code : Math.max(code, EXIT_INCOMPLETE);
+  } catch (err) {
+    // A call in flight when Azurite was killed fails; the reason was said already.
+    if (lostStorage !== undefined) return EXIT_INCOMPLETE;
+    throw err;
   } finally {
     progress.clear();
     await stack.stop();

@@ -48,6 +48,8 @@ export interface LocalStackOptions {
   simulator?: SimulatorOptions;
   /** Azurite's store (see tools/azurite): memory unless a benchmark asks for disk. */
   azuriteStore?: 'memory' | 'disk';
+  /** Called when an Azurite service stops without being asked (someone killed it): nothing can go on without it. */
+  onStorageExit?: (service: string, code: number | null, signal: NodeJS.Signals | null) => void;
   logger: HostLogger;
 }
 
@@ -81,7 +83,7 @@ export function exampleSettings(path = 'local.settings.example.json'): Record<st
 
 /** Starts storage, the simulator and the host (not yet polling: call host.start()). */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
-  const [azurite, simulator] = await Promise.all([startAzurite({ store: options.azuriteStore ?? 'memory' }), startSimulator(options.simulator ?? {})]);
+  const [azurite, simulator] = await Promise.all([startAzurite({ store: options.azuriteStore ?? 'memory', ...(options.onStorageExit === undefined ? {} : { onUnexpectedExit: options.onStorageExit }) }), startSimulator(options.simulator ?? {})]);
   try {
     const base = Object.fromEntries(Object.entries(options.env ?? process.env).filter((e): e is [string, string] => e[1] !== undefined));
     const env: Record<string, string> = { ...exampleSettings(), ...LOCAL_PIPELINE_DEFAULTS, ...base, ...simulator.settings, HRSYNC_STORAGE: azurite.connectionString };
