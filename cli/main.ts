@@ -75,7 +75,8 @@ function program(io: Console2, code: { value: number }): Command {
     .description('Convert a CSV2SCIM AttributeMapping.psd1 into an hrsync mapping (JSON on stdout; untranslated scriptblocks on stderr).')
     .argument('<psd1>', 'the PowerShell data file')
     .option('-o, --output <file>', 'write the mapping to this file instead of stdout')
-    .action(async (psd1: string, flags: { output?: string }) => {
+    .option('--empty-values <send|omit>', 'send (default): an empty cell is sent as "", as CSV2SCIM sent it, clearing the attribute in Entra; omit: left out, so Entra keeps what it has', 'send')
+    .action(async (psd1: string, flags: { output?: string; emptyValues: string }) => {
       const { mappingImportCommand } = await import('./commands/mapping-import.js');
       code.value = await mappingImportCommand(psd1, flags, io);
     });

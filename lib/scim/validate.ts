@@ -127,7 +127,8 @@ function checkMultiValued(entries: readonly (ScimMultiValue | ScimAddress)[], na
     }
     if (email) {
       const value = (entry as ScimMultiValue).value;
-      if (value !== undefined && !EMAIL.test(value)) {
+      // "" is no address to check: it clears the mail ("emptyValues": "send", or a CSV2SCIM mapping).
+      if (value !== undefined && value !== '' && !EMAIL.test(value)) {
         const path = textsOf(name, i).path;
         issues = add(issues, 'error', `${path}.value`, 'email-format', `${path}.value is not a well-formed email address`);
       }

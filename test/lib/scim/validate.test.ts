@@ -64,6 +64,11 @@ describe('validateUser', () => {
     }))).toEqual(['warning:non-work-type:phoneNumbers[1].type', 'error:multiple-primary:phoneNumbers']);
   });
 
+  it('accepts an empty email value, which clears the mail, and still rejects a malformed one', () => {
+    expect(validateUser(user({ emails: [{ type: 'work', primary: true, value: '' }] }))).toEqual([]);
+    expect(rules(user({ emails: [{ type: 'work', value: ' ' }] }))).toEqual(['error:email-format:emails[0].value']);
+  });
+
   it('says an entry without a type has no type, not that it is not work', () => {
     const issues = validateUser(user({ phoneNumbers: [{ value: '1' }], addresses: [{ type: '', locality: 'Leeds' }] }));
     expect(issues.map((i) => `${i.rule}:${i.attribute}`)).toEqual(['missing-type:phoneNumbers[0].type', 'missing-type:addresses[0].type']);
