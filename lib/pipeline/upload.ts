@@ -4,7 +4,7 @@
 // service refuses as a whole is split so each operation is judged alone; anything else is
 // rethrown so the host retries the message and, after maxDequeueCount, poisons it — with the
 // reason kept in the ledger for the report.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { GateClosedError, ProvisioningError, callsMade } from '../provisioning/errors.js';
 import { MAX_OPERATIONS_PER_REQUEST, BULK_REQUEST_SCHEMA } from '../scim/schemas.js';
 import type { BulkOperation, BulkRequest } from '../scim/types.js';
@@ -130,16 +130,27 @@ export async function uploadOperations(trigger: unknown, deps: UploadDeps, optio
   }
 }
 
-// Messages that may not be sent yet go back as new copies, hidden until the gate's time plus up
-// to a minute, so the senders do not all come back in the same instant.
+// Messages that may not be sent yet go back as new copies, hidden until the gate's time plus a
+// spread of up to a minute. The spread is one per closure, not one per message: everything a
+// closure turned away comes back in the same second, so uploads find it together and send full
+// requests. Drawn per message, it brought the messages back one by one as requests of one record
+// (3.5-3.9 times the minimum calls under faults, measured by bench:api); different closures still
+// come back at different times.
 async function wait(held: Held[], closed: { why: string; until: number }, deps: UploadDeps, options: UploadOptions): Promise<void> {
   if (held.length === 0) return;
   const now = deps.clock.now().getTime();
   const until = Number.isFinite(closed.until) ? closed.until : now + 24 * 3_600_000;
-  const seconds = Math.min(7 * 24 * 3600, Math.max(1, Math.ceil((until - now) / 1000)) + Math.floor(Math.random() * (options.waitJitterSeconds + 1)));
+  const back = until + closureSpread(`${closed.why}|${until}`, options.waitJitterSeconds) * 1000;
+  const seconds = Math.min(7 * 24 * 3600, Math.max(1, Math.ceil((back - now) / 1000)));
   for (const h of held) await deps.queue.send(encodeMessage(h.message), { visibilityTimeoutSeconds: seconds });
   await settle(held, deps);
   deps.logger.info('Uploads wait', { why: closed.why, until: new Date(until).toISOString(), operations: held.length });
+}
+
+/** Seconds in [0, max] that every message turned away by the same closure shares (a hash of the closure, not a draw). */
+export function closureSpread(closure: string, max: number): number {
+  if (max <= 0) return 0;
+  return createHash('sha256').update(closure).digest().readUInt32BE(0) % (Math.floor(max) + 1);
 }
 
 function isDisable(op: string): boolean {
