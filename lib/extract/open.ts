@@ -28,6 +28,7 @@ export async function openExtract(input: ExtractInput, options: ExtractOptions):
     const format = options.format ?? formatFromName(file) ?? sniffFormat(source.head);
     switch (format) {
       case 'csv':
+        assertNotJson(file, source.head);
         return await openCsv(file, encoding, source, options.delimiter);
       case 'json':
         return openJson(file, encoding, source);
@@ -40,6 +41,17 @@ export async function openExtract(input: ExtractInput, options: ExtractOptions):
     await chunks.return?.();
     throw error;
   }
+}
+
+// A CSV header cannot start like a JSON document; saying so beats a quoting error on line 1.
+// `[` alone is not enough: SQL Server exports name columns as [WorkerID].
+const JSON_START = /^\s*(?:\{\s*"|\[\s*(?:\{|\]))/;
+
+function assertNotJson(file: string, head: Buffer): void {
+  const start = head.subarray(0, 64).toString('latin1');
+  if (!JSON_START.test(start)) return;
+  const what = start.trimStart().startsWith('{') ? 'a JSON object (or one per line)' : 'a JSON array';
+  throw new ExtractError(file, 'not-csv', `the file is read as CSV but holds ${what}: name it .json or .ndjson, or pass --format json or --format ndjson.`);
 }
 
 /** Opens an extract file from disk; `file` in messages defaults to the path. */
