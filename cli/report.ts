@@ -36,14 +36,17 @@ export function summaryLines(scan: ScanResult, requests?: number): string[] {
   const how = scan.format === 'csv'
     ? `CSV, ${scan.encoding}, delimiter ${scan.delimiter === '\t' ? 'tab' : JSON.stringify(scan.delimiter)}`
     : `${scan.format.toUpperCase()}, ${scan.encoding}`;
-  const counts = `${scan.rows} ${plural(scan.rows, 'row')}: ${scan.valid} valid, ${scan.rejected} rejected`;
-  const sent = requests === undefined ? '' : `, ${requests} bulk ${plural(requests, 'request')}`;
+  // "0 rows: 0 valid" reads like a clean file; a file with nothing to send must say so.
+  const counts = scan.rows === 0 && !scan.truncated
+    ? `no rows: the file holds ${scan.format === 'csv' ? 'a header and nothing else' : 'no records'}`
+    : `${scan.rows} ${plural(scan.rows, 'row')}: ${scan.valid} valid, ${scan.rejected} rejected`;
+  const sent = requests === undefined || scan.rows === 0 ? '' : `, ${requests} bulk ${plural(requests, 'request')}`;
   const lines = [`${scan.file}: ${counts}${sent} (${how})${scan.truncated ? ' — stopped at --limit' : ''}`];
   if (scan.duplicateIds > 0) lines.push(`  ${scan.duplicateIds} externalId${scan.duplicateIds === 1 ? ' appears' : 's appear'} on more than one row; every such row is rejected`);
   for (const w of scan.warnings) {
     lines.push(`  warning [${w.rule}]${w.attribute === undefined ? '' : ` ${w.attribute}`}: ${w.count} ${plural(w.count, 'row')} (first on line ${w.first.line ?? '?'})`);
   }
-  if (scan.unseenColumns.length > 0) lines.push(`  no row had the mapped field${scan.unseenColumns.length === 1 ? '' : 's'} ${scan.unseenColumns.map((c) => JSON.stringify(c)).join(', ')}`);
+  if (scan.unseenColumns.length > 0 && scan.rows > 0) lines.push(`  no row had the mapped field${scan.unseenColumns.length === 1 ? '' : 's'} ${scan.unseenColumns.map((c) => JSON.stringify(c)).join(', ')}`);
   return lines;
 }
 
