@@ -1,7 +1,8 @@
 // Turns a non-2xx Graph answer, or a fetch that never got one, into a typed ProvisioningError.
 
+import { networkFailureWords } from '../core/network-failure.js';
 import type { GraphErrorDetails, GraphOperation, ProvisioningError } from './errors.js';
-import { AuthError, BucketFullError, InvalidRequestError, NotFoundError, ThrottledError, TransientError } from './errors.js';
+import { AuthError, BucketFullError, InvalidRequestError, NotFoundError, ThrottledError, TransientError, UnreachableError } from './errors.js';
 
 export interface ResponseContext {
   operation: GraphOperation;
@@ -151,18 +152,46 @@ function errorChain(error: unknown): Record<string, unknown>[] {
   return chain;
 }
 
+/** Where a call went, so a failure to get there names the address and the setting to change. */
+export interface Endpoint {
+  /** What a person calls it: "Graph", "Key Vault". */
+  service: string;
+  /** The origin called, e.g. https://graph.microsoft.com. */
+  address: string;
+  /** The setting that gives the address, e.g. HRSYNC_GRAPH_URL. */
+  setting: string;
+}
+
+function endpointText(endpoint: Endpoint): string {
+  return `${endpoint.service} at ${endpoint.address} (${endpoint.setting})`;
+}
+
 /** A TransientError when a fetch failed for a reason worth retrying (timeout, reset, refused, hang up); undefined otherwise (e.g. TLS trust errors). */
-export function errorFromNetworkFailure(error: unknown): TransientError | undefined {
+export function errorFromNetworkFailure(error: unknown, endpoint?: Endpoint): TransientError | undefined {
   for (const link of errorChain(error)) {
     const name = typeof link['name'] === 'string' ? link['name'] : '';
     const code = typeof link['code'] === 'string' ? link['code'] : '';
     const message = typeof link['message'] === 'string' ? link['message'] : '';
     if (name === 'TimeoutError' || name === 'AbortError') {
-      return new TransientError('Graph did not answer in time', {}, 'timeout', { cause: error });
+      return new TransientError(endpoint === undefined ? 'Graph did not answer in time' : `${endpointText(endpoint)} did not answer in time`, {}, 'timeout', { cause: error });
     }
     if (TRANSIENT_NETWORK_CODES.has(code) || /socket hang up|other side closed/i.test(message)) {
-      return new TransientError(`The connection to Graph failed (${code || message})`, {}, 'network', { cause: error });
+      const summary = endpoint === undefined
+        ? `The connection to Graph failed (${code || message})`
+        : `Could not connect to ${endpointText(endpoint)}: ${networkFailureWords(code) ?? 'the connection failed'} (${code || message})`;
+      return new TransientError(summary, {}, 'network', { cause: error });
     }
   }
   return undefined;
+}
+
+/** The failure of a call that got no answer and is not worth retrying (unknown host, untrusted certificate, refused port), naming the address and its setting. */
+export function unreachableError(error: unknown, endpoint: Endpoint): UnreachableError {
+  // The innermost cause says what happened; "fetch failed" around it says nothing.
+  const chain = errorChain(error);
+  const cause = chain[chain.length - 1] ?? {};
+  const code = typeof cause['code'] === 'string' ? cause['code'] : '';
+  const message = typeof cause['message'] === 'string' ? cause['message'].split('\n')[0] ?? '' : String(error);
+  const words = networkFailureWords(code, message) ?? message;
+  return new UnreachableError(`Could not connect to ${endpointText(endpoint)}: ${words}${code === '' ? '' : ` (${code})`}`, { cause: error });
 }

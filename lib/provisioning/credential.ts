@@ -167,8 +167,8 @@ class CachingTokenProvider implements TokenProvider {
       const status = statusOf(error);
       const where = `secret ${s.keyVaultSecretName} in ${s.keyVaultUrl}`;
       if (status === undefined) {
-        const network = errorFromNetworkFailure(error);
-        if (network !== undefined) throw new TransientError(`Could not reach Key Vault for ${where}`, {}, network.reason, { cause: error });
+        const network = errorFromNetworkFailure(error, { service: 'Key Vault', address: s.keyVaultUrl, setting: 'HRSYNC_KEY_VAULT_URL' });
+        if (network !== undefined) throw new TransientError(`${network.message}, reading ${where}`, {}, network.reason, { cause: error });
         throw new AuthError(`Could not read ${where}: ${firstLine(error)}`, {}, [], { cause: error });
       }
       if (status >= 500 || status === 429) {

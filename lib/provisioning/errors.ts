@@ -14,7 +14,7 @@ export interface GraphErrorDetails {
   serviceMessage?: string;
 }
 
-export type ProvisioningErrorKind = 'throttled' | 'transient' | 'bucket-full' | 'auth' | 'invalid-request' | 'not-found' | 'gate-closed';
+export type ProvisioningErrorKind = 'throttled' | 'transient' | 'bucket-full' | 'auth' | 'invalid-request' | 'not-found' | 'gate-closed' | 'unreachable';
 
 function describe(summary: string, d: GraphErrorDetails): string {
   const facts = [d.status === undefined ? undefined : `HTTP ${d.status}`, d.code].filter((f) => f !== undefined);
@@ -114,6 +114,15 @@ export class NotFoundError extends ProvisioningError {
   readonly kind = 'not-found' as const;
   constructor(summary: string, details: GraphErrorDetails) {
     super(summary, details);
+  }
+}
+
+/** No answer, and none to expect from a retry: the host does not resolve, its certificate is not trusted, or the port is refused by fetch. The message names the address and its setting. */
+export class UnreachableError extends ProvisioningError {
+  override readonly name = 'UnreachableError';
+  readonly kind = 'unreachable' as const;
+  constructor(summary: string, options?: { cause?: unknown }) {
+    super(summary, {}, options);
   }
 }
 

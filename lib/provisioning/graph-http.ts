@@ -7,7 +7,7 @@ import type { Client } from '@microsoft/microsoft-graph-client';
 import { ResponseType } from '@microsoft/microsoft-graph-client';
 import type { Clock } from './clock.js';
 import type { ResponseContext } from './classify-response.js';
-import { errorFromNetworkFailure, errorFromResponse, requestIdOf } from './classify-response.js';
+import { errorFromNetworkFailure, errorFromResponse, requestIdOf, unreachableError } from './classify-response.js';
 import type { TokenProvider } from './credential.js';
 import type { GraphOperation } from './errors.js';
 import type { Logger } from './logger.js';
@@ -110,8 +110,10 @@ export class GraphHttp {
       return { status: response.status, headers: response.headers, bodyText, requestId: requestIdOf(response.headers) ?? options.clientRequestId };
     } catch (error) {
       const failure = error instanceof TransportFailure ? error.failure : error;
-      const transient = errorFromNetworkFailure(failure);
-      if (transient === undefined) throw failure;
+      const endpoint = { service: 'Graph', address: this.origin, setting: 'HRSYNC_GRAPH_URL' };
+      const transient = errorFromNetworkFailure(failure, endpoint);
+      // A fetch that failed for good (unknown host, untrusted certificate) is a setting to fix, not a bug.
+      if (transient === undefined) throw error instanceof TransportFailure ? unreachableError(failure, endpoint) : failure;
       this.options.logger.warn('Graph call failed without an answer', { operation: call.operation, clientRequestId: options.clientRequestId, error: transient.reason });
       throw transient;
     }

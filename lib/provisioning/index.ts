@@ -10,9 +10,11 @@ export {
   ProvisioningError,
   ThrottledError,
   TransientError,
+  UnreachableError,
 } from './errors.js';
 export type { GraphErrorDetails, GraphOperation, ProvisioningErrorKind } from './errors.js';
-export { errorFromNetworkFailure, errorFromResponse, parseRetryAfter, REQUIRED_PERMISSIONS } from './classify-response.js';
+export { errorFromNetworkFailure, errorFromResponse, parseRetryAfter, REQUIRED_PERMISSIONS, unreachableError } from './classify-response.js';
+export type { Endpoint } from './classify-response.js';
 export { classifyFailure } from './classify-failure.js';
 export type { FailureCategory, FailureClassification } from './classify-failure.js';
 export type { FetchLike } from './graph-http.js';

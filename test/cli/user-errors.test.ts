@@ -1,6 +1,10 @@
 // Mistakes a person makes on the command line get a sentence saying what to change, never
 // "unexpected error:" with a system message.
-import { describe, expect, it } from 'vitest';
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator } from '../../tools/simulator/index.js';
+import type { Simulator } from '../../tools/simulator/index.js';
+import { setIdentityEndpoint } from '../lib/provisioning/simulator-client.js';
 import { runCli } from './run-cli.js';
 import { HEADER, MAPPING, workspace } from './fixtures.js';
 
@@ -102,3 +106,70 @@ describe('a file without rows', () => {
     expect(r.out).not.toContain('no row had the mapped');
   });
 });
+
+describe('addresses that do not answer', () => {
+  let sim: Simulator;
+  let restoreIdentity: () => void;
+  const saved: Record<string, string | undefined> = {};
+  const setEnv = (name: string, value: string | undefined): void => {
+    if (!(name in saved)) saved[name] = process.env[name];
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  };
+
+  beforeAll(async () => {
+    sim = await startSimulator({ processingDelayMs: 10 });
+    restoreIdentity = setIdentityEndpoint(sim);
+    for (const [name, value] of Object.entries(sim.settings)) if (name.startsWith('HRSYNC_')) setEnv(name, value);
+    setEnv('HRSYNC_MAX_RETRIES', '0');
+  });
+
+  afterAll(async () => {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+    restoreIdentity();
+    await sim.close();
+  });
+
+  it('a Graph URL nothing listens at names HRSYNC_GRAPH_URL and the address', async () => {
+    const port = await closedPort();
+    const r = await runCli('job', '--graph-url', `https://127.0.0.1:${port}/v1.0`);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`hrsync: Could not connect to Graph at https://127.0.0.1:${port} (HRSYNC_GRAPH_URL): the connection was refused (nothing listens at that address and port) (ECONNREFUSED)\n`);
+  });
+
+  it('a Graph URL fetch cannot use is named, not "unexpected error: fetch failed"', async () => {
+    const r = await runCli('status', '--since', '1h', '--graph-url', 'https://127.0.0.1:1/v1.0');
+    expect(r.code).toBe(2);
+    expect(r.err).not.toContain('unexpected error');
+    expect(r.err).toContain('Could not connect to Graph at https://127.0.0.1:1 (HRSYNC_GRAPH_URL): bad port');
+  });
+
+  it('a storage endpoint nothing listens at names HRSYNC_STORAGE and the address', async () => {
+    const port = await closedPort();
+    const endpoint = `http://127.0.0.1:${port}/devstoreaccount1`;
+    setEnv('HRSYNC_STORAGE', `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${AZURITE_KEY};BlobEndpoint=${endpoint};QueueEndpoint=${endpoint};TableEndpoint=${endpoint};`);
+    try {
+      const r = await runCli('status');
+      expect(r.code).toBe(2);
+      expect(r.err).not.toContain('unexpected error');
+      expect(r.err).toContain(`Could not connect to storage at http://127.0.0.1:${port} (HRSYNC_STORAGE, or --storage-account): the connection was refused`);
+      expect(r.err).not.toContain(AZURITE_KEY);
+    } finally {
+      setEnv('HRSYNC_STORAGE', undefined);
+    }
+  }, 60_000);
+});
+
+// Azurite's published development key: no secret.
+const AZURITE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
