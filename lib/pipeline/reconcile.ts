@@ -18,6 +18,7 @@ import { decodeMessage, nextAttemptMessage } from './messages.js';
 import type { LedgerRecord, ReconcileDeps, RunRecord } from './ports.js';
 import { forEachLimit } from './parallel.js';
 import { writeRunReport } from './run-report.js';
+import { maskPersonalData, personalValuesOf } from '../core/mask-personal.js';
 
 export interface ReconcileOptions {
   maxAttempts: number;
@@ -173,7 +174,7 @@ async function applyOutcome(deps: ReconcileDeps, options: ReconcileOptions, subm
   const manager = retryable ? await managerView(deps, record) : undefined;
   const outcome: LoggedOutcome = {
     status: o.status, action: o.action, at,
-    ...(o.errorCode === undefined ? {} : { errorCode: o.errorCode }), ...(o.reason === undefined ? {} : { reason: o.reason }),
+    ...(o.errorCode === undefined ? {} : { errorCode: o.errorCode }), ...(o.reason === undefined ? {} : { reason: maskPersonalData(o.reason, personalValuesOf(record.payload)) }),
     ...(o.retryable === undefined ? {} : { retryable: o.retryable }), ...(o.category === undefined ? {} : { category: o.category }),
   };
   // The record as listed: the write is conditional on that version, with no second read.

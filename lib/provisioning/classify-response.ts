@@ -1,5 +1,6 @@
 // Turns a non-2xx Graph answer, or a fetch that never got one, into a typed ProvisioningError.
 
+import { maskPersonalData } from '../core/mask-personal.js';
 import { networkFailureWords } from '../core/network-failure.js';
 import type { GraphErrorDetails, GraphOperation, ProvisioningError } from './errors.js';
 import { AuthError, BucketFullError, InvalidRequestError, NotFoundError, ThrottledError, TransientError, UnreachableError } from './errors.js';
@@ -86,7 +87,8 @@ export function errorFromResponse(answer: GraphAnswer, ctx: ResponseContext): Pr
     status: answer.status,
     ...(requestId === undefined ? {} : { requestId }),
     ...(parsed.code === undefined ? {} : { code: parsed.code }),
-    ...(parsed.message === undefined ? {} : { serviceMessage: parsed.message }),
+    // A 400 can quote a record it refused; the message becomes a record's reason and a log line.
+    ...(parsed.message === undefined ? {} : { serviceMessage: maskPersonalData(parsed.message) }),
   };
   const { status } = answer;
   if (status === 429) return new ThrottledError(details, parseRetryAfter(answer.headers.get('retry-after'), ctx.now));

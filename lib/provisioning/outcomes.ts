@@ -1,11 +1,12 @@
 // One outcome per record from a stream of provisioning log entries: the latest entry wins.
 
+import { maskPersonalData } from '../core/mask-personal.js';
 import type { FailureCategory } from './classify-failure.js';
 import { classifyFailure } from './classify-failure.js';
 import type { ProvisioningLogEntry, ProvisioningStatus } from './log-entry.js';
 import { PROVISIONING_STATUSES } from './log-entry.js';
 
-/** What the logs say about one record. `reason` is the service's text: report it, do not log it (it may quote HR data). */
+/** What the logs say about one record. `reason` is the service's text with emails, UPNs and the entry's names masked; still report it rather than log it. */
 export interface RecordOutcome {
   externalId: string;
   status: ProvisioningStatus;
@@ -38,7 +39,9 @@ export function outcomeOf(entry: ProvisioningLogEntry): RecordOutcome | undefine
   const rawStatus = entry.provisioningStatusInfo?.status?.toLowerCase();
   const info = entry.provisioningStatusInfo?.errorInformation;
   const errorCode = info?.errorCode ?? undefined;
-  const reason = info?.reason ?? undefined;
+  // Masked where it enters: every report, CSV and log line downstream gets the masked text. The
+  // classifier below still reads the entry as the service wrote it.
+  const reason = info?.reason === undefined || info.reason === null ? undefined : maskPersonalData(info.reason, namesIn(entry));
   const described = { ...(errorCode === undefined ? {} : { errorCode }), ...(reason === undefined ? {} : { reason }) };
 
   if (rawStatus === 'failure') {
@@ -56,6 +59,21 @@ export function outcomeOf(entry: ProvisioningLogEntry): RecordOutcome | undefine
     retryable: false,
     category: 'unknown',
   };
+}
+
+// Modified properties that hold a name, a UPN or an address of the person (givenName, surname, mail, …).
+const NAME_PROPERTY = /name|mail|principal/i;
+
+/** The names a log entry carries about its person: the identities' display names and name-like modified values. */
+function namesIn(entry: ProvisioningLogEntry): string[] {
+  const names: string[] = [];
+  for (const identity of [entry.sourceIdentity, entry.targetIdentity]) if (typeof identity?.displayName === 'string') names.push(identity.displayName);
+  for (const p of entry.modifiedProperties ?? []) {
+    const m = p as { displayName?: unknown; oldValue?: unknown; newValue?: unknown } | null;
+    if (typeof m?.displayName !== 'string' || !NAME_PROPERTY.test(m.displayName)) continue;
+    for (const v of [m.oldValue, m.newValue]) if (typeof v === 'string') names.push(v);
+  }
+  return names;
 }
 
 function later(a: RecordOutcome, b: RecordOutcome): boolean {

@@ -14,6 +14,7 @@ import type { JobHealth } from '../provisioning/job.js';
 import type { Logger } from '../provisioning/logger.js';
 import { silentLogger } from '../provisioning/logger.js';
 import { outcomeOf } from '../provisioning/outcomes.js';
+import { withRecordMasked } from './masked-outcome.js';
 import type { RecordOutcome } from '../provisioning/outcomes.js';
 import { BulkBatcher, DEFAULT_BATCH_LIMITS } from '../scim/bulk.js';
 import type { BatchLimits, BulkBatch } from '../scim/bulk.js';
@@ -339,7 +340,7 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
     const outcomes: RecordOutcome[] = [];
     for await (const entry of deps.client.queryProvisioningLogs({ since, ...(options.logPageSize === undefined ? {} : { pageSize: options.logPageSize }) })) {
       const outcome = outcomeOf(entry);
-      if (outcome !== undefined) outcomes.push(outcome);
+      if (outcome !== undefined) outcomes.push(await withRecordMasked(outcome, book.get(outcome.externalId)?.stored, (n) => store.read(n)));
     }
     // Oldest first, so a failure and the later success of its resend apply in the order they happened.
     outcomes.sort((a, b) => Date.parse(a.activityDateTime) - Date.parse(b.activityDateTime));

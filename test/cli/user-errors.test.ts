@@ -147,6 +147,24 @@ describe('addresses that do not answer', () => {
     expect(r.err).toContain('Could not connect to Graph at https://127.0.0.1:1 (HRSYNC_GRAPH_URL): bad port');
   });
 
+  it('hrsync sync keeps the service\'s code and masks the person in its reason, with names only the record holds', async () => {
+    const reason = "The userPrincipalName 'zoe.orsted@contoso.com' for Zoë Ørsted is already used.";
+    sim.setFaults({ recordRules: [{ match: 'E1', errorCode: 'AzureActiveDirectoryConflictingUserPrincipalName', reason }] });
+    try {
+      const at = workspace({ 'm.json': CSV_MAPPING, 'w.csv': `${HEADER}\n${ROW}\n` });
+      const flags = ['--poll-interval', '100ms', '--retry-delay', '50ms', '--timeout', '30s'];
+      const r = await runCli('sync', at('w.csv'), '--mapping', at('m.json'), ...flags, '--verbose');
+      expect(r.code).toBe(1);
+      expect(r.out).toContain("E1: AzureActiveDirectoryConflictingUserPrincipalName (permanent) The userPrincipalName '***@contoso.com' for *** *** is already used.");
+      const json = await runCli('sync', at('w.csv'), '--mapping', at('m.json'), ...flags, '--json');
+      const failed = (JSON.parse(json.out) as { sync: { failed: { reason: string }[] } }).sync.failed;
+      expect(failed.map((f) => f.reason)).toEqual(["The userPrincipalName '***@contoso.com' for *** *** is already used."]);
+      for (const personal of ['zoe.orsted', 'Zoë', 'Ørsted']) expect(`${r.out}${r.err}${json.out}`).not.toContain(personal);
+    } finally {
+      sim.setFaults({});
+    }
+  }, 60_000);
+
   it('a storage endpoint nothing listens at names HRSYNC_STORAGE and the address', async () => {
     const port = await closedPort();
     const endpoint = `http://127.0.0.1:${port}/devstoreaccount1`;
