@@ -62,7 +62,7 @@ export class RowScanner {
     const { user, problems } = this.mapper.map(row.fields);
     const issues = validateUser(user);
     const externalId = typeof user.externalId === 'string' && user.externalId.length > 0 ? user.externalId : undefined;
-    let bad = problems.length > 0 || hasError(issues);
+    let bad = hasError(problems) || hasError(issues);
     let json: string | undefined;
     if (!bad) {
       json = serializeOperation(user);
@@ -150,8 +150,8 @@ class WarningTally {
   }
 }
 
-function hasError(issues: readonly RecordIssue[]): boolean {
-  for (const i of issues) if (i.severity === 'error') return true;
+function hasError(issues: readonly (RecordIssue | MapProblem)[]): boolean {
+  for (const i of issues) if (i.severity === undefined || i.severity === 'error') return true;
   return false;
 }
 
@@ -160,7 +160,7 @@ function defectProblem(file: string, line: number, d: RowDefect): Problem {
 }
 
 function mapProblem(file: string, line: number, externalId: string | undefined, mp: MapProblem): Problem {
-  return { severity: 'error', file, line, externalId, column: mp.column, attribute: mp.attribute, rule: mp.rule, message: mp.message };
+  return { severity: mp.severity ?? 'error', file, line, externalId, column: mp.column, attribute: mp.attribute, rule: mp.rule, message: mp.message };
 }
 
 function issueProblem(file: string, line: number, externalId: string | undefined, issue: RecordIssue, columnOf: ReadonlyMap<string, string>): Problem {

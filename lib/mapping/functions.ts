@@ -256,13 +256,25 @@ const FUNCTIONS: Readonly<Record<string, FunctionSpec>> = {
         const where = known.length === 0 ? 'the mapping has no "lookups"' : `not in "lookups"${didYouMean(name, known)}`;
         throw new ExpressionError(`lookup table '${name}' is ${where}`, tableArg.offset);
       }
-      const key = compile(args[1] as Expr);
+      const keyArg = args[1] as Expr;
+      const key = compile(keyArg);
       const defaultArg = args[2];
       const fallback: Evaluator = defaultArg === undefined ? () => null : compile(defaultArg);
+      // Without a default, a value the table lacks would leave the attribute out without a word.
+      const row = ctx.row;
+      const attribute = ctx.attribute;
+      const column = keyArg.kind === 'column' ? keyArg.name : undefined;
+      const miss = {
+        severity: 'warning' as const, attribute, ...(column === undefined ? {} : { column }), rule: 'lookup-miss',
+        message: `the value${column === undefined ? '' : ` of column ${JSON.stringify(column)}`} is not in lookup table '${name}', so ${attribute} is left out; add it to the table or give lookup a default`,
+      };
       return () => {
         const k = key();
         if (k === null || k === '') return fallback();
-        return table.get(typeof k === 'string' ? k : String(k)) ?? fallback();
+        const found = table.get(typeof k === 'string' ? k : String(k));
+        if (found !== undefined) return found;
+        if (defaultArg === undefined) reportProblem(row, miss);
+        return fallback();
       };
     },
   },

@@ -19,6 +19,8 @@ export interface AttributeInfo {
 
 /** A value-level problem found while mapping one row (e.g. a date not in any given format). */
 export interface MapProblem {
+  /** Default 'error': the row is rejected. A warning reports and lets the row through. */
+  severity?: 'warning';
   attribute: string;
   column?: string;
   rule: string;

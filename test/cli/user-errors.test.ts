@@ -191,3 +191,28 @@ async function closedPort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
+
+describe('values the mapping cannot use', () => {
+  const LOOKUP_MAPPING = JSON.stringify({
+    ...MAPPING,
+    lookups: { departments: { Sales: 'Sales & Marketing' } },
+    attributes: { ...MAPPING.attributes, 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { ...MAPPING.attributes['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'], department: { $expr: "lookup('departments', Dept)" } } },
+  });
+
+  it('a value missing from a lookup table is a warning naming the table and the column, and the row still goes', async () => {
+    const at = workspace({ 'm.json': LOOKUP_MAPPING, 'w.csv': [`${HEADER},Dept`, `${ROW},Sales`, 'E2,Active,Seán,Byrne,sean.byrne@contoso.com,E1,15/06/2021,Marketing', 'E3,Active,Ana,Núñez,ana.nunez@contoso.com,E1,15/06/2021,Legal'].join('\n') });
+    const r = await runCli('validate', at('w.csv'), '--mapping', at('m.json'));
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`${at('w.csv')}:3: warning [lookup-miss] the value of column "Dept" is not in lookup table 'departments', so urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department is left out`);
+    expect(r.out).toContain('3 rows: 3 valid, 0 rejected');
+    expect(r.out).toMatch(/warning \[lookup-miss\] urn:ietf:params:scim:schemas:extension:enterprise:2\.0:User:department: 2 rows \(first on line 3\)/);
+    expect(r.out).not.toContain('Marketing');
+  });
+
+  it('a lookup with a default says nothing', async () => {
+    const withDefault = LOOKUP_MAPPING.replace("lookup('departments', Dept)", "lookup('departments', Dept, 'Other')");
+    const at = workspace({ 'm.json': withDefault, 'w.csv': [`${HEADER},Dept`, `${ROW},Marketing`].join('\n') });
+    const r = await runCli('validate', at('w.csv'), '--mapping', at('m.json'));
+    expect(r.out).not.toContain('lookup-miss');
+  });
+});

@@ -65,7 +65,8 @@ describe('the docs/mapping.md example', () => {
       WorkerID: 'W0099', WorkerStatus: 'Terminated', FirstName: 'Ramón', PreferredName: 'Ray', LastName: 'Ñúñez',
       Country: 'Atlantis', HireDate: '2019-11-30',
     }));
-    expect(leaver.problems).toEqual([]);
+    // The unknown country is left out with a warning, not silently.
+    expect(leaver.problems.map((p) => [p.severity, p.rule, p.column])).toEqual([['warning', 'lookup-miss', 'Country']]);
     expect(leaver.user).toEqual({
       schemas: [CORE, ENTERPRISE, CUSTOM],
       externalId: 'W0099',

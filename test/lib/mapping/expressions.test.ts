@@ -124,7 +124,10 @@ describe('expressions: functions', () => {
 
   test('lookup with and without a default', () => {
     expect(evaluate("lookup('countries', C)", { C: 'France' }, countries)).toBe('FR');
-    expect(evaluate("lookup('countries', C)", { C: 'Spain' }, countries)).toBeUndefined();
+    // A value the table lacks, without a default: left out, with a warning naming the table and the column.
+    const miss = mapJson({ displayName: { $expr: "lookup('countries', C)" } }, { C: 'Spain' }, countries);
+    expect(userOf(miss).displayName).toBeUndefined();
+    expect(miss.problems).toEqual([{ severity: 'warning', attribute: 'displayName', column: 'C', rule: 'lookup-miss', message: expect.stringContaining("is not in lookup table 'countries'") as string }]);
     expect(evaluate("lookup('countries', C, 'ZZ')", { C: 'Spain' }, countries)).toBe('ZZ');
     expect(evaluate("lookup('countries', C, 'ZZ')", {}, countries)).toBe('ZZ');
   });

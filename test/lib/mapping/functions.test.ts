@@ -21,7 +21,9 @@ describe('functions: edge cases', () => {
   test('lookup keys are exact: a JSON number finds its text key, case matters', () => {
     const lookups = { lookups: { grades: { '7': 'Senior', Seven: 'S' } } };
     expect(evaluate("lookup('grades', G)", { G: 7 }, lookups)).toBe('Senior');
-    expect(evaluate("lookup('grades', G)", { G: 'seven' }, lookups)).toBeUndefined();
+    const miss = mapJson({ displayName: { $expr: "lookup('grades', G)" } }, { G: 'seven' }, lookups);
+    expect(userOf(miss).displayName).toBeUndefined();
+    expect(miss.problems.map((p) => [p.severity, p.rule, p.column])).toEqual([['warning', 'lookup-miss', 'G']]);
   });
 
   test('substring, right and split at the edges', () => {
