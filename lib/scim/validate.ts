@@ -13,7 +13,8 @@ export interface RecordIssue {
 
 // Entra's employeeId, which externalId is matched to by default, holds at most 16 characters.
 const EMPLOYEE_ID_MAX = 16;
-// userPrincipalName: 64 characters before the @, 113 in all (Entra's documented limits).
+// userPrincipalName: 64 characters before the @, 48 after it, 113 in all ("Password policies and
+// account restrictions in Microsoft Entra ID", username policies).
 const UPN_LOCAL_MAX = 64;
 const UPN_MAX = 113;
 const UPN_LOCAL = /^[A-Za-z0-9'._!#^~-]+$/;
@@ -23,6 +24,59 @@ const SAM_LIKE = /^[^\s"/\\[\]:;|=,+*?<>@]{1,64}$/;
 const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
 
 const NO_ISSUES: readonly RecordIssue[] = Object.freeze([]);
+const UPN_DOMAIN_MAX = 48;
+
+// The most characters Entra ID holds in the user property each SCIM attribute is provisioned to
+// (API-driven provisioning's default attribute mappings), from the Microsoft Graph user resource
+// reference ("Maximum length is …"); a longer value fails in the provisioning logs, record by
+// record, after a call of the daily budget. userPrincipalName's limits are checked with its format.
+const TEXT_LIMITS: readonly { path: readonly string[]; entra: string; max: number }[] = [
+  { path: ['displayName'], entra: 'displayName', max: 256 },
+  { path: ['name', 'givenName'], entra: 'givenName', max: 64 },
+  { path: ['name', 'familyName'], entra: 'surname', max: 64 },
+  { path: ['title'], entra: 'jobTitle', max: 128 },
+  { path: [ENTERPRISE_USER_SCHEMA, 'department'], entra: 'department', max: 64 },
+  { path: [ENTERPRISE_USER_SCHEMA, 'organization'], entra: 'companyName', max: 64 },
+];
+// Only the work address is provisioned, to these properties.
+const ADDRESS_LIMITS: readonly { key: keyof ScimAddress; entra: string; max: number }[] = [
+  { key: 'streetAddress', entra: 'streetAddress', max: 1024 },
+  { key: 'locality', entra: 'city', max: 128 },
+  { key: 'region', entra: 'state', max: 128 },
+  { key: 'postalCode', entra: 'postalCode', max: 40 },
+  { key: 'country', entra: 'country', max: 128 },
+];
+
+// Entra counts characters; a string's length counts UTF-16 units, two for an emoji or a rare CJK character.
+function characters(value: string): number {
+  let n = 0;
+  for (const _ of value) n++;
+  return n;
+}
+
+function attributeName(path: readonly string[]): string {
+  return path[0] === ENTERPRISE_USER_SCHEMA ? `${ENTERPRISE_USER_SCHEMA}:${path.slice(1).join('.')}` : path.join('.');
+}
+
+function tooLong(issues: RecordIssue[] | undefined, attribute: string, value: unknown, entra: string, max: number): RecordIssue[] | undefined {
+  if (typeof value !== 'string' || value.length <= max || characters(value) <= max) return issues;
+  return add(issues, 'error', attribute, 'too-long', `${attribute} is longer than ${max} characters, the most Entra's ${entra} holds`);
+}
+
+function lengthIssues(user: ScimUser, issues: RecordIssue[] | undefined): RecordIssue[] | undefined {
+  for (const limit of TEXT_LIMITS) {
+    let value: unknown = user;
+    for (const key of limit.path) value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+    issues = tooLong(issues, attributeName(limit.path), value, limit.entra, limit.max);
+  }
+  const addresses = user.addresses ?? [];
+  for (let i = 0; i < addresses.length; i++) {
+    const address = addresses[i] as ScimAddress;
+    if (address.type !== 'work') continue;
+    for (const limit of ADDRESS_LIMITS) issues = tooLong(issues, `addresses[${i}].${limit.key}`, address[limit.key], limit.entra, limit.max);
+  }
+  return issues;
+}
 
 /** Checks one mapped user against the rules Entra inbound provisioning needs; returns errors and warnings. */
 export function validateUser(user: ScimUser): readonly RecordIssue[] {
@@ -50,6 +104,7 @@ export function validateUser(user: ScimUser): readonly RecordIssue[] {
     if (problem !== undefined) issues = add(issues, 'error', 'userName', 'userName-format', `userName ${problem}`);
   }
 
+  issues = lengthIssues(user, issues);
   if (user.emails !== undefined) issues = checkMultiValued(user.emails, 'emails', issues, true);
   if (user.phoneNumbers !== undefined) issues = checkMultiValued(user.phoneNumbers, 'phoneNumbers', issues, false);
   if (user.addresses !== undefined) issues = checkMultiValued(user.addresses, 'addresses', issues, false);
@@ -81,6 +136,7 @@ function userNameProblem(userName: string): string | undefined {
   if (local.length > UPN_LOCAL_MAX) return `has more than ${UPN_LOCAL_MAX} characters before the @`;
   if (!UPN_LOCAL.test(local)) return 'has characters a userPrincipalName cannot hold before the @ (letters, digits and \' . - _ ! # ^ ~ only)';
   if (local.startsWith('.') || local.endsWith('.') || local.includes('..')) return 'has a misplaced period before the @';
+  if (domain.length > UPN_DOMAIN_MAX) return `has more than ${UPN_DOMAIN_MAX} characters after the @`;
   if (!DOMAIN.test(domain)) return 'does not end in a well-formed domain';
   return undefined;
 }
