@@ -27,7 +27,15 @@ export function formatProblem(p: Problem): string {
   const extra: string[] = [];
   if (p.column !== undefined) extra.push(`column ${JSON.stringify(p.column)}`);
   if (p.attribute !== undefined) extra.push(`attribute ${p.attribute}`);
-  if (p.externalId !== undefined) extra.push(`externalId ${p.externalId}`);
+  if (p.externalId !== undefined) extra.push(`externalId ${shortExternalId(p.externalId)}`);
   const tail = extra.length > 0 ? ` (${extra.join(', ')})` : '';
   return `${where}: ${p.severity} [${p.rule}] ${p.message}${tail}`;
+}
+
+const SHORT_ID_MAX = 40;
+
+/** An externalId as a message shows it: whole up to 40 characters; longer, its start and end with the length, so a wrong column mapped as the id cannot flood a line. */
+export function shortExternalId(externalId: string): string {
+  if (externalId.length <= SHORT_ID_MAX) return externalId;
+  return `${externalId.slice(0, 24)}…${externalId.slice(-8)} (${externalId.length} characters)`;
 }

@@ -216,3 +216,22 @@ describe('values the mapping cannot use', () => {
     expect(r.out).not.toContain('lookup-miss');
   });
 });
+
+describe('values Entra would refuse', () => {
+  it('a value longer than its Entra property is rejected naming the attribute and the limit', async () => {
+    const at = workspace({ 'm.json': CSV_MAPPING, 'w.csv': [HEADER, ROW, `E2,Active,${'A'.repeat(65)},Byrne,sean.byrne@contoso.com,E1,15/06/2021`].join('\n') });
+    const r = await runCli('validate', at('w.csv'), '--mapping', at('m.json'));
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(`${at('w.csv')}:3: error [too-long] name.givenName is longer than 64 characters, the most Entra's givenName holds (column "First", attribute name.givenName, externalId E2)`);
+    expect(r.out).not.toContain('A'.repeat(65));
+  });
+
+  it('a very long externalId is shortened in messages', async () => {
+    const id = `E${'9'.repeat(199)}`;
+    const at = workspace({ 'm.json': CSV_MAPPING, 'w.csv': [HEADER, `${id},Active,Zoë,Ørsted,zoe.orsted@contoso.com,,01/02/2020`].join('\n') });
+    const r = await runCli('validate', at('w.csv'), '--mapping', at('m.json'));
+    expect(r.out).toContain('[externalId-length]');
+    expect(r.out).toContain(`externalId ${id.slice(0, 24)}…${id.slice(-8)} (200 characters)`);
+    expect(r.out).not.toContain(id);
+  });
+});
