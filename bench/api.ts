@@ -181,7 +181,10 @@ try {
     [report] = await stack.reports();
     if (report !== undefined) break;
     const now = Date.now();
-    if (now - dropAt > 60 * 60_000) throw new Error(`no report after an hour: ${stack.host.progressLine()}`);
+    if (now - dropAt > 60 * 60_000) {
+      const open = (await stack.progress()).map((p) => JSON.stringify(p.counts)).join('; ');
+      throw new Error(`no report after an hour: ${stack.host.progressLine()}; records by state: ${open}; ${wire.calls} calls so far (${[...wire.byStatus].map(([k, v]) => `${v} × ${k}`).join(', ')})`);
+    }
     const received = stack.simulator.stats().recordsReceived;
     if (bucketEpisode === 'before' && received >= BUCKET_AT * records) {
       bucketEpisode = 'on';
