@@ -92,7 +92,11 @@ function closedBefore(doc: GateDocument, now: number, settings: GateSettings): {
   }
   const job = doc.job;
   if (job !== undefined && !jobAcceptsUploads(job) && now - Date.parse(job.checkedAt) < settings.jobStaleAfterMs) {
-    return { why: 'job', until: now + settings.jobRecheckMs, detail: describeJob(job) };
+    // The next recheck after the job was read, on a grid from that read: every sender turned away by this
+    // closure gets the same time (from `now`, each would get its own, and their messages return one by one).
+    const checked = Date.parse(job.checkedAt);
+    const step = Math.max(1, settings.jobRecheckMs);
+    return { why: 'job', until: checked + (Math.floor(Math.max(0, now - checked) / step) + 1) * step, detail: describeJob(job) };
   }
   return undefined;
 }

@@ -30,7 +30,10 @@ describe('passGate', () => {
 
   it('stops calls while the job is paused or quarantined, naming the state and the reason', () => {
     const paused = passGate({ window: new Map(), job: job('Paused') }, T0 + 1000, 'reserved', settings).answer;
-    expect(paused).toMatchObject({ open: false, why: 'job', until: T0 + 1000 + settings.jobRecheckMs });
+    // The job was read at T0: the next recheck is T0 + jobRecheckMs for every sender asking before it, and the one after that later.
+    expect(paused).toMatchObject({ open: false, why: 'job', until: T0 + settings.jobRecheckMs });
+    expect(passGate({ window: new Map(), job: job('Paused') }, T0 + 5000, 'normal', settings).answer).toMatchObject({ until: T0 + settings.jobRecheckMs });
+    expect(passGate({ window: new Map(), job: job('Paused') }, T0 + settings.jobRecheckMs + 1, 'normal', settings).answer).toMatchObject({ until: T0 + 2 * settings.jobRecheckMs });
     expect(paused.open === false && paused.detail).toContain('paused');
     const q = passGate({ window: new Map(), job: job('Quarantine', T0, { reason: 'EncounteredEscrowProportionThreshold', nextAttempt: '2026-12-01T14:00:00Z' }) }, T0, 'normal', settings).answer;
     expect(q.open === false && q.detail).toContain('quarantine (EncounteredEscrowProportionThreshold; the service tries again at 2026-12-01T14:00:00Z)');
