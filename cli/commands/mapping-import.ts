@@ -5,6 +5,7 @@ import { importPsd1Mapping } from '../../lib/mapping/psd1-import.js';
 import { EXIT_OK, EXIT_PROBLEMS, UsageError } from '../errors.js';
 import type { Console2 } from '../io.js';
 import { writeOut } from '../io.js';
+import { mustBeFile } from '../inputs.js';
 
 export interface MappingImportFlags {
   output?: string;
@@ -16,6 +17,7 @@ export interface MappingImportFlags {
 export async function mappingImportCommand(psd1Path: string, flags: MappingImportFlags, io: Console2): Promise<number> {
   const emptyValues = flags.emptyValues ?? 'send';
   if (emptyValues !== 'send' && emptyValues !== 'omit') throw new UsageError(`--empty-values must be send or omit; got ${JSON.stringify(emptyValues)}`);
+  await mustBeFile(psd1Path, 'mapping');
   let text: string;
   try {
     text = await readFile(psd1Path, 'utf8');

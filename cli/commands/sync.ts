@@ -89,10 +89,12 @@ async function sourceOf(flags: SyncFlags, mappingPath: string | undefined): Prom
 
 /** Runs `hrsync sync`; returns the exit code. */
 export async function syncCommand(extractPath: string, flags: SyncFlags, io: Console2, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  // The command line first: a missing --mapping or a wrong path is named before the Graph settings.
+  const { source, mapping: mappingPath } = await sourceOf(flags, flags.mapping);
+  if (mappingPath === undefined || mappingPath === '') throw new UsageError('--mapping <file> is required (or --sources, naming the source\'s mapping)');
+  const { extract, mapping } = await openInputs(extractPath, { ...flags, mapping: mappingPath });
   const settings = loadProvisioningSettings(env, connectionOverrides(flags));
   const options = syncOptionsFrom(flags, settings.pacing.concurrency);
-  const { source, mapping: mappingPath } = await sourceOf(flags, flags.mapping);
-  const { extract, mapping } = await openInputs(extractPath, { ...flags, ...(mappingPath === undefined ? {} : { mapping: mappingPath }) });
   const ledger = hasLedger(flags, env) ? pipelineStorage(flags, env).ledger : undefined;
   if (ledger === undefined && (flags.fullResend === true || flags.approve === true || flags.sources !== undefined)) {
     throw new UsageError('--full-resend, --approve and --sources need the pipeline\'s ledger: set HRSYNC_STORAGE (or --storage-account)');

@@ -33,6 +33,21 @@ describe('paths that are not files', () => {
     expect(r.err).toContain('is a folder, not a file');
   });
 
+  it('a folder given to mapping import is named as a folder', async () => {
+    const at = workspace({ 'w.csv': `${HEADER}\n${ROW}\n` });
+    const r = await runCli('mapping', 'import', at(''));
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('is a folder, not a file');
+  });
+
+  it('hrsync sync names a missing --mapping before any Graph setting', async () => {
+    const at = workspace({ 'w.csv': `${HEADER}\n${ROW}\n` });
+    const r = await runCli('sync', at('w.csv'));
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('--mapping <file> is required');
+    expect(r.err).not.toContain('HRSYNC_');
+  });
+
   it('a missing argument or option is named', async () => {
     const at = workspace({ 'm.json': CSV_MAPPING });
     const noExtract = await runCli('validate', '--mapping', at('m.json'));
