@@ -15,6 +15,7 @@ import { StoredGate, gateSettingsOf } from '../../lib/provisioning/gate.js';
 import { describeJob, jobAcceptsUploads } from '../../lib/provisioning/job.js';
 import { budgetLines } from './job.js';
 import type { StorageFlags } from '../storage.js';
+import { shortExternalId } from '../../lib/scim/problem.js';
 
 export interface RunsFlags extends StorageFlags {
   json?: boolean;
@@ -87,20 +88,20 @@ function describeRun(s: RunStatus): string[] {
   for (const step of s.nextSteps) lines.push(`  → ${step}`);
   if (s.deadLetteredTotal > 0) {
     lines.push(`dead-lettered (${s.deadLetteredTotal}${s.deadLettered.length < s.deadLetteredTotal ? `, first ${s.deadLettered.length} by line` : ''}):`);
-    for (const d of s.deadLettered) lines.push(`  ${d.line === 0 ? 'leaver' : `line ${d.line}`} ${d.externalId}: ${d.errorCode ?? 'error'} after ${d.attempts} attempt${d.attempts === 1 ? '' : 's'}: ${d.reason ?? ''}`.trimEnd());
+    for (const d of s.deadLettered) lines.push(`  ${d.line === 0 ? 'leaver' : `line ${d.line}`} ${shortExternalId(d.externalId)}: ${d.errorCode ?? 'error'} after ${d.attempts} attempt${d.attempts === 1 ? '' : 's'}: ${d.reason ?? ''}`.trimEnd());
   }
   if (s.disabledTotal > 0) {
     lines.push(`disabled (${s.disabledTotal}${s.disabled.length < s.disabledTotal ? `, first ${s.disabled.length} by line` : ''}):`);
-    for (const d of s.disabled) lines.push(`  ${d.line === 0 ? '' : `line ${d.line} `}${d.externalId}: ${d.reason}`);
+    for (const d of s.disabled) lines.push(`  ${d.line === 0 ? '' : `line ${d.line} `}${shortExternalId(d.externalId)}: ${d.reason}`);
   }
   const warnings = r.plan?.warnings ?? [];
   if (warnings.length > 0) {
     lines.push(`warnings (${r.plan?.warningsTotal ?? warnings.length}):`);
-    for (const w of warnings.slice(0, 50)) lines.push(`  ${w.line === undefined ? '' : `line ${w.line} `}${w.externalId}: ${w.message} [${w.rule}]`);
+    for (const w of warnings.slice(0, 50)) lines.push(`  ${w.line === undefined ? '' : `line ${w.line} `}${shortExternalId(w.externalId)}: ${w.message} [${w.rule}]`);
   }
   if (s.rejectedTotal > 0 && r.state !== 'unusable') {
     lines.push(`rejected row problems (${s.rejectedTotal}${s.rejected.length < s.rejectedTotal ? `, first ${s.rejected.length} by line` : ''}):`);
-    for (const p of s.rejected) lines.push(`  line ${p.line ?? '?'}${p.column === undefined ? '' : ` column ${p.column}`}${p.externalId === undefined ? '' : ` ${p.externalId}`}: ${p.rule}: ${p.message}`);
+    for (const p of s.rejected) lines.push(`  line ${p.line ?? '?'}${p.column === undefined ? '' : ` column ${p.column}`}${p.externalId === undefined ? '' : ` ${shortExternalId(p.externalId)}`}: ${p.rule}: ${p.message}`);
   }
   if (r.state === 'complete' || r.state === 'held' || r.state === 'discarded' || r.state === 'superseded' || r.state === 'unusable') lines.push(`report: <reports container>/${r.runId}/report.json and problems.csv`);
   return lines;

@@ -29,6 +29,7 @@ import { writeOut } from '../io.js';
 import { openInputs, positiveInt } from '../inputs.js';
 import type { ReadFlags } from '../inputs.js';
 import { summaryLines, toReport } from '../report.js';
+import { shortExternalId } from '../../lib/scim/problem.js';
 
 export interface SyncFlags extends ReadFlags, ConnectionFlags, StorageFlags {
   json?: boolean;
@@ -163,7 +164,7 @@ function ledgerLines(l: NonNullable<SyncReport['ledger']>): string[] {
   const lines = [`run ${l.runId} (source ${l.source}): create ${p.create}, update ${p.update}, resend ${p.resend}, disable ${p.disableAbsent + p.disableInactive} (${p.disableAbsent} absent from the extract), unchanged ${l.unchanged} (not sent)`];
   if (p.fullResend !== undefined) lines.push(`  everyone sent: ${p.fullResend}`);
   if (p.mappingChanged === true) lines.push('  the mapping changed since the source\'s last run');
-  for (const w of p.warnings.slice(0, 20)) lines.push(`  warning [${w.rule}] ${w.externalId}: ${w.message}`);
+  for (const w of p.warnings.slice(0, 20)) lines.push(`  warning [${w.rule}] ${shortExternalId(w.externalId)}: ${w.message}`);
   if (l.holding) {
     lines.push('HELD: nothing was sent; the run went over the guard:');
     for (const h of l.held) lines.push(`  ${h.threshold}: ${h.message}`);
@@ -194,7 +195,7 @@ function syncLines(r: SyncReport): string[] {
   ];
   if (r.withoutManager.length > 0) {
     lines.push(`sent without their manager reference: ${r.withoutManager.length} record${r.withoutManager.length === 1 ? '' : 's'} whose manager failed in this sync and is not known to the directory; fix the manager and the next run sends the reference:`);
-    for (const w of r.withoutManager.slice(0, 20)) lines.push(`  line ${w.line} ${w.externalId}: manager ${w.manager}`);
+    for (const w of r.withoutManager.slice(0, 20)) lines.push(`  line ${w.line} ${shortExternalId(w.externalId)}: manager ${shortExternalId(w.manager)}`);
     if (r.withoutManager.length > 20) lines.push(`  … and ${r.withoutManager.length - 20} more (--json lists them all)`);
   }
   if (r.failed.length > 0) lines.push('failed:');
@@ -206,13 +207,13 @@ function syncLines(r: SyncReport): string[] {
     lines.push(`deferred, not sent: ${r.deferred.length} record${r.deferred.length === 1 ? '' : 's'} — ${r.deferredWhy?.detail ?? 'the daily budget is spent'}. Nothing is lost: run the sync again once calls are free${r.deferredWhy?.until === undefined ? '' : ` (from ${r.deferredWhy.until})`} and it sends them.`);
   }
   if (r.notConfirmed.length > 0) lines.push('not confirmed in time (run `hrsync status --since` later to see their outcome):');
-  for (const n of r.notConfirmed) lines.push(`  line ${n.line} ${n.externalId}: sent ${n.attempts} time${n.attempts === 1 ? '' : 's'}${n.requestId === undefined ? '' : `, last in request ${n.requestId}`}`);
+  for (const n of r.notConfirmed) lines.push(`  line ${n.line} ${shortExternalId(n.externalId)}: sent ${n.attempts} time${n.attempts === 1 ? '' : 's'}${n.requestId === undefined ? '' : `, last in request ${n.requestId}`}`);
   return lines;
 }
 
 function describe(f: RecordSummary): string {
   const kind = f.retryable === true ? 'retryable' : 'permanent';
-  return `line ${f.line} ${f.externalId}: ${f.errorCode ?? 'error'} (${kind}) ${f.reason ?? ''}`.trimEnd();
+  return `line ${f.line} ${shortExternalId(f.externalId)}: ${f.errorCode ?? 'error'} (${kind}) ${f.reason ?? ''}`.trimEnd();
 }
 
 // One line on stderr: rewritten in place on a terminal, otherwise printed every few seconds.

@@ -2,6 +2,7 @@
 // what happened, counts first, then what to do, then each problem by line. Like the report
 // itself it names rows by line and externalId, never by their values.
 import type { RunReport } from './report.js';
+import { shortExternalId } from '../scim/problem.js';
 
 const SHOWN = 20;
 
@@ -43,33 +44,33 @@ export function reportText(report: RunReport): string[] {
   const warnings = report.plan?.warnings ?? [];
   if (warnings.length > 0) {
     lines.push(`  warnings (${report.plan?.warningsTotal ?? warnings.length}):`);
-    for (const w of warnings.slice(0, SHOWN)) lines.push(`    ${w.line === undefined ? '' : `line ${w.line} `}(${w.externalId}): ${w.message} [${w.rule}]`);
+    for (const w of warnings.slice(0, SHOWN)) lines.push(`    ${w.line === undefined ? '' : `line ${w.line} `}(${shortExternalId(w.externalId)}): ${w.message} [${w.rule}]`);
     if ((report.plan?.warningsTotal ?? 0) > SHOWN) lines.push(`    … and ${(report.plan?.warningsTotal ?? 0) - SHOWN} more in report.json`);
   }
   if (report.rejected.length > 0) {
     lines.push(`  rejected before sending (${report.rejected.length} problem${report.rejected.length === 1 ? '' : 's'}):`);
     for (const r of report.rejected.slice(0, SHOWN)) {
       const where = [r.line === undefined ? 'file' : `line ${r.line}`, r.column ?? r.attribute].filter(Boolean).join(', ');
-      lines.push(`    ${where}${r.externalId === undefined ? '' : ` (${r.externalId})`}: ${r.message} [${r.rule}]`);
+      lines.push(`    ${where}${r.externalId === undefined ? '' : ` (${shortExternalId(r.externalId)})`}: ${r.message} [${r.rule}]`);
     }
     if (report.rejected.length > SHOWN) lines.push(`    … and ${report.rejected.length - SHOWN} more in problems.csv`);
   }
   if (report.deadLettered.length > 0) {
     lines.push(`  dead-lettered (${report.deadLettered.length}):`);
     for (const d of report.deadLettered.slice(0, SHOWN)) {
-      lines.push(`    ${d.line === 0 ? 'leaver' : `line ${d.line}`} (${d.externalId}) after ${d.attempts} attempt${d.attempts === 1 ? '' : 's'}: ${d.errorCode ?? 'no code'}: ${d.reason ?? 'no reason given'}`);
+      lines.push(`    ${d.line === 0 ? 'leaver' : `line ${d.line}`} (${shortExternalId(d.externalId)}) after ${d.attempts} attempt${d.attempts === 1 ? '' : 's'}: ${d.errorCode ?? 'no code'}: ${d.reason ?? 'no reason given'}`);
     }
     if (report.deadLettered.length > SHOWN) lines.push(`    … and ${report.deadLettered.length - SHOWN} more in problems.csv`);
   }
   const without = report.withoutManager ?? [];
   if (without.length > 0) {
     lines.push(`  sent without their manager reference (${without.length}):`);
-    for (const w of without.slice(0, SHOWN)) lines.push(`    line ${w.line} (${w.externalId}): manager ${w.manager} failed in this run and is not in the directory [manager-dropped]`);
+    for (const w of without.slice(0, SHOWN)) lines.push(`    line ${w.line} (${shortExternalId(w.externalId)}): manager ${shortExternalId(w.manager)} failed in this run and is not in the directory [manager-dropped]`);
     if (without.length > SHOWN) lines.push(`    … and ${without.length - SHOWN} more in report.json`);
   }
   if (report.disabled.length > 0) {
     lines.push(`  disabled (${report.disabled.length}):`);
-    for (const d of report.disabled.slice(0, SHOWN)) lines.push(`    ${d.line === 0 ? '' : `line ${d.line} `}(${d.externalId}): ${d.reason}`);
+    for (const d of report.disabled.slice(0, SHOWN)) lines.push(`    ${d.line === 0 ? '' : `line ${d.line} `}(${shortExternalId(d.externalId)}): ${d.reason}`);
     if (report.disabled.length > SHOWN) lines.push(`    … and ${report.disabled.length - SHOWN} more in problems.csv`);
   }
   return lines;

@@ -50,3 +50,12 @@ describe('reportText', () => {
     expect(lines).toContain('    … and 5 more in problems.csv');
   });
 });
+
+describe('reportText with an externalId far too long', () => {
+  it('shortens it, as problem lines do, so a wrong column mapped as the id cannot flood the report', () => {
+    const long = `X${'9'.repeat(199)}`;
+    const text = reportText({ ...base, deadLettered: [{ line: 2, externalId: long, attempts: 1, errorCode: 'InvalidAnchor', reason: 'no match' }] }).join('\n');
+    expect(text).not.toContain(long);
+    expect(text).toContain('(200 characters)');
+  });
+});
