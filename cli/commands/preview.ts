@@ -2,7 +2,10 @@
 import { scanExtract } from '../../lib/convert/convert.js';
 import { OperationStore } from '../../lib/convert/operation-store.js';
 import { TempFileSpool } from '../../lib/convert/spool.js';
-import { managerOf, managersFirst } from '../../lib/delta/order.js';
+import { candidateOf } from '../../lib/delta/candidate.js';
+import { releaseFromRejectedManagers, withoutManagerMessage } from '../../lib/delta/managers.js';
+import { managersFirst } from '../../lib/delta/order.js';
+import type { Candidate } from '../../lib/delta/plan.js';
 import { BulkBatcher, DEFAULT_BATCH_LIMITS, checkBatchLimits } from '../../lib/scim/bulk.js';
 import type { BulkBatch } from '../../lib/scim/bulk.js';
 import { formatProblem } from '../../lib/scim/problem.js';
@@ -27,19 +30,33 @@ export async function previewCommand(extractPath: string, flags: PreviewFlags, i
   const spool = new TempFileSpool();
   const store = new OperationStore();
   try {
+    // Everyone the extract names, rejected rows included, as hrsync sync counts them.
+    const present = new Set<string>();
     const scan = await scanExtract(extract, mapping, {
       spool, limit, limits,
-      onProblem: (p) => void io.err.write(`${formatProblem(p)}\n`),
+      onProblem: (p) => {
+        if (p.severity === 'error' && p.externalId !== undefined) present.add(p.externalId);
+        io.err.write(`${formatProblem(p)}\n`);
+      },
     });
-    // In the order hrsync sync sends them — managers before their reports, file order within a
-    // level — so what preview shows is what would go, request by request.
-    const queued: Array<{ externalId: string; line: number; stored: number; managerId?: string }> = [];
+    const read: Candidate[] = [];
     for await (const op of spool.read()) {
       if (scan.withdrawn.has(op.externalId)) continue;
-      const managerId = managerOf(op.json);
-      queued.push({ externalId: op.externalId, line: op.line, stored: store.add(op.json), ...(managerId === undefined ? {} : { managerId }) });
+      present.add(op.externalId);
+      read.push(candidateOf(op.externalId, op.line, op.json, store.add(op.json)));
       if (store.shouldFlush) await store.flush();
     }
+    await store.flush();
+    // What hrsync sync would send: a report whose manager's row is rejected goes without the reference
+    // (preview has no ledger, so, like a sync without one, it does not know whom the directory holds).
+    const released = await releaseFromRejectedManagers(read, present, undefined, store);
+    await store.flush();
+    for (const d of released.dropped) {
+      io.err.write(`${formatProblem({ severity: 'warning', file: scan.file, line: d.line, externalId: d.externalId, rule: 'manager-rejected', message: withoutManagerMessage(d.managerId, 'rejected') })}\n`);
+    }
+    // In the order hrsync sync sends them — managers before their reports, file order within a
+    // level — so what preview shows is what would go, request by request.
+    const queued = released.candidates;
     let requests = 0;
     const write = async (batch: BulkBatch | undefined): Promise<void> => {
       if (batch === undefined) return;

@@ -69,4 +69,20 @@ describe('hrsync preview', () => {
     // Depth 0 (no manager in the file) in file order, then their reports, then theirs.
     expect(requests).toEqual([['E5', 'E1'], ['E2', 'E3'], ['E4']]);
   });
+
+  it('shows a report of a rejected manager without the manager reference, as sync would send it, with a warning', async () => {
+    const csv = [
+      HEADER,
+      'E1,Active,Al,One,not-an-email,,01/02/2020',
+      'E2,Active,Bea,Two,bea@contoso.com,E1,01/02/2020',
+    ].join('\n');
+    const at = workspace({ 'w.csv': csv, 'm.json': JSON.stringify(MAPPING) });
+    const r = await runCli('preview', at('w.csv'), '-m', at('m.json'));
+    expect(r.code).toBe(1);
+    const ops = r.out.trim().split('\n').flatMap((l) => JSON.parse(l).Operations as Array<{ bulkId: string; data: Record<string, Record<string, unknown> | undefined> }>);
+    expect(ops.map((o) => o.bulkId)).toEqual(['E2']);
+    expect(ops[0]?.data['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User']?.['manager']).toBeUndefined();
+    expect(r.err).toContain('[manager-rejected]');
+    expect(r.err).toContain('manager E1 was rejected');
+  });
 });
