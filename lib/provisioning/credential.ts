@@ -11,7 +11,7 @@ import type { AppCredentialSettings, CredentialSettings } from '../config/settin
 import { errorFromNetworkFailure } from './classify-response.js';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
-import { AuthError, TransientError } from './errors.js';
+import { AuthError, TransientError, UnreachableError } from './errors.js';
 import type { Logger } from './logger.js';
 import { silentLogger } from './logger.js';
 
@@ -200,6 +200,12 @@ class CachingTokenProvider implements TokenProvider {
       if (status !== undefined && (status >= 500 || status === 429)) {
         throw new TransientError(`Getting a Graph token failed: ${firstLine(error)}`, { status }, 'server-error', { cause: error });
       }
+      // MSAL's codes for an endpoint it never reached: say which setting points where, not the code.
+      if (status === undefined && /endpoints_resolution_error|network_error|Network unreachable|ECONNREFUSED|ENOTFOUND/i.test(firstLine(error))) {
+        throw new UnreachableError(this.settings.kind === 'managed-identity'
+          ? `Could not reach the managed identity endpoint${process.env['IDENTITY_ENDPOINT'] === undefined ? '' : ` at ${originOf(process.env['IDENTITY_ENDPOINT'])} (IDENTITY_ENDPOINT)`} to get a Graph token: is this running in Azure with the identity assigned? (${firstLine(error)})`
+          : `Could not reach Entra sign-in at ${originOf(this.settings.authorityHost)} (HRSYNC_AUTHORITY_HOST) to get a Graph token for tenant ${this.settings.tenantId}: check the address, the network and the tenant id (${firstLine(error)})`, { cause: error });
+      }
       throw new AuthError(`Getting a Graph token with ${this.settings.kind} failed: ${firstLine(error)}`, status === undefined ? {} : { status }, [], {
         cause: error,
       });
@@ -209,5 +215,14 @@ class CachingTokenProvider implements TokenProvider {
     // A token fetched with a credential that was replaced meanwhile is still usable once, but not cached.
     if (generation === this.generation) this.cached = { token: token.token, refreshAt, generation };
     return { token: token.token, generation };
+  }
+}
+
+// An address as messages show it: scheme, host and port only (a path or query can hold a secret).
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return JSON.stringify(url.slice(0, 80));
   }
 }

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { AppCredentialSettings } from '../../../lib/config/settings.js';
 import type { CredentialFactories } from '../../../lib/provisioning/credential.js';
 import { createTokenProvider, GRAPH_SCOPE } from '../../../lib/provisioning/credential.js';
-import { AuthError, TransientError } from '../../../lib/provisioning/errors.js';
+import { AuthError, TransientError, UnreachableError } from '../../../lib/provisioning/errors.js';
 import { captureLogger, FakeClock } from './fakes.js';
 
 const HOUR = 3_600_000;
@@ -163,5 +163,26 @@ describe('token failures', () => {
     await expect(denied.getToken()).rejects.toThrow(/^Getting a Graph token with managed-identity failed: AADSTS700016: app not found \(HTTP 400\)$/);
     const busy = createTokenProvider({ kind: 'managed-identity' }, { factories: failingWith(503), clock });
     await expect(busy.getToken()).rejects.toBeInstanceOf(TransientError);
+  });
+});
+
+describe('a sign-in endpoint that does not answer', () => {
+  it('names HRSYNC_AUTHORITY_HOST and its address instead of MSAL\'s code', async () => {
+    const clock = new FakeClock();
+    const { factories } = fakes(clock, { values: ['s3cret'] });
+    factories.clientSecret.mockImplementation(() => ({ getToken: async () => { throw new Error('endpoints_resolution_error: See https://aka.ms/msal.js.errors#endpoints_resolution_error for details'); } }));
+    const provider = createTokenProvider({ ...app, authorityHost: 'https://login.example/some/path?x=1' }, { factories, clock });
+    const error = await provider.getToken().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnreachableError);
+    expect((error as Error).message).toMatch(/^Could not reach Entra sign-in at https:\/\/login\.example \(HRSYNC_AUTHORITY_HOST\)/);
+    expect((error as Error).message).not.toContain('s3cret');
+  });
+
+  it('keeps a refusal that has an answer an AuthError', async () => {
+    const clock = new FakeClock();
+    const { factories } = fakes(clock, { values: ['s3cret'] });
+    factories.clientSecret.mockImplementation(() => ({ getToken: async () => { throw Object.assign(new Error('AADSTS7000215: Invalid client secret provided.'), { statusCode: 401 }); } }));
+    const error = await createTokenProvider(app, { factories, clock }).getToken().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthError);
   });
 });
