@@ -189,7 +189,8 @@ describe('syncExtract against the simulator', () => {
       // Sent, and failed for its manager — or, on a loaded machine, sent with no log entry read before the 1.5 s ran out.
       else if (n.errorCode !== undefined) expect(n.errorCode).toBe(MANAGER_NOT_FOUND_ERROR_CODE);
     }
-    expect(run.report.notConfirmed.filter((n) => n.attempts === 0).length).toBeGreaterThan(0);
+    // Whether any report was held back unsent depends on when the logs were read against when its request was
+    // due (on a loaded machine everything may be sent first): the order itself is tested under 429s above.
     expect(run.report.confirmed + run.report.skipped + run.report.notConfirmed.length).toBe(1000);
   }, 60_000);
 
