@@ -26,9 +26,16 @@ describe('the API gate on Table storage', () => {
     const gates = [instance(prefix), instance(prefix), instance(prefix)];
     const answers = await Promise.all(Array.from({ length: 45 }, (_, i) => (gates[i % 3] as StoredGate).take(i % 4 === 0 ? 'reserved' : 'normal')));
     const granted = answers.filter((a) => a.open).length;
-    expect(granted).toBe(25);
+    const normal = answers.filter((a, i) => a.open && i % 4 !== 0).length;
+    // Never over the budget, and creates and updates never into the reserve. How much of the reserve the
+    // 12 reserved calls find left depends on the order the race ran in (reserved calls may come first).
+    expect(granted).toBeLessThanOrEqual(25);
+    expect(normal).toBeLessThanOrEqual(20);
+    expect(granted).toBeGreaterThanOrEqual(20);
     const restarted = instance(prefix);
-    expect(await restarted.view()).toMatchObject({ used: 25, left: 0, dailyCalls: 25 });
+    expect(await restarted.view()).toMatchObject({ used: granted, dailyCalls: 25 });
+    const more = 25 - granted;
+    for (let i = 0; i < more; i++) expect((await restarted.take('reserved')).open).toBe(true);
     expect((await restarted.take('reserved')).open).toBe(false);
   }, 60_000);
 
