@@ -108,8 +108,13 @@ export class RecordBook {
   /** A queued record goes without its manager reference from now on: `stored` is its new operation, `payload` and `payloadHash` what it sends. */
   dropManager(externalId: string, managerId: string, stored: number, payload: string, payloadHash: string, now: number): boolean {
     const r = this.require(externalId);
+    // The drop changes what is sent, not when: a record already on its way (dispatched, or in the request
+    // being built) must not fall due again, or it is sent twice.
+    const due = r.dueAt;
     const t = this.apply1(r, { type: 'manager-dropped', managerId, payload, payloadHash }, now);
     delete r.dropManager;
+    if (due === undefined) delete r.dueAt;
+    else r.dueAt = due;
     if (t === undefined) return false;
     r.stored = stored;
     r.withoutManager = managerId;

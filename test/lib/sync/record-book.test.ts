@@ -172,3 +172,13 @@ describe('RecordBook baseline', () => {
     expect(b.settled()).toBe(true);
   });
 });
+
+describe('RecordBook, a manager dropped from a record on its way', () => {
+  it('does not make it due again (it would be sent twice)', () => {
+    const b = book('R');
+    b.dispatch(['R']);
+    expect(b.dropManager('R', 'M', 7, '{"dropped":true}', 'h', T0)).toBe(true);
+    expect(b.get('R')).toMatchObject({ state: 'queued', withoutManager: 'M', stored: 7 });
+    expect(b.due(T0 + 60_000)).toEqual([]);
+  });
+});
