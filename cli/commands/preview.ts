@@ -2,10 +2,8 @@
 import { scanExtract } from '../../lib/convert/convert.js';
 import { OperationStore } from '../../lib/convert/operation-store.js';
 import { TempFileSpool } from '../../lib/convert/spool.js';
-import { candidateOf } from '../../lib/delta/candidate.js';
-import { releaseFromRejectedManagers, withoutManagerMessage } from '../../lib/delta/managers.js';
+import { readCandidates } from '../../lib/delta/managers.js';
 import { managersFirst } from '../../lib/delta/order.js';
-import type { Candidate } from '../../lib/delta/plan.js';
 import { BulkBatcher, DEFAULT_BATCH_LIMITS, checkBatchLimits } from '../../lib/scim/bulk.js';
 import type { BulkBatch } from '../../lib/scim/bulk.js';
 import { formatProblem } from '../../lib/scim/problem.js';
@@ -39,21 +37,10 @@ export async function previewCommand(extractPath: string, flags: PreviewFlags, i
         io.err.write(`${formatProblem(p)}\n`);
       },
     });
-    const read: Candidate[] = [];
-    for await (const op of spool.read()) {
-      if (scan.withdrawn.has(op.externalId)) continue;
-      present.add(op.externalId);
-      read.push(candidateOf(op.externalId, op.line, op.json, store.add(op.json)));
-      if (store.shouldFlush) await store.flush();
-    }
-    await store.flush();
     // What hrsync sync would send: a report whose manager's row is rejected goes without the reference
     // (preview has no ledger, so, like a sync without one, it does not know whom the directory holds).
-    const released = await releaseFromRejectedManagers(read, present, undefined, store);
-    await store.flush();
-    for (const d of released.dropped) {
-      io.err.write(`${formatProblem({ severity: 'warning', file: scan.file, line: d.line, externalId: d.externalId, rule: 'manager-rejected', message: withoutManagerMessage(d.managerId, 'rejected') })}\n`);
-    }
+    const released = await readCandidates(spool.read(), scan, present, undefined, store);
+    for (const w of released.warnings) io.err.write(`${formatProblem(w)}\n`);
     // In the order hrsync sync sends them — managers before their reports, file order within a
     // level — so what preview shows is what would go, request by request.
     const queued = released.candidates;

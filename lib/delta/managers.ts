@@ -8,6 +8,7 @@ import { ENTERPRISE_USER_SCHEMA } from '../scim/schemas.js';
 import type { Problem } from '../scim/problem.js';
 import type { ScimUser } from '../scim/types.js';
 import { recordHash } from './hash.js';
+import { candidateOf } from './candidate.js';
 import type { Candidate } from './plan.js';
 
 /** The operation without its manager reference, and the canonical hash of what it now sends. */
@@ -68,6 +69,32 @@ export async function releaseFromRejectedManagers(
     dropped.push({ externalId: c.externalId, line: c.line, managerId: m });
   }
   return { candidates: out, dropped };
+}
+
+/**
+ * The scanned extract's records as candidates, as hrsync sync and preview send them: each stored in
+ * `store`, added to `present` (which already holds the rejected rows' ids), and reports of a manager
+ * rejected here released from the reference unless `known` finds the manager; with one warning each.
+ */
+export async function readCandidates(
+  ops: AsyncIterable<{ externalId: string; line: number; json: string }>, scan: { file: string; withdrawn: ReadonlySet<string> },
+  present: Set<string>, known: KnownPeople | undefined,
+  store: { read(n: number): Promise<string>; add(json: string): number; readonly shouldFlush: boolean; flush(): Promise<void> },
+): Promise<{ candidates: Candidate[]; dropped: ManagerDropped[]; warnings: Problem[] }> {
+  const read: Candidate[] = [];
+  for await (const op of ops) {
+    if (scan.withdrawn.has(op.externalId)) continue;
+    present.add(op.externalId);
+    read.push(candidateOf(op.externalId, op.line, op.json, store.add(op.json)));
+    if (store.shouldFlush) await store.flush();
+  }
+  await store.flush();
+  const released = await releaseFromRejectedManagers(read, present, known, store);
+  await store.flush();
+  const warnings: Problem[] = released.dropped.map((d) => ({
+    severity: 'warning', file: scan.file, line: d.line, externalId: d.externalId, rule: 'manager-rejected', message: withoutManagerMessage(d.managerId, 'rejected'),
+  }));
+  return { ...released, warnings };
 }
 
 /** One valid row and the manager it names. */

@@ -22,10 +22,8 @@ import type { Problem } from '../scim/problem.js';
 import { BULK_REQUEST_SCHEMA } from '../scim/schemas.js';
 import type { BulkOperation, BulkRequest } from '../scim/types.js';
 import { randomUUID } from 'node:crypto';
-import { candidateOf } from '../delta/candidate.js';
-import { dropManagerReference, peopleLookup, releaseFromRejectedManagers, unknownManagerWarnings, withoutManagerMessage } from '../delta/managers.js';
+import { dropManagerReference, peopleLookup, readCandidates, unknownManagerWarnings, withoutManagerMessage } from '../delta/managers.js';
 import { managersFirst } from '../delta/order.js';
-import type { Candidate } from '../delta/plan.js';
 import type { HeldThreshold, RunPlanSummary } from '../ledger/types.js';
 import { checkFailureShare } from '../delta/guard.js';
 import type { OutcomeTally } from '../delta/guard.js';
@@ -407,22 +405,11 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
     const scan = await scanExtract(extract, mapping, { spool, onProblem, limits: options.batchLimits });
     file = scan.file;
     logger.info('Extract read', { rows: scan.rows, valid: scan.valid, rejected: scan.rejected });
-    const read: Candidate[] = [];
-    for await (const op of spool.read()) {
-      if (scan.withdrawn.has(op.externalId)) continue;
-      present.add(op.externalId);
-      read.push(candidateOf(op.externalId, op.line, op.json, store.add(op.json)));
-      if (store.shouldFlush) await store.flush();
-    }
-    await store.flush();
     // A manager rejected here will not exist: unless the directory has them, their reports go without the reference.
     const known = deps.nightly === undefined ? undefined : peopleLookup((id) => (deps.nightly as SyncNightly).ledger.getPerson(id));
-    const released = await releaseFromRejectedManagers(read, present, known, store);
-    await store.flush();
+    const released = await readCandidates(spool.read(), scan, present, known, store);
     const candidates = released.candidates;
-    for (const d of released.dropped) {
-      hooks.onProblem({ severity: 'warning', file: scan.file, line: d.line, externalId: d.externalId, rule: 'manager-rejected', message: withoutManagerMessage(d.managerId, 'rejected') });
-    }
+    for (const w of released.warnings) hooks.onProblem(w);
     const refs = candidates.flatMap((c) => (c.managerId === undefined ? [] : [{ externalId: c.externalId, line: c.line, managerId: c.managerId }]));
     for (const p of await unknownManagerWarnings(scan.file, refs, present, known)) hooks.onProblem(p);
     if (released.dropped.length > 0) logger.info('Reports of rejected managers go without the manager reference', { records: released.dropped.length });
