@@ -1,4 +1,4 @@
-// The ReportSink port on a blob container: <runId>/report.json and <runId>/problems.csv.
+// The ReportSink port on a blob container: <runId>/report.json, problems.csv and report.html.
 import type { ContainerClient } from '@azure/storage-blob';
 import type { ReportSink } from './ports.js';
 

@@ -39,7 +39,7 @@ beforeAll(async () => {
 afterAll(async () => { restore(); await sim.close(); });
 
 describe('failure reasons in the pipeline', () => {
-  it('keep the code and lose the person in the report, its CSV and the logs', async () => {
+  it('keep the code and lose the person in the report, its CSV, its HTML page and the logs', async () => {
     sim.setPermissions(['SynchronizationData-User.Upload', 'AuditLog.Read.All']);
     sim.setFaults({ recordRules: [{ match: 'E1', errorCode: 'AzureActiveDirectoryConflictingUserPrincipalName', reason: REASON }] });
     const ledger = new MemoryLedger();
@@ -69,7 +69,9 @@ describe('failure reasons in the pipeline', () => {
     expect(failed?.reason).toBe("The userPrincipalName '***@contoso.com' for *** *** (mail ***@contoso.com) is already used by ***, ***.");
     const csv = reports.blobs.get(`${runId}/problems.csv`)?.content ?? '';
     expect(csv).toContain('***@contoso.com');
-    const everything = `${JSON.stringify(report)}\n${csv}\n${JSON.stringify(logger.lines)}`;
+    const page = reports.blobs.get(`${runId}/report.html`)?.content ?? '';
+    expect(page).toContain('<td class="code">AzureActiveDirectoryConflictingUserPrincipalName</td><td>The userPrincipalName &#39;***@contoso.com&#39; for *** *** (mail ***@contoso.com) is already used by ***, ***.</td>');
+    const everything = `${JSON.stringify(report)}\n${csv}\n${page}\n${JSON.stringify(logger.lines)}`;
     for (const personal of ['zoe.orsted', 'Zoë', 'Ørsted', 'ØRSTED']) expect(everything).not.toContain(personal);
   }, 30_000);
 });

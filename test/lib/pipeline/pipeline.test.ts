@@ -1,6 +1,7 @@
 // The three stages end to end on in-memory ports and the real provisioning client against the
 // simulator: outcomes, idempotency after crashes, poison handling and the run report.
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
+import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadMappingFile } from '../../../lib/mapping/load.js';
 import type { Mapping } from '../../../lib/mapping/types.js';
@@ -177,6 +178,16 @@ describe.each(LEDGERS)('pipeline stages on the %s ledger', (_name, make) => {
     expect(csv.startsWith('\uFEFFline,externalId,outcome,rule or code,column,reason\r\n')).toBe(true);
     expect(csv.split('\r\n').filter((l) => l.includes(',rejected,')).length).toBe(report.rejected.length);
     for (const d of report.deadLettered) expect(csv).toContain(`${d.line},${d.externalId},dead-lettered`);
+    // report.html beside them: the same rules, lines and ids, and none of the people's names, emails, phones or addresses.
+    const page = w.reports.blobs.get(`${result.runId}/report.html`);
+    expect(page?.contentType).toBe('text/html; charset=utf-8');
+    for (const r of report.rejected) expect(page?.content).toContain(`<section class="rule" data-rule="${r.rule}">`);
+    for (const d of report.deadLettered) expect(page?.content).toContain(`<td class="num">${d.line}</td><td class="id">${d.externalId}</td>`);
+    const rows = parse(readFileSync('samples/broken.csv'), { bom: true, columns: true, relax_column_count: true }) as Array<Record<string, string>>;
+    const personal = rows.flatMap((r) => ['FirstName', 'PreferredName', 'LastName', 'MiddleName', 'Email', 'PersonalEmail', 'OfficePhone', 'MobilePhone', 'Street', 'City', 'PostCode'].map((c) => r[c] ?? ''))
+      .filter((v) => v.length >= 3);
+    expect(personal.length).toBeGreaterThan(100);
+    expect(personal.filter((v) => page?.content.includes(v) === true || page?.content.includes(v.replaceAll("'", '&#39;')) === true)).toEqual([]);
   }, 30_000);
 
   it('holds a run whose rejected share is over the guard: nothing sent, a report naming the threshold, an event for the alert', async () => {
