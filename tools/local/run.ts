@@ -10,6 +10,8 @@ import { SourcesError, parseSourcesJson, resolveSource } from '../../lib/sources
 import { loadMapping, parseMappingJson } from '../../lib/mapping/load.js';
 import type { RunReport } from '../../lib/pipeline/report.js';
 import { reportCsv } from '../../lib/pipeline/report.js';
+import { reportHtml } from '../../lib/pipeline/report-html.js';
+import type { RunRequest } from '../../lib/pipeline/ports.js';
 import { formatLogLine } from '../host/local-host.js';
 import type { HostLogLine } from '../host/local-host.js';
 import { lostRecords } from './accounting.js';
@@ -31,7 +33,7 @@ export interface LocalArgs {
   json?: boolean;
   /** A folder to watch; true → ./local-drop. */
   watch?: string | boolean;
-  /** Where report.json and problems.csv are written per run (default ./local-reports). */
+  /** Where report.html, report.json and problems.csv are written per run (default ./local-reports). */
   out?: string;
   /** Give up on a run after this many seconds (default 600). */
   timeoutSeconds?: number;
@@ -180,11 +182,14 @@ export async function runLocal(args: LocalArgs, io: LocalIo): Promise<number> {
       await mkdir(dir, { recursive: true });
       await writeFile(join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
       await writeFile(join(dir, 'problems.csv'), reportCsv(report));
+      const requests: RunRequest[] = [];
+      for await (const q of stack.ledger.listRequests(report.runId)) requests.push(q);
+      await writeFile(join(dir, 'report.html'), reportHtml(report, requests));
       if (args.json === true) {
         if (watch !== undefined) io.out(`${JSON.stringify(report)}\n`);
         else printed.push(report);
       } else {
-        io.out(`${[...reportText(report), `  report: ${join(dir, 'report.json')} and problems.csv`].join('\n')}\n`);
+        io.out(`${[...reportText(report), `  report: ${join(dir, 'report.html')} (open it in a browser), report.json and problems.csv`].join('\n')}\n`);
       }
       for (const p of lost) io.err(`Lost: ${p}\n`);
       // With --json stdout is for machines; the reason still reaches the person, on stderr.

@@ -39,15 +39,22 @@ describe('npm run local', () => {
     const onDisk = JSON.parse(await readFile(join(out, report.runId, 'report.json'), 'utf8')) as RunReport;
     expect(onDisk).toEqual(report);
     expect((await readFile(join(out, report.runId, 'problems.csv'), 'utf8')).startsWith('\uFEFFline,externalId')).toBe(true);
+    const page = await readFile(join(out, report.runId, 'report.html'), 'utf8');
+    expect(page).toContain(`<title>hrsync run ${report.runId}: complete in`);
+    expect(page).toContain('data-key="created" data-count="400"');
+    // Every record went at least once; a retry (a manager not there yet) carries its record again.
+    const calls = /<p data-requests="(\d+)">\d+ bulkUpload calls: \d+ accepted, carrying (\d+) operations/.exec(page);
+    expect(Number(calls?.[1])).toBe(report.requests.total);
+    expect(Number(calls?.[2])).toBeGreaterThanOrEqual(400);
 
-    // --verbose shows the functions' log lines; none carries a name or an email from the extract.
+    // --verbose shows the functions' log lines; none, nor report.html, carries a name or an email from the extract.
     const logged = [...o.stderr, ...consoleLines].join('\n');
     expect(logged).toContain('[ingest]');
     expect(logged).toContain('[upload]');
     const rows = (await readFile('samples/workers.csv', 'utf8')).split(/\r?\n/).slice(1, 150);
     const personal = rows.flatMap((r) => r.split(',').slice(3, 8)).filter((v) => v.length >= 5 && !/^\d/.test(v));
     expect(personal.length).toBeGreaterThan(100);
-    expect(personal.filter((v) => logged.includes(v))).toEqual([]);
+    expect(personal.filter((v) => logged.includes(v) || page.includes(v))).toEqual([]);
     expect(logged).not.toMatch(/Bearer|client_secret|eyJ[A-Za-z0-9_-]{10}/);
   }, 150_000);
 
