@@ -3,6 +3,9 @@
 // report exists, and the poisoned extracts that never became a run.
 import { peekPoisonedExtracts, BLOB_POISON_QUEUE } from '../../lib/pipeline/blob-poison.js';
 import type { PoisonedExtract } from '../../lib/pipeline/blob-poison.js';
+import { writeFile } from 'node:fs/promises';
+import { reportHtml } from '../../lib/pipeline/report-html.js';
+import { collectRunReport } from '../../lib/pipeline/run-report.js';
 import { runStatus } from '../../lib/pipeline/run-status.js';
 import type { RunStatus } from '../../lib/pipeline/run-status.js';
 import type { RecordState, RunRecord } from '../../lib/pipeline/ports.js';
@@ -20,6 +23,8 @@ import { shortExternalId } from '../../lib/scim/problem.js';
 export interface RunsFlags extends StorageFlags {
   json?: boolean;
   limit?: string;
+  /** With a run id: the run's report as an HTML page, into this file, or on stdout when true. */
+  html?: string | boolean;
 }
 
 function limitOf(flags: RunsFlags, fallback: number): number {
@@ -33,6 +38,7 @@ function limitOf(flags: RunsFlags, fallback: number): number {
 export async function runStatusCommand(runId: string, flags: RunsFlags, io: Console2, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const limit = limitOf(flags, 50);
   const { ledger, settings } = pipelineStorage(flags, env);
+  if (flags.html !== undefined && flags.html !== false) return runHtmlCommand(runId, flags.html, ledger, settings.tablePrefix, io);
   const status = await runStatus(ledger, runId, limit, new StoredGate(ledger.gateStore(), gateSettingsOf(loadPacingSettings(env))));
   if (status === undefined) {
     throw new UsageError(`no run ${runId} in the ledger tables ${settings.tablePrefix}*; run "hrsync status" to list the runs`);
@@ -40,6 +46,27 @@ export async function runStatusCommand(runId: string, flags: RunsFlags, io: Cons
   if (flags.json === true) await writeOut(io.out, `${JSON.stringify(status, null, 2)}\n`);
   else await writeOut(io.out, `${describeRun(status).join('\n')}\n`);
   return status.rejectedTotal + status.deadLetteredTotal > 0 || needsAPerson(status.run) ? EXIT_PROBLEMS : EXIT_OK;
+}
+
+// The page the pipeline writes as report.html, built from the ledger as it stands: a run still
+// moving shows its open records, one whose report.html is lost or predates the page gets one.
+async function runHtmlCommand(runId: string, html: string | true, ledger: ReturnType<typeof pipelineStorage>['ledger'], tablePrefix: string, io: Console2): Promise<number> {
+  const run = await ledger.getRun(runId);
+  if (run === undefined) throw new UsageError(`no run ${runId} in the ledger tables ${tablePrefix}*; run "hrsync status" to list the runs`);
+  const { report, requests } = await collectRunReport(ledger, run, run.endedAt);
+  const page = reportHtml(report, requests);
+  if (html === true) {
+    await writeOut(io.out, page);
+  } else {
+    try {
+      await writeFile(html, page);
+    } catch (err) {
+      const code = err instanceof Error && 'code' in err ? String(err.code) : '';
+      throw new UsageError(`cannot write ${JSON.stringify(html)}: ${code === 'ENOENT' ? 'its folder does not exist' : code === 'EISDIR' ? 'it is a folder' : code === 'EACCES' ? 'no permission to write it' : 'the file could not be written'}`);
+    }
+    await writeOut(io.out, `${html}: the report of run ${runId} (${run.state}) as one HTML page; open it in a browser\n`);
+  }
+  return report.counts.rejected + report.counts.deadLettered > 0 || needsAPerson(run) ? EXIT_PROBLEMS : EXIT_OK;
 }
 
 // A held run waits for a decision; an unusable one for a fixed file, mapping or sources file.
@@ -103,7 +130,7 @@ function describeRun(s: RunStatus): string[] {
     lines.push(`rejected row problems (${s.rejectedTotal}${s.rejected.length < s.rejectedTotal ? `, first ${s.rejected.length} by line` : ''}):`);
     for (const p of s.rejected) lines.push(`  line ${p.line ?? '?'}${p.column === undefined ? '' : ` column ${p.column}`}${p.externalId === undefined ? '' : ` ${shortExternalId(p.externalId)}`}: ${p.rule}: ${p.message}`);
   }
-  if (r.state === 'complete' || r.state === 'held' || r.state === 'discarded' || r.state === 'superseded' || r.state === 'unusable') lines.push(`report: <reports container>/${r.runId}/report.json and problems.csv`);
+  if (r.state === 'complete' || r.state === 'held' || r.state === 'discarded' || r.state === 'superseded' || r.state === 'unusable') lines.push(`report: <reports container>/${r.runId}/report.html, report.json and problems.csv`);
   return lines;
 }
 

@@ -1,5 +1,8 @@
-// `hrsync status [runId]` and `hrsync replay --poison` against the pipeline's storage on Azurite,
+// `hrsync status [runId]` (and --html) and `hrsync replay --poison` against the pipeline's storage on Azurite,
 // through the same ledger and queue code the functions use.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { QueueClient } from '@azure/storage-queue';
 import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -91,6 +94,37 @@ describe('hrsync status (the pipeline ledger)', () => {
     expect(json).toMatchObject({ rejectedTotal: 1, deadLetteredTotal: 1, counts: { confirmed: 2 } });
   });
 
+  it('writes a run\'s report as one HTML page with --html <file>, or prints it, from the ledger as it stands; exit 1 for its problems', async () => {
+    await seedRun();
+    await ledger.noteRequest(RUN, { requestId: 'req-0', at: '2026-11-23T01:00:05.500Z', operations: 3, status: 'throttled' });
+    await ledger.noteRequest(RUN, { requestId: 'req-1', at: '2026-11-23T01:00:06.000Z', operations: 3, status: 'accepted' });
+    const dir = await mkdtemp(join(tmpdir(), 'hrsync-status-html-'));
+    try {
+      const file = join(dir, 'run.html');
+      const r = await runCli('status', RUN, '--html', file);
+      expect(r.err).toBe('');
+      expect(r.code).toBe(1);
+      expect(r.out).toBe(`${file}: the report of run ${RUN} (ingested) as one HTML page; open it in a browser\n`);
+      const page = await readFile(file, 'utf8');
+      expect(page).toContain(`<title>hrsync run ${RUN}: in progress: 2 records still open</title>`);
+      expect(page).toContain('<section class="rule" data-rule="email">');
+      expect(page).toContain('<td class="num">7</td><td class="id">E6</td><td>Email</td><td class="code"></td><td>Email is not an email address</td>');
+      expect(page).toMatch(/<td class="num">4<\/td><td class="id">E3<\/td><td class="num">0<\/td><td class="code">Forbidden<\/td><td>upload failed on every try/);
+      expect(page).toContain('2 bulkUpload calls: 1 accepted, carrying 3 operations; 1 not accepted (throttled 1)');
+      expect(page).toContain('data-key="created" data-count="2"');
+      expect((await runCli('status', RUN, '--html')).out).toBe(page);
+
+      const noRun = await runCli('status', '--html', file);
+      expect([noRun.code, noRun.err]).toEqual([2, expect.stringContaining('--html needs a run id')]);
+      expect((await runCli('status', RUN, '--html', '--json')).err).toContain('give --html or --json, not both');
+      const badPath = await runCli('status', RUN, '--html', join(dir, 'nowhere', 'run.html'));
+      expect([badPath.code, badPath.err]).toEqual([2, expect.stringContaining('its folder does not exist')]);
+      expect((await runCli('status', '20991231-nosuchrun', '--html')).err).toContain('no run 20991231-nosuchrun');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('shows an unusable run with its reason and next step, in the list and alone; exit 1 (it needs a person)', async () => {
     const runId = '20261124-unusable0123456789';
     const why = 'hrsync-config/mapping.json: attributes.emails[0].value: column "E-mail" (attributes.emails[0].value; did you mean "Email"?) is not in the header of hr-extracts/workers.csv';
@@ -101,7 +135,7 @@ describe('hrsync status (the pipeline ledger)', () => {
     expect(one.out).toContain(`run ${runId}: unusable (nothing read or sent)`);
     expect(one.out).toContain(`  unusable  mapping: ${why}`);
     expect(one.out).toMatch(/→ Fix the mapping \(or the export, if a column was renamed\)/);
-    expect(one.out).toContain(`report: <reports container>/${runId}/report.json`);
+    expect(one.out).toContain(`report: <reports container>/${runId}/report.html, report.json and problems.csv`);
     const list = await runCli('status');
     expect(list.code).toBe(1);
     expect(list.out).toContain(`      unusable: ${why}`);
