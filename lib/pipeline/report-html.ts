@@ -47,6 +47,10 @@ function when(iso: string | undefined): string {
   return `${new Date(t).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
+function whenMs(ms: number): string {
+  return Number.isFinite(ms) ? when(new Date(ms).toISOString()) : '—';
+}
+
 function clock(ms: number): string {
   return new Date(ms).toISOString().slice(11, 19);
 }
@@ -208,8 +212,8 @@ interface Bucket { start: number; accepted: number; notAccepted: number; operati
 export function requestBuckets(requests: readonly RunRequest[]): { step: number; buckets: Bucket[] } {
   const times = requests.map((q) => Date.parse(q.at)).filter((t) => !Number.isNaN(t));
   if (times.length === 0) return { step: 0, buckets: [] };
-  const first = Math.min(...times);
-  const last = Math.max(...times);
+  // A loop, not Math.min(...times): a run resent over days can hold more requests than a call's arguments.
+  const [first, last] = times.reduce(([lo, hi], t) => [Math.min(lo, t), Math.max(hi, t)], [Infinity, -Infinity]);
   const step = STEPS_MS.find((s) => (last - first) / s < MAX_BUCKETS) ?? Math.ceil((last - first + 1) / MAX_BUCKETS);
   const origin = Math.floor(first / step) * step;
   const count = Math.floor((last - origin) / step) + 1;
@@ -264,6 +268,7 @@ function requestsSection(r: RunReport, requests: readonly RunRequest[]): Html {
     return html`${head}<p class="note" data-requests="0">No bulkUpload call carried this run's records${why}.</p>`;
   }
   const times = requests.map((x) => Date.parse(x.at)).filter((t) => !Number.isNaN(t));
+  const [first, last] = times.reduce(([lo, hi], t) => [Math.min(lo, t), Math.max(hi, t)], [Infinity, -Infinity]);
   const operations = requests.filter((x) => x.status === 'accepted').reduce((n, x) => n + x.operations, 0);
   const statuses = new Map<string, number>();
   for (const x of requests) {
@@ -273,7 +278,7 @@ function requestsSection(r: RunReport, requests: readonly RunRequest[]): Html {
     if (notAccepted > 0) statuses.set(why, (statuses.get(why) ?? 0) + notAccepted);
   }
   const notAccepted = [...statuses].sort((a, b) => b[1] - a[1]).map(([s, n]) => `${s} ${n}`).join(', ');
-  return html`${head}<p data-requests="${q.total}">${plural(q.total, 'bulkUpload call')}: ${q.accepted} accepted, carrying ${plural(operations, 'operation')}${q.notAccepted > 0 ? `; ${q.notAccepted} not accepted (${notAccepted})` : ''}; first at ${when(new Date(Math.min(...times)).toISOString())}, last at ${when(new Date(Math.max(...times)).toISOString())}. Every call counts against the daily budget.</p>${requestsChart(requests)}`;
+  return html`${head}<p data-requests="${q.total}">${plural(q.total, 'bulkUpload call')}: ${q.accepted} accepted, carrying ${plural(operations, 'operation')}${q.notAccepted > 0 ? `; ${q.notAccepted} not accepted (${notAccepted})` : ''}; first at ${whenMs(first)}, last at ${whenMs(last)}. Every call counts against the daily budget.</p>${requestsChart(requests)}`;
 }
 
 const THRESHOLDS: Record<string, { label: string; unit: string }> = {

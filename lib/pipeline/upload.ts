@@ -11,6 +11,8 @@ import type { BulkOperation, BulkRequest } from '../scim/types.js';
 import { decodeMessage, encodeMessage } from './messages.js';
 import type { OperationMessage } from './messages.js';
 import { managersFirst } from '../delta/order.js';
+import { EVENTS } from '../telemetry/catalogue.js';
+import { emitEvent } from '../telemetry/emit.js';
 import type { LedgerRecord, ReceivedMessage, UploadDeps } from './ports.js';
 
 export interface UploadOptions {
@@ -64,7 +66,7 @@ export async function uploadOperations(trigger: unknown, deps: UploadDeps, optio
     let result;
     const cls = sending.every(reserved) ? 'reserved' : 'normal';
     try {
-      result = await deps.client.uploadBulkRequest(request, { callClass: cls });
+      result = await deps.client.uploadBulkRequest(request, { callClass: cls, runIds: [...byRun.keys()] });
     } catch (err) {
       // The budget is down to its reserve: disables and retries go on it, the rest wait their turn.
       const mine = sending.filter(reserved);
@@ -73,7 +75,7 @@ export async function uploadOperations(trigger: unknown, deps: UploadDeps, optio
       sending = mine;
       byRun = groupByRun(sending);
       request.Operations = sending.map((h) => JSON.parse(h.message.op) as BulkOperation);
-      result = await deps.client.uploadBulkRequest(request, { callClass: 'reserved' });
+      result = await deps.client.uploadBulkRequest(request, { callClass: 'reserved', runIds: [...byRun.keys()] });
     }
     const at = deps.clock.now().toISOString();
     // The records as dropStale read them: each write is conditional on that version, with no second read.
@@ -145,6 +147,7 @@ async function wait(held: Held[], closed: { why: string; until: number }, deps: 
   for (const h of held) await deps.queue.send(encodeMessage(h.message), { visibilityTimeoutSeconds: seconds });
   await settle(held, deps);
   deps.logger.info('Uploads wait', { why: closed.why, until: new Date(until).toISOString(), operations: held.length });
+  emitEvent(EVENTS.uploadsWait, { why: closed.why, until: new Date(until).toISOString(), operations: held.length, runIds: [...new Set(held.map((h) => h.message.runId))] });
 }
 
 /** Seconds in [0, max] that every message turned away by the same closure shares (a hash of the closure, not a draw). */

@@ -218,6 +218,10 @@ describe('requestBuckets', () => {
     expect(buckets.length).toBeLessThanOrEqual(48);
     expect(buckets.reduce((n, b) => n + b.accepted, 0)).toBe(2000);
     expect(requestBuckets([q('2026-12-06T02:00:00.000Z')]).buckets).toHaveLength(1);
+    // More requests than a function call takes arguments (a run resent over weeks), still bucketed.
+    const weeks = Array.from({ length: 200_000 }, (_, i) => q(new Date(start + i * 20_000).toISOString()));
+    expect(requestBuckets(weeks).buckets.length).toBeLessThanOrEqual(48);
+    expect(reportHtml(cleanRun().report, weeks)).toContain('first at 2026-12-06 00:00:00 UTC');
     expect(requestBuckets([])).toEqual({ step: 0, buckets: [] });
   });
 });
