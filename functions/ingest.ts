@@ -6,6 +6,7 @@ import { blobVersion } from '../lib/pipeline/blob-trigger.js';
 import { register } from './definition.js';
 import { contextLogger } from './log.js';
 import { pipelineRuntime } from './runtime.js';
+import { withTelemetry } from './telemetry.js';
 
 export const ingest = register({
   name: 'ingest',
@@ -15,7 +16,7 @@ export const ingest = register({
     connection: 'HRSYNC_STORAGE',
     // Flex Consumption delivers blob events through Event Grid only.
     source: process.env.HRSYNC_EXTRACTS_SOURCE === 'EventGrid' ? 'EventGrid' : 'LogsAndContainerScan',
-    handler: async (blob: unknown, context: InvocationContext): Promise<void> => {
+    handler: withTelemetry(async (blob: unknown, context: InvocationContext): Promise<void> => {
       const rt = pipelineRuntime();
       const content = Buffer.isBuffer(blob) ? blob : Buffer.from(typeof blob === 'string' ? blob : JSON.stringify(blob));
       const version = blobVersion(context.triggerMetadata ?? {}, content);
@@ -26,6 +27,6 @@ export const ingest = register({
           loadSources: () => rt.loadSources(), loadMapping: (source) => rt.loadMapping(source), queueBacklog: rt.settings.queueBacklog, gate: rt.gate,
         },
       );
-    },
+    }, { flush: true }),
   },
 });

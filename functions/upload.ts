@@ -4,6 +4,7 @@ import { uploadOperations } from '../lib/pipeline/upload.js';
 import { register } from './definition.js';
 import { contextLogger } from './log.js';
 import { pipelineRuntime } from './runtime.js';
+import { withTelemetry } from './telemetry.js';
 
 export const upload = register({
   name: 'upload',
@@ -11,9 +12,9 @@ export const upload = register({
   options: {
     queueName: '%HRSYNC_OPERATIONS_QUEUE%',
     connection: 'HRSYNC_STORAGE',
-    handler: async (message: unknown, context: InvocationContext): Promise<void> => {
+    handler: withTelemetry(async (message: unknown, context: InvocationContext): Promise<void> => {
       const rt = pipelineRuntime();
       await uploadOperations(message, { ledger: rt.ledger, queue: rt.queue, client: rt.client, gate: rt.gate, logger: contextLogger(context), clock: { now: () => new Date() } });
-    },
+    }, { flush: false }),
   },
 });

@@ -32,6 +32,8 @@ import type { NewRecord, PipelineDeps, RejectedRow, ReportSink, RunRecord, Unusa
 import { ABSENT } from './report.js';
 import { writeRunReport } from './run-report.js';
 import { runIdFor } from './run-id.js';
+import { EVENTS } from '../telemetry/catalogue.js';
+import { emitEvent } from '../telemetry/emit.js';
 
 export interface IngestInput {
   container: string;
@@ -111,6 +113,7 @@ export async function ingestExtract(input: IngestInput, deps: IngestDeps): Promi
     return { ...empty, ingested: false };
   }
   logger.info('Ingest started', { runId, source: sourceName });
+  emitEvent(EVENTS.runStarted, { runId, source: sourceName, kind: source?.kind ?? 'full', mode: 'pipeline' });
 
   let mapping: Mapping | undefined;
   let extract;
@@ -167,9 +170,18 @@ export async function ingestExtract(input: IngestInput, deps: IngestDeps): Promi
         runId, source: source.name, thresholds: decision.held.map((h) => h.threshold), limits: decision.held.map((h) => h.limit), actuals: decision.held.map((h) => h.actual),
         ...counts,
       });
+      emitEvent(EVENTS.runHeld, {
+        runId, source: source.name, mode: 'pipeline', stage: 'guard', thresholds: decision.held.map((h) => h.threshold), limits: decision.held.map((h) => h.limit),
+        actuals: decision.held.map((h) => h.actual), rows: counts.rows, rejected: counts.rejected, notSent: decision.plan.records.filter((r) => r.state !== 'unchanged').length + decision.leavers.length,
+      });
     } else {
       await adoptRun(ledger, source, runId, read.rows, decision.summary);
-      logger.info('Ingest finished', { runId, source: source.name, ...counts, enqueued, disables: decision.plan.counts.disableAbsent + decision.plan.counts.disableInactive });
+      const disables = decision.plan.counts.disableAbsent + decision.plan.counts.disableInactive;
+      logger.info('Ingest finished', { runId, source: source.name, ...counts, enqueued, disables });
+      const budget = decision.summary.budget;
+      emitEvent(EVENTS.runIngested, {
+        runId, source: source.name, mode: 'pipeline', ...counts, enqueued, disables, requestsPlanned: budget?.requests, budgetDays: budget?.days, callsLeft: budget?.callsLeft,
+      });
     }
     return { runId, source: source.name, ingested: true, held, ...counts, enqueued };
   } finally {
@@ -194,6 +206,7 @@ async function endUnusable(deps: IngestDeps, run: RunRecord, why: UnusableInput,
   await deps.ledger.finishIngest(run.runId, { rows: 0, valid: 0, rejected: 0, at, unusable: why });
   // For the alert: the rule, not the message (it can name columns of the file, never HR values, but stays in the report).
   deps.logger.error('Extract could not be used; see the run report', { runId: run.runId, source: run.source, rule: why.rule });
+  emitEvent(EVENTS.runUnusable, { runId: run.runId, source: run.source, rule: why.rule });
   return { ...empty, ingested: true, held: false, rows: 0, valid: 0, rejected: 0, unusable: why };
 }
 

@@ -19,6 +19,8 @@ import type { LedgerRecord, ReconcileDeps, RunRecord } from './ports.js';
 import { forEachLimit } from './parallel.js';
 import { writeRunReport } from './run-report.js';
 import { maskPersonalData, personalValuesOf } from '../core/mask-personal.js';
+import { EVENTS } from '../telemetry/catalogue.js';
+import { emitEvent, recordBudget, recordOutcomes, recordWaiting } from '../telemetry/emit.js';
 
 export interface ReconcileOptions {
   maxAttempts: number;
@@ -54,6 +56,7 @@ export interface ReconcileSummary {
 export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions = DEFAULT_RECONCILE_OPTIONS): Promise<ReconcileSummary> {
   const summary: ReconcileSummary = { confirmed: 0, disabled: 0, skipped: 0, resent: 0, deadLettered: 0, completedRuns: [], stoppedRuns: [] };
   const job = await checkJob(deps);
+  await noteBudget(deps);
   const runs = await deps.ledger.listOpenRuns();
   if (runs.length === 0) return summary;
   const now = (): string => deps.clock.now().toISOString();
@@ -85,14 +88,21 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions =
     }
   }
 
-  await healUnsent(deps, runs);
+  const waitingForManager = await healUnsent(deps, runs);
+  const waiting = { queued: 0, manager: 0 };
   for (const run of runs) {
     if (run.stoppedAt !== undefined) await holdIfSettled(deps, run);
-    else await completeIfFinal(deps, run, summary, now);
+    else await completeIfFinal(deps, run, summary, now, waitingForManager.get(run.runId) ?? 0, waiting);
   }
+  recordWaiting('queued', waiting.queued);
+  recordWaiting('manager', waiting.manager);
   if (summary.confirmed + summary.disabled + summary.skipped + summary.resent + summary.deadLettered > 0 || summary.completedRuns.length > 0) {
     deps.logger.info('Reconcile pass', { confirmed: summary.confirmed, disabled: summary.disabled, skipped: summary.skipped, resent: summary.resent, deadLettered: summary.deadLettered, completedRuns: summary.completedRuns });
   }
+  emitEvent(EVENTS.reconcilePass, {
+    openRuns: runs.length, confirmed: summary.confirmed, disabled: summary.disabled, skipped: summary.skipped, resent: summary.resent, deadLettered: summary.deadLettered,
+    completedRuns: summary.completedRuns.length, stoppedRuns: summary.stoppedRuns.length,
+  });
   return summary;
 }
 
@@ -119,12 +129,26 @@ async function checkJob(deps: ReconcileDeps): Promise<JobHealth | undefined> {
   }
   const before = (await deps.gate.view()).job;
   await deps.gate.noteJob(job);
+  emitEvent(EVENTS.jobState, { jobStatus: job.code, active: jobAcceptsUploads(job), was: before?.code, quarantineReason: job.quarantine?.reason, nextAttempt: job.quarantine?.nextAttempt });
   if (!jobAcceptsUploads(job)) {
     deps.logger.warn('Provisioning job not active; uploads wait', { jobStatus: job.code, quarantineReason: job.quarantine?.reason, nextAttempt: job.quarantine?.nextAttempt });
   } else if (before !== undefined && !jobAcceptsUploads(before)) {
     deps.logger.info('Provisioning job active again; uploads resume', { jobStatus: job.code, was: before.code });
   }
   return job;
+}
+
+// The daily budget once a pass, for the workbook's budget chart: a time series even on nights without a run.
+async function noteBudget(deps: ReconcileDeps): Promise<void> {
+  if (deps.gate === undefined) return;
+  let view;
+  try {
+    view = await deps.gate.view();
+  } catch {
+    return;
+  }
+  emitEvent(EVENTS.budget, { used: view.used, left: view.left, dailyCalls: view.dailyCalls, reserve: view.reserve, closedWhy: view.closed?.why, nextCallAt: view.nextCallAt });
+  recordBudget(view.used, view.left);
 }
 
 async function readLogs(deps: ReconcileDeps, options: ReconcileOptions, submitted: Map<string, LedgerRecord[]>, summary: ReconcileSummary, runs: RunRecord[]): Promise<Map<string, OutcomeTally>> {
@@ -244,6 +268,7 @@ async function inDirectory(deps: ReconcileDeps, externalId: string): Promise<boo
 // The messages stay in the poison queue (hidden a while) so `hrsync replay --poison` can still move them back.
 async function readPoison(deps: ReconcileDeps, options: ReconcileOptions, summary: ReconcileSummary): Promise<void> {
   let read = 0;
+  const poisoned = new Map<string, number>();
   while (read < options.maxPoisonMessages) {
     const batch = await deps.poison.receive(32, 600);
     if (batch.length === 0) break;
@@ -262,8 +287,10 @@ async function readPoison(deps: ReconcileDeps, options: ReconcileOptions, summar
         reason: `upload failed on every try and the message was moved to the poison queue${record.lastReason === undefined ? '' : `: ${record.lastReason}`}`,
       }, { seen: record });
       await settle(deps, record, t, summary);
+      if (t !== undefined) poisoned.set(record.runId, (poisoned.get(record.runId) ?? 0) + 1);
     }
   }
+  for (const [runId, records] of poisoned) emitEvent(EVENTS.recordsPoisoned, { runId, records });
 }
 
 // The record's manager when the same run holds it, and whether waiting for it ends: it is open,
@@ -305,12 +332,17 @@ async function stillWaits(deps: ReconcileDeps, r: LedgerRecord): Promise<boolean
 // dead-lettered and not in the directory, the record goes without the manager reference (it could
 // only fail with it); a manager the directory holds from an earlier run resolves, so it goes as it is.
 // Only ingested runs: while ingest runs, queued records without a message are its work in progress.
-async function healUnsent(deps: ReconcileDeps, runs: RunRecord[]): Promise<void> {
+// Returns, per run, how many records still wait for their manager.
+async function healUnsent(deps: ReconcileDeps, runs: RunRecord[]): Promise<Map<string, number>> {
+  const waiting = new Map<string, number>();
   for (const run of runs) {
     if (run.state !== 'ingested') continue;
     for await (const r of deps.ledger.listRecords(run.runId, 'queued')) {
       if (r.enqueued) continue;
-      if (r.waitingFor !== undefined && await stillWaits(deps, r)) continue;
+      if (r.waitingFor !== undefined && await stillWaits(deps, r)) {
+        waiting.set(run.runId, (waiting.get(run.runId) ?? 0) + 1);
+        continue;
+      }
       if (r.managerId !== undefined && r.managerId !== r.externalId && r.withoutManager === undefined) {
         const manager = (await deps.ledger.getRecords(r.runId, [r.managerId])).get(r.managerId);
         if (manager?.state === 'dead-lettered' && !await inDirectory(deps, manager.externalId) && await dropManager(deps, r, manager.externalId)) continue;
@@ -319,6 +351,7 @@ async function healUnsent(deps: ReconcileDeps, runs: RunRecord[]): Promise<void>
       await deps.ledger.markEnqueued(r.runId, [r.externalId]);
     }
   }
+  return waiting;
 }
 
 // The failure share, judged on what the logs said of each run so far: a run past it stops sending
@@ -340,6 +373,7 @@ async function judgeFailureShare(deps: ReconcileDeps, runs: RunRecord[], tally: 
     for await (const r of deps.ledger.listRecords(runId, 'queued')) if (await deps.ledger.transition(runId, r.externalId, { type: 'stopped' }, { seen: r }) !== undefined) held++;
     // For the alert: counts only. Microsoft quarantines the job over 40% failing, which stops every source.
     deps.logger.warn('Run stopped: too many failures', { runId, source: run.source, outcomes: total.outcomes, failures: total.failures, percent: tripped.actual, limit: tripped.limit, notSent: held });
+    emitEvent(EVENTS.runStopped, { runId, source: run.source, mode: 'pipeline', outcomes: total.outcomes, failures: total.failures, percent: tripped.actual, limit: tripped.limit, notSent: held });
   }
 }
 
@@ -355,12 +389,23 @@ async function holdIfSettled(deps: ReconcileDeps, run: RunRecord): Promise<void>
   await writeRunReport(deps.ledger, deps.reports, held ?? { ...run, state: 'held' }, undefined);
   const threshold = held?.held?.find((h) => h.threshold === 'maxFailedPercent');
   deps.logger.warn('Run held', { runId: run.runId, source: run.source, thresholds: ['maxFailedPercent'], limits: [threshold?.limit ?? 0], actuals: [threshold?.actual ?? 0], notSent: counts.held });
+  emitEvent(EVENTS.runHeld, {
+    runId: run.runId, source: run.source, mode: 'pipeline', stage: 'failureShare', thresholds: ['maxFailedPercent'], limits: [threshold?.limit ?? 0], actuals: [threshold?.actual ?? 0],
+    rows: run.rows, rejected: run.rejected, notSent: counts.held,
+  });
 }
 
-async function completeIfFinal(deps: ReconcileDeps, run: RunRecord, summary: ReconcileSummary, now: () => string): Promise<void> {
+async function completeIfFinal(
+  deps: ReconcileDeps, run: RunRecord, summary: ReconcileSummary, now: () => string, waitingForManager: number, waiting: { queued: number; manager: number },
+): Promise<void> {
   if (run.state !== 'ingested') return;
   const counts = await deps.ledger.countByState(run.runId);
-  if (counts.queued > 0 || counts.submitted > 0) return;
+  if (counts.queued > 0 || counts.submitted > 0) {
+    emitEvent(EVENTS.recordsWaiting, { runId: run.runId, source: run.source, queued: counts.queued, submitted: counts.submitted, waitingForManager });
+    waiting.queued += counts.queued;
+    waiting.manager += waitingForManager;
+    return;
+  }
   const endedAt = now();
   const report = await writeRunReport(deps.ledger, deps.reports, { ...run, state: 'complete' }, endedAt);
   if (await deps.ledger.completeRun(run.runId, endedAt)) {
@@ -370,5 +415,12 @@ async function completeIfFinal(deps: ReconcileDeps, run: RunRecord, summary: Rec
       runId: run.runId, source: run.source, rows: report.rows, rejected: c.rejected, created: c.created, updated: c.updated, disabled: c.disabled,
       unchanged: c.unchanged, skipped: c.skipped, deadLettered: c.deadLettered, requests: report.requests.total,
     });
+    emitEvent(EVENTS.runCompleted, {
+      runId: run.runId, source: run.source, mode: 'pipeline', rows: report.rows, valid: c.valid, rejected: c.rejected, records: c.records, created: c.created, updated: c.updated,
+      confirmed: c.confirmed, disabled: c.disabled, unchanged: c.unchanged, skipped: c.skipped, deadLettered: c.deadLettered, held: c.held, open: c.open,
+      withoutManager: report.withoutManager?.length ?? 0, requests: report.requests.total, requestsAccepted: report.requests.accepted,
+      durationSeconds: Math.round((Date.parse(endedAt) - Date.parse(run.startedAt)) / 1000),
+    });
+    recordOutcomes(run.source, { created: c.created, updated: c.updated, disabled: c.disabled, unchanged: c.unchanged, skipped: c.skipped, rejected: c.rejected, deadLettered: c.deadLettered });
   }
 }

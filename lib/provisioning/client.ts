@@ -13,6 +13,10 @@ import type { CallClass } from './budget.js';
 import type { ApiGate } from './gate.js';
 import type { FetchLike } from './graph-http.js';
 import { GraphHttp } from './graph-http.js';
+import type { GraphResult } from './graph-http.js';
+import { parseRetryAfter } from './classify-response.js';
+import { EVENTS } from '../telemetry/catalogue.js';
+import { emitEvent, recordBulkUploadCall } from '../telemetry/emit.js';
 import type { JobHealth } from './job.js';
 import { parseJob } from './job.js';
 import type { ProvisioningLogEntry } from './log-entry.js';
@@ -40,7 +44,7 @@ export interface ProvisioningClient {
    * POSTs one BulkRequest (at most 50 operations) to the job's bulkUpload endpoint. With a gate,
    * every call (retries included) first draws from the daily budget as `callClass` (default normal).
    */
-  uploadBulkRequest(request: BulkRequest, options?: { callClass?: CallClass }): Promise<UploadResult>;
+  uploadBulkRequest(request: BulkRequest, options?: { callClass?: CallClass; runIds?: readonly string[] }): Promise<UploadResult>;
   /** The job's provisioning log entries in a time range, following every page. */
   queryProvisioningLogs(query: ProvisioningLogQuery): AsyncIterable<ProvisioningLogEntry>;
   /** Entries behind a 202's Location, optionally narrowed to entries after `since`. */
@@ -125,7 +129,7 @@ export function createProvisioningClient(settings: ProvisioningSettings, options
     if (!answer.open) throw new GateClosedError(answer.why, answer.until, answer.detail);
   }
 
-  async function uploadBulkRequest(request: BulkRequest, at: { callClass?: CallClass } = {}): Promise<UploadResult> {
+  async function uploadBulkRequest(request: BulkRequest, at: { callClass?: CallClass; runIds?: readonly string[] } = {}): Promise<UploadResult> {
     const cls = at.callClass ?? 'normal';
     let calls = 0;
     const count = request.Operations.length;
@@ -134,6 +138,16 @@ export function createProvisioningClient(settings: ProvisioningSettings, options
     }
     const body = JSON.stringify(request);
     const externalIds = request.Operations.map((o) => o.data.externalId);
+    // One event per call, for the workbook: ids and counts, and the externalIds only where the log line has them (accepted).
+    const noteCall = (answer: GraphResult | undefined, ms: number): void => {
+      const status = answer?.status ?? 0;
+      const throttleWaitMs = status === 429 ? parseRetryAfter(answer?.headers.get('retry-after'), clock.now()) ?? 0 : 0;
+      const latencyMs = Math.round(ms);
+      emitEvent(EVENTS.bulkUpload, {
+        requestId: answer?.requestId, operations: count, latencyMs, status, throttleWaitMs, callClass: cls, runIds: at.runIds, ...(status === 202 ? { externalIds } : {}),
+      });
+      recordBulkUploadCall(status, latencyMs, throttleWaitMs);
+    };
     const result = await withRetry(
       () =>
         http.send({
@@ -144,9 +158,17 @@ export function createProvisioningClient(settings: ProvisioningSettings, options
           body,
           schedule: async (send) => {
             await drawCall(cls);
-            return uploadLimiter.run(() => {
+            return uploadLimiter.run(async () => {
               calls++;
-              return send();
+              const started = performance.now();
+              let answer: GraphResult | undefined;
+              try {
+                const sent = await send();
+                answer = sent as unknown as GraphResult;
+                return sent;
+              } finally {
+                noteCall(answer, performance.now() - started);
+              }
             });
           },
         }).catch(async (err: unknown) => {

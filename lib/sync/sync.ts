@@ -34,6 +34,8 @@ import { OperationStore } from '../convert/operation-store.js';
 import { RecordBook } from './record-book.js';
 import type { SyncRecord } from './record-book.js';
 import type { RecordState } from '../core/lifecycle.js';
+import { EVENTS } from '../telemetry/catalogue.js';
+import { emitEvent } from '../telemetry/emit.js';
 
 export interface SyncOptions {
   /** Accepted uploads per record before a retryable failure is final. */
@@ -367,6 +369,9 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
     const held = book.stop();
     mirror?.stop(tripped, now());
     logger.warn('Run stopped: too many failures', { ...(mirror === undefined ? {} : { runId: mirror.runId }), outcomes: logTally.outcomes, failures: logTally.failures, percent: tripped.actual, limit: tripped.limit, notSent: held.length });
+    emitEvent(EVENTS.runStopped, {
+      runId: mirror?.runId, source: deps.nightly?.source.name, mode: 'sync', outcomes: logTally.outcomes, failures: logTally.failures, percent: tripped.actual, limit: tripped.limit, notSent: held.length,
+    });
   }
 
   // Confirmation runs beside the uploads, so records confirm while later requests still go out.
@@ -420,6 +425,13 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
       const p = planned.plan;
       ledgerPart = { runId: p.runId, source: deps.nightly.source.name, plan: p.summary, held: p.held, holding: p.holding, unchanged: p.unchanged, leavers: p.leavers };
       logger.info(p.holding ? 'Run held' : 'Run planned', { runId: p.runId, source: deps.nightly.source.name, toSend: p.toSend.length, unchanged: p.unchanged, leavers: p.leavers, thresholds: p.held.map((h) => h.threshold) });
+      emitEvent(EVENTS.runStarted, { runId: p.runId, source: deps.nightly.source.name, kind: deps.nightly.source.kind, mode: 'sync' });
+      if (p.holding) {
+        emitEvent(EVENTS.runHeld, {
+          runId: p.runId, source: deps.nightly.source.name, mode: 'sync', stage: 'guard', thresholds: p.held.map((h) => h.threshold), limits: p.held.map((h) => h.limit),
+          actuals: p.held.map((h) => h.actual), rows: scan.rows, rejected: scan.rejected, notSent: p.toSend.length,
+        });
+      }
       queued = p.holding ? [] : p.toSend;
       if (!p.holding) mirror = planned.mirror;
       inDirectory = planned.inDirectory;
@@ -495,6 +507,10 @@ export async function syncExtract(extract: Extract, mapping: Mapping, deps: Sync
     };
     logger.info('Sync finished', {
       requests, uploaded, resent, confirmed: report.confirmed, skipped: report.skipped,
+      failed: report.failed.length, notConfirmed: report.notConfirmed.length, deferred: deferred.length, held: report.held.length, rejected: scan.rejected,
+    });
+    emitEvent(EVENTS.syncFinished, {
+      runId: ledgerPart?.runId, source: ledgerPart?.source, requests, uploaded, resent, confirmed: report.confirmed, skipped: report.skipped,
       failed: report.failed.length, notConfirmed: report.notConfirmed.length, deferred: deferred.length, held: report.held.length, rejected: scan.rejected,
     });
     return report;
