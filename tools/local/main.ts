@@ -31,7 +31,7 @@ function parseArgs(argv: string[]): LocalArgs {
     .option('--settle <seconds>', 'with --watch: take a file once its size and time have not changed for this long', positiveNumber, 5)
     .option('--out <folder>', 'where report.html, report.json and problems.csv are written per run', 'local-reports')
     .option('--timeout <seconds>', 'give up on the run after this long', positiveNumber, 600)
-    .option('--verbose', 'print the functions\' log lines (run ids, request ids, externalIds, counts; never HR data) on stderr')
+    .option('--verbose', 'print the functions\' log lines and telemetry events (run ids, request ids, externalIds, counts; never HR data) on stderr')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
   cmd.parse(argv, { from: 'user' });

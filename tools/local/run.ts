@@ -18,6 +18,7 @@ import { lostRecords } from './accounting.js';
 import { DEFAULT_SETTLE_MS, dropFolder } from './drop-folder.js';
 import { startLocalStack } from './stack.js';
 import type { LocalStack } from './stack.js';
+import { startLocalTelemetry } from './telemetry.js';
 import { reportText } from '../../lib/pipeline/report-text.js';
 
 export interface LocalArgs {
@@ -155,6 +156,8 @@ export async function runLocal(args: LocalArgs, io: LocalIo): Promise<number> {
   const hostLog = (line: HostLogLine): void => {
     if (args.verbose === true || line.level === 'error' || line.level === 'critical') io.err(`${formatLogLine(line)}\n`);
   };
+  // --verbose: the telemetry events too, a line each, as Application Insights would get them.
+  const telemetry = args.verbose === true ? await startLocalTelemetry((line) => io.err(line)) : undefined;
   const stack = await startLocalStack({
     mapping: inputs.mapping,
     ...(inputs.config === undefined ? {} : { config: inputs.config }),
@@ -245,6 +248,7 @@ export async function runLocal(args: LocalArgs, io: LocalIo): Promise<number> {
   } finally {
     progress.clear();
     await stack.stop();
+    await telemetry?.shutdown();
   }
 }
 

@@ -51,6 +51,9 @@ describe('npm run local', () => {
     const logged = [...o.stderr, ...consoleLines].join('\n');
     expect(logged).toContain('[ingest]');
     expect(logged).toContain('[upload]');
+    // And the telemetry events, a line each, with the report's counts.
+    expect(logged).toMatch(new RegExp(`^event hrsync\\.run\\.completed runId=${report.runId} .*created=400 `, 'm'));
+    expect(logged).toMatch(/^event hrsync\.bulkupload requestId=\S+ operations=\d+ latencyMs=\d+ status=202 /m);
     const rows = (await readFile('samples/workers.csv', 'utf8')).split(/\r?\n/).slice(1, 150);
     const personal = rows.flatMap((r) => r.split(',').slice(3, 8)).filter((v) => v.length >= 5 && !/^\d/.test(v));
     expect(personal.length).toBeGreaterThan(100);
