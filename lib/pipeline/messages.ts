@@ -14,6 +14,8 @@ export interface OperationMessage {
   op: string;
   /** Send alone: its request was refused as a whole and this one is being told apart from the others. */
   solo?: boolean;
+  /** How many times it went back to wait for its run's ingest to fill a request. */
+  gathered?: number;
 }
 
 /** Azure Queue storage takes at most 64 KiB per message, Base64 included. */

@@ -13,7 +13,7 @@ import type { IngestDeps } from '../../../lib/pipeline/ingest.js';
 import type { ReconcileDeps, UploadDeps } from '../../../lib/pipeline/ports.js';
 import { DEFAULT_RECONCILE_OPTIONS, reconcile } from '../../../lib/pipeline/reconcile.js';
 import type { RunReport } from '../../../lib/pipeline/report.js';
-import { uploadOperations } from '../../../lib/pipeline/upload.js';
+import { DEFAULT_UPLOAD_OPTIONS, uploadOperations } from '../../../lib/pipeline/upload.js';
 import type { ProvisioningClient } from '../../../lib/provisioning/client.js';
 import type { Simulator } from '../../../tools/simulator/index.js';
 import { startSimulator } from '../../../tools/simulator/index.js';
@@ -73,6 +73,10 @@ function blob(path: string, etag = '"0x1"') {
   return { container: 'hr-extracts', name: path.split('/').pop() as string, etag, lastModified: new Date('2026-11-23T00:00:00Z'), content: createReadStream(path) };
 }
 
+// These tests drive the stages one after another, so a message that went back to wait for its
+// run's ingest (gathering, tested in upload-gather.test.ts) would only come back after the test.
+const UPLOAD = { ...DEFAULT_UPLOAD_OPTIONS, gatherSeconds: 0 };
+
 /** Drives the upload stage as the host does: one trigger at a time, poison after five failures. */
 async function drainUploads(w: World, uploadDeps: UploadDeps = w.uploadDeps): Promise<number> {
   let invocations = 0;
@@ -81,7 +85,7 @@ async function drainUploads(w: World, uploadDeps: UploadDeps = w.uploadDeps): Pr
     if (m === undefined) return invocations;
     invocations++;
     try {
-      await uploadOperations(m.text, uploadDeps);
+      await uploadOperations(m.text, uploadDeps, UPLOAD);
       await w.queue.delete(m);
     } catch {
       if (m.dequeueCount >= 5) {
@@ -265,17 +269,17 @@ describe.each(LEDGERS)('pipeline stages on the %s ledger', (_name, make) => {
       { externalId: 'A', line: 5, payload: op('A', 'B'), payloadHash: 'a', managerId: 'B' }, { externalId: 'B', line: 6, payload: op('B', 'A'), payloadHash: 'b', managerId: 'A' },
     ]);
     const message = (id: string, manager?: string): string => encodeMessage({ v: 1, runId, externalId: id, line: 2, attempt: 1, op: op(id, manager) });
-    expect(await uploadOperations(message('REP', 'MID'), w.uploadDeps)).toBe('submitted');
+    expect(await uploadOperations(message('REP', 'MID'), w.uploadDeps, UPLOAD)).toBe('submitted');
     expect([...sim.stats().perRecordSends.keys()]).toEqual(['TOP', 'MID', 'REP']);
     expect(sim.stats().requests).toBe(1);
     expect([...(await w.ledger.getRecords(runId, ['TOP', 'MID', 'REP'])).values()].map((r) => r.state)).toEqual(['submitted', 'submitted', 'submitted']);
     // The managers' own messages arrive later: stale, deleted unsent.
     await w.queue.send(message('MID', 'TOP'));
-    expect(await uploadOperations(message('TOP'), w.uploadDeps)).toBe('stale');
+    expect(await uploadOperations(message('TOP'), w.uploadDeps, UPLOAD)).toBe('stale');
     expect(w.queue.messages).toEqual([]);
     expect(sim.stats().requests).toBe(1);
     // A circle ends: each is sent once.
-    expect(await uploadOperations(message('A', 'B'), w.uploadDeps)).toBe('submitted');
+    expect(await uploadOperations(message('A', 'B'), w.uploadDeps, UPLOAD)).toBe('submitted');
     expect(sim.stats().perRecordSends.get('A')).toBe(1);
     expect(sim.stats().perRecordSends.get('B')).toBe(1);
   });
