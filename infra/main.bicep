@@ -63,7 +63,7 @@ param authorityHost string = 'https://login.microsoftonline.com'
 @description('Most instances the upload function may scale to; the per-instance rate limit is 40 ÷ this.')
 param maximumInstanceCount int = 4
 
-@description('Email address for alerts (poison messages, runs with failed records, overdue runs). Empty: alerts fire without notifying anyone.')
+@description('Email address for alerts (held, stopped and overdue runs, silent sources, the job not active, the budget spent, poison messages, failed records). Empty: alerts fire without notifying anyone.')
 param alertEmail string = ''
 
 @allowed([2000, 6000])
@@ -74,6 +74,11 @@ param dailyCalls int = 2000
 @maxValue(47)
 @description('Hours after an extract is ingested by which its run should be complete; later raises an alert. At most 47: a log alert looks back at most two days.')
 param runCompletionHours int = 12
+
+@minValue(1)
+@maxValue(47)
+@description('Hours without a run of a source (after it ran in the last two days) that raise the source-silent alert: its nightly extract never arrived.')
+param sourceSilenceHours int = 26
 
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
@@ -248,6 +253,7 @@ module alerts 'modules/alerts.bicep' = {
     poisonQueue: poisonQueue
     alertEmail: alertEmail
     runCompletionHours: runCompletionHours
+    sourceSilenceHours: sourceSilenceHours
   }
 }
 

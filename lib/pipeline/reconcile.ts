@@ -20,7 +20,7 @@ import { forEachLimit } from './parallel.js';
 import { writeRunReport } from './run-report.js';
 import { maskPersonalData, personalValuesOf } from '../core/mask-personal.js';
 import { EVENTS } from '../telemetry/catalogue.js';
-import { emitEvent, recordBudget, recordOutcomes, recordWaiting } from '../telemetry/emit.js';
+import { countsBy, emitEvent, recordBudget, recordOutcomes, recordWaiting } from '../telemetry/emit.js';
 
 export interface ReconcileOptions {
   maxAttempts: number;
@@ -420,6 +420,7 @@ async function completeIfFinal(
       confirmed: c.confirmed, disabled: c.disabled, unchanged: c.unchanged, skipped: c.skipped, deadLettered: c.deadLettered, held: c.held, open: c.open,
       withoutManager: report.withoutManager?.length ?? 0, requests: report.requests.total, requestsAccepted: report.requests.accepted,
       durationSeconds: Math.round((Date.parse(endedAt) - Date.parse(run.startedAt)) / 1000),
+      failureCodes: countsBy(report.deadLettered, (d) => d.errorCode ?? 'unknown'), rejectedRules: countsBy(report.rejected, (r) => r.rule),
     });
     recordOutcomes(run.source, { created: c.created, updated: c.updated, disabled: c.disabled, unchanged: c.unchanged, skipped: c.skipped, rejected: c.rejected, deadLettered: c.deadLettered });
   }

@@ -60,9 +60,9 @@ export const EVENTS = {
     name: 'hrsync.run.completed',
     fields: [
       'runId', 'source', 'mode', 'rows', 'valid', 'rejected', 'records', 'created', 'updated', 'confirmed', 'disabled', 'unchanged', 'skipped', 'deadLettered', 'held', 'open',
-      'withoutManager', 'requests', 'requestsAccepted', 'durationSeconds',
+      'withoutManager', 'requests', 'requestsAccepted', 'durationSeconds', 'failureCodes', 'rejectedRules',
     ],
-    when: 'every record of a run is final: every outcome count of the run report',
+    when: 'every record of a run is final: every outcome count of the run report, and the failure reasons as counts (failureCodes: the service\'s error code → records dead-lettered; rejectedRules: validation rule → problems), JSON objects',
   },
   bulkUpload: {
     name: 'hrsync.bulkupload',

@@ -102,3 +102,13 @@ export function recordOutcomes(source: string, counts: Readonly<Record<string, n
 export function recordWaiting(reason: 'manager' | 'queued', records: number): void {
   safely(() => meters().recordsWaiting.record(records, { reason }));
 }
+
+/** How many items have each key (a JSON object, the most frequent `max` keys), for fields like failureCodes: codes and counts, never values. */
+export function countsBy<T>(items: readonly T[], key: (item: T) => string | undefined, max = 20): string {
+  const counts = new Map<string, number>();
+  for (const item of items) {
+    const k = key(item);
+    if (k !== undefined && k !== '') counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  return JSON.stringify(Object.fromEntries([...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, max)));
+}

@@ -125,6 +125,7 @@ describe('telemetry of a pipeline run', () => {
     expect(completed[0]?.attributes).toMatchObject({
       source: 'default', rows: 400, valid: c.valid, rejected: c.rejected, records: c.records, created: c.created, updated: c.updated, confirmed: c.confirmed, disabled: c.disabled,
       unchanged: c.unchanged, skipped: c.skipped, deadLettered: c.deadLettered, held: c.held, open: c.open, requests: first.requests.total, requestsAccepted: first.requests.accepted,
+      failureCodes: '{}', rejectedRules: '{}',
     });
     expect(c.created).toBe(400);
   });

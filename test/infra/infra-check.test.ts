@@ -7,7 +7,8 @@ import { definitions } from '../../functions/index.js';
 import { scanDataPlane } from '../../tools/infra-check/code-scan.js';
 import type { DataPlaneUse } from '../../tools/infra-check/code-scan.js';
 import { loadInfra } from '../../tools/infra-check/load.js';
-import { checkInfra, scenarios } from '../../tools/infra-check/run.js';
+import { checkInfra, codeTelemetry, scenarios } from '../../tools/infra-check/run.js';
+import { telemetryQueryProblems } from '../../tools/infra-check/checks.js';
 
 const root = process.cwd();
 const blobFunctions = definitions.filter((d) => d.kind === 'storageBlob').map((d) => d.name);
@@ -177,9 +178,47 @@ describe('rate limit and security posture', () => {
 });
 
 describe('events, outputs and the post-deploy hook', () => {
-  it('reports an alert query on an event the code does not log', () => {
-    const problems = problemsWith('infra/modules/alerts.bicep', 'where tostring(e.message) == "Run complete"\n| where toint(e.rejected)', 'where tostring(e.message) == "Run completed"\n| where toint(e.rejected)');
-    expect(problems.some((p) => p.includes('"Run completed", which the code no longer logs'))).toBe(true);
+  it('reports an alert query on an event the code does not emit', () => {
+    const problems = problemsWith('infra/modules/alerts.bicep', '| where name == "hrsync.run.stopped"', '| where name == "hrsync.run.halted"');
+    expect(problems.some((p) => p.includes('hrsync-run-stopped-failures') && p.includes('"hrsync.run.halted", which the code does not emit'))).toBe(true);
+    // And then no alert watches the failure-share guard.
+    expect(problems.some((p) => p.includes('no alert rule reads the event "hrsync.run.stopped"'))).toBe(true);
+  });
+
+  it('reports an alert query reading a field its event does not carry', () => {
+    const problems = problemsWith('infra/modules/alerts.bicep', '| where toint(customDimensions.budgetDays) > 1', '| where toint(customDimensions.days) > 1');
+    expect(problems.some((p) => p.includes('hrsync-run-over-budget') && p.includes('customDimensions.days, which none of the events it names carries (hrsync.run.ingested)'))).toBe(true);
+  });
+
+  it('reports a workbook query on a field or event the code does not emit', () => {
+    const field = problemsWith('infra/modules/alerts.bicep', 'by bin(timestamp, 1h), jobStatus = tostring(customDimensions.jobStatus)', 'by bin(timestamp, 1h), jobStatus = tostring(customDimensions.state)');
+    expect(field.some((p) => p.includes('infra/modules/alerts.bicep:') && p.includes('customDimensions.state') && p.includes('hrsync.job.state'))).toBe(true);
+    const renamed = problemsWith('infra/modules/alerts.bicep', '| where name == "hrsync.records.waiting"', '| where name == "hrsync.records.pending"');
+    expect(renamed.some((p) => p.includes('"hrsync.records.pending", which the code does not emit'))).toBe(true);
+  });
+
+  it('reports the queries that read a field the code stops emitting', () => {
+    const telemetry = codeTelemetry();
+    const events = new Map(telemetry.events);
+    events.set('hrsync.run.completed', (events.get('hrsync.run.completed') ?? []).filter((f) => f !== 'failureCodes'));
+    const problems = checkInfra({ root, blobFunctions, uses, telemetry: { ...telemetry, events } });
+    // The failed-records alert and the workbook's failure reasons both read it.
+    expect(problems.some((p) => p.includes('hrsync-run-with-failed-records') && p.includes('customDimensions.failureCodes'))).toBe(true);
+    expect(problems.filter((p) => p.includes('customDimensions.failureCodes') && !p.includes('hrsync-run-with-failed-records')).length).toBeGreaterThan(0);
+  });
+
+  it('reports a missing alert for an event issue 14 asks to alert on (a source with no run in 26 hours)', () => {
+    const problems = problemsWith('infra/modules/alerts.bicep', "| where name == \"hrsync.run.started\"\n| summarize lastRun", "| where name == \"hrsync.run.ingested\"\n| summarize lastRun");
+    expect(problems.some((p) => p.includes('no alert rule reads the event "hrsync.run.started" (no run for a source (its nightly extract never arrived))'))).toBe(true);
+  });
+
+  it('checks each query alone: names in a union, name in (…), and customDimensions without an event', () => {
+    const catalogue = codeTelemetry();
+    expect(telemetryQueryProblems('customEvents | where name in ("hrsync.run.completed", "hrsync.run.held") | project r = customDimensions.stage, c = customDimensions.created', catalogue)).toEqual([]);
+    expect(telemetryQueryProblems('customEvents | where name in ("hrsync.run.completed", "hrsync.run.done")', catalogue)).toEqual(['looks for the event "hrsync.run.done", which the code does not emit (lib/telemetry/catalogue.ts)']);
+    expect(telemetryQueryProblems('customEvents | project customDimensions["runId"]', catalogue)).toEqual(['reads customEvents or customMetrics without naming an event (name == "…")']);
+    expect(telemetryQueryProblems('customMetrics | where name == "hrsync.bulkupload.latency" | summarize avg(value) by tostring(customDimensions.status)', catalogue)).toEqual([]);
+    expect(telemetryQueryProblems('traces | where message has "x"', catalogue)).toEqual([]);
   });
 
   it('reports an ingest function name that is not the blob-triggered function', () => {

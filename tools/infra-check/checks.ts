@@ -31,8 +31,8 @@ export const HOST_SETTINGS: Readonly<Record<string, string>> = {
   AzureWebJobsStorage__queueServiceUri: 'host storage: queue endpoint',
   AzureWebJobsStorage__tableServiceUri: 'host storage: table endpoint',
   AzureWebJobsStorage__accountName: 'host storage: account (alternative to the URIs)',
-  APPLICATIONINSIGHTS_CONNECTION_STRING: 'where the host sends telemetry',
-  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Entra sign-in for telemetry (local auth is off)',
+  APPLICATIONINSIGHTS_CONNECTION_STRING: 'where the host sends telemetry, and hrsync its custom events and metrics (functions/telemetry.ts)',
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Entra sign-in for telemetry, the host\'s and hrsync\'s exporter\'s (local auth is off)',
 };
 
 /** Settings hrsync reads that the deployment leaves unset on purpose, and why. */
@@ -67,6 +67,55 @@ export interface CheckInput {
   blobFunctions: readonly string[];
   /** Events the code logs (loggedEvents). */
   loggedEvents: ReadonlySet<string>;
+  /** Custom events and metrics the code emits, with their fields (lib/telemetry/catalogue.ts). */
+  telemetry: TelemetryCatalogue;
+}
+
+/** Event and metric names with the customDimensions each carries. */
+export interface TelemetryCatalogue {
+  events: ReadonlyMap<string, readonly string[]>;
+  metrics: ReadonlyMap<string, readonly string[]>;
+}
+
+/**
+ * Events an alert must watch, and why: the alerts issue 14 asks for. Each must be named by some
+ * scheduled query rule's query.
+ */
+export const ALERTED_EVENTS: Readonly<Record<string, string>> = {
+  'hrsync.run.held': 'a held run',
+  'hrsync.job.state': 'the provisioning job paused or in quarantine',
+  'hrsync.uploads.wait': 'the daily budget spent before the runs finished',
+  'hrsync.run.stopped': 'the failure-share guard tripped',
+  'hrsync.run.started': 'no run for a source (its nightly extract never arrived)',
+  'hrsync.run.ingested': 'a run not complete in time',
+  'hrsync.records.poisoned': 'poison messages',
+};
+
+/**
+ * Problems with one query's use of customEvents/customMetrics: every event or metric it names
+ * (`name == "…"`, `name in ("…", …)`) must be one the code emits, and every customDimensions
+ * field it reads must be carried by one of the events or metrics it names.
+ */
+export function telemetryQueryProblems(query: string, catalogue: TelemetryCatalogue): string[] {
+  if (!/\bcustom(Events|Metrics)\b/.test(query)) return [];
+  const problems: string[] = [];
+  const names = new Set<string>();
+  for (const m of query.matchAll(/\bname\s*(?:==|=~)\s*"([^"\n]+)"/g)) names.add(m[1] as string);
+  for (const m of query.matchAll(/\bname\s+in\s*\(([^)]*)\)/g)) for (const q of (m[1] as string).matchAll(/"([^"\n]+)"/g)) names.add(q[1] as string);
+  const carried = new Set<string>();
+  for (const name of names) {
+    const fields = catalogue.events.get(name) ?? catalogue.metrics.get(name);
+    if (fields === undefined) problems.push(`looks for the event "${name}", which the code does not emit (lib/telemetry/catalogue.ts)`);
+    else for (const f of fields) carried.add(f);
+  }
+  if (names.size === 0) problems.push('reads customEvents or customMetrics without naming an event (name == "…")');
+  const read = new Set<string>();
+  for (const m of query.matchAll(/customDimensions\.([A-Za-z_][A-Za-z0-9_]*)/g)) read.add(m[1] as string);
+  for (const m of query.matchAll(/customDimensions\[\s*["']([^"']+)["']\s*\]/g)) read.add(m[1] as string);
+  for (const field of read) {
+    if (!carried.has(field) && names.size > 0) problems.push(`reads customDimensions.${field}, which none of the events it names carries (${[...names].join(', ')})`);
+  }
+  return problems;
 }
 
 const GUID = '00000000-0000-4000-8000-000000000001';
@@ -347,8 +396,19 @@ export function checkDeployment(input: CheckInput): string[] {
     say(`infra/main.bicep: output INGEST_FUNCTION_NAME (${describe(ingestOutput)}) must name the blob-triggered function (${input.blobFunctions.join(', ')})`);
   }
 
-  // --- Alert queries name events the code logs --------------------------------------------
-  for (const r of [...resourcesOf(d, 'Microsoft.Insights/scheduledQueryRules'), ...resourcesOf(d, 'Microsoft.Insights/workbooks')]) {
+  // --- Alert and workbook queries read events and fields the code emits --------------------
+  const rules = resourcesOf(d, 'Microsoft.Insights/scheduledQueryRules');
+  for (const r of [...rules, ...resourcesOf(d, 'Microsoft.Insights/workbooks')]) {
+    // Each query on its own (a workbook's serialised JSON is read item by item, not as one text).
+    for (const query of new Set(stringsIn(r.body).filter((t) => !t.startsWith('{')))) {
+      for (const p of telemetryQueryProblems(query, input.telemetry)) say(`${r.file}:${r.line}: ${String(r.body.name ?? r.id)}: the query ${p}`);
+    }
+  }
+  const alerted = rules.map((r) => stringsIn(r.body).join('\n')).join('\n');
+  for (const [event, what] of Object.entries(ALERTED_EVENTS)) {
+    if (!new RegExp(`"${event.replace(/\./g, '\\.')}"`).test(alerted)) say(`infra/modules/alerts.bicep: no alert rule reads the event "${event}" (${what})`);
+  }
+  for (const r of [...rules, ...resourcesOf(d, 'Microsoft.Insights/workbooks')]) {
     // hrsync's events are sentences; host messages matched by a token (MaxDequeueCount) are not.
     for (const m of stringsIn(r.body).join('\n').matchAll(/(==|has) "([^"\n]* [^"\n]*)"/g)) {
       const event = m[2] as string;

@@ -3,6 +3,8 @@
 // post-deploy hook and the Graph permission script.
 import type { Decorator } from './bicep-parser.js';
 import { checkDeployment, unsetSettings } from './checks.js';
+import type { TelemetryCatalogue } from './checks.js';
+import { EVENTS, METRICS } from '../../lib/telemetry/catalogue.js';
 import { loggedEvents, scanDataPlane } from './code-scan.js';
 import type { DataPlaneUse } from './code-scan.js';
 import { evaluateDeployment } from './evaluate.js';
@@ -132,6 +134,16 @@ export interface InfraCheckOptions {
   blobFunctions: readonly string[];
   /** Data-plane calls to check instead of scanning lib/ and functions/. */
   uses?: readonly DataPlaneUse[];
+  /** Events and metrics to check the queries against instead of lib/telemetry/catalogue.ts. */
+  telemetry?: TelemetryCatalogue;
+}
+
+/** The events and metrics the code emits, from lib/telemetry/catalogue.ts. */
+export function codeTelemetry(): TelemetryCatalogue {
+  return {
+    events: new Map(Object.values(EVENTS).map((e) => [e.name, e.fields])),
+    metrics: new Map(Object.values(METRICS).map((m) => [m.name, m.attributes])),
+  };
 }
 
 /** All problems with infra/ against the code; empty when they agree. */
@@ -139,12 +151,13 @@ export function checkInfra(options: InfraCheckOptions): string[] {
   const infra = loadInfra(options.root, options.overrides);
   const uses = options.uses ?? scanDataPlane(options.root, ['lib', 'functions']);
   const events = loggedEvents(options.root, ['lib', 'functions']);
+  const telemetry = options.telemetry ?? codeTelemetry();
   const problems: string[] = [];
   const deployments: Deployment[] = [];
   for (const scenario of scenarios(infra)) {
     const deployment = evaluateDeployment(infra.bicep, MAIN_BICEP, scenario.params);
     deployments.push(deployment);
-    problems.push(...checkDeployment({ scenario: scenario.name, deployment, uses, blobFunctions: options.blobFunctions, loggedEvents: events }));
+    problems.push(...checkDeployment({ scenario: scenario.name, deployment, uses, blobFunctions: options.blobFunctions, loggedEvents: events, telemetry }));
   }
   problems.push(...unsetSettings(deployments));
   problems.push(...checkUploadConcurrency(infra, deployments));
