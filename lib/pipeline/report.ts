@@ -170,13 +170,14 @@ export function nextSteps(r: Pick<RunReport, 'state' | 'runId' | 'source' | 'hel
   if (r.counts.rejected > 0) out.push('Fix the rejected rows in the HR system: problems.csv lists each by line, column and rule. They are sent with the next extract that has them right; until then, those people are neither updated nor disabled.');
   if (r.counts.deadLettered > 0) out.push('Each dead-lettered record names the service\'s error code and reason: fix the cause (often in the HR data or the provisioning app\'s attribute mappings); the next run sends them again, since nothing of theirs was confirmed.');
   if ((r.withoutManager?.length ?? 0) > 0) {
-    out.push(`${r.withoutManager?.length} records were sent without their manager reference, because the manager failed in this run and is not in the directory: fix the managers named (their rows are in problems.csv) and the next run sends the references.`);
+    const n = r.withoutManager?.length ?? 0;
+    out.push(`${n} ${n === 1 ? 'record was' : 'records were'} sent without ${n === 1 ? 'its' : 'their'} manager reference, because the manager failed in this run and is not in the directory: fix the managers named (their rows are in problems.csv) and the next run sends the references.`);
   }
   const otherSource = r.plan?.warnings.filter((w) => w.rule === 'other-source').length ?? 0;
   if (otherSource > 0) out.push('Some people are listed by two sources: decide which source owns each and remove them from the other extract. Until then the owner\'s record is the one sent.');
-  if ((r.plan?.incompleteDisables ?? 0) > 0) out.push(`${r.plan?.incompleteDisables} leavers were disabled with externalId and active only: hrsync had no complete record of them (they were last confirmed before it kept one).`);
+  if ((r.plan?.incompleteDisables ?? 0) > 0) out.push(`${plural(r.plan?.incompleteDisables ?? 0, 'leaver was', 'leavers were')} disabled with externalId and active only: hrsync had no complete record of them (they were last confirmed before it kept one).`);
   if (r.plan?.mappingChanged === true) out.push('The mapping changed since the source\'s last run, so records it changes are sent even though the HR data did not change.');
-  if (r.counts.open > 0 && r.state === 'complete') out.push(`${r.counts.open} records were still open when this report was written.`);
+  if (r.counts.open > 0 && r.state === 'complete') out.push(`${plural(r.counts.open, 'record was', 'records were')} still open when this report was written.`);
   return out;
 }
 
@@ -196,4 +197,8 @@ export function reportCsv(report: RunReport): string {
 // Leavers are on no line of the extract.
 function lineText(line: number): string {
   return line === 0 ? '' : String(line);
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
 }

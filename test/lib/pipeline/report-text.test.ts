@@ -1,6 +1,7 @@
 // The terminal rendering of a run report: what happened, counts, what to do, then each problem by line, cut at 20.
 import { describe, expect, it } from 'vitest';
 import { reportText } from '../../../lib/pipeline/report-text.js';
+import { nextSteps } from '../../../lib/pipeline/report.js';
 import type { RunReport } from '../../../lib/pipeline/report.js';
 
 const base: RunReport = {
@@ -57,5 +58,14 @@ describe('reportText with an externalId far too long', () => {
     const text = reportText({ ...base, deadLettered: [{ line: 2, externalId: long, attempts: 1, errorCode: 'InvalidAnchor', reason: 'no match' }] }).join('\n');
     expect(text).not.toContain(long);
     expect(text).toContain('(200 characters)');
+  });
+});
+
+describe('nextSteps', () => {
+  it('counts one record in the singular and several in the plural', () => {
+    const one = { externalId: 'E2', line: 3, manager: 'E1', state: 'confirmed' } as NonNullable<RunReport['withoutManager']>[number];
+    const steps = (n: number): string[] => nextSteps({ ...base, withoutManager: Array(n).fill(one) as RunReport['withoutManager'] });
+    expect(steps(1).some((s) => s.startsWith('1 record was sent without its manager reference'))).toBe(true);
+    expect(steps(3).some((s) => s.startsWith('3 records were sent without their manager reference'))).toBe(true);
   });
 });
