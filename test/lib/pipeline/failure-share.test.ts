@@ -23,6 +23,16 @@ import { startSimulator } from '../../../tools/simulator/index.js';
 import { captureLogger } from '../provisioning/fakes.js';
 import { setIdentityEndpoint, simClient } from '../provisioning/simulator-client.js';
 import { MemoryLedger, MemoryQueue, MemoryReports } from './memory.js';
+import { logs } from '@opentelemetry/api-logs';
+import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { EVENTS } from '../../../lib/telemetry/catalogue.js';
+import { CUSTOM_EVENT_NAME_ATTRIBUTE } from '../../../lib/telemetry/emit.js';
+
+// The telemetry events the stages emit, for the alerts on a stopped and a held run.
+const events = new InMemoryLogRecordExporter();
+logs.setGlobalLoggerProvider(new LoggerProvider({ processors: [new SimpleLogRecordProcessor(events)] }));
+const emitted = (name: string, runId: string): Array<Record<string, unknown>> => events.getFinishedLogRecords()
+  .filter((r) => r.attributes[CUSTOM_EVENT_NAME_ATTRIBUTE] === name && r.attributes.runId === runId).map((r) => r.attributes);
 
 const OPTIONS = { ...DEFAULT_RECONCILE_OPTIONS, retryBaseSeconds: 0, logLagMinutes: 1 };
 
@@ -36,7 +46,7 @@ beforeAll(async () => {
   mapping = await loadMappingFile('samples/mapping.json');
 }, 60_000);
 afterAll(async () => { restore(); await Promise.all([sim.close(), azurite.stop()]); });
-beforeEach(() => sim.reset());
+beforeEach(() => { sim.reset(); events.reset(); });
 
 let tables = 0;
 const LEDGERS: Array<[string, () => PipelineLedger]> = [
@@ -91,6 +101,7 @@ describe.each(LEDGERS)('the failure share on the %s ledger', (_name, make) => {
     const stop = w.logger.lines.find((l) => l.message === 'Run stopped: too many failures');
     expect(stop?.level).toBe('warn');
     expect(stop?.fields).toMatchObject({ runId, limit: 20 });
+    expect(emitted(EVENTS.runStopped.name, runId)).toEqual([expect.objectContaining({ source: 'default', mode: 'pipeline', limit: 20, outcomes: stopped?.outcomes?.outcomes })]);
 
     // Nothing more goes out: queued messages are dropped, retries wait, and the run is held once settled.
     await w.uploads();
@@ -106,6 +117,7 @@ describe.each(LEDGERS)('the failure share on the %s ledger', (_name, make) => {
     expect(report.counts.open).toBe(0);
     expect(report.counts.held + report.counts.confirmed + report.counts.deadLettered).toBe(400);
     expect(w.logger.lines.filter((l) => l.message === 'Run held')).toHaveLength(1);
+    expect(emitted(EVENTS.runHeld.name, runId)).toEqual([expect.objectContaining({ stage: 'failureShare', thresholds: ['maxFailedPercent'], limits: [20], notSent: report.counts.held })]);
     expect(report.nextSteps[0]).toMatch(/^Sending stopped: \d+ of \d+ outcomes .* "hrsync approve /);
 
     // A person looked and approves: the rest is sent, and the share is not judged again.
@@ -120,6 +132,12 @@ describe.each(LEDGERS)('the failure share on the %s ledger', (_name, make) => {
     expect(done.counts.held).toBe(0);
     expect(new Set(sim.stats().perRecordSends.keys()).size).toBe(400);
     expect(w.logger.lines.filter((l) => l.message === 'Run stopped: too many failures')).toHaveLength(1);
+    // The completed run's failure reasons, as the workbook's top-reasons chart reads them: codes and counts.
+    const [completed] = emitted(EVENTS.runCompleted.name, runId);
+    expect(completed).toMatchObject({ deadLettered: done.counts.deadLettered, created: done.counts.created });
+    const codes = JSON.parse(completed?.failureCodes as string) as Record<string, number>;
+    expect(codes.AzureActiveDirectoryInvalidUserPrincipalName).toBeGreaterThan(0);
+    expect(Object.values(codes).reduce((a, b) => a + b, 0)).toBe(done.counts.deadLettered);
   }, 60_000);
 
   it('leaves a run alone whose failures are all a manager not there yet', async () => {
