@@ -396,10 +396,12 @@ export class RunLedger implements PipelineLedger {
     for await (const e of recs.listEntities<Entity>({ queryOptions: { filter } })) yield toRecord(e);
   }
 
-  async *listRecordSummaries(runId: string): AsyncIterable<RecordSummary> {
+  async *listRecordSummaries(runId: string, state?: RecordState): AsyncIterable<RecordSummary> {
     const recs = await this.recs();
-    const filter = odata`PartitionKey gt ${`${runId}~`} and PartitionKey lt ${`${runId}~~`}`;
-    const select = ['PartitionKey', 'RowKey', 'externalId', 'line', 'state', 'attempts', 'intent', 'note', 'lastAction', 'lastErrorCode', 'lastReason', 'withoutManager'];
+    const filter = state === undefined
+      ? odata`PartitionKey gt ${`${runId}~`} and PartitionKey lt ${`${runId}~~`}`
+      : odata`PartitionKey gt ${`${runId}~`} and PartitionKey lt ${`${runId}~~`} and state eq ${state}`;
+    const select = ['PartitionKey', 'RowKey', 'externalId', 'line', 'state', 'attempts', 'intent', 'note', 'lastAction', 'lastErrorCode', 'lastReason', 'withoutManager', 'waitingFor'];
     for await (const e of recs.listEntities<Entity>({ queryOptions: { filter, select } })) yield toRecord(e);
   }
 

@@ -163,8 +163,8 @@ export interface NewRecord {
   withoutManager?: string;
 }
 
-/** A record without its payload, for reports. */
-export type RecordSummary = Pick<LedgerRecord, 'externalId' | 'line' | 'state' | 'attempts' | 'intent' | 'note' | 'lastAction' | 'lastErrorCode' | 'lastReason' | 'withoutManager'>;
+/** A record without its payload, for reports and for counting what waits. */
+export type RecordSummary = Pick<LedgerRecord, 'externalId' | 'line' | 'state' | 'attempts' | 'intent' | 'note' | 'lastAction' | 'lastErrorCode' | 'lastReason' | 'withoutManager' | 'waitingFor'>;
 
 /** One bulkUpload call that carried records of a run. */
 export interface RunRequest {
@@ -246,8 +246,8 @@ export interface PipelineLedger {
   /** Runs the functions work on: ingesting or sending, not `hrsync sync`'s. */
   listOpenRuns(): Promise<RunRecord[]>;
   listRecords(runId: string, state?: RecordState): AsyncIterable<LedgerRecord>;
-  /** Every record of the run without its payload: what a report counts. */
-  listRecordSummaries(runId: string): AsyncIterable<RecordSummary>;
+  /** Every record of the run (or those in `state`) without its payload: what a report counts. */
+  listRecordSummaries(runId: string, state?: RecordState): AsyncIterable<RecordSummary>;
   countByState(runId: string): Promise<Record<RecordState, number>>;
   completeRun(runId: string, at: string): Promise<boolean>;
   /** Decides a held run: approved (it sends), discarded or superseded (it ends unsent); false when it was not held. */

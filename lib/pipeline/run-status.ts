@@ -31,21 +31,42 @@ export interface RunStatus {
   api?: GateView;
 }
 
-type StatusLedger = Pick<PipelineLedger, 'getRun' | 'listRecords' | 'listRecordSummaries' | 'listRejected' | 'listRequests'>;
+type StatusLedger = Pick<PipelineLedger, 'getRun' | 'listRecordSummaries' | 'listRejected' | 'listRequests'>;
+
+/** What a run's queued records wait for besides the gate: their manager, or the time of their retry. */
+export interface QueuedBreakdown {
+  queued: number;
+  /** Held until their manager is final. */
+  waitingForManager: number;
+  /** Sent back after a retryable failure; a retry draws on the budget's reserve. */
+  retrying: number;
+  /** Disables, which also draw on the reserve. */
+  disables: number;
+  /** Creates and updates free to go once the gate lets them. */
+  ready: number;
+}
+
+const NO_QUEUED: QueuedBreakdown = { queued: 0, waitingForManager: 0, retrying: 0, disables: 0, ready: 0 };
+
+/** Splits a run's queued records by what they wait for (summaries only: a big run's payloads stay in storage). */
+export async function queuedBreakdown(ledger: Pick<PipelineLedger, 'listRecordSummaries'>, runId: string): Promise<QueuedBreakdown> {
+  const b = { ...NO_QUEUED };
+  for await (const r of ledger.listRecordSummaries(runId, 'queued')) {
+    b.queued++;
+    if (r.waitingFor !== undefined) b.waitingForManager++;
+    else if (r.lastErrorCode !== undefined) b.retrying++;
+    else if (r.intent === 'disable') b.disables++;
+    else b.ready++;
+  }
+  return b;
+}
 
 /** The run's state and counts, and its first problems; undefined when the ledger has no such run. */
 export async function runStatus(ledger: StatusLedger, runId: string, limit = 50, gate?: Pick<ApiGate, 'view'>): Promise<RunStatus | undefined> {
   const run = await ledger.getRun(runId);
   if (run === undefined) return undefined;
   const tally = await tallyRecords(ledger.listRecordSummaries(runId));
-  let retrying = 0;
-  let waitingForManager = 0;
-  if (tally.counts.queued > 0) {
-    for await (const r of ledger.listRecords(runId, 'queued')) {
-      if (r.waitingFor !== undefined) waitingForManager++;
-      else if (r.lastErrorCode !== undefined) retrying++;
-    }
-  }
+  const { retrying, waitingForManager } = tally.counts.queued > 0 ? await queuedBreakdown(ledger, runId) : NO_QUEUED;
   const rejected: RejectedRow[] = [];
   let rejectedTotal = 0;
   for await (const row of ledger.listRejected(runId)) {

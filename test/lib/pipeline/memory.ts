@@ -107,7 +107,7 @@ export class MemoryLedger implements PipelineLedger {
   async *listRecords(runId: string, state?: RecordState): AsyncIterable<LedgerRecord> {
     for (const r of [...this.recordsOf(runId).values()]) if (state === undefined || r.state === state) yield { ...r };
   }
-  async *listRecordSummaries(runId: string): AsyncIterable<RecordSummary> { yield* this.listRecords(runId); }
+  async *listRecordSummaries(runId: string, state?: RecordState): AsyncIterable<RecordSummary> { yield* this.listRecords(runId, state); }
   async countByState(runId: string): Promise<Record<RecordState, number>> {
     const counts = emptyCounts();
     for (const r of this.recordsOf(runId).values()) counts[r.state]++;
