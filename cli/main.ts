@@ -84,10 +84,10 @@ function program(io: Console2, code: { value: number }): Command {
     });
 
   withStorageOptions(withConnectionOptions(root.command('status')
-    .description('Without arguments: the latest runs in the pipeline\'s ledger and any extract that failed ingest. With a run id: that run\'s counts by state, its dead-lettered records and rejected rows (--html: its report as one HTML page). With --since: what the provisioning logs say for the job since then (counts by action and status, each failing record with the service\'s reason).')
+    .description('Without arguments: the pipeline on one screen — the provisioning job\'s state (read from Graph when its settings are given), the daily budget, what waits and why, held and stopped runs with the commands to run, the latest runs and any extract that failed ingest; exit 1 when something needs a person. With a run id: that run\'s counts by state, its dead-lettered records and rejected rows (--html: its report as one HTML page). With --since: what the provisioning logs say for the job since then (counts by action and status, each failing record with the service\'s reason).')
     .argument('[runId]', 'a run id from the list, the run report or the logs')
     .option('--since <time>', 'read the provisioning logs instead: ISO 8601 time, or a span back from now: 30m, 12h, 7d')
-    .option('--limit <n>', 'runs to list (20), or problems to show for a run (50)')
+    .option('--limit <n>', 'runs to list (10), or problems to show for a run (50)')
     .option('--json', 'print the result as JSON')
     .option('--html [file]', 'with a run id: the run\'s report as one HTML page (what the pipeline writes as report.html), written to the file, or printed when no file is given')))
     .action(async (runId: string | undefined, flags) => {
@@ -96,7 +96,7 @@ function program(io: Console2, code: { value: number }): Command {
       if (flags.html !== undefined && flags.json === true) throw new UsageError('give --html or --json, not both');
       if (flags.since !== undefined) code.value = await (await import('./commands/status.js')).statusCommand(flags, io);
       else if (runId !== undefined) code.value = await (await import('./commands/runs.js')).runStatusCommand(runId, flags, io);
-      else code.value = await (await import('./commands/runs.js')).listRunsCommand(flags, io);
+      else code.value = await (await import('./commands/status.js')).statusOverviewCommand(flags, io);
     });
 
   withStorageOptions(withConnectionOptions(root.command('job')

@@ -1,22 +1,17 @@
-// hrsync status <runId> and hrsync status (no run, no --since): what the pipeline's ledger says
-// about one run, or a list of the latest runs — the view an operator needs before a run's
-// report exists, and the poisoned extracts that never became a run.
-import { peekPoisonedExtracts, BLOB_POISON_QUEUE } from '../../lib/pipeline/blob-poison.js';
-import type { PoisonedExtract } from '../../lib/pipeline/blob-poison.js';
+// hrsync status <runId>: what the pipeline's ledger says about one run — the view an operator
+// needs before a run's report exists (the overview without a run id is in status.ts).
 import { writeFile } from 'node:fs/promises';
 import { reportHtml } from '../../lib/pipeline/report-html.js';
 import { collectRunReport } from '../../lib/pipeline/run-report.js';
 import { runStatus } from '../../lib/pipeline/run-status.js';
 import type { RunStatus } from '../../lib/pipeline/run-status.js';
-import type { RecordState, RunRecord } from '../../lib/pipeline/ports.js';
+import type { RunRecord } from '../../lib/pipeline/ports.js';
 import { EXIT_OK, EXIT_PROBLEMS, UsageError } from '../errors.js';
 import type { Console2 } from '../io.js';
 import { writeOut } from '../io.js';
 import { pipelineStorage } from '../storage.js';
 import { loadPacingSettings } from '../../lib/config/settings.js';
 import { StoredGate, gateSettingsOf } from '../../lib/provisioning/gate.js';
-import { describeJob, jobAcceptsUploads } from '../../lib/provisioning/job.js';
-import { budgetLines } from './job.js';
 import type { StorageFlags } from '../storage.js';
 import { shortExternalId } from '../../lib/scim/problem.js';
 
@@ -27,7 +22,8 @@ export interface RunsFlags extends StorageFlags {
   html?: string | boolean;
 }
 
-function limitOf(flags: RunsFlags, fallback: number): number {
+/** --limit, checked; `fallback` without it. */
+export function limitOf(flags: RunsFlags, fallback: number): number {
   if (flags.limit === undefined) return fallback;
   const n = Number(flags.limit);
   if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new UsageError('--limit must be a whole number from 1 to 10000');
@@ -132,43 +128,4 @@ function describeRun(s: RunStatus): string[] {
   }
   if (r.state === 'complete' || r.state === 'held' || r.state === 'discarded' || r.state === 'superseded' || r.state === 'unusable') lines.push(`report: <reports container>/${r.runId}/report.html, report.json and problems.csv`);
   return lines;
-}
-
-interface RunLine { run: RunRecord; counts: Record<RecordState, number> }
-
-/** Runs `hrsync status` without a run: the latest runs and any poisoned extracts; exit 1 when an extract is poisoned or a listed run is held or unusable. */
-export async function listRunsCommand(flags: RunsFlags, io: Console2, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const limit = limitOf(flags, 20);
-  const { ledger, clients } = pipelineStorage(flags, env);
-  const runs = (await ledger.listRuns()).slice(0, limit);
-  const api = await new StoredGate(ledger.gateStore(), gateSettingsOf(loadPacingSettings(env))).view();
-  const lines: RunLine[] = await Promise.all(runs.map(async (run) => ({ run, counts: await ledger.countByState(run.runId) })));
-  const poisoned = await peekPoisonedExtracts(clients.queue(BLOB_POISON_QUEUE));
-  if (flags.json === true) {
-    await writeOut(io.out, `${JSON.stringify({ runs: lines, poisonedExtracts: poisoned, api }, null, 2)}\n`);
-  } else {
-    const job = api.job === undefined ? [] : [`job: ${api.job.code}${jobAcceptsUploads(api.job) ? '' : ` — ${describeJob(api.job)}`} (as reconcile read it at ${api.job.checkedAt})`];
-    await writeOut(io.out, `${[...describeRuns(lines, poisoned), ...job, ...budgetLines(api).map((l) => l.trimStart())].join('\n')}\n`);
-  }
-  return poisoned.total > 0 || runs.some(needsAPerson) ? EXIT_PROBLEMS : EXIT_OK;
-}
-
-function describeRuns(lines: RunLine[], poisoned: { total: number; extracts: PoisonedExtract[] }): string[] {
-  const out = lines.length === 0 ? ['no runs in the ledger yet'] : [`${lines.length} latest run${lines.length === 1 ? '' : 's'}, newest first:`];
-  for (const { run, counts } of lines) {
-    const open = counts.queued + counts.submitted;
-    out.push(`  ${run.runId}  ${run.state.padEnd(10)}  ${run.startedAt}  ${run.source.padEnd(12)}  ${run.file}`);
-    if (run.unusable !== undefined) {
-      out.push(`      unusable: ${run.unusable.message}`);
-      continue;
-    }
-    out.push(`      rows ${run.rows ?? '?'}, rejected ${run.rejected ?? 0}, confirmed ${counts.confirmed}, disabled ${counts.disabled}, unchanged ${counts.unchanged}, skipped ${counts.skipped}, dead-lettered ${counts['dead-lettered']}, held ${counts.held}, open ${open}`);
-    for (const h of run.state === 'held' ? run.held ?? [] : []) out.push(`      held: ${h.message} — "hrsync approve ${run.runId}" or "hrsync discard ${run.runId}"`);
-    if (run.state === 'ingested' && run.stoppedAt !== undefined) out.push(`      sending stopped: ${run.held?.find((h) => h.threshold === 'maxFailedPercent')?.message ?? 'too many failures'}; held once what was sent is final`);
-  }
-  if (poisoned.total > 0) {
-    out.push(`${poisoned.total} extract${poisoned.total === 1 ? '' : 's'} failed ingest on every try (${BLOB_POISON_QUEUE}); fix the cause (see the ingest errors in Application Insights) and upload again:`);
-    for (const p of poisoned.extracts) out.push(`  ${p.container}/${p.name}${p.at === undefined ? '' : ` (given up ${p.at})`}`);
-  }
-  return out;
 }

@@ -286,9 +286,11 @@ export class StoredGate implements ApiGate {
     return this.update((doc, now) => ({ result: undefined, doc: withJob(doc, job, now) }));
   }
 
-  async view(): Promise<GateView> {
+  /** The gate as it stands; with `job`, as it stands given that fresher read of the job, which is not stored (status only reads). */
+  async view(job?: JobHealth): Promise<GateView> {
     const { row } = await this.store.read();
-    return viewGate(gateFromRow(row), this.now(), this.settings);
+    const doc = gateFromRow(row);
+    return viewGate(job === undefined ? doc : { ...doc, job }, this.now(), this.settings);
   }
 
   private async update<T>(step: (doc: GateDocument, now: number) => { result: T; doc?: GateDocument }): Promise<T> {

@@ -55,9 +55,17 @@ export function jobAcceptsUploads(job: Pick<JobHealth, 'code'>): boolean {
 export function describeJob(job: JobHealth): string {
   if (job.code === 'Quarantine') {
     const q = job.quarantine;
-    return `the provisioning job is in quarantine${q === undefined ? '' : ` (${q.reason}${q.nextAttempt === undefined ? '' : `; the service tries again at ${q.nextAttempt}`})`}: fix the cause, then start the job (Provisioning → Start, or POST …/jobs/{jobId}/start, which also clears the quarantine)`;
+    return `the provisioning job is in quarantine${q === undefined ? '' : ` (${q.reason}${q.nextAttempt === undefined ? '' : `; the service tries again at ${q.nextAttempt}`})`}: ${jobRemedy(job)}`;
   }
-  if (job.code === 'Paused') return 'the provisioning job is paused: start it in the provisioning app (Provisioning → Start provisioning) and uploads resume';
+  if (job.code === 'Paused') return `the provisioning job is paused: ${jobRemedy(job)}`;
   if (job.code === 'Active') return 'the provisioning job is active';
-  return `the provisioning job is ${job.code}: configure and start it in the provisioning app`;
+  return `the provisioning job is ${job.code}: ${jobRemedy(job)}`;
+}
+
+/** What a person does to make the job take uploads again (empty for an Active job). */
+export function jobRemedy(job: Pick<JobHealth, 'code'>): string {
+  if (job.code === 'Quarantine') return 'fix the cause, then start the job (Provisioning → Start, or POST …/jobs/{jobId}/start, which also clears the quarantine)';
+  if (job.code === 'Paused') return 'start it in the provisioning app (Provisioning → Start provisioning) and uploads resume';
+  if (job.code === 'Active') return '';
+  return 'configure and start it in the provisioning app';
 }

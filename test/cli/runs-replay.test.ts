@@ -76,7 +76,7 @@ describe('hrsync status (the pipeline ledger)', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain('2 latest runs, newest first');
     expect(r.out.indexOf(RUN)).toBeLessThan(r.out.indexOf('20261122-aaaa'));
-    expect(r.out).toContain('rows 6, rejected 1, confirmed 2, disabled 0, unchanged 0, skipped 0, dead-lettered 1, held 0, open 2');
+    expect(r.out).toContain('rows 6, rejected 1: confirmed 2, dead-lettered 1, open 2');
     const json = JSON.parse((await runCli('status', '--json', '--limit', '1')).out);
     expect(json.runs).toHaveLength(1);
     expect(json.runs[0]).toMatchObject({ run: { runId: RUN, state: 'ingested' }, counts: { confirmed: 2, submitted: 1, queued: 1, 'dead-lettered': 1 } });
