@@ -1,6 +1,7 @@
 // Blob created in the extracts container → ingest stage.
 import { Readable } from 'node:stream';
 import type { InvocationContext } from '@azure/functions';
+import { loadExtractsSource } from '../lib/config/pipeline.js';
 import { ingestExtract } from '../lib/pipeline/ingest.js';
 import { blobVersion } from '../lib/pipeline/blob-trigger.js';
 import { register } from './definition.js';
@@ -14,8 +15,9 @@ export const ingest = register({
   options: {
     path: '%HRSYNC_EXTRACTS_CONTAINER%/{name}',
     connection: 'HRSYNC_STORAGE',
-    // Flex Consumption delivers blob events through Event Grid only.
-    source: process.env.HRSYNC_EXTRACTS_SOURCE === 'EventGrid' ? 'EventGrid' : 'LogsAndContainerScan',
+    // Flex Consumption delivers blob events through Event Grid only. Read as the function
+    // registers, so a bad value fails loading with the setting named instead of polling in silence.
+    source: loadExtractsSource(),
     handler: withTelemetry(async (blob: unknown, context: InvocationContext): Promise<void> => {
       const rt = pipelineRuntime();
       const content = Buffer.isBuffer(blob) ? blob : Buffer.from(typeof blob === 'string' ? blob : JSON.stringify(blob));

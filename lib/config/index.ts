@@ -21,5 +21,5 @@ export type {
   ProvisioningSettings,
   Settings,
 } from './settings.js';
-export { BLOB_TRIGGER_SOURCES, loadPipelineSettings, STORAGE_CONNECTION } from './pipeline.js';
+export { BLOB_TRIGGER_SOURCES, loadExtractsSource, loadPipelineSettings, STORAGE_CONNECTION } from './pipeline.js';
 export type { BlobTriggerSource, PipelineSettings } from './pipeline.js';

@@ -50,6 +50,17 @@ const MAPPING_BLOB = /^([a-z0-9]+(?:-[a-z0-9]+)*)\/(.+)$/;
 // Six space-separated NCRONTAB fields, or a TimeSpan like 00:05:00 (both accepted by the host).
 const SCHEDULE = /^(?:\S+\s+){5}\S+$|^\d{2}:\d{2}:\d{2}$/;
 
+/**
+ * The blob trigger's source, read when the functions register, before any invocation could report
+ * a bad setting: a typo would otherwise register a polling trigger that never fires on Flex Consumption.
+ */
+export function loadExtractsSource(env: Environment = process.env): BlobTriggerSource {
+  const r = new SettingsReader(env, {});
+  const source = r.oneOf('HRSYNC_EXTRACTS_SOURCE', BLOB_TRIGGER_SOURCES, 'LogsAndContainerScan');
+  if (r.problems.length > 0) throw new SettingsError(r.problems);
+  return source;
+}
+
 /** Reads and validates the pipeline's settings; throws one SettingsError listing all problems. */
 export function loadPipelineSettings(env: Environment = process.env, overrides: SettingsOverrides = {}): PipelineSettings {
   const r = new SettingsReader(env, overrides);

@@ -14,6 +14,30 @@ function show(value: string): string {
   return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
 }
 
+// The allowed word a typo most likely meant: the same letters in another case, or at most two
+// edits away. lib/config imports nothing of ours, so this is not lib/mapping's suggester.
+function nearest<T extends string>(value: string, allowed: readonly T[]): T | undefined {
+  const lower = value.toLowerCase();
+  let best: { word: T; distance: number } | undefined;
+  for (const word of allowed) {
+    const distance = editDistance(lower, word.toLowerCase());
+    if (distance <= 2 && (best === undefined || distance < best.distance)) best = { word, distance };
+  }
+  return best?.word;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? Infinity;
+}
+
 /** Reads variables one by one, collecting every problem instead of stopping at the first. */
 export class SettingsReader {
   readonly problems: SettingProblem[] = [];
@@ -91,12 +115,13 @@ export class SettingsReader {
     return fallback;
   }
 
-  /** One of a fixed set of words (exact spelling). */
+  /** One of a fixed set of words (exact spelling); a near miss is named in the error. */
   oneOf<T extends string>(name: SettingName, allowed: readonly T[], fallback: T): T {
     const value = this.raw(name);
     if (value === undefined) return fallback;
     if ((allowed as readonly string[]).includes(value)) return value as T;
-    this.fail(name, `must be one of ${allowed.join(' | ')}, got ${show(value)}`);
+    const near = nearest(value, allowed);
+    this.fail(name, `must be one of ${allowed.join(' | ')}, got ${show(value)}${near === undefined ? '' : ` (did you mean "${near}"?)`}`);
     return fallback;
   }
 

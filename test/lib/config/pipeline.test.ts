@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SettingsError } from '../../../lib/config/errors.js';
-import { loadPipelineSettings } from '../../../lib/config/pipeline.js';
+import { loadExtractsSource, loadPipelineSettings } from '../../../lib/config/pipeline.js';
 
 describe('loadPipelineSettings', () => {
   it('has working defaults for every setting', () => {
@@ -41,5 +41,37 @@ describe('loadPipelineSettings', () => {
     const variables = (error as SettingsError).problems.map((p) => p.variable).sort();
     expect(variables).toEqual(['HRSYNC_EXTRACTS_CONTAINER', 'HRSYNC_EXTRACTS_SOURCE', 'HRSYNC_LOG_LAG_MINUTES', 'HRSYNC_MAPPING_BLOB', 'HRSYNC_MAX_ATTEMPTS',
       'HRSYNC_OPERATIONS_QUEUE', 'HRSYNC_QUEUE_BACKLOG', 'HRSYNC_RECONCILE_SCHEDULE', 'HRSYNC_TABLE_PREFIX']);
+  });
+
+  it('names a mistyped HRSYNC_EXTRACTS_SOURCE with its value, the allowed values and the one it resembles', () => {
+    expect(() => loadPipelineSettings({ HRSYNC_EXTRACTS_SOURCE: 'eventgrid' })).toThrow(
+      'Invalid setting: HRSYNC_EXTRACTS_SOURCE must be one of LogsAndContainerScan | EventGrid, got "eventgrid" (did you mean "EventGrid"?)');
+  });
+});
+
+describe('loadExtractsSource', () => {
+  it('defaults to LogsAndContainerScan and reads EventGrid (surrounding blanks aside)', () => {
+    expect(loadExtractsSource({})).toBe('LogsAndContainerScan');
+    expect(loadExtractsSource({ HRSYNC_EXTRACTS_SOURCE: '' })).toBe('LogsAndContainerScan');
+    expect(loadExtractsSource({ HRSYNC_EXTRACTS_SOURCE: ' EventGrid ' })).toBe('EventGrid');
+    expect(loadExtractsSource({ HRSYNC_EXTRACTS_SOURCE: 'LogsAndContainerScan' })).toBe('LogsAndContainerScan');
+  });
+
+  it.each([
+    ['EventGird', 'EventGrid'],
+    ['Event Grid', 'EventGrid'],
+    ['EVENTGRID', 'EventGrid'],
+    ['logsandcontainerscan', 'LogsAndContainerScan'],
+  ])('refuses %j instead of falling back to polling, and suggests %s', (value, near) => {
+    let error: unknown;
+    try { loadExtractsSource({ HRSYNC_EXTRACTS_SOURCE: value }); } catch (err) { error = err; }
+    expect(error).toBeInstanceOf(SettingsError);
+    expect((error as SettingsError).problems.map((p) => p.variable)).toEqual(['HRSYNC_EXTRACTS_SOURCE']);
+    expect((error as SettingsError).message).toBe(
+      `Invalid setting: HRSYNC_EXTRACTS_SOURCE must be one of LogsAndContainerScan | EventGrid, got ${JSON.stringify(value)} (did you mean "${near}"?)`);
+  });
+
+  it('suggests nothing for a value like none of them', () => {
+    expect(() => loadExtractsSource({ HRSYNC_EXTRACTS_SOURCE: 'webhook' })).toThrow(/got "webhook"$/);
   });
 });
