@@ -144,7 +144,7 @@ function describeOverview(o: PipelineOverview, job: JobSection, needs: string[],
   for (const { run, counts } of o.held) {
     lines.push(`  ${run.runId} (source ${run.source}, ${run.file}): ${count(counts.held, 'record')} held, ${run.stoppedAt === undefined ? 'nothing sent' : `sending stopped at ${run.stoppedAt}`}`);
     for (const h of run.held ?? []) lines.push(`    ${h.threshold}: ${h.message}`);
-    lines.push(`    → hrsync approve ${run.runId} sends it; hrsync discard ${run.runId} ends it unsent`);
+    lines.push(`    → hrsync approve ${run.runId} sends it; hrsync discard (same id) ends it unsent`);
   }
   if (o.stopped.length > 0) lines.push(`stopped: ${count(o.stopped.length, 'run')} stopped sending after too many failures`);
   for (const { run, counts } of o.stopped) {

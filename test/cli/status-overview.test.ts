@@ -118,7 +118,7 @@ describe('hrsync status: the pipeline on one screen', () => {
     expect(out).toMatch(/^ {2}queued: 1 for their manager, 3 for the job until \S+, 1 for their retry$/m);
     expect(out).toContain(`  ${HELD} (source hr, hr-extracts/hr/2026-12-06.csv): 3 records held, nothing sent`);
     expect(out).toContain('    maxDisables: 620 disables, more than the 25 allowed');
-    expect(out).toContain(`    → hrsync approve ${HELD} sends it; hrsync discard ${HELD} ends it unsent`);
+    expect(out).toContain(`    → hrsync approve ${HELD} sends it; hrsync discard (same id) ends it unsent`);
     expect(out).toContain(`  ${STOPPED} (source hr): 62 of 200 outcomes in the provisioning logs failed (31%; at most 20% allowed)`);
     expect(out).toContain('    held once its 1 record on its way is final; then hrsync approve or discard it');
     expect(out).toContain('3 latest runs, newest first:');
