@@ -7,9 +7,10 @@ import type { TelemetryCatalogue } from './checks.js';
 import { EVENTS, METRICS } from '../../lib/telemetry/catalogue.js';
 import { loggedEvents, scanDataPlane } from './code-scan.js';
 import type { DataPlaneUse } from './code-scan.js';
-import { evaluateDeployment } from './evaluate.js';
+import { evaluateDeployment, isObject } from './evaluate.js';
 import type { Deployment, Value } from './evaluate.js';
 import { loadInfra, MAIN_BICEP } from './load.js';
+import { appSettingsResource, prop } from './resources.js';
 import type { InfraSources } from './load.js';
 
 export interface Scenario {
@@ -116,9 +117,9 @@ export function checkUploadConcurrency(infra: InfraSources, deployments: readonl
   const inFlight = batchSize + (host.extensions?.queues?.newBatchThreshold ?? Math.floor(batchSize / 2));
   const problems = new Set<string>();
   for (const d of deployments) {
-    const config = d.resources.find((r) => r.type === 'Microsoft.Web/sites/config' && r.body.name === 'appsettings');
-    const settings = config?.body.properties;
-    const value = typeof settings === 'object' && settings !== null && !Array.isArray(settings) ? (settings as Record<string, Value>).HRSYNC_CONCURRENCY : undefined;
+    const config = appSettingsResource(d);
+    const settings = prop(config?.body, 'properties');
+    const value = isObject(settings) ? settings.HRSYNC_CONCURRENCY : undefined;
     if (value !== String(inFlight)) {
       problems.add(`${config?.file ?? MAIN_BICEP}: HRSYNC_CONCURRENCY is ${String(value)}, but host.json runs up to ${inFlight} upload invocations per instance (queues.batchSize + newBatchThreshold); keep them equal`);
     }
