@@ -1,13 +1,7 @@
-// What the blob trigger's metadata says about the blob version that fired it. The host's
-// metadata names vary with the trigger source, so several spellings are read; without an ETag
-// the content's hash stands in, so a re-delivery still maps to the same run.
-import { createHash } from 'node:crypto';
-
-export interface BlobVersion {
-  name: string;
-  etag: string;
-  lastModified: Date;
-}
+// Which blob fired the trigger, from its metadata. The host's metadata names vary with the
+// trigger source, so several spellings are read. Only the name is taken here: the version
+// (ETag, last-modified) comes from the read itself (blob-read.ts), so the run id names exactly
+// the bytes ingested, even when the blob was replaced between its event and the read.
 
 function pick(source: unknown, ...keys: string[]): unknown {
   if (source === null || typeof source !== 'object') return undefined;
@@ -18,18 +12,12 @@ function pick(source: unknown, ...keys: string[]): unknown {
   return undefined;
 }
 
-/** The blob's name (path within the container), ETag and last-modified time from trigger metadata. */
-export function blobVersion(metadata: Record<string, unknown>, content: Buffer): BlobVersion {
+/** The blob's name (path within its container) from trigger metadata; undefined when the metadata names none. */
+export function blobName(metadata: Record<string, unknown>): string | undefined {
   const path = pick(metadata, 'blobTrigger', 'BlobTrigger');
-  const nameFromPath = typeof path === 'string' && path.includes('/') ? path.slice(path.indexOf('/') + 1) : undefined;
-  const name = String(pick(metadata, 'name') ?? nameFromPath ?? 'extract');
-  const properties = pick(metadata, 'properties', 'Properties');
-  const etag = pick(properties, 'etag', 'eTag', 'ETag');
-  const modified = pick(properties, 'lastModified', 'LastModified');
-  const lastModified = modified === undefined ? new Date() : new Date(String(modified));
-  return {
-    name,
-    etag: typeof etag === 'string' ? etag : `sha256:${createHash('sha256').update(content).digest('hex')}`,
-    lastModified: Number.isNaN(lastModified.getTime()) ? new Date() : lastModified,
-  };
+  // `name` is the {name} of the trigger path; the full path is the fallback when the path has no {name}.
+  const name = pick(metadata, 'name');
+  if (typeof name === 'string') return name;
+  if (typeof path === 'string' && path.includes('/')) return path.slice(path.indexOf('/') + 1);
+  return undefined;
 }
