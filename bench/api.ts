@@ -318,6 +318,9 @@ try {
       secondsActiveToNextAccepted: s(events.activeAt, afterActive),
       secondsDropToLastAccepted: s(dropAt, wire.accepted.at(-1)),
       secondsDropToRunComplete: s(dropAt, Date.parse(report.endedAt ?? '')),
+      secondsDropToIngested: s(dropAt, Date.parse(report.ingestedAt ?? '')),
+      // When each accepted request of fewer than 50 went, against the faults and the end of ingest.
+      shortRequestsAt: requests.filter((q) => q.status === 'accepted' && q.operations < 50).map((q) => `${s(dropAt, Date.parse(q.at)) ?? '?'}s:${q.operations}`),
       wallSeconds: s(dropAt, seenAt),
     },
     invocations: stack.host.stats,
@@ -342,7 +345,7 @@ try {
   line(`calls per confirmed record ${round(stats.requests / confirmed, 5)} (${round(stats.requests / minimum, 3)} × the minimum) against the target ${TARGET} (1.05 ÷ 50): ${result['targetMet'] === true ? 'met' : 'MISSED'}`);
   line(`timeline: bucket full at ${JSON.stringify(r.timeline['bucketFullAnswersAtSeconds'])} s, next accepted call ${r.timeline['secondsLastBucketFullToNextAccepted'] ?? '-'} s later; `
     + `job paused at ${r.timeline['secondsDropToPause'] ?? '-'} s for ${s(events.pausedAt, events.activeAt) ?? 0} s (calls while paused ${JSON.stringify(r.timeline['callsWhileJobPaused'])}, the last ${r.timeline['secondsPauseToLastCallWhilePaused'] ?? '-'} s in), `
-    + `first accepted call ${r.timeline['secondsActiveToNextAccepted'] ?? '-'} s after Active; last accepted call at ${r.timeline['secondsDropToLastAccepted'] ?? '-'} s, run complete at ${r.timeline['secondsDropToRunComplete'] ?? '-'} s, wall ${r.timeline['wallSeconds'] ?? '-'} s`);
+    + `first accepted call ${r.timeline['secondsActiveToNextAccepted'] ?? '-'} s after Active; last accepted call at ${r.timeline['secondsDropToLastAccepted'] ?? '-'} s, run complete at ${r.timeline['secondsDropToRunComplete'] ?? '-'} s, wall ${r.timeline['wallSeconds'] ?? '-'} s; ingest done at ${r.timeline['secondsDropToIngested'] ?? '-'} s; short requests (s:records) ${(r.timeline['shortRequestsAt'] as string[] | undefined)?.join(' ') ?? '-'}`);
   line(`${commit}; ${String(result['machine'])}; load average ${load.start.join(' ')} at start, ${load.end.join(' ')} at the end; waits ${JSON.stringify(result['waits'])}`);
   if (hostErrors.length > 0) line(`host errors (first 5): ${hostErrors.slice(0, 5).join(' | ')}`);
 } finally {

@@ -32,7 +32,7 @@ export interface UploadOptions {
   maxGathers: number;
 }
 
-export const DEFAULT_UPLOAD_OPTIONS: UploadOptions = { maxOperations: MAX_OPERATIONS_PER_REQUEST, maxBytes: 1024 * 1024, holdSeconds: 300, retryDelaySeconds: 30, waitJitterSeconds: 60, gatherSeconds: 2, maxGathers: 3 };
+export const DEFAULT_UPLOAD_OPTIONS: UploadOptions = { maxOperations: MAX_OPERATIONS_PER_REQUEST, maxBytes: 1024 * 1024, holdSeconds: 300, retryDelaySeconds: 30, waitJitterSeconds: 60, gatherSeconds: 2, maxGathers: 10 };
 
 export type UploadOutcome = 'submitted' | 'stale' | 'requeued' | 'split' | 'dead-lettered' | 'waiting' | 'gathering';
 
