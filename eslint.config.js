@@ -14,6 +14,19 @@ export default tseslint.config(
     },
   },
   {
+    // Type-aware rules: a promise nobody awaits (a queue write in a fan-out, say) loses its record
+    // silently. Every TypeScript file is checked against tsconfig.json through the project service.
+    // Fire-and-forget is written `void promise` with a comment saying why nothing waits for it.
+    // await-thenable is left off: its only findings here were Promise.all over `Promise | undefined`
+    // (harmless), none an await of a non-promise.
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
+  {
     // lib/ must stay importable without the host, the CLI or local tooling.
     files: ['lib/**/*.ts'],
     rules: {

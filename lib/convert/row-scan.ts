@@ -29,8 +29,11 @@ export interface RowScanTotals {
   withdrawn: string[];
 }
 
-/** Scans rows one at a time; `emit` receives each valid operation, `onProblem` each reported problem. */
-export class RowScanner {
+/**
+ * Scans rows one at a time; `emit` receives each valid operation, `onProblem` each reported problem.
+ * `R` is what `emit` returns: with a synchronous `emit` (`void`), `row` returns nothing to await.
+ */
+export class RowScanner<R extends Promise<void> | void = Promise<void> | void> {
   private readonly tracker = new DuplicateTracker();
   private readonly warnings = new WarningTally();
   private readonly columnOf: ReadonlyMap<string, string>;
@@ -44,13 +47,13 @@ export class RowScanner {
     attributes: readonly AttributeInfo[],
     private readonly limits: BatchLimits,
     private readonly onProblem: (problem: Problem) => void,
-    private readonly emit: (op: SerializedOperation) => Promise<void> | void,
+    private readonly emit: (op: SerializedOperation) => R,
   ) {
     this.columnOf = columnIndex(attributes);
   }
 
   /** Scans one row; a promise when `emit` returned one. */
-  row(row: ExtractRow): Promise<void> | void {
+  row(row: ExtractRow): R | void {
     const file = this.file;
     const line = row.line;
     if (row.defect !== undefined) {

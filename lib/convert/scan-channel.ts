@@ -252,7 +252,7 @@ export function serveScan(port: ScanPort): void {
 const OPS_TEXT_CHARS = 48 * 1024;
 
 class WorkerScan {
-  private readonly scanner: RowScanner;
+  private readonly scanner: RowScanner<void>;
   private readonly unseen: () => string[];
   private problems: Problem[] = [];
   private lines: number[] = [];
