@@ -1,7 +1,7 @@
 // One pipeline runtime per process, built on first use from the app settings.
 import { createPipelineRuntime } from '../lib/pipeline/runtime.js';
 import type { PipelineRuntime } from '../lib/pipeline/runtime.js';
-import type { Logger } from '../lib/provisioning/logger.js';
+import type { Logger } from '../lib/core/logger.js';
 
 // Client events outside any one invocation (token refreshes, throttling waits) go to the
 // process log, which the host forwards to Application Insights.

@@ -2,6 +2,7 @@
 // pipeline's ledger and queue from a workstation. A held run sent nothing; approving sends it as
 // it was planned, discarding ends it unsent. `resend` asks a source's next run to send everyone.
 import { userInfo } from 'node:os';
+import { systemDateClock } from '../../lib/core/clock.js';
 import { azureQueue } from '../../lib/pipeline/azure-queue.js';
 import { azureReports } from '../../lib/pipeline/azure-reports.js';
 import { DecisionError, approveRun, discardRun, requestResend } from '../../lib/pipeline/held.js';
@@ -24,7 +25,7 @@ function deps(flags: DecideFlags, env: NodeJS.ProcessEnv): DecisionDeps {
   const { settings, clients, ledger } = pipelineStorage(flags, env);
   return {
     ledger, queue: azureQueue(clients.queue(settings.operationsQueue)),
-    reports: azureReports(clients.blobService.getContainerClient(settings.reportsContainer)), clock: { now: () => new Date() },
+    reports: azureReports(clients.blobService.getContainerClient(settings.reportsContainer)), clock: systemDateClock,
   };
 }
 

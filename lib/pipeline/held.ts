@@ -1,6 +1,7 @@
 // A person's decisions about the nightly run, from a workstation: approve a held run (it is sent
 // as it was planned: disables first, managers first), discard it (it ends unsent), or ask that a
 // source's next run send everyone (after the provisioning app's attribute mappings changed).
+import type { DateClock } from '../core/clock.js';
 import { adoptRun } from '../delta/nightly.js';
 import { sendOrder } from '../delta/order.js';
 import { encodeMessage } from './messages.js';
@@ -12,7 +13,7 @@ export interface DecisionDeps {
   ledger: PipelineLedger;
   queue: Pick<OperationQueue, 'send'>;
   reports: ReportSink;
-  clock: { now(): Date };
+  clock: DateClock;
 }
 
 /** Why a decision could not be taken: the run is not held (or does not exist). */

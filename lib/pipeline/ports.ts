@@ -3,7 +3,8 @@
 // functions/ wires the Azure SDK implementations in; tests can pass their own.
 import type { ProvisioningClient } from '../provisioning/client.js';
 import type { ApiGate } from '../provisioning/gate.js';
-import type { Logger } from '../provisioning/logger.js';
+import type { DateClock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
 
 export type {
   HeldThreshold, LedgerRecord, NewRecord, PersonRecord, PipelineLedger, RecordState, RecordSummary, RejectedRow, RunPlanSummary, RunRecord, RunRequest, RunState, SourceState, UnusableInput,
@@ -34,9 +35,8 @@ export interface ReportSink {
   write(name: string, content: string, contentType: string): Promise<void>;
 }
 
-export interface PipelineClock {
-  now(): Date;
-}
+/** The stages read the time as a Date: lib/core's DateClock. */
+export type PipelineClock = DateClock;
 
 export interface PipelineDeps {
   ledger: PipelineLedger;

@@ -12,7 +12,7 @@ import type { Mapping } from '../mapping/types.js';
 import { createProvisioningClient } from '../provisioning/client.js';
 import type { ProvisioningClient } from '../provisioning/client.js';
 import { StoredGate, gateSettingsOf } from '../provisioning/gate.js';
-import type { Logger } from '../provisioning/logger.js';
+import type { Logger } from '../core/logger.js';
 import { storageClients } from '../storage/clients.js';
 import type { StorageClients } from '../storage/clients.js';
 import { azureQueue } from './azure-queue.js';

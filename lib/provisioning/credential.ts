@@ -9,11 +9,11 @@ import { AzureCliCredential, ClientCertificateCredential, ClientSecretCredential
 import { SecretClient } from '@azure/keyvault-secrets';
 import type { AppCredentialSettings, CredentialSettings } from '../config/settings.js';
 import { errorFromNetworkFailure } from './classify-response.js';
-import type { Clock } from './clock.js';
-import { systemClock } from './clock.js';
+import type { Clock } from '../core/clock.js';
+import { systemClock } from '../core/clock.js';
 import { AuthError, TransientError, UnreachableError } from './errors.js';
-import type { Logger } from './logger.js';
-import { silentLogger } from './logger.js';
+import type { Logger } from '../core/logger.js';
+import { silentLogger } from '../core/logger.js';
 
 /** The scope of every Graph token hrsync asks for. */
 export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';

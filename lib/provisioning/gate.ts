@@ -3,6 +3,8 @@
 // draws its call with one conditional write. The rules are here, pure; lib/ledger keeps the
 // document in Table storage (shared by every instance), MemoryGate keeps it in this process.
 import type { PacingSettings } from '../config/settings.js';
+import type { Clock } from '../core/clock.js';
+import { systemClock } from '../core/clock.js';
 import type { BudgetPolicy, CallClass, CallWindow } from './budget.js';
 import { DAY_MS, callsUsed, capOf, decodeWindow, encodeWindow, nextFreeAt, pruneWindow, takeCalls } from './budget.js';
 import type { JobHealth } from './job.js';
@@ -252,7 +254,7 @@ export class StoredGate implements ApiGate {
   constructor(
     private readonly store: GateStore,
     private readonly settings: GateSettings,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Pick<Clock, 'now'> = systemClock,
   ) {}
 
   async take(cls: CallClass): Promise<GateAnswer> {
@@ -260,13 +262,13 @@ export class StoredGate implements ApiGate {
       const { answer, doc: next } = passGate(doc, now, cls, this.settings);
       return { result: answer, ...(next === undefined ? {} : { doc: next }) };
     });
-    this.hint = answer.open ? undefined : { answer, cls, at: this.now() };
+    this.hint = answer.open ? undefined : { answer, cls, at: this.clock.now() };
     return answer;
   }
 
   closedHint(cls: CallClass): Extract<GateAnswer, { open: false }> | undefined {
     const h = this.hint;
-    const now = this.now();
+    const now = this.clock.now();
     if (h === undefined || now - h.at > HINT_MS || h.answer.until <= now) return undefined;
     // A budget closed for reserved calls is closed for normal ones too; not the other way round.
     if (h.answer.why === 'budget' && cls === 'reserved' && h.cls === 'normal') return undefined;
@@ -274,7 +276,7 @@ export class StoredGate implements ApiGate {
   }
 
   pause(until: Date, why: string): Promise<void> {
-    this.hint = { answer: { open: false, why: 'bucket-full', until: until.getTime(), detail: why, used: 0 }, cls: 'reserved', at: this.now() };
+    this.hint = { answer: { open: false, why: 'bucket-full', until: until.getTime(), detail: why, used: 0 }, cls: 'reserved', at: this.clock.now() };
     return this.update((doc) => {
       const next = withPause(doc, until.getTime(), why);
       return { result: undefined, ...(next === doc ? {} : { doc: next }) };
@@ -290,14 +292,14 @@ export class StoredGate implements ApiGate {
   async view(job?: JobHealth): Promise<GateView> {
     const { row } = await this.store.read();
     const doc = gateFromRow(row);
-    return viewGate(job === undefined ? doc : { ...doc, job }, this.now(), this.settings);
+    return viewGate(job === undefined ? doc : { ...doc, job }, this.clock.now(), this.settings);
   }
 
   private async update<T>(step: (doc: GateDocument, now: number) => { result: T; doc?: GateDocument }): Promise<T> {
     // Racing senders each get a turn: at eight calls a second a handful of retries is the most seen.
     for (let attempt = 0; attempt < 50; attempt++) {
       const { row, etag } = await this.store.read();
-      const { result, doc } = step(gateFromRow(row), this.now());
+      const { result, doc } = step(gateFromRow(row), this.clock.now());
       if (doc === undefined) return result;
       if (await this.store.write(gateToRow(doc), etag)) return result;
       await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 20 * (attempt + 1))));

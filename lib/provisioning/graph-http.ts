@@ -5,12 +5,12 @@
 
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { ResponseType } from '@microsoft/microsoft-graph-client';
-import type { Clock } from './clock.js';
+import type { Clock } from '../core/clock.js';
 import type { ResponseContext } from './classify-response.js';
 import { errorFromNetworkFailure, errorFromResponse, requestIdOf, unreachableError } from './classify-response.js';
 import type { TokenProvider } from './credential.js';
 import type { GraphOperation } from './errors.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../core/logger.js';
 import { CallOptions, createGraphClient, TransportFailure } from './graph-middleware.js';
 
 /** The subset of `fetch` the client uses; tests inject their own. */

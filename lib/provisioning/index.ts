@@ -28,7 +28,3 @@ export { defaultSafetyMarginMs, RateLimiter } from './rate-limiter.js';
 export type { RateLimiterOptions } from './rate-limiter.js';
 export { backoffDelayMs, DEFAULT_RETRY_POLICY, withRetry } from './retry.js';
 export type { RetryDeps, RetryPolicy } from './retry.js';
-export { silentLogger } from './logger.js';
-export type { LogFields, Logger, LogValue } from './logger.js';
-export { systemClock } from './clock.js';
-export type { Clock } from './clock.js';

@@ -9,7 +9,7 @@
 // 95% of the ceiling (7.6 requests/s, 381 records/s at the documented 40 per 5 s).
 // A 429 with Retry-After pauses every sender through pauseFor().
 
-import type { Clock } from './clock.js';
+import type { Clock } from '../core/clock.js';
 
 export interface RateLimiterOptions {
   /** Requests allowed per window (HRSYNC_RATE_LIMIT_REQUESTS). */

@@ -2,9 +2,9 @@
 // bounded by maxRetries. Throttling (429) waits Retry-After (or backs off) on its own budget of
 // waiting time: it is the service pacing us, not a failure, so it never uses up maxRetries.
 
-import type { Clock } from './clock.js';
+import type { Clock } from '../core/clock.js';
 import { BucketFullError, ThrottledError, TransientError } from './errors.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../core/logger.js';
 
 export interface RetryPolicy {
   /** Retries after transient failures (HRSYNC_MAX_RETRIES). */

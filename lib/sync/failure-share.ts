@@ -3,7 +3,7 @@
 import { checkFailureShare } from '../delta/guard.js';
 import type { OutcomeTally } from '../delta/guard.js';
 import type { HeldThreshold } from '../ledger/types.js';
-import type { Logger } from '../provisioning/logger.js';
+import type { Logger } from '../core/logger.js';
 import type { RecordOutcome } from '../provisioning/outcomes.js';
 import { EVENTS } from '../telemetry/catalogue.js';
 import { emitEvent } from '../telemetry/emit.js';

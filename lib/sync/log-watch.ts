@@ -2,7 +2,7 @@
 // the outcomes of its records since, applied to the record book oldest first.
 import type { OperationStore } from '../convert/operation-store.js';
 import type { ProvisioningClient } from '../provisioning/client.js';
-import type { Logger } from '../provisioning/logger.js';
+import type { Logger } from '../core/logger.js';
 import { outcomeOf } from '../provisioning/outcomes.js';
 import type { RecordOutcome } from '../provisioning/outcomes.js';
 import type { FailureShare } from './failure-share.js';

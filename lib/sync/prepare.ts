@@ -11,7 +11,7 @@ import { managersFirst } from '../delta/order.js';
 import type { Candidate } from '../delta/plan.js';
 import type { Extract } from '../extract/types.js';
 import type { Mapping } from '../mapping/types.js';
-import type { Logger } from '../provisioning/logger.js';
+import type { Logger } from '../core/logger.js';
 import type { BatchLimits } from '../scim/bulk.js';
 import type { Problem } from '../scim/problem.js';
 import { EVENTS } from '../telemetry/catalogue.js';

@@ -5,7 +5,7 @@ import type { ManagerDropped } from '../delta/managers.js';
 import type { OutcomeTally } from '../delta/guard.js';
 import type { HeldThreshold } from '../ledger/types.js';
 import type { GateClosedError } from '../provisioning/errors.js';
-import type { Logger } from '../provisioning/logger.js';
+import type { Logger } from '../core/logger.js';
 import { EVENTS } from '../telemetry/catalogue.js';
 import { emitEvent } from '../telemetry/emit.js';
 import type { RecordBook, SyncRecord } from './record-book.js';

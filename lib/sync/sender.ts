@@ -8,7 +8,7 @@ import { dropManagerReference, withoutManagerMessage } from '../delta/managers.j
 import { managersFirst } from '../delta/order.js';
 import type { ProvisioningClient } from '../provisioning/client.js';
 import { GateClosedError, ProvisioningError, callsMade } from '../provisioning/errors.js';
-import type { Logger } from '../provisioning/logger.js';
+import type { Logger } from '../core/logger.js';
 import { BulkBatcher } from '../scim/bulk.js';
 import type { BulkBatch } from '../scim/bulk.js';
 import type { Problem } from '../scim/problem.js';

@@ -5,7 +5,7 @@
 import type { OperationStore } from '../convert/operation-store.js';
 import type { ProvisioningClient } from '../provisioning/client.js';
 import { ProvisioningError } from '../provisioning/errors.js';
-import type { Logger } from '../provisioning/logger.js';
+import type { Logger } from '../core/logger.js';
 import { DEFAULT_GUARD } from '../sources/sources.js';
 import { FailureShare } from './failure-share.js';
 import { FirstFailure } from './first-failure.js';

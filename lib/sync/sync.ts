@@ -12,8 +12,9 @@ import { AuthError } from '../provisioning/errors.js';
 import type { ApiGate } from '../provisioning/gate.js';
 import { describeJob, jobAcceptsUploads } from '../provisioning/job.js';
 import type { JobHealth } from '../provisioning/job.js';
-import type { Logger } from '../provisioning/logger.js';
-import { silentLogger } from '../provisioning/logger.js';
+import { systemClock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import { silentLogger } from '../core/logger.js';
 import { planSend, readExtract } from './prepare.js';
 import { announceFinished } from './report.js';
 import { SyncRun } from './sync-run.js';
@@ -24,8 +25,9 @@ export type { RecordSummary, SyncDeps, SyncHooks, SyncOptions, SyncPhase, SyncPr
 
 /** Reads, validates, uploads and confirms one extract; rejected rows go to onProblem, auth and wrong-id errors throw. */
 export async function syncExtract(extract: Extract, mapping: Mapping, deps: SyncDeps, options: SyncOptions, hooks: SyncHooks): Promise<SyncReport> {
-  const now = deps.now ?? Date.now;
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const clock = deps.clock ?? systemClock;
+  const now = (): number => clock.now();
+  const sleep = (ms: number): Promise<void> => clock.sleep(ms);
   const logger = hooks.logger ?? silentLogger;
   const startedAt = now();
   const store = new OperationStore();

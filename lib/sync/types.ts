@@ -4,7 +4,8 @@ import type { OutcomeTally } from '../delta/guard.js';
 import type { HeldThreshold, RunPlanSummary } from '../ledger/types.js';
 import type { ProvisioningClient } from '../provisioning/client.js';
 import type { ApiGate } from '../provisioning/gate.js';
-import type { Logger } from '../provisioning/logger.js';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
 import type { BatchLimits } from '../scim/bulk.js';
 import { DEFAULT_BATCH_LIMITS } from '../scim/bulk.js';
 import type { Problem } from '../scim/problem.js';
@@ -78,8 +79,8 @@ export interface SyncDeps {
   gate?: Pick<ApiGate, 'noteJob'>;
   /** The pipeline's ledger and the source: send only what changed, disable leavers, hold a run over the guard. */
   nightly?: SyncNightly;
-  now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
+  /** The time and the waits between log polls (the system clock unless given). */
+  clock?: Clock;
 }
 
 /** One record that did not end confirmed or skipped. `reason` is the service's text: report it, do not log it. */

@@ -12,7 +12,7 @@ import { SettingsError } from '../../lib/config/errors.js';
 import { loadSettings } from '../../lib/config/settings.js';
 import type { Settings } from '../../lib/config/settings.js';
 import { createPipelineRuntime } from '../../lib/pipeline/runtime.js';
-import { silentLogger } from '../../lib/provisioning/logger.js';
+import { silentLogger } from '../../lib/core/logger.js';
 import { resolveStorageConnection } from '../../lib/storage/connection.js';
 import { roleProblems } from './access-checks.js';
 import type { DataPlaneUse } from './code-scan.js';

@@ -68,7 +68,7 @@ function storage() {
 /** One function instance over that storage: its own ledger, gate and client, as a second host would have. */
 function instance(s: ReturnType<typeof storage>, settings: GateSettings) {
   const ledger = new RunLedger(ledgerTableNames(s.prefix), (name) => TableClient.fromConnectionString(azurite.connectionString, name, { allowInsecureConnection: true }));
-  const gate = new StoredGate(ledger.gateStore(), settings, s.now);
+  const gate = new StoredGate(ledger.gateStore(), settings, { now: s.now });
   const logger = captureLogger();
   const clock = { now: () => new Date() };
   const client = simClient(sim, {}, { gate, bucketFullWaitMs: { min: 1500, max: 1500 }, retry: { maxRetries: 0, maxThrottleWaitMs: 10_000 } }).client;

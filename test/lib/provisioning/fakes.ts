@@ -1,6 +1,6 @@
 // Test doubles shared by the provisioning tests: a manual clock and a logger that records calls.
-import type { Clock } from '../../../lib/provisioning/clock.js';
-import type { LogFields, Logger } from '../../../lib/provisioning/logger.js';
+import type { Clock } from '../../../lib/core/clock.js';
+import type { LogFields, Logger } from '../../../lib/core/logger.js';
 
 /** A clock whose time moves only when the test says so; sleeps resolve as time passes them. */
 export class FakeClock implements Clock {

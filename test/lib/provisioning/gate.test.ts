@@ -86,7 +86,7 @@ describe('StoredGate', () => {
       read: async () => { await new Promise((r) => setImmediate(r)); return store.read(); },
       write: async (row: Record<string, unknown>, etag: string | undefined) => { await new Promise((r) => setImmediate(r)); return store.write(row, etag); },
     };
-    const gates = [new StoredGate(slow, settings, () => T0), new StoredGate(slow, settings, () => T0)];
+    const gates = [new StoredGate(slow, settings, { now: () => T0 }), new StoredGate(slow, settings, { now: () => T0 })];
     const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => (gates[i % 2] as StoredGate).take(i % 3 === 0 ? 'reserved' : 'normal')));
     expect(answers.filter((a) => a.open)).toHaveLength(10);
     expect((await gates[0]?.view())?.used).toBe(10);
@@ -94,7 +94,7 @@ describe('StoredGate', () => {
 
   it('remembers a closed answer for a minute, and forgets a job closure once the job is read again', async () => {
     let now = T0;
-    const gate = new StoredGate(memoryGateStore(), settings, () => now);
+    const gate = new StoredGate(memoryGateStore(), settings, { now: () => now });
     await gate.noteJob(job('Paused', T0));
     const closed = await gate.take('normal');
     expect(closed.open).toBe(false);

@@ -2,7 +2,7 @@
 // counted, and the sync is stopped once, with the queued records held.
 import { describe, expect, it } from 'vitest';
 import type { RecordOutcome } from '../../../lib/provisioning/outcomes.js';
-import { silentLogger } from '../../../lib/provisioning/logger.js';
+import { silentLogger } from '../../../lib/core/logger.js';
 import { FailureShare } from '../../../lib/sync/failure-share.js';
 
 const outcome = (status: RecordOutcome['status'], category?: RecordOutcome['category']): RecordOutcome => ({
