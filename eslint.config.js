@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import boundaries from './eslint-rules/boundaries.js';
 
 export default tseslint.config(
   { ignores: ['dist/**', '.deploy/**', 'node_modules/**', 'coverage/**', 'bench/out/**'] },
@@ -27,14 +28,10 @@ export default tseslint.config(
     },
   },
   {
-    // lib/ must stay importable without the host, the CLI or local tooling.
-    files: ['lib/**/*.ts'],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: [
-        { group: ['**/functions/**', '../../functions/*'], message: 'lib/ never imports functions/.' },
-        { group: ['**/cli/**'], message: 'lib/ never imports the CLI.' },
-        { group: ['**/tools/**', '**/bench/**', '**/simulator/**'], message: 'lib/ never imports local tooling.' },
-      ] }],
-    },
+    // ../shared/ARCHITECTURE.md's table "Parts and who may import whom", enforced: lib/ never imports
+    // functions/, the CLI or local tooling, and each lib/ part only what the table lets it.
+    files: ['lib/**/*.ts', 'functions/**/*.ts', 'cli/**/*.ts', 'tools/**/*.ts', 'bench/**/*.ts'],
+    plugins: { hrsync: boundaries },
+    rules: { 'hrsync/boundaries': 'error' },
   },
 );
