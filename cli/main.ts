@@ -13,7 +13,7 @@ import { SettingsError } from '../lib/config/errors.js';
 import { SourcesError } from '../lib/sources/sources.js';
 import { ProvisioningError } from '../lib/provisioning/errors.js';
 // Pure: reads the storage SDK's errors by shape, so start-up still loads no Azure SDK.
-import { storageUnreachable } from '../lib/storage/unreachable.js';
+import { storageRefused, storageUnreachable } from '../lib/storage/unreachable.js';
 import { EXIT_UNUSABLE, UsageError } from './errors.js';
 import type { Console2 } from './io.js';
 
@@ -212,7 +212,7 @@ export async function main(argv: string[], io: Console2 = { out: process.stdout,
 function describe(err: unknown): string {
   if (err instanceof MappingError || err instanceof ExtractError || err instanceof UsageError || err instanceof SettingsError || err instanceof ProvisioningError || err instanceof SourcesError) return err.message;
   if (err instanceof Error && 'code' in err && err.code === 'EPIPE') return 'the output was closed before the run finished';
-  const storage = storageUnreachable(err);
+  const storage = storageUnreachable(err) ?? storageRefused(err);
   if (storage !== undefined) return storage.message;
   // Unexpected failures still get one line; the stack helps only developers, so it needs HRSYNC_DEBUG.
   if (process.env.HRSYNC_DEBUG === '1' && err instanceof Error) return err.stack ?? err.message;

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storageClients } from '../../../lib/storage/clients.js';
 import { decodeQueueMessage, encodeQueueMessage } from '../../../lib/storage/queue-message.js';
+import { storageRefused } from '../../../lib/storage/unreachable.js';
 import type { AzuriteInstance } from '../../../tools/azurite/start.js';
 import { startAzurite } from '../../../tools/azurite/start.js';
 
@@ -27,5 +28,33 @@ describe('storageClients on Azurite', () => {
     await table.createTable();
     await table.createEntity({ partitionKey: 'p', rowKey: 'r', value: 7 });
     expect((await table.getEntity<{ value: number }>('p', 'r')).value).toBe(7);
+  });
+});
+
+async function failure(call: () => Promise<unknown>): Promise<unknown> {
+  try {
+    await call();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('a wrong account key', () => {
+  it('is told as storage refusing the credentials, for blob, queue and table, without the key', async () => {
+    const wrongKey = Buffer.from('not the account key of this storage account at all').toString('base64');
+    const s = storageClients({ HRSYNC_STORAGE: azurite.connectionString.replace(/AccountKey=[^;]+/, `AccountKey=${wrongKey}`) });
+    const failures = [
+      await failure(() => s.blobService.getContainerClient('extracts').createIfNotExists()),
+      await failure(() => s.queue('scim-operations').createIfNotExists()),
+      await failure(() => s.table('storagetest').createTable()),
+    ];
+    for (const f of failures) {
+      const refused = storageRefused(f);
+      expect(refused?.message).toMatch(/^Storage at http:\/\/127\.0\.0\.1:\d+ refused hrsync's credentials \(HRSYNC_STORAGE, or --storage-account\): (AuthenticationFailed|AuthorizationFailure)\. Check the account key/);
+      expect(refused?.message).not.toContain(wrongKey);
+    }
+    // A 403 about something else (a lease) is not about credentials.
+    expect(storageRefused(Object.assign(new Error('lease'), { name: 'RestError', statusCode: 403, code: 'LeaseIdMismatchWithLeaseOperation', request: { url: 'http://127.0.0.1:1/x' } }))).toBeUndefined();
   });
 });
