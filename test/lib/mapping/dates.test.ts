@@ -64,6 +64,23 @@ describe('makeDateParser', () => {
     }
   });
 
+  test('numeric formats give what Luxon gives: impossible days, early years, hour 24, milliseconds, UTC and odd zones', () => {
+    const cases: [string, string[]][] = [
+      ['dd/MM/yyyy', ['29/02/2024', '29/02/2023', '31/04/2021', '00/01/2020', '01/13/2020', '15/06/0099', '01/01/0000', '31/12/9999', '1/2/2020', '15/06/2021x']],
+      ['d/M/yyyy H:mm', ['1/2/2020 24:00', '1/2/2020 24:01', '31/3/2024 1:30', '27/10/2024 1:30', '27/10/2024 0:59']],
+      ['yyyy-MM-dd HH:mm:ss.SSS', ['2021-03-28 01:30:00.000', '2021-07-01 12:00:00.250', '1890-01-01 00:00:00.000']],
+    ];
+    for (const zone of ['UTC', 'Europe/London', 'America/Sao_Paulo', 'Asia/Kolkata', 'Pacific/Apia', 'Africa/Casablanca']) {
+      for (const [format, texts] of cases) {
+        const parse = makeDateParser([format], zone);
+        for (const text of texts) {
+          const luxon = DateTime.fromFormat(text, format, { zone, locale: 'en-US' }).toISO({ suppressMilliseconds: true }) ?? undefined;
+          expect(parse(text), `${text} as ${format} in ${zone}`).toBe(luxon);
+        }
+      }
+    }
+  });
+
   test('call sites with the same formats and zone share one parser', () => {
     expect(makeDateParser(['dd/MM/yyyy'], 'Europe/London')).toBe(makeDateParser(['dd/MM/yyyy'], 'Europe/London'));
     expect(makeDateParser(['dd/MM/yyyy'], 'Europe/London')).not.toBe(makeDateParser(['dd/MM/yyyy'], 'Europe/Paris'));
