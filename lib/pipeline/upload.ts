@@ -112,15 +112,12 @@ export async function uploadOperations(trigger: unknown, deps: UploadDeps, optio
     }
     if (err.kind === 'throttled' || err.kind === 'transient' || err.kind === 'bucket-full') {
       const wait = 'retryAfterMs' in err && typeof err.retryAfterMs === 'number' ? Math.ceil(err.retryAfterMs / 1000) : options.retryDelaySeconds;
-      // New copies first, then the originals go: a crash in between leaves a duplicate, which dropStale discards.
-      for (const h of sending) await deps.queue.send(encodeMessage(h.message), { visibilityTimeoutSeconds: Math.min(wait, 7 * 24 * 3600) });
-      await settle(sending, deps);
+      await putBack(sending, deps, Math.min(wait, 7 * 24 * 3600));
       deps.logger.warn('Bulk request not accepted; messages put back', { kind: err.kind, waitSeconds: wait, operations: sending.length });
       return 'requeued';
     }
     if (err.kind === 'invalid-request' && sending.length > 1) {
-      for (const h of sending) await deps.queue.send(encodeMessage({ ...h.message, solo: true }));
-      await settle(sending, deps);
+      await putBack(sending, deps, 0, (m) => ({ ...m, solo: true }));
       deps.logger.warn('Bulk request refused as a whole; sending its operations one by one', { status: err.status, requestId: err.requestId, operations: sending.length });
       return 'split';
     }
@@ -154,8 +151,7 @@ async function wait(held: Held[], closed: { why: string; until: number }, deps: 
   const until = Number.isFinite(closed.until) ? closed.until : now + 24 * 3_600_000;
   const back = until + closureSpread(`${closed.why}|${until}`, options.waitJitterSeconds) * 1000;
   const seconds = Math.min(7 * 24 * 3600, Math.max(1, Math.ceil((back - now) / 1000)));
-  for (const h of held) await deps.queue.send(encodeMessage(h.message), { visibilityTimeoutSeconds: seconds });
-  await settle(held, deps);
+  await putBack(held, deps, seconds);
   deps.logger.info('Uploads wait', { why: closed.why, until: new Date(until).toISOString(), operations: held.length });
   emitEvent(EVENTS.uploadsWait, { why: closed.why, until: new Date(until).toISOString(), operations: held.length, runIds: [...new Set(held.map((h) => h.message.runId))] });
 }
@@ -178,7 +174,13 @@ async function gather(held: Held[], deps: UploadDeps, options: UploadOptions): P
   const now = deps.clock.now().getTime();
   const back = Math.ceil(now / step) * step + step;
   const seconds = Math.max(1, Math.ceil((back - now) / 1000));
-  for (const h of held) await deps.queue.send(encodeMessage({ ...h.message, gathered: (h.message.gathered ?? 0) + 1 }), { visibilityTimeoutSeconds: seconds });
+  await putBack(held, deps, seconds, (m) => ({ ...m, gathered: (m.gathered ?? 0) + 1 }));
+}
+
+// New copies first, hidden for `seconds` (0: visible at once), then the originals go: a crash in
+// between leaves a duplicate, which dropStale discards. No dequeue count is spent.
+async function putBack(held: Held[], deps: UploadDeps, seconds: number, change: (m: OperationMessage) => OperationMessage = (m) => m): Promise<void> {
+  for (const h of held) await deps.queue.send(encodeMessage(change(h.message)), seconds > 0 ? { visibilityTimeoutSeconds: seconds } : undefined);
   await settle(held, deps);
 }
 
