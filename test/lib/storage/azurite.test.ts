@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storageClients } from '../../../lib/storage/clients.js';
 import { decodeQueueMessage, encodeQueueMessage } from '../../../lib/storage/queue-message.js';
 import { storageRefused } from '../../../lib/storage/unreachable.js';
+import { failure } from './failure.js';
 import type { AzuriteInstance } from '../../../tools/azurite/start.js';
 import { startAzurite } from '../../../tools/azurite/start.js';
 
@@ -30,15 +31,6 @@ describe('storageClients on Azurite', () => {
     expect((await table.getEntity<{ value: number }>('p', 'r')).value).toBe(7);
   });
 });
-
-async function failure(call: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await call();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('a wrong account key', () => {
   it('is told as storage refusing the credentials, for blob, queue and table, without the key', async () => {

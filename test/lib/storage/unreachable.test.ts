@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { TableClient } from '@azure/data-tables';
 import { describe, expect, it } from 'vitest';
 import { storageUnreachable } from '../../../lib/storage/unreachable.js';
+import { failure } from './failure.js';
 
 // Azurite's published development key: no secret.
 const KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
@@ -13,15 +14,6 @@ async function closedPort(): Promise<number> {
   const port = (server.address() as { port: number }).port;
   await new Promise((resolve) => server.close(resolve));
   return port;
-}
-
-async function failure(call: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await call();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to fail');
 }
 
 describe('storageUnreachable', () => {
