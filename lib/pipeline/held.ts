@@ -4,7 +4,8 @@
 import type { DateClock } from '../core/clock.js';
 import { adoptRun } from '../delta/nightly.js';
 import { sendOrder } from '../delta/order.js';
-import { encodeMessage } from './messages.js';
+import { MAX_OPERATIONS_PER_REQUEST } from '../scim/schemas.js';
+import { requestBatches } from './messages.js';
 import type { LedgerRecord, OperationQueue, PipelineLedger, ReportSink, RunRecord } from './ports.js';
 import type { RunReport } from './report.js';
 import { writeRunReport } from './run-report.js';
@@ -48,9 +49,12 @@ export async function approveRun(deps: DecisionDeps, runId: string, by?: string)
   for await (const r of deps.ledger.listRecords(runId, 'queued')) if (!moved.has(r.externalId) && !r.enqueued) queued.push(r);
   const at = deps.clock.now().toISOString();
   if (!(await deps.ledger.decideHeld(runId, { kind: 'approved', at, ...(by === undefined ? {} : { by }) }))) throw new DecisionError(`run ${runId} changed while it was being approved; look at it again with "hrsync status ${runId}"`);
-  for (const r of sendOrder(queued)) {
-    await deps.queue.send(encodeMessage({ v: 1, runId, externalId: r.externalId, line: r.line, attempt: r.attempts + 1, op: r.payload }));
-    await deps.ledger.markEnqueued(runId, [r.externalId]);
+  // In request-sized batches, each marked enqueued once its message is on the queue.
+  const ordered = sendOrder(queued);
+  for (let i = 0; i < ordered.length; i += MAX_OPERATIONS_PER_REQUEST) {
+    const batch = ordered.slice(i, i + MAX_OPERATIONS_PER_REQUEST);
+    for (const text of requestBatches(batch.map((r) => ({ v: 1, runId, externalId: r.externalId, line: r.line, attempt: r.attempts + 1, op: r.payload })))) await deps.queue.send(text);
+    await deps.ledger.markEnqueued(runId, batch.map((r) => r.externalId));
   }
   await adoptRun(deps.ledger, { name: run.source, kind: run.kind }, runId, run.rows ?? 0, run.plan);
   return { run: { ...run, state: 'ingested' }, queued: queued.length };

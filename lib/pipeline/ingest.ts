@@ -2,7 +2,7 @@
 // mapped and validated (rejected rows go to the run's report); each valid record is compared with
 // what was last confirmed for that person (lib/delta): unchanged ones end at once, the rest and the
 // leavers of a full extract are planned, the guard decides whether the run is held, and if not, one
-// queue message per record is sent — disables first, then managers before their reports.
+// queue message per request's worth of records is sent — disables first, then managers before their reports.
 // Idempotent per run and row: a re-delivered blob or a retry after a crash half-way adds nothing
 // twice and loses nothing (records are written before their messages, and only records without a
 // message get one).
@@ -25,9 +25,11 @@ import { budgetEstimate } from '../provisioning/gate.js';
 import type { ApiGate } from '../provisioning/gate.js';
 import type { Problem } from '../scim/problem.js';
 import { MAX_OPERATIONS_PER_REQUEST } from '../scim/schemas.js';
+import { DEFAULT_BATCH_LIMITS } from '../scim/bulk.js';
 import { SourcesError, resolveSource, sourceOfBlob } from '../sources/sources.js';
 import type { SourceSettings, SourcesConfig } from '../sources/sources.js';
-import { encodeMessage, messageFits } from './messages.js';
+import { encodeBatch, encodeMessage, messageFits } from './messages.js';
+import type { OperationMessage } from './messages.js';
 import type { NewRecord, PipelineDeps, RejectedRow, ReportSink, RunRecord, UnusableInput } from './ports.js';
 import { ABSENT } from './report.js';
 import { writeRunReport } from './run-report.js';
@@ -82,6 +84,8 @@ export interface IngestResult {
 }
 
 const CHUNK = 100;
+// The BulkRequest's own JSON around its operations.
+const REQUEST_FRAME_BYTES = 100;
 // As many warnings as lib/delta keeps in a plan; the total counts them all.
 const MAX_PLAN_WARNINGS = 200;
 const SEND_CONCURRENCY = 16;
@@ -310,22 +314,28 @@ async function writeRecords(deps: IngestDeps, runId: string, source: SourceSetti
   const ordered = sendOrder(toSend);
   let enqueued = 0;
   const backlog = { told: false, waitedMs: 0 };
+  // Request-sized batches of the send order, across depths: each is one message and, at upload,
+  // one request. A report whose manager is in an earlier batch still in flight waits for it there.
   for (let i = 0; i < ordered.length;) {
-    let end = i + 1;
-    while (end < ordered.length && end - i < CHUNK && ordered[end]?.depth === ordered[i]?.depth && ordered[end]?.group === ordered[i]?.group) end++;
-    const chunk = ordered.slice(i, end);
-    i = end;
     const records: NewRecord[] = [];
-    const texts = new Map<string, string>();
-    for (const q of chunk) {
+    const messages = new Map<string, OperationMessage>();
+    let bytes = REQUEST_FRAME_BYTES;
+    while (i < ordered.length && records.length < DEFAULT_BATCH_LIMITS.maxOperations) {
+      const q = ordered[i] as (typeof ordered)[number];
       const json = q.json ?? await store.read(q.stored as number);
+      const size = Buffer.byteLength(json) + 1;
+      if (records.length > 0 && bytes + size > DEFAULT_BATCH_LIMITS.maxBytes) break;
+      bytes += size;
+      i++;
       const { stored: _s, json: _j, depth: _d, group: _g, ...record } = q;
       records.push({ ...record, payload: json, state: held ? 'held' : 'queued' });
-      texts.set(q.externalId, encodeMessage({ v: 1, runId, externalId: q.externalId, line: q.line, attempt: 1, op: json }));
+      messages.set(q.externalId, { v: 1, runId, externalId: q.externalId, line: q.line, attempt: 1, op: json });
     }
-    if (!held && deps.queueBacklog !== undefined && deps.queueBacklog > 0) await roomInQueue(deps, deps.queueBacklog, records.length, runId, backlog);
     const need = await deps.ledger.addRecords(runId, records);
-    await sendAll(need.map((id) => texts.get(id) as string), (text) => deps.queue.send(text));
+    if (need.length === 0) continue;
+    const texts = encodeBatch(need.map((id) => messages.get(id) as OperationMessage));
+    if (!held && deps.queueBacklog !== undefined && deps.queueBacklog > 0) await roomInQueue(deps, deps.queueBacklog, texts.length, runId, backlog);
+    await sendAll(texts, (text) => deps.queue.send(text));
     await deps.ledger.markEnqueued(runId, need);
     enqueued += need.length;
   }

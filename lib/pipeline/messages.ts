@@ -1,5 +1,10 @@
-// The operations queue's message: one SCIM operation of one run, at one attempt. It carries
-// the operation itself so the upload stage needs no table read to build a request.
+// The operations queue's messages. A batch (v 2) carries up to a request's worth of operations —
+// ingest cuts the run's send order into them, and upload puts back what it could not send as one —
+// so a request is one message and its operations come back together, not as 50 messages that
+// competing uploads share out into short requests. A single operation (v 1) is a retry or one
+// told apart from a request refused as a whole. Each carries the operations themselves so the
+// upload stage needs no table read to build a request.
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { LedgerRecord } from '../ledger/types.js';
 
 /** The body of one message on the operations queue. */
@@ -36,7 +41,7 @@ export function messageFits(text: string): boolean {
   return Math.ceil(Buffer.byteLength(text, 'utf8') / 3) * 4 <= MAX_MESSAGE_BYTES;
 }
 
-/** Reads a message; throws with a reason when it is not one of ours. */
+/** Reads a single-operation message; throws with a reason when it is not one of ours. */
 export function decodeMessage(input: unknown): OperationMessage {
   const value = typeof input === 'string' ? (JSON.parse(input) as unknown) : input;
   const m = value as Partial<OperationMessage> | null;
@@ -45,4 +50,52 @@ export function decodeMessage(input: unknown): OperationMessage {
     throw new Error('not an hrsync operation message (expected v, runId, externalId, line, attempt, op)');
   }
   return m as OperationMessage;
+}
+
+interface BatchBody { v: 2; ops?: unknown[]; z?: string }
+
+/** Reads any message of ours, a batch or a single operation, as its operations; throws with a reason otherwise. */
+export function decodeOperations(input: unknown): OperationMessage[] {
+  const value = typeof input === 'string' ? (JSON.parse(input) as unknown) : input;
+  const b = value as Partial<BatchBody> | null;
+  if (b === null || typeof b !== 'object' || b.v !== 2) return [decodeMessage(value)];
+  const ops = typeof b.z === 'string' ? (JSON.parse(inflateRawSync(Buffer.from(b.z, 'base64')).toString('utf8')) as unknown) : b.ops;
+  if (!Array.isArray(ops) || ops.length === 0) throw new Error('not an hrsync batch message (expected v 2 with ops or z)');
+  return ops.map((o) => decodeMessage({ ...(o as object), v: 1 }));
+}
+
+/**
+ * The texts that carry these operations, in order: one single-operation message for one, else
+ * batches — plain JSON when it fits the queue, deflated when only that fits (HR attributes repeat,
+ * a request's worth shrinks to a fifth or less), split in two when neither does.
+ */
+export function encodeBatch(messages: readonly OperationMessage[]): string[] {
+  if (messages.length === 0) return [];
+  if (messages.length === 1) return [encodeMessage(messages[0] as OperationMessage)];
+  const ops = messages.map(({ v: _v, ...rest }) => rest);
+  const plain = JSON.stringify({ v: 2, ops });
+  if (messageFits(plain)) return [plain];
+  const packed = JSON.stringify({ v: 2, z: deflateRawSync(JSON.stringify(ops)).toString('base64') });
+  if (messageFits(packed)) return [packed];
+  const half = Math.ceil(messages.length / 2);
+  return [...encodeBatch(messages.slice(0, half)), ...encodeBatch(messages.slice(half))];
+}
+
+/** The texts that carry these operations in request-sized batches (at most 50 operations and 1 MiB of them each), in order. */
+export function requestBatches(messages: readonly OperationMessage[], limits: { maxOperations: number; maxBytes: number } = { maxOperations: 50, maxBytes: 1024 * 1024 }): string[] {
+  const texts: string[] = [];
+  let batch: OperationMessage[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const size = Buffer.byteLength(m.op) + 1;
+    if (batch.length > 0 && (batch.length >= limits.maxOperations || bytes + size > limits.maxBytes)) {
+      texts.push(...encodeBatch(batch));
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(m);
+    bytes += size;
+  }
+  texts.push(...encodeBatch(batch));
+  return texts;
 }

@@ -14,7 +14,8 @@ import type { JobHealth } from '../provisioning/job.js';
 import { dropManagerReference } from '../delta/managers.js';
 import { outcomeOf } from '../provisioning/outcomes.js';
 import type { RecordOutcome } from '../provisioning/outcomes.js';
-import { decodeMessage, nextAttemptMessage } from './messages.js';
+import { MAX_OPERATIONS_PER_REQUEST } from '../scim/schemas.js';
+import { decodeMessage, decodeOperations, nextAttemptMessage, requestBatches } from './messages.js';
 import type { LedgerRecord, ReconcileDeps, RunRecord } from './ports.js';
 import { forEachLimit } from './parallel.js';
 import { writeRunReport } from './run-report.js';
@@ -274,20 +275,22 @@ async function readPoison(deps: ReconcileDeps, options: ReconcileOptions, summar
     if (batch.length === 0) break;
     read += batch.length;
     for (const m of batch) {
-      let message;
+      let messages;
       try {
-        message = decodeMessage(m.text);
+        messages = decodeOperations(m.text);
       } catch {
         continue;
       }
-      const record = (await deps.ledger.getRecords(message.runId, [message.externalId])).get(message.externalId);
-      if (record === undefined || !isOpen(record.state)) continue;
-      const t = await deps.ledger.transition(record.runId, record.externalId, {
-        type: 'poisoned', at: deps.clock.now().getTime(), code: record.lastErrorCode ?? 'PoisonMessage',
-        reason: `upload failed on every try and the message was moved to the poison queue${record.lastReason === undefined ? '' : `: ${record.lastReason}`}`,
-      }, { seen: record });
-      await settle(deps, record, t, summary);
-      if (t !== undefined) poisoned.set(record.runId, (poisoned.get(record.runId) ?? 0) + 1);
+      for (const message of messages) {
+        const record = (await deps.ledger.getRecords(message.runId, [message.externalId])).get(message.externalId);
+        if (record === undefined || !isOpen(record.state)) continue;
+        const t = await deps.ledger.transition(record.runId, record.externalId, {
+          type: 'poisoned', at: deps.clock.now().getTime(), code: record.lastErrorCode ?? 'PoisonMessage',
+          reason: `upload failed on every try and the message was moved to the poison queue${record.lastReason === undefined ? '' : `: ${record.lastReason}`}`,
+        }, { seen: record });
+        await settle(deps, record, t, summary);
+        if (t !== undefined) poisoned.set(record.runId, (poisoned.get(record.runId) ?? 0) + 1);
+      }
     }
   }
   for (const [runId, records] of poisoned) emitEvent(EVENTS.recordsPoisoned, { runId, records });
@@ -316,9 +319,11 @@ async function managerView(deps: ReconcileDeps, r: LedgerRecord): Promise<Manage
 // Whether a waiting record's manager is still open and the chain of waits above it ends without
 // coming back to the record: two reports processed side by side can each start waiting for the
 // other, and that circle is broken here.
-async function stillWaits(deps: ReconcileDeps, r: LedgerRecord): Promise<boolean> {
+// `going`: records this pass is sending, whose outcome a record waiting on them waits for.
+async function stillWaits(deps: ReconcileDeps, r: LedgerRecord, going: ReadonlySet<string> = new Set()): Promise<boolean> {
   let next = r.waitingFor;
   for (let hops = 0; next !== undefined; hops++) {
+    if (going.has(next)) return true;
     if (next === r.externalId || hops >= 50) return false;
     const manager = (await deps.ledger.getRecords(r.runId, [next])).get(next);
     if (manager === undefined || !isOpen(manager.state)) return hops > 0;
@@ -337,9 +342,12 @@ async function healUnsent(deps: ReconcileDeps, runs: RunRecord[]): Promise<Map<s
   const waiting = new Map<string, number>();
   for (const run of runs) {
     if (run.state !== 'ingested') continue;
+    // Sent together in request-sized batches: a level of reports freed by its manager's outcome fills requests.
+    const unsent: LedgerRecord[] = [];
+    const going = new Set<string>();
     for await (const r of deps.ledger.listRecords(run.runId, 'queued')) {
       if (r.enqueued) continue;
-      if (r.waitingFor !== undefined && await stillWaits(deps, r)) {
+      if (r.waitingFor !== undefined && await stillWaits(deps, r, going)) {
         waiting.set(run.runId, (waiting.get(run.runId) ?? 0) + 1);
         continue;
       }
@@ -347,8 +355,13 @@ async function healUnsent(deps: ReconcileDeps, runs: RunRecord[]): Promise<Map<s
         const manager = (await deps.ledger.getRecords(r.runId, [r.managerId])).get(r.managerId);
         if (manager?.state === 'dead-lettered' && !await inDirectory(deps, manager.externalId) && await dropManager(deps, r, manager.externalId)) continue;
       }
-      await deps.queue.send(nextAttemptMessage(r));
-      await deps.ledger.markEnqueued(r.runId, [r.externalId]);
+      unsent.push(r);
+      going.add(r.externalId);
+    }
+    for (let i = 0; i < unsent.length; i += MAX_OPERATIONS_PER_REQUEST) {
+      const batch = unsent.slice(i, i + MAX_OPERATIONS_PER_REQUEST);
+      for (const text of requestBatches(batch.map((r) => decodeMessage(nextAttemptMessage(r))))) await deps.queue.send(text);
+      await deps.ledger.markEnqueued(run.runId, batch.map((r) => r.externalId));
     }
   }
   return waiting;

@@ -3,7 +3,7 @@
 // ledger first, so its run waits for it again and upload accepts the message; the poison copy
 // is deleted only after the new message is on the queue, so a crash leaves a duplicate (which
 // upload drops), never a lost record.
-import { decodeMessage, encodeMessage } from './messages.js';
+import { decodeOperations, encodeMessage } from './messages.js';
 import type { OperationMessage } from './messages.js';
 import type { LedgerRecord, OperationQueue, PipelineLedger, ReceivedMessage } from './ports.js';
 
@@ -20,7 +20,7 @@ export interface ReplayOptions {
 
 export const DEFAULT_REPLAY_OPTIONS: ReplayOptions = { dryRun: false, max: 10_000, holdSeconds: 300 };
 
-/** What happened to one poison message. */
+/** What happened to one operation of a poison message. */
 export type ReplayAction =
   | 'moved' // back on the operations queue, its record queued again
   | 'stale' // its record already ended confirmed or skipped, or is submitted: deleted, nothing to send
@@ -29,6 +29,7 @@ export type ReplayAction =
   | 'undecodable'; // not an hrsync operation message: left in place
 
 export interface ReplaySummary {
+  /** Poison messages read (a batch counts once; its operations count in `counts`). */
   read: number;
   counts: Record<ReplayAction, number>;
   /** Records moved back (or that would be, with dryRun), by run. */
@@ -58,10 +59,15 @@ export async function replayPoison(deps: ReplayDeps, options: ReplayOptions = DE
       for (const m of batch) {
         seen.add(m.messageId);
         summary.read++;
-        const action = await replayOne(deps, options, m);
-        summary.counts[action.kind]++;
-        if (action.kind === 'moved') (summary.movedByRun[action.runId] ??= []).push(action.externalId);
-        if (action.keep) leftInPlace.push(m);
+        const actions = await replayMessage(deps, options, m);
+        for (const action of actions) {
+          summary.counts[action.kind]++;
+          if (action.kind === 'moved') (summary.movedByRun[action.runId] ??= []).push(action.externalId);
+        }
+        // A batch goes once none of its operations stays; one that must stay keeps the whole message
+        // (its moved operations are queued again, so a later replay finds them stale).
+        if (actions.some((a) => a.keep)) leftInPlace.push(m);
+        else if (!options.dryRun) await deps.poison.delete(m);
       }
     }
   } finally {
@@ -73,13 +79,19 @@ export async function replayPoison(deps: ReplayDeps, options: ReplayOptions = DE
 
 type Decision = { kind: ReplayAction; keep: boolean; runId: string; externalId: string };
 
-async function replayOne(deps: ReplayDeps, options: ReplayOptions, m: ReceivedMessage): Promise<Decision> {
-  let message: OperationMessage;
+async function replayMessage(deps: ReplayDeps, options: ReplayOptions, m: ReceivedMessage): Promise<Decision[]> {
+  let messages: OperationMessage[];
   try {
-    message = decodeMessage(m.text);
+    messages = decodeOperations(m.text);
   } catch {
-    return { kind: 'undecodable', keep: true, runId: '', externalId: '' };
+    return [{ kind: 'undecodable', keep: true, runId: '', externalId: '' }];
   }
+  const out: Decision[] = [];
+  for (const message of messages) out.push(await replayOne(deps, options, message));
+  return out;
+}
+
+async function replayOne(deps: ReplayDeps, options: ReplayOptions, message: OperationMessage): Promise<Decision> {
   const ids = { runId: message.runId, externalId: message.externalId };
   if (options.runId !== undefined && message.runId !== options.runId) return { kind: 'other-run', keep: true, ...ids };
   const record = (await deps.ledger.getRecords(message.runId, [message.externalId])).get(message.externalId);
@@ -87,15 +99,11 @@ async function replayOne(deps: ReplayDeps, options: ReplayOptions, m: ReceivedMe
   // Reconcile has not dead-lettered it yet (queued), or has (dead-lettered): either way it still needs sending.
   const needsSending = record.state === 'dead-lettered' || record.state === 'queued';
   if (options.dryRun) return { kind: needsSending ? 'moved' : 'stale', keep: true, ...ids };
-  if (!needsSending) {
-    await deps.poison.delete(m);
-    return { kind: 'stale', keep: false, ...ids };
-  }
+  if (!needsSending) return { kind: 'stale', keep: false, ...ids };
   const current = record.state === 'dead-lettered' ? await reopen(deps, record) : record;
   if (current === undefined) return { kind: 'stale', keep: true, ...ids }; // changed under us; the next replay decides again
   await deps.queue.send(encodeMessage({ ...message, attempt: current.attempts + 1, op: current.payload }));
   await deps.ledger.markEnqueued(message.runId, [message.externalId]);
-  await deps.poison.delete(m);
   return { kind: 'moved', keep: false, ...ids };
 }
 

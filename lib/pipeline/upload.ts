@@ -1,5 +1,5 @@
-// Stage 2, behind the queue trigger: the triggering message plus up to 49 waiting ones become
-// one BulkRequest. On 202 the records are marked submitted. Throttling and passing failures put
+// Stage 2, behind the queue trigger: the triggering message — a batch of up to 50 operations, as
+// ingest cut them, or one — topped up with waiting ones to 50 becomes one BulkRequest. On 202 the records are marked submitted. Throttling and passing failures put
 // every message back with a delay, as new messages, so no dequeue count is spent; a request the
 // service refuses as a whole is split so each operation is judged alone; anything else is
 // rethrown so the host retries the message and, after maxDequeueCount, poisons it — with the
@@ -8,7 +8,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { GateClosedError, ProvisioningError, callsMade } from '../provisioning/errors.js';
 import { MAX_OPERATIONS_PER_REQUEST, BULK_REQUEST_SCHEMA } from '../scim/schemas.js';
 import type { BulkOperation, BulkRequest } from '../scim/types.js';
-import { decodeMessage, encodeMessage } from './messages.js';
+import { decodeOperations, encodeMessage, requestBatches } from './messages.js';
 import type { OperationMessage } from './messages.js';
 import { managersFirst } from '../delta/order.js';
 import { EVENTS } from '../telemetry/catalogue.js';
@@ -36,34 +36,48 @@ export const DEFAULT_UPLOAD_OPTIONS: UploadOptions = { maxOperations: MAX_OPERAT
 
 export type UploadOutcome = 'submitted' | 'stale' | 'requeued' | 'split' | 'dead-lettered' | 'waiting' | 'gathering';
 
-interface Held { message: OperationMessage; received?: ReceivedMessage }
+// One operation this invocation holds, and the queue message it came in (none: the trigger, which
+// the host deletes). A message carries one operation or a batch; it is deleted once every operation
+// it carried has been sent or put back, never before, so a crash in between loses none.
+interface Held { message: OperationMessage; from?: Taken }
+interface Taken { received: ReceivedMessage; open: number; gone: boolean }
 
 /** Uploads the triggering message and what waits behind it; resolves when every held message is settled. */
 export async function uploadOperations(trigger: unknown, deps: UploadDeps, options: UploadOptions = DEFAULT_UPLOAD_OPTIONS): Promise<UploadOutcome> {
-  const first = decodeMessage(trigger);
+  const firsts = decodeOperations(trigger).map((message): Held => ({ message }));
+  const first = firsts[0] as Held;
+  const solo = firsts.length === 1 && first.message.solo === true;
   // The gate closed moments ago (job paused, bucket full, budget spent): this message waits too,
   // without taking others or reading storage.
-  const hint = deps.gate?.closedHint?.(first.attempt > 1 || isDisable(first.op) ? 'reserved' : 'normal');
+  const hint = deps.gate?.closedHint?.(firsts.every((h) => h.message.attempt > 1 || isDisable(h.message.op)) ? 'reserved' : 'normal');
   if (hint !== undefined) {
-    await wait([{ message: first }], hint, deps, options);
+    await wait(firsts, hint, deps, options);
     return 'waiting';
   }
-  const held: Held[] = [{ message: first }];
-  if (first.solo !== true) held.push(...(await takeWaiting(deps, options)));
+  const held: Held[] = [...firsts];
+  if (!solo) held.push(...(await takeWaiting(deps, options, options.maxOperations - held.length)));
 
   const { live: current, seen, ingesting } = await dropStale(held, deps);
   if (current.length === 0) return 'stale';
-  const live = await managersBeforeReports(current, seen, deps, options.maxOperations);
+  const { ordered: live, managersPending } = await managersBeforeReports(current, seen, deps, options);
+  if (managersPending) {
+    // Managers of this request's reports are still in a batch of their own, on the queue or in
+    // flight beside this one: sent now, the reports could overtake them and fail, and brought
+    // along, they would go twice. The request waits on the gathering grid instead, whole.
+    await gather(current, deps, options);
+    deps.logger.info('Reports wait for their managers to be sent', { operations: current.length });
+    return 'gathering';
+  }
   const fitted = fit(live, options);
   const { released } = fitted;
   if (shouldGather(fitted.sending, released, ingesting, options)) {
     // Managers brought along from the ledger still have their own messages on the queue.
-    await gather(fitted.sending.filter((h) => current.includes(h)), deps, options);
-    await Promise.all(released.map((h) => (h.received === undefined ? undefined : deps.queue.release(h.received))));
+    await gather(current, deps, options);
     return 'gathering';
   }
   let { sending } = fitted;
-  await Promise.all(released.map((h) => (h.received === undefined ? undefined : deps.queue.release(h.received))));
+  // What did not fit goes back at once, as one message.
+  await putBack(released.filter((h) => current.includes(h)), deps, 0);
   const reserved = (h: Held): boolean => h.message.attempt > 1 || seen.get(h.message.runId)?.get(h.message.externalId)?.intent === 'disable';
 
   const request: BulkRequest = {
@@ -99,7 +113,7 @@ export async function uploadOperations(trigger: unknown, deps: UploadDeps, optio
       // Our own failure (the ledger unreachable, say) after or before the POST: hand the extras back
       // now rather than after the hold; the host retries the trigger, and the ledger check keeps
       // whatever was recorded from being sent twice.
-      await Promise.allSettled(held.map((h) => (h.received === undefined ? undefined : deps.queue.release(h.received))));
+      await releaseOpen(held, deps, true);
       throw err;
     }
     // Every call made counts, the ones a retry made before the gate closed too.
@@ -133,7 +147,7 @@ export async function uploadOperations(trigger: unknown, deps: UploadDeps, optio
     // Auth, wrong ids: no resend helps until someone fixes the configuration. Keep the reason, release
     // the extras, and let the host count this message towards the poison queue.
     for (const [runId, ids] of byRun) await deps.ledger.noteFailure(runId, ids, { errorCode: err.name, reason: err.message });
-    await Promise.all(sending.map((h) => (h.received === undefined ? undefined : deps.queue.release(h.received))));
+    await releaseOpen(sending, deps, false);
     deps.logger.error('Bulk request failed; the host will retry the message', { kind: err.kind, status: err.status, requestId: err.requestId });
     throw err;
   }
@@ -179,8 +193,13 @@ async function gather(held: Held[], deps: UploadDeps, options: UploadOptions): P
 
 // New copies first, hidden for `seconds` (0: visible at once), then the originals go: a crash in
 // between leaves a duplicate, which dropStale discards. No dequeue count is spent.
+// Operations go back together, as request-sized batches, so they return as one request rather
+// than as fragments competing uploads share out; ones marked solo go back one per message.
 async function putBack(held: Held[], deps: UploadDeps, seconds: number, change: (m: OperationMessage) => OperationMessage = (m) => m): Promise<void> {
-  for (const h of held) await deps.queue.send(encodeMessage(change(h.message)), seconds > 0 ? { visibilityTimeoutSeconds: seconds } : undefined);
+  if (held.length === 0) return;
+  const messages = held.map((h) => change(h.message));
+  const texts = messages.some((m) => m.solo === true) ? messages.map(encodeMessage) : requestBatches(messages);
+  for (const text of texts) await deps.queue.send(text, seconds > 0 ? { visibilityTimeoutSeconds: seconds } : undefined);
   await settle(held, deps);
 }
 
@@ -198,26 +217,33 @@ function isDisable(op: string): boolean {
   }
 }
 
-async function takeWaiting(deps: UploadDeps, options: UploadOptions): Promise<Held[]> {
+// Whole messages while they fit the room left; a batch that does not fit is split — what fits is
+// held, the rest goes back at once as a new message — so the request fills, and no message is
+// handed back untouched (each hand-back would count towards its poisoning as a dequeue).
+async function takeWaiting(deps: UploadDeps, options: UploadOptions, room: number): Promise<Held[]> {
   const out: Held[] = [];
   // Queue storage hands out at most 32 messages per call.
-  while (out.length < options.maxOperations - 1) {
-    const batch = await deps.queue.receive(Math.min(32, options.maxOperations - 1 - out.length), options.holdSeconds);
+  while (out.length < room) {
+    const batch = await deps.queue.receive(Math.min(32, room - out.length), options.holdSeconds);
     if (batch.length === 0) break;
     for (const received of batch) {
-      let message: OperationMessage;
+      let messages: OperationMessage[];
       try {
-        message = decodeMessage(received.text);
+        messages = decodeOperations(received.text);
       } catch {
         // Not ours to judge here: back it goes, and the host poisons it as a trigger of its own.
         await deps.queue.release(received);
         continue;
       }
-      if (message.solo === true) {
+      if (messages.length === 1 && messages[0]?.solo === true) {
         await deps.queue.release(received);
         continue;
       }
-      out.push({ message, received });
+      const taken: Taken = { received, open: messages.length, gone: false };
+      const mine = messages.map((message): Held => ({ message, from: taken }));
+      const fits = Math.max(0, room - out.length);
+      out.push(...mine.slice(0, fits));
+      await putBack(mine.slice(fits), deps, 0);
     }
     if (batch.length < 32) break;
   }
@@ -244,8 +270,8 @@ async function dropStale(held: Held[], deps: UploadDeps): Promise<{ live: Held[]
       if (current) {
         seen.add(key);
         live.push(h);
-      } else if (h.received !== undefined) {
-        await deps.queue.delete(h.received);
+      } else {
+        await settle([h], deps);
       }
     }
   }
@@ -260,12 +286,22 @@ async function dropStale(held: Held[], deps: UploadDeps): Promise<{ live: Held[]
 // in either order, and a report that arrives first fails — and so, one after another, does everyone
 // below it (measured before this: 4,965 of 5,000 records sent twice on a first night that lost the
 // race at the top of the chart).
-async function managersBeforeReports(live: Held[], seen: Map<string, Map<string, LedgerRecord>>, deps: UploadDeps, room: number): Promise<Held[]> {
+//
+// A manager never sent yet still has its own message — ingest's batches go managers first, so it
+// is in an earlier batch, on the queue or in flight beside this one. While the request may still
+// gather, it waits for that batch rather than taking the manager along: two uploads taking the same
+// manager, one along and one from its own message, sent it twice (8–16 records a night at 5,000
+// workers, measured by bench:api).
+async function managersBeforeReports(live: Held[], seen: Map<string, Map<string, LedgerRecord>>, deps: UploadDeps, options: UploadOptions): Promise<{ ordered: Held[]; managersPending: boolean }> {
+  const room = options.maxOperations;
+  const mayWait = options.gatherSeconds > 0 && live.every((h) => h.message.solo !== true && (h.message.gathered ?? 0) < options.maxGathers);
   const key = (runId: string, id: string): string => `${runId}\u0000${id}`;
   const present = new Set(live.map((h) => key(h.message.runId, h.message.externalId)));
+  // A disable's manager exists already (the leaver was confirmed with it): nothing to wait for or take along.
   const managerOf = (runId: string, id: string): string | undefined => {
-    const m = seen.get(runId)?.get(id)?.managerId;
-    return m === undefined || m === id ? undefined : m;
+    const r = seen.get(runId)?.get(id);
+    const m = r?.managerId;
+    return m === undefined || m === id || r?.intent === 'disable' ? undefined : m;
   };
   const out = [...live];
   let frontier = live.map((h) => ({ runId: h.message.runId, id: h.message.externalId }));
@@ -282,6 +318,7 @@ async function managersBeforeReports(live: Held[], seen: Map<string, Map<string,
       const found = await deps.ledger.getRecords(runId, [...ids]);
       for (const m of found.values()) {
         if (m.state !== 'queued' || out.length - live.length >= room || present.has(key(runId, m.externalId))) continue;
+        if (mayWait && m.attempts === 0) return { ordered: live, managersPending: true };
         present.add(key(runId, m.externalId));
         (seen.get(runId) ?? seen.set(runId, new Map()).get(runId) as Map<string, LedgerRecord>).set(m.externalId, m);
         out.push({ message: { v: 1, runId, externalId: m.externalId, line: m.line, attempt: m.attempts + 1, op: m.payload } });
@@ -290,10 +327,11 @@ async function managersBeforeReports(live: Held[], seen: Map<string, Map<string,
     }
   }
   if (out.length > live.length) deps.logger.info('Managers not yet sent go ahead of their reports', { managers: out.length - live.length });
-  return managersFirst(out.map((h) => {
+  const ordered = managersFirst(out.map((h) => {
     const m = managerOf(h.message.runId, h.message.externalId);
     return { h, externalId: key(h.message.runId, h.message.externalId), ...(m === undefined ? {} : { managerId: key(h.message.runId, m) }) };
   })).map((x) => x.h);
+  return { ordered, managersPending: false };
 }
 
 function fit(live: Held[], options: UploadOptions): { sending: Held[]; released: Held[] } {
@@ -313,9 +351,32 @@ function fit(live: Held[], options: UploadOptions): { sending: Held[]; released:
 }
 
 async function settle(held: Held[], deps: UploadDeps): Promise<void> {
-  // The trigger message (no receipt) is deleted by the host when this invocation succeeds. The rest
-  // go at once: one at a time, 49 round trips made each invocation hold its slot that much longer.
-  await Promise.all(held.map((h) => (h.received === undefined ? undefined : deps.queue.delete(h.received))));
+  // The trigger message (none taken) is deleted by the host when this invocation succeeds. The rest
+  // go once all they carried is settled, at once: one at a time, 49 round trips made each
+  // invocation hold its slot that much longer.
+  const done: Taken[] = [];
+  for (const h of held) {
+    const t = h.from;
+    if (t === undefined || t.gone) continue;
+    t.open--;
+    if (t.open <= 0) {
+      t.gone = true;
+      done.push(t);
+    }
+  }
+  await Promise.all(done.map((t) => deps.queue.delete(t.received)));
+}
+
+// Messages still held go back untouched, visible at once. `all`: every one this invocation took
+// (its own failure: a copy put back meanwhile makes a duplicate, which dropStale discards);
+// otherwise only the messages of these operations.
+async function releaseOpen(held: Held[], deps: UploadDeps, all: boolean): Promise<void> {
+  const open = new Set<Taken>();
+  for (const h of held) if (h.from !== undefined && !h.from.gone) open.add(h.from);
+  for (const t of open) t.gone = true;
+  const releases = [...open].map((t) => deps.queue.release(t.received));
+  if (all) await Promise.allSettled(releases);
+  else await Promise.all(releases);
 }
 
 // Each run counts the calls that carried its records. A count is not worth failing the upload over.

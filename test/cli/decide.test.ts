@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RunLedger } from '../../lib/ledger/run-ledger.js';
 import { ledgerTableNames } from '../../lib/ledger/tables.js';
 import type { NewRecord } from '../../lib/ledger/types.js';
-import { decodeMessage } from '../../lib/pipeline/messages.js';
+import { decodeOperations } from '../../lib/pipeline/messages.js';
 import type { AzuriteInstance } from '../../tools/azurite/start.js';
 import { startAzurite } from '../../tools/azurite/start.js';
 import { runCli } from './run-cli.js';
@@ -72,7 +72,7 @@ describe('hrsync approve, discard and resend', () => {
     expect(r.out).toContain('3 records queued for upload, disables first');
     const queue = new QueueClient(azurite.connectionString, `ops-dec-${n}`);
     const peeked = (await queue.receiveMessages({ numberOfMessages: 32 })).receivedMessageItems;
-    expect(peeked.map((m) => decodeMessage(Buffer.from(m.messageText, 'base64').toString('utf8')).externalId)).toEqual(['L', 'M', 'R']);
+    expect(peeked.flatMap((m) => decodeOperations(Buffer.from(m.messageText, 'base64').toString('utf8')).map((o) => o.externalId))).toEqual(['L', 'M', 'R']);
     expect(await ledger.getRun('20261205-held1')).toMatchObject({ state: 'ingested', decision: { kind: 'approved', by: 'ops-oncall' } });
     expect(await ledger.countByState('20261205-held1')).toMatchObject({ queued: 3, unchanged: 1, held: 0 });
     expect(await ledger.getSourceState('hr')).toMatchObject({ lastRunId: '20261205-held1', lastRows: 3, kind: 'full', mappingFingerprint: 'c1-m' });

@@ -1,6 +1,8 @@
 // In-memory stand-ins for the pipeline's ports, with the same contract as the Azure-backed ones
 // (lib/ledger, Queue storage): for fast tests of the stages' logic. The end-to-end tests use the real ones.
 import { emptyCounts, nextState } from '../../../lib/core/lifecycle.js';
+import { decodeOperations } from '../../../lib/pipeline/messages.js';
+import type { OperationMessage } from '../../../lib/pipeline/messages.js';
 import type { LifecycleEvent, LifecycleRecord, Transition } from '../../../lib/core/lifecycle.js';
 import type { TransitionOptions, UnusableInput } from '../../../lib/ledger/types.js';
 import type {
@@ -215,6 +217,10 @@ export class MemoryQueue implements OperationQueue {
   }
   async approximateCount(): Promise<number> {
     return this.messages.length;
+  }
+  /** The operations the queue's messages carry, batches opened, in queue order. */
+  operations(): OperationMessage[] {
+    return this.messages.flatMap((m) => decodeOperations(m.text));
   }
   async delete(message: Pick<ReceivedMessage, 'messageId' | 'popReceipt'>): Promise<void> {
     const i = this.messages.findIndex((m) => m.id === message.messageId && m.receipt === message.popReceipt);

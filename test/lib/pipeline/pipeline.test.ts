@@ -123,7 +123,9 @@ describe.each(LEDGERS)('pipeline stages on the %s ledger', (_name, make) => {
     const w = world();
     const result = await ingestExtract(blob('samples/workers.csv'), w.ingestDeps);
     expect(result).toMatchObject({ ingested: true, rows: 400, valid: 400, rejected: 0, enqueued: 400 });
-    expect(w.queue.messages.length).toBe(400);
+    // One message per request's worth: 8 batches of 50.
+    expect(w.queue.operations()).toHaveLength(400);
+    expect(w.queue.messages.length).toBe(8);
     expect(await drainUploads(w)).toBe(8);
     await reconcileUntilDone(w);
     const report = reportOf(w, result.runId);
@@ -144,9 +146,9 @@ describe.each(LEDGERS)('pipeline stages on the %s ledger', (_name, make) => {
     let waits = 0;
     // Upload runs while ingest waits, as the queue trigger would.
     const sleep = async (): Promise<void> => { waits++; await drainUploads(w); };
-    const result = await ingestExtract(blob('samples/workers.csv'), { ...w.ingestDeps, queueBacklog: 150, sleep });
+    const result = await ingestExtract(blob('samples/workers.csv'), { ...w.ingestDeps, queueBacklog: 3, sleep });
     expect(result).toMatchObject({ rows: 400, valid: 400, enqueued: 400 });
-    expect(peak).toBeLessThanOrEqual(150);
+    expect(peak).toBeLessThanOrEqual(3);
     expect(waits).toBeGreaterThan(0);
     expect(w.logger.lines.filter((l) => l.message.includes('backlog cap'))).toHaveLength(1);
     await drainUploads(w);
@@ -160,9 +162,9 @@ describe.each(LEDGERS)('pipeline stages on the %s ledger', (_name, make) => {
     const w = world();
     let waits = 0;
     const sleep = async (): Promise<void> => { waits++; }; // upload never runs: the queue only grows
-    const result = await ingestExtract(blob('samples/workers.csv'), { ...w.ingestDeps, queueBacklog: 150, sleep });
+    const result = await ingestExtract(blob('samples/workers.csv'), { ...w.ingestDeps, queueBacklog: 3, sleep });
     expect(result).toMatchObject({ rows: 400, valid: 400, enqueued: 400 });
-    expect(w.queue.messages.length).toBe(400);
+    expect(w.queue.operations()).toHaveLength(400);
     expect(waits).toBe((5 * 60_000) / 200);
     expect(w.logger.lines.filter((l) => l.message.includes('ingest sends the rest without waiting'))).toHaveLength(1);
   }, 60_000);
@@ -211,19 +213,19 @@ describe.each(LEDGERS)('pipeline stages on the %s ledger', (_name, make) => {
     const first = await ingestExtract(blob('samples/workers.csv'), w.ingestDeps);
     const again = await ingestExtract(blob('samples/workers.csv'), w.ingestDeps);
     expect(again).toMatchObject({ runId: first.runId, ingested: false, enqueued: 0 });
-    expect(w.queue.messages.length).toBe(400);
+    expect(w.queue.operations()).toHaveLength(400);
     const next = await ingestExtract(blob('samples/workers.csv', '"0x2"'), w.ingestDeps);
     expect(next.runId).not.toBe(first.runId);
   });
 
   it('after a crash half-way through ingest, the retry loses no row and confirms none twice', async () => {
     const w = world();
-    w.queue.failSendsAfter = 130;
+    w.queue.failSendsAfter = 3;
     await expect(ingestExtract(blob('samples/workers.csv'), w.ingestDeps)).rejects.toThrow(/simulated crash/);
     w.queue.failSendsAfter = undefined;
     const retry = await ingestExtract(blob('samples/workers.csv'), w.ingestDeps);
     expect(retry.ingested).toBe(true);
-    const ids = new Set(w.queue.messages.map((m) => JSON.parse(m.text).externalId));
+    const ids = new Set(w.queue.operations().map((m) => m.externalId));
     expect(ids.size).toBe(400);
     await drainUploads(w);
     await reconcileUntilDone(w);
@@ -245,7 +247,7 @@ describe.each(LEDGERS)('pipeline stages on the %s ledger', (_name, make) => {
     };
     const result = await ingestExtract(blob('samples/workers.csv'), w.ingestDeps);
     await drainUploads(w, crashing);
-    // The failed invocation handed its 49 extra messages back at once, so the same drain sent them.
+    // The failed invocation's batch went back to the host, which retried it in the same drain.
     expect(w.queue.messages.length).toBe(0);
     await reconcileUntilDone(w);
     const report = reportOf(w, result.runId);
@@ -293,7 +295,9 @@ describe.each(LEDGERS)('pipeline stages on the %s ledger', (_name, make) => {
     const outcome = await uploadOperations(m?.text, { ...w.uploadDeps, client });
     expect(outcome).toBe('requeued');
     await w.queue.delete(m as never);
-    expect(w.queue.messages.length).toBe(6);
+    // The batch went back whole, as one new message.
+    expect(w.queue.operations()).toHaveLength(6);
+    expect(w.queue.messages.length).toBe(1);
     expect(w.queue.messages.every((x) => x.dequeueCount === 0)).toBe(true);
     expect(w.queue.visible()).toBe(0);
   }, 30_000);

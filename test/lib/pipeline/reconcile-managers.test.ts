@@ -3,7 +3,7 @@
 // so one early race does not cascade down the tree; nothing waits for ever.
 import { describe, expect, it } from 'vitest';
 import { recordHash } from '../../../lib/delta/hash.js';
-import { decodeMessage } from '../../../lib/pipeline/messages.js';
+import { decodeOperations } from '../../../lib/pipeline/messages.js';
 import type { ReconcileDeps } from '../../../lib/pipeline/ports.js';
 import { DEFAULT_RECONCILE_OPTIONS, reconcile } from '../../../lib/pipeline/reconcile.js';
 import type { ProvisioningClient } from '../../../lib/provisioning/client.js';
@@ -41,7 +41,7 @@ async function world(people: Record<string, string | undefined>) {
   const sent = async (): Promise<string[]> => {
     const out: string[] = [];
     for (let m = await queue.receive(32, 30); m.length > 0; m = await queue.receive(32, 30)) {
-      for (const x of m) { const d = decodeMessage(x.text); out.push(d.externalId); ops.set(d.externalId, d.op); await queue.delete(x); }
+      for (const x of m) { for (const d of decodeOperations(x.text)) { out.push(d.externalId); ops.set(d.externalId, d.op); } await queue.delete(x); }
     }
     return out.sort();
   };
