@@ -32,6 +32,7 @@ if (process.env.NODE_EXTRA_CA_CERTS !== ca.caCertPath) {
 
 const { startLocalStack } = await import('../tools/local/stack.js');
 const { lostRecords } = await import('../tools/local/accounting.js');
+const { countStorageOperations, perRecord } = await import('../tools/local/storage-operations.js');
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -66,6 +67,7 @@ const stack = await startLocalStack({
 try {
   stack.host.start();
   const load = loadavg()[0] ?? 0;
+  const counting = countStorageOperations(stack.azurite);
   const dropAt = Date.now();
   await stack.drop('workers.csv', content);
   const droppedAt = Date.now();
@@ -77,6 +79,8 @@ try {
     await new Promise((r) => setTimeout(r, 250));
   }
   const completeSeenAt = Date.now();
+  // Everything the functions did for the run, up to the report (the accounting below reads storage too).
+  const storageCounts = counting.stop();
   const lost = await lostRecords(report, stack.ledger, stack.simulator.directory);
 
   // The service's side: when the simulator processed the last record; the pipeline's side: when reconcile completed the run.
@@ -116,6 +120,9 @@ try {
     shareOfCeilingToLastConfirmation: Math.round((done / toLastConfirmation / ceiling) * 1000) / 1000,
     confirmedPerSecondToRunComplete: Math.round(done / toComplete),
     shareOfCeilingToRunComplete: Math.round((done / toComplete / ceiling) * 1000) / 1000,
+    // Requests to Azurite per record, by kind (a table transaction or query counts once, as Azure bills it).
+    storageOperationsPerRecord: perRecord(storageCounts, report.rows),
+    storageOperations: storageCounts,
     simulatorRequests: stats.requests,
     throttled: stats.throttled,
     invocations: stack.host.stats,
@@ -139,6 +146,7 @@ try {
     + `→ run complete in the ledger ${result.secondsDropToRunComplete} s (${Math.round(result.shareOfCeilingToRunComplete * 1000) / 10}%, reconcile on "${result.reconcileSchedule}")\n`
     + `Azurite ${store} store, operations queue capped at ${result.queueBacklog} messages; ${result.machine}, load ${result.loadAverageAtStart} at start; peak RSS ${result.peakRssMb} MB (this process: functions and simulator; Azurite runs in its own); `
     + `CPU seconds: functions, host and simulator ${result.cpuSeconds.functionsHostAndSimulator}, Azurite queue ${result.cpuSeconds.azuriteQueue ?? '?'}, table ${result.cpuSeconds.azuriteTable ?? '?'}, blob ${result.cpuSeconds.azuriteBlob ?? '?'}\n`
+    + `storage operations per record: ${result.storageOperationsPerRecord.total} (target ≤ 3): ${Object.entries(result.storageOperationsPerRecord.byKind).map(([k, v]) => `${k} ${v}`).join(', ')}\n`
     + `target ≥ 85% of the ceiling: ${share >= 0.85 ? 'met' : 'MISSED'}\n`);
 } finally {
   await stack.stop();

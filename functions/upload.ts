@@ -1,4 +1,4 @@
-// Message on the operations queue → upload stage (it takes up to 49 more waiting messages).
+// Message on the operations queue (a batch of operations, or one) → upload stage.
 import type { InvocationContext } from '@azure/functions';
 import { uploadOperations } from '../lib/pipeline/upload.js';
 import { register } from './definition.js';

@@ -1,7 +1,7 @@
 // Replaying poison messages: the record is reopened before its message is sent, and the poison
 // copy is deleted only after, so a crash in between loses nothing and reconcile can heal it.
 import { describe, expect, it } from 'vitest';
-import { decodeMessage, encodeMessage } from '../../../lib/pipeline/messages.js';
+import { decodeMessage, encodeBatch, encodeMessage } from '../../../lib/pipeline/messages.js';
 import { DEFAULT_REPLAY_OPTIONS, replayPoison } from '../../../lib/pipeline/replay.js';
 import { MemoryLedger, MemoryQueue } from './memory.js';
 
@@ -56,5 +56,25 @@ describe('replayPoison', () => {
     expect(queue.messages).toEqual([]);
     expect(poison.visible()).toBe(1);
     expect((await ledger.getRecords(RUN, ['A'])).get('A')?.state).toBe('dead-lettered');
+  });
+
+  it('a poisoned batch: each operation is judged alone, and the batch goes once none of it stays', async () => {
+    const { ledger, queue, poison } = await world();
+    await poison.receive(1, 0).then(([m]) => poison.delete(m as never));
+    // B was confirmed since; A still needs sending; C belongs to no run we know.
+    await ledger.addRecords(RUN, [{ externalId: 'B', line: 3, payload: '{"externalId":"B"}', payloadHash: 'b', state: 'unchanged' }]);
+    const batch = encodeBatch(['A', 'B'].map((id, i) => ({ v: 1, runId: RUN, externalId: id, line: i + 2, attempt: 1, op: `{"old":"${id}"}` })));
+    for (const text of batch) await poison.send(text);
+    const summary = await replayPoison({ ledger, queue, poison });
+    expect(summary).toMatchObject({ read: 1, counts: { moved: 1, stale: 1 }, movedByRun: { [RUN]: ['A'] } });
+    expect(queue.messages.map((m) => decodeMessage(m.text).externalId)).toEqual(['A']);
+    expect(poison.messages).toEqual([]);
+
+    await poison.send(encodeBatch([{ v: 1, runId: RUN, externalId: 'A', line: 2, attempt: 1, op: '{}' }, { v: 1, runId: 'gone', externalId: 'C', line: 2, attempt: 1, op: '{}' }])[0] as string);
+    const second = await replayPoison({ ledger, queue, poison });
+    expect(second.counts).toMatchObject({ 'unknown-record': 1 });
+    // C stays, so the whole message stays, visible for the next replay.
+    expect(poison.messages).toHaveLength(1);
+    expect(poison.visible()).toBe(1);
   });
 });

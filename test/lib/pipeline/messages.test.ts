@@ -1,0 +1,63 @@
+// The queue's messages: batches of a request's worth, plain when they fit Queue storage's 64 KiB
+// (Base64 included), deflated when only that fits, split when neither does; single operations as before.
+import { describe, expect, it } from 'vitest';
+import { decodeOperations, encodeBatch, encodeMessage, messageFits, requestBatches } from '../../../lib/pipeline/messages.js';
+import type { OperationMessage } from '../../../lib/pipeline/messages.js';
+
+const RUN = 'r-msg';
+/** An operation of about `bytes` bytes whose text repeats like HR attributes do (or not, with `random`). */
+function message(i: number, bytes: number, random = false): OperationMessage {
+  const filler = random ? Array.from({ length: bytes }, () => String.fromCharCode(33 + Math.floor(Math.random() * 90))).join('') : 'Department of Finance, Contoso Ltd; '.repeat(Math.ceil(bytes / 36)).slice(0, bytes);
+  return { v: 1, runId: RUN, externalId: `E${i}`, line: i + 2, attempt: 1, op: JSON.stringify({ method: 'POST', bulkId: `E${i}`, path: '/Users', data: { externalId: `E${i}`, note: filler } }) };
+}
+
+describe('queue messages', () => {
+  it('a single operation is a message of its own, read back the same by both readers', () => {
+    const m = message(0, 100);
+    expect(encodeBatch([m])).toEqual([encodeMessage(m)]);
+    expect(decodeOperations(encodeMessage(m))).toEqual([m]);
+  });
+
+  it('a request of small operations is one plain batch, read back in order', () => {
+    const ms = Array.from({ length: 50 }, (_, i) => ({ ...message(i, 200), gathered: i % 3 }));
+    const texts = encodeBatch(ms);
+    expect(texts).toHaveLength(1);
+    expect(JSON.parse(texts[0] as string)).toMatchObject({ v: 2 });
+    expect(JSON.parse(texts[0] as string).z).toBeUndefined();
+    expect(decodeOperations(texts[0])).toEqual(ms);
+  });
+
+  it('a request too large for the queue as text is deflated into one message', () => {
+    const ms = Array.from({ length: 50 }, (_, i) => message(i, 1500));
+    expect(messageFits(JSON.stringify({ v: 2, ops: ms }))).toBe(false);
+    const texts = encodeBatch(ms);
+    expect(texts).toHaveLength(1);
+    expect(typeof JSON.parse(texts[0] as string).z).toBe('string');
+    expect(texts.every(messageFits)).toBe(true);
+    expect(decodeOperations(texts[0])).toEqual(ms);
+  });
+
+  it('one that does not fit even deflated is split, every part fitting, nothing lost or reordered', () => {
+    const ms = Array.from({ length: 50 }, (_, i) => message(i, 3000, true));
+    const texts = encodeBatch(ms);
+    expect(texts.length).toBeGreaterThan(1);
+    expect(texts.every(messageFits)).toBe(true);
+    expect(texts.flatMap((t) => decodeOperations(t))).toEqual(ms);
+  });
+
+  it('requestBatches cuts at 50 operations and at the request byte cap', () => {
+    const ms = Array.from({ length: 120 }, (_, i) => message(i, 100));
+    expect(requestBatches(ms).map((t) => decodeOperations(t).length)).toEqual([50, 50, 20]);
+    const capped = requestBatches(ms, { maxOperations: 50, maxBytes: 5 * 1024 }).map((t) => decodeOperations(t));
+    expect(capped.length).toBeGreaterThan(3);
+    expect(capped.every((b) => b.reduce((n, m) => n + Buffer.byteLength(m.op) + 1, 0) <= 5 * 1024)).toBe(true);
+    expect(capped.flat()).toEqual(ms);
+    expect(requestBatches([])).toEqual([]);
+  });
+
+  it('says what is wrong with a message that is not ours', () => {
+    expect(() => decodeOperations('{"v":2}')).toThrow(/batch message/);
+    expect(() => decodeOperations('{"v":2,"ops":[{"runId":"r"}]}')).toThrow(/operation message/);
+    expect(() => decodeOperations('{"hello":1}')).toThrow(/operation message/);
+  });
+});

@@ -1,0 +1,120 @@
+// Upload with batch messages: a batch is a request; what is not sent goes back as one message;
+// a message is deleted only once every operation it carried is sent or back on the queue; and a
+// batch whose managers are still unsent waits for them rather than sending them a second time.
+import { describe, expect, it } from 'vitest';
+import { encodeBatch, encodeMessage } from '../../../lib/pipeline/messages.js';
+import type { OperationMessage } from '../../../lib/pipeline/messages.js';
+import type { UploadDeps } from '../../../lib/pipeline/ports.js';
+import { DEFAULT_UPLOAD_OPTIONS, uploadOperations } from '../../../lib/pipeline/upload.js';
+import type { BulkRequest } from '../../../lib/scim/types.js';
+import { ThrottledError } from '../../../lib/provisioning/errors.js';
+import { captureLogger } from '../provisioning/fakes.js';
+import { MemoryLedger, MemoryQueue } from './memory.js';
+
+const NOW = Date.parse('2026-12-06T03:00:00.300Z');
+const RUN = 'r-batches';
+const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+const op = (id: string, manager?: string): string => JSON.stringify({ method: 'POST', bulkId: id, path: '/Users', data: { externalId: id, active: true, ...(manager === undefined ? {} : { [ENTERPRISE]: { manager: { value: manager } } }) } });
+
+/** A run of `people` (id → manager), ingested unless told otherwise, with a client that records requests. */
+async function world(people: Record<string, string | undefined>, opts: { ingesting?: boolean } = {}) {
+  let now = NOW;
+  const queue = new MemoryQueue(() => now);
+  const ledger = new MemoryLedger();
+  const requests: BulkRequest[] = [];
+  let fail: Error | undefined;
+  await ledger.beginRun({ runId: RUN, file: 'c/f.csv', etag: 'e', startedAt: new Date(NOW).toISOString(), source: 'default', kind: 'full' });
+  const ids = Object.keys(people);
+  await ledger.addRecords(RUN, ids.map((id, i) => ({ externalId: id, line: i + 2, payload: op(id, people[id]), payloadHash: id, ...(people[id] === undefined ? {} : { managerId: people[id] }) })));
+  await ledger.markEnqueued(RUN, ids);
+  if (opts.ingesting !== true) await ledger.finishIngest(RUN, { rows: ids.length, valid: ids.length, rejected: 0, at: new Date(NOW).toISOString() });
+  const d: UploadDeps = {
+    ledger, queue, logger: captureLogger(), clock: { now: () => new Date(now) },
+    client: { uploadBulkRequest: async (request: BulkRequest) => {
+      if (fail !== undefined) throw fail;
+      requests.push(request);
+      return { requestId: `q${requests.length}`, calls: 1 };
+    } } as never,
+  };
+  const m = (id: string): OperationMessage => ({ v: 1, runId: RUN, externalId: id, line: ids.indexOf(id) + 2, attempt: 1, op: op(id, people[id]) });
+  const batch = (list: string[]): string => {
+    const [text, ...more] = encodeBatch(list.map(m));
+    expect(more).toEqual([]);
+    return text as string;
+  };
+  const sent = (): string[][] => requests.map((r) => r.Operations.map((o) => o.bulkId as string));
+  return { d, queue, ledger, m, batch, sent, setNow: (t: number) => { now = t; }, failWith: (e: Error | undefined) => { fail = e; } };
+}
+
+const range = (from: number, to: number, prefix = 'E'): string[] => Array.from({ length: to - from }, (_, i) => `${prefix}${from + i}`);
+
+describe('upload of batch messages', () => {
+  it('sends a batch of 50 as one request without looking at the queue', async () => {
+    const w = await world(Object.fromEntries(range(0, 60).map((id) => [id, undefined])));
+    await w.queue.send(w.batch(range(50, 60)));
+    expect(await uploadOperations(w.batch(range(0, 50)), w.d)).toBe('submitted');
+    expect(w.sent()).toEqual([range(0, 50)]);
+    // The other batch was not touched: no dequeue spent on it.
+    expect(w.queue.messages.map((x) => x.dequeueCount)).toEqual([0]);
+  });
+
+  it('tops a short request up from a waiting batch, puts the rest of that batch back as one message, and deletes the batch once all of it is settled', async () => {
+    const w = await world(Object.fromEntries(range(0, 51).map((id) => [id, undefined])));
+    await w.queue.send(w.batch(range(1, 51)));
+    expect(await uploadOperations(encodeMessage(w.m('E0')), w.d)).toBe('submitted');
+    expect(w.sent()).toEqual([range(0, 50)]);
+    // The batch is gone; its last operation waits alone, visible, as a fresh message.
+    expect(w.queue.operations().map((o) => o.externalId)).toEqual(['E50']);
+    expect(w.queue.messages.map((x) => x.dequeueCount)).toEqual([0]);
+  });
+
+  it('when upload fails on its own side, the batch it was topping up from goes back whole: nothing is lost', async () => {
+    const w = await world(Object.fromEntries(range(0, 51).map((id) => [id, undefined])));
+    await w.queue.send(w.batch(range(1, 51)));
+    w.failWith(new Error('ledger unreachable'));
+    await expect(uploadOperations(encodeMessage(w.m('E0')), w.d)).rejects.toThrow(/ledger unreachable/);
+    // Every operation of the batch is on the queue (E50 twice: its copy and the batch; upload drops the twin).
+    const ids = w.queue.operations().map((o) => o.externalId);
+    expect(new Set(ids)).toEqual(new Set(range(1, 51)));
+    expect(w.queue.visible()).toBe(w.queue.messages.length);
+  });
+
+  it('a throttled batch goes back as one message, not one per operation', async () => {
+    const w = await world(Object.fromEntries(range(0, 30).map((id) => [id, undefined])));
+    w.failWith(new ThrottledError({ status: 429 } as never, 1000));
+    expect(await uploadOperations(w.batch(range(0, 30)), w.d)).toBe('requeued');
+    expect(w.queue.messages).toHaveLength(1);
+    expect(w.queue.operations().map((o) => o.externalId)).toEqual(range(0, 30));
+  });
+
+  it('a batch whose managers are in a batch not yet sent waits for it, whole, and then goes: no manager sent twice', async () => {
+    // M0..M4 manage R0..R44, nine each.
+    const people: Record<string, string | undefined> = Object.fromEntries(range(0, 5, 'M').map((id) => [id, undefined]));
+    for (let i = 0; i < 45; i++) people[`R${i}`] = `M${i % 5}`;
+    const w = await world(people, { ingesting: true });
+    const reports = range(0, 45, 'R');
+    await w.queue.send(w.batch(range(0, 5, 'M')));
+    // Two uploads side by side: one holds the managers' batch, the other the reports'. The reports wait, without a call.
+    const [managers] = await w.queue.receive(1, 30);
+    expect(await uploadOperations(w.batch(reports), w.d)).toBe('gathering');
+    expect(w.sent()).toEqual([]);
+    const back = w.queue.messages.filter((x) => x.id !== managers?.messageId);
+    expect(back).toHaveLength(1);
+    expect(w.queue.operations().filter((o) => o.externalId.startsWith('R')).map((o) => o.gathered)).toEqual(Array(45).fill(1));
+    // Ingest ends; the managers' batch goes, then the reports'.
+    await w.ledger.finishIngest(RUN, { rows: 50, valid: 50, rejected: 0, at: new Date(NOW).toISOString() });
+    expect(await uploadOperations(managers?.text, w.d)).toBe('submitted');
+    await w.queue.delete(managers as never);
+    w.setNow(back[0]?.visibleAt as number);
+    const [again] = await w.queue.receive(1, 30);
+    expect(await uploadOperations(again?.text, w.d)).toBe('submitted');
+    expect(w.sent()).toEqual([range(0, 5, 'M'), reports]);
+  });
+
+  it('after waiting its last time, a batch takes its unsent managers along, managers first', async () => {
+    const w = await world({ M0: undefined, R0: 'M0', R1: 'M0' });
+    const tired = encodeBatch(['R0', 'R1'].map((id) => ({ ...w.m(id), gathered: DEFAULT_UPLOAD_OPTIONS.maxGathers }))) as [string];
+    expect(await uploadOperations(tired[0], w.d)).toBe('submitted');
+    expect(w.sent()).toEqual([['M0', 'R0', 'R1']]);
+  });
+});
