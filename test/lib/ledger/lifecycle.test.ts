@@ -248,4 +248,25 @@ describe('ledger lifecycle', () => {
     }
     expect(tables.sort()).toEqual([names.checkpoints, names.people, names.records, names.runs].sort());
   });
+
+  it('reads a request\'s records with one query per partition, and marks them submitted in one transaction per partition, each on the version read', async () => {
+    const { ledger, rival } = setup();
+    await ledger.beginRun({ runId: 'rq', ...RUN });
+    const ids = Array.from({ length: 50 }, (_, i) => `E${i}`);
+    await ledger.addRecords('rq', ids.map((id, i) => rec(id, i + 2)));
+    // More than 14 in one partition goes in more than one query (a filter holds 15 comparisons).
+    const crowded = Array.from({ length: 400 }, (_, i) => `C${i}`).filter((id) => recordPartition('rq', id) === recordPartition('rq', 'E0')).slice(0, 20);
+    await ledger.addRecords('rq', crowded.map((id, i) => rec(id, i + 100)));
+    const read = await ledger.getRecords('rq', [...ids, ...crowded, 'nobody', 'E0']);
+    expect([...read.keys()].sort()).toEqual([...ids, ...crowded].sort());
+    expect(read.get('E7')).toMatchObject({ externalId: 'E7', line: 9, state: 'queued', attempts: 0 });
+    // A rival moves E3 after the read: the rest go by transaction, E3 alone on its new version.
+    await rival.markSubmitted('rq', ['E3'], { requestId: 'rival', at: t(1) });
+    await ledger.markSubmitted('rq', ids, { requestId: 'q1', at: t(2) }, read);
+    const after = await ledger.getRecords('rq', ids);
+    expect([...after.values()].every((r) => r.state === 'submitted' && r.lastRequestId === 'q1')).toBe(true);
+    expect(after.get('E4')).toMatchObject({ attempts: 1 });
+    // E3 was re-read, not overwritten from the stale version: the rival's send counts too.
+    expect(after.get('E3')).toMatchObject({ attempts: 2 });
+  });
 });
