@@ -52,6 +52,7 @@ export class CountingLedger implements PipelineLedger {
   markSubmitted(): Promise<void> { unused('markSubmitted'); }
   noteFailure(): Promise<void> { unused('noteFailure'); }
   transition(): Promise<undefined> { unused('transition'); }
+  transitionAll(): Promise<Map<string, undefined>> { unused('transitionAll'); }
   noteRequest(): Promise<void> { unused('noteRequest'); }
   // eslint-disable-next-line require-yield
   async *listRequests(): AsyncIterable<never> { unused('listRequests'); }

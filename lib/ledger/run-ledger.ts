@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import type { TableClient, TableEntityResult, TransactionAction } from '@azure/data-tables';
 import { odata } from '@azure/data-tables';
 import { emptyCounts, nextState } from '../core/lifecycle.js';
-import type { LifecycleEvent, Transition } from '../core/lifecycle.js';
+import type { LifecycleEvent, LifecyclePolicy, Transition } from '../core/lifecycle.js';
 import type {
   HeldThreshold, LedgerRecord, NewRecord, OutcomeTally, PersonRecord, PipelineLedger, RecordState, RecordSummary, RejectedRow, RunPlanSummary, RunRecord, RunRequest, SourceState, TransitionOptions,
   UnusableInput,
@@ -72,6 +72,24 @@ function status(err: unknown): number | undefined {
 }
 
 const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
+
+// A person as People keeps them after a confirmation at `at`.
+function personEntity(r: LedgerRecord, at: string): Entity {
+  let active: boolean | undefined;
+  try {
+    const op = JSON.parse(r.payload) as { data?: { active?: unknown } };
+    if (typeof op.data?.active === 'boolean') active = op.data.active;
+  } catch {
+    active = undefined;
+  }
+  return {
+    partitionKey: personBucket(r.externalId), rowKey: recordKey(r.externalId), externalId: r.externalId, lastConfirmedHash: r.payloadHash, lastConfirmedAt: at, lastRunId: r.runId,
+    // Merge keeps a stale manager or flag otherwise, so clear them explicitly.
+    managerId: r.managerId ?? '', source: r.source ?? 'default', ...(active === undefined ? {} : { active }),
+    // The complete record, so a leaver can be disabled with it.
+    ...splitPayload(r.payload),
+  };
+}
 
 // The properties a transition writes on the record.
 function transitionUpdate(t: Transition): Record<string, unknown> {
@@ -362,26 +380,102 @@ export class RunLedger implements PipelineLedger {
     return t;
   }
 
+  async transitionAll(runId: string, items: ReadonlyArray<{ seen: LedgerRecord; event: LifecycleEvent }>, policy?: LifecyclePolicy): Promise<Map<string, Transition | undefined>> {
+    const out = new Map<string, Transition | undefined>();
+    const alone: Array<{ seen: LedgerRecord; event: LifecycleEvent }> = [];
+    const planned = new Map<string, { seen: LedgerRecord; event: LifecycleEvent; t: Transition }>();
+    const updates: Entity[] = [];
+    const etags = new Map<string, string>();
+    for (const item of items) {
+      const known = recordEntity(item.seen);
+      if (known.etag === '' || item.seen.runId !== runId) {
+        alone.push(item);
+        continue;
+      }
+      const t = nextState(lifecycleView(known), item.event, policy);
+      // As transition() does with a version it was handed: a move that does not apply to it is declined, unread.
+      if (t === undefined) {
+        out.set(item.seen.externalId, undefined);
+        continue;
+      }
+      const key = `${known.partitionKey}\u0000${known.rowKey}`;
+      planned.set(key, { ...item, t });
+      etags.set(key, known.etag);
+      updates.push({ partitionKey: known.partitionKey, rowKey: known.rowKey, ...transitionUpdate(t) });
+    }
+    const one = async (item: { seen: LedgerRecord; event: LifecycleEvent }): Promise<void> => {
+      out.set(item.seen.externalId, await this.transition(runId, item.seen.externalId, item.event, { seen: item.seen, ...(policy === undefined ? {} : { policy }) }));
+    };
+    const recs = await this.recs();
+    const remembered: Array<{ record: LedgerRecord; at: string }> = [];
+    await Promise.all([
+      ...alone.map(one),
+      ...transactions(updates).map(async (chunk) => {
+        const mine = chunk.map((e) => planned.get(`${e.partitionKey}\u0000${e.rowKey}`) as { seen: LedgerRecord; event: LifecycleEvent; t: Transition });
+        try {
+          await recs.submitTransaction(chunk.map((e): TransactionAction => ['update', e, 'Merge', { etag: etags.get(`${e.partitionKey}\u0000${e.rowKey}`) as string }]));
+        } catch (err) {
+          const code = status(err);
+          if (code !== 412 && code !== 404) throw err;
+          // One of them moved meanwhile: the transaction changed nothing; each goes alone, re-read.
+          await Promise.all(mine.map(one));
+          return;
+        }
+        for (const { seen, t } of mine) {
+          out.set(seen.externalId, t);
+          if (t.to === 'confirmed' || t.to === 'disabled' || t.to === 'skipped') remembered.push({ record: seen, at: iso(t.lastOutcomeAt) ?? new Date().toISOString() });
+        }
+      }),
+    ]);
+    await this.rememberPeople(remembered);
+    return out;
+  }
+
+  // People for many confirmations: first nights create them, one transaction per People partition;
+  // a partition where someone exists already goes one person at a time (the later confirmation wins).
+  private async rememberPeople(list: ReadonlyArray<{ record: LedgerRecord; at: string }>): Promise<void> {
+    if (list.length === 0) return;
+    const people = await this.client(this.names.people);
+    const byKey = new Map<string, { record: LedgerRecord; at: string }>();
+    const entities: Entity[] = [];
+    // People already known (an update, a disable, a resend) are changed one by one, the later confirmation winning.
+    const known = list.filter((x) => x.record.intent !== undefined && x.record.intent !== 'create');
+    for (const x of list) {
+      if (known.includes(x)) continue;
+      const e = personEntity(x.record, x.at);
+      const key = `${e.partitionKey}\u0000${e.rowKey}`;
+      // One person twice in one pass (two runs): the later confirmation alone, after the rest.
+      if (byKey.has(key)) continue;
+      byKey.set(key, x);
+      entities.push(e);
+    }
+    const twice = list.filter((x) => !known.includes(x) && byKey.get(`${personBucket(x.record.externalId)}\u0000${recordKey(x.record.externalId)}`) !== x);
+    await Promise.all(transactions(entities).map(async (chunk) => {
+      if (chunk.length === 1) {
+        const x = byKey.get(`${chunk[0]?.partitionKey}\u0000${chunk[0]?.rowKey}`) as { record: LedgerRecord; at: string };
+        await this.rememberPerson(x.record, x.at);
+        return;
+      }
+      try {
+        await people.submitTransaction(chunk.map((e): TransactionAction => ['create', e]));
+      } catch (err) {
+        if (status(err) !== 409) throw err;
+        for (const e of chunk) {
+          const x = byKey.get(`${e.partitionKey}\u0000${e.rowKey}`) as { record: LedgerRecord; at: string };
+          await this.rememberPerson(x.record, x.at);
+        }
+      }
+    }));
+    await Promise.all(known.map((x) => this.rememberPerson(x.record, x.at)));
+    for (const x of twice) await this.rememberPerson(x.record, x.at);
+  }
+
   // What the directory now holds for this person, for delta runs, leavers and manager order.
   // Confirmations can arrive out of order across runs, so only a later one replaces an earlier one.
   private async rememberPerson(r: LedgerRecord, at: string): Promise<void> {
     const people = await this.client(this.names.people);
-    const pk = personBucket(r.externalId);
-    const rk = recordKey(r.externalId);
-    let active: boolean | undefined;
-    try {
-      const op = JSON.parse(r.payload) as { data?: { active?: unknown } };
-      if (typeof op.data?.active === 'boolean') active = op.data.active;
-    } catch {
-      active = undefined;
-    }
-    const entity: Entity = {
-      partitionKey: pk, rowKey: rk, externalId: r.externalId, lastConfirmedHash: r.payloadHash, lastConfirmedAt: at, lastRunId: r.runId,
-      // Merge keeps a stale manager or flag otherwise, so clear them explicitly.
-      managerId: r.managerId ?? '', source: r.source ?? 'default', ...(active === undefined ? {} : { active }),
-      // The complete record, so a leaver can be disabled with it.
-      ...splitPayload(r.payload),
-    };
+    const entity = personEntity(r, at);
+    const { partitionKey: pk, rowKey: rk } = entity;
     try {
       await people.createEntity(entity);
       return;

@@ -240,6 +240,11 @@ export interface PipelineLedger {
    * A record ending confirmed, disabled or skipped updates People.
    */
   transition(runId: string, externalId: string, event: LifecycleEvent, options?: TransitionOptions): Promise<Transition | undefined>;
+  /**
+   * transition() for many records of one run, each from the version given: one transaction per
+   * partition, and People created in transactions; what moved meanwhile goes alone, re-read. By externalId.
+   */
+  transitionAll(runId: string, items: ReadonlyArray<{ seen: LedgerRecord; event: LifecycleEvent }>, policy?: LifecyclePolicy): Promise<Map<string, Transition | undefined>>;
   /** Records one bulkUpload call that carried records of the run (once per request id). */
   noteRequest(runId: string, request: RunRequest): Promise<void>;
   listRequests(runId: string): AsyncIterable<RunRequest>;

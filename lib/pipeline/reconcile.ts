@@ -4,7 +4,7 @@
 // the rules of lib/core/lifecycle. Poisoned messages are dead-lettered with the reason upload
 // kept. A run whose records are all final gets its report (JSON + CSV) and a completion event, once.
 import { entryBelongs, isOpen } from '../core/lifecycle.js';
-import type { LifecyclePolicy, LifecycleRecord, LoggedOutcome, ManagerView, Transition } from '../core/lifecycle.js';
+import type { LifecycleEvent, LifecyclePolicy, LifecycleRecord, LoggedOutcome, ManagerView, Transition } from '../core/lifecycle.js';
 import { checkFailureShare } from '../delta/guard.js';
 import { DEFAULT_GUARD } from '../sources/sources.js';
 import type { OutcomeTally } from '../delta/guard.js';
@@ -107,6 +107,9 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions =
   return summary;
 }
 
+// Confirmations written per ledger call: a log page's worth, spread over the run's partitions.
+const TRANSITIONS_PER_CALL = 1000;
+
 let jobReadRefused = false;
 
 // The job's state for every sender (through the gate), and a warning an alert can fire on while it
@@ -172,38 +175,68 @@ async function readLogs(deps: ReconcileDeps, options: ReconcileOptions, submitte
     byPerson.set(o.externalId, [...(byPerson.get(o.externalId) ?? []), o]);
   }
   const tally = new Map<string, OutcomeTally>();
-  await forEachLimit(byPerson.values(), options.parallelism, async (entries) => {
-    for (const o of entries) {
-      const applied = await applyOutcome(deps, options, submitted, o, summary);
-      if (applied === undefined) continue;
-      const t = tally.get(applied) ?? { outcomes: 0, failures: 0 };
-      t.outcomes++;
-      // A report sent before its manager exists fails for its reference: the order's doing, not the run's data.
-      if (o.status === 'failure' && o.category !== 'reference-pending') t.failures++;
-      tally.set(applied, t);
+  const count = (runId: string | undefined, o: RecordOutcome): void => {
+    if (runId === undefined) return;
+    const t = tally.get(runId) ?? { outcomes: 0, failures: 0 };
+    t.outcomes++;
+    // A report sent before its manager exists fails for its reference: the order's doing, not the run's data.
+    if (o.status === 'failure' && o.category !== 'reference-pending') t.failures++;
+    tally.set(runId, t);
+  };
+  // A person with one entry that needs no look at their manager (most of a night: creates and
+  // updates confirmed) is written with the others of their run, a transaction per partition;
+  // the rest one entry at a time, in order.
+  const together = new Map<string, Array<{ record: LedgerRecord; outcome: RecordOutcome; event: LifecycleEvent }>>();
+  const alone: RecordOutcome[][] = [];
+  for (const entries of byPerson.values()) {
+    const o = entries[0] as RecordOutcome;
+    const prepared = entries.length === 1 && !(o.status === 'failure' && o.retryable === true) ? loggedEvent(deps, options, submitted, o) : undefined;
+    if (prepared === undefined) alone.push(entries);
+    else together.set(prepared.record.runId, [...(together.get(prepared.record.runId) ?? []), { ...prepared, outcome: o }]);
+  }
+  for (const [runId, items] of together) {
+    for (let i = 0; i < items.length; i += TRANSITIONS_PER_CALL) {
+      const chunk = items.slice(i, i + TRANSITIONS_PER_CALL);
+      const applied = await deps.ledger.transitionAll(runId, chunk.map((x) => ({ seen: x.record, event: x.event })), policyOf(options));
+      for (const x of chunk) {
+        const t = applied.get(x.record.externalId);
+        await settle(deps, x.record, t, summary);
+        count(t === undefined ? undefined : runId, x.outcome);
+      }
     }
+  }
+  await forEachLimit(alone, options.parallelism, async (entries) => {
+    for (const o of entries) count(await applyOutcome(deps, options, submitted, o, summary), o);
   });
   if (newest !== undefined) await deps.ledger.setCheckpoint(new Date(newest).toISOString());
   return tally;
 }
 
-// The run whose record the entry settled, or undefined when it belongs to none (or was applied before).
-async function applyOutcome(deps: ReconcileDeps, options: ReconcileOptions, submitted: Map<string, LedgerRecord[]>, o: RecordOutcome, summary: ReconcileSummary): Promise<string | undefined> {
+// The record an entry belongs to — the latest submission made before it (one person can be in two
+// runs at once) — and the logged event for it; undefined when it belongs to none.
+function loggedEvent(deps: ReconcileDeps, options: ReconcileOptions, submitted: Map<string, LedgerRecord[]>, o: RecordOutcome, manager?: ManagerView): { record: LedgerRecord; event: LifecycleEvent } | undefined {
   const at = Date.parse(o.activityDateTime);
-  // The entry belongs to the latest submission made before it (one person can be in two runs at once).
   const record = (submitted.get(o.externalId) ?? [])
     .filter((r) => entryBelongs(lifecycleOf(r), at, policyOf(options)))
     .sort((a, b) => Date.parse(b.lastSubmittedAt ?? '') - Date.parse(a.lastSubmittedAt ?? ''))[0];
   if (record === undefined) return undefined;
-  const retryable = o.status === 'failure' && o.retryable === true;
-  const manager = retryable ? await managerView(deps, record) : undefined;
   const outcome: LoggedOutcome = {
     status: o.status, action: o.action, at,
     ...(o.errorCode === undefined ? {} : { errorCode: o.errorCode }), ...(o.reason === undefined ? {} : { reason: maskPersonalData(o.reason, personalValuesOf(record.payload)) }),
     ...(o.retryable === undefined ? {} : { retryable: o.retryable }), ...(o.category === undefined ? {} : { category: o.category }),
   };
+  return { record, event: { type: 'logged', outcome, ...(manager === undefined ? {} : { manager }), now: deps.clock.now().getTime() } };
+}
+
+// The run whose record the entry settled, or undefined when it belongs to none (or was applied before).
+async function applyOutcome(deps: ReconcileDeps, options: ReconcileOptions, submitted: Map<string, LedgerRecord[]>, o: RecordOutcome, summary: ReconcileSummary): Promise<string | undefined> {
+  const found = loggedEvent(deps, options, submitted, o);
+  if (found === undefined) return undefined;
+  const retryable = o.status === 'failure' && o.retryable === true;
+  const manager = retryable ? await managerView(deps, found.record) : undefined;
+  const { record, event } = manager === undefined ? found : (loggedEvent(deps, options, submitted, o, manager) as { record: LedgerRecord; event: LifecycleEvent });
   // The record as listed: the write is conditional on that version, with no second read.
-  const t = await deps.ledger.transition(record.runId, record.externalId, { type: 'logged', outcome, ...(manager === undefined ? {} : { manager }), now: deps.clock.now().getTime() }, { policy: policyOf(options), seen: record });
+  const t = await deps.ledger.transition(record.runId, record.externalId, event, { policy: policyOf(options), seen: record });
   await settle(deps, record, t, summary);
   return t === undefined ? undefined : record.runId;
 }

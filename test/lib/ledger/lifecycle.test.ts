@@ -269,4 +269,23 @@ describe('ledger lifecycle', () => {
     // E3 was re-read, not overwritten from the stale version: the rival's send counts too.
     expect(after.get('E3')).toMatchObject({ attempts: 2 });
   });
+
+  it('transitionAll confirms a run\'s records a partition at a time, creates their People together, and re-reads what moved', async () => {
+    const { ledger, rival } = setup();
+    await ledger.beginRun({ runId: 'ra', ...RUN });
+    const ids = Array.from({ length: 40 }, (_, i) => `P${i}`);
+    await ledger.addRecords('ra', ids.map((id, i) => rec(id, i + 2)));
+    await ledger.markSubmitted('ra', ids, { requestId: 'q1', at: t(1) });
+    const seen = await ledger.getRecords('ra', ids);
+    // A rival confirms P5 first (a second reconcile instance): its People entry and count are its own.
+    await rival.transition('ra', 'P5', ok(2));
+    const applied = await ledger.transitionAll('ra', ids.map((id) => ({ seen: seen.get(id) as never, event: ok(3) })));
+    expect([...applied.values()].filter((x) => x?.to === 'confirmed')).toHaveLength(39);
+    expect(applied.get('P5')).toBeUndefined();
+    const after = await ledger.getRecords('ra', ids);
+    expect([...after.values()].every((r) => r.state === 'confirmed')).toBe(true);
+    for (const id of ids) expect((await ledger.getPerson(id))?.lastRunId).toBe('ra');
+    expect((await ledger.getPerson('P7'))?.lastConfirmedAt).toBe(t(3));
+    expect((await ledger.getPerson('P5'))?.lastConfirmedAt).toBe(t(2));
+  });
 });

@@ -3,7 +3,7 @@
 import { emptyCounts, nextState } from '../../../lib/core/lifecycle.js';
 import { decodeOperations } from '../../../lib/pipeline/messages.js';
 import type { OperationMessage } from '../../../lib/pipeline/messages.js';
-import type { LifecycleEvent, LifecycleRecord, Transition } from '../../../lib/core/lifecycle.js';
+import type { LifecycleEvent, LifecyclePolicy, LifecycleRecord, Transition } from '../../../lib/core/lifecycle.js';
 import type { TransitionOptions, UnusableInput } from '../../../lib/ledger/types.js';
 import type {
   HeldThreshold, LedgerRecord, NewRecord, OperationQueue, PersonRecord, PipelineLedger, ReceivedMessage, RecordState, RecordSummary, RejectedRow, ReportSink, RunPlanSummary, RunRecord, RunRequest, SourceState,
@@ -70,6 +70,11 @@ export class MemoryLedger implements PipelineLedger {
     for (const id of ids) { const r = this.recordsOf(runId).get(id); if (r) Object.assign(r, { lastErrorCode: f.errorCode, lastReason: f.reason }); }
   }
   // The same rules as the Table storage ledger: lib/core/lifecycle decides, this stores.
+  async transitionAll(runId: string, items: ReadonlyArray<{ seen: LedgerRecord; event: LifecycleEvent }>, policy?: LifecyclePolicy): Promise<Map<string, Transition | undefined>> {
+    const out = new Map<string, Transition | undefined>();
+    for (const { seen, event } of items) out.set(seen.externalId, await this.transition(runId, seen.externalId, event, policy === undefined ? {} : { policy }));
+    return out;
+  }
   async transition(runId: string, id: string, event: LifecycleEvent, options: TransitionOptions = {}): Promise<Transition | undefined> {
     const r = this.recordsOf(runId).get(id);
     if (!r) return undefined;

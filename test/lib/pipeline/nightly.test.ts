@@ -70,6 +70,12 @@ function deployment(sources: SourcesConfig = defaultSources('mapping.json'), hoo
     const update = client.updateEntity.bind(client);
     client.createEntity = (async (e, o) => { hook(name, 'create', e); return create(e, o); }) as TableClient['createEntity'];
     client.updateEntity = (async (e, m, o) => { hook(name, 'update', e); return update(e, m, o); }) as TableClient['updateEntity'];
+    // A transaction is its writes at once: the hook sees each, and one that throws stops them all.
+    const transact = client.submitTransaction.bind(client);
+    client.submitTransaction = (async (actions, o) => {
+      for (const [kind, e] of actions) hook(name, kind === 'create' ? 'create' : 'update', e);
+      return transact(actions, o);
+    }) as TableClient['submitTransaction'];
     return client;
   };
   const ledger = new RunLedger(names, table);
@@ -223,7 +229,7 @@ describe('the nightly run', () => {
     expect((await d.ledger.getPerson(shared))?.source).toBe('hr');
   }, 120_000);
 
-  it('a crash between a confirmation and the People write resends that one record the next night and loses nothing', async () => {
+  it('a crash between confirmations and their People write resends those records the next night and loses nothing', async () => {
     const victim = idOf(lines(night0())[42] as string);
     let crashes = 1;
     const d = deployment(undefined, (table, _op, entity) => {
@@ -233,12 +239,17 @@ describe('the nightly run', () => {
     expect(first.report.counts).toMatchObject({ created: WORKERS, deadLettered: 0 });
     expect(crashes).toBe(0);
     expect(await d.ledger.getPerson(victim)).toBeUndefined();
+    // The People written in one transaction with the victim's were lost with it: a handful, whom the next night sends again.
+    const forgotten: string[] = [];
+    for (const id of lines(night0()).slice(1).map(idOf)) if (await d.ledger.getPerson(id) === undefined) forgotten.push(id);
+    expect(forgotten).toContain(victim);
+    expect(forgotten.length).toBeLessThan(WORKERS / 20);
     const before = sim.stats().perRecordSends.get(victim) ?? 0;
     const second = await d.night(night0());
-    expect(second.report.counts).toMatchObject({ unchanged: WORKERS - 1, deadLettered: 0 });
-    // Confirmed by the service's "nothing to change" — or, seconds after the first night, by the victim's
-    // own earlier entry, since without People nothing tells that entry apart: either way it is final.
-    expect(second.report.counts.skipped + second.report.counts.created).toBe(1);
+    expect(second.report.counts).toMatchObject({ unchanged: WORKERS - forgotten.length, deadLettered: 0 });
+    // Confirmed by the service's "nothing to change" — or, seconds after the first night, by their
+    // own earlier entry, since without People nothing tells that entry apart: either way final.
+    expect(second.report.counts.skipped + second.report.counts.created).toBe(forgotten.length);
     expect(sim.stats().perRecordSends.get(victim)).toBe(before + 1);
     expect((await d.ledger.getPerson(victim))?.lastConfirmedHash).toMatch(/^c1-/);
     const third = await d.night(night0());
