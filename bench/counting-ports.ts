@@ -53,6 +53,9 @@ export class CountingLedger implements PipelineLedger {
   noteFailure(): Promise<void> { unused('noteFailure'); }
   transition(): Promise<undefined> { unused('transition'); }
   transitionAll(): Promise<Map<string, undefined>> { unused('transitionAll'); }
+  // eslint-disable-next-line require-yield
+  async *listOpenRecords(): AsyncIterable<never> { unused('listOpenRecords'); }
+  countOpen(): Promise<{ queued: number; submitted: number }> { unused('countOpen'); }
   noteRequest(): Promise<void> { unused('noteRequest'); }
   // eslint-disable-next-line require-yield
   async *listRequests(): AsyncIterable<never> { unused('listRequests'); }

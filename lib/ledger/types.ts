@@ -254,6 +254,10 @@ export interface PipelineLedger {
   /** Every record of the run (or those in `state`) without its payload: what a report counts. */
   listRecordSummaries(runId: string, state?: RecordState): AsyncIterable<RecordSummary>;
   countByState(runId: string): Promise<Record<RecordState, number>>;
+  /** The run's records still on their way (queued or submitted), read without the rest: what a reconcile pass works on. */
+  listOpenRecords(runId: string): AsyncIterable<LedgerRecord>;
+  /** How many of the run's records are queued and submitted, counting only those. */
+  countOpen(runId: string): Promise<{ queued: number; submitted: number }>;
   completeRun(runId: string, at: string): Promise<boolean>;
   /** Decides a held run: approved (it sends), discarded or superseded (it ends unsent); false when it was not held. */
   decideHeld(runId: string, decision: { kind: 'approved' | 'discarded' | 'superseded'; at: string; by?: string }): Promise<boolean>;

@@ -56,6 +56,7 @@ export interface ReconcileSummary {
 /** One pass of reconciliation over every open run. */
 export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions = DEFAULT_RECONCILE_OPTIONS): Promise<ReconcileSummary> {
   const summary: ReconcileSummary = { confirmed: 0, disabled: 0, skipped: 0, resent: 0, deadLettered: 0, completedRuns: [], stoppedRuns: [] };
+  startedWaiting.set(summary, []);
   const job = await checkJob(deps);
   await noteBudget(deps);
   const runs = await deps.ledger.listOpenRuns();
@@ -64,10 +65,17 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions =
 
   await readPoison(deps, options, summary);
 
-  // Submitted records of every open run, by externalId (one person can be in two runs at once).
+  // The records on their way, once per pass: submitted ones of every open run by externalId (one
+  // person can be in two runs at once), and queued ones for the heal step.
   const submitted = new Map<string, LedgerRecord[]>();
+  const queued = new Map<string, LedgerRecord[]>();
   for (const run of runs) {
-    for await (const r of deps.ledger.listRecords(run.runId, 'submitted')) submitted.set(r.externalId, [...(submitted.get(r.externalId) ?? []), r]);
+    const mine: LedgerRecord[] = [];
+    for await (const r of deps.ledger.listOpenRecords(run.runId)) {
+      if (r.state === 'submitted') submitted.set(r.externalId, [...(submitted.get(r.externalId) ?? []), r]);
+      else mine.push(r);
+    }
+    queued.set(run.runId, mine);
   }
 
   if (submitted.size > 0) {
@@ -89,7 +97,8 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions =
     }
   }
 
-  const waitingForManager = await healUnsent(deps, runs);
+  for (const r of startedWaiting.get(summary) ?? []) queued.set(r.runId, [...(queued.get(r.runId) ?? []), r]);
+  const waitingForManager = await healUnsent(deps, runs, queued);
   const waiting = { queued: 0, manager: 0 };
   for (const run of runs) {
     if (run.stoppedAt !== undefined) await holdIfSettled(deps, run);
@@ -106,6 +115,9 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions =
   });
   return summary;
 }
+
+// Records a pass moved to wait for their manager, by the pass's summary, for its heal step.
+const startedWaiting = new WeakMap<ReconcileSummary, LedgerRecord[]>();
 
 // Confirmations written per ledger call: a log page's worth, spread over the run's partitions.
 const TRANSITIONS_PER_CALL = 1000;
@@ -267,7 +279,14 @@ async function settle(deps: ReconcileDeps, r: LedgerRecord, t: Transition | unde
     case 'disabled': summary.disabled++; break;
     case 'skipped': summary.skipped++; break;
     case 'dead-lettered': summary.deadLettered++; break;
-    case 'wait': summary.resent++; break;
+    case 'wait':
+      // Waiting for its manager from now on: the heal step looks at it before the pass ends.
+      r.enqueued = false;
+      if (t.waitFor === undefined) delete r.waitingFor;
+      else r.waitingFor = t.waitFor;
+      startedWaiting.get(summary)?.push(r);
+      summary.resent++;
+      break;
     case 'retry':
       if (t.dropManager !== undefined && await dropManager(deps, r, t.dropManager)) {
         summary.resent++;
@@ -371,14 +390,16 @@ async function stillWaits(deps: ReconcileDeps, r: LedgerRecord, going: ReadonlyS
 // only fail with it); a manager the directory holds from an earlier run resolves, so it goes as it is.
 // Only ingested runs: while ingest runs, queued records without a message are its work in progress.
 // Returns, per run, how many records still wait for their manager.
-async function healUnsent(deps: ReconcileDeps, runs: RunRecord[]): Promise<Map<string, number>> {
+// `queued`: each run's queued records as the pass listed them; one that starts waiting during the
+// pass is looked at by the next.
+async function healUnsent(deps: ReconcileDeps, runs: RunRecord[], queued: ReadonlyMap<string, LedgerRecord[]>): Promise<Map<string, number>> {
   const waiting = new Map<string, number>();
   for (const run of runs) {
     if (run.state !== 'ingested') continue;
     // Sent together in request-sized batches: a level of reports freed by its manager's outcome fills requests.
     const unsent: LedgerRecord[] = [];
     const going = new Set<string>();
-    for await (const r of deps.ledger.listRecords(run.runId, 'queued')) {
+    for (const r of queued.get(run.runId) ?? []) {
       if (r.enqueued) continue;
       if (r.waitingFor !== undefined && await stillWaits(deps, r, going)) {
         waiting.set(run.runId, (waiting.get(run.runId) ?? 0) + 1);
@@ -445,7 +466,7 @@ async function completeIfFinal(
   deps: ReconcileDeps, run: RunRecord, summary: ReconcileSummary, now: () => string, waitingForManager: number, waiting: { queued: number; manager: number },
 ): Promise<void> {
   if (run.state !== 'ingested') return;
-  const counts = await deps.ledger.countByState(run.runId);
+  const counts = await deps.ledger.countOpen(run.runId);
   if (counts.queued > 0 || counts.submitted > 0) {
     emitEvent(EVENTS.recordsWaiting, { runId: run.runId, source: run.source, queued: counts.queued, submitted: counts.submitted, waitingForManager });
     waiting.queued += counts.queued;

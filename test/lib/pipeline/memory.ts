@@ -115,6 +115,13 @@ export class MemoryLedger implements PipelineLedger {
     for (const r of [...this.recordsOf(runId).values()]) if (state === undefined || r.state === state) yield { ...r };
   }
   async *listRecordSummaries(runId: string, state?: RecordState): AsyncIterable<RecordSummary> { yield* this.listRecords(runId, state); }
+  async *listOpenRecords(runId: string): AsyncIterable<LedgerRecord> {
+    for (const r of [...this.recordsOf(runId).values()]) if (r.state === 'queued' || r.state === 'submitted') yield { ...r };
+  }
+  async countOpen(runId: string): Promise<{ queued: number; submitted: number }> {
+    const c = await this.countByState(runId);
+    return { queued: c.queued, submitted: c.submitted };
+  }
   async countByState(runId: string): Promise<Record<RecordState, number>> {
     const counts = emptyCounts();
     for (const r of this.recordsOf(runId).values()) counts[r.state]++;
