@@ -49,6 +49,8 @@ export interface UploadDeps extends PipelineDeps {
   client: Pick<ProvisioningClient, 'uploadBulkRequest'>;
   /** The gate the client draws its calls from, asked for a recent closed answer before taking more messages. */
   gate?: Pick<ApiGate, 'closedHint'>;
+  /** How upload waits a moment (a timer in production). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface ReconcileDeps extends PipelineDeps {

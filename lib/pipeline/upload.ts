@@ -30,9 +30,13 @@ export interface UploadOptions {
   gatherSeconds: number;
   /** How many times a message waits to fill a request before it goes in whatever request there is. */
   maxGathers: number;
+  /** How many times a request whose managers are unsent looks at them again before it is put back. */
+  managerChecks: number;
+  /** How long it waits before each look. */
+  managerCheckMs: number;
 }
 
-export const DEFAULT_UPLOAD_OPTIONS: UploadOptions = { maxOperations: MAX_OPERATIONS_PER_REQUEST, maxBytes: 1024 * 1024, holdSeconds: 300, retryDelaySeconds: 30, waitJitterSeconds: 60, gatherSeconds: 2, maxGathers: 10 };
+export const DEFAULT_UPLOAD_OPTIONS: UploadOptions = { maxOperations: MAX_OPERATIONS_PER_REQUEST, maxBytes: 1024 * 1024, holdSeconds: 300, retryDelaySeconds: 30, waitJitterSeconds: 60, gatherSeconds: 2, maxGathers: 10, managerChecks: 5, managerCheckMs: 1000 };
 
 export type UploadOutcome = 'submitted' | 'stale' | 'requeued' | 'split' | 'dead-lettered' | 'waiting' | 'gathering';
 
@@ -59,11 +63,21 @@ export async function uploadOperations(trigger: unknown, deps: UploadDeps, optio
 
   const { live: current, seen, ingesting } = await dropStale(held, deps);
   if (current.length === 0) return 'stale';
-  const { ordered: live, managersPending } = await managersBeforeReports(current, seen, deps, options);
-  if (managersPending) {
-    // Managers of this request's reports are still in a batch of their own, on the queue or in
-    // flight beside this one: sent now, the reports could overtake them and fail, and brought
-    // along, they would go twice. The request waits on the gathering grid instead, whole.
+  let step = await managersBeforeReports(current, seen, deps, options);
+  // Managers of this request's reports are still in a batch of their own, most likely in flight
+  // beside this one, waiting for its turn at the rate limit: sent now, the reports could overtake
+  // them and fail, and brought along, they would go twice. First the request waits here a few
+  // moments, reading only those managers; put back at once, it came round again and again while
+  // the managers' batch queued for the limiter (408 put-backs for 400 requests, each reading its
+  // records again, at 20,000 records in bench:pipeline).
+  for (let check = 0; step.pending.length > 0 && check < options.managerChecks; check++) {
+    await (deps.sleep ?? sleep)(options.managerCheckMs);
+    if (await anyUnsent(step.pending, deps)) continue;
+    step = await managersBeforeReports(current, seen, deps, options);
+  }
+  const live = step.ordered;
+  if (step.pending.length > 0) {
+    // Still unsent: the request waits on the gathering grid, whole.
     await gather(current, deps, options);
     deps.logger.info('Reports wait for their managers to be sent', { operations: current.length });
     return 'gathering';
@@ -292,7 +306,8 @@ async function dropStale(held: Held[], deps: UploadDeps): Promise<{ live: Held[]
 // gather, it waits for that batch rather than taking the manager along: two uploads taking the same
 // manager, one along and one from its own message, sent it twice (8–16 records a night at 5,000
 // workers, measured by bench:api).
-async function managersBeforeReports(live: Held[], seen: Map<string, Map<string, LedgerRecord>>, deps: UploadDeps, options: UploadOptions): Promise<{ ordered: Held[]; managersPending: boolean }> {
+async function managersBeforeReports(live: Held[], seen: Map<string, Map<string, LedgerRecord>>, deps: UploadDeps, options: UploadOptions): Promise<{ ordered: Held[]; pending: Array<{ runId: string; externalId: string }> }> {
+  const pending: Array<{ runId: string; externalId: string }> = [];
   const room = options.maxOperations;
   const mayWait = options.gatherSeconds > 0 && live.every((h) => h.message.solo !== true && (h.message.gathered ?? 0) < options.maxGathers);
   const key = (runId: string, id: string): string => `${runId}\u0000${id}`;
@@ -318,7 +333,10 @@ async function managersBeforeReports(live: Held[], seen: Map<string, Map<string,
       const found = await deps.ledger.getRecords(runId, [...ids]);
       for (const m of found.values()) {
         if (m.state !== 'queued' || out.length - live.length >= room || present.has(key(runId, m.externalId))) continue;
-        if (mayWait && m.attempts === 0) return { ordered: live, managersPending: true };
+        if (mayWait && m.attempts === 0) {
+          pending.push({ runId, externalId: m.externalId });
+          continue;
+        }
         present.add(key(runId, m.externalId));
         (seen.get(runId) ?? seen.set(runId, new Map()).get(runId) as Map<string, LedgerRecord>).set(m.externalId, m);
         out.push({ message: { v: 1, runId, externalId: m.externalId, line: m.line, attempt: m.attempts + 1, op: m.payload } });
@@ -331,7 +349,20 @@ async function managersBeforeReports(live: Held[], seen: Map<string, Map<string,
     const m = managerOf(h.message.runId, h.message.externalId);
     return { h, externalId: key(h.message.runId, h.message.externalId), ...(m === undefined ? {} : { managerId: key(h.message.runId, m) }) };
   })).map((x) => x.h);
-  return { ordered, managersPending: false };
+  return pending.length > 0 ? { ordered: live, pending } : { ordered, pending };
+}
+
+// Whether any of these managers is still queued for its first send.
+async function anyUnsent(managers: ReadonlyArray<{ runId: string; externalId: string }>, deps: UploadDeps): Promise<boolean> {
+  for (const [runId, group] of groupBy([...managers], (m) => m.runId)) {
+    const found = await deps.ledger.getRecords(runId, group.map((m) => m.externalId));
+    if ([...found.values()].some((m) => m.state === 'queued' && m.attempts === 0)) return true;
+  }
+  return false;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function fit(live: Held[], options: UploadOptions): { sending: Held[]; released: Held[] } {

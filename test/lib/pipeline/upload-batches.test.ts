@@ -28,8 +28,11 @@ async function world(people: Record<string, string | undefined>, opts: { ingesti
   await ledger.addRecords(RUN, ids.map((id, i) => ({ externalId: id, line: i + 2, payload: op(id, people[id]), payloadHash: id, ...(people[id] === undefined ? {} : { managerId: people[id] }) })));
   await ledger.markEnqueued(RUN, ids);
   if (opts.ingesting !== true) await ledger.finishIngest(RUN, { rows: ids.length, valid: ids.length, rejected: 0, at: new Date(NOW).toISOString() });
+  const naps: number[] = [];
+  let onNap: () => Promise<void> = async () => undefined;
   const d: UploadDeps = {
     ledger, queue, logger: captureLogger(), clock: { now: () => new Date(now) },
+    sleep: async (ms) => { naps.push(ms); await onNap(); },
     client: { uploadBulkRequest: async (request: BulkRequest) => {
       if (fail !== undefined) throw fail;
       requests.push(request);
@@ -43,7 +46,7 @@ async function world(people: Record<string, string | undefined>, opts: { ingesti
     return text as string;
   };
   const sent = (): string[][] => requests.map((r) => r.Operations.map((o) => o.bulkId as string));
-  return { d, queue, ledger, m, batch, sent, setNow: (t: number) => { now = t; }, failWith: (e: Error | undefined) => { fail = e; } };
+  return { d, queue, ledger, m, batch, sent, naps, setNow: (t: number) => { now = t; }, failWith: (e: Error | undefined) => { fail = e; }, whileNapping: (f: () => Promise<void>) => { onNap = f; } };
 }
 
 const range = (from: number, to: number, prefix = 'E'): string[] => Array.from({ length: to - from }, (_, i) => `${prefix}${from + i}`);
@@ -98,6 +101,8 @@ describe('upload of batch messages', () => {
     const [managers] = await w.queue.receive(1, 30);
     expect(await uploadOperations(w.batch(reports), w.d)).toBe('gathering');
     expect(w.sent()).toEqual([]);
+    // It looked again a few times, a second apart, before going back.
+    expect(w.naps).toEqual(Array(DEFAULT_UPLOAD_OPTIONS.managerChecks).fill(DEFAULT_UPLOAD_OPTIONS.managerCheckMs));
     const back = w.queue.messages.filter((x) => x.id !== managers?.messageId);
     expect(back).toHaveLength(1);
     expect(w.queue.operations().filter((o) => o.externalId.startsWith('R')).map((o) => o.gathered)).toEqual(Array(45).fill(1));
@@ -116,5 +121,24 @@ describe('upload of batch messages', () => {
     const tired = encodeBatch(['R0', 'R1'].map((id) => ({ ...w.m(id), gathered: DEFAULT_UPLOAD_OPTIONS.maxGathers }))) as [string];
     expect(await uploadOperations(tired[0], w.d)).toBe('submitted');
     expect(w.sent()).toEqual([['M0', 'R0', 'R1']]);
+  });
+
+  it('when the managers\' batch goes while a batch waits for it, the batch goes right after, without going back to the queue', async () => {
+    const people: Record<string, string | undefined> = { M0: undefined, M1: undefined };
+    for (let i = 0; i < 20; i++) people[`R${i}`] = `M${i % 2}`;
+    const w = await world(people);
+    const [managers] = await (async () => { await w.queue.send(w.batch(['M0', 'M1'])); return w.queue.receive(1, 30); })();
+    // The other upload sends the managers during the first wait.
+    let once = true;
+    w.whileNapping(async () => {
+      if (!once) return;
+      once = false;
+      expect(await uploadOperations(managers?.text, w.d)).toBe('submitted');
+      await w.queue.delete(managers as never);
+    });
+    expect(await uploadOperations(w.batch(range(0, 20, 'R')), w.d)).toBe('submitted');
+    expect(w.naps).toHaveLength(1);
+    expect(w.sent()).toEqual([['M0', 'M1'], range(0, 20, 'R')]);
+    expect(w.queue.messages).toEqual([]);
   });
 });
