@@ -383,7 +383,7 @@ async function supersedeHeld(deps: IngestDeps, source: SourceSettings, runId: st
 }
 
 // Waits until `n` more messages fit under the cap (or the queue is empty, for a cap below one chunk).
-// Records are written only once their messages can follow, so none waits long without one.
+// A group's records are written first; their messages follow as room allows.
 async function roomInQueue(deps: IngestDeps, cap: number, n: number, runId: string, state: { told: boolean; waitedMs: number }): Promise<void> {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   while (state.waitedMs < BACKLOG_MAX_WAIT_MS) {

@@ -59,7 +59,14 @@ export function decodeOperations(input: unknown): OperationMessage[] {
   const value = typeof input === 'string' ? (JSON.parse(input) as unknown) : input;
   const b = value as Partial<BatchBody> | null;
   if (b === null || typeof b !== 'object' || b.v !== 2) return [decodeMessage(value)];
-  const ops = typeof b.z === 'string' ? (JSON.parse(inflateRawSync(Buffer.from(b.z, 'base64')).toString('utf8')) as unknown) : b.ops;
+  let ops: unknown = b.ops;
+  if (typeof b.z === 'string') {
+    try {
+      ops = JSON.parse(inflateRawSync(Buffer.from(b.z, 'base64')).toString('utf8')) as unknown;
+    } catch (err) {
+      throw new Error(`not an hrsync batch message: its deflated operations do not open (${err instanceof Error ? err.message : String(err)})`);
+    }
+  }
   if (!Array.isArray(ops) || ops.length === 0) throw new Error('not an hrsync batch message (expected v 2 with ops or z)');
   return ops.map((o) => decodeMessage({ ...(o as object), v: 1 }));
 }

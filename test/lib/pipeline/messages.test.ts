@@ -57,6 +57,7 @@ describe('queue messages', () => {
 
   it('says what is wrong with a message that is not ours', () => {
     expect(() => decodeOperations('{"v":2}')).toThrow(/batch message/);
+    expect(() => decodeOperations('{"v":2,"z":"bm90IGRlZmxhdGVk"}')).toThrow(/deflated operations do not open/);
     expect(() => decodeOperations('{"v":2,"ops":[{"runId":"r"}]}')).toThrow(/operation message/);
     expect(() => decodeOperations('{"hello":1}')).toThrow(/operation message/);
   });
