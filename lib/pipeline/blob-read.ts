@@ -78,5 +78,12 @@ export async function openBlob(blob: BlobReader, file: string, options: { rangeB
     }
   }
   const body = first.readableStreamBody as (NodeJS.ReadableStream & { destroy?: () => void }) | undefined;
-  return { etag, lastModified: first.lastModified ?? new Date(), contentLength: total, content: content(), close: () => body?.destroy?.() };
+  const close = (): void => {
+    // The SDK's retrying stream reports a body cut short as an error ("Stream drains before getting
+    // enough data") after it is destroyed; unread on purpose (a re-delivered blob), that is no
+    // error, and unheard it would crash the process as an unhandled 'error' event.
+    body?.on('error', () => undefined);
+    body?.destroy?.();
+  };
+  return { etag, lastModified: first.lastModified ?? new Date(), contentLength: total, content: content(), close };
 }
