@@ -331,39 +331,16 @@ export class RunLedger implements PipelineLedger {
 
   async markSubmitted(runId: string, externalIds: readonly string[], at: { requestId: string; at: string }, seen?: ReadonlyMap<string, LedgerRecord>): Promise<void> {
     const event: LifecycleEvent = { type: 'submitted', requestId: at.requestId, at: Date.parse(at.at) };
-    const one = (id: string): Promise<unknown> => this.transition(runId, id, event, { ...(seen?.get(id) === undefined ? {} : { seen: seen.get(id) as LedgerRecord }) });
-    // Records as upload read them: one transaction per partition, each update conditional on the
-    // version read. Should any have moved meanwhile, the transaction changes nothing and each
-    // record goes alone, re-read, as before.
-    const updates: Entity[] = [];
-    const etags = new Map<string, string>();
-    const owners = new Map<string, string>();
+    // Records as upload read them go together, a transaction per partition on the versions read;
+    // any not read go alone.
+    const items: Array<{ seen: LedgerRecord; event: LifecycleEvent }> = [];
     const alone: string[] = [];
     for (const id of externalIds) {
       const r = seen?.get(id);
-      const known = r === undefined ? undefined : recordEntity(r);
-      const t = known === undefined || known.etag === '' ? undefined : nextState(lifecycleView(known), event);
-      if (known === undefined || t === undefined) {
-        alone.push(id);
-        continue;
-      }
-      updates.push({ partitionKey: known.partitionKey, rowKey: known.rowKey, ...transitionUpdate(t) });
-      etags.set(`${known.partitionKey}\u0000${known.rowKey}`, known.etag);
-      owners.set(`${known.partitionKey}\u0000${known.rowKey}`, id);
+      if (r === undefined) alone.push(id);
+      else items.push({ seen: r, event });
     }
-    const recs = await this.recs();
-    await Promise.all([
-      ...alone.map(one),
-      ...transactions(updates).map(async (chunk) => {
-        try {
-          await recs.submitTransaction(chunk.map((e): TransactionAction => ['update', e, 'Merge', { etag: etags.get(`${e.partitionKey}\u0000${e.rowKey}`) as string }]));
-        } catch (err) {
-          const code = status(err);
-          if (code !== 412 && code !== 404) throw err;
-          await Promise.all(chunk.map((e) => one(owners.get(`${e.partitionKey}\u0000${e.rowKey}`) as string)));
-        }
-      }),
-    ]);
+    await Promise.all([this.transitionAll(runId, items), ...alone.map((id) => this.transition(runId, id, event))]);
   }
 
   async noteFailure(runId: string, externalIds: readonly string[], f: { errorCode: string; reason: string }): Promise<void> {
@@ -445,9 +422,9 @@ export class RunLedger implements PipelineLedger {
     const byKey = new Map<string, { record: LedgerRecord; at: string }>();
     const entities: Entity[] = [];
     // People already known (an update, a disable, a resend) are changed one by one, the later confirmation winning.
-    const known = list.filter((x) => x.record.intent !== undefined && x.record.intent !== 'create');
+    const known = new Set(list.filter((x) => x.record.intent !== undefined && x.record.intent !== 'create'));
     for (const x of list) {
-      if (known.includes(x)) continue;
+      if (known.has(x)) continue;
       const e = personEntity(x.record, x.at);
       const key = `${e.partitionKey}\u0000${e.rowKey}`;
       // One person twice in one pass (two runs): the later confirmation alone, after the rest.
@@ -455,7 +432,7 @@ export class RunLedger implements PipelineLedger {
       byKey.set(key, x);
       entities.push(e);
     }
-    const twice = list.filter((x) => !known.includes(x) && byKey.get(`${personBucket(x.record.externalId)}\u0000${recordKey(x.record.externalId)}`) !== x);
+    const twice = list.filter((x) => !known.has(x) && byKey.get(`${personBucket(x.record.externalId)}\u0000${recordKey(x.record.externalId)}`) !== x);
     await Promise.all(transactions(entities).map(async (chunk) => {
       if (chunk.length === 1) {
         const x = byKey.get(`${chunk[0]?.partitionKey}\u0000${chunk[0]?.rowKey}`) as { record: LedgerRecord; at: string };
@@ -472,7 +449,7 @@ export class RunLedger implements PipelineLedger {
         }
       }
     }));
-    await Promise.all(known.map((x) => this.rememberPerson(x.record, x.at)));
+    await Promise.all([...known].map((x) => this.rememberPerson(x.record, x.at)));
     for (const x of twice) await this.rememberPerson(x.record, x.at);
   }
 

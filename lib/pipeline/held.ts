@@ -5,7 +5,7 @@ import type { DateClock } from '../core/clock.js';
 import { adoptRun } from '../delta/nightly.js';
 import { sendOrder } from '../delta/order.js';
 import { MAX_OPERATIONS_PER_REQUEST } from '../scim/schemas.js';
-import { requestBatches } from './messages.js';
+import { nextAttempt, requestBatches } from './messages.js';
 import type { LedgerRecord, OperationQueue, PipelineLedger, ReportSink, RunRecord } from './ports.js';
 import type { RunReport } from './report.js';
 import { writeRunReport } from './run-report.js';
@@ -53,7 +53,7 @@ export async function approveRun(deps: DecisionDeps, runId: string, by?: string)
   const ordered = sendOrder(queued);
   for (let i = 0; i < ordered.length; i += MAX_OPERATIONS_PER_REQUEST) {
     const batch = ordered.slice(i, i + MAX_OPERATIONS_PER_REQUEST);
-    for (const text of requestBatches(batch.map((r) => ({ v: 1, runId, externalId: r.externalId, line: r.line, attempt: r.attempts + 1, op: r.payload })))) await deps.queue.send(text);
+    for (const text of requestBatches(batch.map(nextAttempt))) await deps.queue.send(text);
     await deps.ledger.markEnqueued(runId, batch.map((r) => r.externalId));
   }
   await adoptRun(deps.ledger, { name: run.source, kind: run.kind }, runId, run.rows ?? 0, run.plan);

@@ -31,9 +31,14 @@ export function encodeMessage(message: OperationMessage): string {
   return JSON.stringify(message);
 }
 
+/** A ledger record's stored payload as its next attempt. */
+export function nextAttempt(r: Pick<LedgerRecord, 'runId' | 'externalId' | 'line' | 'attempts' | 'payload'>): OperationMessage {
+  return { v: 1, runId: r.runId, externalId: r.externalId, line: r.line, attempt: r.attempts + 1, op: r.payload };
+}
+
 /** The message that sends a ledger record's stored payload as its next attempt. */
 export function nextAttemptMessage(r: Pick<LedgerRecord, 'runId' | 'externalId' | 'line' | 'attempts' | 'payload'>): string {
-  return encodeMessage({ v: 1, runId: r.runId, externalId: r.externalId, line: r.line, attempt: r.attempts + 1, op: r.payload });
+  return encodeMessage(nextAttempt(r));
 }
 
 /** Whether a message fits the queue once Base64-encoded. */

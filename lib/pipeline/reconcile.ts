@@ -15,7 +15,7 @@ import { dropManagerReference } from '../delta/managers.js';
 import { outcomeOf } from '../provisioning/outcomes.js';
 import type { RecordOutcome } from '../provisioning/outcomes.js';
 import { MAX_OPERATIONS_PER_REQUEST } from '../scim/schemas.js';
-import { decodeMessage, decodeOperations, nextAttemptMessage, requestBatches } from './messages.js';
+import { decodeOperations, nextAttempt, nextAttemptMessage, requestBatches } from './messages.js';
 import type { LedgerRecord, ReconcileDeps, RunRecord } from './ports.js';
 import { forEachLimit } from './parallel.js';
 import { writeRunReport } from './run-report.js';
@@ -414,7 +414,7 @@ async function healUnsent(deps: ReconcileDeps, runs: RunRecord[], queued: Readon
     }
     for (let i = 0; i < unsent.length; i += MAX_OPERATIONS_PER_REQUEST) {
       const batch = unsent.slice(i, i + MAX_OPERATIONS_PER_REQUEST);
-      for (const text of requestBatches(batch.map((r) => decodeMessage(nextAttemptMessage(r))))) await deps.queue.send(text);
+      for (const text of requestBatches(batch.map(nextAttempt))) await deps.queue.send(text);
       await deps.ledger.markEnqueued(run.runId, batch.map((r) => r.externalId));
     }
   }
