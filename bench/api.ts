@@ -120,9 +120,15 @@ function onRequestLine(line: string): void {
 // ---- What hrsync's client says it met (its own view, beside the simulator's). ----
 const clientSaw = new Map<string, number>();
 const clientLogger = {
-  info: (message: string) => { clientSaw.set(message, (clientSaw.get(message) ?? 0) + 1); },
-  warn: (message: string) => { clientSaw.set(message, (clientSaw.get(message) ?? 0) + 1); },
-  error: (message: string) => { clientSaw.set(message, (clientSaw.get(message) ?? 0) + 1); },
+  info: (message: string) => {
+    clientSaw.set(message, (clientSaw.get(message) ?? 0) + 1);
+  },
+  warn: (message: string) => {
+    clientSaw.set(message, (clientSaw.get(message) ?? 0) + 1);
+  },
+  error: (message: string) => {
+    clientSaw.set(message, (clientSaw.get(message) ?? 0) + 1);
+  },
 };
 
 const hostErrors: string[] = [];
@@ -132,7 +138,10 @@ const waitSizes = new Map<number, number>();
 const stack = await startLocalStack({
   mapping: readFileSync(join(root, 'samples', 'mapping.json'), 'utf8'),
   simulator: {
-    rateLimit: RATE, processingDelayMs: 500, pageSize: 1000, requestLog: onRequestLine,
+    rateLimit: RATE,
+    processingDelayMs: 500,
+    pageSize: 1000,
+    requestLog: onRequestLine,
     faults: { throttleShare, retryAfterSeconds, seed },
   },
   azuriteStore: 'disk',
@@ -183,7 +192,9 @@ try {
     const now = Date.now();
     if (now - dropAt > 60 * 60_000) {
       const open = (await stack.progress()).map((p) => JSON.stringify(p.counts)).join('; ');
-      throw new Error(`no report after an hour: ${stack.host.progressLine()}; records by state: ${open}; ${wire.calls} calls so far (${[...wire.byStatus].map(([k, v]) => `${v} × ${k}`).join(', ')})`);
+      throw new Error(
+        `no report after an hour: ${stack.host.progressLine()}; records by state: ${open}; ${wire.calls} calls so far (${[...wire.byStatus].map(([k, v]) => `${v} × ${k}`).join(', ')})`,
+      );
     }
     const received = stack.simulator.stats().recordsReceived;
     if (bucketEpisode === 'before' && received >= BUCKET_AT * records) {
@@ -230,7 +241,8 @@ try {
     if (resentIds.has(r.externalId)) resentAttempts.set(r.attempts, (resentAttempts.get(r.attempts) ?? 0) + 1);
     if (r.managerId !== undefined) managers.add(r.managerId);
     if (r.lastErrorCode !== undefined) errorCodes.set(r.lastErrorCode, (errorCodes.get(r.lastErrorCode) ?? 0) + 1);
-    if (r.state !== 'confirmed' && r.state !== 'disabled') notFinal.push(`${r.externalId}: ${r.state}${r.lastErrorCode === undefined ? '' : ` (${r.lastErrorCode}: ${r.lastReason ?? ''})`}`);
+    if (r.state !== 'confirmed' && r.state !== 'disabled')
+      notFinal.push(`${r.externalId}: ${r.state}${r.lastErrorCode === undefined ? '' : ` (${r.lastErrorCode}: ${r.lastReason ?? ''})`}`);
   }
 
   // The service's own word on the records sent again: their provisioning log entries.
@@ -265,9 +277,14 @@ try {
     rateLimit: RATE,
     waits: productionWaits
       ? { bucketFullSeconds: '300-600 (production)', jobRecheckSeconds: 600, uploadJitterSeconds: '0-60' }
-      : { bucketFullSeconds: `${bucketWait.min / 1000}-${bucketWait.max / 1000}`, jobRecheckSeconds: jobRecheckMs / 1000, uploadJitterSeconds: uploadJitterSeconds === undefined ? '0-60 (production)' : `0-${uploadJitterSeconds} (BENCH_API_UPLOAD_JITTER_SECONDS, a diagnostic)` },
+      : {
+          bucketFullSeconds: `${bucketWait.min / 1000}-${bucketWait.max / 1000}`,
+          jobRecheckSeconds: jobRecheckMs / 1000,
+          uploadJitterSeconds: uploadJitterSeconds === undefined ? '0-60 (production)' : `0-${uploadJitterSeconds} (BENCH_API_UPLOAD_JITTER_SECONDS, a diagnostic)`,
+        },
     injected: {
-      throttleShare, retryAfterSeconds,
+      throttleShare,
+      retryAfterSeconds,
       throttled429: stats.refusedBy.throttle,
       bucketFull: stats.refusedBy.bucketFull,
       bucketFullOfPausedJob: stats.refusedBy.bucketFullNotActive,
@@ -328,24 +345,41 @@ try {
   };
   // A control run with every fault off (BENCH_API_THROTTLE_SHARE=0 BENCH_API_BUCKET_FULLS=0 BENCH_API_PAUSE_SECONDS=0) is kept beside the run with faults.
   const control = throttleShare === 0 && bucketFulls === 0 && pauseSeconds === 0;
-  writeFileSync(join(out, control ? 'api-results-no-faults.json' : productionWaits ? 'api-results-production-waits.json' : 'api-results.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(
+    join(out, control ? 'api-results-no-faults.json' : productionWaits ? 'api-results-production-waits.json' : 'api-results.json'),
+    `${JSON.stringify(result, null, 2)}\n`,
+  );
 
   const r = result as { calls: Record<string, unknown>; timeline: Record<string, unknown> };
   const line = (text: string): boolean => process.stdout.write(`${text}\n`);
-  line(`${workers} workers, ${c.records} records: ${c.created} created, ${c.updated} updated, ${c.disabled} disabled, ${c.skipped} skipped, ${c.deadLettered} dead-lettered, ${c.rejected} rejected; `
-    + `${lost.length === 0 && confirmed === c.records ? 'nothing lost' : `LOST ${c.records - confirmed}: ${[...lost, ...notFinal.slice(0, 5)].join('; ')}`}`);
-  line(`injected: ${stats.refusedBy.throttle} × 429 (share ${throttleShare}, Retry-After ${retryAfterSeconds} s), ${stats.refusedBy.bucketFull} × bucket full`
-    + `${stats.refusedBy.bucketFullNotActive > 0 ? ` (+${stats.refusedBy.bucketFullNotActive} from the paused job's bucket)` : ''}, job paused ${s(events.pausedAt, events.activeAt) ?? 0} s; `
-    + `rate-limit 429s ${stats.refusedBy.rateLimit}`);
-  line(`bulkUpload calls: ${wire.calls} on the wire (${[...wire.byStatus].map(([k, v]) => `${v} × ${k}`).join(', ')}), ${stats.requests} in the simulator's tally, `
-    + `${report.requests.total} in hrsync's report (${report.requests.accepted} accepted, ${report.requests.notAccepted} not); minimum ⌈${c.records} ÷ 50⌉ = ${minimum}`);
-  line(`accepted ${acceptedCalls}: ${acceptedCalls - perfectAccepted} above ⌈records received ÷ 50⌉ from requests of fewer than 50 (sizes ${JSON.stringify(r.calls['acceptedRequestSizes'])}), `
-    + `${perfectAccepted - minimum} from ${extraRecordSends} records sent again (${resent.length} records, by the ledger's attempts ${JSON.stringify(Object.fromEntries(resentAttempts))}, their log entries ${JSON.stringify(Object.fromEntries(serviceSaid))}, ${[...resentIds].filter((id) => managers.has(id)).length} of them managers; last error codes ${JSON.stringify(Object.fromEntries(errorCodes))})`);
-  line(`turned away by the gate without a call: ${JSON.stringify(Object.fromEntries(waits))} times; messages put back together per wait ${JSON.stringify(Object.fromEntries([...waitSizes].sort((a, b) => a[0] - b[0])))}`);
-  line(`calls per confirmed record ${round(stats.requests / confirmed, 5)} (${round(stats.requests / minimum, 3)} × the minimum) against the target ${TARGET} (1.05 ÷ 50): ${result['targetMet'] === true ? 'met' : 'MISSED'}`);
-  line(`timeline: bucket full at ${JSON.stringify(r.timeline['bucketFullAnswersAtSeconds'])} s, next accepted call ${r.timeline['secondsLastBucketFullToNextAccepted'] ?? '-'} s later; `
-    + `job paused at ${r.timeline['secondsDropToPause'] ?? '-'} s for ${s(events.pausedAt, events.activeAt) ?? 0} s (calls while paused ${JSON.stringify(r.timeline['callsWhileJobPaused'])}, the last ${r.timeline['secondsPauseToLastCallWhilePaused'] ?? '-'} s in), `
-    + `first accepted call ${r.timeline['secondsActiveToNextAccepted'] ?? '-'} s after Active; last accepted call at ${r.timeline['secondsDropToLastAccepted'] ?? '-'} s, run complete at ${r.timeline['secondsDropToRunComplete'] ?? '-'} s, wall ${r.timeline['wallSeconds'] ?? '-'} s; ingest done at ${r.timeline['secondsDropToIngested'] ?? '-'} s; short requests (s:records) ${(r.timeline['shortRequestsAt'] as string[] | undefined)?.join(' ') ?? '-'}`);
+  line(
+    `${workers} workers, ${c.records} records: ${c.created} created, ${c.updated} updated, ${c.disabled} disabled, ${c.skipped} skipped, ${c.deadLettered} dead-lettered, ${c.rejected} rejected; ` +
+      `${lost.length === 0 && confirmed === c.records ? 'nothing lost' : `LOST ${c.records - confirmed}: ${[...lost, ...notFinal.slice(0, 5)].join('; ')}`}`,
+  );
+  line(
+    `injected: ${stats.refusedBy.throttle} × 429 (share ${throttleShare}, Retry-After ${retryAfterSeconds} s), ${stats.refusedBy.bucketFull} × bucket full` +
+      `${stats.refusedBy.bucketFullNotActive > 0 ? ` (+${stats.refusedBy.bucketFullNotActive} from the paused job's bucket)` : ''}, job paused ${s(events.pausedAt, events.activeAt) ?? 0} s; ` +
+      `rate-limit 429s ${stats.refusedBy.rateLimit}`,
+  );
+  line(
+    `bulkUpload calls: ${wire.calls} on the wire (${[...wire.byStatus].map(([k, v]) => `${v} × ${k}`).join(', ')}), ${stats.requests} in the simulator's tally, ` +
+      `${report.requests.total} in hrsync's report (${report.requests.accepted} accepted, ${report.requests.notAccepted} not); minimum ⌈${c.records} ÷ 50⌉ = ${minimum}`,
+  );
+  line(
+    `accepted ${acceptedCalls}: ${acceptedCalls - perfectAccepted} above ⌈records received ÷ 50⌉ from requests of fewer than 50 (sizes ${JSON.stringify(r.calls['acceptedRequestSizes'])}), ` +
+      `${perfectAccepted - minimum} from ${extraRecordSends} records sent again (${resent.length} records, by the ledger's attempts ${JSON.stringify(Object.fromEntries(resentAttempts))}, their log entries ${JSON.stringify(Object.fromEntries(serviceSaid))}, ${[...resentIds].filter((id) => managers.has(id)).length} of them managers; last error codes ${JSON.stringify(Object.fromEntries(errorCodes))})`,
+  );
+  line(
+    `turned away by the gate without a call: ${JSON.stringify(Object.fromEntries(waits))} times; messages put back together per wait ${JSON.stringify(Object.fromEntries([...waitSizes].sort((a, b) => a[0] - b[0])))}`,
+  );
+  line(
+    `calls per confirmed record ${round(stats.requests / confirmed, 5)} (${round(stats.requests / minimum, 3)} × the minimum) against the target ${TARGET} (1.05 ÷ 50): ${result['targetMet'] === true ? 'met' : 'MISSED'}`,
+  );
+  line(
+    `timeline: bucket full at ${JSON.stringify(r.timeline['bucketFullAnswersAtSeconds'])} s, next accepted call ${r.timeline['secondsLastBucketFullToNextAccepted'] ?? '-'} s later; ` +
+      `job paused at ${r.timeline['secondsDropToPause'] ?? '-'} s for ${s(events.pausedAt, events.activeAt) ?? 0} s (calls while paused ${JSON.stringify(r.timeline['callsWhileJobPaused'])}, the last ${r.timeline['secondsPauseToLastCallWhilePaused'] ?? '-'} s in), ` +
+      `first accepted call ${r.timeline['secondsActiveToNextAccepted'] ?? '-'} s after Active; last accepted call at ${r.timeline['secondsDropToLastAccepted'] ?? '-'} s, run complete at ${r.timeline['secondsDropToRunComplete'] ?? '-'} s, wall ${r.timeline['wallSeconds'] ?? '-'} s; ingest done at ${r.timeline['secondsDropToIngested'] ?? '-'} s; short requests (s:records) ${(r.timeline['shortRequestsAt'] as string[] | undefined)?.join(' ') ?? '-'}`,
+  );
   line(`${commit}; ${String(result['machine'])}; load average ${load.start.join(' ')} at start, ${load.end.join(' ')} at the end; waits ${JSON.stringify(result['waits'])}`);
   if (hostErrors.length > 0) line(`host errors (first 5): ${hostErrors.slice(0, 5).join(' | ')}`);
 } finally {

@@ -27,60 +27,133 @@ export class CountingLedger implements PipelineLedger {
     this.writes.recordBatches++;
     return records.filter((r) => (r.state ?? 'queued') === 'queued').map((r) => r.externalId);
   }
-  async markEnqueued(_runId: string, ids: readonly string[]): Promise<void> { this.writes.markedEnqueued += ids.length; }
-  async addRejected(_runId: string, rows: readonly RejectedRow[]): Promise<void> { this.writes.rejected += rows.length; }
+  async markEnqueued(_runId: string, ids: readonly string[]): Promise<void> {
+    this.writes.markedEnqueued += ids.length;
+  }
+  async addRejected(_runId: string, rows: readonly RejectedRow[]): Promise<void> {
+    this.writes.rejected += rows.length;
+  }
   async finishIngest(runId: string, c: Parameters<PipelineLedger['finishIngest']>[1]): Promise<void> {
     const run = this.runs.get(runId);
     if (run === undefined) return;
     const held = c.held !== undefined && c.held.length > 0;
     Object.assign(run, { state: c.unusable !== undefined ? 'unusable' : held ? 'held' : 'ingested', rows: c.rows, valid: c.valid, rejected: c.rejected, ingestedAt: c.at });
   }
-  async getRun(runId: string): Promise<RunRecord | undefined> { const r = this.runs.get(runId); return r && { ...r }; }
-  async getPerson(): Promise<PersonRecord | undefined> { return undefined; }
-  async *listPeople(): AsyncIterable<PersonRecord> { /* nobody yet */ }
-  async markAlsoIn(): Promise<void> { this.writes.ownership++; }
-  async handOver(): Promise<void> { this.writes.ownership++; }
-  async getSourceState(source: string): Promise<SourceState | undefined> { const s = this.sources.get(source); return s && { ...s }; }
+  async getRun(runId: string): Promise<RunRecord | undefined> {
+    const r = this.runs.get(runId);
+    return r && { ...r };
+  }
+  async getPerson(): Promise<PersonRecord | undefined> {
+    return undefined;
+  }
+  async *listPeople(): AsyncIterable<PersonRecord> {
+    /* nobody yet */
+  }
+  async markAlsoIn(): Promise<void> {
+    this.writes.ownership++;
+  }
+  async handOver(): Promise<void> {
+    this.writes.ownership++;
+  }
+  async getSourceState(source: string): Promise<SourceState | undefined> {
+    const s = this.sources.get(source);
+    return s && { ...s };
+  }
   async setSourceState(source: string, patch: Partial<Omit<SourceState, 'source'>>): Promise<void> {
     this.writes.sourceStates++;
     this.sources.set(source, { ...(this.sources.get(source) ?? { source }), ...patch });
   }
-  async decideHeld(): Promise<boolean> { return false; }
-  async getRecords(): Promise<Map<string, LedgerRecord>> { return new Map<string, LedgerRecord>(); }
+  async decideHeld(): Promise<boolean> {
+    return false;
+  }
+  async getRecords(): Promise<Map<string, LedgerRecord>> {
+    return new Map<string, LedgerRecord>();
+  }
   // eslint-disable-next-line require-yield
-  async *listRejected(): AsyncIterable<RejectedRow> { unused('listRejected'); }
-  markSubmitted(): Promise<void> { unused('markSubmitted'); }
-  noteFailure(): Promise<void> { unused('noteFailure'); }
-  transition(): Promise<undefined> { unused('transition'); }
-  transitionAll(): Promise<Map<string, undefined>> { unused('transitionAll'); }
+  async *listRejected(): AsyncIterable<RejectedRow> {
+    unused('listRejected');
+  }
+  markSubmitted(): Promise<void> {
+    unused('markSubmitted');
+  }
+  noteFailure(): Promise<void> {
+    unused('noteFailure');
+  }
+  transition(): Promise<undefined> {
+    unused('transition');
+  }
+  transitionAll(): Promise<Map<string, undefined>> {
+    unused('transitionAll');
+  }
   // eslint-disable-next-line require-yield
-  async *listOpenRecords(): AsyncIterable<never> { unused('listOpenRecords'); }
-  countOpen(): Promise<{ queued: number; submitted: number }> { unused('countOpen'); }
-  noteRequest(): Promise<void> { unused('noteRequest'); }
+  async *listOpenRecords(): AsyncIterable<never> {
+    unused('listOpenRecords');
+  }
+  countOpen(): Promise<{ queued: number; submitted: number }> {
+    unused('countOpen');
+  }
+  noteRequest(): Promise<void> {
+    unused('noteRequest');
+  }
   // eslint-disable-next-line require-yield
-  async *listRequests(): AsyncIterable<never> { unused('listRequests'); }
-  listOpenRuns(): Promise<RunRecord[]> { unused('listOpenRuns'); }
+  async *listRequests(): AsyncIterable<never> {
+    unused('listRequests');
+  }
+  listOpenRuns(): Promise<RunRecord[]> {
+    unused('listOpenRuns');
+  }
   // eslint-disable-next-line require-yield
-  async *listRecords(): AsyncIterable<never> { unused('listRecords'); }
+  async *listRecords(): AsyncIterable<never> {
+    unused('listRecords');
+  }
   // eslint-disable-next-line require-yield
-  async *listRecordSummaries(): AsyncIterable<never> { unused('listRecordSummaries'); }
-  countByState(): Promise<never> { unused('countByState'); }
-  completeRun(): Promise<boolean> { unused('completeRun'); }
-  addOutcomes(): Promise<undefined> { unused('addOutcomes'); }
-  stopRun(): Promise<boolean> { unused('stopRun'); }
-  holdStoppedRun(): Promise<boolean> { unused('holdStoppedRun'); }
-  reopenRun(): Promise<void> { unused('reopenRun'); }
-  getCheckpoint(): Promise<string | undefined> { unused('getCheckpoint'); }
-  setCheckpoint(): Promise<void> { unused('setCheckpoint'); }
+  async *listRecordSummaries(): AsyncIterable<never> {
+    unused('listRecordSummaries');
+  }
+  countByState(): Promise<never> {
+    unused('countByState');
+  }
+  completeRun(): Promise<boolean> {
+    unused('completeRun');
+  }
+  addOutcomes(): Promise<undefined> {
+    unused('addOutcomes');
+  }
+  stopRun(): Promise<boolean> {
+    unused('stopRun');
+  }
+  holdStoppedRun(): Promise<boolean> {
+    unused('holdStoppedRun');
+  }
+  reopenRun(): Promise<void> {
+    unused('reopenRun');
+  }
+  getCheckpoint(): Promise<string | undefined> {
+    unused('getCheckpoint');
+  }
+  setCheckpoint(): Promise<void> {
+    unused('setCheckpoint');
+  }
 }
 
 /** Counts messages sent; holds none, so the backlog is always empty. */
 export class CountingQueue implements OperationQueue {
   sends = 0;
   bytes = 0;
-  async send(text: string): Promise<void> { this.sends++; this.bytes += text.length; }
-  async receive(): Promise<never[]> { return []; }
-  async delete(): Promise<void> { /* nothing held */ }
-  async release(): Promise<void> { /* nothing held */ }
-  async approximateCount(): Promise<number> { return 0; }
+  async send(text: string): Promise<void> {
+    this.sends++;
+    this.bytes += text.length;
+  }
+  async receive(): Promise<never[]> {
+    return [];
+  }
+  async delete(): Promise<void> {
+    /* nothing held */
+  }
+  async release(): Promise<void> {
+    /* nothing held */
+  }
+  async approximateCount(): Promise<number> {
+    return 0;
+  }
 }

@@ -53,13 +53,30 @@ if (mode === 'stream') {
   input = { container, name, etag: props.etag as string, lastModified: props.lastModified as Date, content: Readable.from([content]) };
 }
 const result = await ingestExtract(input, {
-  ledger, queue, reports: { write: async () => undefined }, logger: silent, clock: { now: () => new Date() },
-  loadSources: async () => defaultSources('mapping.json'), loadMapping: async () => mapping,
+  ledger,
+  queue,
+  reports: { write: async () => undefined },
+  logger: silent,
+  clock: { now: () => new Date() },
+  loadSources: async () => defaultSources('mapping.json'),
+  loadMapping: async () => mapping,
 });
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 const usage = process.resourceUsage();
-process.stdout.write(`${JSON.stringify({
-  mode, rows: result.rows, valid: result.valid, rejected: result.rejected, enqueued: result.enqueued, held: result.held, unusable: result.unusable?.message,
-  seconds: Math.round(seconds * 10) / 10, cpuSeconds: Math.round((usage.userCPUTime + usage.systemCPUTime) / 1e5) / 10,
-  peakRssMb: Math.round(usage.maxRSS / 102.4) / 10, vmHwmMb: vmHwmMb(), ledgerWrites: ledger.writes, queueSends: queue.sends,
-})}\n`);
+process.stdout.write(
+  `${JSON.stringify({
+    mode,
+    rows: result.rows,
+    valid: result.valid,
+    rejected: result.rejected,
+    enqueued: result.enqueued,
+    held: result.held,
+    unusable: result.unusable?.message,
+    seconds: Math.round(seconds * 10) / 10,
+    cpuSeconds: Math.round((usage.userCPUTime + usage.systemCPUTime) / 1e5) / 10,
+    peakRssMb: Math.round(usage.maxRSS / 102.4) / 10,
+    vmHwmMb: vmHwmMb(),
+    ledgerWrites: ledger.writes,
+    queueSends: queue.sends,
+  })}\n`,
+);

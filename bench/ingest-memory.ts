@@ -41,11 +41,14 @@ try {
   await container.getBlockBlobClient(name).uploadFile(file, { blockSize: 8 * 1024 * 1024, concurrency: 2 });
   for (const mode of modes) {
     const { stdout } = await run(process.execPath, [join(here, 'ingest-memory-child.js'), mode, 'hr-extracts', name, join(root, 'samples', 'mapping.json')], {
-      env: { ...process.env, HRSYNC_STORAGE: azurite.connectionString }, maxBuffer: 1 << 20,
+      env: { ...process.env, HRSYNC_STORAGE: azurite.connectionString },
+      maxBuffer: 1 << 20,
     });
     const m = JSON.parse(stdout) as Record<string, unknown> & { peakRssMb: number; rows: number; seconds: number };
     results.push(m);
-    process.stdout.write(`${mode}: ${m.rows} rows in ${m.seconds} s, peak RSS ${m.peakRssMb} MB${mode === 'stream' ? ` (target < ${TARGET_MB} MB: ${m.peakRssMb < TARGET_MB ? 'met' : 'NOT met'})` : ''}\n`);
+    process.stdout.write(
+      `${mode}: ${m.rows} rows in ${m.seconds} s, peak RSS ${m.peakRssMb} MB${mode === 'stream' ? ` (target < ${TARGET_MB} MB: ${m.peakRssMb < TARGET_MB ? 'met' : 'NOT met'})` : ''}\n`,
+    );
   }
 } finally {
   await azurite.stop();

@@ -43,10 +43,16 @@ const started = process.hrtime.bigint();
 const result = mode === 'raw' ? await raw(file) : await pipeline(file, mappingPath ?? 'samples/mapping.json');
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 const usage = process.resourceUsage();
-process.stdout.write(`${JSON.stringify({
-  mode, ...result, seconds: round(seconds, 2), rowsPerSecond: Math.round(result.rows / seconds),
-  cpuSeconds: round((usage.userCPUTime + usage.systemCPUTime) / 1e6, 2), peakRssMb: round(usage.maxRSS / 1024, 1),
-})}\n`);
+process.stdout.write(
+  `${JSON.stringify({
+    mode,
+    ...result,
+    seconds: round(seconds, 2),
+    rowsPerSecond: Math.round(result.rows / seconds),
+    cpuSeconds: round((usage.userCPUTime + usage.systemCPUTime) / 1e6, 2),
+    peakRssMb: round(usage.maxRSS / 1024, 1),
+  })}\n`,
+);
 
 function round(n: number, digits: number): number {
   const f = 10 ** digits;

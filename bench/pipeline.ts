@@ -61,7 +61,9 @@ const stack = await startLocalStack({
   simulator: { rateLimit: RATE, processingDelayMs: 500, pageSize: 1000 },
   azuriteStore: store,
   env: { ...process.env, HRSYNC_RATE_LIMIT_REQUESTS: String(RATE.requests), HRSYNC_RATE_LIMIT_WINDOW_SECONDS: String(RATE.windowSeconds) },
-  logger: (line) => { if (line.level === 'error' || line.level === 'critical') hostErrors.push(line.message.slice(0, 200)); },
+  logger: (line) => {
+    if (line.level === 'error' || line.level === 'critical') hostErrors.push(line.message.slice(0, 200));
+  },
 });
 
 try {
@@ -139,15 +141,19 @@ try {
   };
   writeFileSync(join(out, `pipeline-results-${store}.json`), `${JSON.stringify(result, null, 2)}\n`);
   const share = result.shareOfCeilingToLastConfirmation;
-  process.stdout.write(`${result.rows} rows: ${report.counts.confirmed} confirmed, ${report.counts.skipped} skipped, ${report.counts.deadLettered} dead-lettered, ${report.counts.rejected} rejected; `
-    + `${lost.length === 0 ? 'nothing lost' : `LOST: ${lost.join('; ')}`}; ${stats.requests} simulator requests, ${stats.throttled} answered 429\n`
-    + `drop → ingested ${result.secondsDropToIngested} s, → first submission ${result.secondsDropToFirstSubmit} s, → last confirmation ${result.secondsDropToLastConfirmation} s `
-    + `(${result.confirmedPerSecondToLastConfirmation} records/s = ${Math.round(share * 1000) / 10}% of the ${ceiling} records/s ceiling), `
-    + `→ run complete in the ledger ${result.secondsDropToRunComplete} s (${Math.round(result.shareOfCeilingToRunComplete * 1000) / 10}%, reconcile on "${result.reconcileSchedule}")\n`
-    + `Azurite ${store} store, operations queue capped at ${result.queueBacklog} messages; ${result.machine}, load ${result.loadAverageAtStart} at start; peak RSS ${result.peakRssMb} MB (this process: functions and simulator; Azurite runs in its own); `
-    + `CPU seconds: functions, host and simulator ${result.cpuSeconds.functionsHostAndSimulator}, Azurite queue ${result.cpuSeconds.azuriteQueue ?? '?'}, table ${result.cpuSeconds.azuriteTable ?? '?'}, blob ${result.cpuSeconds.azuriteBlob ?? '?'}\n`
-    + `storage operations per record: ${result.storageOperationsPerRecord.total} (target ≤ 3): ${Object.entries(result.storageOperationsPerRecord.byKind).map(([k, v]) => `${k} ${v}`).join(', ')}\n`
-    + `target ≥ 85% of the ceiling: ${share >= 0.85 ? 'met' : 'MISSED'}\n`);
+  process.stdout.write(
+    `${result.rows} rows: ${report.counts.confirmed} confirmed, ${report.counts.skipped} skipped, ${report.counts.deadLettered} dead-lettered, ${report.counts.rejected} rejected; ` +
+      `${lost.length === 0 ? 'nothing lost' : `LOST: ${lost.join('; ')}`}; ${stats.requests} simulator requests, ${stats.throttled} answered 429\n` +
+      `drop → ingested ${result.secondsDropToIngested} s, → first submission ${result.secondsDropToFirstSubmit} s, → last confirmation ${result.secondsDropToLastConfirmation} s ` +
+      `(${result.confirmedPerSecondToLastConfirmation} records/s = ${Math.round(share * 1000) / 10}% of the ${ceiling} records/s ceiling), ` +
+      `→ run complete in the ledger ${result.secondsDropToRunComplete} s (${Math.round(result.shareOfCeilingToRunComplete * 1000) / 10}%, reconcile on "${result.reconcileSchedule}")\n` +
+      `Azurite ${store} store, operations queue capped at ${result.queueBacklog} messages; ${result.machine}, load ${result.loadAverageAtStart} at start; peak RSS ${result.peakRssMb} MB (this process: functions and simulator; Azurite runs in its own); ` +
+      `CPU seconds: functions, host and simulator ${result.cpuSeconds.functionsHostAndSimulator}, Azurite queue ${result.cpuSeconds.azuriteQueue ?? '?'}, table ${result.cpuSeconds.azuriteTable ?? '?'}, blob ${result.cpuSeconds.azuriteBlob ?? '?'}\n` +
+      `storage operations per record: ${result.storageOperationsPerRecord.total} (target ≤ 3): ${Object.entries(result.storageOperationsPerRecord.byKind)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}\n` +
+      `target ≥ 85% of the ceiling: ${share >= 0.85 ? 'met' : 'MISSED'}\n`,
+  );
 } finally {
   await stack.stop();
 }

@@ -14,7 +14,16 @@ const root = join(here, '..', '..');
 const out = join(root, 'bench', 'out');
 const sizes = (process.env.BENCH_ROWS ?? '100000,1000000').split(',').map(Number);
 
-interface Measurement { mode: string; rows: number; requests: number; seconds: number; rowsPerSecond: number; cpuSeconds: number; peakRssMb: number; rejected?: number }
+interface Measurement {
+  mode: string;
+  rows: number;
+  requests: number;
+  seconds: number;
+  rowsPerSecond: number;
+  cpuSeconds: number;
+  peakRssMb: number;
+  rejected?: number;
+}
 
 async function measure(mode: 'raw' | 'pipeline', file: string): Promise<Measurement> {
   const { stdout } = await run(process.execPath, [join(here, 'measure.js'), mode, file, join(root, 'samples', 'mapping.json')], { maxBuffer: 1 << 20 });
@@ -35,15 +44,21 @@ for (const n of sizes) {
   const pipeM = await measure('pipeline', file);
   const ratio = Math.round((pipeM.rowsPerSecond / rawM.rowsPerSecond) * 100) / 100;
   results.push({ rows: n, fileMb, raw: rawM, pipeline: pipeM, ratio });
-  process.stdout.write(`${n} rows (${fileMb} MB): raw csv-parse ${rawM.rowsPerSecond} rows/s (${rawM.cpuSeconds} s CPU), peak ${rawM.peakRssMb} MB | `
-    + `whole path ${pipeM.rowsPerSecond} rows/s (${pipeM.seconds} s, ${pipeM.cpuSeconds} s CPU), ${pipeM.requests} requests, peak ${pipeM.peakRssMb} MB | ratio ${ratio}\n`);
+  process.stdout.write(
+    `${n} rows (${fileMb} MB): raw csv-parse ${rawM.rowsPerSecond} rows/s (${rawM.cpuSeconds} s CPU), peak ${rawM.peakRssMb} MB | ` +
+      `whole path ${pipeM.rowsPerSecond} rows/s (${pipeM.seconds} s, ${pipeM.cpuSeconds} s CPU), ${pipeM.requests} requests, peak ${pipeM.peakRssMb} MB | ratio ${ratio}\n`,
+  );
 }
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`;
 writeFileSync(join(out, 'results.json'), `${JSON.stringify({ machine, when: new Date().toISOString(), results }, null, 2)}\n`);
-process.stdout.write(`\n| rows | file | raw csv-parse rows/s | whole path rows/s | ratio | CPU s, raw / whole path | requests | peak RSS (whole path) |\n|---|---|---|---|---|---|---|---|\n`);
+process.stdout.write(
+  `\n| rows | file | raw csv-parse rows/s | whole path rows/s | ratio | CPU s, raw / whole path | requests | peak RSS (whole path) |\n|---|---|---|---|---|---|---|---|\n`,
+);
 for (const r of results) {
-  process.stdout.write(`| ${r.rows.toLocaleString('en')} | ${r.fileMb} MB | ${r.raw.rowsPerSecond.toLocaleString('en')} | ${r.pipeline.rowsPerSecond.toLocaleString('en')} | ${Math.round(r.ratio * 100)}% | ${r.raw.cpuSeconds} / ${r.pipeline.cpuSeconds} | ${r.pipeline.requests.toLocaleString('en')} | ${r.pipeline.peakRssMb} MB |\n`);
+  process.stdout.write(
+    `| ${r.rows.toLocaleString('en')} | ${r.fileMb} MB | ${r.raw.rowsPerSecond.toLocaleString('en')} | ${r.pipeline.rowsPerSecond.toLocaleString('en')} | ${Math.round(r.ratio * 100)}% | ${r.raw.cpuSeconds} / ${r.pipeline.cpuSeconds} | ${r.pipeline.requests.toLocaleString('en')} | ${r.pipeline.peakRssMb} MB |\n`,
+  );
 }
 process.stdout.write(`\n${machine}; targets: whole path ≥ 50% of raw, peak RSS < 200 MB at 1M rows.\n`);
 const failed = results.filter((r) => r.ratio < 0.5 || (r.rows >= 1_000_000 && r.pipeline.peakRssMb >= 200));

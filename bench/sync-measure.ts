@@ -13,29 +13,37 @@ if (file === undefined || mappingPath === undefined) throw new Error('usage: syn
 const settings = loadProvisioningSettings(process.env);
 const client = createProvisioningClient(settings);
 const started = performance.now();
-const report = await syncExtract(await openExtractFile(file), await loadMappingFile(mappingPath), { client }, {
-  ...DEFAULT_SYNC_OPTIONS,
-  // The simulator makes entries visible at once; a real tenant needs the defaults (30 s, 15 min).
-  pollIntervalMs: 1000,
-  logLagMs: 10_000,
-  logPageSize: 1000,
-  retryDelayMs: 1000,
-  maxRetryDelayMs: 5000,
-  timeoutMs: 120_000,
-  inFlight: Math.max(2, settings.pacing.concurrency * 2),
-}, { onProblem: () => undefined });
+const report = await syncExtract(
+  await openExtractFile(file),
+  await loadMappingFile(mappingPath),
+  { client },
+  {
+    ...DEFAULT_SYNC_OPTIONS,
+    // The simulator makes entries visible at once; a real tenant needs the defaults (30 s, 15 min).
+    pollIntervalMs: 1000,
+    logLagMs: 10_000,
+    logPageSize: 1000,
+    retryDelayMs: 1000,
+    maxRetryDelayMs: 5000,
+    timeoutMs: 120_000,
+    inFlight: Math.max(2, settings.pacing.concurrency * 2),
+  },
+  { onProblem: () => undefined },
+);
 const wallSeconds = (performance.now() - started) / 1000;
-process.stdout.write(`${JSON.stringify({
-  rows: report.scan.rows,
-  requests: report.requests,
-  uploaded: report.uploaded,
-  resent: report.resent,
-  confirmed: report.confirmed,
-  skipped: report.skipped,
-  failed: report.failed.length,
-  notConfirmed: report.notConfirmed.length,
-  firstUploadAt: report.firstUploadAt,
-  lastOutcomeAt: report.lastOutcomeAt,
-  wallSeconds,
-  peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
-})}\n`);
+process.stdout.write(
+  `${JSON.stringify({
+    rows: report.scan.rows,
+    requests: report.requests,
+    uploaded: report.uploaded,
+    resent: report.resent,
+    confirmed: report.confirmed,
+    skipped: report.skipped,
+    failed: report.failed.length,
+    notConfirmed: report.notConfirmed.length,
+    firstUploadAt: report.firstUploadAt,
+    lastOutcomeAt: report.lastOutcomeAt,
+    wallSeconds,
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+  })}\n`,
+);

@@ -19,8 +19,18 @@ const RATE = { requests: 40, windowSeconds: 5 };
 const ceiling = (RATE.requests / RATE.windowSeconds) * 50;
 
 interface Measured {
-  rows: number; requests: number; uploaded: number; resent: number; confirmed: number; skipped: number; failed: number; notConfirmed: number;
-  firstUploadAt?: string; lastOutcomeAt?: string; wallSeconds: number; peakRssMb: number;
+  rows: number;
+  requests: number;
+  uploaded: number;
+  resent: number;
+  confirmed: number;
+  skipped: number;
+  failed: number;
+  notConfirmed: number;
+  firstUploadAt?: string;
+  lastOutcomeAt?: string;
+  wallSeconds: number;
+  peakRssMb: number;
 }
 
 mkdirSync(out, { recursive: true });
@@ -41,8 +51,7 @@ try {
   await sim.close();
 }
 const stats = sim.stats();
-const span = measured.firstUploadAt !== undefined && measured.lastOutcomeAt !== undefined
-  ? (Date.parse(measured.lastOutcomeAt) - Date.parse(measured.firstUploadAt)) / 1000 : NaN;
+const span = measured.firstUploadAt !== undefined && measured.lastOutcomeAt !== undefined ? (Date.parse(measured.lastOutcomeAt) - Date.parse(measured.firstUploadAt)) / 1000 : NaN;
 const done = measured.confirmed + measured.skipped;
 const perSecond = done / span;
 const share = perSecond / ceiling;
@@ -59,8 +68,10 @@ const result = {
   simulatorRequests: stats.requests,
 };
 writeFileSync(join(out, 'sync-results.json'), `${JSON.stringify(result, null, 2)}\n`);
-process.stdout.write(`${rows} rows: ${done} confirmed (${measured.confirmed} created/updated, ${measured.skipped} unchanged), ${measured.failed} failed, ${measured.notConfirmed} not confirmed; `
-  + `${measured.requests} requests (${measured.resent} records resent), ${stats.throttled} answered 429\n`
-  + `first upload → last confirmation ${result.secondsFirstUploadToLastConfirmation} s: ${result.confirmedPerSecond} records/s = ${Math.round(share * 1000) / 10}% of the ${ceiling} records/s ceiling `
-  + `(wall ${Math.round(measured.wallSeconds * 10) / 10} s incl. reading the file; peak RSS ${measured.peakRssMb} MB)\n`
-  + `${result.machine}; target ≥ 90% with zero 429s: ${share >= 0.9 && stats.throttled === 0 ? 'met' : 'MISSED'}\n`);
+process.stdout.write(
+  `${rows} rows: ${done} confirmed (${measured.confirmed} created/updated, ${measured.skipped} unchanged), ${measured.failed} failed, ${measured.notConfirmed} not confirmed; ` +
+    `${measured.requests} requests (${measured.resent} records resent), ${stats.throttled} answered 429\n` +
+    `first upload → last confirmation ${result.secondsFirstUploadToLastConfirmation} s: ${result.confirmedPerSecond} records/s = ${Math.round(share * 1000) / 10}% of the ${ceiling} records/s ceiling ` +
+    `(wall ${Math.round(measured.wallSeconds * 10) / 10} s incl. reading the file; peak RSS ${measured.peakRssMb} MB)\n` +
+    `${result.machine}; target ≥ 90% with zero 429s: ${share >= 0.9 && stats.throttled === 0 ? 'met' : 'MISSED'}\n`,
+);

@@ -19,11 +19,11 @@ export interface ConnectionFlags {
 export function withConnectionOptions(cmd: Command): Command {
   return cmd
     .option('--graph-url <url>', 'Graph base URL (HRSYNC_GRAPH_URL)')
-    .option('--service-principal-id <id>', 'provisioning app\'s service principal id (HRSYNC_SERVICE_PRINCIPAL_ID)')
+    .option('--service-principal-id <id>', "provisioning app's service principal id (HRSYNC_SERVICE_PRINCIPAL_ID)")
     .option('--job-id <id>', 'synchronization job id (HRSYNC_JOB_ID)')
     .option('--credential <kind>', 'managed-identity, client-secret or client-certificate (HRSYNC_CREDENTIAL)')
     .option('--tenant-id <id>', 'tenant of the app registration (HRSYNC_TENANT_ID)')
-    .option('--client-id <id>', 'app registration\'s client id (HRSYNC_CLIENT_ID)')
+    .option('--client-id <id>', "app registration's client id (HRSYNC_CLIENT_ID)")
     .option('--key-vault-url <url>', 'vault holding the secret or certificate (HRSYNC_KEY_VAULT_URL)')
     .option('--secret-name <name>', 'name of that Key Vault secret (HRSYNC_KEY_VAULT_SECRET_NAME)')
     .option('--managed-identity-client-id <id>', 'user-assigned managed identity (HRSYNC_MANAGED_IDENTITY_CLIENT_ID)');

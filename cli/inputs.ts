@@ -17,7 +17,18 @@ export interface ReadFlags {
 
 const FORMATS = ['csv', 'json', 'ndjson'] as const;
 const ENCODINGS = ['auto', 'utf-8', 'utf-16le', 'utf-16be', 'windows-1252'] as const;
-const DELIMITERS: Record<string, ExtractOptions['delimiter']> = { auto: 'auto', ',': ',', ';': ';', '\\t': '\t', tab: '\t', '\t': '\t', '|': '|', comma: ',', semicolon: ';', pipe: '|' };
+const DELIMITERS: Record<string, ExtractOptions['delimiter']> = {
+  auto: 'auto',
+  ',': ',',
+  ';': ';',
+  '\\t': '\t',
+  tab: '\t',
+  '\t': '\t',
+  '|': '|',
+  comma: ',',
+  semicolon: ';',
+  pipe: '|',
+};
 
 /** Loads the mapping and opens the extract named on the command line. */
 export async function openInputs(extractPath: string, flags: ReadFlags): Promise<{ extract: Extract; mapping: Mapping }> {
@@ -40,7 +51,10 @@ function readOptions(file: string, flags: ReadFlags, mapping: Mapping): Partial<
     options.format = flags.format as ExtractOptions['format'];
   }
   if (flags.encoding !== undefined) {
-    const e = flags.encoding.toLowerCase().replace(/^utf8$/, 'utf-8').replace(/^cp1252$/, 'windows-1252');
+    const e = flags.encoding
+      .toLowerCase()
+      .replace(/^utf8$/, 'utf-8')
+      .replace(/^cp1252$/, 'windows-1252');
     if (!(ENCODINGS as readonly string[]).includes(e)) throw new UsageError(`--encoding must be one of ${ENCODINGS.join(', ')}`);
     options.encoding = e as ExtractOptions['encoding'];
   }

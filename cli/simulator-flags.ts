@@ -37,11 +37,11 @@ export function withFaultOptions(cmd: Command): Command {
     .option('--bucket-full <share>', 'share of bulkUpload calls answered 500 "bucket … is full"')
     .option('--drop <share>', 'share of bulkUpload calls whose connection is closed without an answer (not processed)')
     .option('--slow <ms>', 'delay before every answer, in milliseconds')
-    .option('--log-delay <ms>', 'delay before a processed record\'s provisioning log entry appears, in milliseconds')
+    .option('--log-delay <ms>', "delay before a processed record's provisioning log entry appears, in milliseconds")
     .option('--fail-records <regex>', 'records whose externalId matches fail in processing (their log entry says failure)')
     .option('--fail-times <n>', 'each such record fails this many times, then succeeds (default: every time)')
     .option('--fail-code <code>', `the failures' errorCode (default ${DEFAULT_FAIL_CODE}, which hrsync retries; e.g. InvalidAttributeSyntax for one it does not)`)
-    .option('--fail-reason <text>', 'the failures\' reason')
+    .option('--fail-reason <text>', "the failures' reason")
     .option('--seed <n>', 'makes the fault draws repeatable');
 }
 
@@ -70,7 +70,11 @@ export function faultOptions(flags: FaultFlags): { faults?: FaultOptions; logDel
   if (flags.slow !== undefined) faults.slowMs = wholeNumber('--slow', flags.slow, 'a whole number of milliseconds');
   if (flags.seed !== undefined) faults.seed = wholeNumber('--seed', flags.seed, 'a whole number');
   if (flags.failRecords === undefined) {
-    for (const [value, flag] of [[flags.failTimes, '--fail-times'], [flags.failCode, '--fail-code'], [flags.failReason, '--fail-reason']] as const) {
+    for (const [value, flag] of [
+      [flags.failTimes, '--fail-times'],
+      [flags.failCode, '--fail-code'],
+      [flags.failReason, '--fail-reason'],
+    ] as const) {
       if (value !== undefined) throw new UsageError(`${flag} applies to the records --fail-records picks; give --fail-records too`);
     }
   } else {
@@ -94,7 +98,9 @@ function recordRule(flags: FaultFlags): RecordFaultRule {
   if (!/^[A-Za-z][A-Za-z0-9_.-]*$/.test(errorCode)) throw new UsageError('--fail-code must be an error code such as ServiceUnavailable or InvalidAttributeSyntax');
   const reason = flags.failReason ?? DEFAULT_FAIL_REASON;
   // The log entry's category follows what hrsync itself makes of the code.
-  const { retryable } = classifyFailure({ id: '', activityDateTime: '', provisioningStatusInfo: { status: 'failure', errorInformation: { errorCode, reason } } } as Parameters<typeof classifyFailure>[0]);
+  const { retryable } = classifyFailure({ id: '', activityDateTime: '', provisioningStatusInfo: { status: 'failure', errorInformation: { errorCode, reason } } } as Parameters<
+    typeof classifyFailure
+  >[0]);
   const times = flags.failTimes === undefined ? undefined : wholeNumber('--fail-times', flags.failTimes, 'a whole number of failures');
   if (times === 0) throw new UsageError('--fail-times must be 1 or more (leave out --fail-records for no failures)');
   return { match, errorCode, reason, retryable, ...(times === undefined ? {} : { times }) };

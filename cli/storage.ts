@@ -21,10 +21,13 @@ export interface PipelineStorage {
 export function pipelineStorage(flags: StorageFlags, env: NodeJS.ProcessEnv): PipelineStorage {
   const settings = loadPipelineSettings(env, { HRSYNC_TABLE_PREFIX: flags.tablePrefix, HRSYNC_OPERATIONS_QUEUE: flags.queue });
   // An account given on the command line is reached by identity (az login): no key on the command line or in history.
-  const storageEnv = flags.storageAccount === undefined ? env : {
-    ...Object.fromEntries(Object.entries(env).filter(([k]) => k !== 'HRSYNC_STORAGE' && !k.startsWith('HRSYNC_STORAGE__'))),
-    HRSYNC_STORAGE__accountName: flags.storageAccount,
-  };
+  const storageEnv =
+    flags.storageAccount === undefined
+      ? env
+      : {
+          ...Object.fromEntries(Object.entries(env).filter(([k]) => k !== 'HRSYNC_STORAGE' && !k.startsWith('HRSYNC_STORAGE__'))),
+          HRSYNC_STORAGE__accountName: flags.storageAccount,
+        };
   const clients = storageClients(storageEnv);
   return { settings, clients, ledger: new RunLedger(ledgerTableNames(settings.tablePrefix), clients.table) };
 }

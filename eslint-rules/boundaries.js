@@ -16,12 +16,12 @@ const lib = (...parts) => parts.map((p) => `lib/${p}/`);
  * Where the code differs from the table on purpose, the entry says why.
  */
 export const PARTS = {
-  'functions': { may: ['functions/', 'lib/'], says: 'lib/' },
+  functions: { may: ['functions/', 'lib/'], says: 'lib/' },
   // `hrsync simulator` runs the local simulator (tools/simulator), loaded only by that command.
-  'cli': { may: ['cli/', 'lib/', 'tools/simulator/'], says: 'lib/ (and tools/simulator for `hrsync simulator`)' },
+  cli: { may: ['cli/', 'lib/', 'tools/simulator/'], says: 'lib/ (and tools/simulator for `hrsync simulator`)' },
   // The dev host and `npm run local` drive the real registrations from functions/ (see "Functions outside the host").
-  'tools': { may: ['tools/', 'lib/', 'functions/'], says: 'lib/ (and functions/ for the dev host)' },
-  'bench': { may: ['bench/', 'tools/', 'lib/', 'functions/'], says: 'lib/ (and the local tooling and functions/ it runs)' },
+  tools: { may: ['tools/', 'lib/', 'functions/'], says: 'lib/ (and functions/ for the dev host)' },
+  bench: { may: ['bench/', 'tools/', 'lib/', 'functions/'], says: 'lib/ (and the local tooling and functions/ it runs)' },
   // What both lib/pipeline and lib/sync need lives below both of them, not in one of them.
   'lib/pipeline': { may: lib(...LIB_PARTS.filter((p) => p !== 'sync')), says: 'other lib/ parts (not lib/sync)' },
   'lib/sync': { may: lib(...LIB_PARTS.filter((p) => p !== 'pipeline')), says: 'the parts below it (not lib/pipeline)' },
@@ -67,7 +67,7 @@ const rule = {
     messages: {
       forbidden: '{{from}} may not import {{target}}: {{from}} may import {{says}} (ARCHITECTURE.md, "Parts and who may import whom").',
       typesOnly: '{{from}} may import only types from {{target}}: {{from}} may import {{says}} (ARCHITECTURE.md, "Parts and who may import whom").',
-      unknown: '{{from}} is not a part in ARCHITECTURE.md\'s table (eslint-rules/boundaries.js): add it to both.',
+      unknown: "{{from}} is not a part in ARCHITECTURE.md's table (eslint-rules/boundaries.js): add it to both.",
     },
   },
   create(context) {
@@ -76,7 +76,11 @@ const rule = {
     if (from === undefined || from === 'test') return {};
     const entry = PARTS[from];
     if (entry === undefined) {
-      return { Program(node) { context.report({ node, messageId: 'unknown', data: { from } }); } };
+      return {
+        Program(node) {
+          context.report({ node, messageId: 'unknown', data: { from } });
+        },
+      };
     }
     const check = (node, source) => {
       if (source?.type !== 'Literal' || typeof source.value !== 'string' || !source.value.startsWith('.')) return;

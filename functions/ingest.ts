@@ -30,29 +30,39 @@ export const ingest = register({
     // registers, so a bad value fails loading with the setting named instead of polling in silence.
     source: loadExtractsSource(),
     // The trigger's content is not used (see above); it is dropped at once.
-    handler: withTelemetry(async (_content: unknown, context: InvocationContext): Promise<void> => {
-      const rt = pipelineRuntime();
-      const logger = contextLogger(context);
-      const container = rt.settings.extractsContainer;
-      const name = blobName(context.triggerMetadata ?? {});
-      if (name === undefined) throw new Error('the blob trigger named no blob (no blobTrigger or name in its metadata)');
-      const file = `${container}/${name}`;
-      const blob = await openBlob(rt.storage.blobService.getContainerClient(container).getBlobClient(name), file);
-      if (blob === undefined) {
-        logger.warn('Extract blob no longer exists; nothing to ingest', { file });
-        return;
-      }
-      try {
-        await ingestExtract(
-          { container, name, etag: blob.etag, lastModified: blob.lastModified, content: blob.content },
-          {
-            ledger: rt.ledger, queue: rt.queue, reports: rt.reports, logger, clock: { now: () => new Date() },
-            loadSources: () => rt.loadSources(), loadMapping: (source) => rt.loadMapping(source), queueBacklog: rt.settings.queueBacklog, gate: rt.gate,
-          },
-        );
-      } finally {
-        blob.close();
-      }
-    }, { flush: true }),
+    handler: withTelemetry(
+      async (_content: unknown, context: InvocationContext): Promise<void> => {
+        const rt = pipelineRuntime();
+        const logger = contextLogger(context);
+        const container = rt.settings.extractsContainer;
+        const name = blobName(context.triggerMetadata ?? {});
+        if (name === undefined) throw new Error('the blob trigger named no blob (no blobTrigger or name in its metadata)');
+        const file = `${container}/${name}`;
+        const blob = await openBlob(rt.storage.blobService.getContainerClient(container).getBlobClient(name), file);
+        if (blob === undefined) {
+          logger.warn('Extract blob no longer exists; nothing to ingest', { file });
+          return;
+        }
+        try {
+          await ingestExtract(
+            { container, name, etag: blob.etag, lastModified: blob.lastModified, content: blob.content },
+            {
+              ledger: rt.ledger,
+              queue: rt.queue,
+              reports: rt.reports,
+              logger,
+              clock: { now: () => new Date() },
+              loadSources: () => rt.loadSources(),
+              loadMapping: (source) => rt.loadMapping(source),
+              queueBacklog: rt.settings.queueBacklog,
+              gate: rt.gate,
+            },
+          );
+        } finally {
+          blob.close();
+        }
+      },
+      { flush: true },
+    ),
   },
 });

@@ -27,16 +27,22 @@ export interface InstallOptions {
 /** Registers global logger and meter providers over these exporters; lib/telemetry emits through them. */
 export async function installTelemetry(o: InstallOptions): Promise<TelemetryPipeline> {
   const [{ logs }, { metrics }, sdkLogs, sdkMetrics, { resourceFromAttributes }] = await Promise.all([
-    import('@opentelemetry/api-logs'), import('@opentelemetry/api'), import('@opentelemetry/sdk-logs'), import('@opentelemetry/sdk-metrics'), import('@opentelemetry/resources'),
+    import('@opentelemetry/api-logs'),
+    import('@opentelemetry/api'),
+    import('@opentelemetry/sdk-logs'),
+    import('@opentelemetry/sdk-metrics'),
+    import('@opentelemetry/resources'),
   ]);
   const resource = resourceFromAttributes({ 'service.name': o.serviceName ?? 'hrsync' });
-  const processor = o.batch === true
-    ? new sdkLogs.BatchLogRecordProcessor(o.logs, { scheduledDelayMillis: 2000 })
-    : new sdkLogs.SimpleLogRecordProcessor(o.logs);
+  const processor = o.batch === true ? new sdkLogs.BatchLogRecordProcessor(o.logs, { scheduledDelayMillis: 2000 }) : new sdkLogs.SimpleLogRecordProcessor(o.logs);
   const loggerProvider = new sdkLogs.LoggerProvider({ resource, processors: [processor] });
-  const meterProvider = o.metrics === undefined
-    ? undefined
-    : new sdkMetrics.MeterProvider({ resource, readers: [new sdkMetrics.PeriodicExportingMetricReader({ exporter: o.metrics, exportIntervalMillis: o.metricIntervalMs ?? 60_000 })] });
+  const meterProvider =
+    o.metrics === undefined
+      ? undefined
+      : new sdkMetrics.MeterProvider({
+          resource,
+          readers: [new sdkMetrics.PeriodicExportingMetricReader({ exporter: o.metrics, exportIntervalMillis: o.metricIntervalMs ?? 60_000 })],
+        });
   logs.setGlobalLoggerProvider(loggerProvider);
   if (meterProvider !== undefined) metrics.setGlobalMeterProvider(meterProvider);
   return {
@@ -54,14 +60,22 @@ export async function installTelemetry(o: InstallOptions): Promise<TelemetryPipe
 /** The managed identity's client id from APPLICATIONINSIGHTS_AUTHENTICATION_STRING ("ClientId=…;Authorization=AAD"), or undefined without Entra sign-in. */
 export function entraClientId(authentication: string | undefined): { clientId?: string } | undefined {
   if (authentication === undefined) return undefined;
-  const parts = new Map(authentication.split(';').map((p) => p.split('=', 2) as [string, string | undefined]).map(([k, v]) => [k.trim().toLowerCase(), (v ?? '').trim()]));
+  const parts = new Map(
+    authentication
+      .split(';')
+      .map((p) => p.split('=', 2) as [string, string | undefined])
+      .map(([k, v]) => [k.trim().toLowerCase(), (v ?? '').trim()]),
+  );
   if (parts.get('authorization')?.toLowerCase() !== 'aad') return undefined;
   const clientId = parts.get('clientid');
   return clientId === undefined || clientId === '' ? {} : { clientId };
 }
 
 /** Starts the Azure Monitor exporters for these settings; undefined without a connection string. */
-export async function startAzureMonitor(env: NodeJS.ProcessEnv, options: { credential?: TokenCredential; disableOfflineStorage?: boolean } = {}): Promise<TelemetryPipeline | undefined> {
+export async function startAzureMonitor(
+  env: NodeJS.ProcessEnv,
+  options: { credential?: TokenCredential; disableOfflineStorage?: boolean } = {},
+): Promise<TelemetryPipeline | undefined> {
   const connectionString = env.APPLICATIONINSIGHTS_CONNECTION_STRING;
   if (connectionString === undefined || connectionString === '') return undefined;
   const entra = entraClientId(env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING);
@@ -71,7 +85,11 @@ export async function startAzureMonitor(env: NodeJS.ProcessEnv, options: { crede
     credential = entra.clientId === undefined ? new ManagedIdentityCredential() : new ManagedIdentityCredential({ clientId: entra.clientId });
   }
   const { AzureMonitorLogExporter, AzureMonitorMetricExporter } = await import('@azure/monitor-opentelemetry-exporter');
-  const exporterOptions = { connectionString, ...(credential === undefined ? {} : { credential }), ...(options.disableOfflineStorage === true ? { disableOfflineStorage: true } : {}) };
+  const exporterOptions = {
+    connectionString,
+    ...(credential === undefined ? {} : { credential }),
+    ...(options.disableOfflineStorage === true ? { disableOfflineStorage: true } : {}),
+  };
   return installTelemetry({
     logs: new AzureMonitorLogExporter(exporterOptions),
     metrics: new AzureMonitorMetricExporter(exporterOptions),
@@ -84,13 +102,16 @@ let started: Promise<TelemetryPipeline | undefined> | undefined;
 
 /** Starts telemetry once per process (a no-op without a connection string); a failure to start is logged, never thrown. */
 export function telemetryReady(env: NodeJS.ProcessEnv = process.env): Promise<TelemetryPipeline | undefined> {
-  started ??= startAzureMonitor(env).then((pipeline) => {
-    if (pipeline !== undefined) process.once('beforeExit', () => void pipeline.shutdown());
-    return pipeline;
-  }, (err: unknown) => {
-    console.warn(JSON.stringify({ message: 'Telemetry could not start; custom events and metrics are off', error: err instanceof Error ? err.name : 'unknown' }));
-    return undefined;
-  });
+  started ??= startAzureMonitor(env).then(
+    (pipeline) => {
+      if (pipeline !== undefined) process.once('beforeExit', () => void pipeline.shutdown());
+      return pipeline;
+    },
+    (err: unknown) => {
+      console.warn(JSON.stringify({ message: 'Telemetry could not start; custom events and metrics are off', error: err instanceof Error ? err.name : 'unknown' }));
+      return undefined;
+    },
+  );
   return started;
 }
 
@@ -109,7 +130,12 @@ export function withTelemetry<A extends unknown[]>(handler: (...args: A) => Prom
     } finally {
       if (options.flush && pipeline !== undefined) {
         let timer: NodeJS.Timeout | undefined;
-        await Promise.race([pipeline.flush().catch(() => undefined), new Promise<void>((resolve) => { timer = setTimeout(resolve, FLUSH_LIMIT_MS); })]);
+        await Promise.race([
+          pipeline.flush().catch(() => undefined),
+          new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, FLUSH_LIMIT_MS);
+          }),
+        ]);
         clearTimeout(timer);
       }
     }

@@ -12,9 +12,12 @@ export const upload = register({
   options: {
     queueName: '%HRSYNC_OPERATIONS_QUEUE%',
     connection: 'HRSYNC_STORAGE',
-    handler: withTelemetry(async (message: unknown, context: InvocationContext): Promise<void> => {
-      const rt = pipelineRuntime();
-      await uploadOperations(message, { ledger: rt.ledger, queue: rt.queue, client: rt.client, gate: rt.gate, logger: contextLogger(context), clock: { now: () => new Date() } });
-    }, { flush: false }),
+    handler: withTelemetry(
+      async (message: unknown, context: InvocationContext): Promise<void> => {
+        const rt = pipelineRuntime();
+        await uploadOperations(message, { ledger: rt.ledger, queue: rt.queue, client: rt.client, gate: rt.gate, logger: contextLogger(context), clock: { now: () => new Date() } });
+      },
+      { flush: false },
+    ),
   },
 });

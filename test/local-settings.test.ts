@@ -7,7 +7,9 @@ describe('local.settings.example.json', () => {
   const example = JSON.parse(readFileSync('local.settings.example.json', 'utf8')) as { Values: Record<string, string> };
 
   it('lists every setting lib/config reads, and nothing it does not', () => {
-    const listed = Object.keys(example.Values).filter((k) => k.startsWith('HRSYNC_')).sort();
+    const listed = Object.keys(example.Values)
+      .filter((k) => k.startsWith('HRSYNC_'))
+      .sort();
     expect(listed).toEqual([...APP_SETTING_NAMES].sort());
   });
 

@@ -24,8 +24,10 @@ const SOURCE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 function deps(flags: DecideFlags, env: NodeJS.ProcessEnv): DecisionDeps {
   const { settings, clients, ledger } = pipelineStorage(flags, env);
   return {
-    ledger, queue: azureQueue(clients.queue(settings.operationsQueue)),
-    reports: azureReports(clients.blobService.getContainerClient(settings.reportsContainer)), clock: systemDateClock,
+    ledger,
+    queue: azureQueue(clients.queue(settings.operationsQueue)),
+    reports: azureReports(clients.blobService.getContainerClient(settings.reportsContainer)),
+    clock: systemDateClock,
   };
 }
 
@@ -52,7 +54,11 @@ async function decided<T>(action: () => Promise<T>): Promise<T> {
 export async function approveCommand(runId: string, flags: DecideFlags, io: Console2, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const { run, queued } = await decided(() => approveRun(deps(flags, env), runId, who(flags)));
   if (flags.json === true) await writeOut(io.out, `${JSON.stringify({ runId, approved: true, queued }, null, 2)}\n`);
-  else await writeOut(io.out, `approved run ${runId} (source ${run.source}): ${queued} record${queued === 1 ? '' : 's'} queued for upload, disables first; "hrsync status ${runId}" follows it\n`);
+  else
+    await writeOut(
+      io.out,
+      `approved run ${runId} (source ${run.source}): ${queued} record${queued === 1 ? '' : 's'} queued for upload, disables first; "hrsync status ${runId}" follows it\n`,
+    );
   return EXIT_OK;
 }
 

@@ -22,7 +22,10 @@ export async function jobCommand(flags: JobFlags, io: Console2, env: NodeJS.Proc
   // Reading the job is this command's whole point: what stopped it is the error, unlike in `hrsync status`.
   if (read.settings === undefined) throw read.reading.error ?? new Error(read.reading.detail);
   if (!read.reading.read) throw read.reading.error ?? new Error(read.reading.detail);
-  const { settings, reading: { job } } = read;
+  const {
+    settings,
+    reading: { job },
+  } = read;
   let budget: GateView | undefined;
   if (hasLedger(flags, env)) {
     const gate = new StoredGate(pipelineStorage(flags, env).ledger.gateStore(), gateSettingsOf(settings.pacing));
@@ -38,7 +41,9 @@ export async function jobCommand(flags: JobFlags, io: Console2, env: NodeJS.Proc
   if (job.quarantine !== undefined) lines.push(`  ${quarantineLine(job.quarantine)}`);
   const e = job.lastExecution;
   if (e !== undefined) {
-    lines.push(`  last execution: ${e.state ?? 'unknown'}${e.timeEnded === undefined ? '' : ` (ended ${e.timeEnded})`}: imported ${e.countImported ?? 0}, exported ${e.countExported ?? 0}, escrowed ${e.countEscrowed ?? 0}`);
+    lines.push(
+      `  last execution: ${e.state ?? 'unknown'}${e.timeEnded === undefined ? '' : ` (ended ${e.timeEnded})`}: imported ${e.countImported ?? 0}, exported ${e.countExported ?? 0}, escrowed ${e.countEscrowed ?? 0}`,
+    );
   }
   lines.push(...budgetLines(budget));
   await writeOut(io.out, `${lines.join('\n')}\n`);

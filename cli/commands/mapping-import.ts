@@ -35,9 +35,11 @@ export async function mappingImportCommand(psd1Path: string, flags: MappingImpor
     const what = u.script === '' ? 'missing' : 'not translated, left out; write it as an expression (docs/mapping.md)';
     io.err.write(`${psd1Path}:${u.line}: ${u.key}: ${what}: ${u.why}\n`);
   }
-  io.err.write(emptyValues === 'send'
-    ? 'empty cells are sent as "", as CSV2SCIM sent them, which clears those attributes in Entra: the mapping has "options": { "emptyValues": "send" } and "$keepEmpty" on the attributes inside objects and lists. To leave an attribute out when its cell is empty (Entra keeps what it has), import with --empty-values omit\n'
-    : 'empty cells are left out (Entra keeps what it has), where CSV2SCIM sent them as "" and cleared those attributes: import without --empty-values omit to keep what CSV2SCIM did\n');
+  io.err.write(
+    emptyValues === 'send'
+      ? 'empty cells are sent as "", as CSV2SCIM sent them, which clears those attributes in Entra: the mapping has "options": { "emptyValues": "send" } and "$keepEmpty" on the attributes inside objects and lists. To leave an attribute out when its cell is empty (Entra keeps what it has), import with --empty-values omit\n'
+      : 'empty cells are left out (Entra keeps what it has), where CSV2SCIM sent them as "" and cleared those attributes: import without --empty-values omit to keep what CSV2SCIM did\n',
+  );
   if (untranslated.length > 0) {
     io.err.write(`${untranslated.length} attribute${untranslated.length === 1 ? ' needs' : 's need'} finishing by hand before this mapping is complete\n`);
   }

@@ -31,7 +31,9 @@ export async function previewCommand(extractPath: string, flags: PreviewFlags, i
     // Everyone the extract names, rejected rows included, as hrsync sync counts them.
     const present = new Set<string>();
     const scan = await scanExtract(extract, mapping, {
-      spool, limit, limits,
+      spool,
+      limit,
+      limits,
       onProblem: (p) => {
         if (p.severity === 'error' && p.externalId !== undefined) present.add(p.externalId);
         io.err.write(`${formatProblem(p)}\n`);

@@ -20,18 +20,19 @@ export interface ReplayFlags extends StorageFlags {
 
 /** Runs `hrsync replay --poison`: exit 1 when messages had to stay in the poison queue. */
 export async function replayCommand(flags: ReplayFlags, io: Console2, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  if (flags.poison !== true) throw new UsageError('say what to replay: --poison moves the operations queue\'s poison messages back');
+  if (flags.poison !== true) throw new UsageError("say what to replay: --poison moves the operations queue's poison messages back");
   const max = flags.max === undefined ? DEFAULT_REPLAY_OPTIONS.max : Number(flags.max);
   if (!Number.isInteger(max) || max < 1) throw new UsageError('--max must be a whole number of messages, 1 or more');
   const { settings, clients, ledger } = pipelineStorage(flags, env);
   const poisonClient = clients.queue(settings.poisonQueue);
   const before = (await poisonClient.exists()) ? ((await poisonClient.getProperties()).approximateMessagesCount ?? 0) : 0;
-  const summary = before === 0
-    ? emptyReplaySummary()
-    : await replayPoison(
-      { ledger, queue: azureQueue(clients.queue(settings.operationsQueue)), poison: azureQueue(poisonClient) },
-      { ...DEFAULT_REPLAY_OPTIONS, dryRun: flags.dryRun === true, max, ...(flags.run === undefined ? {} : { runId: flags.run }) },
-    );
+  const summary =
+    before === 0
+      ? emptyReplaySummary()
+      : await replayPoison(
+          { ledger, queue: azureQueue(clients.queue(settings.operationsQueue)), poison: azureQueue(poisonClient) },
+          { ...DEFAULT_REPLAY_OPTIONS, dryRun: flags.dryRun === true, max, ...(flags.run === undefined ? {} : { runId: flags.run }) },
+        );
   // Reconcile hides the poison messages it has read for ten minutes; those were not visible to this pass.
   const hidden = Math.max(0, before - summary.read);
   const extracts = await peekPoisonedExtracts(clients.queue(BLOB_POISON_QUEUE));
@@ -54,7 +55,10 @@ function describe(poison: string, queue: string, dryRun: boolean, s: ReplaySumma
   if (c['unknown-record'] > 0) lines.push(`  ${c['unknown-record']} name a record the ledger does not hold (its tables removed, or another --table-prefix?): left in place`);
   if (c.undecodable > 0) lines.push(`  ${c.undecodable} are not hrsync operation messages: left in place for you to inspect`);
   if (hidden > 0) lines.push(`  about ${hidden} more are hidden for now (reconcile read them in the last 10 minutes); run again later to move them`);
-  if (poisonedExtracts > 0) lines.push(`${poisonedExtracts} extract${poisonedExtracts === 1 ? '' : 's'} failed ingest on every try (${BLOB_POISON_QUEUE}); those are replayed by uploading the file again — "hrsync status" lists them`);
-  if (c.moved > 0 && !dryRun) lines.push('the upload function sends them as it finds them; reconcile confirms them and rewrites the runs\' reports');
+  if (poisonedExtracts > 0)
+    lines.push(
+      `${poisonedExtracts} extract${poisonedExtracts === 1 ? '' : 's'} failed ingest on every try (${BLOB_POISON_QUEUE}); those are replayed by uploading the file again — "hrsync status" lists them`,
+    );
+  if (c.moved > 0 && !dryRun) lines.push("the upload function sends them as it finds them; reconcile confirms them and rewrites the runs' reports");
   return lines;
 }

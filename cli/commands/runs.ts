@@ -58,7 +58,9 @@ async function runHtmlCommand(runId: string, html: string | true, ledger: Return
       await writeFile(html, page);
     } catch (err) {
       const code = err instanceof Error && 'code' in err ? String(err.code) : '';
-      throw new UsageError(`cannot write ${JSON.stringify(html)}: ${code === 'ENOENT' ? 'its folder does not exist' : code === 'EISDIR' ? 'it is a folder' : code === 'EACCES' ? 'no permission to write it' : 'the file could not be written'}`);
+      throw new UsageError(
+        `cannot write ${JSON.stringify(html)}: ${code === 'ENOENT' ? 'its folder does not exist' : code === 'EISDIR' ? 'it is a folder' : code === 'EACCES' ? 'no permission to write it' : 'the file could not be written'}`,
+      );
     }
     await writeOut(io.out, `${html}: the report of run ${runId} (${run.state}) as one HTML page; open it in a browser\n`);
   }
@@ -74,7 +76,8 @@ function needsAPerson(r: RunRecord): boolean {
 function stateNote(r: RunRecord, open: number): string {
   if (r.state === 'held') return r.stoppedAt === undefined ? ' (nothing sent)' : ` (sending stopped at ${r.stoppedAt}: too many failures)`;
   if (r.state === 'unusable') return ' (nothing read or sent)';
-  if (r.state === 'complete') return r.stoppedAt === undefined ? '' : ` (hrsync sync stopped sending at ${r.stoppedAt}: too many failures; what it did not send is held, and the next run sends it)`;
+  if (r.state === 'complete')
+    return r.stoppedAt === undefined ? '' : ` (hrsync sync stopped sending at ${r.stoppedAt}: too many failures; what it did not send is held, and the next run sends it)`;
   if (r.stoppedAt !== undefined) return `, sending stopped at ${r.stoppedAt} (too many failures): held once the ${open} record${open === 1 ? '' : 's'} on their way are final`;
   return open > 0 ? `, ${open} record${open === 1 ? '' : 's'} still open` : '';
 }
@@ -92,18 +95,23 @@ function describeRun(s: RunStatus): string[] {
   else if (r.rows !== undefined) lines.push(`  rows      ${r.rows} (valid ${r.valid ?? 0}, rejected ${r.rejected ?? 0})`);
   const p = r.plan;
   if (p !== undefined) {
-    lines.push(`  planned   create ${p.create}, update ${p.update}, resend ${p.resend}${p.drift > 0 ? ` (${p.drift} drift repair)` : ''}, disable ${p.disableAbsent + p.disableInactive} (${p.disableAbsent} absent, ${p.disableInactive} active: false), unchanged ${p.unchanged}${p.otherSource > 0 ? `, ${p.otherSource} left to another source` : ''}`);
+    lines.push(
+      `  planned   create ${p.create}, update ${p.update}, resend ${p.resend}${p.drift > 0 ? ` (${p.drift} drift repair)` : ''}, disable ${p.disableAbsent + p.disableInactive} (${p.disableAbsent} absent, ${p.disableInactive} active: false), unchanged ${p.unchanged}${p.otherSource > 0 ? `, ${p.otherSource} left to another source` : ''}`,
+    );
     if (p.fullResend !== undefined) lines.push(`  everyone sent: ${p.fullResend}`);
-    if (p.mappingChanged === true) lines.push('  the mapping changed since the source\'s last run');
+    if (p.mappingChanged === true) lines.push("  the mapping changed since the source's last run");
   }
   for (const h of r.held ?? []) lines.push(`  held      ${h.threshold}: ${h.message}`);
   if (r.decision !== undefined) lines.push(`  decision  ${r.decision.kind} at ${r.decision.at}${r.decision.by === undefined ? '' : ` by ${r.decision.by}`}`);
   const why = s.disabledWhy;
-  lines.push(`  records   created ${s.created}, updated ${s.updated}, disabled ${c.disabled}${c.disabled > 0 ? ` (${why.absent} absent, ${why.inactive} active: false${why.other > 0 ? `, ${why.other} other` : ''})` : ''}, unchanged ${c.unchanged}, skipped ${c.skipped}, dead-lettered ${c['dead-lettered']}, held ${c.held}, submitted ${c.submitted}, queued ${c.queued}`
-    + (s.retrying + s.waitingForManager > 0 ? ` (${s.retrying} awaiting a retry, ${s.waitingForManager} waiting for their manager)` : ''));
+  lines.push(
+    `  records   created ${s.created}, updated ${s.updated}, disabled ${c.disabled}${c.disabled > 0 ? ` (${why.absent} absent, ${why.inactive} active: false${why.other > 0 ? `, ${why.other} other` : ''})` : ''}, unchanged ${c.unchanged}, skipped ${c.skipped}, dead-lettered ${c['dead-lettered']}, held ${c.held}, submitted ${c.submitted}, queued ${c.queued}` +
+      (s.retrying + s.waitingForManager > 0 ? ` (${s.retrying} awaiting a retry, ${s.waitingForManager} waiting for their manager)` : ''),
+  );
   lines.push(`  requests  ${s.requests.total}${s.requests.total > s.requests.accepted ? ` (${s.requests.total - s.requests.accepted} not accepted)` : ''}`);
   const b = r.plan?.budget;
-  if (b !== undefined && b.days > 1) lines.push(`  budget    the run needs ${b.requests} calls, ${b.callsLeft} of ${b.dailyCalls} were left at ingest: about ${b.days} days to send it all`);
+  if (b !== undefined && b.days > 1)
+    lines.push(`  budget    the run needs ${b.requests} calls, ${b.callsLeft} of ${b.dailyCalls} were left at ingest: about ${b.days} days to send it all`);
   if (s.api?.closed !== undefined && c.queued > 0) {
     lines.push(`  waiting   ${c.queued} queued record${c.queued === 1 ? '' : 's'} wait: ${s.api.closed.detail}`);
     lines.push(`            next try ${s.api.closed.until}; budget ${s.api.used} of ${s.api.dailyCalls} calls used in the last 24 hours`);
@@ -111,7 +119,10 @@ function describeRun(s: RunStatus): string[] {
   for (const step of s.nextSteps) lines.push(`  → ${step}`);
   if (s.deadLetteredTotal > 0) {
     lines.push(`dead-lettered (${s.deadLetteredTotal}${s.deadLettered.length < s.deadLetteredTotal ? `, first ${s.deadLettered.length} by line` : ''}):`);
-    for (const d of s.deadLettered) lines.push(`  ${d.line === 0 ? 'leaver' : `line ${d.line}`} ${shortExternalId(d.externalId)}: ${d.errorCode ?? 'error'} after ${d.attempts} attempt${d.attempts === 1 ? '' : 's'}: ${d.reason ?? ''}`.trimEnd());
+    for (const d of s.deadLettered)
+      lines.push(
+        `  ${d.line === 0 ? 'leaver' : `line ${d.line}`} ${shortExternalId(d.externalId)}: ${d.errorCode ?? 'error'} after ${d.attempts} attempt${d.attempts === 1 ? '' : 's'}: ${d.reason ?? ''}`.trimEnd(),
+      );
   }
   if (s.disabledTotal > 0) {
     lines.push(`disabled (${s.disabledTotal}${s.disabled.length < s.disabledTotal ? `, first ${s.disabled.length} by line` : ''}):`);
@@ -124,8 +135,12 @@ function describeRun(s: RunStatus): string[] {
   }
   if (s.rejectedTotal > 0 && r.state !== 'unusable') {
     lines.push(`rejected row problems (${s.rejectedTotal}${s.rejected.length < s.rejectedTotal ? `, first ${s.rejected.length} by line` : ''}):`);
-    for (const p of s.rejected) lines.push(`  line ${p.line ?? '?'}${p.column === undefined ? '' : ` column ${p.column}`}${p.externalId === undefined ? '' : ` ${shortExternalId(p.externalId)}`}: ${p.rule}: ${p.message}`);
+    for (const p of s.rejected)
+      lines.push(
+        `  line ${p.line ?? '?'}${p.column === undefined ? '' : ` column ${p.column}`}${p.externalId === undefined ? '' : ` ${shortExternalId(p.externalId)}`}: ${p.rule}: ${p.message}`,
+      );
   }
-  if (r.state === 'complete' || r.state === 'held' || r.state === 'discarded' || r.state === 'superseded' || r.state === 'unusable') lines.push(`report: <reports container>/${r.runId}/report.html, report.json and problems.csv`);
+  if (r.state === 'complete' || r.state === 'held' || r.state === 'discarded' || r.state === 'superseded' || r.state === 'unusable')
+    lines.push(`report: <reports container>/${r.runId}/report.html, report.json and problems.csv`);
   return lines;
 }

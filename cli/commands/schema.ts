@@ -66,7 +66,8 @@ function where(jobId: string, d: SchemaDiff): string {
   return `job ${jobId}, directory "${d.directory}", object "${d.object}"`;
 }
 
-const MALFORMED_ADVICE = 'malformed names are left as they are (hrsync removes nothing): delete them in the provisioning app (Attribute mapping → Show advanced options → Edit attribute list for API) once nothing maps them';
+const MALFORMED_ADVICE =
+  'malformed names are left as they are (hrsync removes nothing): delete them in the provisioning app (Attribute mapping → Show advanced options → Edit attribute list for API) once nothing maps them';
 
 /** Runs `hrsync schema diff`; exit 1 when an attribute the mapping sends is missing or of another type. */
 export async function schemaDiffCommand(flags: SchemaFlags, io: Console2, env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -104,7 +105,10 @@ export async function schemaApplyCommand(flags: SchemaFlags, io: Console2, env: 
     return code;
   }
   const lines = [`schema of ${where(jobId, diff)}:`];
-  if (diff.missing.length === 0) lines.push(`  nothing to add: the ${wanted.length} custom extension attribute${wanted.length === 1 ? '' : 's'} the mapping sends ${wanted.length === 1 ? 'is' : 'are'} there${diff.mistyped.length > 0 ? ' (some of another type)' : ''}`);
+  if (diff.missing.length === 0)
+    lines.push(
+      `  nothing to add: the ${wanted.length} custom extension attribute${wanted.length === 1 ? '' : 's'} the mapping sends ${wanted.length === 1 ? 'is' : 'are'} there${diff.mistyped.length > 0 ? ' (some of another type)' : ''}`,
+    );
   for (const w of added) lines.push(`  added: ${w.fullName} (${w.type})`);
   for (const w of after.missing) lines.push(`  still missing after the update: ${w.fullName} (${w.type}); the service did not keep it`);
   for (const m of after.mistyped) lines.push(`  other type, left as it is: ${m.schemaName} is ${m.schemaType}; the mapping sends ${m.type}`);

@@ -53,16 +53,22 @@ export async function statusCommand(flags: StatusFlags, io: Console2, env: NodeJ
   const client = createProvisioningClient(settings);
   const counts = new Map<string, number>();
   let entries = 0;
-  const outcomes = await summarizeOutcomesAsync((async function* () {
-    for await (const entry of client.queryProvisioningLogs({ since })) {
-      entries++;
-      const key = `${entry.provisioningAction ?? 'other'}\u0000${entry.provisioningStatusInfo?.status ?? 'unknown'}`;
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-      yield entry;
-    }
-  })());
+  const outcomes = await summarizeOutcomesAsync(
+    (async function* () {
+      for await (const entry of client.queryProvisioningLogs({ since })) {
+        entries++;
+        const key = `${entry.provisioningAction ?? 'other'}\u0000${entry.provisioningStatusInfo?.status ?? 'unknown'}`;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+        yield entry;
+      }
+    })(),
+  );
   const failures = [...outcomes.values()].filter((o) => o.status === 'failure');
-  const byActionStatus = [...counts].map(([k, n]) => { const [action, status] = k.split('\u0000'); return { action, status, entries: n }; })
+  const byActionStatus = [...counts]
+    .map(([k, n]) => {
+      const [action, status] = k.split('\u0000');
+      return { action, status, entries: n };
+    })
     .sort((a, b) => (a.action ?? '').localeCompare(b.action ?? '') || (a.status ?? '').localeCompare(b.status ?? ''));
 
   if (flags.json === true) {
@@ -142,7 +148,9 @@ function describeOverview(o: PipelineOverview, job: JobSection, needs: string[],
   lines.push(...waitingLines(o.waiting));
   if (o.held.length > 0) lines.push(`held: ${count(o.held.length, 'run waits', 'runs wait')} for a decision`);
   for (const { run, counts } of o.held) {
-    lines.push(`  ${run.runId} (source ${run.source}, ${run.file}): ${count(counts.held, 'record')} held, ${run.stoppedAt === undefined ? 'nothing sent' : `sending stopped at ${run.stoppedAt}`}`);
+    lines.push(
+      `  ${run.runId} (source ${run.source}, ${run.file}): ${count(counts.held, 'record')} held, ${run.stoppedAt === undefined ? 'nothing sent' : `sending stopped at ${run.stoppedAt}`}`,
+    );
     for (const h of run.held ?? []) lines.push(`    ${h.threshold}: ${h.message}`);
     lines.push(`    → hrsync approve ${run.runId} sends it; hrsync discard (same id) ends it unsent`);
   }
@@ -154,7 +162,9 @@ function describeOverview(o: PipelineOverview, job: JobSection, needs: string[],
   }
   lines.push(...runLines(o.runs));
   if (poisoned.total > 0) {
-    lines.push(`${count(poisoned.total, 'extract')} failed ingest on every try (${BLOB_POISON_QUEUE}); fix the cause (see the ingest errors in Application Insights) and upload again:`);
+    lines.push(
+      `${count(poisoned.total, 'extract')} failed ingest on every try (${BLOB_POISON_QUEUE}); fix the cause (see the ingest errors in Application Insights) and upload again:`,
+    );
     for (const p of poisoned.extracts) lines.push(`  ${p.container}/${p.name}${p.at === undefined ? '' : ` (given up ${p.at})`}`);
   }
   return lines;
@@ -202,8 +212,13 @@ function runLines(runs: RunLine[]): string[] {
       continue;
     }
     const shown: Array<[string, number]> = [
-      ['confirmed', counts.confirmed], ['disabled', counts.disabled], ['unchanged', counts.unchanged], ['skipped', counts.skipped],
-      ['dead-lettered', counts['dead-lettered']], ['held', counts.held], ['open', counts.queued + counts.submitted],
+      ['confirmed', counts.confirmed],
+      ['disabled', counts.disabled],
+      ['unchanged', counts.unchanged],
+      ['skipped', counts.skipped],
+      ['dead-lettered', counts['dead-lettered']],
+      ['held', counts.held],
+      ['open', counts.queued + counts.submitted],
     ];
     const nonZero = shown.filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`);
     out.push(`      rows ${run.rows ?? '?'}, rejected ${run.rejected ?? 0}${nonZero.length === 0 ? '' : `: ${nonZero.join(', ')}`}${stoppedNote(run)}`);

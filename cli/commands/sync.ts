@@ -81,7 +81,8 @@ export function hasLedger(flags: StorageFlags, env: NodeJS.ProcessEnv): boolean 
 async function sourceOf(flags: SyncFlags, mappingPath: string | undefined): Promise<{ source: SourceSettings; mapping: string | undefined }> {
   const name = flags.source ?? DEFAULT_SOURCE;
   if (flags.sources === undefined) {
-    if (flags.source !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(flags.source)) throw new UsageError(`--source must be a source name (letters, digits, ".", "_", "-"), got ${JSON.stringify(flags.source)}`);
+    if (flags.source !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(flags.source))
+      throw new UsageError(`--source must be a source name (letters, digits, ".", "_", "-"), got ${JSON.stringify(flags.source)}`);
     return { source: resolveSource(defaultSources(mappingPath ?? ''), name), mapping: mappingPath };
   }
   const source = resolveSource(await loadSourcesFile(flags.sources), name);
@@ -92,13 +93,13 @@ async function sourceOf(flags: SyncFlags, mappingPath: string | undefined): Prom
 export async function syncCommand(extractPath: string, flags: SyncFlags, io: Console2, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   // The command line first: a missing --mapping or a wrong path is named before the Graph settings.
   const { source, mapping: mappingPath } = await sourceOf(flags, flags.mapping);
-  if (mappingPath === undefined || mappingPath === '') throw new UsageError('--mapping <file> is required (or --sources, naming the source\'s mapping)');
+  if (mappingPath === undefined || mappingPath === '') throw new UsageError("--mapping <file> is required (or --sources, naming the source's mapping)");
   const { extract, mapping } = await openInputs(extractPath, { ...flags, mapping: mappingPath });
   const settings = loadProvisioningSettings(env, connectionOverrides(flags));
   const options = syncOptionsFrom(flags, settings.pacing.concurrency);
   const ledger = hasLedger(flags, env) ? pipelineStorage(flags, env).ledger : undefined;
   if (ledger === undefined && (flags.fullResend === true || flags.approve === true || flags.sources !== undefined)) {
-    throw new UsageError('--full-resend, --approve and --sources need the pipeline\'s ledger: set HRSYNC_STORAGE (or --storage-account)');
+    throw new UsageError("--full-resend, --approve and --sources need the pipeline's ledger: set HRSYNC_STORAGE (or --storage-account)");
   }
   const problems: Problem[] = [];
   const pending: Promise<void>[] = [];
@@ -130,11 +131,18 @@ export async function syncCommand(extractPath: string, flags: SyncFlags, io: Con
   const gate = new StoredGate(ledger === undefined ? memoryGateStore() : ledger.gateStore(), gateSettingsOf(settings.pacing));
   const client = createProvisioningClient(settings, { logger, gate });
   if (ledger === undefined) io.err.write('no ledger (HRSYNC_STORAGE is not set): every record is sent, and nobody absent from the extract is disabled\n');
-  const nightly: SyncNightly | undefined = ledger === undefined ? undefined : {
-    ledger, source, file: resolvePath(extractPath), fingerprint: mappingFingerprint(mapping.document ?? mapping.source),
-    policy: { maxAttempts: options.maxAttempts, retryBaseMs: options.retryDelayMs, maxRetryMs: options.maxRetryDelayMs, clockSkewMs: options.clockSkewMs },
-    ...(flags.fullResend === true ? { fullResend: FULL_RESEND_FLAG } : {}), ...(flags.approve === true ? { approve: true } : {}),
-  };
+  const nightly: SyncNightly | undefined =
+    ledger === undefined
+      ? undefined
+      : {
+          ledger,
+          source,
+          file: resolvePath(extractPath),
+          fingerprint: mappingFingerprint(mapping.document ?? mapping.source),
+          policy: { maxAttempts: options.maxAttempts, retryBaseMs: options.retryDelayMs, maxRetryMs: options.maxRetryDelayMs, clockSkewMs: options.clockSkewMs },
+          ...(flags.fullResend === true ? { fullResend: FULL_RESEND_FLAG } : {}),
+          ...(flags.approve === true ? { approve: true } : {}),
+        };
   const progress = progressLine(io);
   let report: SyncReport;
   try {
@@ -151,19 +159,33 @@ export async function syncCommand(extractPath: string, flags: SyncFlags, io: Con
   }
   await Promise.all(pending);
   if (flags.json === true) {
-    await writeOut(io.out, `${JSON.stringify({ ...toReport({ ...report.scan, withdrawn: new Set() }, mapping.source, problems), jobId: settings.graph.jobId, sync: syncSection(report) }, null, 2)}\n`);
+    await writeOut(
+      io.out,
+      `${JSON.stringify({ ...toReport({ ...report.scan, withdrawn: new Set() }, mapping.source, problems), jobId: settings.graph.jobId, sync: syncSection(report) }, null, 2)}\n`,
+    );
   } else {
-    await writeOut(io.out, `${[...summaryLines({ ...report.scan, withdrawn: new Set() }, report.requests), ...(report.ledger === undefined ? [] : ledgerLines(report.ledger)), ...syncLines(report)].join('\n')}\n`);
+    await writeOut(
+      io.out,
+      `${[...summaryLines({ ...report.scan, withdrawn: new Set() }, report.requests), ...(report.ledger === undefined ? [] : ledgerLines(report.ledger)), ...syncLines(report)].join('\n')}\n`,
+    );
   }
-  const clean = report.scan.rejected === 0 && report.failed.length === 0 && report.notConfirmed.length === 0 && report.deferred.length === 0 && report.ledger?.holding !== true && report.stopped === undefined;
+  const clean =
+    report.scan.rejected === 0 &&
+    report.failed.length === 0 &&
+    report.notConfirmed.length === 0 &&
+    report.deferred.length === 0 &&
+    report.ledger?.holding !== true &&
+    report.stopped === undefined;
   return clean ? EXIT_OK : EXIT_PROBLEMS;
 }
 
 function ledgerLines(l: NonNullable<SyncReport['ledger']>): string[] {
   const p = l.plan;
-  const lines = [`run ${l.runId} (source ${l.source}): create ${p.create}, update ${p.update}, resend ${p.resend}, disable ${p.disableAbsent + p.disableInactive} (${p.disableAbsent} absent from the extract), unchanged ${l.unchanged} (not sent)`];
+  const lines = [
+    `run ${l.runId} (source ${l.source}): create ${p.create}, update ${p.update}, resend ${p.resend}, disable ${p.disableAbsent + p.disableInactive} (${p.disableAbsent} absent from the extract), unchanged ${l.unchanged} (not sent)`,
+  ];
   if (p.fullResend !== undefined) lines.push(`  everyone sent: ${p.fullResend}`);
-  if (p.mappingChanged === true) lines.push('  the mapping changed since the source\'s last run');
+  if (p.mappingChanged === true) lines.push("  the mapping changed since the source's last run");
   for (const w of p.warnings.slice(0, 20)) lines.push(`  warning [${w.rule}] ${shortExternalId(w.externalId)}: ${w.message}`);
   if (l.holding) {
     lines.push('HELD: nothing was sent; the run went over the guard:');
@@ -176,38 +198,62 @@ function ledgerLines(l: NonNullable<SyncReport['ledger']>): string[] {
 }
 
 function syncSection(r: SyncReport): Record<string, unknown> {
-  const seconds = r.firstUploadAt !== undefined && r.lastOutcomeAt !== undefined
-    ? (Date.parse(r.lastOutcomeAt) - Date.parse(r.firstUploadAt)) / 1000 : undefined;
+  const seconds = r.firstUploadAt !== undefined && r.lastOutcomeAt !== undefined ? (Date.parse(r.lastOutcomeAt) - Date.parse(r.firstUploadAt)) / 1000 : undefined;
   return {
-    requests: r.requests, uploaded: r.uploaded, resent: r.resent, confirmed: r.confirmed, confirmedWithWarning: r.confirmedWithWarning,
-    skipped: r.skipped, failed: r.failed, notConfirmed: r.notConfirmed, startedAt: r.startedAt, finishedAt: r.finishedAt,
-    firstUploadAt: r.firstUploadAt, lastOutcomeAt: r.lastOutcomeAt, secondsToConfirm: seconds, disabled: r.disabled, deferred: r.deferred, withoutManager: r.withoutManager,
-    ...(r.deferredWhy === undefined ? {} : { deferredWhy: r.deferredWhy }), ledger: r.ledger,
-    outcomes: r.outcomes, ...(r.stopped === undefined ? {} : { stopped: r.stopped }), held: r.held,
+    requests: r.requests,
+    uploaded: r.uploaded,
+    resent: r.resent,
+    confirmed: r.confirmed,
+    confirmedWithWarning: r.confirmedWithWarning,
+    skipped: r.skipped,
+    failed: r.failed,
+    notConfirmed: r.notConfirmed,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    firstUploadAt: r.firstUploadAt,
+    lastOutcomeAt: r.lastOutcomeAt,
+    secondsToConfirm: seconds,
+    disabled: r.disabled,
+    deferred: r.deferred,
+    withoutManager: r.withoutManager,
+    ...(r.deferredWhy === undefined ? {} : { deferredWhy: r.deferredWhy }),
+    ledger: r.ledger,
+    outcomes: r.outcomes,
+    ...(r.stopped === undefined ? {} : { stopped: r.stopped }),
+    held: r.held,
   };
 }
 
 function syncLines(r: SyncReport): string[] {
   const lines = [
-    `sync: ${r.uploaded} uploaded in ${r.requests} bulk upload call${r.requests === 1 ? '' : 's'}${r.resent > 0 ? ` (${r.resent} resent)` : ''}; `
-    + `${r.confirmed} confirmed${r.confirmedWithWarning > 0 ? ` (${r.confirmedWithWarning} with a warning)` : ''}${r.disabled > 0 ? `, ${r.disabled} disabled` : ''}, ${r.skipped} skipped by the service (nothing to change), `
-    + `${r.failed.length} failed, ${r.notConfirmed.length} not confirmed in time`,
+    `sync: ${r.uploaded} uploaded in ${r.requests} bulk upload call${r.requests === 1 ? '' : 's'}${r.resent > 0 ? ` (${r.resent} resent)` : ''}; ` +
+      `${r.confirmed} confirmed${r.confirmedWithWarning > 0 ? ` (${r.confirmedWithWarning} with a warning)` : ''}${r.disabled > 0 ? `, ${r.disabled} disabled` : ''}, ${r.skipped} skipped by the service (nothing to change), ` +
+      `${r.failed.length} failed, ${r.notConfirmed.length} not confirmed in time`,
   ];
   if (r.withoutManager.length > 0) {
-    lines.push(`sent without their manager reference: ${r.withoutManager.length} record${r.withoutManager.length === 1 ? '' : 's'} whose manager failed in this sync and is not known to the directory; fix the manager and the next run sends the reference:`);
+    lines.push(
+      `sent without their manager reference: ${r.withoutManager.length} record${r.withoutManager.length === 1 ? '' : 's'} whose manager failed in this sync and is not known to the directory; fix the manager and the next run sends the reference:`,
+    );
     for (const w of r.withoutManager.slice(0, 20)) lines.push(`  line ${w.line} ${shortExternalId(w.externalId)}: manager ${shortExternalId(w.manager)}`);
     if (r.withoutManager.length > 20) lines.push(`  … and ${r.withoutManager.length - 20} more (--json lists them all)`);
   }
   if (r.failed.length > 0) lines.push('failed:');
   for (const f of r.failed) lines.push(`  ${describe(f)}`);
   if (r.stopped !== undefined) {
-    lines.push(`STOPPED: ${r.stopped.message}. ${r.held.length} record${r.held.length === 1 ? ' was' : 's were'} not sent (held). Failures this common usually share one cause (the mapping, the provisioning app's attribute mappings, a domain): fix it from the codes above, then run the sync again; it sends what was not confirmed.`);
+    lines.push(
+      `STOPPED: ${r.stopped.message}. ${r.held.length} record${r.held.length === 1 ? ' was' : 's were'} not sent (held). Failures this common usually share one cause (the mapping, the provisioning app's attribute mappings, a domain): fix it from the codes above, then run the sync again; it sends what was not confirmed.`,
+    );
   }
   if (r.deferred.length > 0) {
-    lines.push(`deferred, not sent: ${r.deferred.length} record${r.deferred.length === 1 ? '' : 's'} — ${r.deferredWhy?.detail ?? 'the daily budget is spent'}. Nothing is lost: run the sync again once calls are free${r.deferredWhy?.until === undefined ? '' : ` (from ${r.deferredWhy.until})`} and it sends them.`);
+    lines.push(
+      `deferred, not sent: ${r.deferred.length} record${r.deferred.length === 1 ? '' : 's'} — ${r.deferredWhy?.detail ?? 'the daily budget is spent'}. Nothing is lost: run the sync again once calls are free${r.deferredWhy?.until === undefined ? '' : ` (from ${r.deferredWhy.until})`} and it sends them.`,
+    );
   }
   if (r.notConfirmed.length > 0) lines.push('not confirmed in time (run `hrsync status --since` later to see their outcome):');
-  for (const n of r.notConfirmed) lines.push(`  line ${n.line} ${shortExternalId(n.externalId)}: sent ${n.attempts} time${n.attempts === 1 ? '' : 's'}${n.requestId === undefined ? '' : `, last in request ${n.requestId}`}`);
+  for (const n of r.notConfirmed)
+    lines.push(
+      `  line ${n.line} ${shortExternalId(n.externalId)}: sent ${n.attempts} time${n.attempts === 1 ? '' : 's'}${n.requestId === undefined ? '' : `, last in request ${n.requestId}`}`,
+    );
   return lines;
 }
 
@@ -241,8 +287,10 @@ function progressLine(io: Console2): { update: (p: SyncProgress) => void; end: (
 
 // --verbose: the client's and the sync's events as JSON lines; they carry ids and counts, never HR data.
 function streamLogger(io: Console2): Logger {
-  const write = (level: string) => (message: string, fields?: LogFields): void => {
-    io.err.write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`);
-  };
+  const write =
+    (level: string) =>
+    (message: string, fields?: LogFields): void => {
+      io.err.write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`);
+    };
   return { info: write('info'), warn: write('warn'), error: write('error') };
 }

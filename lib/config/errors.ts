@@ -11,9 +11,7 @@ export class SettingsError extends Error {
   override readonly name = 'SettingsError';
   constructor(readonly problems: readonly SettingProblem[]) {
     super(
-      problems.length === 1
-        ? `Invalid setting: ${problems[0]?.message ?? ''}`
-        : `Invalid settings (${problems.length}):\n${problems.map((p) => `  - ${p.message}`).join('\n')}`,
+      problems.length === 1 ? `Invalid setting: ${problems[0]?.message ?? ''}` : `Invalid settings (${problems.length}):\n${problems.map((p) => `  - ${p.message}`).join('\n')}`,
     );
   }
 }

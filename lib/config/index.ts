@@ -3,14 +3,7 @@ export type { SettingName } from './names.js';
 export { SettingsError } from './errors.js';
 export type { SettingProblem } from './errors.js';
 export type { Environment, SettingsOverrides } from './reader.js';
-export {
-  CREDENTIAL_KINDS,
-  DEFAULT_AUTHORITY_HOST,
-  DEFAULT_GRAPH_URL,
-  loadCredentialSettings,
-  loadProvisioningSettings,
-  loadSettings,
-} from './settings.js';
+export { CREDENTIAL_KINDS, DEFAULT_AUTHORITY_HOST, DEFAULT_GRAPH_URL, loadCredentialSettings, loadProvisioningSettings, loadSettings } from './settings.js';
 export type {
   AppCredentialSettings,
   CredentialKind,

@@ -78,12 +78,7 @@ function readGraph(r: SettingsReader, requireIds: boolean): Settings['graph'] {
   const because = requireIds ? 'to upload or read provisioning logs' : undefined;
   const graphUrl = r.httpsUrl('HRSYNC_GRAPH_URL', DEFAULT_GRAPH_URL) ?? DEFAULT_GRAPH_URL;
   const servicePrincipalId = r.guid('HRSYNC_SERVICE_PRINCIPAL_ID', because);
-  const jobId = r.matching(
-    'HRSYNC_JOB_ID',
-    JOB_ID,
-    "must be a synchronization job id like API2AAD.<hex>.<guid> (letters, digits, '.', '-', '_')",
-    because,
-  );
+  const jobId = r.matching('HRSYNC_JOB_ID', JOB_ID, "must be a synchronization job id like API2AAD.<hex>.<guid> (letters, digits, '.', '-', '_')", because);
   return {
     graphUrl,
     ...(servicePrincipalId === undefined ? {} : { servicePrincipalId }),
@@ -105,12 +100,7 @@ function readCredential(r: SettingsReader): CredentialSettings {
   const tenantId = r.matching('HRSYNC_TENANT_ID', TENANT, 'must be a tenant GUID or a domain name like contoso.onmicrosoft.com', because);
   const clientId = r.guid('HRSYNC_CLIENT_ID', because);
   const keyVaultUrl = r.httpsUrl('HRSYNC_KEY_VAULT_URL', undefined, because);
-  const keyVaultSecretName = r.matching(
-    'HRSYNC_KEY_VAULT_SECRET_NAME',
-    KEY_VAULT_SECRET_NAME,
-    'must be a Key Vault secret name (1-127 letters, digits and dashes)',
-    because,
-  );
+  const keyVaultSecretName = r.matching('HRSYNC_KEY_VAULT_SECRET_NAME', KEY_VAULT_SECRET_NAME, 'must be a Key Vault secret name (1-127 letters, digits and dashes)', because);
   return {
     kind,
     tenantId: tenantId ?? '',

@@ -110,9 +110,19 @@ async function scanInWorker(script: URL, extract: Extract, mapping: Mapping, opt
 
 function result(extract: Extract, rows: number, truncated: boolean, totals: RowScanTotals, unseenColumns: string[]): ScanResult {
   return {
-    file: extract.file, format: extract.format, encoding: extract.encoding, delimiter: extract.delimiter,
-    rows, valid: totals.valid, rejected: totals.rejected, errors: totals.errors, warnings: totals.warnings, duplicateIds: totals.duplicateIds,
-    unseenColumns, truncated, withdrawn: new Set(totals.withdrawn),
+    file: extract.file,
+    format: extract.format,
+    encoding: extract.encoding,
+    delimiter: extract.delimiter,
+    rows,
+    valid: totals.valid,
+    rejected: totals.rejected,
+    errors: totals.errors,
+    warnings: totals.warnings,
+    duplicateIds: totals.duplicateIds,
+    unseenColumns,
+    truncated,
+    withdrawn: new Set(totals.withdrawn),
   };
 }
 

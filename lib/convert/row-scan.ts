@@ -71,7 +71,14 @@ export class RowScanner<R extends Promise<void> | void = Promise<void> | void> {
       json = serializeOperation(user);
       if (!operationFits({ externalId: externalId as string, line, json }, this.limits)) {
         bad = true;
-        this.report({ severity: 'error', file, line, externalId, rule: 'record-too-large', message: `the record is larger than the request size cap of ${this.limits.maxBytes} bytes` });
+        this.report({
+          severity: 'error',
+          file,
+          line,
+          externalId,
+          rule: 'record-too-large',
+          message: `the record is larger than the request size cap of ${this.limits.maxBytes} bytes`,
+        });
       }
     }
     const firstLine = externalId === undefined ? undefined : this.tracker.see(externalId, line, !bad);
@@ -84,8 +91,14 @@ export class RowScanner<R extends Promise<void> | void = Promise<void> | void> {
     }
     if (firstLine !== undefined) {
       this.report({
-        severity: 'error', file, line, externalId, attribute: 'externalId', column: this.columnOf.get('externalId'),
-        rule: 'duplicate-externalId', message: `externalId also appears on line ${firstLine}; both rows are rejected`,
+        severity: 'error',
+        file,
+        line,
+        externalId,
+        attribute: 'externalId',
+        column: this.columnOf.get('externalId'),
+        rule: 'duplicate-externalId',
+        message: `externalId also appears on line ${firstLine}; both rows are rejected`,
       });
       bad = true;
     }
@@ -104,8 +117,14 @@ export class RowScanner<R extends Promise<void> | void = Promise<void> | void> {
     for (const group of this.tracker.groups()) {
       const first = group.lines[0] as number;
       this.report({
-        severity: 'error', file: this.file, line: first, externalId: group.externalId, attribute: 'externalId', column: this.columnOf.get('externalId'),
-        rule: 'duplicate-externalId', message: `externalId also appears on line${group.lines.length > 2 ? 's' : ''} ${group.lines.slice(1).join(', ')}; both rows are rejected`,
+        severity: 'error',
+        file: this.file,
+        line: first,
+        externalId: group.externalId,
+        attribute: 'externalId',
+        column: this.columnOf.get('externalId'),
+        rule: 'duplicate-externalId',
+        message: `externalId also appears on line${group.lines.length > 2 ? 's' : ''} ${group.lines.slice(1).join(', ')}; both rows are rejected`,
       });
       if (group.firstWasValid) {
         withdrawn.push(group.externalId);
@@ -114,8 +133,12 @@ export class RowScanner<R extends Promise<void> | void = Promise<void> | void> {
       }
     }
     return {
-      valid: this.valid, rejected: this.rejected, errors: this.errors, warnings: this.warnings.list,
-      duplicateIds: this.tracker.duplicatedCount, withdrawn,
+      valid: this.valid,
+      rejected: this.rejected,
+      errors: this.errors,
+      warnings: this.warnings.list,
+      duplicateIds: this.tracker.duplicatedCount,
+      withdrawn,
     };
   }
 
@@ -168,8 +191,14 @@ function mapProblem(file: string, line: number, externalId: string | undefined, 
 
 function issueProblem(file: string, line: number, externalId: string | undefined, issue: RecordIssue, columnOf: ReadonlyMap<string, string>): Problem {
   return {
-    severity: issue.severity, file, line, externalId, column: columnOf.get(issue.attribute),
-    attribute: issue.attribute, rule: issue.rule, message: issue.message,
+    severity: issue.severity,
+    file,
+    line,
+    externalId,
+    column: columnOf.get(issue.attribute),
+    attribute: issue.attribute,
+    rule: issue.rule,
+    message: issue.message,
   };
 }
 

@@ -26,17 +26,54 @@ const BATCH_ROWS = 512;
 const BATCH_CHARS = 48 * 1024;
 const IN_FLIGHT = 4;
 
-interface InitMessage { type: 'init'; document: unknown; source: string; columns: readonly string[] | undefined; file: string; limits: BatchLimits; keep: boolean }
-interface RowsMessage { type: 'rows'; lines: Int32Array; widths: Int32Array; lengths: Int32Array; text: string; defects: RowDefect[] }
-interface EndMessage { type: 'end' }
+interface InitMessage {
+  type: 'init';
+  document: unknown;
+  source: string;
+  columns: readonly string[] | undefined;
+  file: string;
+  limits: BatchLimits;
+  keep: boolean;
+}
+interface RowsMessage {
+  type: 'rows';
+  lines: Int32Array;
+  widths: Int32Array;
+  lengths: Int32Array;
+  text: string;
+  defects: RowDefect[];
+}
+interface EndMessage {
+  type: 'end';
+}
 type ToWorker = InitMessage | RowsMessage | EndMessage;
 
 // Valid operations: each text holds `counts[i]` operations, externalId then JSON, whose
 // lengths are in idLengths and jsonLengths.
-interface OpsPacket { lines: Int32Array; idLengths: Int32Array; jsonLengths: Int32Array; texts: string[]; counts: number[] }
-interface BatchReply { type: 'batch'; problems: Problem[]; ops: OpsPacket | null }
-interface DoneReply { type: 'done'; problems: Problem[]; totals: RowScanTotals; unseenColumns: string[] }
-interface ErrorReply { type: 'error'; name: string; message: string; stack?: string }
+interface OpsPacket {
+  lines: Int32Array;
+  idLengths: Int32Array;
+  jsonLengths: Int32Array;
+  texts: string[];
+  counts: number[];
+}
+interface BatchReply {
+  type: 'batch';
+  problems: Problem[];
+  ops: OpsPacket | null;
+}
+interface DoneReply {
+  type: 'done';
+  problems: Problem[];
+  totals: RowScanTotals;
+  unseenColumns: string[];
+}
+interface ErrorReply {
+  type: 'error';
+  name: string;
+  message: string;
+  stack?: string;
+}
 type FromWorker = BatchReply | DoneReply | ErrorReply;
 
 /** What a scan through a channel gives back. */
@@ -70,7 +107,11 @@ export class ScanClient {
     waiter?.reject(this.failure);
   }
 
-  async scan(extract: Extract, mapping: Mapping, options: { spool: OperationSpool; onProblem: (p: Problem) => void; limit: number; limits: BatchLimits; keep: boolean }): Promise<ChannelScan> {
+  async scan(
+    extract: Extract,
+    mapping: Mapping,
+    options: { spool: OperationSpool; onProblem: (p: Problem) => void; limit: number; limits: BatchLimits; keep: boolean },
+  ): Promise<ChannelScan> {
     try {
       this.post({ type: 'init', document: mapping.document, source: mapping.source, columns: extract.columns, file: extract.file, limits: options.limits, keep: options.keep });
       const apply = async (reply: FromWorker): Promise<void> => {
@@ -213,8 +254,12 @@ class RowBatch {
   take(): RowsMessage {
     // Views, not copies: posting copies them, and the arrays are reused for the next batch.
     const message: RowsMessage = {
-      type: 'rows', lines: this.lines.subarray(0, this.count), widths: this.widths.subarray(0, this.count),
-      lengths: this.lengths.subarray(0, this.fieldCount), text: this.parts.join(''), defects: this.defects,
+      type: 'rows',
+      lines: this.lines.subarray(0, this.count),
+      widths: this.widths.subarray(0, this.count),
+      lengths: this.lengths.subarray(0, this.fieldCount),
+      text: this.parts.join(''),
+      defects: this.defects,
     };
     this.count = 0;
     this.fieldCount = 0;
@@ -292,10 +337,16 @@ class WorkerScan {
       this.scanner.row({ line, fields });
     }
     this.closeText();
-    const ops: OpsPacket | null = this.lines.length === 0 ? null : {
-      lines: Int32Array.from(this.lines), idLengths: Int32Array.from(this.idLengths), jsonLengths: Int32Array.from(this.jsonLengths),
-      texts: this.texts, counts: this.counts,
-    };
+    const ops: OpsPacket | null =
+      this.lines.length === 0
+        ? null
+        : {
+            lines: Int32Array.from(this.lines),
+            idLengths: Int32Array.from(this.idLengths),
+            jsonLengths: Int32Array.from(this.jsonLengths),
+            texts: this.texts,
+            counts: this.counts,
+          };
     const reply: BatchReply = { type: 'batch', problems: this.problems, ops };
     this.problems = [];
     this.lines = [];

@@ -176,7 +176,15 @@ export function nextState(record: LifecycleRecord, event: LifecycleEvent, policy
       if (record.state !== 'queued') return undefined;
       const refusals = base.refusals + 1;
       if (refusals >= policy.maxAttempts) {
-        return { ...base, refusals, to: 'dead-lettered', effect: 'dead-lettered', errorCode: event.code, reason: `${event.reason} (gave up after ${refusals} uploads that did not get through)`, lastOutcomeAt: event.at };
+        return {
+          ...base,
+          refusals,
+          to: 'dead-lettered',
+          effect: 'dead-lettered',
+          errorCode: event.code,
+          reason: `${event.reason} (gave up after ${refusals} uploads that did not get through)`,
+          lastOutcomeAt: event.at,
+        };
       }
       return { ...base, refusals, to: 'queued', effect: 'retry', errorCode: event.code, reason: event.reason, retryDelayMs: retryDelay(policy, refusals) };
     }
@@ -209,7 +217,11 @@ type Base = Pick<Transition, 'from' | 'attempts' | 'refusals'>;
 
 function logged(record: LifecycleRecord, o: LoggedOutcome, manager: ManagerView | undefined, now: number, policy: LifecyclePolicy, base: Base): Transition | undefined {
   if (!entryBelongs(record, o.at, policy)) return undefined;
-  const described = { ...(o.errorCode === undefined ? {} : { errorCode: o.errorCode }), ...(o.reason === undefined ? {} : { reason: o.reason }), ...(o.action === undefined ? {} : { action: o.action }) };
+  const described = {
+    ...(o.errorCode === undefined ? {} : { errorCode: o.errorCode }),
+    ...(o.reason === undefined ? {} : { reason: o.reason }),
+    ...(o.action === undefined ? {} : { action: o.action }),
+  };
   if (o.status === 'success' || o.status === 'warning') {
     const disabled = record.intent === 'disable' || o.action === 'disable';
     return { ...base, ...described, to: disabled ? 'disabled' : 'confirmed', effect: disabled ? 'disabled' : 'confirmed', lastOutcomeAt: o.at };
@@ -222,7 +234,16 @@ function logged(record: LifecycleRecord, o: LoggedOutcome, manager: ManagerView 
 }
 
 // `at` is the time of the outcome that sends the record back: the log entry's, or now for a timeout.
-function retryOrGiveUp(record: LifecycleRecord, why: { errorCode: string; reason: string }, manager: ManagerView | undefined, referencePending: boolean, at: number, now: number, policy: LifecyclePolicy, base: Base): Transition {
+function retryOrGiveUp(
+  record: LifecycleRecord,
+  why: { errorCode: string; reason: string },
+  manager: ManagerView | undefined,
+  referencePending: boolean,
+  at: number,
+  now: number,
+  policy: LifecyclePolicy,
+  base: Base,
+): Transition {
   if (record.attempts >= policy.maxAttempts) {
     // The service's text for a pending reference says it resolves later; at the end that is no longer true.
     const reason = referencePending ? referenceGivenUp(record.attempts, manager) : `${why.reason} (gave up after ${record.attempts} attempts)`;
@@ -233,7 +254,13 @@ function retryOrGiveUp(record: LifecycleRecord, why: { errorCode: string; reason
   // it now; the next run, with the manager fixed, sends the reference.
   if (referencePending && manager?.state === 'dead-lettered' && manager.known !== true) {
     return {
-      ...base, to: 'queued', effect: 'retry', retryDelayMs: 0, dropManager: manager.externalId, errorCode: why.errorCode, lastOutcomeAt: at,
+      ...base,
+      to: 'queued',
+      effect: 'retry',
+      retryDelayMs: 0,
+      dropManager: manager.externalId,
+      errorCode: why.errorCode,
+      lastOutcomeAt: at,
       reason: `its manager ${manager.externalId} was dead-lettered in this run${manager.lastErrorCode === undefined ? '' : ` (${manager.lastErrorCode})`} and is not in the directory: sent again without the manager reference`,
     };
   }
@@ -246,8 +273,10 @@ function retryOrGiveUp(record: LifecycleRecord, why: { errorCode: string; reason
 // Why a report whose manager reference never resolved ended, true for each case of its manager.
 function referenceGivenUp(attempts: number, manager: ManagerView | undefined): string {
   const tries = `the manager reference could not be resolved in ${attempts} attempts`;
-  if (manager === undefined) return `${tries}: its manager is neither in this run nor in the directory; fix the manager's externalId in the HR data (or send the manager), and the next run sends the record again`;
-  if (manager.state === 'dead-lettered') return `${tries}: its manager ${manager.externalId} failed in this run${manager.lastErrorCode === undefined ? '' : ` (${manager.lastErrorCode})`}; fix the manager and the next run sends both`;
+  if (manager === undefined)
+    return `${tries}: its manager is neither in this run nor in the directory; fix the manager's externalId in the HR data (or send the manager), and the next run sends the record again`;
+  if (manager.state === 'dead-lettered')
+    return `${tries}: its manager ${manager.externalId} failed in this run${manager.lastErrorCode === undefined ? '' : ` (${manager.lastErrorCode})`}; fix the manager and the next run sends both`;
   if (isOpen(manager.state)) return `${tries}: its manager ${manager.externalId} was still not confirmed; the next run sends the record again`;
   return `${tries} although its manager ${manager.externalId} ended ${manager.state} in this run; the next run sends the record again`;
 }

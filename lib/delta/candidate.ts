@@ -12,7 +12,10 @@ export function candidateOf(externalId: string, line: number, json: string, stor
   const ext = data?.[ENTERPRISE_USER_SCHEMA] as { manager?: { value?: unknown } } | undefined;
   const manager = ext?.manager?.value;
   return {
-    externalId, line, stored, hash: recordHash(data),
+    externalId,
+    line,
+    stored,
+    hash: recordHash(data),
     // The mapping always sends a boolean `active`; anything else counts as active, as Entra reads it.
     active: data?.active !== false,
     ...(typeof manager === 'string' && manager !== '' ? { managerId: manager } : {}),

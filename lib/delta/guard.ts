@@ -37,7 +37,9 @@ export function checkGuard(input: GuardInput, thresholds: GuardThresholds): Trip
   const maxDisables = maxDisablesFor(thresholds, input.activePeople);
   if (input.disables > maxDisables) {
     out.push({
-      threshold: 'maxDisables', limit: maxDisables, actual: input.disables,
+      threshold: 'maxDisables',
+      limit: maxDisables,
+      actual: input.disables,
       message: `${input.disables} disables, more than the ${maxDisables} allowed${thresholds.maxDisables === undefined ? ` (the lower of 500 and 10% of the source's ${input.activePeople} active people, at least 25)` : ''}`,
     });
   }
@@ -45,7 +47,9 @@ export function checkGuard(input: GuardInput, thresholds: GuardThresholds): Trip
     const shrink = Math.max(0, ((input.previousRows - input.rows) / input.previousRows) * 100);
     if (shrink > thresholds.maxShrinkPercent) {
       out.push({
-        threshold: 'maxShrinkPercent', limit: thresholds.maxShrinkPercent, actual: round(shrink),
+        threshold: 'maxShrinkPercent',
+        limit: thresholds.maxShrinkPercent,
+        actual: round(shrink),
         message: `${input.rows} rows, ${round(shrink)}% fewer than the ${input.previousRows} of the source's last full extract (at most ${thresholds.maxShrinkPercent}% allowed)`,
       });
     }
@@ -54,7 +58,9 @@ export function checkGuard(input: GuardInput, thresholds: GuardThresholds): Trip
     const share = (input.rejected / input.rows) * 100;
     if (share > thresholds.maxRejectedPercent) {
       out.push({
-        threshold: 'maxRejectedPercent', limit: thresholds.maxRejectedPercent, actual: round(share),
+        threshold: 'maxRejectedPercent',
+        limit: thresholds.maxRejectedPercent,
+        actual: round(share),
         message: `${input.rejected} of ${input.rows} rows rejected (${round(share)}%; at most ${thresholds.maxRejectedPercent}% allowed)`,
       });
     }
@@ -82,7 +88,9 @@ export function checkFailureShare(tally: OutcomeTally, thresholds: Pick<GuardThr
   const share = (tally.failures / tally.outcomes) * 100;
   if (share <= thresholds.maxFailedPercent) return undefined;
   return {
-    threshold: 'maxFailedPercent', limit: thresholds.maxFailedPercent, actual: round(share),
+    threshold: 'maxFailedPercent',
+    limit: thresholds.maxFailedPercent,
+    actual: round(share),
     message: `${tally.failures} of ${tally.outcomes} outcomes in the provisioning logs failed (${round(share)}%; at most ${thresholds.maxFailedPercent}% allowed, reference failures aside): sending stopped before the job is quarantined`,
   };
 }

@@ -45,7 +45,9 @@ export interface ManagerDropped {
  * re-derived, hash included. Returns the candidates in the same order, and who was changed.
  */
 export async function releaseFromRejectedManagers(
-  candidates: readonly Candidate[], present: ReadonlySet<string>, known: KnownPeople | undefined,
+  candidates: readonly Candidate[],
+  present: ReadonlySet<string>,
+  known: KnownPeople | undefined,
   store: { read(n: number): Promise<string>; add(json: string): number },
 ): Promise<{ candidates: Candidate[]; dropped: ManagerDropped[] }> {
   const valid = new Set(candidates.map((c) => c.externalId));
@@ -77,8 +79,10 @@ export async function releaseFromRejectedManagers(
  * rejected here released from the reference unless `known` finds the manager; with one warning each.
  */
 export async function readCandidates(
-  ops: AsyncIterable<{ externalId: string; line: number; json: string }>, scan: { file: string; withdrawn: ReadonlySet<string> },
-  present: Set<string>, known: KnownPeople | undefined,
+  ops: AsyncIterable<{ externalId: string; line: number; json: string }>,
+  scan: { file: string; withdrawn: ReadonlySet<string> },
+  present: Set<string>,
+  known: KnownPeople | undefined,
   store: { read(n: number): Promise<string>; add(json: string): number; readonly shouldFlush: boolean; flush(): Promise<void> },
 ): Promise<{ candidates: Candidate[]; dropped: ManagerDropped[]; warnings: Problem[] }> {
   const read: Candidate[] = [];
@@ -92,7 +96,12 @@ export async function readCandidates(
   const released = await releaseFromRejectedManagers(read, present, known, store);
   await store.flush();
   const warnings: Problem[] = released.dropped.map((d) => ({
-    severity: 'warning', file: scan.file, line: d.line, externalId: d.externalId, rule: 'manager-rejected', message: withoutManagerMessage(d.managerId, 'rejected'),
+    severity: 'warning',
+    file: scan.file,
+    line: d.line,
+    externalId: d.externalId,
+    rule: 'manager-rejected',
+    message: withoutManagerMessage(d.managerId, 'rejected'),
   }));
   return { ...released, warnings };
 }
@@ -119,7 +128,12 @@ export async function unknownManagerWarnings(file: string, refs: readonly Manage
     .filter((r) => missing.has(r.managerId) && !inDirectory.has(r.managerId))
     .sort((a, b) => a.line - b.line)
     .map((r) => ({
-      severity: 'warning', file, line: r.line, externalId: r.externalId, attribute: `${ENTERPRISE_USER_SCHEMA}:manager.value`, rule: 'manager-unknown',
+      severity: 'warning',
+      file,
+      line: r.line,
+      externalId: r.externalId,
+      attribute: `${ENTERPRISE_USER_SCHEMA}:manager.value`,
+      rule: 'manager-unknown',
       message: `manager ${r.managerId} is ${where}: unless it exists in Entra already, this record fails with an unresolved manager reference`,
     }));
 }

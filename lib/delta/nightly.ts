@@ -61,7 +61,11 @@ export async function loadPeople(ledger: Pick<PipelineLedger, 'listPeople'>): Pr
   for await (const p of ledger.listPeople()) {
     const at = Date.parse(p.lastConfirmedAt);
     people.set(p.externalId, {
-      externalId: p.externalId, hash: p.lastConfirmedHash, source: p.source, active: p.active !== false, confirmedAt: Number.isNaN(at) ? 0 : at,
+      externalId: p.externalId,
+      hash: p.lastConfirmedHash,
+      source: p.source,
+      active: p.active !== false,
+      confirmedAt: Number.isNaN(at) ? 0 : at,
       ...(p.alsoIn === undefined ? {} : { alsoIn: p.alsoIn }),
     });
   }
@@ -81,9 +85,15 @@ export async function decideNight(ledger: NightlyLedger, input: NightlyInput): P
     if (s?.kind === 'changes') return true;
     return s?.lastRunId !== undefined && (await ledger.getRecords(s.lastRunId, [externalId])).has(externalId);
   };
-  const fullResend = input.fullResend
-    ?? (before?.resendRequestedAt === undefined ? undefined : `full resend asked for at ${before.resendRequestedAt} (hrsync resend)`);
-  const plan = await planRun(input.candidates, { source: input.source, people, present: input.present, now: input.now, listedBy, ...(fullResend === undefined ? {} : { fullResend }) });
+  const fullResend = input.fullResend ?? (before?.resendRequestedAt === undefined ? undefined : `full resend asked for at ${before.resendRequestedAt} (hrsync resend)`);
+  const plan = await planRun(input.candidates, {
+    source: input.source,
+    people,
+    present: input.present,
+    now: input.now,
+    listedBy,
+    ...(fullResend === undefined ? {} : { fullResend }),
+  });
 
   const leavers: LeaverRecord[] = [];
   for (const l of plan.leavers) {
@@ -91,15 +101,26 @@ export async function decideNight(ledger: NightlyLedger, input: NightlyInput): P
     const op = leaverOperation(l.externalId, person?.payload);
     const data = (JSON.parse(op.json) as { data: unknown }).data;
     leavers.push({
-      externalId: l.externalId, json: op.json, hash: recordHash(data), complete: op.complete,
-      ...(person?.managerId === undefined ? {} : { managerId: person.managerId }), ...(person?.lastConfirmedAt === undefined || person.lastConfirmedAt === '' ? {} : { confirmedAt: person.lastConfirmedAt }),
+      externalId: l.externalId,
+      json: op.json,
+      hash: recordHash(data),
+      complete: op.complete,
+      ...(person?.managerId === undefined ? {} : { managerId: person.managerId }),
+      ...(person?.lastConfirmedAt === undefined || person.lastConfirmedAt === '' ? {} : { confirmedAt: person.lastConfirmedAt }),
     });
   }
 
-  const held = checkGuard({
-    kind: input.source.kind, rows: input.rows, rejected: input.rejected, disables: disablesOf(plan), activePeople: plan.activePeople,
-    ...(before?.lastRows === undefined ? {} : { previousRows: before.lastRows }),
-  }, input.source.guard);
+  const held = checkGuard(
+    {
+      kind: input.source.kind,
+      rows: input.rows,
+      rejected: input.rejected,
+      disables: disablesOf(plan),
+      activePeople: plan.activePeople,
+      ...(before?.lastRows === undefined ? {} : { previousRows: before.lastRows }),
+    },
+    input.source.guard,
+  );
 
   const summary: RunPlanSummary = {
     ...plan.counts,
@@ -116,9 +137,17 @@ export async function decideNight(ledger: NightlyLedger, input: NightlyInput): P
 }
 
 /** After a run is sent (ingested, or approved): what the source's next run compares with. */
-export async function adoptRun(ledger: Pick<PipelineLedger, 'setSourceState'>, source: { name: string; kind: 'full' | 'changes' }, runId: string, rows: number, summary: RunPlanSummary | undefined): Promise<void> {
+export async function adoptRun(
+  ledger: Pick<PipelineLedger, 'setSourceState'>,
+  source: { name: string; kind: 'full' | 'changes' },
+  runId: string,
+  rows: number,
+  summary: RunPlanSummary | undefined,
+): Promise<void> {
   await ledger.setSourceState(source.name, {
-    lastRunId: runId, heldRunId: '', kind: source.kind,
+    lastRunId: runId,
+    heldRunId: '',
+    kind: source.kind,
     ...(source.kind === 'full' ? { lastRows: rows } : {}),
     ...(summary?.mappingFingerprint === undefined ? {} : { mappingFingerprint: summary.mappingFingerprint }),
   });

@@ -77,9 +77,11 @@ export function sendOrder<T extends Pick<QueuedOperation, 'externalId' | 'manage
     if (list === undefined) groups.set(rank, [op]);
     else list.push(op);
   }
-  return [...groups.keys()].sort((a, b) => a - b).flatMap((rank) => {
-    const group = groups.get(rank) as T[];
-    // Disables need no order among themselves: their managers exist already.
-    return rank === 0 ? group.map((op) => ({ ...op, depth: 0, group: rank })) : managersFirst(group).map((op) => ({ ...op, group: rank }));
-  });
+  return [...groups.keys()]
+    .sort((a, b) => a - b)
+    .flatMap((rank) => {
+      const group = groups.get(rank) as T[];
+      // Disables need no order among themselves: their managers exist already.
+      return rank === 0 ? group.map((op) => ({ ...op, depth: 0, group: rank })) : managersFirst(group).map((op) => ({ ...op, group: rank }));
+    });
 }

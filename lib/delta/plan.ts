@@ -129,26 +129,48 @@ export async function planRun(candidates: readonly Candidate[], ctx: PlanContext
     }
     const disabling = !c.active && p.active;
     if (p.source !== S) {
-      if (p.active && await ctx.listedBy(p.source, c.externalId)) {
+      if (p.active && (await ctx.listedBy(p.source, c.externalId))) {
         plan.records.push({ ...c, state: 'unchanged', note: `not sent: source ${p.source} owns this person and its latest extract lists them too` });
         counts.otherSource++;
         plan.contested.push({ externalId: c.externalId, owner: p.source });
-        plan.warnings.push({ rule: 'other-source', externalId: c.externalId, line: c.line, source: p.source, message: `also in the latest extract of source ${p.source}, which owns this person; this source's record was not sent` });
+        plan.warnings.push({
+          rule: 'other-source',
+          externalId: c.externalId,
+          line: c.line,
+          source: p.source,
+          message: `also in the latest extract of source ${p.source}, which owns this person; this source's record was not sent`,
+        });
         continue;
       }
       send(c, disabling ? 'disable' : 'update', `taken over from source ${p.source}, whose latest extract no longer lists them`);
-      plan.warnings.push({ rule: 'taken-over', externalId: c.externalId, line: c.line, source: p.source, message: `last sent by source ${p.source}; this source sends them from now on` });
+      plan.warnings.push({
+        rule: 'taken-over',
+        externalId: c.externalId,
+        line: c.line,
+        source: p.source,
+        message: `last sent by source ${p.source}; this source sends them from now on`,
+      });
       continue;
     }
     if (p.alsoIn !== undefined && p.alsoIn !== S) {
       if (await ctx.listedBy(p.alsoIn, c.externalId)) {
-        plan.warnings.push({ rule: 'other-source', externalId: c.externalId, line: c.line, source: p.alsoIn, message: `also in the latest extract of source ${p.alsoIn}; this source owns the person, so that record is not sent` });
+        plan.warnings.push({
+          rule: 'other-source',
+          externalId: c.externalId,
+          line: c.line,
+          source: p.alsoIn,
+          message: `also in the latest extract of source ${p.alsoIn}; this source owns the person, so that record is not sent`,
+        });
       } else {
         plan.uncontested.push(c.externalId);
       }
     }
     if (p.hash !== c.hash) {
-      const note = disabling ? 'active: false in the extract' : p.hash.startsWith(HASH_PREFIX) ? 'changed since last confirmed' : 'last confirmed before hrsync compared records: sent once';
+      const note = disabling
+        ? 'active: false in the extract'
+        : p.hash.startsWith(HASH_PREFIX)
+          ? 'changed since last confirmed'
+          : 'last confirmed before hrsync compared records: sent once';
       send(c, disabling ? 'disable' : 'update', note);
     } else if (ctx.fullResend !== undefined) {
       send(c, 'resend', ctx.fullResend);
@@ -165,9 +187,14 @@ export async function planRun(candidates: readonly Candidate[], ctx: PlanContext
     if (p.source !== S || !p.active) continue;
     plan.activePeople++;
     if (ctx.source.kind !== 'full' || ctx.present.has(p.externalId)) continue;
-    if (p.alsoIn !== undefined && p.alsoIn !== S && await ctx.listedBy(p.alsoIn, p.externalId)) {
+    if (p.alsoIn !== undefined && p.alsoIn !== S && (await ctx.listedBy(p.alsoIn, p.externalId))) {
       plan.handovers.push({ externalId: p.externalId, to: p.alsoIn });
-      plan.warnings.push({ rule: 'handed-over', externalId: p.externalId, source: p.alsoIn, message: `absent from this extract but listed by source ${p.alsoIn}: handed over to it instead of being disabled` });
+      plan.warnings.push({
+        rule: 'handed-over',
+        externalId: p.externalId,
+        source: p.alsoIn,
+        message: `absent from this extract but listed by source ${p.alsoIn}: handed over to it instead of being disabled`,
+      });
       continue;
     }
     plan.leavers.push({ externalId: p.externalId, person: p });

@@ -130,11 +130,28 @@ export class CsvRows implements AsyncIterator<ExtractRow> {
       case 'CSV_QUOTE_NOT_CLOSED':
         return new ExtractError(this.file, 'bad-quoting', `in the record starting on this line, ${which} opens a quote that is never closed.`, line, field);
       case 'CSV_MAX_RECORD_SIZE':
-        return new ExtractError(this.file, 'bad-quoting', `the record starting on this line runs past ${MAX_RECORD_CHARS} characters, so a quote in it is most likely never closed.`, line);
+        return new ExtractError(
+          this.file,
+          'bad-quoting',
+          `the record starting on this line runs past ${MAX_RECORD_CHARS} characters, so a quote in it is most likely never closed.`,
+          line,
+        );
       case 'CSV_INVALID_CLOSING_QUOTE':
-        return new ExtractError(this.file, 'bad-quoting', `in the record starting on this line, ${which} has text after its closing quote (a quote inside a quoted field must be doubled).`, line, field);
+        return new ExtractError(
+          this.file,
+          'bad-quoting',
+          `in the record starting on this line, ${which} has text after its closing quote (a quote inside a quoted field must be doubled).`,
+          line,
+          field,
+        );
       case 'INVALID_OPENING_QUOTE':
-        return new ExtractError(this.file, 'bad-quoting', `in the record starting on this line, ${which} has a quote inside a value that is not quoted (quote the whole field and double the quotes inside it).`, line, field);
+        return new ExtractError(
+          this.file,
+          'bad-quoting',
+          `in the record starting on this line, ${which} has a quote inside a value that is not quoted (quote the whole field and double the quotes inside it).`,
+          line,
+          field,
+        );
       default:
         return new ExtractError(this.file, 'bad-quoting', `the record starting on this line cannot be parsed as CSV (${String(code)}).`, line, field);
     }

@@ -3,7 +3,18 @@ export class ExtractError extends Error {
   override readonly name = 'ExtractError';
   constructor(
     readonly file: string,
-    readonly code: 'binary-file' | 'no-header' | 'bad-header' | 'bad-quoting' | 'not-json-array' | 'wrong-delimiter' | 'unsupported-encoding' | 'empty-file' | 'invalid-json' | 'not-csv' | 'blob-changed',
+    readonly code:
+      | 'binary-file'
+      | 'no-header'
+      | 'bad-header'
+      | 'bad-quoting'
+      | 'not-json-array'
+      | 'wrong-delimiter'
+      | 'unsupported-encoding'
+      | 'empty-file'
+      | 'invalid-json'
+      | 'not-csv'
+      | 'blob-changed',
     message: string,
     readonly line?: number,
     readonly column?: number,

@@ -12,7 +12,12 @@ import type { Extract, ExtractEncoding, ExtractRow } from './types.js';
 export function openJson(file: string, encoding: ExtractEncoding, source: TextSource): Extract {
   const first = firstCharacter(source.head);
   if (first !== undefined && first.char === 0x7b) {
-    throw new ExtractError(file, 'not-json-array', 'the file holds a JSON object where an array of records is expected: put the records in [ ], or, for one object per line, name the file .ndjson (or pass --format ndjson).', first.line);
+    throw new ExtractError(
+      file,
+      'not-json-array',
+      'the file holds a JSON object where an array of records is expected: put the records in [ ], or, for one object per line, name the file .ndjson (or pass --format ndjson).',
+      first.line,
+    );
   }
   if (first !== undefined && first.char !== 0x5b) {
     throw new ExtractError(file, 'not-json-array', 'the file is not a JSON array of records: it must start with [.', first.line);

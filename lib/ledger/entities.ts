@@ -27,7 +27,20 @@ function json<T>(e: Record<string, unknown>, key: string): T | undefined {
   }
 }
 
-const RECORD_OPTIONALS = ['managerId', 'source', 'intent', 'note', 'lastRequestId', 'lastSubmittedAt', 'lastOutcomeAt', 'lastAction', 'lastErrorCode', 'lastReason', 'waitingFor', 'withoutManager'] as const;
+const RECORD_OPTIONALS = [
+  'managerId',
+  'source',
+  'intent',
+  'note',
+  'lastRequestId',
+  'lastSubmittedAt',
+  'lastOutcomeAt',
+  'lastAction',
+  'lastErrorCode',
+  'lastReason',
+  'waitingFor',
+  'withoutManager',
+] as const;
 
 export function toRecord(e: Entity): LedgerRecord {
   const out: LedgerRecord = {
@@ -51,9 +64,17 @@ export function toRecord(e: Entity): LedgerRecord {
 /** The entity a record was read from, for a change that starts from it (see LedgerRecord.version). */
 export function recordEntity(r: LedgerRecord): Entity & { etag: string } {
   return {
-    partitionKey: recordPartition(r.runId, r.externalId), rowKey: recordKey(r.externalId), etag: r.version ?? '',
-    externalId: r.externalId, line: r.line, state: r.state, attempts: r.attempts, enqueued: r.enqueued, payloadHash: r.payloadHash,
-    ...splitPayload(r.payload), waitingFor: r.waitingFor ?? '',
+    partitionKey: recordPartition(r.runId, r.externalId),
+    rowKey: recordKey(r.externalId),
+    etag: r.version ?? '',
+    externalId: r.externalId,
+    line: r.line,
+    state: r.state,
+    attempts: r.attempts,
+    enqueued: r.enqueued,
+    payloadHash: r.payloadHash,
+    ...splitPayload(r.payload),
+    waitingFor: r.waitingFor ?? '',
     ...Object.fromEntries(RECORD_OPTIONALS.filter((k) => k !== 'waitingFor' && r[k] !== undefined).map((k) => [k, r[k]])),
   };
 }
@@ -84,8 +105,11 @@ export function toPerson(e: Entity, withPayload = false): PersonRecord {
   const manager = some(e, 'managerId');
   const alsoIn = some(e, 'alsoIn');
   return {
-    externalId: str(e, 'externalId') ?? '', lastConfirmedHash: str(e, 'lastConfirmedHash') ?? '', lastConfirmedAt: str(e, 'lastConfirmedAt') ?? '',
-    lastRunId: str(e, 'lastRunId') ?? '', source: some(e, 'source') ?? 'default',
+    externalId: str(e, 'externalId') ?? '',
+    lastConfirmedHash: str(e, 'lastConfirmedHash') ?? '',
+    lastConfirmedAt: str(e, 'lastConfirmedAt') ?? '',
+    lastRunId: str(e, 'lastRunId') ?? '',
+    source: some(e, 'source') ?? 'default',
     ...(manager === undefined ? {} : { managerId: manager }),
     ...(alsoIn === undefined ? {} : { alsoIn }),
     ...(typeof e['active'] === 'boolean' ? { active: e['active'] } : {}),
@@ -102,19 +126,35 @@ export function toRun(e: Entity): RunRecord {
   const unusable = json<RunRecord['unusable']>(e, 'unusable');
   const outcomes = typeof e['outcomes'] === 'number' ? { outcomes: e['outcomes'], failures: typeof e['failures'] === 'number' ? e['failures'] : 0 } : undefined;
   return {
-    runId: e.rowKey, file: str(e, 'file') ?? '', etag: str(e, 'blobEtag') ?? '', state: (str(e, 'state') ?? 'ingesting') as RunState,
-    source: some(e, 'source') ?? 'default', kind: str(e, 'kind') === 'changes' ? 'changes' : 'full',
+    runId: e.rowKey,
+    file: str(e, 'file') ?? '',
+    etag: str(e, 'blobEtag') ?? '',
+    state: (str(e, 'state') ?? 'ingesting') as RunState,
+    source: some(e, 'source') ?? 'default',
+    kind: str(e, 'kind') === 'changes' ? 'changes' : 'full',
     ...(str(e, 'mode') === 'sync' ? { mode: 'sync' as const } : {}),
-    startedAt: str(e, 'startedAt') ?? '', ...s('ingestedAt'), ...s('endedAt'), ...n('rows'), ...n('valid'), ...n('rejected'),
-    ...(plan === undefined ? {} : { plan }), ...(held === undefined ? {} : { held }), ...(decision === undefined ? {} : { decision }),
-    ...(outcomes === undefined ? {} : { outcomes }), ...s('stoppedAt'), ...(unusable === undefined ? {} : { unusable }),
+    startedAt: str(e, 'startedAt') ?? '',
+    ...s('ingestedAt'),
+    ...s('endedAt'),
+    ...n('rows'),
+    ...n('valid'),
+    ...n('rejected'),
+    ...(plan === undefined ? {} : { plan }),
+    ...(held === undefined ? {} : { held }),
+    ...(decision === undefined ? {} : { decision }),
+    ...(outcomes === undefined ? {} : { outcomes }),
+    ...s('stoppedAt'),
+    ...(unusable === undefined ? {} : { unusable }),
   };
 }
 
 export function toRequest(e: Entity): RunRequest {
   const calls = Number(e['calls'] ?? 1);
   return {
-    requestId: str(e, 'requestId') ?? e.rowKey.slice(2), at: str(e, 'at') ?? '', operations: Number(e['operations'] ?? 0), status: str(e, 'status') ?? '',
+    requestId: str(e, 'requestId') ?? e.rowKey.slice(2),
+    at: str(e, 'at') ?? '',
+    operations: Number(e['operations'] ?? 0),
+    status: str(e, 'status') ?? '',
     ...(Number.isInteger(calls) && calls !== 1 ? { calls } : {}),
   };
 }

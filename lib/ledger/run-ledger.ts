@@ -12,7 +12,20 @@ import { odata } from '@azure/data-tables';
 import { emptyCounts, nextState } from '../core/lifecycle.js';
 import type { LifecycleEvent, LifecyclePolicy, Transition } from '../core/lifecycle.js';
 import type {
-  HeldThreshold, LedgerRecord, NewRecord, OutcomeTally, PersonRecord, PipelineLedger, RecordState, RecordSummary, RejectedRow, RunPlanSummary, RunRecord, RunRequest, SourceState, TransitionOptions,
+  HeldThreshold,
+  LedgerRecord,
+  NewRecord,
+  OutcomeTally,
+  PersonRecord,
+  PipelineLedger,
+  RecordState,
+  RecordSummary,
+  RejectedRow,
+  RunPlanSummary,
+  RunRecord,
+  RunRequest,
+  SourceState,
+  TransitionOptions,
   UnusableInput,
 } from './types.js';
 import { clip, compareTimes, entityBytes, personBucket, recordKey, recordPartition, splitPayload } from './keys.js';
@@ -89,9 +102,16 @@ function personEntity(r: LedgerRecord, at: string): Entity {
     active = undefined;
   }
   return {
-    partitionKey: personBucket(r.externalId), rowKey: recordKey(r.externalId), externalId: r.externalId, lastConfirmedHash: r.payloadHash, lastConfirmedAt: at, lastRunId: r.runId,
+    partitionKey: personBucket(r.externalId),
+    rowKey: recordKey(r.externalId),
+    externalId: r.externalId,
+    lastConfirmedHash: r.payloadHash,
+    lastConfirmedAt: at,
+    lastRunId: r.runId,
     // Merge keeps a stale manager or flag otherwise, so clear them explicitly.
-    managerId: r.managerId ?? '', source: r.source ?? 'default', ...(active === undefined ? {} : { active }),
+    managerId: r.managerId ?? '',
+    source: r.source ?? 'default',
+    ...(active === undefined ? {} : { active }),
     // The complete record, so a leaver can be disabled with it.
     ...splitPayload(r.payload),
   };
@@ -132,7 +152,10 @@ export class RunLedger implements PipelineLedger {
   private readonly ready = new Map<string, Promise<unknown>>();
   private readonly clients = new Map<string, TableClient>();
 
-  constructor(private readonly names: LedgerTableNames, private readonly table: (name: string) => TableClient) {}
+  constructor(
+    private readonly names: LedgerTableNames,
+    private readonly table: (name: string) => TableClient,
+  ) {}
 
   private async client(name: string): Promise<TableClient> {
     // One client per table: building one parses the connection and assembles its HTTP pipeline,
@@ -144,15 +167,21 @@ export class RunLedger implements PipelineLedger {
     }
     let created = this.ready.get(name);
     if (created === undefined) {
-      created = client.createTable().catch((err: unknown) => { if (status(err) !== 409) throw err; });
+      created = client.createTable().catch((err: unknown) => {
+        if (status(err) !== 409) throw err;
+      });
       this.ready.set(name, created);
     }
     await created;
     return client;
   }
 
-  private runs(): Promise<TableClient> { return this.client(this.names.runs); }
-  private recs(): Promise<TableClient> { return this.client(this.names.records); }
+  private runs(): Promise<TableClient> {
+    return this.client(this.names.runs);
+  }
+  private recs(): Promise<TableClient> {
+    return this.client(this.names.records);
+  }
 
   private async getEntity(client: TableClient, pk: string, rk: string): Promise<TableEntityResult<Entity> | undefined> {
     try {
@@ -164,7 +193,13 @@ export class RunLedger implements PipelineLedger {
   }
 
   /** Applies `change` to one entity under its ETag, re-reading after a conflict; false when `change` declines. */
-  private async change(client: TableClient, pk: string, rk: string, change: (e: Entity) => Record<string, unknown> | undefined, known?: Entity & { etag: string }): Promise<boolean> {
+  private async change(
+    client: TableClient,
+    pk: string,
+    rk: string,
+    change: (e: Entity) => Record<string, unknown> | undefined,
+    known?: Entity & { etag: string },
+  ): Promise<boolean> {
     for (let attempt = 0; attempt < 5; attempt++) {
       // A version the caller already read saves the first read; a stale one costs a 412 and a read.
       const current = attempt === 0 && known !== undefined && known.etag !== '' ? known : await this.getEntity(client, pk, rk);
@@ -191,8 +226,15 @@ export class RunLedger implements PipelineLedger {
     const runs = await this.runs();
     try {
       await runs.createEntity({
-        partitionKey: RUN_PARTITION, rowKey: run.runId, file: run.file, blobEtag: run.etag, state: 'ingesting', startedAt: run.startedAt,
-        source: run.source, kind: run.kind, ...(run.mode === undefined ? {} : { mode: run.mode }),
+        partitionKey: RUN_PARTITION,
+        rowKey: run.runId,
+        file: run.file,
+        blobEtag: run.etag,
+        state: 'ingesting',
+        startedAt: run.startedAt,
+        source: run.source,
+        kind: run.kind,
+        ...(run.mode === undefined ? {} : { mode: run.mode }),
       });
     } catch (err) {
       if (status(err) !== 409) throw err;
@@ -206,10 +248,21 @@ export class RunLedger implements PipelineLedger {
     if (records.length === 0) return [];
     const recs = await this.recs();
     const entity = (r: NewRecord): Entity => ({
-      partitionKey: recordPartition(runId, r.externalId), rowKey: recordKey(r.externalId), externalId: r.externalId, line: r.line, state: r.state ?? 'queued', attempts: 0,
-      enqueued: false, payloadHash: r.payloadHash, ...(r.managerId === undefined ? {} : { managerId: r.managerId }), ...splitPayload(r.payload),
-      ...(r.intent === undefined ? {} : { intent: r.intent }), ...(r.note === undefined ? {} : { note: clip(r.note) }), ...(r.source === undefined ? {} : { source: r.source }),
-      ...(r.seenUpTo === undefined ? {} : { lastOutcomeAt: r.seenUpTo }), ...(r.withoutManager === undefined ? {} : { withoutManager: r.withoutManager }),
+      partitionKey: recordPartition(runId, r.externalId),
+      rowKey: recordKey(r.externalId),
+      externalId: r.externalId,
+      line: r.line,
+      state: r.state ?? 'queued',
+      attempts: 0,
+      enqueued: false,
+      payloadHash: r.payloadHash,
+      ...(r.managerId === undefined ? {} : { managerId: r.managerId }),
+      ...splitPayload(r.payload),
+      ...(r.intent === undefined ? {} : { intent: r.intent }),
+      ...(r.note === undefined ? {} : { note: clip(r.note) }),
+      ...(r.source === undefined ? {} : { source: r.source }),
+      ...(r.seenUpTo === undefined ? {} : { lastOutcomeAt: r.seenUpTo }),
+      ...(r.withoutManager === undefined ? {} : { withoutManager: r.withoutManager }),
     });
     const seen = new Set<string>();
     for (const r of records) {
@@ -221,27 +274,29 @@ export class RunLedger implements PipelineLedger {
     const need: string[] = [];
     const sendable = (r: NewRecord): boolean => (r.state ?? 'queued') === 'queued';
     // Partitions are independent: their transactions go at once.
-    await Promise.all(transactions(records.map(entity)).map(async (chunk) => {
-      try {
-        // The common case: none exists yet, one transaction for the lot.
-        await recs.submitTransaction(chunk.map((e): TransactionAction => ['create', e]));
-        for (const e of chunk) if (sendable(byKey.get(e.rowKey) as NewRecord)) need.push(e['externalId'] as string);
-      } catch (err) {
-        if (status(err) !== 409) throw err;
-        // A retry after a crash: keep what exists (it may have moved on), create the rest.
-        for (const e of chunk) {
-          const r = byKey.get(e.rowKey) as NewRecord;
-          try {
-            await recs.createEntity(e);
-            if (sendable(r)) need.push(r.externalId);
-          } catch (createErr) {
-            if (status(createErr) !== 409) throw createErr;
-            const existing = await this.getEntity(recs, e.partitionKey, e.rowKey);
-            if (existing !== undefined && existing['state'] === 'queued' && existing['enqueued'] !== true) need.push(r.externalId);
+    await Promise.all(
+      transactions(records.map(entity)).map(async (chunk) => {
+        try {
+          // The common case: none exists yet, one transaction for the lot.
+          await recs.submitTransaction(chunk.map((e): TransactionAction => ['create', e]));
+          for (const e of chunk) if (sendable(byKey.get(e.rowKey) as NewRecord)) need.push(e['externalId'] as string);
+        } catch (err) {
+          if (status(err) !== 409) throw err;
+          // A retry after a crash: keep what exists (it may have moved on), create the rest.
+          for (const e of chunk) {
+            const r = byKey.get(e.rowKey) as NewRecord;
+            try {
+              await recs.createEntity(e);
+              if (sendable(r)) need.push(r.externalId);
+            } catch (createErr) {
+              if (status(createErr) !== 409) throw createErr;
+              const existing = await this.getEntity(recs, e.partitionKey, e.rowKey);
+              if (existing !== undefined && existing['state'] === 'queued' && existing['enqueued'] !== true) need.push(r.externalId);
+            }
           }
         }
-      }
-    }));
+      }),
+    );
     // In the order given (ingest sends disables first, then managers first).
     const order = new Map(records.map((r, i) => [r.externalId, i]));
     need.sort((a, b) => (order.get(a) as number) - (order.get(b) as number));
@@ -259,11 +314,21 @@ export class RunLedger implements PipelineLedger {
     // Keyed by content, so writing the same problem twice (a retried ingest) stores it once.
     const byKey = new Map<string, Entity>();
     for (const row of rows) {
-      const hash = createHash('sha256').update(JSON.stringify([row.rule, row.attribute ?? '', row.column ?? '', row.externalId ?? '', row.message])).digest('hex').slice(0, 16);
+      const hash = createHash('sha256')
+        .update(JSON.stringify([row.rule, row.attribute ?? '', row.column ?? '', row.externalId ?? '', row.message]))
+        .digest('hex')
+        .slice(0, 16);
       const rowKey = `X|${String(row.line ?? 0).padStart(10, '0')}|${hash}`;
-      byKey.set(rowKey, { partitionKey: runId, rowKey, rule: row.rule, message: clip(row.message),
-        ...(row.line === undefined ? {} : { line: row.line }), ...(row.externalId === undefined ? {} : { externalId: row.externalId }),
-        ...(row.column === undefined ? {} : { column: row.column }), ...(row.attribute === undefined ? {} : { attribute: row.attribute }) });
+      byKey.set(rowKey, {
+        partitionKey: runId,
+        rowKey,
+        rule: row.rule,
+        message: clip(row.message),
+        ...(row.line === undefined ? {} : { line: row.line }),
+        ...(row.externalId === undefined ? {} : { externalId: row.externalId }),
+        ...(row.column === undefined ? {} : { column: row.column }),
+        ...(row.attribute === undefined ? {} : { attribute: row.attribute }),
+      });
     }
     for (const chunk of transactions([...byKey.values()])) {
       await recs.submitTransaction(chunk.map((e): TransactionAction => ['upsert', e, 'Replace']));
@@ -274,21 +339,35 @@ export class RunLedger implements PipelineLedger {
     const recs = await this.recs();
     for await (const e of recs.listEntities<Entity>({ queryOptions: { filter: odata`PartitionKey eq ${runId} and RowKey ge 'X|' and RowKey lt 'X}'` } })) {
       yield {
-        rule: str(e, 'rule') ?? '', message: str(e, 'message') ?? '',
-        ...(typeof e['line'] === 'number' ? { line: e['line'] } : {}), ...(str(e, 'externalId') === undefined ? {} : { externalId: str(e, 'externalId') as string }),
-        ...(str(e, 'column') === undefined ? {} : { column: str(e, 'column') as string }), ...(str(e, 'attribute') === undefined ? {} : { attribute: str(e, 'attribute') as string }),
+        rule: str(e, 'rule') ?? '',
+        message: str(e, 'message') ?? '',
+        ...(typeof e['line'] === 'number' ? { line: e['line'] } : {}),
+        ...(str(e, 'externalId') === undefined ? {} : { externalId: str(e, 'externalId') as string }),
+        ...(str(e, 'column') === undefined ? {} : { column: str(e, 'column') as string }),
+        ...(str(e, 'attribute') === undefined ? {} : { attribute: str(e, 'attribute') as string }),
       };
     }
   }
 
-  async finishIngest(runId: string, c: { rows: number; valid: number; rejected: number; at: string; plan?: RunPlanSummary; held?: HeldThreshold[]; unusable?: UnusableInput }): Promise<void> {
+  async finishIngest(
+    runId: string,
+    c: { rows: number; valid: number; rejected: number; at: string; plan?: RunPlanSummary; held?: HeldThreshold[]; unusable?: UnusableInput },
+  ): Promise<void> {
     const held = c.held !== undefined && c.held.length > 0;
-    await this.change(await this.runs(), RUN_PARTITION, runId, (e) => (e['state'] === 'ingesting'
-      ? {
-        state: c.unusable !== undefined ? 'unusable' : held ? 'held' : 'ingested', rows: c.rows, valid: c.valid, rejected: c.rejected, ingestedAt: c.at,
-        ...(c.plan === undefined ? {} : { plan: planProperty(c.plan) }), ...(held ? { held: JSON.stringify(c.held) } : {}),
-        ...(c.unusable === undefined ? {} : { unusable: JSON.stringify({ rule: c.unusable.rule, message: clip(c.unusable.message, 4000) }), endedAt: c.at }),
-      } : undefined));
+    await this.change(await this.runs(), RUN_PARTITION, runId, (e) =>
+      e['state'] === 'ingesting'
+        ? {
+            state: c.unusable !== undefined ? 'unusable' : held ? 'held' : 'ingested',
+            rows: c.rows,
+            valid: c.valid,
+            rejected: c.rejected,
+            ingestedAt: c.at,
+            ...(c.plan === undefined ? {} : { plan: planProperty(c.plan) }),
+            ...(held ? { held: JSON.stringify(c.held) } : {}),
+            ...(c.unusable === undefined ? {} : { unusable: JSON.stringify({ rule: c.unusable.rule, message: clip(c.unusable.message, 4000) }), endedAt: c.at }),
+          }
+        : undefined,
+    );
   }
 
   async getRun(runId: string): Promise<RunRecord | undefined> {
@@ -311,18 +390,20 @@ export class RunLedger implements PipelineLedger {
     for (const [pk, ids] of byPartition) {
       for (let i = 0; i < ids.length; i += MAX_KEYS_PER_QUERY) {
         const chunk = ids.slice(i, i + MAX_KEYS_PER_QUERY);
-        reads.push((async () => {
-          if (chunk.length === 1) {
-            const e = await this.getEntity(recs, pk, recordKey(chunk[0] as string));
-            if (e !== undefined) out.set(chunk[0] as string, toRecord(e));
-            return;
-          }
-          const filter = `${odata`PartitionKey eq ${pk}`} and (${chunk.map((id) => odata`RowKey eq ${recordKey(id)}`).join(' or ')})`;
-          for await (const e of recs.listEntities<Entity>({ queryOptions: { filter } })) {
-            const r = toRecord(e);
-            out.set(r.externalId, r);
-          }
-        })());
+        reads.push(
+          (async () => {
+            if (chunk.length === 1) {
+              const e = await this.getEntity(recs, pk, recordKey(chunk[0] as string));
+              if (e !== undefined) out.set(chunk[0] as string, toRecord(e));
+              return;
+            }
+            const filter = `${odata`PartitionKey eq ${pk}`} and (${chunk.map((id) => odata`RowKey eq ${recordKey(id)}`).join(' or ')})`;
+            for await (const e of recs.listEntities<Entity>({ queryOptions: { filter } })) {
+              const r = toRecord(e);
+              out.set(r.externalId, r);
+            }
+          })(),
+        );
       }
     }
     await Promise.all(reads);
@@ -350,13 +431,18 @@ export class RunLedger implements PipelineLedger {
   async transition(runId: string, externalId: string, event: LifecycleEvent, options: TransitionOptions = {}): Promise<Transition | undefined> {
     let applied: Transition | undefined;
     let record: LedgerRecord | undefined;
-    const changed = await this.changeRecord(runId, externalId, (e) => {
-      const t = nextState(lifecycleView(e), event, options.policy);
-      applied = t;
-      if (t === undefined) return undefined;
-      record = toRecord(e);
-      return transitionUpdate(t);
-    }, options.seen);
+    const changed = await this.changeRecord(
+      runId,
+      externalId,
+      (e) => {
+        const t = nextState(lifecycleView(e), event, options.policy);
+        applied = t;
+        if (t === undefined) return undefined;
+        record = toRecord(e);
+        return transitionUpdate(t);
+      },
+      options.seen,
+    );
     if (!changed || applied === undefined || record === undefined) return undefined;
     const t: Transition = applied;
     if (t.to === 'confirmed' || t.to === 'disabled' || t.to === 'skipped') await this.rememberPerson(record, iso(t.lastOutcomeAt) ?? new Date().toISOString());
@@ -433,22 +519,24 @@ export class RunLedger implements PipelineLedger {
       entities.push(e);
     }
     const twice = list.filter((x) => !known.has(x) && byKey.get(`${personBucket(x.record.externalId)}\u0000${recordKey(x.record.externalId)}`) !== x);
-    await Promise.all(transactions(entities).map(async (chunk) => {
-      if (chunk.length === 1) {
-        const x = byKey.get(`${chunk[0]?.partitionKey}\u0000${chunk[0]?.rowKey}`) as { record: LedgerRecord; at: string };
-        await this.rememberPerson(x.record, x.at);
-        return;
-      }
-      try {
-        await people.submitTransaction(chunk.map((e): TransactionAction => ['create', e]));
-      } catch (err) {
-        if (status(err) !== 409) throw err;
-        for (const e of chunk) {
-          const x = byKey.get(`${e.partitionKey}\u0000${e.rowKey}`) as { record: LedgerRecord; at: string };
+    await Promise.all(
+      transactions(entities).map(async (chunk) => {
+        if (chunk.length === 1) {
+          const x = byKey.get(`${chunk[0]?.partitionKey}\u0000${chunk[0]?.rowKey}`) as { record: LedgerRecord; at: string };
           await this.rememberPerson(x.record, x.at);
+          return;
         }
-      }
-    }));
+        try {
+          await people.submitTransaction(chunk.map((e): TransactionAction => ['create', e]));
+        } catch (err) {
+          if (status(err) !== 409) throw err;
+          for (const e of chunk) {
+            const x = byKey.get(`${e.partitionKey}\u0000${e.rowKey}`) as { record: LedgerRecord; at: string };
+            await this.rememberPerson(x.record, x.at);
+          }
+        }
+      }),
+    );
     await Promise.all([...known].map((x) => this.rememberPerson(x.record, x.at)));
     for (const x of twice) await this.rememberPerson(x.record, x.at);
   }
@@ -495,7 +583,18 @@ export class RunLedger implements PipelineLedger {
 
   async noteRequest(runId: string, request: RunRequest): Promise<void> {
     const recs = await this.recs();
-    await recs.upsertEntity({ partitionKey: runId, rowKey: `Q|${request.requestId}`, requestId: request.requestId, at: request.at, operations: request.operations, status: clip(request.status, 1000), ...(request.calls === undefined ? {} : { calls: request.calls }) }, 'Replace');
+    await recs.upsertEntity(
+      {
+        partitionKey: runId,
+        rowKey: `Q|${request.requestId}`,
+        requestId: request.requestId,
+        at: request.at,
+        operations: request.operations,
+        status: clip(request.status, 1000),
+        ...(request.calls === undefined ? {} : { calls: request.calls }),
+      },
+      'Replace',
+    );
   }
 
   async *listRequests(runId: string): AsyncIterable<RunRequest> {
@@ -524,18 +623,34 @@ export class RunLedger implements PipelineLedger {
 
   async *listRecords(runId: string, state?: RecordState): AsyncIterable<LedgerRecord> {
     const recs = await this.recs();
-    const filter = state === undefined
-      ? odata`PartitionKey gt ${`${runId}~`} and PartitionKey lt ${`${runId}~~`}`
-      : odata`PartitionKey gt ${`${runId}~`} and PartitionKey lt ${`${runId}~~`} and state eq ${state}`;
+    const filter =
+      state === undefined
+        ? odata`PartitionKey gt ${`${runId}~`} and PartitionKey lt ${`${runId}~~`}`
+        : odata`PartitionKey gt ${`${runId}~`} and PartitionKey lt ${`${runId}~~`} and state eq ${state}`;
     for await (const e of recs.listEntities<Entity>({ queryOptions: { filter } })) yield toRecord(e);
   }
 
   async *listRecordSummaries(runId: string, state?: RecordState): AsyncIterable<RecordSummary> {
     const recs = await this.recs();
-    const filter = state === undefined
-      ? odata`PartitionKey gt ${`${runId}~`} and PartitionKey lt ${`${runId}~~`}`
-      : odata`PartitionKey gt ${`${runId}~`} and PartitionKey lt ${`${runId}~~`} and state eq ${state}`;
-    const select = ['PartitionKey', 'RowKey', 'externalId', 'line', 'state', 'attempts', 'intent', 'note', 'lastAction', 'lastErrorCode', 'lastReason', 'withoutManager', 'waitingFor'];
+    const filter =
+      state === undefined
+        ? odata`PartitionKey gt ${`${runId}~`} and PartitionKey lt ${`${runId}~~`}`
+        : odata`PartitionKey gt ${`${runId}~`} and PartitionKey lt ${`${runId}~~`} and state eq ${state}`;
+    const select = [
+      'PartitionKey',
+      'RowKey',
+      'externalId',
+      'line',
+      'state',
+      'attempts',
+      'intent',
+      'note',
+      'lastAction',
+      'lastErrorCode',
+      'lastReason',
+      'withoutManager',
+      'waitingFor',
+    ];
     for await (const e of recs.listEntities<Entity>({ queryOptions: { filter, select } })) yield toRecord(e);
   }
 
@@ -570,9 +685,15 @@ export class RunLedger implements PipelineLedger {
   }
 
   async decideHeld(runId: string, decision: { kind: 'approved' | 'discarded' | 'superseded'; at: string; by?: string }): Promise<boolean> {
-    return this.change(await this.runs(), RUN_PARTITION, runId, (e) => (e['state'] === 'held'
-      ? { state: decision.kind === 'approved' ? 'ingested' : decision.kind, decision: JSON.stringify(decision), ...(decision.kind === 'approved' ? { stoppedAt: '' } : { endedAt: decision.at }) }
-      : undefined));
+    return this.change(await this.runs(), RUN_PARTITION, runId, (e) =>
+      e['state'] === 'held'
+        ? {
+            state: decision.kind === 'approved' ? 'ingested' : decision.kind,
+            decision: JSON.stringify(decision),
+            ...(decision.kind === 'approved' ? { stoppedAt: '' } : { endedAt: decision.at }),
+          }
+        : undefined,
+    );
   }
 
   async addOutcomes(runId: string, add: OutcomeTally): Promise<OutcomeTally | undefined> {

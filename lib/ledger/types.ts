@@ -164,7 +164,10 @@ export interface NewRecord {
 }
 
 /** A record without its payload, for reports and for counting what waits. */
-export type RecordSummary = Pick<LedgerRecord, 'externalId' | 'line' | 'state' | 'attempts' | 'intent' | 'note' | 'lastAction' | 'lastErrorCode' | 'lastReason' | 'withoutManager' | 'waitingFor'>;
+export type RecordSummary = Pick<
+  LedgerRecord,
+  'externalId' | 'line' | 'state' | 'attempts' | 'intent' | 'note' | 'lastAction' | 'lastErrorCode' | 'lastReason' | 'withoutManager' | 'waitingFor'
+>;
 
 /** One bulkUpload call that carried records of a run. */
 export interface RunRequest {
@@ -227,7 +230,10 @@ export interface PipelineLedger {
   addRejected(runId: string, rows: readonly RejectedRow[]): Promise<void>;
   listRejected(runId: string): AsyncIterable<RejectedRow>;
   /** Ends ingest: the run is sending (`ingested`), `held`, or `unusable` (final, ended at `at`) when its input could not be used. */
-  finishIngest(runId: string, result: { rows: number; valid: number; rejected: number; at: string; plan?: RunPlanSummary; held?: HeldThreshold[]; unusable?: UnusableInput }): Promise<void>;
+  finishIngest(
+    runId: string,
+    result: { rows: number; valid: number; rejected: number; at: string; plan?: RunPlanSummary; held?: HeldThreshold[]; unusable?: UnusableInput },
+  ): Promise<void>;
   getRun(runId: string): Promise<RunRecord | undefined>;
   getRecords(runId: string, externalIds: readonly string[]): Promise<Map<string, LedgerRecord>>;
   /** Marks records submitted by one accepted request; attempts +1 unless this request was already recorded. */

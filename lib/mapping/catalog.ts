@@ -3,8 +3,17 @@
 
 /** Single-valued core attributes, directly under `attributes`. */
 export const CORE_SIMPLE: readonly string[] = [
-  'externalId', 'active', 'userName', 'displayName', 'nickName', 'title', 'userType',
-  'preferredLanguage', 'locale', 'timezone', 'profileUrl',
+  'externalId',
+  'active',
+  'userName',
+  'displayName',
+  'nickName',
+  'title',
+  'userType',
+  'preferredLanguage',
+  'locale',
+  'timezone',
+  'profileUrl',
 ];
 
 /** Sub-attributes of `name`. */
@@ -27,7 +36,9 @@ export const CORE_KEYS: readonly string[] = [...CORE_SIMPLE, 'name', ...Object.k
 // Names that exist, but somewhere else: a pointer beats "unknown attribute".
 const ELSEWHERE: Readonly<Record<string, string>> = {
   ...Object.fromEntries(NAME_PARTS.map((p) => [p, `it belongs under "name" (name.${p})`])),
-  ...Object.fromEntries([...ENTERPRISE_SIMPLE, 'manager'].map((p) => [p, 'it belongs under the enterprise extension "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"'])),
+  ...Object.fromEntries(
+    [...ENTERPRISE_SIMPLE, 'manager'].map((p) => [p, 'it belongs under the enterprise extension "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"']),
+  ),
   employeeId: 'map "externalId": Entra matches it to employeeId by default',
   email: 'emails are a list: "emails": [ { "type": { "$literal": "work" }, "value": "…" } ]',
   phoneNumber: 'phone numbers are a list: "phoneNumbers": [ { "type": { "$literal": "work" }, "value": "…" } ]',

@@ -49,13 +49,25 @@ export function compileExpression(expr: Expr, ctx: CompileContext): Evaluator {
         case '!=':
           return () => !valuesEqual(left(), right());
         case '<':
-          return () => { const c = compareValues(left(), right()); return c !== undefined && c < 0; };
+          return () => {
+            const c = compareValues(left(), right());
+            return c !== undefined && c < 0;
+          };
         case '<=':
-          return () => { const c = compareValues(left(), right()); return c !== undefined && c <= 0; };
+          return () => {
+            const c = compareValues(left(), right());
+            return c !== undefined && c <= 0;
+          };
         case '>':
-          return () => { const c = compareValues(left(), right()); return c !== undefined && c > 0; };
+          return () => {
+            const c = compareValues(left(), right());
+            return c !== undefined && c > 0;
+          };
         case '>=':
-          return () => { const c = compareValues(left(), right()); return c !== undefined && c >= 0; };
+          return () => {
+            const c = compareValues(left(), right());
+            return c !== undefined && c >= 0;
+          };
       }
     }
   }

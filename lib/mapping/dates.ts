@@ -5,13 +5,51 @@ import { DateTime, IANAZone, Info, Settings, Zone, type TokenParser, type ZoneOf
 // Luxon parses unknown letters as literal text and expands D, T, f… into locale-dependent
 // layouts, so a Moment-style 'DD/MM/YYYY' would "work" and never match. Only these are allowed.
 const TOKENS = new Set([
-  'y', 'yy', 'yyyy', 'M', 'MM', 'MMM', 'MMMM', 'L', 'LL', 'LLL', 'LLLL', 'd', 'dd', 'o', 'ooo',
-  'E', 'EEE', 'EEEE', 'H', 'HH', 'h', 'hh', 'm', 'mm', 's', 'ss', 'S', 'SSS', 'u', 'uu', 'uuu',
-  'a', 'Z', 'ZZ', 'ZZZ', 'z',
+  'y',
+  'yy',
+  'yyyy',
+  'M',
+  'MM',
+  'MMM',
+  'MMMM',
+  'L',
+  'LL',
+  'LLL',
+  'LLLL',
+  'd',
+  'dd',
+  'o',
+  'ooo',
+  'E',
+  'EEE',
+  'EEEE',
+  'H',
+  'HH',
+  'h',
+  'hh',
+  'm',
+  'mm',
+  's',
+  'ss',
+  'S',
+  'SSS',
+  'u',
+  'uu',
+  'uuu',
+  'a',
+  'Z',
+  'ZZ',
+  'ZZZ',
+  'z',
 ]);
 const HINTS: Readonly<Record<string, string>> = {
-  D: "'d' for the day", DD: "'dd' for the day", Y: "'y' for the year", YY: "'yy' for the year", YYYY: "'yyyy' for the year",
-  T: "quote literal letters: ''T''", t: "quote literal letters: ''t''",
+  D: "'d' for the day",
+  DD: "'dd' for the day",
+  Y: "'y' for the year",
+  YY: "'yy' for the year",
+  YYYY: "'yyyy' for the year",
+  T: "quote literal letters: ''T''",
+  t: "quote literal letters: ''t''",
 };
 const LOCALE = 'en-US';
 // HR dates span decades (hire dates: ~10k distinct days in 30 years), so a smaller memo
@@ -185,7 +223,7 @@ function between(n: number, bottom: number, top: number): boolean {
 }
 
 function daysInMonth(year: number, month: number): number {
-  const modMonth = (((month - 1) % 12) + 12) % 12 + 1;
+  const modMonth = ((((month - 1) % 12) + 12) % 12) + 1;
   const modYear = year + (month - modMonth) / 12;
   if (modMonth === 2) return modYear % 4 === 0 && (modYear % 100 !== 0 || modYear % 400 === 0) ? 29 : 28;
   return [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][modMonth - 1] as number;
@@ -254,8 +292,15 @@ class MemoZone extends Zone {
     const date = new Date(ts);
     if (Number.isNaN(date.getTime())) return NaN;
     this.format ??= new Intl.DateTimeFormat('en-US', {
-      hour12: false, timeZone: this.inner.name, year: 'numeric', month: '2-digit', day: '2-digit',
-      hour: '2-digit', minute: '2-digit', second: '2-digit', era: 'short',
+      hour12: false,
+      timeZone: this.inner.name,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      era: 'short',
     });
     const m = WALL_TIME.exec(this.format.format(date));
     if (m === null) return this.inner.offset(ts);

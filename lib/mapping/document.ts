@@ -178,11 +178,14 @@ class Loader {
         this.fail(key, `"${name}" cannot stand here: $column, $literal and $expr go inside an attribute, e.g. "title": { "$expr": "…" }`);
       } else {
         const hint = whereItBelongs(name);
-        this.fail(key, `unknown core attribute${hint === undefined ? didYouMean(name, CORE_KEYS) : `: ${hint}`}; custom attributes go in a custom extension (urn:ietf:params:scim:schemas:extension:<name>:1.0:User)`);
+        this.fail(
+          key,
+          `unknown core attribute${hint === undefined ? didYouMean(name, CORE_KEYS) : `: ${hint}`}; custom attributes go in a custom extension (urn:ietf:params:scim:schemas:extension:<name>:1.0:User)`,
+        );
       }
     }
     if (!Object.hasOwn(raw, 'externalId')) {
-      this.fail('attributes.externalId', 'is required: it is the record\'s anchor, matched to the account\'s employeeId by default');
+      this.fail('attributes.externalId', "is required: it is the record's anchor, matched to the account's employeeId by default");
     }
     if (!Object.hasOwn(raw, 'active')) {
       this.fail('attributes.active', 'is required: hrsync always sends active, because a record sent without it has been reported to disable the account');

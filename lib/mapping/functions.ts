@@ -53,7 +53,9 @@ function integerArg(arg: Expr, what: string, compile: CompileArg): () => number 
 
 const FUNCTIONS: Readonly<Record<string, FunctionSpec>> = {
   concat: {
-    min: 1, max: Infinity, usage: 'concat(a, b, …)',
+    min: 1,
+    max: Infinity,
+    usage: 'concat(a, b, …)',
     build: (_c, args, compile) => {
       const parts = args.map(compile);
       return () => {
@@ -67,7 +69,9 @@ const FUNCTIONS: Readonly<Record<string, FunctionSpec>> = {
     },
   },
   join: {
-    min: 2, max: Infinity, usage: 'join(separator, a, b, …)',
+    min: 2,
+    max: Infinity,
+    usage: 'join(separator, a, b, …)',
     build: (_c, args, compile) => {
       const [sepArg, ...rest] = args as [Expr, ...Expr[]];
       const sep = compile(sepArg);
@@ -92,7 +96,9 @@ const FUNCTIONS: Readonly<Record<string, FunctionSpec>> = {
   stripDiacritics: { min: 1, max: 1, usage: 'stripDiacritics(s)', build: onText(stripDiacritics) },
   normalizeDiacritics: { min: 1, max: 1, usage: 'normalizeDiacritics(s)', build: onText(stripDiacritics) },
   replace: {
-    min: 3, max: 3, usage: 'replace(s, find, with)',
+    min: 3,
+    max: 3,
+    usage: 'replace(s, find, with)',
     build: (_c, args, compile) => {
       const [s, find, by] = args.map(compile) as [Evaluator, Evaluator, Evaluator];
       return () => {
@@ -105,7 +111,9 @@ const FUNCTIONS: Readonly<Record<string, FunctionSpec>> = {
     },
   },
   regexReplace: {
-    min: 3, max: 3, usage: 'regexReplace(s, pattern, with)',
+    min: 3,
+    max: 3,
+    usage: 'regexReplace(s, pattern, with)',
     build: (_c, args, compile) => {
       const patternArg = args[1] as Expr;
       const pattern = literalText(patternArg, 'the pattern of regexReplace');
@@ -124,7 +132,9 @@ const FUNCTIONS: Readonly<Record<string, FunctionSpec>> = {
     },
   },
   substring: {
-    min: 2, max: 3, usage: 'substring(s, start, length?)',
+    min: 2,
+    max: 3,
+    usage: 'substring(s, start, length?)',
     build: (_c, args, compile) => {
       const s = compile(args[0] as Expr);
       const start = integerArg(args[1] as Expr, 'the start of substring', compile);
@@ -142,7 +152,9 @@ const FUNCTIONS: Readonly<Record<string, FunctionSpec>> = {
     },
   },
   left: {
-    min: 2, max: 2, usage: 'left(s, n)',
+    min: 2,
+    max: 2,
+    usage: 'left(s, n)',
     build: (_c, args, compile) => {
       const s = compile(args[0] as Expr);
       const count = integerArg(args[1] as Expr, 'the count of left', compile);
@@ -154,7 +166,9 @@ const FUNCTIONS: Readonly<Record<string, FunctionSpec>> = {
     },
   },
   right: {
-    min: 2, max: 2, usage: 'right(s, n)',
+    min: 2,
+    max: 2,
+    usage: 'right(s, n)',
     build: (_c, args, compile) => {
       const s = compile(args[0] as Expr);
       const count = integerArg(args[1] as Expr, 'the count of right', compile);
@@ -168,7 +182,9 @@ const FUNCTIONS: Readonly<Record<string, FunctionSpec>> = {
     },
   },
   split: {
-    min: 3, max: 3, usage: 'split(s, separator, index)',
+    min: 3,
+    max: 3,
+    usage: 'split(s, separator, index)',
     build: (_c, args, compile) => {
       const s = compile(args[0] as Expr);
       const sep = compile(args[1] as Expr);
@@ -184,7 +200,9 @@ const FUNCTIONS: Readonly<Record<string, FunctionSpec>> = {
     },
   },
   coalesce: {
-    min: 1, max: Infinity, usage: 'coalesce(a, b, …)',
+    min: 1,
+    max: Infinity,
+    usage: 'coalesce(a, b, …)',
     build: (_c, args, compile) => {
       const parts = args.map(compile);
       return () => {
@@ -197,7 +215,9 @@ const FUNCTIONS: Readonly<Record<string, FunctionSpec>> = {
     },
   },
   default: {
-    min: 2, max: 2, usage: 'default(a, fallback)',
+    min: 2,
+    max: 2,
+    usage: 'default(a, fallback)',
     build: (_c, args, compile) => {
       const [a, fallback] = args.map(compile) as [Evaluator, Evaluator];
       return () => {
@@ -207,14 +227,18 @@ const FUNCTIONS: Readonly<Record<string, FunctionSpec>> = {
     },
   },
   isEmpty: {
-    min: 1, max: 1, usage: 'isEmpty(a)',
+    min: 1,
+    max: 1,
+    usage: 'isEmpty(a)',
     build: (_c, args, compile) => {
       const a = compile(args[0] as Expr);
       return () => isEmpty(a());
     },
   },
   if: {
-    min: 2, max: 3, usage: 'if(condition, then, else?)',
+    min: 2,
+    max: 3,
+    usage: 'if(condition, then, else?)',
     build: (_c, args, compile) => {
       const cond = compile(args[0] as Expr);
       const then = compile(args[1] as Expr);
@@ -224,7 +248,9 @@ const FUNCTIONS: Readonly<Record<string, FunctionSpec>> = {
     },
   },
   switch: {
-    min: 3, max: Infinity, usage: 'switch(value, case1, result1, …, default?)',
+    min: 3,
+    max: Infinity,
+    usage: 'switch(value, case1, result1, …, default?)',
     build: (_c, args, compile) => {
       const [valueArg, ...rest] = args as [Expr, ...Expr[]];
       const value = compile(valueArg);
@@ -246,7 +272,9 @@ const FUNCTIONS: Readonly<Record<string, FunctionSpec>> = {
     },
   },
   lookup: {
-    min: 2, max: 3, usage: "lookup('table', key, default?)",
+    min: 2,
+    max: 3,
+    usage: "lookup('table', key, default?)",
     build: (_c, args, compile, ctx) => {
       const tableArg = args[0] as Expr;
       const name = literalText(tableArg, 'the table name of lookup');
@@ -265,7 +293,10 @@ const FUNCTIONS: Readonly<Record<string, FunctionSpec>> = {
       const attribute = ctx.attribute;
       const column = keyArg.kind === 'column' ? keyArg.name : undefined;
       const miss = {
-        severity: 'warning' as const, attribute, ...(column === undefined ? {} : { column }), rule: 'lookup-miss',
+        severity: 'warning' as const,
+        attribute,
+        ...(column === undefined ? {} : { column }),
+        rule: 'lookup-miss',
         message: `the value${column === undefined ? '' : ` of column ${JSON.stringify(column)}`} is not in lookup table '${name}', so ${attribute} is left out; add it to the table or give lookup a default`,
       };
       return () => {
@@ -279,7 +310,9 @@ const FUNCTIONS: Readonly<Record<string, FunctionSpec>> = {
     },
   },
   parseDate: {
-    min: 2, max: 3, usage: "parseDate(s, 'format' | ['format', …], 'zone'?)",
+    min: 2,
+    max: 3,
+    usage: "parseDate(s, 'format' | ['format', …], 'zone'?)",
     build: (call, args, compile, ctx) => {
       const input = args[0] as Expr;
       const formatsArg = args[1] as Expr;

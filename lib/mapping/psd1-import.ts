@@ -31,11 +31,43 @@ export interface Psd1Import {
 // in a psd1 means `externalId`; hrsync spells them exactly, so known names are put in its spelling.
 const KNOWN_NAMES = new Map(
   [
-    'externalId', 'active', 'userName', 'displayName', 'nickName', 'title', 'userType', 'preferredLanguage', 'locale',
-    'timezone', 'profileUrl', 'name', 'formatted', 'familyName', 'givenName', 'middleName', 'honorificPrefix',
-    'honorificSuffix', 'emails', 'phoneNumbers', 'addresses', 'type', 'primary', 'value', 'display', 'streetAddress',
-    'locality', 'region', 'postalCode', 'country', 'employeeNumber', 'costCenter', 'organization', 'division', 'department',
-    'manager', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User',
+    'externalId',
+    'active',
+    'userName',
+    'displayName',
+    'nickName',
+    'title',
+    'userType',
+    'preferredLanguage',
+    'locale',
+    'timezone',
+    'profileUrl',
+    'name',
+    'formatted',
+    'familyName',
+    'givenName',
+    'middleName',
+    'honorificPrefix',
+    'honorificSuffix',
+    'emails',
+    'phoneNumbers',
+    'addresses',
+    'type',
+    'primary',
+    'value',
+    'display',
+    'streetAddress',
+    'locality',
+    'region',
+    'postalCode',
+    'country',
+    'employeeNumber',
+    'costCenter',
+    'organization',
+    'division',
+    'department',
+    'manager',
+    'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User',
   ].map((n) => [n.toLowerCase(), n]),
 );
 const ALWAYS_BOOLEAN = new Set(['active', 'primary']);
@@ -86,7 +118,8 @@ class Importer {
   private value(v: Psd1Value, key: string, name: string): MappingJson | undefined {
     switch (v.kind) {
       case 'string':
-        if (v.expandable) return this.skip(v, key, 'PowerShell would expand the $… in this double-quoted string and hrsync does not evaluate it; use single quotes for a column name');
+        if (v.expandable)
+          return this.skip(v, key, 'PowerShell would expand the $… in this double-quoted string and hrsync does not evaluate it; use single quotes for a column name');
         if (v.value === '') return this.skip(v, key, 'an empty column name');
         return v.value;
       case 'number':

@@ -51,13 +51,18 @@ export function readSingleQuoted(text: string, start: number): { value: string; 
 }
 
 /** A piece of a double-quoted string: literal text, a `$(…)` subexpression (source offsets inside the parentheses), or a variable. */
-export type ExpandablePart =
-  | { kind: 'text'; text: string }
-  | { kind: 'subexpression'; start: number; end: number }
-  | { kind: 'variable'; name: string; start: number };
+export type ExpandablePart = { kind: 'text'; text: string } | { kind: 'subexpression'; start: number; end: number } | { kind: 'variable'; name: string; start: number };
 
 const BACKTICK_ESCAPES: Readonly<Record<string, string>> = {
-  '0': '\0', a: '\x07', b: '\b', e: '\x1b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v',
+  '0': '\0',
+  a: '\x07',
+  b: '\b',
+  e: '\x1b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
 };
 
 /**

@@ -1,10 +1,7 @@
 // A reader for the PowerShell data-file (.psd1) subset that CSV2SCIM attribute mappings use.
 // Nothing is evaluated: scriptblocks are kept as source text and `$` in double-quoted strings stays literal.
 import { LineIndex, Psd1SyntaxError } from './psd1-errors.js';
-import {
-  blockCommentEnd, findClosing, hereStringEnd, isBlank, isDash, isDoubleQuote, isNewline, isSingleQuote, lineEnd,
-  readDoubleQuoted, readSingleQuoted,
-} from './psd1-lex.js';
+import { blockCommentEnd, findClosing, hereStringEnd, isBlank, isDash, isDoubleQuote, isNewline, isSingleQuote, lineEnd, readDoubleQuoted, readSingleQuoted } from './psd1-lex.js';
 
 interface Located {
   /** Offsets in the file of the value's first character and of the character after it. */
@@ -48,7 +45,10 @@ class Psd1Parser {
   private depth = 0;
   private readonly lines: LineIndex;
 
-  constructor(private readonly text: string, private readonly source: string) {
+  constructor(
+    private readonly text: string,
+    private readonly source: string,
+  ) {
     this.lines = new LineIndex(text);
     if (text.charCodeAt(0) === 0xfeff) this.i = 1;
   }
@@ -90,7 +90,7 @@ class Psd1Parser {
       this.depth--;
       return value;
     }
-    if (hereStringEnd(t, start) !== undefined) this.fail(key, 'here-strings (@\'…\'@) are not supported; use a quoted string');
+    if (hereStringEnd(t, start) !== undefined) this.fail(key, "here-strings (@'…'@) are not supported; use a quoted string");
     if (c === '{') {
       const close = findClosing(t, start);
       if (close < 0) this.fail(key, 'this scriptblock has no closing }');
@@ -113,10 +113,14 @@ class Psd1Parser {
       const word = /^\$([A-Za-z0-9_:]*)/.exec(t.slice(start, start + 100))?.[1] ?? '';
       this.i = start + 1 + word.length;
       switch (word.toLowerCase()) {
-        case 'true': return { kind: 'boolean', value: true, ...this.locate(start) };
-        case 'false': return { kind: 'boolean', value: false, ...this.locate(start) };
-        case 'null': return { kind: 'null', ...this.locate(start) };
-        default: this.fail(key, `variable $${word} is not allowed in a data file; only $true, $false and $null are`, start);
+        case 'true':
+          return { kind: 'boolean', value: true, ...this.locate(start) };
+        case 'false':
+          return { kind: 'boolean', value: false, ...this.locate(start) };
+        case 'null':
+          return { kind: 'null', ...this.locate(start) };
+        default:
+          this.fail(key, `variable $${word} is not allowed in a data file; only $true, $false and $null are`, start);
       }
     }
     const negative = isDash(c) && /[\d.]/.test(t[start + 1] ?? '');

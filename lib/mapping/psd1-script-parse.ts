@@ -3,10 +3,7 @@
 // assignments, loops, other variables) throws Untranslatable saying what it met.
 import { Untranslatable } from './psd1-errors.js';
 import type { ExpandablePart } from './psd1-lex.js';
-import {
-  blockCommentEnd, hereStringEnd, isBlank, isDash, isDoubleQuote, isNewline, isSingleQuote, lineEnd, readDoubleQuoted,
-  readSingleQuoted,
-} from './psd1-lex.js';
+import { blockCommentEnd, hereStringEnd, isBlank, isDash, isDoubleQuote, isNewline, isSingleQuote, lineEnd, readDoubleQuoted, readSingleQuoted } from './psd1-lex.js';
 
 /** A PowerShell expression as the importer understands it. Operator names are lower-case, without the dash. */
 export type PsNode =
@@ -39,8 +36,27 @@ type Tok = { start: number; space: boolean } & (
 const PUNCT = ['::', '..', '@(', '$(', '@{', '||', '&&', '(', ')', '[', ']', '{', '}', ',', '.', '+', '*', '/', '%', '!', '=', '|', '&', '>', '<'];
 const LOGICAL = new Set(['and', 'or', 'xor']);
 const STATEMENT_KEYWORDS = new Set([
-  'foreach', 'for', 'while', 'do', 'switch', 'try', 'trap', 'throw', 'function', 'filter', 'param', 'begin', 'process', 'end',
-  'break', 'continue', 'exit', 'class', 'enum', 'using', 'data',
+  'foreach',
+  'for',
+  'while',
+  'do',
+  'switch',
+  'try',
+  'trap',
+  'throw',
+  'function',
+  'filter',
+  'param',
+  'begin',
+  'process',
+  'end',
+  'break',
+  'continue',
+  'exit',
+  'class',
+  'enum',
+  'using',
+  'data',
 ]);
 
 /** Parses a scriptblock body (the text between its braces) to the one expression it outputs. */
@@ -53,7 +69,11 @@ class ScriptParser {
   private p = 0;
   private commaAllowed = true;
 
-  constructor(private readonly text: string, from: number, to: number) {
+  constructor(
+    private readonly text: string,
+    from: number,
+    to: number,
+  ) {
     this.toks = tokenize(text, from, to);
   }
 
@@ -329,9 +349,12 @@ class ScriptParser {
 
   private variable(name: string): PsNode {
     switch (name.toLowerCase()) {
-      case 'true': return { t: 'bool', value: true };
-      case 'false': return { t: 'bool', value: false };
-      case 'null': return { t: 'null' };
+      case 'true':
+        return { t: 'bool', value: true };
+      case 'false':
+        return { t: 'bool', value: false };
+      case 'null':
+        return { t: 'null' };
       case '_':
       case 'psitem': {
         // An empty name marks the row itself; only a property of it (`$_.Name`) is a usable value.

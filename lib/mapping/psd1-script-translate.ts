@@ -292,7 +292,11 @@ function like(a: HrExpr, b: HrExpr, ignoreCase: boolean, negate: boolean): HrExp
 }
 
 const STRING_METHODS: Readonly<Record<string, 'lower' | 'upper' | 'trim'>> = {
-  tolower: 'lower', tolowerinvariant: 'lower', toupper: 'upper', toupperinvariant: 'upper', trim: 'trim',
+  tolower: 'lower',
+  tolowerinvariant: 'lower',
+  toupper: 'upper',
+  toupperinvariant: 'upper',
+  trim: 'trim',
 };
 
 function method(target: HrExpr, name: string, args: PsNode[]): HrExpr {
@@ -316,7 +320,7 @@ function method(target: HrExpr, name: string, args: PsNode[]): HrExpr {
     return call('replace', [target, find, by], 'str');
   }
   if (lname === 'substring') {
-    throw new Untranslatable('.Substring() fails in PowerShell on values shorter than asked, where hrsync\'s substring()/left() do not; write it by hand');
+    throw new Untranslatable(".Substring() fails in PowerShell on values shorter than asked, where hrsync's substring()/left() do not; write it by hand");
   }
   throw new Untranslatable(`the method .${name}() is not translated`);
 }

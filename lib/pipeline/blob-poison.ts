@@ -27,8 +27,10 @@ export async function peekPoisonedExtracts(queue: QueueClient): Promise<{ total:
     const body = parse(m.messageText);
     if (typeof body?.ContainerName !== 'string' || typeof body.BlobName !== 'string') continue;
     extracts.push({
-      container: body.ContainerName, name: body.BlobName,
-      ...(typeof body.ETag === 'string' ? { etag: body.ETag } : {}), at: m.insertedOn.toISOString(),
+      container: body.ContainerName,
+      name: body.BlobName,
+      ...(typeof body.ETag === 'string' ? { etag: body.ETag } : {}),
+      at: m.insertedOn.toISOString(),
     });
   }
   return { total, extracts };

@@ -62,7 +62,12 @@ export async function openBlob(blob: BlobReader, file: string, options: { rangeB
   if (etag === undefined) throw new Error(`${file}: the blob service sent no ETag`);
   const firstLength = first.contentLength ?? 0;
   const total = totalOf(first.contentRange, firstLength);
-  const changed = (): ExtractError => new ExtractError(file, 'blob-changed', `the blob was replaced or deleted while it was read (its ETag is no longer ${etag}); this version is not ingested, and the new version is ingested as its own run.`);
+  const changed = (): ExtractError =>
+    new ExtractError(
+      file,
+      'blob-changed',
+      `the blob was replaced or deleted while it was read (its ETag is no longer ${etag}); this version is not ingested, and the new version is ingested as its own run.`,
+    );
   async function* content(): AsyncGenerator<Buffer> {
     yield* bodyChunks(first.readableStreamBody);
     for (let offset = firstLength; offset < total; offset += range) {

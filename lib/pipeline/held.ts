@@ -29,7 +29,8 @@ async function heldRun(ledger: PipelineLedger, runId: string): Promise<RunRecord
     const why = run.decision === undefined ? '' : ` (${run.decision.kind} at ${run.decision.at})`;
     throw new DecisionError(`run ${runId} is ${run.state}${why}, not held: only a held run can be approved or discarded`);
   }
-  if (run.mode === 'sync') throw new DecisionError(`run ${runId} was held by "hrsync sync", which sends nothing afterwards: run the sync again with --approve once the numbers are checked`);
+  if (run.mode === 'sync')
+    throw new DecisionError(`run ${runId} was held by "hrsync sync", which sends nothing afterwards: run the sync again with --approve once the numbers are checked`);
   return run;
 }
 
@@ -48,13 +49,17 @@ export async function approveRun(deps: DecisionDeps, runId: string, by?: string)
   const moved = new Set(queued.map((r) => r.externalId));
   for await (const r of deps.ledger.listRecords(runId, 'queued')) if (!moved.has(r.externalId) && !r.enqueued) queued.push(r);
   const at = deps.clock.now().toISOString();
-  if (!(await deps.ledger.decideHeld(runId, { kind: 'approved', at, ...(by === undefined ? {} : { by }) }))) throw new DecisionError(`run ${runId} changed while it was being approved; look at it again with "hrsync status ${runId}"`);
+  if (!(await deps.ledger.decideHeld(runId, { kind: 'approved', at, ...(by === undefined ? {} : { by }) })))
+    throw new DecisionError(`run ${runId} changed while it was being approved; look at it again with "hrsync status ${runId}"`);
   // In request-sized batches, each marked enqueued once its message is on the queue.
   const ordered = sendOrder(queued);
   for (let i = 0; i < ordered.length; i += MAX_OPERATIONS_PER_REQUEST) {
     const batch = ordered.slice(i, i + MAX_OPERATIONS_PER_REQUEST);
     for (const text of requestBatches(batch.map(nextAttempt))) await deps.queue.send(text);
-    await deps.ledger.markEnqueued(runId, batch.map((r) => r.externalId));
+    await deps.ledger.markEnqueued(
+      runId,
+      batch.map((r) => r.externalId),
+    );
   }
   await adoptRun(deps.ledger, { name: run.source, kind: run.kind }, runId, run.rows ?? 0, run.plan);
   return { run: { ...run, state: 'ingested' }, queued: queued.length };
@@ -64,7 +69,8 @@ export async function approveRun(deps: DecisionDeps, runId: string, by?: string)
 export async function discardRun(deps: DecisionDeps, runId: string, by?: string): Promise<RunReport> {
   const run = await heldRun(deps.ledger, runId);
   const at = deps.clock.now().toISOString();
-  if (!(await deps.ledger.decideHeld(runId, { kind: 'discarded', at, ...(by === undefined ? {} : { by }) }))) throw new DecisionError(`run ${runId} changed while it was being discarded; look at it again with "hrsync status ${runId}"`);
+  if (!(await deps.ledger.decideHeld(runId, { kind: 'discarded', at, ...(by === undefined ? {} : { by }) })))
+    throw new DecisionError(`run ${runId} changed while it was being discarded; look at it again with "hrsync status ${runId}"`);
   await deps.ledger.setSourceState(run.source, { heldRunId: '' }, { heldRunId: runId });
   const ended = await deps.ledger.getRun(runId);
   return writeRunReport(deps.ledger, deps.reports, ended ?? { ...run, state: 'discarded' }, at);

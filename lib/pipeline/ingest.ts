@@ -113,7 +113,18 @@ export async function ingestExtract(input: IngestInput, deps: IngestDeps): Promi
     unusable = unusableInput(err);
   }
   const run = await ledger.beginRun({ runId, file, etag: input.etag, startedAt: deps.clock.now().toISOString(), source: sourceName, kind: source?.kind ?? 'full' });
-  const empty = { runId, source: sourceName, held: run.state === 'held', rows: run.rows ?? 0, valid: run.valid ?? 0, rejected: run.rejected ?? 0, unchanged: 0, leavers: 0, withoutManager: 0, enqueued: 0 };
+  const empty = {
+    runId,
+    source: sourceName,
+    held: run.state === 'held',
+    rows: run.rows ?? 0,
+    valid: run.valid ?? 0,
+    rejected: run.rejected ?? 0,
+    unchanged: 0,
+    leavers: 0,
+    withoutManager: 0,
+    enqueued: 0,
+  };
   if (run.state !== 'ingesting') {
     logger.info('Extract already ingested; nothing to do', { runId, state: run.state });
     return { ...empty, ingested: false };
@@ -153,7 +164,12 @@ export async function ingestExtract(input: IngestInput, deps: IngestDeps): Promi
     const released = await releaseFromRejectedManagers(read.candidates, read.present, known, store);
     await store.flush();
     const decision = await decideNight(ledger, {
-      source, candidates: released.candidates, present: read.present, rows: read.rows, rejected: read.rejected, now: deps.clock.now().getTime(),
+      source,
+      candidates: released.candidates,
+      present: read.present,
+      rows: read.rows,
+      rejected: read.rejected,
+      now: deps.clock.now().getTime(),
       fingerprint: mappingFingerprint(mapping.document ?? mapping.source),
     });
     const held = decision.held.length > 0;
@@ -162,23 +178,46 @@ export async function ingestExtract(input: IngestInput, deps: IngestDeps): Promi
     const enqueued = await writeRecords(deps, runId, source, decision, store, held);
     await markOwnership(deps, decision, source, held);
     const at = deps.clock.now().toISOString();
-    await ledger.finishIngest(runId, { rows: read.rows, valid: read.candidates.length, rejected: read.rejected, at, plan: decision.summary, ...(held ? { held: decision.held } : {}) });
+    await ledger.finishIngest(runId, {
+      rows: read.rows,
+      valid: read.candidates.length,
+      rejected: read.rejected,
+      at,
+      plan: decision.summary,
+      ...(held ? { held: decision.held } : {}),
+    });
     const counts = {
-      rows: read.rows, valid: read.candidates.length, rejected: read.rejected, unchanged: decision.plan.counts.unchanged + decision.plan.counts.otherSource, leavers: decision.leavers.length,
+      rows: read.rows,
+      valid: read.candidates.length,
+      rejected: read.rejected,
+      unchanged: decision.plan.counts.unchanged + decision.plan.counts.otherSource,
+      leavers: decision.leavers.length,
       withoutManager: released.dropped.length,
     };
     if (held) {
       await ledger.setSourceState(source.name, { heldRunId: runId });
-      const stored = await ledger.getRun(runId) as RunRecord;
+      const stored = (await ledger.getRun(runId)) as RunRecord;
       await writeRunReport(ledger, deps.reports, stored, undefined);
       // For the alert: the thresholds by name, with their numbers; no HR data.
       logger.warn('Run held', {
-        runId, source: source.name, thresholds: decision.held.map((h) => h.threshold), limits: decision.held.map((h) => h.limit), actuals: decision.held.map((h) => h.actual),
+        runId,
+        source: source.name,
+        thresholds: decision.held.map((h) => h.threshold),
+        limits: decision.held.map((h) => h.limit),
+        actuals: decision.held.map((h) => h.actual),
         ...counts,
       });
       emitEvent(EVENTS.runHeld, {
-        runId, source: source.name, mode: 'pipeline', stage: 'guard', thresholds: decision.held.map((h) => h.threshold), limits: decision.held.map((h) => h.limit),
-        actuals: decision.held.map((h) => h.actual), rows: counts.rows, rejected: counts.rejected, notSent: decision.plan.records.filter((r) => r.state !== 'unchanged').length + decision.leavers.length,
+        runId,
+        source: source.name,
+        mode: 'pipeline',
+        stage: 'guard',
+        thresholds: decision.held.map((h) => h.threshold),
+        limits: decision.held.map((h) => h.limit),
+        actuals: decision.held.map((h) => h.actual),
+        rows: counts.rows,
+        rejected: counts.rejected,
+        notSent: decision.plan.records.filter((r) => r.state !== 'unchanged').length + decision.leavers.length,
       });
     } else {
       await adoptRun(ledger, source, runId, read.rows, decision.summary);
@@ -186,7 +225,15 @@ export async function ingestExtract(input: IngestInput, deps: IngestDeps): Promi
       logger.info('Ingest finished', { runId, source: source.name, ...counts, enqueued, disables });
       const budget = decision.summary.budget;
       emitEvent(EVENTS.runIngested, {
-        runId, source: source.name, mode: 'pipeline', ...counts, enqueued, disables, requestsPlanned: budget?.requests, budgetDays: budget?.days, callsLeft: budget?.callsLeft,
+        runId,
+        source: source.name,
+        mode: 'pipeline',
+        ...counts,
+        enqueued,
+        disables,
+        requestsPlanned: budget?.requests,
+        budgetDays: budget?.days,
+        callsLeft: budget?.callsLeft,
       });
     }
     return { runId, source: source.name, ingested: true, held, ...counts, enqueued };
@@ -218,13 +265,22 @@ async function endUnusable(deps: IngestDeps, run: RunRecord, why: UnusableInput,
 
 // Rows naming a manager who is neither in the extract nor in People: a warning each in the run's plan
 // (their records are sent as they are; the service may know the manager by other means).
-async function noteManagerWarnings(decision: NightlyDecision, file: string, candidates: readonly Candidate[], present: ReadonlySet<string>, known: KnownPeople, source: string): Promise<void> {
+async function noteManagerWarnings(
+  decision: NightlyDecision,
+  file: string,
+  candidates: readonly Candidate[],
+  present: ReadonlySet<string>,
+  known: KnownPeople,
+  source: string,
+): Promise<void> {
   const refs = candidates.flatMap((c) => (c.managerId === undefined ? [] : [{ externalId: c.externalId, line: c.line, managerId: c.managerId }]));
   const problems = await unknownManagerWarnings(file, refs, present, known);
   if (problems.length === 0) return;
   const s = decision.summary;
   const room = Math.max(0, MAX_PLAN_WARNINGS - s.warnings.length);
-  s.warnings.push(...problems.slice(0, room).map((p) => ({ rule: p.rule, externalId: p.externalId ?? '', ...(p.line === undefined ? {} : { line: p.line }), source, message: p.message })));
+  s.warnings.push(
+    ...problems.slice(0, room).map((p) => ({ rule: p.rule, externalId: p.externalId ?? '', ...(p.line === undefined ? {} : { line: p.line }), source, message: p.message })),
+  );
   s.warningsTotal += problems.length;
 }
 
@@ -255,7 +311,14 @@ interface ReadResult {
 }
 
 // Scans the extract: rejected rows go to the ledger as they come, valid operations to the store.
-async function readCandidates(extract: Awaited<ReturnType<typeof openExtract>>, mapping: Mapping, spool: TempFileSpool, store: OperationStore, runId: string, deps: IngestDeps): Promise<ReadResult> {
+async function readCandidates(
+  extract: Awaited<ReturnType<typeof openExtract>>,
+  mapping: Mapping,
+  spool: TempFileSpool,
+  store: OperationStore,
+  runId: string,
+  deps: IngestDeps,
+): Promise<ReadResult> {
   const rejected: RejectedRow[] = [];
   const pending: Promise<void>[] = [];
   const flush = async (): Promise<void> => {
@@ -278,7 +341,12 @@ async function readCandidates(extract: Awaited<ReturnType<typeof openExtract>>, 
     if (scan.withdrawn.has(op.externalId)) continue;
     present.add(op.externalId);
     if (!messageFits(encodeMessage({ v: 1, runId, externalId: op.externalId, line: op.line, attempt: 1, op: op.json }))) {
-      rejected.push({ line: op.line, externalId: op.externalId, rule: 'too-large', message: 'the SCIM operation is larger than a queue message can carry (64 KiB with Base64); shorten the longest values' });
+      rejected.push({
+        line: op.line,
+        externalId: op.externalId,
+        rule: 'too-large',
+        message: 'the SCIM operation is larger than a queue message can carry (64 KiB with Base64); shorten the longest values',
+      });
       tooLarge++;
       continue;
     }
@@ -297,7 +365,12 @@ async function writeRecords(deps: IngestDeps, runId: string, source: SourceSetti
   const unchanged: NewRecord[] = [];
   for (const r of decision.plan.records) {
     const base = {
-      externalId: r.externalId, line: r.line, payloadHash: r.hash, source: source.name, note: r.note, ...(r.managerId === undefined ? {} : { managerId: r.managerId }),
+      externalId: r.externalId,
+      line: r.line,
+      payloadHash: r.hash,
+      source: source.name,
+      note: r.note,
+      ...(r.managerId === undefined ? {} : { managerId: r.managerId }),
       ...(r.withoutManager === undefined ? {} : { withoutManager: r.withoutManager }),
       // Runs moments apart (npm run local, a file dropped twice): the last confirmation's log entry must not confirm this one.
       ...(r.confirmedAt === undefined ? {} : { seenUpTo: new Date(r.confirmedAt).toISOString() }),
@@ -307,8 +380,16 @@ async function writeRecords(deps: IngestDeps, runId: string, source: SourceSetti
   }
   for (const l of decision.leavers) {
     toSend.push({
-      externalId: l.externalId, line: 0, payload: l.json, json: l.json, payloadHash: l.hash, source: source.name, intent: 'disable', seenUpTo: l.confirmedAt,
-      note: l.complete ? ABSENT : `${ABSENT} (no complete record was kept: externalId and active only)`, ...(l.managerId === undefined ? {} : { managerId: l.managerId }),
+      externalId: l.externalId,
+      line: 0,
+      payload: l.json,
+      json: l.json,
+      payloadHash: l.hash,
+      source: source.name,
+      intent: 'disable',
+      seenUpTo: l.confirmedAt,
+      note: l.complete ? ABSENT : `${ABSENT} (no complete record was kept: externalId and active only)`,
+      ...(l.managerId === undefined ? {} : { managerId: l.managerId }),
     });
   }
   for (let i = 0; i < unchanged.length; i += GROUP_RECORDS) await deps.ledger.addRecords(runId, unchanged.slice(i, i + GROUP_RECORDS));
@@ -328,7 +409,7 @@ async function writeRecords(deps: IngestDeps, runId: string, source: SourceSetti
     let bytes = REQUEST_FRAME_BYTES;
     while (i < ordered.length && (records.length < GROUP_RECORDS || batch.length > 0)) {
       const q = ordered[i] as (typeof ordered)[number];
-      const json = q.json ?? await store.read(q.stored as number);
+      const json = q.json ?? (await store.read(q.stored as number));
       const size = Buffer.byteLength(json) + 1;
       if (batch.length >= DEFAULT_BATCH_LIMITS.maxOperations || (batch.length > 0 && bytes + size > DEFAULT_BATCH_LIMITS.maxBytes)) {
         batches.push(batch);

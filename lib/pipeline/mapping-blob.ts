@@ -14,7 +14,8 @@ export function mappingFromBlob(blob: BlockBlobClient, source: string): () => Pr
     try {
       etag = (await blob.getProperties()).etag ?? '';
     } catch (err) {
-      if ((err as { statusCode?: number }).statusCode === 404) throw new MappingError(source, '', 'the mapping blob does not exist; upload the mapping there or change HRSYNC_MAPPING_BLOB');
+      if ((err as { statusCode?: number }).statusCode === 404)
+        throw new MappingError(source, '', 'the mapping blob does not exist; upload the mapping there or change HRSYNC_MAPPING_BLOB');
       throw err;
     }
     if (cached?.etag !== etag) {

@@ -50,14 +50,26 @@ export function messageFits(text: string): boolean {
 export function decodeMessage(input: unknown): OperationMessage {
   const value = typeof input === 'string' ? (JSON.parse(input) as unknown) : input;
   const m = value as Partial<OperationMessage> | null;
-  if (m === null || typeof m !== 'object' || m.v !== 1 || typeof m.runId !== 'string' || typeof m.externalId !== 'string'
-    || typeof m.op !== 'string' || typeof m.attempt !== 'number' || typeof m.line !== 'number') {
+  if (
+    m === null ||
+    typeof m !== 'object' ||
+    m.v !== 1 ||
+    typeof m.runId !== 'string' ||
+    typeof m.externalId !== 'string' ||
+    typeof m.op !== 'string' ||
+    typeof m.attempt !== 'number' ||
+    typeof m.line !== 'number'
+  ) {
     throw new Error('not an hrsync operation message (expected v, runId, externalId, line, attempt, op)');
   }
   return m as OperationMessage;
 }
 
-interface BatchBody { v: 2; ops?: unknown[]; z?: string }
+interface BatchBody {
+  v: 2;
+  ops?: unknown[];
+  z?: string;
+}
 
 /** Reads any message of ours, a batch or a single operation, as its operations; throws with a reason otherwise. */
 export function decodeOperations(input: unknown): OperationMessage[] {
@@ -94,7 +106,10 @@ export function encodeBatch(messages: readonly OperationMessage[]): string[] {
 }
 
 /** The texts that carry these operations in request-sized batches (at most 50 operations and 1 MiB of them each), in order. */
-export function requestBatches(messages: readonly OperationMessage[], limits: { maxOperations: number; maxBytes: number } = { maxOperations: 50, maxBytes: 1024 * 1024 }): string[] {
+export function requestBatches(
+  messages: readonly OperationMessage[],
+  limits: { maxOperations: number; maxBytes: number } = { maxOperations: 50, maxBytes: 1024 * 1024 },
+): string[] {
   const texts: string[] = [];
   let batch: OperationMessage[] = [];
   let bytes = 0;

@@ -78,11 +78,13 @@ export async function pipelineOverview(
   ]);
   const countsOf = new Map(counted.map((l) => [l.run.runId, l]));
   const line = (r: RunRecord): RunLine => countsOf.get(r.runId) ?? { run: r, counts: {} as Record<RecordState, number> };
-  const open = await Promise.all(openRuns.map(async (r): Promise<OpenRun> => {
-    const c = line(r).counts;
-    const b = c.queued > 0 ? await queuedBreakdown(ledger, r.runId) : { queued: 0, waitingForManager: 0, retrying: 0, disables: 0, ready: 0 };
-    return { runId: r.runId, source: r.source, submitted: c.submitted, ...b };
-  }));
+  const open = await Promise.all(
+    openRuns.map(async (r): Promise<OpenRun> => {
+      const c = line(r).counts;
+      const b = c.queued > 0 ? await queuedBreakdown(ledger, r.runId) : { queued: 0, waitingForManager: 0, retrying: 0, disables: 0, ready: 0 };
+      return { runId: r.runId, source: r.source, submitted: c.submitted, ...b };
+    }),
+  );
   return { runs: latest.map(line), held: held.map(line), stopped: stopped.map(line), open, waiting: waitingOf(open, api), api };
 }
 
@@ -92,9 +94,15 @@ export function waitingOf(open: readonly OpenRun[], api: GateView): Waiting {
   const ready = sum((o) => o.ready);
   const disables = sum((o) => o.disables);
   const w: Waiting = {
-    openRuns: open.length, queued: sum((o) => o.queued), submitted: sum((o) => o.submitted),
-    forManager: sum((o) => o.waitingForManager), retrying: sum((o) => o.retrying),
-    forBudget: 0, forJob: 0, forPause: 0, sendable: ready + disables,
+    openRuns: open.length,
+    queued: sum((o) => o.queued),
+    submitted: sum((o) => o.submitted),
+    forManager: sum((o) => o.waitingForManager),
+    retrying: sum((o) => o.retrying),
+    forBudget: 0,
+    forJob: 0,
+    forPause: 0,
+    sendable: ready + disables,
   };
   const closed = api.closed;
   if (closed === undefined || ready + disables === 0) return w;

@@ -7,7 +7,20 @@ import type { DateClock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 
 export type {
-  HeldThreshold, LedgerRecord, NewRecord, PersonRecord, PipelineLedger, RecordState, RecordSummary, RejectedRow, RunPlanSummary, RunRecord, RunRequest, RunState, SourceState, UnusableInput,
+  HeldThreshold,
+  LedgerRecord,
+  NewRecord,
+  PersonRecord,
+  PipelineLedger,
+  RecordState,
+  RecordSummary,
+  RejectedRow,
+  RunPlanSummary,
+  RunRecord,
+  RunRequest,
+  RunState,
+  SourceState,
+  UnusableInput,
 } from '../ledger/types.js';
 import type { PipelineLedger } from '../ledger/types.js';
 

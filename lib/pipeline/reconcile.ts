@@ -39,7 +39,13 @@ export interface ReconcileOptions {
 }
 
 export const DEFAULT_RECONCILE_OPTIONS: ReconcileOptions = {
-  maxAttempts: 5, confirmTimeoutMinutes: 60, logLagMinutes: 15, clockSkewSeconds: 5, retryBaseSeconds: 60, maxPoisonMessages: 1000, parallelism: 16,
+  maxAttempts: 5,
+  confirmTimeoutMinutes: 60,
+  logLagMinutes: 15,
+  clockSkewSeconds: 5,
+  retryBaseSeconds: 60,
+  maxPoisonMessages: 1000,
+  parallelism: 16,
 };
 
 export interface ReconcileSummary {
@@ -92,7 +98,12 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions =
       if (deps.clock.now().getTime() - Date.parse(r.lastSubmittedAt) < timeoutMs) continue;
       const manager = await managerView(deps, r);
       const reason = `no provisioning log entry within ${options.confirmTimeoutMinutes} minutes of the upload`;
-      const t = await deps.ledger.transition(r.runId, r.externalId, { type: 'timed-out', reason, ...(manager === undefined ? {} : { manager }), now: deps.clock.now().getTime() }, { policy: policyOf(options), seen: r });
+      const t = await deps.ledger.transition(
+        r.runId,
+        r.externalId,
+        { type: 'timed-out', reason, ...(manager === undefined ? {} : { manager }), now: deps.clock.now().getTime() },
+        { policy: policyOf(options), seen: r },
+      );
       await settle(deps, r, t, summary);
     }
   }
@@ -107,11 +118,24 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions =
   recordWaiting('queued', waiting.queued);
   recordWaiting('manager', waiting.manager);
   if (summary.confirmed + summary.disabled + summary.skipped + summary.resent + summary.deadLettered > 0 || summary.completedRuns.length > 0) {
-    deps.logger.info('Reconcile pass', { confirmed: summary.confirmed, disabled: summary.disabled, skipped: summary.skipped, resent: summary.resent, deadLettered: summary.deadLettered, completedRuns: summary.completedRuns });
+    deps.logger.info('Reconcile pass', {
+      confirmed: summary.confirmed,
+      disabled: summary.disabled,
+      skipped: summary.skipped,
+      resent: summary.resent,
+      deadLettered: summary.deadLettered,
+      completedRuns: summary.completedRuns,
+    });
   }
   emitEvent(EVENTS.reconcilePass, {
-    openRuns: runs.length, confirmed: summary.confirmed, disabled: summary.disabled, skipped: summary.skipped, resent: summary.resent, deadLettered: summary.deadLettered,
-    completedRuns: summary.completedRuns.length, stoppedRuns: summary.stoppedRuns.length,
+    openRuns: runs.length,
+    confirmed: summary.confirmed,
+    disabled: summary.disabled,
+    skipped: summary.skipped,
+    resent: summary.resent,
+    deadLettered: summary.deadLettered,
+    completedRuns: summary.completedRuns.length,
+    stoppedRuns: summary.stoppedRuns.length,
   });
   return summary;
 }
@@ -133,7 +157,8 @@ async function checkJob(deps: ReconcileDeps): Promise<JobHealth | undefined> {
     job = await deps.client.getJob();
   } catch (err) {
     if (err instanceof AuthError && err.status === 403) {
-      if (!jobReadRefused) deps.logger.warn('Cannot read the provisioning job; uploads go on without knowing whether it is paused', { status: 403, permission: 'Synchronization.Read.All' });
+      if (!jobReadRefused)
+        deps.logger.warn('Cannot read the provisioning job; uploads go on without knowing whether it is paused', { status: 403, permission: 'Synchronization.Read.All' });
       jobReadRefused = true;
       return undefined;
     }
@@ -145,7 +170,13 @@ async function checkJob(deps: ReconcileDeps): Promise<JobHealth | undefined> {
   }
   const before = (await deps.gate.view()).job;
   await deps.gate.noteJob(job);
-  emitEvent(EVENTS.jobState, { jobStatus: job.code, active: jobAcceptsUploads(job), was: before?.code, quarantineReason: job.quarantine?.reason, nextAttempt: job.quarantine?.nextAttempt });
+  emitEvent(EVENTS.jobState, {
+    jobStatus: job.code,
+    active: jobAcceptsUploads(job),
+    was: before?.code,
+    quarantineReason: job.quarantine?.reason,
+    nextAttempt: job.quarantine?.nextAttempt,
+  });
   if (!jobAcceptsUploads(job)) {
     deps.logger.warn('Provisioning job not active; uploads wait', { jobStatus: job.code, quarantineReason: job.quarantine?.reason, nextAttempt: job.quarantine?.nextAttempt });
   } else if (before !== undefined && !jobAcceptsUploads(before)) {
@@ -167,7 +198,13 @@ async function noteBudget(deps: ReconcileDeps): Promise<void> {
   recordBudget(view.used, view.left);
 }
 
-async function readLogs(deps: ReconcileDeps, options: ReconcileOptions, submitted: Map<string, LedgerRecord[]>, summary: ReconcileSummary, runs: RunRecord[]): Promise<Map<string, OutcomeTally>> {
+async function readLogs(
+  deps: ReconcileDeps,
+  options: ReconcileOptions,
+  submitted: Map<string, LedgerRecord[]>,
+  summary: ReconcileSummary,
+  runs: RunRecord[],
+): Promise<Map<string, OutcomeTally>> {
   const checkpoint = await deps.ledger.getCheckpoint();
   const earliest = Math.min(...runs.map((r) => Date.parse(r.startedAt)));
   const from = checkpoint === undefined ? earliest : Math.max(earliest, Date.parse(checkpoint));
@@ -209,7 +246,11 @@ async function readLogs(deps: ReconcileDeps, options: ReconcileOptions, submitte
   for (const [runId, items] of together) {
     for (let i = 0; i < items.length; i += TRANSITIONS_PER_CALL) {
       const chunk = items.slice(i, i + TRANSITIONS_PER_CALL);
-      const applied = await deps.ledger.transitionAll(runId, chunk.map((x) => ({ seen: x.record, event: x.event })), policyOf(options));
+      const applied = await deps.ledger.transitionAll(
+        runId,
+        chunk.map((x) => ({ seen: x.record, event: x.event })),
+        policyOf(options),
+      );
       for (const x of chunk) {
         const t = applied.get(x.record.externalId);
         await settle(deps, x.record, t, summary);
@@ -226,22 +267,38 @@ async function readLogs(deps: ReconcileDeps, options: ReconcileOptions, submitte
 
 // The record an entry belongs to — the latest submission made before it (one person can be in two
 // runs at once) — and the logged event for it; undefined when it belongs to none.
-function loggedEvent(deps: ReconcileDeps, options: ReconcileOptions, submitted: Map<string, LedgerRecord[]>, o: RecordOutcome, manager?: ManagerView): { record: LedgerRecord; event: LifecycleEvent } | undefined {
+function loggedEvent(
+  deps: ReconcileDeps,
+  options: ReconcileOptions,
+  submitted: Map<string, LedgerRecord[]>,
+  o: RecordOutcome,
+  manager?: ManagerView,
+): { record: LedgerRecord; event: LifecycleEvent } | undefined {
   const at = Date.parse(o.activityDateTime);
   const record = (submitted.get(o.externalId) ?? [])
     .filter((r) => entryBelongs(lifecycleOf(r), at, policyOf(options)))
     .sort((a, b) => Date.parse(b.lastSubmittedAt ?? '') - Date.parse(a.lastSubmittedAt ?? ''))[0];
   if (record === undefined) return undefined;
   const outcome: LoggedOutcome = {
-    status: o.status, action: o.action, at,
-    ...(o.errorCode === undefined ? {} : { errorCode: o.errorCode }), ...(o.reason === undefined ? {} : { reason: maskPersonalData(o.reason, personalValuesOf(record.payload)) }),
-    ...(o.retryable === undefined ? {} : { retryable: o.retryable }), ...(o.category === undefined ? {} : { category: o.category }),
+    status: o.status,
+    action: o.action,
+    at,
+    ...(o.errorCode === undefined ? {} : { errorCode: o.errorCode }),
+    ...(o.reason === undefined ? {} : { reason: maskPersonalData(o.reason, personalValuesOf(record.payload)) }),
+    ...(o.retryable === undefined ? {} : { retryable: o.retryable }),
+    ...(o.category === undefined ? {} : { category: o.category }),
   };
   return { record, event: { type: 'logged', outcome, ...(manager === undefined ? {} : { manager }), now: deps.clock.now().getTime() } };
 }
 
 // The run whose record the entry settled, or undefined when it belongs to none (or was applied before).
-async function applyOutcome(deps: ReconcileDeps, options: ReconcileOptions, submitted: Map<string, LedgerRecord[]>, o: RecordOutcome, summary: ReconcileSummary): Promise<string | undefined> {
+async function applyOutcome(
+  deps: ReconcileDeps,
+  options: ReconcileOptions,
+  submitted: Map<string, LedgerRecord[]>,
+  o: RecordOutcome,
+  summary: ReconcileSummary,
+): Promise<string | undefined> {
   const found = loggedEvent(deps, options, submitted, o);
   if (found === undefined) return undefined;
   const retryable = o.status === 'failure' && o.retryable === true;
@@ -263,8 +320,11 @@ function lifecycleOf(r: LedgerRecord): LifecycleRecord {
   const submittedAt = ms(r.lastSubmittedAt);
   const outcomeAt = ms(r.lastOutcomeAt);
   return {
-    state: r.state, attempts: r.attempts, ...(r.intent === undefined ? {} : { intent: r.intent }),
-    ...(submittedAt === undefined ? {} : { lastSubmittedAt: submittedAt }), ...(outcomeAt === undefined ? {} : { lastOutcomeAt: outcomeAt }),
+    state: r.state,
+    attempts: r.attempts,
+    ...(r.intent === undefined ? {} : { intent: r.intent }),
+    ...(submittedAt === undefined ? {} : { lastSubmittedAt: submittedAt }),
+    ...(outcomeAt === undefined ? {} : { lastOutcomeAt: outcomeAt }),
   };
 }
 
@@ -275,10 +335,18 @@ async function settle(deps: ReconcileDeps, r: LedgerRecord, t: Transition | unde
   r.state = t.to;
   r.attempts = t.attempts;
   switch (t.effect) {
-    case 'confirmed': summary.confirmed++; break;
-    case 'disabled': summary.disabled++; break;
-    case 'skipped': summary.skipped++; break;
-    case 'dead-lettered': summary.deadLettered++; break;
+    case 'confirmed':
+      summary.confirmed++;
+      break;
+    case 'disabled':
+      summary.disabled++;
+      break;
+    case 'skipped':
+      summary.skipped++;
+      break;
+    case 'dead-lettered':
+      summary.deadLettered++;
+      break;
     case 'wait':
       // Waiting for its manager from now on: the heal step looks at it before the pass ends.
       r.enqueued = false;
@@ -288,7 +356,7 @@ async function settle(deps: ReconcileDeps, r: LedgerRecord, t: Transition | unde
       summary.resent++;
       break;
     case 'retry':
-      if (t.dropManager !== undefined && await dropManager(deps, r, t.dropManager)) {
+      if (t.dropManager !== undefined && (await dropManager(deps, r, t.dropManager))) {
         summary.resent++;
         break;
       }
@@ -296,7 +364,8 @@ async function settle(deps: ReconcileDeps, r: LedgerRecord, t: Transition | unde
       await deps.ledger.markEnqueued(r.runId, [r.externalId]);
       summary.resent++;
       break;
-    default: break;
+    default:
+      break;
   }
 }
 
@@ -336,10 +405,17 @@ async function readPoison(deps: ReconcileDeps, options: ReconcileOptions, summar
       for (const message of messages) {
         const record = (await deps.ledger.getRecords(message.runId, [message.externalId])).get(message.externalId);
         if (record === undefined || !isOpen(record.state)) continue;
-        const t = await deps.ledger.transition(record.runId, record.externalId, {
-          type: 'poisoned', at: deps.clock.now().getTime(), code: record.lastErrorCode ?? 'PoisonMessage',
-          reason: `upload failed on every try and the message was moved to the poison queue${record.lastReason === undefined ? '' : `: ${record.lastReason}`}`,
-        }, { seen: record });
+        const t = await deps.ledger.transition(
+          record.runId,
+          record.externalId,
+          {
+            type: 'poisoned',
+            at: deps.clock.now().getTime(),
+            code: record.lastErrorCode ?? 'PoisonMessage',
+            reason: `upload failed on every try and the message was moved to the poison queue${record.lastReason === undefined ? '' : `: ${record.lastReason}`}`,
+          },
+          { seen: record },
+        );
         await settle(deps, record, t, summary);
         if (t !== undefined) poisoned.set(record.runId, (poisoned.get(record.runId) ?? 0) + 1);
       }
@@ -362,7 +438,10 @@ async function managerView(deps: ReconcileDeps, r: LedgerRecord): Promise<Manage
     else next = (await deps.ledger.getRecords(r.runId, [next])).get(next)?.waitingFor;
   }
   return {
-    externalId: manager.externalId, state: manager.state, waitable, ...(manager.lastErrorCode === undefined ? {} : { lastErrorCode: manager.lastErrorCode }),
+    externalId: manager.externalId,
+    state: manager.state,
+    waitable,
+    ...(manager.lastErrorCode === undefined ? {} : { lastErrorCode: manager.lastErrorCode }),
     // Only a dead-lettered manager's place in the directory changes what happens to the report.
     ...(manager.state === 'dead-lettered' ? { known: await inDirectory(deps, manager.externalId) } : {}),
   };
@@ -401,13 +480,13 @@ async function healUnsent(deps: ReconcileDeps, runs: RunRecord[], queued: Readon
     const going = new Set<string>();
     for (const r of queued.get(run.runId) ?? []) {
       if (r.enqueued) continue;
-      if (r.waitingFor !== undefined && await stillWaits(deps, r, going)) {
+      if (r.waitingFor !== undefined && (await stillWaits(deps, r, going))) {
         waiting.set(run.runId, (waiting.get(run.runId) ?? 0) + 1);
         continue;
       }
       if (r.managerId !== undefined && r.managerId !== r.externalId && r.withoutManager === undefined) {
         const manager = (await deps.ledger.getRecords(r.runId, [r.managerId])).get(r.managerId);
-        if (manager?.state === 'dead-lettered' && !await inDirectory(deps, manager.externalId) && await dropManager(deps, r, manager.externalId)) continue;
+        if (manager?.state === 'dead-lettered' && !(await inDirectory(deps, manager.externalId)) && (await dropManager(deps, r, manager.externalId))) continue;
       }
       unsent.push(r);
       going.add(r.externalId);
@@ -415,7 +494,10 @@ async function healUnsent(deps: ReconcileDeps, runs: RunRecord[], queued: Readon
     for (let i = 0; i < unsent.length; i += MAX_OPERATIONS_PER_REQUEST) {
       const batch = unsent.slice(i, i + MAX_OPERATIONS_PER_REQUEST);
       for (const text of requestBatches(batch.map(nextAttempt))) await deps.queue.send(text);
-      await deps.ledger.markEnqueued(run.runId, batch.map((r) => r.externalId));
+      await deps.ledger.markEnqueued(
+        run.runId,
+        batch.map((r) => r.externalId),
+      );
     }
   }
   return waiting;
@@ -437,10 +519,27 @@ async function judgeFailureShare(deps: ReconcileDeps, runs: RunRecord[], tally: 
     run.stoppedAt = at;
     summary.stoppedRuns.push(runId);
     let held = 0;
-    for await (const r of deps.ledger.listRecords(runId, 'queued')) if (await deps.ledger.transition(runId, r.externalId, { type: 'stopped' }, { seen: r }) !== undefined) held++;
+    for await (const r of deps.ledger.listRecords(runId, 'queued')) if ((await deps.ledger.transition(runId, r.externalId, { type: 'stopped' }, { seen: r })) !== undefined) held++;
     // For the alert: counts only. Microsoft quarantines the job over 40% failing, which stops every source.
-    deps.logger.warn('Run stopped: too many failures', { runId, source: run.source, outcomes: total.outcomes, failures: total.failures, percent: tripped.actual, limit: tripped.limit, notSent: held });
-    emitEvent(EVENTS.runStopped, { runId, source: run.source, mode: 'pipeline', outcomes: total.outcomes, failures: total.failures, percent: tripped.actual, limit: tripped.limit, notSent: held });
+    deps.logger.warn('Run stopped: too many failures', {
+      runId,
+      source: run.source,
+      outcomes: total.outcomes,
+      failures: total.failures,
+      percent: tripped.actual,
+      limit: tripped.limit,
+      notSent: held,
+    });
+    emitEvent(EVENTS.runStopped, {
+      runId,
+      source: run.source,
+      mode: 'pipeline',
+      outcomes: total.outcomes,
+      failures: total.failures,
+      percent: tripped.actual,
+      limit: tripped.limit,
+      notSent: held,
+    });
   }
 }
 
@@ -455,15 +554,35 @@ async function holdIfSettled(deps: ReconcileDeps, run: RunRecord): Promise<void>
   await deps.ledger.setSourceState(run.source, { heldRunId: run.runId });
   await writeRunReport(deps.ledger, deps.reports, held ?? { ...run, state: 'held' }, undefined);
   const threshold = held?.held?.find((h) => h.threshold === 'maxFailedPercent');
-  deps.logger.warn('Run held', { runId: run.runId, source: run.source, thresholds: ['maxFailedPercent'], limits: [threshold?.limit ?? 0], actuals: [threshold?.actual ?? 0], notSent: counts.held });
+  deps.logger.warn('Run held', {
+    runId: run.runId,
+    source: run.source,
+    thresholds: ['maxFailedPercent'],
+    limits: [threshold?.limit ?? 0],
+    actuals: [threshold?.actual ?? 0],
+    notSent: counts.held,
+  });
   emitEvent(EVENTS.runHeld, {
-    runId: run.runId, source: run.source, mode: 'pipeline', stage: 'failureShare', thresholds: ['maxFailedPercent'], limits: [threshold?.limit ?? 0], actuals: [threshold?.actual ?? 0],
-    rows: run.rows, rejected: run.rejected, notSent: counts.held,
+    runId: run.runId,
+    source: run.source,
+    mode: 'pipeline',
+    stage: 'failureShare',
+    thresholds: ['maxFailedPercent'],
+    limits: [threshold?.limit ?? 0],
+    actuals: [threshold?.actual ?? 0],
+    rows: run.rows,
+    rejected: run.rejected,
+    notSent: counts.held,
   });
 }
 
 async function completeIfFinal(
-  deps: ReconcileDeps, run: RunRecord, summary: ReconcileSummary, now: () => string, waitingForManager: number, waiting: { queued: number; manager: number },
+  deps: ReconcileDeps,
+  run: RunRecord,
+  summary: ReconcileSummary,
+  now: () => string,
+  waitingForManager: number,
+  waiting: { queued: number; manager: number },
 ): Promise<void> {
   if (run.state !== 'ingested') return;
   const counts = await deps.ledger.countOpen(run.runId);
@@ -479,16 +598,50 @@ async function completeIfFinal(
     summary.completedRuns.push(run.runId);
     const c = report.counts;
     deps.logger.info('Run complete', {
-      runId: run.runId, source: run.source, rows: report.rows, rejected: c.rejected, created: c.created, updated: c.updated, disabled: c.disabled,
-      unchanged: c.unchanged, skipped: c.skipped, deadLettered: c.deadLettered, requests: report.requests.total,
+      runId: run.runId,
+      source: run.source,
+      rows: report.rows,
+      rejected: c.rejected,
+      created: c.created,
+      updated: c.updated,
+      disabled: c.disabled,
+      unchanged: c.unchanged,
+      skipped: c.skipped,
+      deadLettered: c.deadLettered,
+      requests: report.requests.total,
     });
     emitEvent(EVENTS.runCompleted, {
-      runId: run.runId, source: run.source, mode: 'pipeline', rows: report.rows, valid: c.valid, rejected: c.rejected, records: c.records, created: c.created, updated: c.updated,
-      confirmed: c.confirmed, disabled: c.disabled, unchanged: c.unchanged, skipped: c.skipped, deadLettered: c.deadLettered, held: c.held, open: c.open,
-      withoutManager: report.withoutManager?.length ?? 0, requests: report.requests.total, requestsAccepted: report.requests.accepted,
+      runId: run.runId,
+      source: run.source,
+      mode: 'pipeline',
+      rows: report.rows,
+      valid: c.valid,
+      rejected: c.rejected,
+      records: c.records,
+      created: c.created,
+      updated: c.updated,
+      confirmed: c.confirmed,
+      disabled: c.disabled,
+      unchanged: c.unchanged,
+      skipped: c.skipped,
+      deadLettered: c.deadLettered,
+      held: c.held,
+      open: c.open,
+      withoutManager: report.withoutManager?.length ?? 0,
+      requests: report.requests.total,
+      requestsAccepted: report.requests.accepted,
       durationSeconds: Math.round((Date.parse(endedAt) - Date.parse(run.startedAt)) / 1000),
-      failureCodes: countsBy(report.deadLettered, (d) => d.errorCode ?? 'unknown'), rejectedRules: countsBy(report.rejected, (r) => r.rule),
+      failureCodes: countsBy(report.deadLettered, (d) => d.errorCode ?? 'unknown'),
+      rejectedRules: countsBy(report.rejected, (r) => r.rule),
     });
-    recordOutcomes(run.source, { created: c.created, updated: c.updated, disabled: c.disabled, unchanged: c.unchanged, skipped: c.skipped, rejected: c.rejected, deadLettered: c.deadLettered });
+    recordOutcomes(run.source, {
+      created: c.created,
+      updated: c.updated,
+      disabled: c.disabled,
+      unchanged: c.unchanged,
+      skipped: c.skipped,
+      rejected: c.rejected,
+      deadLettered: c.deadLettered,
+    });
   }
 }

@@ -110,7 +110,7 @@ async function replayOne(deps: ReplayDeps, options: ReplayOptions, message: Oper
 // Back to queued (not yet enqueued: if replay dies before sending, reconcile sends the message),
 // and its run back to sending so reconcile finishes it and writes its report again.
 async function reopen(deps: ReplayDeps, record: LedgerRecord): Promise<LedgerRecord | undefined> {
-  if (await deps.ledger.transition(record.runId, record.externalId, { type: 'replayed' }, { seen: record }) === undefined) return undefined;
+  if ((await deps.ledger.transition(record.runId, record.externalId, { type: 'replayed' }, { seen: record })) === undefined) return undefined;
   await deps.ledger.reopenRun(record.runId);
   return (await deps.ledger.getRecords(record.runId, [record.externalId])).get(record.externalId);
 }

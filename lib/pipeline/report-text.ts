@@ -29,12 +29,20 @@ export function reportText(report: RunReport): string[] {
     // Nothing to count.
   } else if (report.state === 'complete') {
     const why = report.disabledWhy;
-    const disabled = c.disabled === 0 ? '' : ` (${[why.absent > 0 ? `${why.absent} absent from the extract` : '', why.inactive > 0 ? `${why.inactive} active: false` : '', why.other > 0 ? `${why.other} other` : ''].filter(Boolean).join(', ')})`;
-    lines.push(`  records ${c.records}: created ${c.created}, updated ${c.updated}, disabled ${c.disabled}${disabled}, unchanged ${c.unchanged} (not sent), skipped ${c.skipped}, dead-lettered ${c.deadLettered}`);
+    const disabled =
+      c.disabled === 0
+        ? ''
+        : ` (${[why.absent > 0 ? `${why.absent} absent from the extract` : '', why.inactive > 0 ? `${why.inactive} active: false` : '', why.other > 0 ? `${why.other} other` : ''].filter(Boolean).join(', ')})`;
+    lines.push(
+      `  records ${c.records}: created ${c.created}, updated ${c.updated}, disabled ${c.disabled}${disabled}, unchanged ${c.unchanged} (not sent), skipped ${c.skipped}, dead-lettered ${c.deadLettered}`,
+    );
     lines.push(`  requests ${report.requests.total}${report.requests.notAccepted > 0 ? ` (${report.requests.notAccepted} not accepted)` : ''}`);
   } else {
     const p = report.plan;
-    if (p !== undefined) lines.push(`  planned: create ${p.create}, update ${p.update}, resend ${p.resend}, disable ${p.disableAbsent + p.disableInactive} (${p.disableAbsent} absent, ${p.disableInactive} active: false), unchanged ${p.unchanged + p.otherSource}`);
+    if (p !== undefined)
+      lines.push(
+        `  planned: create ${p.create}, update ${p.update}, resend ${p.resend}, disable ${p.disableAbsent + p.disableInactive} (${p.disableAbsent} absent, ${p.disableInactive} active: false), unchanged ${p.unchanged + p.otherSource}`,
+      );
     lines.push(`  records ${c.records}: held ${c.held}, unchanged ${c.unchanged}`);
   }
   for (const h of report.held ?? []) lines.push(`  held: ${h.threshold}: ${h.message}`);
@@ -58,14 +66,17 @@ export function reportText(report: RunReport): string[] {
   if (report.deadLettered.length > 0) {
     lines.push(`  dead-lettered (${report.deadLettered.length}):`);
     for (const d of report.deadLettered.slice(0, SHOWN)) {
-      lines.push(`    ${d.line === 0 ? 'leaver' : `line ${d.line}`} (${shortExternalId(d.externalId)}) after ${d.attempts} attempt${d.attempts === 1 ? '' : 's'}: ${d.errorCode ?? 'no code'}: ${d.reason ?? 'no reason given'}`);
+      lines.push(
+        `    ${d.line === 0 ? 'leaver' : `line ${d.line}`} (${shortExternalId(d.externalId)}) after ${d.attempts} attempt${d.attempts === 1 ? '' : 's'}: ${d.errorCode ?? 'no code'}: ${d.reason ?? 'no reason given'}`,
+      );
     }
     if (report.deadLettered.length > SHOWN) lines.push(`    … and ${report.deadLettered.length - SHOWN} more in problems.csv`);
   }
   const without = report.withoutManager ?? [];
   if (without.length > 0) {
     lines.push(`  sent without their manager reference (${without.length}):`);
-    for (const w of without.slice(0, SHOWN)) lines.push(`    line ${w.line} (${shortExternalId(w.externalId)}): manager ${shortExternalId(w.manager)} failed in this run and is not in the directory [manager-dropped]`);
+    for (const w of without.slice(0, SHOWN))
+      lines.push(`    line ${w.line} (${shortExternalId(w.externalId)}): manager ${shortExternalId(w.manager)} failed in this run and is not in the directory [manager-dropped]`);
     if (without.length > SHOWN) lines.push(`    … and ${without.length - SHOWN} more in report.json`);
   }
   if (report.disabled.length > 0) {

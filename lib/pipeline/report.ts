@@ -60,7 +60,6 @@ export interface RunReport {
   withoutManager?: Array<{ line: number; externalId: string; manager: string; state: RecordState }>;
 }
 
-
 /** The tally of a run's records, from one pass over them. */
 export interface RecordTally {
   counts: Record<RecordState, number>;
@@ -77,7 +76,16 @@ export const ABSENT = 'absent from the extract';
 
 /** Counts a run's records by state and reason, keeping the dead-lettered and disabled ones for the report. */
 export async function tallyRecords(records: AsyncIterable<RecordSummary>): Promise<RecordTally> {
-  const t: RecordTally = { counts: emptyCounts(), created: 0, updated: 0, leavers: 0, disabledWhy: { absent: 0, inactive: 0, other: 0 }, deadLettered: [], disabled: [], withoutManager: [] };
+  const t: RecordTally = {
+    counts: emptyCounts(),
+    created: 0,
+    updated: 0,
+    leavers: 0,
+    disabledWhy: { absent: 0, inactive: 0, other: 0 },
+    deadLettered: [],
+    disabled: [],
+    withoutManager: [],
+  };
   for await (const r of records) {
     t.counts[r.state]++;
     if (r.withoutManager !== undefined && r.withoutManager !== '') t.withoutManager.push({ line: r.line, externalId: r.externalId, manager: r.withoutManager, state: r.state });
@@ -90,7 +98,13 @@ export async function tallyRecords(records: AsyncIterable<RecordSummary>): Promi
       t.disabledWhy[why]++;
       t.disabled.push({ line: r.line, externalId: r.externalId, reason: r.intent === 'disable' ? (r.note ?? 'active: false in the extract') : 'the service reported a disable' });
     } else if (r.state === 'dead-lettered') {
-      t.deadLettered.push({ line: r.line, externalId: r.externalId, attempts: r.attempts, ...(r.lastErrorCode === undefined ? {} : { errorCode: r.lastErrorCode }), ...(r.lastReason === undefined ? {} : { reason: r.lastReason }) });
+      t.deadLettered.push({
+        line: r.line,
+        externalId: r.externalId,
+        attempts: r.attempts,
+        ...(r.lastErrorCode === undefined ? {} : { errorCode: r.lastErrorCode }),
+        ...(r.lastReason === undefined ? {} : { reason: r.lastReason }),
+      });
     }
   }
   const byLine = (a: { line: number; externalId: string }, b: { line: number; externalId: string }): number => a.line - b.line || (a.externalId < b.externalId ? -1 : 1);
@@ -121,10 +135,19 @@ export function buildRunReport(run: RunRecord, tally: RecordTally, rejected: Rej
     ...(endedAt === undefined ? {} : { endedAt }),
     rows: run.rows ?? 0,
     counts: {
-      valid: run.valid ?? 0, rejected: run.rejected ?? 0,
-      records: Object.values(c).reduce((a, b) => a + b, 0), leavers: tally.leavers,
-      created: tally.created, updated: tally.updated, confirmed: c.confirmed, disabled: c.disabled, unchanged: c.unchanged, skipped: c.skipped,
-      deadLettered: c['dead-lettered'], held: c.held, open: c.queued + c.submitted,
+      valid: run.valid ?? 0,
+      rejected: run.rejected ?? 0,
+      records: Object.values(c).reduce((a, b) => a + b, 0),
+      leavers: tally.leavers,
+      created: tally.created,
+      updated: tally.updated,
+      confirmed: c.confirmed,
+      disabled: c.disabled,
+      unchanged: c.unchanged,
+      skipped: c.skipped,
+      deadLettered: c['dead-lettered'],
+      held: c.held,
+      open: c.queued + c.submitted,
     },
     disabledWhy: tally.disabledWhy,
     requests: { total: callsOf(requests), accepted, notAccepted: callsOf(requests) - accepted },
@@ -155,28 +178,51 @@ const UNUSABLE_STEPS: Record<UnusableInput['rule'], string> = {
 };
 
 /** One sentence per kind of problem the report shows, saying what a person should do. */
-export function nextSteps(r: Pick<RunReport, 'state' | 'runId' | 'source' | 'held' | 'plan'> & { unusable?: UnusableInput; withoutManager?: RunReport['withoutManager'] } & { counts: Pick<ReportCounts, 'rejected' | 'deadLettered' | 'open'> }): string[] {
+export function nextSteps(
+  r: Pick<RunReport, 'state' | 'runId' | 'source' | 'held' | 'plan'> & { unusable?: UnusableInput; withoutManager?: RunReport['withoutManager'] } & {
+    counts: Pick<ReportCounts, 'rejected' | 'deadLettered' | 'open'>;
+  },
+): string[] {
   const out: string[] = [];
   if (r.state === 'unusable') {
-    out.push(`${UNUSABLE_STEPS[r.unusable?.rule ?? 'extract']} Nothing of this run was read or sent; the next extract of source ${r.source} is compared with its last usable run, as usual.`);
+    out.push(
+      `${UNUSABLE_STEPS[r.unusable?.rule ?? 'extract']} Nothing of this run was read or sent; the next extract of source ${r.source} is compared with its last usable run, as usual.`,
+    );
   }
   const stopped = r.held?.find((h) => h.threshold === 'maxFailedPercent');
   if (r.state === 'held' && stopped !== undefined) {
-    out.push(`Sending stopped: ${stopped.message}. The dead-lettered records' codes (problems.csv) say why; failures this common usually share one cause (the mapping, the provisioning app's attribute mappings, a domain). Fix it, then run "hrsync approve ${r.runId}" to send the rest, or "hrsync discard ${r.runId}" and let the next extract send them.`);
+    out.push(
+      `Sending stopped: ${stopped.message}. The dead-lettered records' codes (problems.csv) say why; failures this common usually share one cause (the mapping, the provisioning app's attribute mappings, a domain). Fix it, then run "hrsync approve ${r.runId}" to send the rest, or "hrsync discard ${r.runId}" and let the next extract send them.`,
+    );
   } else if (r.state === 'held') {
-    out.push(`Nothing was sent: the run went over ${r.held?.length === 1 ? 'a threshold' : 'thresholds'} of source ${r.source}. If the numbers are right (a reorganisation, a batch of leavers), run "hrsync approve ${r.runId}"; if the extract is wrong, fix the export and drop it again (a newer extract of the source supersedes this one) or run "hrsync discard ${r.runId}".`);
+    out.push(
+      `Nothing was sent: the run went over ${r.held?.length === 1 ? 'a threshold' : 'thresholds'} of source ${r.source}. If the numbers are right (a reorganisation, a batch of leavers), run "hrsync approve ${r.runId}"; if the extract is wrong, fix the export and drop it again (a newer extract of the source supersedes this one) or run "hrsync discard ${r.runId}".`,
+    );
   }
-  if (r.state === 'discarded' || r.state === 'superseded') out.push(`Nothing of this run was sent (${r.state}); the next extract of source ${r.source} is compared with what was last confirmed, as usual.`);
-  if (r.counts.rejected > 0) out.push('Fix the rejected rows in the HR system: problems.csv lists each by line, column and rule. They are sent with the next extract that has them right; until then, those people are neither updated nor disabled.');
-  if (r.counts.deadLettered > 0) out.push('Each dead-lettered record names the service\'s error code and reason: fix the cause (often in the HR data or the provisioning app\'s attribute mappings); the next run sends them again, since nothing of theirs was confirmed.');
+  if (r.state === 'discarded' || r.state === 'superseded')
+    out.push(`Nothing of this run was sent (${r.state}); the next extract of source ${r.source} is compared with what was last confirmed, as usual.`);
+  if (r.counts.rejected > 0)
+    out.push(
+      'Fix the rejected rows in the HR system: problems.csv lists each by line, column and rule. They are sent with the next extract that has them right; until then, those people are neither updated nor disabled.',
+    );
+  if (r.counts.deadLettered > 0)
+    out.push(
+      "Each dead-lettered record names the service's error code and reason: fix the cause (often in the HR data or the provisioning app's attribute mappings); the next run sends them again, since nothing of theirs was confirmed.",
+    );
   if ((r.withoutManager?.length ?? 0) > 0) {
     const n = r.withoutManager?.length ?? 0;
-    out.push(`${n} ${n === 1 ? 'record was' : 'records were'} sent without ${n === 1 ? 'its' : 'their'} manager reference, because the manager failed in this run and is not in the directory: fix the managers named (their rows are in problems.csv) and the next run sends the references.`);
+    out.push(
+      `${n} ${n === 1 ? 'record was' : 'records were'} sent without ${n === 1 ? 'its' : 'their'} manager reference, because the manager failed in this run and is not in the directory: fix the managers named (their rows are in problems.csv) and the next run sends the references.`,
+    );
   }
   const otherSource = r.plan?.warnings.filter((w) => w.rule === 'other-source').length ?? 0;
-  if (otherSource > 0) out.push('Some people are listed by two sources: decide which source owns each and remove them from the other extract. Until then the owner\'s record is the one sent.');
-  if ((r.plan?.incompleteDisables ?? 0) > 0) out.push(`${plural(r.plan?.incompleteDisables ?? 0, 'leaver was', 'leavers were')} disabled with externalId and active only: hrsync had no complete record of them (they were last confirmed before it kept one).`);
-  if (r.plan?.mappingChanged === true) out.push('The mapping changed since the source\'s last run, so records it changes are sent even though the HR data did not change.');
+  if (otherSource > 0)
+    out.push("Some people are listed by two sources: decide which source owns each and remove them from the other extract. Until then the owner's record is the one sent.");
+  if ((r.plan?.incompleteDisables ?? 0) > 0)
+    out.push(
+      `${plural(r.plan?.incompleteDisables ?? 0, 'leaver was', 'leavers were')} disabled with externalId and active only: hrsync had no complete record of them (they were last confirmed before it kept one).`,
+    );
+  if (r.plan?.mappingChanged === true) out.push("The mapping changed since the source's last run, so records it changes are sent even though the HR data did not change.");
   if (r.counts.open > 0 && r.state === 'complete') out.push(`${plural(r.counts.open, 'record was', 'records were')} still open when this report was written.`);
   return out;
 }
@@ -187,7 +233,15 @@ export function reportCsv(report: RunReport): string {
   for (const r of report.rejected) rows.push([r.line === undefined ? '' : String(r.line), r.externalId ?? '', 'rejected', r.rule, r.column ?? '', r.message]);
   for (const d of report.deadLettered) rows.push([lineText(d.line), d.externalId, 'dead-lettered', d.errorCode ?? '', '', d.reason ?? '']);
   for (const d of report.disabled) rows.push([lineText(d.line), d.externalId, 'disabled', '', '', d.reason]);
-  for (const w of report.withoutManager ?? []) rows.push([lineText(w.line), w.externalId, 'without manager', 'manager-dropped', '', `sent without its manager reference: manager ${w.manager} failed in this run and is not in the directory`]);
+  for (const w of report.withoutManager ?? [])
+    rows.push([
+      lineText(w.line),
+      w.externalId,
+      'without manager',
+      'manager-dropped',
+      '',
+      `sent without its manager reference: manager ${w.manager} failed in this run and is not in the directory`,
+    ]);
   for (const h of report.held ?? []) rows.push(['', '', 'held', h.threshold, '', h.message]);
   if (report.unusable !== undefined) rows.push(['', '', 'unusable', report.unusable.rule, '', report.unusable.message]);
   // A BOM so Excel opens the UTF-8 file with accents intact.

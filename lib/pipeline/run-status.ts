@@ -79,18 +79,31 @@ export async function runStatus(ledger: StatusLedger, runId: string, limit = 50,
   const c = tally.counts;
   const state = reportState(run);
   const steps = nextSteps({
-    runId, source: run.source, state, counts: { rejected: run.rejected ?? 0, deadLettered: c['dead-lettered'], open: 0 },
+    runId,
+    source: run.source,
+    state,
+    counts: { rejected: run.rejected ?? 0, deadLettered: c['dead-lettered'], open: 0 },
     ...(run.unusable === undefined ? {} : { unusable: run.unusable }),
-    ...(run.plan === undefined ? {} : { plan: run.plan }), ...(run.held === undefined ? {} : { held: run.held }),
+    ...(run.plan === undefined ? {} : { plan: run.plan }),
+    ...(run.held === undefined ? {} : { held: run.held }),
   });
   const api = gate !== undefined && c.queued > 0 ? await gate.view() : undefined;
   return {
     ...(api === undefined ? {} : { api }),
-    run, counts: c, created: tally.created, updated: tally.updated, disabledWhy: tally.disabledWhy, retrying, waitingForManager,
+    run,
+    counts: c,
+    created: tally.created,
+    updated: tally.updated,
+    disabledWhy: tally.disabledWhy,
+    retrying,
+    waitingForManager,
     requests: { total: callsOf(requests), accepted: requests.filter((q) => q.status === 'accepted').length },
-    rejectedTotal, rejected,
-    deadLetteredTotal: tally.deadLettered.length, deadLettered: tally.deadLettered.slice(0, limit),
-    disabledTotal: tally.disabled.length, disabled: tally.disabled.slice(0, limit),
+    rejectedTotal,
+    rejected,
+    deadLetteredTotal: tally.deadLettered.length,
+    deadLettered: tally.deadLettered.slice(0, limit),
+    disabledTotal: tally.disabled.length,
+    disabled: tally.disabled.slice(0, limit),
     nextSteps: steps,
   };
 }

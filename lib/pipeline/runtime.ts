@@ -47,7 +47,11 @@ export function createPipelineRuntime(env: Environment, logger: Logger, options:
   const provisioning = loadProvisioningSettings(env);
   const storage = storageClients(env);
   const blob = (at: { container: string; name: string }): BlockBlobClient => storage.blobService.getContainerClient(at.container).getBlockBlobClient(at.name);
-  const sources = sourcesFromBlob(blob(settings.sourcesBlob), `${settings.sourcesBlob.container}/${settings.sourcesBlob.name}`, `${settings.mappingBlob.container}/${settings.mappingBlob.name}`);
+  const sources = sourcesFromBlob(
+    blob(settings.sourcesBlob),
+    `${settings.sourcesBlob.container}/${settings.sourcesBlob.name}`,
+    `${settings.mappingBlob.container}/${settings.mappingBlob.name}`,
+  );
   const mappings = new Map<string, () => Promise<Mapping>>();
   const ledger = new RunLedger(ledgerTableNames(settings.tablePrefix), storage.table);
   const gate = new StoredGate(ledger.gateStore(), gateSettingsOf(provisioning.pacing));

@@ -36,15 +36,32 @@ export interface UploadOptions {
   managerCheckMs: number;
 }
 
-export const DEFAULT_UPLOAD_OPTIONS: UploadOptions = { maxOperations: MAX_OPERATIONS_PER_REQUEST, maxBytes: 1024 * 1024, holdSeconds: 300, retryDelaySeconds: 30, waitJitterSeconds: 60, gatherSeconds: 2, maxGathers: 10, managerChecks: 5, managerCheckMs: 1000 };
+export const DEFAULT_UPLOAD_OPTIONS: UploadOptions = {
+  maxOperations: MAX_OPERATIONS_PER_REQUEST,
+  maxBytes: 1024 * 1024,
+  holdSeconds: 300,
+  retryDelaySeconds: 30,
+  waitJitterSeconds: 60,
+  gatherSeconds: 2,
+  maxGathers: 10,
+  managerChecks: 5,
+  managerCheckMs: 1000,
+};
 
 export type UploadOutcome = 'submitted' | 'stale' | 'requeued' | 'split' | 'dead-lettered' | 'waiting' | 'gathering';
 
 // One operation this invocation holds, and the queue message it came in (none: the trigger, which
 // the host deletes). A message carries one operation or a batch; it is deleted once every operation
 // it carried has been sent or put back, never before, so a crash in between loses none.
-interface Held { message: OperationMessage; from?: Taken }
-interface Taken { received: ReceivedMessage; open: number; gone: boolean }
+interface Held {
+  message: OperationMessage;
+  from?: Taken;
+}
+interface Taken {
+  received: ReceivedMessage;
+  open: number;
+  gone: boolean;
+}
 
 /** Uploads the triggering message and what waits behind it; resolves when every held message is settled. */
 export async function uploadOperations(trigger: unknown, deps: UploadDeps, options: UploadOptions = DEFAULT_UPLOAD_OPTIONS): Promise<UploadOutcome> {
@@ -91,7 +108,11 @@ export async function uploadOperations(trigger: unknown, deps: UploadDeps, optio
   }
   let { sending } = fitted;
   // What did not fit goes back at once, as one message.
-  await putBack(released.filter((h) => current.includes(h)), deps, 0);
+  await putBack(
+    released.filter((h) => current.includes(h)),
+    deps,
+    0,
+  );
   const reserved = (h: Held): boolean => h.message.attempt > 1 || seen.get(h.message.runId)?.get(h.message.externalId)?.intent === 'disable';
 
   const request: BulkRequest = {
@@ -109,7 +130,12 @@ export async function uploadOperations(trigger: unknown, deps: UploadDeps, optio
       // The budget is down to its reserve: disables and retries go on it, the rest wait their turn.
       const mine = sending.filter(reserved);
       if (!(err instanceof GateClosedError && err.why === 'budget' && cls === 'normal' && mine.length > 0)) throw err;
-      await wait(sending.filter((h) => !reserved(h)), err, deps, options);
+      await wait(
+        sending.filter((h) => !reserved(h)),
+        err,
+        deps,
+        options,
+      );
       sending = mine;
       byRun = groupByRun(sending);
       request.Operations = sending.map((h) => JSON.parse(h.message.op) as BulkOperation);
@@ -132,7 +158,8 @@ export async function uploadOperations(trigger: unknown, deps: UploadDeps, optio
     }
     // Every call made counts, the ones a retry made before the gate closed too.
     const calls = callsMade(err);
-    if (calls > 0) await noteRequest(deps, byRun, { requestId: err.requestId ?? randomUUID(), at: deps.clock.now().toISOString(), status: err.kind, ...(calls === 1 ? {} : { calls }) });
+    if (calls > 0)
+      await noteRequest(deps, byRun, { requestId: err.requestId ?? randomUUID(), at: deps.clock.now().toISOString(), status: err.kind, ...(calls === 1 ? {} : { calls }) });
     if (err instanceof GateClosedError) {
       // The messages wait (as new ones, no dequeue spent) until the gate's time.
       await wait(sending, err, deps, options);
@@ -152,10 +179,18 @@ export async function uploadOperations(trigger: unknown, deps: UploadDeps, optio
     if (err.kind === 'invalid-request') {
       const h = sending[0] as Held;
       await deps.ledger.transition(h.message.runId, h.message.externalId, {
-        type: 'refused-by-service', at: deps.clock.now().getTime(), code: err.code ?? `HTTP ${err.status ?? 400}`, reason: err.serviceMessage ?? err.message,
+        type: 'refused-by-service',
+        at: deps.clock.now().getTime(),
+        code: err.code ?? `HTTP ${err.status ?? 400}`,
+        reason: err.serviceMessage ?? err.message,
       });
       await settle(sending, deps);
-      deps.logger.warn('Operation refused by the service; dead-lettered', { runId: h.message.runId, externalId: h.message.externalId, status: err.status, requestId: err.requestId });
+      deps.logger.warn('Operation refused by the service; dead-lettered', {
+        runId: h.message.runId,
+        externalId: h.message.externalId,
+        status: err.status,
+        requestId: err.requestId,
+      });
       return 'dead-lettered';
     }
     // Auth, wrong ids: no resend helps until someone fixes the configuration. Keep the reason, release
@@ -191,8 +226,7 @@ async function wait(held: Held[], closed: { why: string; until: number }, deps: 
 // moment instead, a bounded number of times; retries, solo sends and runs whose ingest is done go now.
 function shouldGather(sending: Held[], released: Held[], ingesting: Set<string>, options: UploadOptions): boolean {
   if (options.gatherSeconds <= 0 || released.length > 0 || sending.length >= options.maxOperations) return false;
-  return sending.every((h) => ingesting.has(h.message.runId) && h.message.attempt === 1 && h.message.solo !== true
-    && (h.message.gathered ?? 0) < options.maxGathers);
+  return sending.every((h) => ingesting.has(h.message.runId) && h.message.attempt === 1 && h.message.solo !== true && (h.message.gathered ?? 0) < options.maxGathers);
 }
 
 // The messages come back as new copies on a shared grid of gatherSeconds, so what two uploads put
@@ -275,7 +309,10 @@ async function dropStale(held: Held[], deps: UploadDeps): Promise<{ live: Held[]
     const run = await deps.ledger.getRun(runId);
     const stopped = run !== undefined && (run.stoppedAt !== undefined || run.state === 'held');
     if (run?.state === 'ingesting') ingesting.add(runId);
-    const records = await deps.ledger.getRecords(runId, group.map((h) => h.message.externalId));
+    const records = await deps.ledger.getRecords(
+      runId,
+      group.map((h) => h.message.externalId),
+    );
     read.set(runId, records);
     for (const h of group) {
       const key = `${runId}\u0000${h.message.externalId}`;
@@ -306,7 +343,12 @@ async function dropStale(held: Held[], deps: UploadDeps): Promise<{ live: Held[]
 // gather, it waits for that batch rather than taking the manager along: two uploads taking the same
 // manager, one along and one from its own message, sent it twice (8–16 records a night at 5,000
 // workers, measured by bench:api).
-async function managersBeforeReports(live: Held[], seen: Map<string, Map<string, LedgerRecord>>, deps: UploadDeps, options: UploadOptions): Promise<{ ordered: Held[]; pending: Array<{ runId: string; externalId: string }> }> {
+async function managersBeforeReports(
+  live: Held[],
+  seen: Map<string, Map<string, LedgerRecord>>,
+  deps: UploadDeps,
+  options: UploadOptions,
+): Promise<{ ordered: Held[]; pending: Array<{ runId: string; externalId: string }> }> {
   const pending: Array<{ runId: string; externalId: string }> = [];
   const room = options.maxOperations;
   const mayWait = options.gatherSeconds > 0 && live.every((h) => h.message.solo !== true && (h.message.gathered ?? 0) < options.maxGathers);
@@ -338,24 +380,29 @@ async function managersBeforeReports(live: Held[], seen: Map<string, Map<string,
           continue;
         }
         present.add(key(runId, m.externalId));
-        (seen.get(runId) ?? seen.set(runId, new Map()).get(runId) as Map<string, LedgerRecord>).set(m.externalId, m);
+        (seen.get(runId) ?? (seen.set(runId, new Map()).get(runId) as Map<string, LedgerRecord>)).set(m.externalId, m);
         out.push({ message: { v: 1, runId, externalId: m.externalId, line: m.line, attempt: m.attempts + 1, op: m.payload } });
         frontier.push({ runId, id: m.externalId });
       }
     }
   }
   if (out.length > live.length) deps.logger.info('Managers not yet sent go ahead of their reports', { managers: out.length - live.length });
-  const ordered = managersFirst(out.map((h) => {
-    const m = managerOf(h.message.runId, h.message.externalId);
-    return { h, externalId: key(h.message.runId, h.message.externalId), ...(m === undefined ? {} : { managerId: key(h.message.runId, m) }) };
-  })).map((x) => x.h);
+  const ordered = managersFirst(
+    out.map((h) => {
+      const m = managerOf(h.message.runId, h.message.externalId);
+      return { h, externalId: key(h.message.runId, h.message.externalId), ...(m === undefined ? {} : { managerId: key(h.message.runId, m) }) };
+    }),
+  ).map((x) => x.h);
   return pending.length > 0 ? { ordered: live, pending } : { ordered, pending };
 }
 
 // Whether any of these managers is still queued for its first send.
 async function anyUnsent(managers: ReadonlyArray<{ runId: string; externalId: string }>, deps: UploadDeps): Promise<boolean> {
   for (const [runId, group] of groupBy([...managers], (m) => m.runId)) {
-    const found = await deps.ledger.getRecords(runId, group.map((m) => m.externalId));
+    const found = await deps.ledger.getRecords(
+      runId,
+      group.map((m) => m.externalId),
+    );
     if ([...found.values()].some((m) => m.state === 'queued' && m.attempts === 0)) return true;
   }
   return false;

@@ -66,9 +66,7 @@ const CONFLICT_REASON = /\b(already exists|duplicate|conflict(ing)?)\b/i;
 const INVALID_VALUE_REASON = /\binvalid value\b|\bis not valid\b|\binvalid\b/i;
 
 function stepFailed(entry: ProvisioningLogEntry, type: string): boolean {
-  return (entry.provisioningSteps ?? []).some(
-    (s) => s.provisioningStepType?.toLowerCase() === type.toLowerCase() && s.status?.toLowerCase() === 'failure',
-  );
+  return (entry.provisioningSteps ?? []).some((s) => s.provisioningStepType?.toLowerCase() === type.toLowerCase() && s.status?.toLowerCase() === 'failure');
 }
 
 /** Classifies a failed entry: retryable (reference pending, transient service trouble) or permanent, with a category for the report. */

@@ -120,8 +120,8 @@ export function errorFromResponse(answer: GraphAnswer, ctx: ResponseContext): Pr
       upload: 'Graph rejected the bulk request',
       logs: 'Graph rejected the provisioning log query',
       job: 'Graph rejected the request for the provisioning job',
-      schema: 'Graph rejected the request for the provisioning app\'s schema',
-      'schema-update': 'Graph rejected the provisioning app\'s schema as sent',
+      schema: "Graph rejected the request for the provisioning app's schema",
+      'schema-update': "Graph rejected the provisioning app's schema as sent",
     }[ctx.operation],
     details,
   );
@@ -178,9 +178,10 @@ export function errorFromNetworkFailure(error: unknown, endpoint?: Endpoint): Tr
       return new TransientError(endpoint === undefined ? 'Graph did not answer in time' : `${endpointText(endpoint)} did not answer in time`, {}, 'timeout', { cause: error });
     }
     if (TRANSIENT_NETWORK_CODES.has(code) || /socket hang up|other side closed/i.test(message)) {
-      const summary = endpoint === undefined
-        ? `The connection to Graph failed (${code || message})`
-        : `Could not connect to ${endpointText(endpoint)}: ${networkFailureWords(code) ?? 'the connection failed'} (${code || message})`;
+      const summary =
+        endpoint === undefined
+          ? `The connection to Graph failed (${code || message})`
+          : `Could not connect to ${endpointText(endpoint)}: ${networkFailureWords(code) ?? 'the connection failed'} (${code || message})`;
       return new TransientError(summary, {}, 'network', { cause: error });
     }
   }
@@ -193,7 +194,7 @@ export function unreachableError(error: unknown, endpoint: Endpoint): Unreachabl
   const chain = errorChain(error);
   const cause = chain[chain.length - 1] ?? {};
   const code = typeof cause['code'] === 'string' ? cause['code'] : '';
-  const message = typeof cause['message'] === 'string' ? cause['message'].split('\n')[0] ?? '' : String(error);
+  const message = typeof cause['message'] === 'string' ? (cause['message'].split('\n')[0] ?? '') : String(error);
   const words = networkFailureWords(code, message) ?? message;
   return new UnreachableError(`Could not connect to ${endpointText(endpoint)}: ${words}${code === '' ? '' : ` (${code})`}`, { cause: error });
 }

@@ -141,41 +141,54 @@ export function createProvisioningClient(settings: ProvisioningSettings, options
     // One event per call, for the workbook: ids and counts, and the externalIds only where the log line has them (accepted).
     const noteCall = (answer: GraphResult | undefined, ms: number): void => {
       const status = answer?.status ?? 0;
-      const throttleWaitMs = status === 429 ? parseRetryAfter(answer?.headers.get('retry-after'), clock.now()) ?? 0 : 0;
+      const throttleWaitMs = status === 429 ? (parseRetryAfter(answer?.headers.get('retry-after'), clock.now()) ?? 0) : 0;
       const latencyMs = Math.round(ms);
       emitEvent(EVENTS.bulkUpload, {
-        requestId: answer?.requestId, operations: count, latencyMs, status, throttleWaitMs, callClass: cls, runIds: at.runIds, ...(status === 202 ? { externalIds } : {}),
+        requestId: answer?.requestId,
+        operations: count,
+        latencyMs,
+        status,
+        throttleWaitMs,
+        callClass: cls,
+        runIds: at.runIds,
+        ...(status === 202 ? { externalIds } : {}),
       });
       recordBulkUploadCall(status, latencyMs, throttleWaitMs);
     };
     const result = await withRetry(
       () =>
-        http.send({
-          operation: 'upload',
-          method: 'POST',
-          url,
-          headers: { 'content-type': SCIM_CONTENT_TYPE },
-          body,
-          schedule: async (send) => {
-            await drawCall(cls);
-            return uploadLimiter.run(async () => {
-              calls++;
-              const started = performance.now();
-              let answer: GraphResult | undefined;
-              try {
-                const sent = await send();
-                answer = sent as unknown as GraphResult;
-                return sent;
-              } finally {
-                noteCall(answer, performance.now() - started);
-              }
-            });
-          },
-        }).catch(async (err: unknown) => {
-          // A full bucket is the job's, not this request's: every sender drawing from the gate waits.
-          if (err instanceof BucketFullError) await options.gate?.pause(new Date(clock.now() + err.retryAfterMs), `the service answered that the job's bucket is full (HTTP ${err.status ?? 500}); uploads resume after the documented 5-10 minutes`);
-          throw err;
-        }),
+        http
+          .send({
+            operation: 'upload',
+            method: 'POST',
+            url,
+            headers: { 'content-type': SCIM_CONTENT_TYPE },
+            body,
+            schedule: async (send) => {
+              await drawCall(cls);
+              return uploadLimiter.run(async () => {
+                calls++;
+                const started = performance.now();
+                let answer: GraphResult | undefined;
+                try {
+                  const sent = await send();
+                  answer = sent as unknown as GraphResult;
+                  return sent;
+                } finally {
+                  noteCall(answer, performance.now() - started);
+                }
+              });
+            },
+          })
+          .catch(async (err: unknown) => {
+            // A full bucket is the job's, not this request's: every sender drawing from the gate waits.
+            if (err instanceof BucketFullError)
+              await options.gate?.pause(
+                new Date(clock.now() + err.retryAfterMs),
+                `the service answered that the job's bucket is full (HTTP ${err.status ?? 500}); uploads resume after the documented 5-10 minutes`,
+              );
+            throw err;
+          }),
       policy,
       uploadRetry,
     ).catch((err: unknown) => {

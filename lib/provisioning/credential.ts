@@ -58,8 +58,7 @@ export const azureCredentialFactories: CredentialFactories = {
   managedIdentity: (clientId) => (clientId === undefined ? new ManagedIdentityCredential() : new ManagedIdentityCredential({ clientId })),
   azureCli: (tenantId) => new AzureCliCredential({ tenantId }),
   // The vault's challenge names a resource; only a local vault may skip checking it against vault.azure.net.
-  secretReader: (vaultUrl, credential, local) =>
-    new SecretClient(vaultUrl, credential, local ? { disableChallengeResourceVerification: true } : {}),
+  secretReader: (vaultUrl, credential, local) => new SecretClient(vaultUrl, credential, local ? { disableChallengeResourceVerification: true } : {}),
   clientSecret: (s, secret) => new ClientSecretCredential(s.tenantId, s.clientId, secret, appCredentialOptions(s)),
   clientCertificate: (s, pem) => new ClientCertificateCredential(s.tenantId, s.clientId, { certificate: pem }, appCredentialOptions(s)),
 };
@@ -148,10 +147,7 @@ class CachingTokenProvider implements TokenProvider {
     const value = await this.readVaultSecret(s);
     if (s.kind === 'client-secret') return this.factories.clientSecret(s, value);
     if (!isPemWithKey(value)) {
-      throw new AuthError(
-        `Key Vault secret ${s.keyVaultSecretName} must hold a PEM certificate followed by its unencrypted private key for client-certificate mode`,
-        {},
-      );
+      throw new AuthError(`Key Vault secret ${s.keyVaultSecretName} must hold a PEM certificate followed by its unencrypted private key for client-certificate mode`, {});
     }
     return this.factories.clientCertificate(s, value);
   }
@@ -202,9 +198,12 @@ class CachingTokenProvider implements TokenProvider {
       }
       // MSAL's codes for an endpoint it never reached: say which setting points where, not the code.
       if (status === undefined && /endpoints_resolution_error|network_error|Network unreachable|ECONNREFUSED|ENOTFOUND/i.test(firstLine(error))) {
-        throw new UnreachableError(this.settings.kind === 'managed-identity'
-          ? `Could not reach the managed identity endpoint${process.env['IDENTITY_ENDPOINT'] === undefined ? '' : ` at ${originOf(process.env['IDENTITY_ENDPOINT'])} (IDENTITY_ENDPOINT)`} to get a Graph token: is this running in Azure with the identity assigned? (${firstLine(error)})`
-          : `Could not reach Entra sign-in at ${originOf(this.settings.authorityHost)} (HRSYNC_AUTHORITY_HOST) to get a Graph token for tenant ${this.settings.tenantId}: check the address, the network and the tenant id (${firstLine(error)})`, { cause: error });
+        throw new UnreachableError(
+          this.settings.kind === 'managed-identity'
+            ? `Could not reach the managed identity endpoint${process.env['IDENTITY_ENDPOINT'] === undefined ? '' : ` at ${originOf(process.env['IDENTITY_ENDPOINT'])} (IDENTITY_ENDPOINT)`} to get a Graph token: is this running in Azure with the identity assigned? (${firstLine(error)})`
+            : `Could not reach Entra sign-in at ${originOf(this.settings.authorityHost)} (HRSYNC_AUTHORITY_HOST) to get a Graph token for tenant ${this.settings.tenantId}: check the address, the network and the tenant id (${firstLine(error)})`,
+          { cause: error },
+        );
       }
       throw new AuthError(`Getting a Graph token with ${this.settings.kind} failed: ${firstLine(error)}`, status === undefined ? {} : { status }, [], {
         cause: error,

@@ -48,8 +48,7 @@ const SLOT_GRACE_MS = 5 * 60_000;
 export type GateClosedWhy = 'budget' | 'job' | 'bucket-full';
 
 export type GateAnswer =
-  | { open: true; used: number }
-  | { open: false; why: GateClosedWhy; /** Epoch ms when a call may be possible again. */ until: number; detail: string; used: number };
+  { open: true; used: number } | { open: false; why: GateClosedWhy; /** Epoch ms when a call may be possible again. */ until: number; detail: string; used: number };
 
 /** What reports, `hrsync status` and `hrsync job` show. */
 export interface GateView {
@@ -76,9 +75,8 @@ export function passGate(doc: GateDocument, now: number, cls: CallClass, setting
   const cap = capOf(settings, cls);
   const waiting = (doc.slots ?? []).filter((t) => t > now - SLOT_GRACE_MS);
   const last = waiting[waiting.length - 1];
-  const until = waiting.length >= MAX_SLOTS && last !== undefined
-    ? last + Math.ceil(DAY_MS / Math.max(1, cap))
-    : Math.max(nextFreeAt(doc.window, now, waiting.length + 1, cap), last ?? 0);
+  const until =
+    waiting.length >= MAX_SLOTS && last !== undefined ? last + Math.ceil(DAY_MS / Math.max(1, cap)) : Math.max(nextFreeAt(doc.window, now, waiting.length + 1, cap), last ?? 0);
   const when = Number.isFinite(until) ? new Date(until).toISOString() : 'never at this budget';
   const detail = `the daily budget of ${settings.dailyCalls} calls is spent (${decision.used} in the last 24 hours${cls === 'normal' ? `, ${settings.reserve} kept for disables and retries` : ''}); this request's turn comes at ${when}`;
   return {
@@ -90,7 +88,11 @@ export function passGate(doc: GateDocument, now: number, cls: CallClass, setting
 // The pause and the job, which stop every call whatever its class.
 function closedBefore(doc: GateDocument, now: number, settings: GateSettings): { why: GateClosedWhy; until: number; detail: string } | undefined {
   if (doc.pausedUntil !== undefined && doc.pausedUntil > now) {
-    return { why: 'bucket-full', until: doc.pausedUntil, detail: `uploads are paused until ${new Date(doc.pausedUntil).toISOString()}: ${doc.pausedWhy ?? 'the job\'s bucket is full'}` };
+    return {
+      why: 'bucket-full',
+      until: doc.pausedUntil,
+      detail: `uploads are paused until ${new Date(doc.pausedUntil).toISOString()}: ${doc.pausedWhy ?? "the job's bucket is full"}`,
+    };
   }
   const job = doc.job;
   if (job !== undefined && !jobAcceptsUploads(job) && now - Date.parse(job.checkedAt) < settings.jobStaleAfterMs) {
@@ -132,13 +134,22 @@ export function viewGate(doc: GateDocument, now: number, settings: GateSettings)
     ...(closed !== undefined
       ? { closed: { why: closed.why, until: new Date(closed.until).toISOString(), detail: closed.detail } }
       : budgetClosed
-        ? { closed: { why: 'budget' as const, until: Number.isFinite(next) ? new Date(next).toISOString() : 'never', detail: `the daily budget of ${settings.dailyCalls} calls is spent for creates and updates (${used} used, ${settings.reserve} kept for disables and retries)` } }
+        ? {
+            closed: {
+              why: 'budget' as const,
+              until: Number.isFinite(next) ? new Date(next).toISOString() : 'never',
+              detail: `the daily budget of ${settings.dailyCalls} calls is spent for creates and updates (${used} used, ${settings.reserve} kept for disables and retries)`,
+            },
+          }
         : {}),
   };
 }
 
 /** What sending `requests` calls costs at this budget: how many are left now and over how many days it goes (1: today). */
-export function budgetEstimate(requests: number, view: Pick<GateView, 'dailyCalls' | 'reserve' | 'used'>): { requests: number; callsLeft: number; dailyCalls: number; days: number } {
+export function budgetEstimate(
+  requests: number,
+  view: Pick<GateView, 'dailyCalls' | 'reserve' | 'used'>,
+): { requests: number; callsLeft: number; dailyCalls: number; days: number } {
   const perDay = Math.max(1, view.dailyCalls - view.reserve);
   const leftNow = Math.max(0, perDay - view.used);
   const days = requests <= leftNow ? 1 : 1 + Math.ceil((requests - leftNow) / perDay);
@@ -168,12 +179,14 @@ export function gateToRow(doc: GateDocument): GateRow {
 
 function encodeSlots(slots: number[]): string {
   let previous = 0;
-  return slots.map((t) => {
-    const s = Math.ceil(t / 1000);
-    const d = s - previous;
-    previous = s;
-    return String(d);
-  }).join(',');
+  return slots
+    .map((t) => {
+      const s = Math.ceil(t / 1000);
+      const d = s - previous;
+      previous = s;
+      return String(d);
+    })
+    .join(',');
 }
 
 function decodeSlots(text: string): number[] {

@@ -2,16 +2,7 @@ export { createProvisioningClient } from './client.js';
 export type { ProvisioningClient, ProvisioningClientOptions, UploadResult } from './client.js';
 export { azureCredentialFactories, createTokenProvider, GRAPH_SCOPE } from './credential.js';
 export type { CredentialFactories, GraphToken, SecretReader, TokenProvider } from './credential.js';
-export {
-  AuthError,
-  BucketFullError,
-  InvalidRequestError,
-  NotFoundError,
-  ProvisioningError,
-  ThrottledError,
-  TransientError,
-  UnreachableError,
-} from './errors.js';
+export { AuthError, BucketFullError, InvalidRequestError, NotFoundError, ProvisioningError, ThrottledError, TransientError, UnreachableError } from './errors.js';
 export type { GraphErrorDetails, GraphOperation, ProvisioningErrorKind } from './errors.js';
 export { errorFromNetworkFailure, errorFromResponse, parseRetryAfter, REQUIRED_PERMISSIONS, unreachableError } from './classify-response.js';
 export type { Endpoint } from './classify-response.js';

@@ -23,7 +23,13 @@ export async function readJob(client: Pick<ProvisioningClient, 'getJob'>): Promi
     return { read: true, job: await client.getJob() };
   } catch (error) {
     if (error instanceof AuthError && error.missingPermissions.length > 0) {
-      return { read: false, why: 'permission', detail: `Graph refused to show the job: it needs the application permission ${error.missingPermissions.join(' or ')} (infra/grant-graph-permissions.sh grants it)`, missingPermissions: [...error.missingPermissions], error };
+      return {
+        read: false,
+        why: 'permission',
+        detail: `Graph refused to show the job: it needs the application permission ${error.missingPermissions.join(' or ')} (infra/grant-graph-permissions.sh grants it)`,
+        missingPermissions: [...error.missingPermissions],
+        error,
+      };
     }
     if (error instanceof NotFoundError) return { read: false, why: 'not-found', detail: `no such job: ${error.message}`, error };
     if (error instanceof UnreachableError) return { read: false, why: 'unreachable', detail: error.message, error };

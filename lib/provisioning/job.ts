@@ -37,8 +37,12 @@ export function parseJob(body: unknown, checkedAt: Date): JobHealth {
       ? {}
       : {
           lastExecution: defined({
-            state: text(e.state), timeBegan: text(e.timeBegan), timeEnded: text(e.timeEnded),
-            countImported: count(e.countImported), countExported: count(e.countExported), countEscrowed: count(e.countEscrowed),
+            state: text(e.state),
+            timeBegan: text(e.timeBegan),
+            timeEnded: text(e.timeEnded),
+            countImported: count(e.countImported),
+            countExported: count(e.countExported),
+            countEscrowed: count(e.countEscrowed),
           }),
         }),
     ...(steady === undefined ? {} : { steadyStateLastAchievedTime: steady }),

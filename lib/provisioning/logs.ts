@@ -47,11 +47,7 @@ function isEntry(value: unknown): value is ProvisioningLogEntry {
 }
 
 /** Yields every entry from `firstUrl` onwards, following @odata.nextLink until absent; optionally keeps one status. */
-export async function* pageProvisioningLogs(
-  firstUrl: string,
-  fetchPage: PageFetcher,
-  status?: ProvisioningStatus,
-): AsyncGenerator<ProvisioningLogEntry> {
+export async function* pageProvisioningLogs(firstUrl: string, fetchPage: PageFetcher, status?: ProvisioningStatus): AsyncGenerator<ProvisioningLogEntry> {
   const seen = new Set<string>();
   let url: string | undefined = firstUrl;
   while (url !== undefined) {

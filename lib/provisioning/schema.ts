@@ -111,7 +111,9 @@ export function assertWritableName(name: string, urn: string): void {
   const { cleaned, valid } = cleanAttributeName(full);
   // Never written cleaned: the schema must hold exactly the key the records carry.
   const hint = valid ? ` (cleaned it would be ${JSON.stringify(cleaned)}, but the records would still carry the other name: fix the mapping)` : '';
-  throw new AttributeNameError(`${JSON.stringify(full)} is not a name hrsync writes to the schema: letters, digits, _ and -, starting with a letter or _, and no quotes or spaces${hint}`);
+  throw new AttributeNameError(
+    `${JSON.stringify(full)} is not a name hrsync writes to the schema: letters, digits, _ and -, starting with a letter or _, and no quotes or spaces${hint}`,
+  );
 }
 
 /** The custom extension attributes among a mapping's attributes (`path` is `<urn>:<name>` for those), one per name, with their schema type. */
@@ -173,7 +175,8 @@ function sourceDirectoryName(schema: SynchronizationSchema): string | undefined 
 /** The API source directory's User object; throws SchemaShapeError when the schema does not say which directory that is. */
 export function findSourceObject(schema: SynchronizationSchema): SourceObject {
   const name = sourceDirectoryName(schema);
-  if (name === undefined) throw new SchemaShapeError('cannot tell which directory of the schema is the API source (no synchronization rule names one); is this an API-driven provisioning app?');
+  if (name === undefined)
+    throw new SchemaShapeError('cannot tell which directory of the schema is the API source (no synchronization rule names one); is this an API-driven provisioning app?');
   const directory = schema.directories.find((d) => d.name === name);
   if (directory === undefined) throw new SchemaShapeError(`the synchronization rule reads from directory "${name}", which the schema does not define`);
   const user = userObjectOf(directory);

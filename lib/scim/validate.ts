@@ -88,7 +88,13 @@ export function validateUser(user: ScimUser): readonly RecordIssue[] {
     issues = add(issues, 'error', 'externalId', 'externalId-required', 'externalId is empty; every record needs the anchor that matches it to its account');
   } else {
     if (externalId.length > EMPLOYEE_ID_MAX) {
-      issues = add(issues, 'warning', 'externalId', 'externalId-length', `externalId is longer than ${EMPLOYEE_ID_MAX} characters, the length of Entra's employeeId it is matched to by default`);
+      issues = add(
+        issues,
+        'warning',
+        'externalId',
+        'externalId-length',
+        `externalId is longer than ${EMPLOYEE_ID_MAX} characters, the length of Entra's employeeId it is matched to by default`,
+      );
     }
     if (externalId.trim() !== externalId) {
       issues = add(issues, 'error', 'externalId', 'externalId-whitespace', 'externalId has leading or trailing spaces, so it would not match the account anchor');
@@ -134,7 +140,7 @@ function userNameProblem(userName: string): string | undefined {
   const domain = userName.slice(at + 1);
   if (local.length === 0) return 'has nothing before the @';
   if (local.length > UPN_LOCAL_MAX) return `has more than ${UPN_LOCAL_MAX} characters before the @`;
-  if (!UPN_LOCAL.test(local)) return 'has characters a userPrincipalName cannot hold before the @ (letters, digits and \' . - _ ! # ^ ~ only)';
+  if (!UPN_LOCAL.test(local)) return "has characters a userPrincipalName cannot hold before the @ (letters, digits and ' . - _ ! # ^ ~ only)";
   if (local.startsWith('.') || local.endsWith('.') || local.includes('..')) return 'has a misplaced period before the @';
   if (domain.length > UPN_DOMAIN_MAX) return `has more than ${UPN_DOMAIN_MAX} characters after the @`;
   if (!DOMAIN.test(domain)) return 'does not end in a well-formed domain';

@@ -11,7 +11,11 @@ export async function loadSourcesFile(path: string): Promise<SourcesConfig> {
     text = await readFile(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new SourcesError(path, '', `cannot read the sources file${code === 'ENOENT' ? ': no such file' : code === 'EISDIR' ? ': it is a folder' : code === undefined ? '' : ` (${code})`}`);
+    throw new SourcesError(
+      path,
+      '',
+      `cannot read the sources file${code === 'ENOENT' ? ': no such file' : code === 'EISDIR' ? ': it is a folder' : code === undefined ? '' : ` (${code})`}`,
+    );
   }
   return parseSourcesJson(text, path);
 }

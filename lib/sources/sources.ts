@@ -50,7 +50,11 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 /** The sources file cannot be used: names the file and the key at fault. */
 export class SourcesError extends Error {
   override readonly name = 'SourcesError';
-  constructor(readonly origin: string, readonly key: string, readonly detail: string) {
+  constructor(
+    readonly origin: string,
+    readonly key: string,
+    readonly detail: string,
+  ) {
     super(`${origin}: ${key ? `${key}: ` : ''}${detail}`);
   }
 }
@@ -74,7 +78,11 @@ export function resolveSource(config: SourcesConfig, name: string): SourceSettin
   if (config.fallback !== undefined && NAME.test(name)) return { name, ...config.fallback };
   const known = [...config.sources.keys()];
   const where = name === DEFAULT_SOURCE ? 'a file at the top level of the extracts container belongs to source "default", which' : `source ${JSON.stringify(name)}`;
-  throw new SourcesError(config.origin, 'sources', `${where} is not in the sources file${didYouMean(name, known)}; it names ${known.map((k) => JSON.stringify(k)).join(', ') || 'no source'}. Add it, or drop the file into the folder of its source`);
+  throw new SourcesError(
+    config.origin,
+    'sources',
+    `${where} is not in the sources file${didYouMean(name, known)}; it names ${known.map((k) => JSON.stringify(k)).join(', ') || 'no source'}. Add it, or drop the file into the folder of its source`,
+  );
 }
 
 type Json = Record<string, unknown>;
@@ -88,7 +96,9 @@ const GUARD_KEYS = ['maxDisables', 'maxShrinkPercent', 'maxRejectedPercent', 'ma
 
 /** Checks a parsed sources file; every problem is a SourcesError naming the key. */
 export function parseSources(doc: unknown, origin: string): SourcesConfig {
-  const fail = (key: string, detail: string): never => { throw new SourcesError(origin, key, detail); };
+  const fail = (key: string, detail: string): never => {
+    throw new SourcesError(origin, key, detail);
+  };
   if (!isObject(doc)) fail('', 'must be a JSON object with "version": 1 and "sources"');
   const root = doc as Json;
   for (const key of Object.keys(root)) {
@@ -96,7 +106,8 @@ export function parseSources(doc: unknown, origin: string): SourcesConfig {
   }
   if (root['version'] !== 1) fail('version', 'must be 1');
   const sources = root['sources'];
-  if (!isObject(sources) || Object.keys(sources).length === 0) fail('sources', 'must be an object naming at least one source, e.g. {"default": {"mapping": "mapping.json", "kind": "full"}}');
+  if (!isObject(sources) || Object.keys(sources).length === 0)
+    fail('sources', 'must be an object naming at least one source, e.g. {"default": {"mapping": "mapping.json", "kind": "full"}}');
   const out = new Map<string, SourceSettings>();
   for (const [name, value] of Object.entries(sources as Json)) {
     const at = `sources.${name}`;
@@ -107,7 +118,8 @@ export function parseSources(doc: unknown, origin: string): SourcesConfig {
     const mapping = s['mapping'];
     if (typeof mapping !== 'string' || mapping.trim() === '') fail(`${at}.mapping`, 'must name the mapping file, relative to the sources file');
     const kind = s['kind'];
-    if (kind !== 'full' && kind !== 'changes') fail(`${at}.kind`, 'must be "full" (the file lists everyone: absence means a leaver) or "changes" (only changes: nothing is inferred from absence)');
+    if (kind !== 'full' && kind !== 'changes')
+      fail(`${at}.kind`, 'must be "full" (the file lists everyone: absence means a leaver) or "changes" (only changes: nothing is inferred from absence)');
     const resend = s['resendAfterDays'] ?? DEFAULT_RESEND_AFTER_DAYS;
     if (!Number.isInteger(resend) || (resend as number) < 0 || (resend as number) > 365) fail(`${at}.resendAfterDays`, 'must be a whole number of days from 0 (never) to 365');
     const guard = s['guard'] ?? {};
@@ -122,7 +134,10 @@ export function parseSources(doc: unknown, origin: string): SourcesConfig {
     };
     const maxDisables = whole('maxDisables', undefined, 10_000_000);
     out.set(name, {
-      name, mapping: (mapping as string).trim(), kind: kind as SourceKind, resendAfterDays: resend as number,
+      name,
+      mapping: (mapping as string).trim(),
+      kind: kind as SourceKind,
+      resendAfterDays: resend as number,
       guard: {
         ...(maxDisables === undefined ? {} : { maxDisables }),
         maxShrinkPercent: whole('maxShrinkPercent', DEFAULT_GUARD.maxShrinkPercent, 100) as number,

@@ -74,14 +74,16 @@ function fromConnectionString(text: string, variable: string): StorageConnection
   const account = parts.get('accountname');
   const hasKey = account !== undefined && (parts.get('accountkey') ?? '') !== '';
   const hasSas = (parts.get('sharedaccesssignature') ?? '') !== '';
-  if (!hasKey && !hasSas) fail(`${variable} is not a usable storage connection string: it needs AccountName and AccountKey, a SharedAccessSignature, or UseDevelopmentStorage=true`);
+  if (!hasKey && !hasSas)
+    fail(`${variable} is not a usable storage connection string: it needs AccountName and AccountKey, a SharedAccessSignature, or UseDevelopmentStorage=true`);
   const protocol = (parts.get('defaultendpointsprotocol') ?? 'https').toLowerCase();
   if (protocol !== 'https' && protocol !== 'http') fail(`${variable}: DefaultEndpointsProtocol must be https or http`);
   const suffix = parts.get('endpointsuffix') ?? 'core.windows.net';
   const endpoint = (service: StorageService): string => {
     const explicit = parts.get(`${service}endpoint`);
     if (explicit !== undefined && explicit !== '') return httpUrl(explicit, `${variable} (${service[0]?.toUpperCase()}${service.slice(1)}Endpoint)`);
-    if (account === undefined || account === '') fail(`${variable} has no ${service[0]?.toUpperCase()}${service.slice(1)}Endpoint and no AccountName to derive it from; hrsync uses blob, queue and table`);
+    if (account === undefined || account === '')
+      fail(`${variable} has no ${service[0]?.toUpperCase()}${service.slice(1)}Endpoint and no AccountName to derive it from; hrsync uses blob, queue and table`);
     return `${protocol}://${account}.${service}.${suffix}`;
   };
   return { kind: 'connection-string', connectionString: text, endpoints: { blob: endpoint('blob'), queue: endpoint('queue'), table: endpoint('table') } };
@@ -108,12 +110,16 @@ export function resolveStorageConnection(env: Environment, name: string = STORAG
     else missing.push(variable);
   }
   if (missing.length === SERVICES.length) {
-    fail(`${name} is required: a storage connection string, or ${name}__accountName (or ${name}__blobServiceUri, __queueServiceUri and __tableServiceUri) with ${name}__credential=managedidentity for an identity-based connection`);
+    fail(
+      `${name} is required: a storage connection string, or ${name}__accountName (or ${name}__blobServiceUri, __queueServiceUri and __tableServiceUri) with ${name}__credential=managedidentity for an identity-based connection`,
+    );
   }
-  if (missing.length > 0) fail(`${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing: hrsync uses blob, queue and table, so give every service URI or ${name}__accountName`);
+  if (missing.length > 0)
+    fail(`${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing: hrsync uses blob, queue and table, so give every service URI or ${name}__accountName`);
 
   const credential = get(`${name}__credential`);
-  if (credential !== undefined && credential.toLowerCase() !== 'managedidentity') fail(`${name}__credential must be "managedidentity" (or unset to use the developer sign-in chain locally)`);
+  if (credential !== undefined && credential.toLowerCase() !== 'managedidentity')
+    fail(`${name}__credential must be "managedidentity" (or unset to use the developer sign-in chain locally)`);
   const clientId = get(`${name}__clientId`);
   return {
     kind: 'identity',

@@ -44,14 +44,25 @@ export class StorageRefusedError extends Error {
     readonly address: string,
     readonly code: string,
   ) {
-    super(`Storage at ${address} refused hrsync's credentials (${STORAGE_CONNECTION}, or --storage-account): ${code}. `
-      + 'Check the account key or SAS in the connection string, or that the identity holds the Storage Blob, Queue and Table Data Contributor roles on the account');
+    super(
+      `Storage at ${address} refused hrsync's credentials (${STORAGE_CONNECTION}, or --storage-account): ${code}. ` +
+        'Check the account key or SAS in the connection string, or that the identity holds the Storage Blob, Queue and Table Data Contributor roles on the account',
+    );
   }
 }
 
 // The storage services' codes for a request they would not authorise; a 403 with another code
 // (a blob lease, say) is not about credentials.
-const REFUSED_CODES = new Set(['AuthenticationFailed', 'AuthorizationFailure', 'AuthorizationPermissionMismatch', 'AuthorizationResourceTypeMismatch', 'AuthorizationServiceMismatch', 'AuthorizationProtocolMismatch', 'AuthorizationSourceIPMismatch', 'KeyBasedAuthenticationNotPermitted']);
+const REFUSED_CODES = new Set([
+  'AuthenticationFailed',
+  'AuthorizationFailure',
+  'AuthorizationPermissionMismatch',
+  'AuthorizationResourceTypeMismatch',
+  'AuthorizationServiceMismatch',
+  'AuthorizationProtocolMismatch',
+  'AuthorizationSourceIPMismatch',
+  'KeyBasedAuthenticationNotPermitted',
+]);
 
 /** The StorageRefusedError an Azure storage SDK failure stands for, or undefined when storage did not refuse the credentials. */
 export function storageRefused(error: unknown): StorageRefusedError | undefined {

@@ -54,9 +54,23 @@ export class FailureShare {
     const held = book.stop();
     mirror?.stop(tripped, now());
     const { outcomes, failures } = this.counted;
-    logger.warn('Run stopped: too many failures', { ...(mirror === undefined ? {} : { runId: mirror.runId }), outcomes, failures, percent: tripped.actual, limit: tripped.limit, notSent: held.length });
+    logger.warn('Run stopped: too many failures', {
+      ...(mirror === undefined ? {} : { runId: mirror.runId }),
+      outcomes,
+      failures,
+      percent: tripped.actual,
+      limit: tripped.limit,
+      notSent: held.length,
+    });
     emitEvent(EVENTS.runStopped, {
-      runId: mirror?.runId, source: this.ctx.source, mode: 'sync', outcomes, failures, percent: tripped.actual, limit: tripped.limit, notSent: held.length,
+      runId: mirror?.runId,
+      source: this.ctx.source,
+      mode: 'sync',
+      outcomes,
+      failures,
+      percent: tripped.actual,
+      limit: tripped.limit,
+      notSent: held.length,
     });
   }
 }

@@ -54,7 +54,10 @@ export interface LedgerPlan {
 const CHUNK = 100;
 
 /** Plans a sync against the ledger and records the run; the caller sends `toSend` unless `holding`. `inDirectory` answers from People as they were. */
-export async function planSyncRun(n: SyncNightly, input: { candidates: Candidate[]; present: ReadonlySet<string>; rows: number; rejected: number; now: number; store: OperationStore }): Promise<{ plan: LedgerPlan; mirror: LedgerMirror; inDirectory: (externalId: string) => boolean }> {
+export async function planSyncRun(
+  n: SyncNightly,
+  input: { candidates: Candidate[]; present: ReadonlySet<string>; rows: number; rejected: number; now: number; store: OperationStore },
+): Promise<{ plan: LedgerPlan; mirror: LedgerMirror; inDirectory: (externalId: string) => boolean }> {
   const at = new Date(input.now).toISOString();
   const runId = `${at.slice(0, 10).replace(/-/g, '')}-sync-${randomUUID().replace(/-/g, '').slice(0, 12)}`;
   const { ledger, source } = n;
@@ -66,7 +69,13 @@ export async function planSyncRun(n: SyncNightly, input: { candidates: Candidate
     await ledger.setSourceState(source.name, { heldRunId: '' }, { heldRunId: before.heldRunId });
   }
   const decision = await decideNight(ledger, {
-    source, candidates: input.candidates, present: input.present, rows: input.rows, rejected: input.rejected, now: input.now, fingerprint: n.fingerprint,
+    source,
+    candidates: input.candidates,
+    present: input.present,
+    rows: input.rows,
+    rejected: input.rejected,
+    now: input.now,
+    fingerprint: n.fingerprint,
     ...(n.fullResend === undefined ? {} : { fullResend: n.fullResend }),
   });
   const holding = decision.held.length > 0 && n.approve !== true;
@@ -74,13 +83,25 @@ export async function planSyncRun(n: SyncNightly, input: { candidates: Candidate
   for (const c of decision.plan.contested) await ledger.markAlsoIn(c.externalId, source.name);
   for (const id of decision.plan.uncontested) await ledger.markAlsoIn(id, undefined);
   if (!holding) for (const h of decision.plan.handovers) await ledger.handOver(h.externalId, h.to);
-  await ledger.finishIngest(runId, { rows: input.rows, valid: input.candidates.length, rejected: input.rejected, at, plan: decision.summary, ...(holding ? { held: decision.held } : {}) });
+  await ledger.finishIngest(runId, {
+    rows: input.rows,
+    valid: input.candidates.length,
+    rejected: input.rejected,
+    at,
+    plan: decision.summary,
+    ...(holding ? { held: decision.held } : {}),
+  });
   if (holding) await ledger.setSourceState(source.name, { heldRunId: runId });
   else await adoptRun(ledger, source, runId, input.rows, decision.summary);
   return {
     plan: {
-      runId, summary: decision.summary, held: decision.held, holding, toSend,
-      unchanged: decision.plan.counts.unchanged + decision.plan.counts.otherSource, leavers: decision.leavers.length,
+      runId,
+      summary: decision.summary,
+      held: decision.held,
+      holding,
+      toSend,
+      unchanged: decision.plan.counts.unchanged + decision.plan.counts.otherSource,
+      leavers: decision.leavers.length,
     },
     mirror: new LedgerMirror(ledger, runId, n.policy),
     inDirectory: (id) => decision.people.has(id),
@@ -94,7 +115,13 @@ async function writeRecords(ledger: PipelineLedger, runId: string, source: strin
   for (const r of decision.plan.records) {
     const seen = r.confirmedAt === undefined ? {} : { seenUpTo: new Date(r.confirmedAt).toISOString() };
     const base = {
-      externalId: r.externalId, line: r.line, payloadHash: r.hash, source, note: r.note, ...(r.managerId === undefined ? {} : { managerId: r.managerId }), ...seen,
+      externalId: r.externalId,
+      line: r.line,
+      payloadHash: r.hash,
+      source,
+      note: r.note,
+      ...(r.managerId === undefined ? {} : { managerId: r.managerId }),
+      ...seen,
       ...(r.withoutManager === undefined ? {} : { withoutManager: r.withoutManager }),
     };
     if (r.state === 'unchanged') {
@@ -102,7 +129,11 @@ async function writeRecords(ledger: PipelineLedger, runId: string, source: strin
       continue;
     }
     items.push({
-      externalId: r.externalId, line: r.line, stored: r.stored, ...(r.managerId === undefined ? {} : { managerId: r.managerId }), ...(r.intent === undefined ? {} : { intent: r.intent }),
+      externalId: r.externalId,
+      line: r.line,
+      stored: r.stored,
+      ...(r.managerId === undefined ? {} : { managerId: r.managerId }),
+      ...(r.intent === undefined ? {} : { intent: r.intent }),
       ...(r.confirmedAt === undefined ? {} : { seenUpTo: r.confirmedAt }),
       record: { ...base, payload: await store.read(r.stored), state: holding ? 'held' : 'queued', ...(r.intent === undefined ? {} : { intent: r.intent }) },
     });
@@ -110,17 +141,33 @@ async function writeRecords(ledger: PipelineLedger, runId: string, source: strin
   for (const l of decision.leavers) {
     const seenUpTo = l.confirmedAt === undefined ? undefined : Date.parse(l.confirmedAt);
     items.push({
-      externalId: l.externalId, line: 0, stored: store.add(l.json), intent: 'disable', ...(l.managerId === undefined ? {} : { managerId: l.managerId }), ...(seenUpTo === undefined ? {} : { seenUpTo }),
+      externalId: l.externalId,
+      line: 0,
+      stored: store.add(l.json),
+      intent: 'disable',
+      ...(l.managerId === undefined ? {} : { managerId: l.managerId }),
+      ...(seenUpTo === undefined ? {} : { seenUpTo }),
       record: {
-        externalId: l.externalId, line: 0, payload: l.json, payloadHash: l.hash, source, intent: 'disable', state: holding ? 'held' : 'queued',
-        note: l.complete ? 'absent from the extract' : 'absent from the extract (no complete record was kept: externalId and active only)', ...(l.confirmedAt === undefined ? {} : { seenUpTo: l.confirmedAt }),
+        externalId: l.externalId,
+        line: 0,
+        payload: l.json,
+        payloadHash: l.hash,
+        source,
+        intent: 'disable',
+        state: holding ? 'held' : 'queued',
+        note: l.complete ? 'absent from the extract' : 'absent from the extract (no complete record was kept: externalId and active only)',
+        ...(l.confirmedAt === undefined ? {} : { seenUpTo: l.confirmedAt }),
       },
     });
   }
   await store.flush();
   for (let i = 0; i < unchanged.length; i += CHUNK) await ledger.addRecords(runId, unchanged.slice(i, i + CHUNK));
   const ordered = sendOrder(items);
-  for (let i = 0; i < ordered.length; i += CHUNK) await ledger.addRecords(runId, ordered.slice(i, i + CHUNK).map((x) => x.record));
+  for (let i = 0; i < ordered.length; i += CHUNK)
+    await ledger.addRecords(
+      runId,
+      ordered.slice(i, i + CHUNK).map((x) => x.record),
+    );
   return ordered.map(({ record: _r, depth: _d, group: _g, ...item }) => item);
 }
 
@@ -131,25 +178,46 @@ export class LedgerMirror {
   private readonly requests: Array<Promise<void>> = [];
   private failure: unknown;
 
-  constructor(private readonly ledger: PipelineLedger, readonly runId: string, private readonly policy: LifecyclePolicy) {}
+  constructor(
+    private readonly ledger: PipelineLedger,
+    readonly runId: string,
+    private readonly policy: LifecyclePolicy,
+  ) {}
 
   /** One event the book applied to one record. */
   apply(externalId: string, event: LifecycleEvent): void {
     const tail = (this.tails.get(externalId) ?? Promise.resolve())
-      .then(async () => { await this.ledger.transition(this.runId, externalId, event, { policy: this.policy }); })
-      .catch((err: unknown) => { this.failure ??= err; });
+      .then(async () => {
+        await this.ledger.transition(this.runId, externalId, event, { policy: this.policy });
+      })
+      .catch((err: unknown) => {
+        this.failure ??= err;
+      });
     this.tails.set(externalId, tail);
-    void tail.then(() => { if (this.tails.get(externalId) === tail) this.tails.delete(externalId); });
+    void tail.then(() => {
+      if (this.tails.get(externalId) === tail) this.tails.delete(externalId);
+    });
   }
 
   /** A bulkUpload call that carried the run's records, accepted or not. */
   request(q: { requestId: string; at: string; operations: number; status: string }): void {
-    this.requests.push(this.ledger.noteRequest(this.runId, q).catch((err: unknown) => { this.failure ??= err; }));
+    this.requests.push(
+      this.ledger.noteRequest(this.runId, q).catch((err: unknown) => {
+        this.failure ??= err;
+      }),
+    );
   }
 
   /** The failure share stopped the run: it says so (threshold, when) and completes with what it did not send held. */
   stop(threshold: HeldThreshold, at: number): void {
-    this.requests.push(this.ledger.stopRun(this.runId, threshold, new Date(at).toISOString()).then(() => undefined, (err: unknown) => { this.failure ??= err; }));
+    this.requests.push(
+      this.ledger.stopRun(this.runId, threshold, new Date(at).toISOString()).then(
+        () => undefined,
+        (err: unknown) => {
+          this.failure ??= err;
+        },
+      ),
+    );
   }
 
   /** Waits for every write so far; rethrows the first that failed. */

@@ -78,12 +78,27 @@ export async function planSend(read: ExtractRead, nightly: SyncNightly | undefin
   const source = nightly.source;
   const planned = await planSyncRun(nightly, { candidates, present, rows: scan.rows, rejected: scan.rejected, now: ctx.startedAt, store: ctx.store });
   const p = planned.plan;
-  ctx.logger.info(p.holding ? 'Run held' : 'Run planned', { runId: p.runId, source: source.name, toSend: p.toSend.length, unchanged: p.unchanged, leavers: p.leavers, thresholds: p.held.map((h) => h.threshold) });
+  ctx.logger.info(p.holding ? 'Run held' : 'Run planned', {
+    runId: p.runId,
+    source: source.name,
+    toSend: p.toSend.length,
+    unchanged: p.unchanged,
+    leavers: p.leavers,
+    thresholds: p.held.map((h) => h.threshold),
+  });
   emitEvent(EVENTS.runStarted, { runId: p.runId, source: source.name, kind: source.kind, mode: 'sync' });
   if (p.holding) {
     emitEvent(EVENTS.runHeld, {
-      runId: p.runId, source: source.name, mode: 'sync', stage: 'guard', thresholds: p.held.map((h) => h.threshold), limits: p.held.map((h) => h.limit),
-      actuals: p.held.map((h) => h.actual), rows: scan.rows, rejected: scan.rejected, notSent: p.toSend.length,
+      runId: p.runId,
+      source: source.name,
+      mode: 'sync',
+      stage: 'guard',
+      thresholds: p.held.map((h) => h.threshold),
+      limits: p.held.map((h) => h.limit),
+      actuals: p.held.map((h) => h.actual),
+      rows: scan.rows,
+      rejected: scan.rejected,
+      notSent: p.toSend.length,
     });
   }
   return {

@@ -64,8 +64,14 @@ export class RecordBook {
   add(externalId: string, line: number, stored: number, seenUpTo?: number, intent?: Intent, managerId?: string): void {
     if (this.records.has(externalId)) throw new Error(`record ${externalId} registered twice`);
     this.records.set(externalId, {
-      externalId, line, stored, state: 'queued', attempts: 0, refusals: 0,
-      ...(seenUpTo === undefined ? {} : { lastOutcomeAt: seenUpTo }), ...(intent === undefined ? {} : { intent }),
+      externalId,
+      line,
+      stored,
+      state: 'queued',
+      attempts: 0,
+      refusals: 0,
+      ...(seenUpTo === undefined ? {} : { lastOutcomeAt: seenUpTo }),
+      ...(intent === undefined ? {} : { intent }),
       ...(managerId === undefined || managerId === externalId ? {} : { managerId }),
     });
     this.counts.queued++;
@@ -84,7 +90,10 @@ export class RecordBook {
       else next = this.records.get(next)?.waitFor;
     }
     return {
-      externalId: m.externalId, state: m.state, waitable, ...(m.errorCode === undefined ? {} : { lastErrorCode: m.errorCode }),
+      externalId: m.externalId,
+      state: m.state,
+      waitable,
+      ...(m.errorCode === undefined ? {} : { lastErrorCode: m.errorCode }),
       ...(m.state === 'dead-lettered' ? { known: this.inDirectory(m.externalId) } : {}),
     };
   }
@@ -206,14 +215,24 @@ export class RecordBook {
     const r = this.records.get(outcome.externalId);
     if (r === undefined) return 'ignored';
     const manager = outcome.status === 'failure' && outcome.retryable === true ? this.managerView(r.externalId) : undefined;
-    const t = this.apply1(r, {
-      type: 'logged', now, ...(manager === undefined ? {} : { manager }),
-      outcome: {
-        status: outcome.status, action: outcome.action, at: Date.parse(outcome.activityDateTime),
-        ...(outcome.errorCode === undefined ? {} : { errorCode: outcome.errorCode }), ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
-        ...(outcome.retryable === undefined ? {} : { retryable: outcome.retryable }), ...(outcome.category === undefined ? {} : { category: outcome.category }),
+    const t = this.apply1(
+      r,
+      {
+        type: 'logged',
+        now,
+        ...(manager === undefined ? {} : { manager }),
+        outcome: {
+          status: outcome.status,
+          action: outcome.action,
+          at: Date.parse(outcome.activityDateTime),
+          ...(outcome.errorCode === undefined ? {} : { errorCode: outcome.errorCode }),
+          ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
+          ...(outcome.retryable === undefined ? {} : { retryable: outcome.retryable }),
+          ...(outcome.category === undefined ? {} : { category: outcome.category }),
+        },
       },
-    }, now);
+      now,
+    );
     if (t !== undefined) r.outcome = outcome;
     return t?.effect ?? 'ignored';
   }

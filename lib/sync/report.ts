@@ -49,19 +49,29 @@ export function buildReport(input: ReportInput): SyncReport {
     disabled: tally.disabled,
     confirmedWithWarning: book.inState('confirmed').filter((r) => r.outcome?.status === 'warning').length,
     skipped: tally.skipped,
-    failed: book.inState('dead-lettered').filter((r) => !input.ledgerBacked || !ENDED_BY_THE_SYNC.includes(r.errorCode ?? '')).map(recordSummary),
+    failed: book
+      .inState('dead-lettered')
+      .filter((r) => !input.ledgerBacked || !ENDED_BY_THE_SYNC.includes(r.errorCode ?? ''))
+      .map(recordSummary),
     notConfirmed: input.notConfirmed,
     deferred,
     withoutManager: [
-      ...input.dropped.map((d) => ({ externalId: d.externalId, line: d.line, manager: d.managerId, state: book.get(d.externalId)?.state ?? (ledger?.holding === true ? 'held' : 'unchanged') })),
+      ...input.dropped.map((d) => ({
+        externalId: d.externalId,
+        line: d.line,
+        manager: d.managerId,
+        state: book.get(d.externalId)?.state ?? (ledger?.holding === true ? 'held' : 'unchanged'),
+      })),
       ...book.withoutManager().map((r) => ({ externalId: r.externalId, line: r.line, manager: r.withoutManager as string, state: r.state })),
     ].sort((a, b) => a.line - b.line),
     outcomes: { ...input.outcomes },
     ...(stopped === undefined ? {} : { stopped }),
     held: stopped === undefined ? [] : book.inState('held').map(recordSummary),
-    ...(gateClosed === undefined || deferred.length === 0 ? {} : {
-      deferredWhy: { why: gateClosed.why, detail: gateClosed.detail, ...(Number.isFinite(gateClosed.until) ? { until: new Date(gateClosed.until).toISOString() } : {}) },
-    }),
+    ...(gateClosed === undefined || deferred.length === 0
+      ? {}
+      : {
+          deferredWhy: { why: gateClosed.why, detail: gateClosed.detail, ...(Number.isFinite(gateClosed.until) ? { until: new Date(gateClosed.until).toISOString() } : {}) },
+        }),
     startedAt: new Date(input.startedAt).toISOString(),
     finishedAt: new Date(input.finishedAt).toISOString(),
     ...(input.sent.firstUploadAt === undefined ? {} : { firstUploadAt: new Date(input.sent.firstUploadAt).toISOString() }),
@@ -73,8 +83,16 @@ export function buildReport(input: ReportInput): SyncReport {
 /** Logs the sync's end and emits its event: counts and ids only. */
 export function announceFinished(report: SyncReport, logger: Logger): void {
   const counts = {
-    requests: report.requests, uploaded: report.uploaded, resent: report.resent, confirmed: report.confirmed, skipped: report.skipped,
-    failed: report.failed.length, notConfirmed: report.notConfirmed.length, deferred: report.deferred.length, held: report.held.length, rejected: report.scan.rejected,
+    requests: report.requests,
+    uploaded: report.uploaded,
+    resent: report.resent,
+    confirmed: report.confirmed,
+    skipped: report.skipped,
+    failed: report.failed.length,
+    notConfirmed: report.notConfirmed.length,
+    deferred: report.deferred.length,
+    held: report.held.length,
+    rejected: report.scan.rejected,
   };
   logger.info('Sync finished', counts);
   emitEvent(EVENTS.syncFinished, { runId: report.ledger?.runId, source: report.ledger?.source, ...counts });

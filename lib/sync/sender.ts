@@ -209,7 +209,12 @@ export class Sender {
   // Disables and resends may spend the budget's reserve; the rest stops where it begins.
   private callClassOf(externalIds: readonly string[]): 'reserved' | 'normal' {
     const { book } = this.ctx;
-    return externalIds.every((id) => { const r = book.get(id); return r?.intent === 'disable' || (r?.attempts ?? 0) > 0 || (r?.refusals ?? 0) > 0; }) ? 'reserved' : 'normal';
+    return externalIds.every((id) => {
+      const r = book.get(id);
+      return r?.intent === 'disable' || (r?.attempts ?? 0) > 0 || (r?.refusals ?? 0) > 0;
+    })
+      ? 'reserved'
+      : 'normal';
   }
 
   private noteRequest(requestId: string, at: number, operations: number, status: string, calls: number): void {
@@ -246,7 +251,14 @@ export class Sender {
     if (r === undefined) return;
     const released = dropManagerReference(await store.read(r.stored));
     if (book.dropManager(id, managerId, store.add(released.json), released.json, released.hash, now())) {
-      this.ctx.onProblem({ severity: 'warning', file: this.ctx.file, line: r.line, externalId: id, rule: 'manager-dropped', message: withoutManagerMessage(managerId, 'dead-lettered') });
+      this.ctx.onProblem({
+        severity: 'warning',
+        file: this.ctx.file,
+        line: r.line,
+        externalId: id,
+        rule: 'manager-dropped',
+        message: withoutManagerMessage(managerId, 'dead-lettered'),
+      });
       logger.info('Sent without its manager reference', { externalId: id, managerId });
     }
   }

@@ -46,19 +46,39 @@ export class SyncRun {
   private stopped = false;
   private deadline = Infinity;
 
-  constructor(private readonly ctx: SyncRunContext, private readonly read: ExtractRead, private readonly plan: SendPlan) {
+  constructor(
+    private readonly ctx: SyncRunContext,
+    private readonly read: ExtractRead,
+    private readonly plan: SendPlan,
+  ) {
     const { client, options, logger, store, now, nightly } = ctx;
     const mirror = plan.mirror;
     this.book = new RecordBook(
       { maxAttempts: options.maxAttempts, retryBaseMs: options.retryDelayMs, maxRetryMs: options.maxRetryDelayMs, clockSkewMs: options.clockSkewMs },
-      (id, event) => mirror?.apply(id, event), plan.inDirectory,
+      (id, event) => mirror?.apply(id, event),
+      plan.inDirectory,
     );
     this.share = new FailureShare({
-      maxFailedPercent: nightly?.source.guard.maxFailedPercent ?? DEFAULT_GUARD.maxFailedPercent, book: this.book, mirror, logger, now, source: nightly?.source.name,
+      maxFailedPercent: nightly?.source.guard.maxFailedPercent ?? DEFAULT_GUARD.maxFailedPercent,
+      book: this.book,
+      mirror,
+      logger,
+      now,
+      source: nightly?.source.name,
     });
     this.watch = new LogWatch({ client, book: this.book, store, options, startedAt: ctx.startedAt, now, logger, share: this.share });
     this.sender = new Sender({
-      client, book: this.book, store, mirror, options, logger, now, share: this.share, failure: this.failure, file: read.scan.file, onProblem: ctx.hooks.onProblem,
+      client,
+      book: this.book,
+      store,
+      mirror,
+      options,
+      logger,
+      now,
+      share: this.share,
+      failure: this.failure,
+      file: read.scan.file,
+      onProblem: ctx.hooks.onProblem,
       beforeRequest: () => this.startConfirming(),
       afterUpload: () => this.progress(),
     });
@@ -90,10 +110,25 @@ export class SyncRun {
     this.phase = 'done';
     this.progress();
     return buildReport({
-      scan: this.read.scan, book: this.book, ledgerBacked: this.plan.mirror !== undefined,
-      sent: { requests: this.sender.requests, uploaded: this.sender.uploaded, resent: this.sender.resent, ...(this.sender.firstUploadAt === undefined ? {} : { firstUploadAt: this.sender.firstUploadAt }) },
-      lastOutcomeAt: this.watch.lastOutcomeAt, notConfirmed, deferred, dropped: this.read.dropped, ledger: this.plan.ledger,
-      outcomes: this.share.tally(), stopped: this.share.stoppedFor, gateClosed: this.sender.gateClosed, startedAt: this.ctx.startedAt, finishedAt: now(),
+      scan: this.read.scan,
+      book: this.book,
+      ledgerBacked: this.plan.mirror !== undefined,
+      sent: {
+        requests: this.sender.requests,
+        uploaded: this.sender.uploaded,
+        resent: this.sender.resent,
+        ...(this.sender.firstUploadAt === undefined ? {} : { firstUploadAt: this.sender.firstUploadAt }),
+      },
+      lastOutcomeAt: this.watch.lastOutcomeAt,
+      notConfirmed,
+      deferred,
+      dropped: this.read.dropped,
+      ledger: this.plan.ledger,
+      outcomes: this.share.tally(),
+      stopped: this.share.stoppedFor,
+      gateClosed: this.sender.gateClosed,
+      startedAt: this.ctx.startedAt,
+      finishedAt: now(),
     });
   }
 
@@ -110,7 +145,9 @@ export class SyncRun {
 
   // Confirmation runs beside the uploads, from the first request on.
   private startConfirming(): void {
-    this.confirming ??= this.confirmLoop().catch((err: unknown) => { this.failure.note(err); });
+    this.confirming ??= this.confirmLoop().catch((err: unknown) => {
+      this.failure.note(err);
+    });
   }
 
   private async confirmLoop(): Promise<void> {
@@ -145,7 +182,10 @@ export class SyncRun {
     const gateClosed = this.sender.gateClosed;
     if (mirror !== undefined && deferred.length > 0) {
       // People does not know them as sent.
-      book.abandon(`not sent: ${gateClosed?.detail ?? 'the daily budget was spent'}; the next run sends it`, now(), { deferred: true, code: gateClosed?.why === 'job' ? 'JobNotActive' : 'DeferredForBudget' });
+      book.abandon(`not sent: ${gateClosed?.detail ?? 'the daily budget was spent'}; the next run sends it`, now(), {
+        deferred: true,
+        code: gateClosed?.why === 'job' ? 'JobNotActive' : 'DeferredForBudget',
+      });
     }
     if (mirror !== undefined) {
       book.abandon(`no provisioning log entry before the sync stopped waiting (--timeout); the next run sends it again`, now());
@@ -156,7 +196,12 @@ export class SyncRun {
 
   private progress(): void {
     this.ctx.hooks.onProgress?.({
-      phase: this.phase, total: this.total, uploaded: this.sender.uploaded, requests: this.sender.requests, counts: this.book.tally(), retrying: this.book.retrying(),
+      phase: this.phase,
+      total: this.total,
+      uploaded: this.sender.uploaded,
+      requests: this.sender.requests,
+      counts: this.book.tally(),
+      retrying: this.book.retrying(),
     });
   }
 }

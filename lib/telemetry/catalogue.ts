@@ -49,7 +49,7 @@ export const EVENTS = {
   runStopped: {
     name: 'hrsync.run.stopped',
     fields: ['runId', 'source', 'mode', 'outcomes', 'failures', 'percent', 'limit', 'notSent'],
-    when: 'more than the source\'s maxFailedPercent of a run\'s outcomes failed: it stops sending',
+    when: "more than the source's maxFailedPercent of a run's outcomes failed: it stops sending",
   },
   runUnusable: {
     name: 'hrsync.run.unusable',
@@ -59,10 +59,30 @@ export const EVENTS = {
   runCompleted: {
     name: 'hrsync.run.completed',
     fields: [
-      'runId', 'source', 'mode', 'rows', 'valid', 'rejected', 'records', 'created', 'updated', 'confirmed', 'disabled', 'unchanged', 'skipped', 'deadLettered', 'held', 'open',
-      'withoutManager', 'requests', 'requestsAccepted', 'durationSeconds', 'failureCodes', 'rejectedRules',
+      'runId',
+      'source',
+      'mode',
+      'rows',
+      'valid',
+      'rejected',
+      'records',
+      'created',
+      'updated',
+      'confirmed',
+      'disabled',
+      'unchanged',
+      'skipped',
+      'deadLettered',
+      'held',
+      'open',
+      'withoutManager',
+      'requests',
+      'requestsAccepted',
+      'durationSeconds',
+      'failureCodes',
+      'rejectedRules',
     ],
-    when: 'every record of a run is final: every outcome count of the run report, and the failure reasons as counts (failureCodes: the service\'s error code → records dead-lettered; rejectedRules: validation rule → problems), JSON objects',
+    when: "every record of a run is final: every outcome count of the run report, and the failure reasons as counts (failureCodes: the service's error code → records dead-lettered; rejectedRules: validation rule → problems), JSON objects",
   },
   bulkUpload: {
     name: 'hrsync.bulkupload',
@@ -114,7 +134,13 @@ export const METRICS = {
   budgetUsed: { name: 'hrsync.budget.used', kind: 'gauge', unit: '{call}', description: 'bulkUpload calls in the last 24 hours', attributes: [] },
   budgetLeft: { name: 'hrsync.budget.left', kind: 'gauge', unit: '{call}', description: 'bulkUpload calls left of the daily budget', attributes: [] },
   records: { name: 'hrsync.records', kind: 'counter', unit: '{record}', description: 'records of completed runs by final outcome', attributes: ['outcome', 'source'] },
-  recordsWaiting: { name: 'hrsync.records.waiting', kind: 'gauge', unit: '{record}', description: 'records of open runs waiting, by what for (manager, queued)', attributes: ['reason'] },
+  recordsWaiting: {
+    name: 'hrsync.records.waiting',
+    kind: 'gauge',
+    unit: '{record}',
+    description: 'records of open runs waiting, by what for (manager, queued)',
+    attributes: ['reason'],
+  },
 } as const satisfies Record<string, MetricSpec>;
 
 export type EventKey = keyof typeof EVENTS;

@@ -17,7 +17,13 @@ export const TELEMETRY_SCOPE = 'hrsync';
 export const CUSTOM_EVENT_NAME_ATTRIBUTE = 'microsoft.custom_event.name';
 
 type Instruments = {
-  calls: Counter; latency: Histogram; throttleWait: Counter; budgetUsed: Gauge; budgetLeft: Gauge; records: Counter; recordsWaiting: Gauge;
+  calls: Counter;
+  latency: Histogram;
+  throttleWait: Counter;
+  budgetUsed: Gauge;
+  budgetLeft: Gauge;
+  records: Counter;
+  recordsWaiting: Gauge;
 };
 
 // Per provider: a provider registered after the first emission (lazily, in Azure) gets its own.

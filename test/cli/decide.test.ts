@@ -42,18 +42,48 @@ beforeEach(() => {
 });
 
 const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
-const op = (id: string, manager?: string, active = true): string => JSON.stringify({ method: 'POST', bulkId: id, path: '/Users', data: { externalId: id, active, ...(manager === undefined ? {} : { [ENT]: { manager: { value: manager } } }) } });
+const op = (id: string, manager?: string, active = true): string =>
+  JSON.stringify({ method: 'POST', bulkId: id, path: '/Users', data: { externalId: id, active, ...(manager === undefined ? {} : { [ENT]: { manager: { value: manager } } }) } });
 const held = (id: string, line: number, intent: NewRecord['intent'], manager?: string): NewRecord => ({
-  externalId: id, line, payload: op(id, manager, intent !== 'disable'), payloadHash: `h${id}`, state: 'held', intent, source: 'hr', ...(manager === undefined ? {} : { managerId: manager }),
+  externalId: id,
+  line,
+  payload: op(id, manager, intent !== 'disable'),
+  payloadHash: `h${id}`,
+  state: 'held',
+  intent,
+  source: 'hr',
+  ...(manager === undefined ? {} : { managerId: manager }),
 });
 
 /** A run of source hr the guard held: a report before its manager, a leaver, an unchanged record. */
 async function seedHeld(runId: string): Promise<void> {
   await ledger.beginRun({ runId, file: 'hr-extracts/hr/night.csv', etag: '"0x1"', startedAt: '2026-12-05T01:00:00.000Z', source: 'hr', kind: 'full' });
-  await ledger.addRecords(runId, [held('R', 2, 'create', 'M'), held('M', 3, 'create'), { ...held('L', 0, 'disable'), note: 'absent from the extract' }, { externalId: 'U', line: 4, payload: '', payloadHash: 'hU', state: 'unchanged', source: 'hr' }]);
+  await ledger.addRecords(runId, [
+    held('R', 2, 'create', 'M'),
+    held('M', 3, 'create'),
+    { ...held('L', 0, 'disable'), note: 'absent from the extract' },
+    { externalId: 'U', line: 4, payload: '', payloadHash: 'hU', state: 'unchanged', source: 'hr' },
+  ]);
   await ledger.finishIngest(runId, {
-    rows: 3, valid: 3, rejected: 0, at: '2026-12-05T01:00:05.000Z', held: [{ threshold: 'maxDisables', limit: 0, actual: 1, message: '1 disables, more than the 0 allowed' }],
-    plan: { create: 1, update: 1, resend: 0, drift: 0, disableAbsent: 1, disableInactive: 0, unchanged: 1, otherSource: 0, incompleteDisables: 0, warnings: [], warningsTotal: 0, mappingFingerprint: 'c1-m' },
+    rows: 3,
+    valid: 3,
+    rejected: 0,
+    at: '2026-12-05T01:00:05.000Z',
+    held: [{ threshold: 'maxDisables', limit: 0, actual: 1, message: '1 disables, more than the 0 allowed' }],
+    plan: {
+      create: 1,
+      update: 1,
+      resend: 0,
+      drift: 0,
+      disableAbsent: 1,
+      disableInactive: 0,
+      unchanged: 1,
+      otherSource: 0,
+      incompleteDisables: 0,
+      warnings: [],
+      warningsTotal: 0,
+      mappingFingerprint: 'c1-m',
+    },
   });
   await ledger.setSourceState('hr', { heldRunId: runId });
 }
@@ -95,7 +125,7 @@ describe('hrsync approve, discard and resend', () => {
     expect(list.out).toMatch(/20261205-held2 {2}discarded/);
   });
 
-  it('resend asks a source\'s next run to send everyone; unknown runs and bad names are one sentence, exit 2', async () => {
+  it("resend asks a source's next run to send everyone; unknown runs and bad names are one sentence, exit 2", async () => {
     const r = await runCli('resend', 'hr');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/the next run of source hr sends everyone/);

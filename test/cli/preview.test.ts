@@ -13,7 +13,10 @@ describe('hrsync preview', () => {
     const at = workspace({ 'w.csv': rows(120), 'm.json': JSON.stringify(MAPPING) });
     const r = await runCli('preview', at('w.csv'), '--mapping', at('m.json'));
     expect(r.code).toBe(0);
-    const requests = r.out.trim().split('\n').map((l) => JSON.parse(l));
+    const requests = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(requests.map((q) => q.Operations.length)).toEqual([50, 50, 20]);
     const first = requests[0].Operations[1];
     expect(first).toMatchObject({ method: 'POST', bulkId: 'E2', path: '/Users' });
@@ -38,7 +41,12 @@ describe('hrsync preview', () => {
     const at = workspace({ 'w.csv': rows(30), 'm.json': JSON.stringify(MAPPING) });
     const r = await runCli('preview', at('w.csv'), '-m', at('m.json'), '--limit', '25', '--batch-size', '10');
     expect(r.code).toBe(0);
-    expect(r.out.trim().split('\n').map((l) => JSON.parse(l).Operations.length)).toEqual([10, 10, 5]);
+    expect(
+      r.out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).Operations.length),
+    ).toEqual([10, 10, 5]);
     const tooBig = await runCli('preview', at('w.csv'), '-m', at('m.json'), '--batch-size', '51');
     expect(tooBig.code).toBe(2);
     expect(tooBig.err).toContain('--batch-size must be a whole number from 1 to 50');
@@ -48,7 +56,10 @@ describe('hrsync preview', () => {
     const at = workspace({ 'w.csv': `${rows(3)}\nE2,Active,Dup,Row,dup.row@contoso.com,E1,01/02/2020`, 'm.json': JSON.stringify(MAPPING) });
     const r = await runCli('preview', at('w.csv'), '-m', at('m.json'));
     expect(r.code).toBe(1);
-    const ids = r.out.trim().split('\n').flatMap((l) => JSON.parse(l).Operations.map((o: { bulkId: string }) => o.bulkId));
+    const ids = r.out
+      .trim()
+      .split('\n')
+      .flatMap((l) => JSON.parse(l).Operations.map((o: { bulkId: string }) => o.bulkId));
     expect(ids).toEqual(['E1', 'E3']);
     expect(r.err).toContain('[duplicate-externalId]');
   });
@@ -65,21 +76,23 @@ describe('hrsync preview', () => {
     const at = workspace({ 'w.csv': csv, 'm.json': JSON.stringify(MAPPING) });
     const r = await runCli('preview', at('w.csv'), '-m', at('m.json'), '--batch-size', '2');
     expect(r.code).toBe(0);
-    const requests = r.out.trim().split('\n').map((l) => JSON.parse(l).Operations.map((o: { bulkId: string }) => o.bulkId));
+    const requests = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).Operations.map((o: { bulkId: string }) => o.bulkId));
     // Depth 0 (no manager in the file) in file order, then their reports, then theirs.
     expect(requests).toEqual([['E5', 'E1'], ['E2', 'E3'], ['E4']]);
   });
 
   it('shows a report of a rejected manager without the manager reference, as sync would send it, with a warning', async () => {
-    const csv = [
-      HEADER,
-      'E1,Active,Al,One,not-an-email,,01/02/2020',
-      'E2,Active,Bea,Two,bea@contoso.com,E1,01/02/2020',
-    ].join('\n');
+    const csv = [HEADER, 'E1,Active,Al,One,not-an-email,,01/02/2020', 'E2,Active,Bea,Two,bea@contoso.com,E1,01/02/2020'].join('\n');
     const at = workspace({ 'w.csv': csv, 'm.json': JSON.stringify(MAPPING) });
     const r = await runCli('preview', at('w.csv'), '-m', at('m.json'));
     expect(r.code).toBe(1);
-    const ops = r.out.trim().split('\n').flatMap((l) => JSON.parse(l).Operations as Array<{ bulkId: string; data: Record<string, Record<string, unknown> | undefined> }>);
+    const ops = r.out
+      .trim()
+      .split('\n')
+      .flatMap((l) => JSON.parse(l).Operations as Array<{ bulkId: string; data: Record<string, Record<string, unknown> | undefined> }>);
     expect(ops.map((o) => o.bulkId)).toEqual(['E2']);
     expect(ops[0]?.data['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User']?.['manager']).toBeUndefined();
     expect(r.err).toContain('[manager-rejected]');

@@ -2,7 +2,11 @@
 import { PassThrough } from 'node:stream';
 import { main } from '../../cli/main.js';
 
-export interface CliResult { code: number; out: string; err: string }
+export interface CliResult {
+  code: number;
+  out: string;
+  err: string;
+}
 
 export async function runCli(...argv: string[]): Promise<CliResult> {
   const out = new PassThrough();

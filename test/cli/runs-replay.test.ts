@@ -55,16 +55,28 @@ const op = (id: string): string => JSON.stringify({ method: 'POST', bulkId: id, 
 /** A run of five records: two confirmed, one dead-lettered by poison, one still submitted, one queued; one rejected row. */
 async function seedRun(): Promise<void> {
   await ledger.beginRun({ runId: RUN, file: 'hr-extracts/workers.csv', etag: '"0x1"', startedAt: '2026-11-23T01:00:00.000Z', source: 'default', kind: 'full' });
-  await ledger.addRecords(RUN, ['E1', 'E2', 'E3', 'E4', 'E5'].map((id, i) => ({ externalId: id, line: i + 2, payload: op(id), payloadHash: `h${id}` })));
+  await ledger.addRecords(
+    RUN,
+    ['E1', 'E2', 'E3', 'E4', 'E5'].map((id, i) => ({ externalId: id, line: i + 2, payload: op(id), payloadHash: `h${id}` })),
+  );
   await ledger.markEnqueued(RUN, ['E1', 'E2', 'E3', 'E4', 'E5']);
   await ledger.addRejected(RUN, [{ line: 7, externalId: 'E6', column: 'Email', rule: 'email', message: 'Email is not an email address' }]);
   await ledger.finishIngest(RUN, { rows: 6, valid: 5, rejected: 1, at: '2026-11-23T01:00:05.000Z' });
   await ledger.markSubmitted(RUN, ['E1', 'E2', 'E4'], { requestId: 'req-1', at: '2026-11-23T01:00:06.000Z' });
-  const ok: LifecycleEvent = { type: 'logged', outcome: { status: 'success', action: 'create', at: Date.parse('2026-11-23T01:01:00.000Z') }, now: Date.parse('2026-11-23T01:01:00.000Z') };
+  const ok: LifecycleEvent = {
+    type: 'logged',
+    outcome: { status: 'success', action: 'create', at: Date.parse('2026-11-23T01:01:00.000Z') },
+    now: Date.parse('2026-11-23T01:01:00.000Z'),
+  };
   await ledger.transition(RUN, 'E1', ok);
   await ledger.transition(RUN, 'E2', ok);
   await ledger.noteFailure(RUN, ['E3'], { errorCode: 'Forbidden', reason: 'missing SynchronizationData-User.Upload' });
-  await ledger.transition(RUN, 'E3', { type: 'poisoned', at: Date.parse('2026-11-23T01:02:00.000Z'), code: 'Forbidden', reason: 'upload failed on every try and the message was moved to the poison queue: missing SynchronizationData-User.Upload' });
+  await ledger.transition(RUN, 'E3', {
+    type: 'poisoned',
+    at: Date.parse('2026-11-23T01:02:00.000Z'),
+    code: 'Forbidden',
+    reason: 'upload failed on every try and the message was moved to the poison queue: missing SynchronizationData-User.Upload',
+  });
 }
 
 describe('hrsync status (the pipeline ledger)', () => {
@@ -94,7 +106,7 @@ describe('hrsync status (the pipeline ledger)', () => {
     expect(json).toMatchObject({ rejectedTotal: 1, deadLetteredTotal: 1, counts: { confirmed: 2 } });
   });
 
-  it('writes a run\'s report as one HTML page with --html <file>, or prints it, from the ledger as it stands; exit 1 for its problems', async () => {
+  it("writes a run's report as one HTML page with --html <file>, or prints it, from the ledger as it stands; exit 1 for its problems", async () => {
     await seedRun();
     await ledger.noteRequest(RUN, { requestId: 'req-0', at: '2026-11-23T01:00:05.500Z', operations: 3, status: 'throttled' });
     await ledger.noteRequest(RUN, { requestId: 'req-1', at: '2026-11-23T01:00:06.000Z', operations: 3, status: 'accepted' });
@@ -127,7 +139,8 @@ describe('hrsync status (the pipeline ledger)', () => {
 
   it('shows an unusable run with its reason and next step, in the list and alone; exit 1 (it needs a person)', async () => {
     const runId = '20261124-unusable0123456789';
-    const why = 'hrsync-config/mapping.json: attributes.emails[0].value: column "E-mail" (attributes.emails[0].value; did you mean "Email"?) is not in the header of hr-extracts/workers.csv';
+    const why =
+      'hrsync-config/mapping.json: attributes.emails[0].value: column "E-mail" (attributes.emails[0].value; did you mean "Email"?) is not in the header of hr-extracts/workers.csv';
     await ledger.beginRun({ runId, file: 'hr-extracts/workers.csv', etag: '"0x2"', startedAt: '2026-11-24T01:00:00.000Z', source: 'default', kind: 'full' });
     await ledger.finishIngest(runId, { rows: 0, valid: 0, rejected: 0, at: '2026-11-24T01:00:01.000Z', unusable: { rule: 'mapping', message: why } });
     const one = await runCli('status', runId);
@@ -154,7 +167,11 @@ describe('hrsync status (the pipeline ledger)', () => {
   it('lists extracts the host poisoned, exit 1', async () => {
     const blobPoison = new QueueClient(azurite.connectionString, 'webjobs-blobtrigger-poison');
     await blobPoison.createIfNotExists();
-    await blobPoison.sendMessage(Buffer.from(JSON.stringify({ Type: 'BlobTrigger', FunctionId: 'Host.Functions.ingest', BlobType: 'BlockBlob', ContainerName: 'hr-extracts', BlobName: 'bad.csv', ETag: '"0x9"' })).toString('base64'));
+    await blobPoison.sendMessage(
+      Buffer.from(
+        JSON.stringify({ Type: 'BlobTrigger', FunctionId: 'Host.Functions.ingest', BlobType: 'BlockBlob', ContainerName: 'hr-extracts', BlobName: 'bad.csv', ETag: '"0x9"' }),
+      ).toString('base64'),
+    );
     try {
       const r = await runCli('status');
       expect(r.code).toBe(1);
@@ -193,7 +210,7 @@ describe('hrsync replay --poison', () => {
     return got.map((m) => m.text);
   }
 
-  it('moves a dead-lettered record\'s message back, reopens it, deletes stale copies and leaves what is not ours', async () => {
+  it("moves a dead-lettered record's message back, reopens it, deletes stale copies and leaves what is not ours", async () => {
     await seedRun();
     await ledger.completeRun(RUN, '2026-11-23T02:00:00.000Z'); // not final really, but the report was written: replay must reopen it
     await poisonWith([

@@ -86,14 +86,17 @@ describe('hrsync schema', () => {
 
   it('writes the diff as JSON, and names a type that differs without changing it (exit 1 from apply too)', async () => {
     const mapping = join(dir, 'typed.json');
-    writeFileSync(mapping, JSON.stringify({
-      version: 1,
-      attributes: {
-        externalId: 'WorkerID',
-        active: { $literal: true },
-        [CONTOSO]: { Grade: { $column: 'Grade', $type: 'integer' }, Remote: { $column: 'Remote', $type: 'boolean' } },
-      },
-    }));
+    writeFileSync(
+      mapping,
+      JSON.stringify({
+        version: 1,
+        attributes: {
+          externalId: 'WorkerID',
+          active: { $literal: true },
+          [CONTOSO]: { Grade: { $column: 'Grade', $type: 'integer' }, Remote: { $column: 'Remote', $type: 'boolean' } },
+        },
+      }),
+    );
     // Grade exists already, as text.
     const { client } = simClient(sim);
     const schema = await client.getSchema();
@@ -124,7 +127,9 @@ describe('hrsync schema', () => {
     const diff = await runCli('schema', 'diff', '--mapping', SAMPLE);
     expect(diff.code).toBe(1);
     expect(diff.out).toContain(`missing: ${CONTOSO}:HireDate (DateTime)`);
-    expect(diff.out).toContain(`malformed: ${JSON.stringify(`${CONTOSO}:"HireDate"`)} (stray quotes or spaces, as CSV2SCIM's -UpdateSchema wrote them; cleaned: ${CONTOSO}:HireDate; the records carry the cleaned name, so this one receives nothing)`);
+    expect(diff.out).toContain(
+      `malformed: ${JSON.stringify(`${CONTOSO}:"HireDate"`)} (stray quotes or spaces, as CSV2SCIM's -UpdateSchema wrote them; cleaned: ${CONTOSO}:HireDate; the records carry the cleaned name, so this one receives nothing)`,
+    );
     expect(diff.out).toContain('Edit attribute list for API');
 
     const apply = await runCli('schema', 'apply', '--mapping', SAMPLE);

@@ -19,7 +19,12 @@ async function loaded(...argv: string[]): Promise<{ code: number; modules: strin
   } catch (err) {
     code = (err as { code: number }).code;
   }
-  return { code, modules: readFileSync(trace, 'utf8').split('\n').filter((l) => l !== '') };
+  return {
+    code,
+    modules: readFileSync(trace, 'utf8')
+      .split('\n')
+      .filter((l) => l !== ''),
+  };
 }
 
 describe('start-up', () => {

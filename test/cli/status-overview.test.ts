@@ -50,7 +50,12 @@ beforeEach(() => {
   sim.reset();
   sim.setJob({ status: 'Active' });
   sim.setPermissions([...DEFAULT_PERMISSIONS]);
-  setEnv({ HRSYNC_TABLE_PREFIX: `ovw${n}`, HRSYNC_DAILY_CALLS: '20', HRSYNC_SERVICE_PRINCIPAL_ID: sim.settings.HRSYNC_SERVICE_PRINCIPAL_ID, HRSYNC_JOB_ID: sim.settings.HRSYNC_JOB_ID });
+  setEnv({
+    HRSYNC_TABLE_PREFIX: `ovw${n}`,
+    HRSYNC_DAILY_CALLS: '20',
+    HRSYNC_SERVICE_PRINCIPAL_ID: sim.settings.HRSYNC_SERVICE_PRINCIPAL_ID,
+    HRSYNC_JOB_ID: sim.settings.HRSYNC_JOB_ID,
+  });
   ledger = new RunLedger(ledgerTableNames(`ovw${n}`), (name) => TableClient.fromConnectionString(azurite.connectionString, name, { allowInsecureConnection: true }));
 });
 
@@ -63,9 +68,15 @@ const at = (iso: string): number => Date.parse(iso);
 /** A held run of three, a run stopped by the failure share with one record on its way, and an open run whose queued records wait for different things. */
 async function seedTenant(): Promise<void> {
   await ledger.beginRun({ runId: HELD, file: 'hr-extracts/hr/2026-12-06.csv', etag: '"1"', startedAt: '2026-12-06T01:00:00.000Z', source: 'hr', kind: 'full' });
-  await ledger.addRecords(HELD, ['H1', 'H2', 'H3'].map((id, i) => ({ externalId: id, line: i + 2, payload: op(id), payloadHash: id, state: 'held' as const })));
+  await ledger.addRecords(
+    HELD,
+    ['H1', 'H2', 'H3'].map((id, i) => ({ externalId: id, line: i + 2, payload: op(id), payloadHash: id, state: 'held' as const })),
+  );
   await ledger.finishIngest(HELD, {
-    rows: 3, valid: 3, rejected: 0, at: '2026-12-06T01:00:05.000Z',
+    rows: 3,
+    valid: 3,
+    rejected: 0,
+    at: '2026-12-06T01:00:05.000Z',
     held: [{ threshold: 'maxDisables', limit: 25, actual: 620, message: '620 disables, more than the 25 allowed' }],
   });
 
@@ -73,20 +84,36 @@ async function seedTenant(): Promise<void> {
   await ledger.addRecords(STOPPED, [{ externalId: 'S1', line: 2, payload: op('S1'), payloadHash: 'S1' }]);
   await ledger.finishIngest(STOPPED, { rows: 1, valid: 1, rejected: 0, at: '2026-12-05T01:00:05.000Z' });
   await ledger.markSubmitted(STOPPED, ['S1'], { requestId: 'req-s', at: '2026-12-05T01:00:06.000Z' });
-  await ledger.stopRun(STOPPED, { threshold: 'maxFailedPercent', limit: 20, actual: 31, message: '62 of 200 outcomes in the provisioning logs failed (31%; at most 20% allowed)' }, '2026-12-05T01:30:00.000Z');
+  await ledger.stopRun(
+    STOPPED,
+    { threshold: 'maxFailedPercent', limit: 20, actual: 31, message: '62 of 200 outcomes in the provisioning logs failed (31%; at most 20% allowed)' },
+    '2026-12-05T01:30:00.000Z',
+  );
 
   // O1 submitted; O2 waits for its manager O1; O3 awaits a retry; O4, O5 creates and O6 a disable, ready to go.
   const ids = ['O1', 'O2', 'O3', 'O4', 'O5', 'O6'];
   await ledger.beginRun({ runId: OPEN, file: 'hr-extracts/contractors/2026-12-04.csv', etag: '"3"', startedAt: '2026-12-04T01:00:00.000Z', source: 'contractors', kind: 'full' });
-  await ledger.addRecords(OPEN, ids.map((id, i) => ({ externalId: id, line: i + 2, payload: op(id), payloadHash: id, ...(id === 'O6' ? { intent: 'disable' as const } : {}) })));
+  await ledger.addRecords(
+    OPEN,
+    ids.map((id, i) => ({ externalId: id, line: i + 2, payload: op(id), payloadHash: id, ...(id === 'O6' ? { intent: 'disable' as const } : {}) })),
+  );
   await ledger.markEnqueued(OPEN, ids);
   await ledger.finishIngest(OPEN, { rows: 6, valid: 6, rejected: 0, at: '2026-12-04T01:00:05.000Z' });
   await ledger.markSubmitted(OPEN, ['O1', 'O2', 'O3'], { requestId: 'req-o', at: '2026-12-04T01:00:06.000Z' });
   const failed = (category?: string): Extract<LifecycleEvent, { type: 'logged' }>['outcome'] => ({
-    status: 'failure', errorCode: category === undefined ? 'ServiceUnavailable' : 'UnresolvedReference', reason: 'later', retryable: true, at: at('2026-12-04T01:01:00.000Z'),
+    status: 'failure',
+    errorCode: category === undefined ? 'ServiceUnavailable' : 'UnresolvedReference',
+    reason: 'later',
+    retryable: true,
+    at: at('2026-12-04T01:01:00.000Z'),
     ...(category === undefined ? {} : { category }),
   });
-  await ledger.transition(OPEN, 'O2', { type: 'logged', outcome: failed('reference-pending'), manager: { externalId: 'O1', state: 'submitted', waitable: true }, now: at('2026-12-04T01:01:00.000Z') });
+  await ledger.transition(OPEN, 'O2', {
+    type: 'logged',
+    outcome: failed('reference-pending'),
+    manager: { externalId: 'O1', state: 'submitted', waitable: true },
+    now: at('2026-12-04T01:01:00.000Z'),
+  });
   await ledger.transition(OPEN, 'O3', { type: 'logged', outcome: failed(), now: at('2026-12-04T01:01:00.000Z') });
 }
 
@@ -98,7 +125,11 @@ async function spendBudget(): Promise<void> {
 }
 
 /** Terminal rows the text takes at 100 columns. */
-const rows = (text: string): number => text.trimEnd().split('\n').reduce((sum, l) => sum + Math.max(1, Math.ceil([...l].length / 100)), 0);
+const rows = (text: string): number =>
+  text
+    .trimEnd()
+    .split('\n')
+    .reduce((sum, l) => sum + Math.max(1, Math.ceil([...l].length / 100)), 0);
 
 describe('hrsync status: the pipeline on one screen', () => {
   it('a quarantined job, a held run, a stopped run and records waiting: each named with what to do, on one screen, exit 1', async () => {
@@ -132,14 +163,29 @@ describe('hrsync status: the pipeline on one screen', () => {
     expect(json.job).toMatchObject({ source: 'graph', health: { code: 'Quarantine', quarantine: { reason: 'TooManyDeletes' } } });
     expect(json.job.unread).toBeUndefined();
     expect(json.api).toMatchObject({ dailyCalls: 20, reserve: 2, used: 0, left: 20, closed: { why: 'job' } });
-    expect(json.waiting).toEqual({ openRuns: 2, queued: 5, submitted: 2, forManager: 1, retrying: 1, forBudget: 0, forJob: 3, forPause: 0, sendable: 0, until: json.api.closed.until });
+    expect(json.waiting).toEqual({
+      openRuns: 2,
+      queued: 5,
+      submitted: 2,
+      forManager: 1,
+      retrying: 1,
+      forBudget: 0,
+      forJob: 3,
+      forPause: 0,
+      sendable: 0,
+      until: json.api.closed.until,
+    });
     expect(json.held.map((l: { run: { runId: string } }) => l.run.runId)).toEqual([HELD]);
     expect(json.held[0]).toMatchObject({ run: { held: [{ threshold: 'maxDisables', limit: 25, actual: 620 }] }, counts: { held: 3 } });
-    expect(json.stopped).toEqual([expect.objectContaining({ run: expect.objectContaining({ runId: STOPPED, stoppedAt: '2026-12-05T01:30:00.000Z' }), counts: expect.objectContaining({ submitted: 1 }) })]);
-    expect(json.open).toEqual(expect.arrayContaining([
-      expect.objectContaining({ runId: OPEN, source: 'contractors', queued: 5, submitted: 1, waitingForManager: 1, retrying: 1, disables: 1, ready: 2 }),
-      expect.objectContaining({ runId: STOPPED, queued: 0, submitted: 1 }),
-    ]));
+    expect(json.stopped).toEqual([
+      expect.objectContaining({ run: expect.objectContaining({ runId: STOPPED, stoppedAt: '2026-12-05T01:30:00.000Z' }), counts: expect.objectContaining({ submitted: 1 }) }),
+    ]);
+    expect(json.open).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ runId: OPEN, source: 'contractors', queued: 5, submitted: 1, waitingForManager: 1, retrying: 1, disables: 1, ready: 2 }),
+        expect.objectContaining({ runId: STOPPED, queued: 0, submitted: 1 }),
+      ]),
+    );
     expect(json.open).toHaveLength(2);
     expect(json.runs.map((l: { run: { runId: string } }) => l.run.runId)).toEqual([HELD, STOPPED, OPEN]);
     expect(json.poisonedExtracts).toEqual({ total: 0, extracts: [] });
@@ -148,7 +194,11 @@ describe('hrsync status: the pipeline on one screen', () => {
   it('a spent budget keeps creates and updates back until the next call, disables go on the reserve; nothing needs a person, exit 0', async () => {
     await seedTenant();
     await ledger.decideHeld(HELD, { kind: 'discarded', at: '2026-12-06T02:00:00.000Z', by: 'test' });
-    await ledger.transition(STOPPED, 'S1', { type: 'logged', outcome: { status: 'success', action: 'create', at: at('2026-12-05T01:40:00.000Z') }, now: at('2026-12-05T01:40:00.000Z') });
+    await ledger.transition(STOPPED, 'S1', {
+      type: 'logged',
+      outcome: { status: 'success', action: 'create', at: at('2026-12-05T01:40:00.000Z') },
+      now: at('2026-12-05T01:40:00.000Z'),
+    });
     expect(await ledger.holdStoppedRun(STOPPED)).toBe(true);
     await ledger.decideHeld(STOPPED, { kind: 'discarded', at: '2026-12-06T02:00:00.000Z', by: 'test' });
     await spendBudget();
@@ -166,7 +216,7 @@ describe('hrsync status: the pipeline on one screen', () => {
     expect(json.waiting.until).toBe(json.api.nextCallAt);
   });
 
-  it('with only HRSYNC_STORAGE set it says what it could not read, shows reconcile\'s last read of the job, and still lists everything', async () => {
+  it("with only HRSYNC_STORAGE set it says what it could not read, shows reconcile's last read of the job, and still lists everything", async () => {
     await seedTenant();
     setEnv({ HRSYNC_SERVICE_PRINCIPAL_ID: undefined, HRSYNC_JOB_ID: undefined });
     const before = sim.stats().requests;
@@ -197,6 +247,9 @@ describe('hrsync status: the pipeline on one screen', () => {
     expect(r.out).toMatch(/^job: not read — Graph refused to show the job: it needs the application permission Synchronization\.Read\.All/m);
     expect(r.out).toContain('waiting: nothing (no open run)');
     expect(r.out).toContain('no runs in the ledger yet');
-    expect(JSON.parse((await runCli('status', '--json')).out).job).toEqual({ source: 'none', unread: { why: 'permission', detail: expect.stringContaining('Synchronization.Read.All'), missingPermissions: ['Synchronization.Read.All'] } });
+    expect(JSON.parse((await runCli('status', '--json')).out).job).toEqual({
+      source: 'none',
+      unread: { why: 'permission', detail: expect.stringContaining('Synchronization.Read.All'), missingPermissions: ['Synchronization.Read.All'] },
+    });
   });
 });

@@ -75,7 +75,11 @@ describe('hrsync sync with the ledger', () => {
 
     const ledger = new RunLedger(ledgerTableNames(`syncl${n}`), (name) => TableClient.fromConnectionString(azurite.connectionString, name, { allowInsecureConnection: true }));
     const runs = await ledger.listRuns();
-    expect(runs.map((r) => [r.mode, r.state, r.source])).toEqual([['sync', 'complete', 'default'], ['sync', 'complete', 'default'], ['sync', 'complete', 'default']]);
+    expect(runs.map((r) => [r.mode, r.state, r.source])).toEqual([
+      ['sync', 'complete', 'default'],
+      ['sync', 'complete', 'default'],
+      ['sync', 'complete', 'default'],
+    ]);
     const status = await runCli('status', next.sync.ledger.runId);
     expect(status.out).toContain('disabled 4 (4 absent, 0 active: false)');
     expect(await ledger.listOpenRuns()).toEqual([]);
@@ -156,7 +160,7 @@ describe('hrsync sync with the ledger', () => {
     try {
       const r = await runCli('sync', night(0), '-m', 'samples/mapping.json', '--full-resend');
       expect(r.code).toBe(2);
-      expect(r.err).toBe('hrsync: --full-resend, --approve and --sources need the pipeline\'s ledger: set HRSYNC_STORAGE (or --storage-account)\n');
+      expect(r.err).toBe("hrsync: --full-resend, --approve and --sources need the pipeline's ledger: set HRSYNC_STORAGE (or --storage-account)\n");
     } finally {
       process.env.HRSYNC_STORAGE = env.HRSYNC_STORAGE;
     }

@@ -93,14 +93,23 @@ describe('hrsync sync', () => {
     expect(report.sync.confirmed + report.sync.failed.length).toBe(6);
   }, 60_000);
 
-  it('a rejected manager\'s whole chain is confirmed in one send each: the reports go without the reference, with a warning naming the manager', async () => {
+  it("a rejected manager's whole chain is confirmed in one send each: the reports go without the reference, with a warning naming the manager", async () => {
     // The sample's CEO heads everyone else; a broken email rejects that one row.
     const rows = parse(readFileSync('samples/workers.csv'), { bom: true, columns: true }) as Record<string, string>[];
-    const direct = rows.filter((r) => r['ManagerID'] === 'E000101').map((r) => r['WorkerID']).sort();
+    const direct = rows
+      .filter((r) => r['ManagerID'] === 'E000101')
+      .map((r) => r['WorkerID'])
+      .sort();
     const dir = mkdtempSync(join(tmpdir(), 'hrsync-cli-chain-'));
     try {
       const file = join(dir, 'workers.csv');
-      writeFileSync(file, stringify(rows.map((r) => (r['WorkerID'] === 'E000101' ? { ...r, Email: 'not-an-email' } : r)), { header: true }));
+      writeFileSync(
+        file,
+        stringify(
+          rows.map((r) => (r['WorkerID'] === 'E000101' ? { ...r, Email: 'not-an-email' } : r)),
+          { header: true },
+        ),
+      );
       const r = await runCli('sync', file, '--mapping', 'samples/mapping.json', ...FAST, '--json');
       expect(r.code).toBe(1);
       const report = JSON.parse(r.out);
@@ -176,7 +185,8 @@ describe('hrsync sync', () => {
     try {
       const r = await runCli('sync', ...SAMPLE, ...FAST, '--json');
       expect(r.code).toBe(1);
-      const sync = (JSON.parse(r.out) as { sync: { requests: number; uploaded: number; confirmed: number; deferred: unknown[]; deferredWhy: { why: string; until: string } } }).sync;
+      const sync = (JSON.parse(r.out) as { sync: { requests: number; uploaded: number; confirmed: number; deferred: unknown[]; deferredWhy: { why: string; until: string } } })
+        .sync;
       // Three calls in all: a 429 from the rate limit (earlier tests) is a call too.
       expect(sim.stats().requests).toBe(3);
       const uploaded = sim.stats().accepted * 50;
@@ -196,7 +206,11 @@ describe('hrsync sync', () => {
   });
 
   it('rejects malformed durations and attempts with a sentence naming the flag', async () => {
-    for (const [flag, value] of [['--timeout', 'soon'], ['--poll-interval', '5'], ['--max-attempts', '0']] as const) {
+    for (const [flag, value] of [
+      ['--timeout', 'soon'],
+      ['--poll-interval', '5'],
+      ['--max-attempts', '0'],
+    ] as const) {
       const r = await runCli('sync', ...SAMPLE, flag, value);
       expect(r.code).toBe(2);
       expect(r.err).toContain(flag);

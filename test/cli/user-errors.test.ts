@@ -82,7 +82,7 @@ describe('the file name decides the format, unless --format says otherwise', () 
     expect(r.out).toContain('(JSON, utf-8)');
   });
 
-  it('the samples validate in both formats with the samples\' mapping', async () => {
+  it("the samples validate in both formats with the samples' mapping", async () => {
     for (const file of ['samples/workers.csv', 'samples/workers.json']) {
       const r = await runCli('validate', file, '--mapping', 'samples/mapping.json');
       expect(r.code, r.err).toBe(0);
@@ -152,7 +152,9 @@ describe('addresses that do not answer', () => {
     const port = await closedPort();
     const r = await runCli('job', '--graph-url', `https://127.0.0.1:${port}/v1.0`);
     expect(r.code).toBe(2);
-    expect(r.err).toBe(`hrsync: Could not connect to Graph at https://127.0.0.1:${port} (HRSYNC_GRAPH_URL): the connection was refused (nothing listens at that address and port) (ECONNREFUSED)\n`);
+    expect(r.err).toBe(
+      `hrsync: Could not connect to Graph at https://127.0.0.1:${port} (HRSYNC_GRAPH_URL): the connection was refused (nothing listens at that address and port) (ECONNREFUSED)\n`,
+    );
   });
 
   it('a Graph URL fetch cannot use is named, not "unexpected error: fetch failed"', async () => {
@@ -162,7 +164,7 @@ describe('addresses that do not answer', () => {
     expect(r.err).toContain('Could not connect to Graph at https://127.0.0.1:1 (HRSYNC_GRAPH_URL): bad port');
   });
 
-  it('hrsync sync keeps the service\'s code and masks the person in its reason, with names only the record holds', async () => {
+  it("hrsync sync keeps the service's code and masks the person in its reason, with names only the record holds", async () => {
     const reason = "The userPrincipalName 'zoe.orsted@contoso.com' for Zoë Ørsted is already used.";
     sim.setFaults({ recordRules: [{ match: 'E1', errorCode: 'AzureActiveDirectoryConflictingUserPrincipalName', reason }] });
     try {
@@ -183,7 +185,10 @@ describe('addresses that do not answer', () => {
   it('a storage endpoint nothing listens at names HRSYNC_STORAGE and the address', async () => {
     const port = await closedPort();
     const endpoint = `http://127.0.0.1:${port}/devstoreaccount1`;
-    setEnv('HRSYNC_STORAGE', `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${AZURITE_KEY};BlobEndpoint=${endpoint};QueueEndpoint=${endpoint};TableEndpoint=${endpoint};`);
+    setEnv(
+      'HRSYNC_STORAGE',
+      `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${AZURITE_KEY};BlobEndpoint=${endpoint};QueueEndpoint=${endpoint};TableEndpoint=${endpoint};`,
+    );
     try {
       const r = await runCli('status');
       expect(r.code).toBe(2);
@@ -211,14 +216,30 @@ describe('values the mapping cannot use', () => {
   const LOOKUP_MAPPING = JSON.stringify({
     ...MAPPING,
     lookups: { departments: { Sales: 'Sales & Marketing' } },
-    attributes: { ...MAPPING.attributes, 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { ...MAPPING.attributes['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'], department: { $expr: "lookup('departments', Dept)" } } },
+    attributes: {
+      ...MAPPING.attributes,
+      'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': {
+        ...MAPPING.attributes['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'],
+        department: { $expr: "lookup('departments', Dept)" },
+      },
+    },
   });
 
   it('a value missing from a lookup table is a warning naming the table and the column, and the row still goes', async () => {
-    const at = workspace({ 'm.json': LOOKUP_MAPPING, 'w.csv': [`${HEADER},Dept`, `${ROW},Sales`, 'E2,Active,Seán,Byrne,sean.byrne@contoso.com,E1,15/06/2021,Marketing', 'E3,Active,Ana,Núñez,ana.nunez@contoso.com,E1,15/06/2021,Legal'].join('\n') });
+    const at = workspace({
+      'm.json': LOOKUP_MAPPING,
+      'w.csv': [
+        `${HEADER},Dept`,
+        `${ROW},Sales`,
+        'E2,Active,Seán,Byrne,sean.byrne@contoso.com,E1,15/06/2021,Marketing',
+        'E3,Active,Ana,Núñez,ana.nunez@contoso.com,E1,15/06/2021,Legal',
+      ].join('\n'),
+    });
     const r = await runCli('validate', at('w.csv'), '--mapping', at('m.json'));
     expect(r.code).toBe(0);
-    expect(r.out).toContain(`${at('w.csv')}:3: warning [lookup-miss] the value of column "Dept" is not in lookup table 'departments', so urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department is left out`);
+    expect(r.out).toContain(
+      `${at('w.csv')}:3: warning [lookup-miss] the value of column "Dept" is not in lookup table 'departments', so urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department is left out`,
+    );
     expect(r.out).toContain('3 rows: 3 valid, 0 rejected');
     expect(r.out).toMatch(/warning \[lookup-miss\] urn:ietf:params:scim:schemas:extension:enterprise:2\.0:User:department: 2 rows \(first on line 3\)/);
     expect(r.out).not.toContain('Marketing');
@@ -237,7 +258,9 @@ describe('values Entra would refuse', () => {
     const at = workspace({ 'm.json': CSV_MAPPING, 'w.csv': [HEADER, ROW, `E2,Active,${'A'.repeat(65)},Byrne,sean.byrne@contoso.com,E1,15/06/2021`].join('\n') });
     const r = await runCli('validate', at('w.csv'), '--mapping', at('m.json'));
     expect(r.code).toBe(1);
-    expect(r.out).toContain(`${at('w.csv')}:3: error [too-long] name.givenName is longer than 64 characters, the most Entra's givenName holds (column "First", attribute name.givenName, externalId E2)`);
+    expect(r.out).toContain(
+      `${at('w.csv')}:3: error [too-long] name.givenName is longer than 64 characters, the most Entra's givenName holds (column "First", attribute name.givenName, externalId E2)`,
+    );
     expect(r.out).not.toContain('A'.repeat(65));
   });
 

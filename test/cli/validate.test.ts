@@ -5,7 +5,7 @@ import { HEADER, MAPPING, workspace } from './fixtures.js';
 const good = [
   HEADER,
   'E1,Active,Zoë,Ørsted,zoe.orsted@contoso.com,,01/02/2020',
-  'E2,Active,Seán,O\'Brien,sean.obrien@contoso.com,E1,15/06/2021',
+  "E2,Active,Seán,O'Brien,sean.obrien@contoso.com,E1,15/06/2021",
   'E3,Terminated,"Ana-María",Núñez,ana.nunez@contoso.com,E1,31/12/2019',
 ].join('\r\n');
 
@@ -31,7 +31,7 @@ describe('hrsync validate', () => {
   it('warns once per row whose manager is not in the file, naming the manager and the line; a manager on a later row is found', async () => {
     const text = [
       HEADER,
-      'E2,Active,Seán,O\'Brien,sean.obrien@contoso.com,E1,15/06/2021',
+      "E2,Active,Seán,O'Brien,sean.obrien@contoso.com,E1,15/06/2021",
       'E1,Active,Zoë,Ørsted,zoe.orsted@contoso.com,,01/02/2020',
       'E3,Active,Ana,Núñez,ana.nunez@contoso.com,E9,01/02/2020',
       'E4,Active,Ivo,Kraus,ivo.kraus@contoso.com,E9,02/02/2022',
@@ -76,9 +76,13 @@ describe('hrsync validate', () => {
     expect(r.code).toBe(1);
     const report = JSON.parse(r.out);
     expect(report).toMatchObject({ rows: 6, valid: 1, rejected: 5, duplicateIds: 1, format: 'csv', encoding: 'utf-8' });
-    expect(report.problems.map((p: { line: number; rule: string }) => `${p.line}:${p.rule}`).sort()).toEqual(
-      ['2:duplicate-externalId', '3:email-format', '4:date-format', '5:duplicate-externalId', '6:ragged-row'],
-    );
+    expect(report.problems.map((p: { line: number; rule: string }) => `${p.line}:${p.rule}`).sort()).toEqual([
+      '2:duplicate-externalId',
+      '3:email-format',
+      '4:date-format',
+      '5:duplicate-externalId',
+      '6:ragged-row',
+    ]);
   });
 
   it('exits 2 with one actionable sentence for an unknown column, a missing file or a bad flag', async () => {
@@ -136,7 +140,10 @@ describe('hrsync validate flags', () => {
 describe('the samples', () => {
   // A sample mapping that warns on most rows teaches users to ignore warnings.
   it('samples/mapping.json validates samples/workers.csv and workers.json without a warning', async () => {
-    for (const [file, format] of [['samples/workers.csv', 'csv'], ['samples/workers.json', 'json']] as const) {
+    for (const [file, format] of [
+      ['samples/workers.csv', 'csv'],
+      ['samples/workers.json', 'json'],
+    ] as const) {
       const r = await runCli('validate', file, '-m', 'samples/mapping.json', '--format', format, '--json');
       expect(r.code).toBe(0);
       const report = JSON.parse(r.out);

@@ -98,7 +98,8 @@ describe('the deployment package', () => {
   });
 
   it('leaves out tests, tools, benchmarks, docs, samples, source maps, build info and local output', () => {
-    const forbidden = /^(test|tools|bench|docs|samples|cli|schema|infra|bin|local-reports|local-drop|coverage|\.ci|\.git|\.deploy|dist\/(cli|tools|bench|samples|test))(\/|$)|\.(map|ts|mts|cts|tsbuildinfo)$|(^|\/)(local\.settings(\.example)?\.json|\.env|azure\.yaml|tsconfig[^/]*\.json|vitest\.config\.[jt]s|eslint\.config\.js|\.funcignore)$|^bench\/out\//;
+    const forbidden =
+      /^(test|tools|bench|docs|samples|cli|schema|infra|bin|local-reports|local-drop|coverage|\.ci|\.git|\.deploy|dist\/(cli|tools|bench|samples|test))(\/|$)|\.(map|ts|mts|cts|tsbuildinfo)$|(^|\/)(local\.settings(\.example)?\.json|\.env|azure\.yaml|tsconfig[^/]*\.json|vitest\.config\.[jt]s|eslint\.config\.js|\.funcignore)$|^bench\/out\//;
     expect(listing.filter((f) => forbidden.test(f.path)).map((f) => f.path)).toEqual([]);
   });
 
@@ -107,7 +108,9 @@ describe('the deployment package', () => {
     const production = productionPackages(ROOT).map((p) => p.path);
     for (const path of production) expect(files.has(`${path}/package.json`), path).toBe(true);
     for (const name of Object.keys(packageJson.dependencies)) expect(files.has(`node_modules/${name}/package.json`), name).toBe(true);
-    const dev = Object.entries(lock.packages).filter(([path, p]) => path !== '' && p.dev === true).map(([path]) => path);
+    const dev = Object.entries(lock.packages)
+      .filter(([path, p]) => path !== '' && p.dev === true)
+      .map(([path]) => path);
     expect(dev.length).toBeGreaterThan(100);
     expect(dev.filter((path) => files.has(`${path}/package.json`))).toEqual([]);
     for (const name of ['typescript', 'vitest', 'azurite', 'eslint', 'playwright-core', 'ignore']) expect(files.has(`node_modules/${name}/package.json`), name).toBe(false);
@@ -115,7 +118,7 @@ describe('the deployment package', () => {
     expect(production.filter((path) => lock.packages[path]?.hasInstallScript === true)).toEqual([]);
   });
 
-  it('resolves every runtime import of the functions inside itself, the worker thread\'s script included', () => {
+  it("resolves every runtime import of the functions inside itself, the worker thread's script included", () => {
     const { reached, packages, missing } = trace();
     expect(missing).toEqual([]);
     expect(reached.has('dist/lib/convert/scan-worker.js')).toBe(true);
@@ -125,7 +128,7 @@ describe('the deployment package', () => {
     for (const name of packages) expect(files.has(`node_modules/${name}/package.json`), name).toBe(true);
   });
 
-  it('loads with Node\'s own resolution from inside the package, lazily imported packages included', () => {
+  it("loads with Node's own resolution from inside the package, lazily imported packages included", () => {
     const { packages } = trace();
     const log = join(mkdtempSync(join(tmpdir(), 'hrsync-resolve-')), 'resolved.txt');
     // Every module Node resolves (ES modules through a resolve hook, CommonJS ones from require.cache).
@@ -142,7 +145,9 @@ describe('the deployment package', () => {
     const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
     const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 });
     expect(run.status, run.stderr).toBe(0);
-    const urls = readFileSync(log, 'utf8').split('\n').filter((u) => u.startsWith('file:'));
+    const urls = readFileSync(log, 'utf8')
+      .split('\n')
+      .filter((u) => u.startsWith('file:'));
     rmSync(dirname(log), { recursive: true, force: true });
     const inside = `file://${dir}/`;
     expect(urls.filter((u) => !u.startsWith(inside))).toEqual([]);
@@ -166,7 +171,9 @@ describe('the deployment package', () => {
     // azd turns remote build on when .funcignore leaves node_modules out; Oryx would then install
     // the dev dependencies and run `npm run build` without the TypeScript sources.
     expect(readFuncignore(ROOT).ignores('node_modules/')).toBe(false);
-    const azure = readFileSync(join(ROOT, 'azure.yaml'), 'utf8').split('\n').map((l) => l.trim());
+    const azure = readFileSync(join(ROOT, 'azure.yaml'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim());
     expect(azure).toContain('remoteBuild: false');
     expect(azure).toContain(`dist: ${STAGE_DIR}`);
     expect(azure).toContain('run: npm run stage');

@@ -3,7 +3,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { FunctionDefinition } from '../../functions/definition.js';
 import { register } from '../../functions/definition.js';
 
-afterEach(() => { vi.restoreAllMocks(); });
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 describe('register', () => {
   it('registers each trigger kind with the matching app method and returns the same definition', () => {

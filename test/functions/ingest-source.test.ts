@@ -34,6 +34,7 @@ describe('ingest registration', () => {
 
   it('fails to load on a mistyped source, naming the setting, the value and the allowed values', async () => {
     await expect(registeredSource('Eventgrid ')).rejects.toThrow(
-      'Invalid setting: HRSYNC_EXTRACTS_SOURCE must be one of LogsAndContainerScan | EventGrid, got "Eventgrid" (did you mean "EventGrid"?)');
+      'Invalid setting: HRSYNC_EXTRACTS_SOURCE must be one of LogsAndContainerScan | EventGrid, got "Eventgrid" (did you mean "EventGrid"?)',
+    );
   });
 });

@@ -46,7 +46,11 @@ function setEnv(values: Record<string, string>): void {
 
 beforeAll(async () => {
   for (const level of ['log', 'info', 'warn', 'error'] as const) {
-    vi.spyOn(console, level).mockImplementation((...args: unknown[]) => { const line = args.map(String).join(' '); consoleLines.push(line); allConsoleLines.push(line); });
+    vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+      const line = args.map(String).join(' ');
+      consoleLines.push(line);
+      allConsoleLines.push(line);
+    });
   }
   [azurite, sim] = await Promise.all([startAzurite(), startSimulator({ processingDelayMs: 5, pageSize: 1000 })]);
   dir = await mkdtemp(join(tmpdir(), 'hrsync-e2e-'));
@@ -75,14 +79,28 @@ let host: LocalHost;
 beforeEach(() => {
   // A fresh queue and fresh tables per scenario, so counts belong to it alone.
   scenario++;
-  setEnv({ HRSYNC_OPERATIONS_QUEUE: `ops-${scenario}`, HRSYNC_TABLE_PREFIX: `e2e${scenario}`, HRSYNC_REPORTS_CONTAINER: `reports-${scenario}`, HRSYNC_EXTRACTS_CONTAINER: `drop-${scenario}`, HRSYNC_SOURCES_BLOB: `hrsync-config/sources-${scenario}.json` });
+  setEnv({
+    HRSYNC_OPERATIONS_QUEUE: `ops-${scenario}`,
+    HRSYNC_TABLE_PREFIX: `e2e${scenario}`,
+    HRSYNC_REPORTS_CONTAINER: `reports-${scenario}`,
+    HRSYNC_EXTRACTS_CONTAINER: `drop-${scenario}`,
+    HRSYNC_SOURCES_BLOB: `hrsync-config/sources-${scenario}.json`,
+  });
   resetPipelineRuntime();
   sim.reset();
   sim.setPermissions(['SynchronizationData-User.Upload', 'AuditLog.Read.All']);
   logs.length = 0;
   consoleLines.length = 0;
   // host.json as shipped, but failed messages come back at once so poison tests stay short.
-  host = createLocalHost({ definitions, env: process.env, host: { ...readHostJson('host.json'), visibilityTimeoutSeconds: 0 }, onLog: (l) => { logs.push(l); allLogs.push(l.message); } });
+  host = createLocalHost({
+    definitions,
+    env: process.env,
+    host: { ...readHostJson('host.json'), visibilityTimeoutSeconds: 0 },
+    onLog: (l) => {
+      logs.push(l);
+      allLogs.push(l.message);
+    },
+  });
 });
 
 async function drop(name: string, content: Buffer): Promise<void> {
@@ -101,7 +119,15 @@ async function runToReport(timeoutMs = 120_000): Promise<RunReport> {
     try {
       await host.drain(timeoutMs);
     } catch (err) {
-      throw new Error(`${(err as Error).message}; host logs: ${logs.slice(-8).map((l) => l.message.slice(0, 300)).join(' | ')}; client events: ${consoleLines.slice(-8).map((l) => l.slice(0, 300)).join(' | ')}; ${await openRecords()}`);
+      throw new Error(
+        `${(err as Error).message}; host logs: ${logs
+          .slice(-8)
+          .map((l) => l.message.slice(0, 300))
+          .join(' | ')}; client events: ${consoleLines
+          .slice(-8)
+          .map((l) => l.slice(0, 300))
+          .join(' | ')}; ${await openRecords()}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 50));
     await host.fireTimer('reconcile');
@@ -111,7 +137,15 @@ async function runToReport(timeoutMs = 120_000): Promise<RunReport> {
       }
     }
   }
-  throw new Error(`no report within ${timeoutMs} ms; host logs: ${logs.slice(-5).map((l) => l.message).join(' | ')}; client events: ${consoleLines.slice(-8).map((l) => l.slice(0, 300)).join(' | ')}; ${await openRecords()}`);
+  throw new Error(
+    `no report within ${timeoutMs} ms; host logs: ${logs
+      .slice(-5)
+      .map((l) => l.message)
+      .join(' | ')}; client events: ${consoleLines
+      .slice(-8)
+      .map((l) => l.slice(0, 300))
+      .join(' | ')}; ${await openRecords()}`,
+  );
 }
 
 /** For a run that does not finish: where its open records stand (ids and states only), in the ledger and at the simulator. */
@@ -125,7 +159,9 @@ async function openRecords(): Promise<string> {
     for await (const r of ledger.listRecords(run.runId)) {
       if ((r.state !== 'queued' && r.state !== 'submitted') || shown++ >= 10) continue;
       const entries = log.filter((e) => e.sourceIdentity?.id === r.externalId).map((e) => `${e.provisioningStatusInfo?.status}@${e.activityDateTime}`);
-      lines.push(`${r.externalId} ${r.state} attempts=${r.attempts} enqueued=${r.enqueued} waitingFor=${r.waitingFor ?? '-'} manager=${r.managerId ?? '-'} code=${r.lastErrorCode ?? '-'} submitted=${r.lastSubmittedAt ?? '-'} outcome=${r.lastOutcomeAt ?? '-'} sends=${sim.stats().perRecordSends.get(r.externalId) ?? 0} log=[${entries.join(',')}]`);
+      lines.push(
+        `${r.externalId} ${r.state} attempts=${r.attempts} enqueued=${r.enqueued} waitingFor=${r.waitingFor ?? '-'} manager=${r.managerId ?? '-'} code=${r.lastErrorCode ?? '-'} submitted=${r.lastSubmittedAt ?? '-'} outcome=${r.lastOutcomeAt ?? '-'} sends=${sim.stats().perRecordSends.get(r.externalId) ?? 0} log=[${entries.join(',')}]`,
+      );
     }
   }
   const ops = new QueueClient(azurite.connectionString, process.env.HRSYNC_OPERATIONS_QUEUE as string);
@@ -146,7 +182,9 @@ async function needlessSends(): Promise<string[]> {
     if (e.provisioningStatusInfo?.status === 'failure') failures.set(e.sourceIdentity?.id ?? '', (failures.get(e.sourceIdentity?.id ?? '') ?? 0) + 1);
   }
   expect([...failures.values()].reduce((a, b) => a + b, 0)).toBeLessThan(100);
-  return [...sim.stats().perRecordSends].filter(([id, n]) => n !== 1 + (failures.get(id) ?? 0) && !(managers.has(id) && n === 2 + (failures.get(id) ?? 0))).map(([id, n]) => `${id}×${n}`);
+  return [...sim.stats().perRecordSends]
+    .filter(([id, n]) => n !== 1 + (failures.get(id) ?? 0) && !(managers.has(id) && n === 2 + (failures.get(id) ?? 0)))
+    .map(([id, n]) => `${id}×${n}`);
 }
 
 describe('the Functions app on Azurite and the simulator', () => {
@@ -162,7 +200,12 @@ describe('the Functions app on Azurite and the simulator', () => {
 
   it('ends the same under 429s, 5xx, dropped connections and per-record failures', async () => {
     sim.setFaults({
-      throttleShare: 0.04, error500Share: 0.03, error503Share: 0.03, dropShare: 0.02, retryAfterSeconds: 1, seed: 5,
+      throttleShare: 0.04,
+      error500Share: 0.03,
+      error503Share: 0.03,
+      dropShare: 0.02,
+      retryAfterSeconds: 1,
+      seed: 5,
       recordRules: [
         { match: /7$/, times: 1, errorCode: 'ServiceUnavailable', reason: 'The service is temporarily unavailable.', retryable: true },
         { match: /^E0001(2|3)\d$/, errorCode: 'AzureActiveDirectoryInvalidUserPrincipalName', reason: 'The userPrincipalName is not valid.' },
@@ -172,7 +215,12 @@ describe('the Functions app on Azurite and the simulator', () => {
     const report = await runToReport(150_000);
     const invalid = [...sim.stats().perRecordSends.keys()].filter((id) => /^E0001(2|3)\d$/.test(id));
     expect(report.counts.confirmed + report.counts.deadLettered).toBe(2000);
-    expect(report.deadLettered.filter((d) => d.errorCode === 'AzureActiveDirectoryInvalidUserPrincipalName').map((d) => d.externalId).sort()).toEqual(invalid.sort());
+    expect(
+      report.deadLettered
+        .filter((d) => d.errorCode === 'AzureActiveDirectoryInvalidUserPrincipalName')
+        .map((d) => d.externalId)
+        .sort(),
+    ).toEqual(invalid.sort());
     // Reports of a worker whose UPN is refused wait for a manager that never comes, then give up with that reason.
     for (const d of report.deadLettered.filter((x) => x.errorCode !== 'AzureActiveDirectoryInvalidUserPrincipalName')) expect(d.errorCode).toBe('UnresolvedReference');
     expect(sim.stats().throttled + sim.stats().faults).toBeGreaterThan(0);
@@ -228,8 +276,11 @@ describe('the Functions app on Azurite and the simulator', () => {
     sim.setPermissions(['AuditLog.Read.All']);
     // broken.csv rejects 10 of 16 rows, which the guard would hold: this source allows it.
     const sources = JSON.stringify({ version: 1, sources: { default: { mapping: 'mapping.json', kind: 'full', guard: { maxRejectedPercent: 100 } } } });
-    await BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('hrsync-config').getBlockBlobClient(`sources-${scenario}.json`).upload(sources, sources.length);
-    const small = Buffer.from((await readFile('samples/broken.csv')));
+    await BlobServiceClient.fromConnectionString(azurite.connectionString)
+      .getContainerClient('hrsync-config')
+      .getBlockBlobClient(`sources-${scenario}.json`)
+      .upload(sources, sources.length);
+    const small = Buffer.from(await readFile('samples/broken.csv'));
     await drop('broken.csv', small);
     await host.drain();
     const poison = new QueueClient(azurite.connectionString, `ops-${scenario}-poison`);

@@ -78,8 +78,15 @@ beforeAll(async () => {
   [azurite, sim] = await Promise.all([startAzurite(), startSimulator({ processingDelayMs: 5, pageSize: 1000 })]);
   sample = await readFile('samples/workers.csv');
   setEnv({
-    ...sim.settings, HRSYNC_STORAGE: azurite.connectionString, HRSYNC_RECONCILE_SCHEDULE: '0 0 0 1 1 *', HRSYNC_RETRY_BASE_SECONDS: '0',
-    HRSYNC_OPERATIONS_QUEUE: 'tel-ops', HRSYNC_TABLE_PREFIX: 'tel', HRSYNC_REPORTS_CONTAINER: 'tel-reports', HRSYNC_EXTRACTS_CONTAINER: 'tel-drop', HRSYNC_SOURCES_BLOB: 'hrsync-config/tel-sources.json',
+    ...sim.settings,
+    HRSYNC_STORAGE: azurite.connectionString,
+    HRSYNC_RECONCILE_SCHEDULE: '0 0 0 1 1 *',
+    HRSYNC_RETRY_BASE_SECONDS: '0',
+    HRSYNC_OPERATIONS_QUEUE: 'tel-ops',
+    HRSYNC_TABLE_PREFIX: 'tel',
+    HRSYNC_REPORTS_CONTAINER: 'tel-reports',
+    HRSYNC_EXTRACTS_CONTAINER: 'tel-drop',
+    HRSYNC_SOURCES_BLOB: 'hrsync-config/tel-sources.json',
   });
   const config = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('hrsync-config');
   await config.createIfNotExists();
@@ -123,9 +130,24 @@ describe('telemetry of a pipeline run', () => {
     expect(completed).toHaveLength(1);
     const c = first.counts;
     expect(completed[0]?.attributes).toMatchObject({
-      source: 'default', rows: 400, valid: c.valid, rejected: c.rejected, records: c.records, created: c.created, updated: c.updated, confirmed: c.confirmed, disabled: c.disabled,
-      unchanged: c.unchanged, skipped: c.skipped, deadLettered: c.deadLettered, held: c.held, open: c.open, requests: first.requests.total, requestsAccepted: first.requests.accepted,
-      failureCodes: '{}', rejectedRules: '{}',
+      source: 'default',
+      rows: 400,
+      valid: c.valid,
+      rejected: c.rejected,
+      records: c.records,
+      created: c.created,
+      updated: c.updated,
+      confirmed: c.confirmed,
+      disabled: c.disabled,
+      unchanged: c.unchanged,
+      skipped: c.skipped,
+      deadLettered: c.deadLettered,
+      held: c.held,
+      open: c.open,
+      requests: first.requests.total,
+      requestsAccepted: first.requests.accepted,
+      failureCodes: '{}',
+      rejectedRules: '{}',
     });
     expect(c.created).toBe(400);
   });
@@ -147,7 +169,7 @@ describe('telemetry of a pipeline run', () => {
     }
   });
 
-  it('emits the daily budget, the job\'s state and what open runs wait for', () => {
+  it("emits the daily budget, the job's state and what open runs wait for", () => {
     const budgets = named(EVENTS.budget.name).map((r) => r.attributes);
     expect(budgets.length).toBeGreaterThan(0);
     const last = budgets[budgets.length - 1];
@@ -179,7 +201,8 @@ describe('telemetry of a pipeline run', () => {
 
   it('exports the metrics: calls by status, latency, budget and records by outcome', () => {
     const names = new Set(metricsOut.getMetrics().flatMap((rm) => rm.scopeMetrics.flatMap((s) => s.metrics.map((m) => m.descriptor.name))));
-    for (const n of ['hrsync.bulkupload.calls', 'hrsync.bulkupload.latency', 'hrsync.bulkupload.throttle_wait', 'hrsync.budget.used', 'hrsync.budget.left', 'hrsync.records']) expect(names, n).toContain(n);
+    for (const n of ['hrsync.bulkupload.calls', 'hrsync.bulkupload.latency', 'hrsync.bulkupload.throttle_wait', 'hrsync.budget.used', 'hrsync.budget.left', 'hrsync.records'])
+      expect(names, n).toContain(n);
   });
 
   it('carries no name, email, phone or address of the extract in any event attribute', () => {
@@ -187,7 +210,11 @@ describe('telemetry of a pipeline run', () => {
     const columns = ['FirstName', 'PreferredName', 'LastName', 'MiddleName', 'Email', 'PersonalEmail', 'OfficePhone', 'MobilePhone', 'Street', 'PostCode'];
     const personal = [...new Set(rows.flatMap((r) => columns.map((c) => r[c] ?? '')))].filter((v) => v.length >= 4);
     expect(personal.length).toBeGreaterThan(1000);
-    const values = events.getFinishedLogRecords().flatMap((r) => Object.values(r.attributes).flatMap((v) => (Array.isArray(v) ? v : [v])).map(String));
+    const values = events.getFinishedLogRecords().flatMap((r) =>
+      Object.values(r.attributes)
+        .flatMap((v) => (Array.isArray(v) ? v : [v]))
+        .map(String),
+    );
     expect(values.length).toBeGreaterThan(500);
     const text = values.join('\n');
     expect(personal.filter((p) => text.includes(p))).toEqual([]);

@@ -17,7 +17,11 @@ import { ensureSimulatorCertificate } from '../../tools/simulator/certificate.js
 
 const run = promisify(execFile);
 
-interface Envelope { name: string; iKey: string; data: { baseType: string; baseData: { name?: string; properties?: Record<string, string>; metrics?: Array<{ name: string; value: number }> } } }
+interface Envelope {
+  name: string;
+  iKey: string;
+  data: { baseType: string; baseData: { name?: string; properties?: Record<string, string>; metrics?: Array<{ name: string; value: number }> } };
+}
 
 let server: Server;
 let port = 0;
@@ -53,7 +57,10 @@ describe('the Azure Monitor exporter', () => {
   it('sends an event as a customEvents row named after it, its fields as customDimensions, and the metrics as customMetrics', async () => {
     const credential = { getToken: () => Promise.resolve({ token: 'test-token', expiresOnTimestamp: Date.now() + 3_600_000 }) };
     const pipeline = await startAzureMonitor(
-      { APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=00000000-0000-4000-8000-000000000001;IngestionEndpoint=https://127.0.0.1:${port}/`, WEBSITE_SITE_NAME: 'func-hrsync' },
+      {
+        APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=00000000-0000-4000-8000-000000000001;IngestionEndpoint=https://127.0.0.1:${port}/`,
+        WEBSITE_SITE_NAME: 'func-hrsync',
+      },
       { credential, disableOfflineStorage: true },
     );
     expect(pipeline).toBeDefined();
@@ -66,7 +73,9 @@ describe('the Azure Monitor exporter', () => {
     expect(event?.data.baseData.name).toBe('hrsync.run.completed');
     // customDimensions hold strings: the workbook and alerts convert with toint().
     expect(event?.data.baseData.properties).toEqual({ runId: 'r-1', source: 'hr', rows: '400', created: '398', deadLettered: '2' });
-    const metrics = received.filter((e) => e.data.baseType === 'MetricData').flatMap((e) => (e.data.baseData.metrics ?? []).map((m) => ({ ...m, properties: e.data.baseData.properties })));
+    const metrics = received
+      .filter((e) => e.data.baseType === 'MetricData')
+      .flatMap((e) => (e.data.baseData.metrics ?? []).map((m) => ({ ...m, properties: e.data.baseData.properties })));
     expect(metrics).toContainEqual(expect.objectContaining({ name: 'hrsync.bulkupload.calls', value: 1, properties: { status: '429' } }));
     expect(metrics).toContainEqual(expect.objectContaining({ name: 'hrsync.bulkupload.throttle_wait', value: 1000 }));
     // Signed in with the credential (App Insights has local auth off).
@@ -111,8 +120,11 @@ describe('cold start', () => {
 
   it('loads them once it is set', async () => {
     const { modules, telemetry } = await loaded({
-      ...process.env, APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=00000000-0000-4000-8000-000000000001;IngestionEndpoint=https://127.0.0.1:${port}/`,
-      APPLICATION_INSIGHTS_NO_STATSBEAT: 'true', APPLICATIONINSIGHTS_STATSBEAT_DISABLED: 'true', APPLICATIONINSIGHTS_SDKSTATS_DISABLED: 'true',
+      ...process.env,
+      APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=00000000-0000-4000-8000-000000000001;IngestionEndpoint=https://127.0.0.1:${port}/`,
+      APPLICATION_INSIGHTS_NO_STATSBEAT: 'true',
+      APPLICATIONINSIGHTS_STATSBEAT_DISABLED: 'true',
+      APPLICATIONINSIGHTS_SDKSTATS_DISABLED: 'true',
     });
     expect(telemetry).toBe(true);
     expect(modules.some((m) => m.includes('monitor-opentelemetry-exporter'))).toBe(true);

@@ -87,9 +87,29 @@ describe('parseBicep', () => {
     const count = main.declarations.find((d) => d.kind === 'param' && d.name === 'count');
     expect(count).toMatchObject({ kind: 'param', type: 'int', value: { kind: 'number', value: 3 } });
     expect(count?.kind === 'param' ? count.decorators.map((d) => d.name) : []).toEqual(['minValue', 'maxValue', 'description']);
-    expect(main.declarations.map((d) => d.kind)).toEqual(['targetScope', 'param', 'param', 'param', 'var', 'var', 'var', 'var', 'module', 'output', 'output', 'output', 'output', 'output', 'output']);
+    expect(main.declarations.map((d) => d.kind)).toEqual([
+      'targetScope',
+      'param',
+      'param',
+      'param',
+      'var',
+      'var',
+      'var',
+      'var',
+      'module',
+      'output',
+      'output',
+      'output',
+      'output',
+      'output',
+      'output',
+    ]);
     const child = parseBicep(CHILD, 'child.bicep');
-    expect(child.declarations.find((d) => d.kind === 'resource' && d.name === 'containers')).toMatchObject({ type: 'Microsoft.Storage/storageAccounts/blobServices/containers', apiVersion: '2023-05-01', value: { kind: 'for', item: 'n', index: 'i' } });
+    expect(child.declarations.find((d) => d.kind === 'resource' && d.name === 'containers')).toMatchObject({
+      type: 'Microsoft.Storage/storageAccounts/blobServices/containers',
+      apiVersion: '2023-05-01',
+      value: { kind: 'for', item: 'n', index: 'i' },
+    });
     expect(child.declarations.find((d) => d.kind === 'resource' && d.name === 'maybe')).toMatchObject({ value: { kind: 'if' } });
   });
 
@@ -115,7 +135,12 @@ describe('evaluateDeployment', () => {
     // A loop item's properties are not looked up; the value is named after the item.
     expect(describeValue(d.outputs.first)).toBe('<infra/modules/child.bicep#containers[0].name>');
     expect(d.resources.find((r) => r.id.endsWith('containers[0]'))?.body.name).toBe('p-full-a-0');
-    expect(d.resources.map((r) => r.id)).toEqual(['infra/modules/child.bicep#account', 'infra/modules/child.bicep#containers[0]', 'infra/modules/child.bicep#containers[1]', 'infra/modules/child.bicep#maybe']);
+    expect(d.resources.map((r) => r.id)).toEqual([
+      'infra/modules/child.bicep#account',
+      'infra/modules/child.bicep#containers[0]',
+      'infra/modules/child.bicep#containers[1]',
+      'infra/modules/child.bicep#maybe',
+    ]);
     expect(d.resources[3]?.body.tags).toEqual({ '<infra/modules/child.bicep#account.id>': 'link' });
   });
 
@@ -127,7 +152,9 @@ describe('evaluateDeployment', () => {
 
   it('says what is missing rather than guessing', () => {
     expect(() => evaluateDeployment(files(), 'infra/main.bicep', {})).toThrow(new EvaluationError('infra/main.bicep: parameter mode has no value and no default'));
-    expect(() => evaluateDeployment(files(MAIN.replace('var divided = 10 / count', 'var divided = 10 / counts')), 'infra/main.bicep', { mode: 'x' })).toThrow(/"counts" is not declared/);
+    expect(() => evaluateDeployment(files(MAIN.replace('var divided = 10 / count', 'var divided = 10 / counts')), 'infra/main.bicep', { mode: 'x' })).toThrow(
+      /"counts" is not declared/,
+    );
   });
 });
 
@@ -139,7 +166,12 @@ describe('scanSource', () => {
   });
 
   it('counts a method shared by two imported SDKs for both', () => {
-    const code = "import type { QueueClient } from '@azure/storage-queue';\nimport type { ContainerClient } from '@azure/storage-blob';\nexport const f = (c: ContainerClient | QueueClient) => c.createIfNotExists();\n";
-    expect(scanSource(code, 'lib/y.ts').map((u) => u.capability).sort()).toEqual(['blob:write', 'queue:manage']);
+    const code =
+      "import type { QueueClient } from '@azure/storage-queue';\nimport type { ContainerClient } from '@azure/storage-blob';\nexport const f = (c: ContainerClient | QueueClient) => c.createIfNotExists();\n";
+    expect(
+      scanSource(code, 'lib/y.ts')
+        .map((u) => u.capability)
+        .sort(),
+    ).toEqual(['blob:write', 'queue:manage']);
   });
 });

@@ -116,28 +116,42 @@ describe('role assignments', () => {
 
   it('reports a role too weak for what the code does', () => {
     // Storage Table Data Reader instead of Contributor: the ledger writes.
-    const problems = problemsWith('infra/modules/storage.bicep', "var storageTableDataContributor = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'", "var storageTableDataContributor = '76199698-9eea-4c19-bc75-cec21354c6b6'");
+    const problems = problemsWith(
+      'infra/modules/storage.bicep',
+      "var storageTableDataContributor = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'",
+      "var storageTableDataContributor = '76199698-9eea-4c19-bc75-cec21354c6b6'",
+    );
     expect(problems.some((p) => p.includes('table:write') && p.includes('lib/ledger/run-ledger.ts'))).toBe(true);
   });
 
   it('reports a role nothing needs (Key Vault read in managed-identity mode)', () => {
     const problems = problemsWith('infra/main.bicep', 'appReadsSecrets: usesAppRegistration', 'appReadsSecrets: true');
-    expect(problems.some((p) => p.startsWith('[credentialMode=managed-identity') && p.includes('Key Vault Secrets User') && p.includes('nothing in the code or the host needs'))).toBe(true);
+    expect(
+      problems.some((p) => p.startsWith('[credentialMode=managed-identity') && p.includes('Key Vault Secrets User') && p.includes('nothing in the code or the host needs')),
+    ).toBe(true);
     expect(problems.some((p) => p.startsWith('[credentialMode=client-secret'))).toBe(false);
   });
 
   it('reports a role the checks do not know', () => {
-    const problems = problemsWith('infra/modules/storage.bicep', "var storageBlobDataOwner = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'", "var storageBlobDataOwner = '8e3af657-a8ff-443c-a75c-2fe8c4bcb635'");
+    const problems = problemsWith(
+      'infra/modules/storage.bicep',
+      "var storageBlobDataOwner = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'",
+      "var storageBlobDataOwner = '8e3af657-a8ff-443c-a75c-2fe8c4bcb635'",
+    );
     expect(problems.some((p) => p.includes('not one tools/infra-check/roles.ts knows'))).toBe(true);
   });
 
   it('reports the host need for Blob Data Owner when only Contributor is given', () => {
-    const problems = problemsWith('infra/modules/storage.bicep', "var storageBlobDataOwner = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'", "var storageBlobDataOwner = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'");
+    const problems = problemsWith(
+      'infra/modules/storage.bicep',
+      "var storageBlobDataOwner = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'",
+      "var storageBlobDataOwner = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'",
+    );
     expect(problems.some((p) => p.includes('blob:owner') && p.includes('Functions host'))).toBe(true);
   });
 
   it('reports Monitoring Metrics Publisher missing while telemetry needs Entra sign-in', () => {
-    const problems = problemsWith('infra/modules/monitoring.bicep', "scope: appInsights\n", 'scope: workspace\n');
+    const problems = problemsWith('infra/modules/monitoring.bicep', 'scope: appInsights\n', 'scope: workspace\n');
     expect(problems.some((p) => p.includes('Monitoring Metrics Publisher') && p.includes('must be scoped to the Microsoft.Insights/components'))).toBe(true);
     expect(problems.some((p) => p.includes('metrics:publish'))).toBe(true);
   });
@@ -151,7 +165,11 @@ describe('role assignments', () => {
 
 describe('rate limit and security posture', () => {
   it('reports a per-instance rate that lets all instances together exceed the API limit', () => {
-    const problems = problemsWith('infra/main.bicep', 'var rateLimitRequestsPerInstance = provisioningApiRequestsPerWindow / maximumInstanceCount', 'var rateLimitRequestsPerInstance = provisioningApiRequestsPerWindow');
+    const problems = problemsWith(
+      'infra/main.bicep',
+      'var rateLimitRequestsPerInstance = provisioningApiRequestsPerWindow / maximumInstanceCount',
+      'var rateLimitRequestsPerInstance = provisioningApiRequestsPerWindow',
+    );
     expect(problems.some((p) => p.includes('maximumInstanceCount=40') && p.includes("40 instances × 40 requests per 5 s exceeds the provisioning API's 40 per 5 s"))).toBe(true);
   });
 
@@ -166,7 +184,11 @@ describe('rate limit and security posture', () => {
   });
 
   it('reports a storage connection string in the app settings', () => {
-    const problems = problemsWith('infra/modules/function-app.bicep', "AzureWebJobsStorage__credential: 'managedidentity'", "AzureWebJobsStorage: 'DefaultEndpointsProtocol=https;AccountName=x;AccountKey=abc'\n  AzureWebJobsStorage__credential: 'managedidentity'");
+    const problems = problemsWith(
+      'infra/modules/function-app.bicep',
+      "AzureWebJobsStorage__credential: 'managedidentity'",
+      "AzureWebJobsStorage: 'DefaultEndpointsProtocol=https;AccountName=x;AccountKey=abc'\n  AzureWebJobsStorage__credential: 'managedidentity'",
+    );
     expect(problems.some((p) => p.includes('AzureWebJobsStorage is a connection string'))).toBe(true);
     expect(problems.some((p) => p.includes('holds a storage key or SAS'))).toBe(true);
   });
@@ -187,11 +209,17 @@ describe('events, outputs and the post-deploy hook', () => {
 
   it('reports an alert query reading a field its event does not carry', () => {
     const problems = problemsWith('infra/modules/alerts.bicep', '| where toint(customDimensions.budgetDays) > 1', '| where toint(customDimensions.days) > 1');
-    expect(problems.some((p) => p.includes('hrsync-run-over-budget') && p.includes('customDimensions.days, which none of the events it names carries (hrsync.run.ingested)'))).toBe(true);
+    expect(problems.some((p) => p.includes('hrsync-run-over-budget') && p.includes('customDimensions.days, which none of the events it names carries (hrsync.run.ingested)'))).toBe(
+      true,
+    );
   });
 
   it('reports a workbook query on a field or event the code does not emit', () => {
-    const field = problemsWith('infra/modules/alerts.bicep', 'by bin(timestamp, 1h), jobStatus = tostring(customDimensions.jobStatus)', 'by bin(timestamp, 1h), jobStatus = tostring(customDimensions.state)');
+    const field = problemsWith(
+      'infra/modules/alerts.bicep',
+      'by bin(timestamp, 1h), jobStatus = tostring(customDimensions.jobStatus)',
+      'by bin(timestamp, 1h), jobStatus = tostring(customDimensions.state)',
+    );
     expect(field.some((p) => p.includes('infra/modules/alerts.bicep:') && p.includes('customDimensions.state') && p.includes('hrsync.job.state'))).toBe(true);
     const renamed = problemsWith('infra/modules/alerts.bicep', '| where name == "hrsync.records.waiting"', '| where name == "hrsync.records.pending"');
     expect(renamed.some((p) => p.includes('"hrsync.records.pending", which the code does not emit'))).toBe(true);
@@ -200,7 +228,10 @@ describe('events, outputs and the post-deploy hook', () => {
   it('reports the queries that read a field the code stops emitting', () => {
     const telemetry = codeTelemetry();
     const events = new Map(telemetry.events);
-    events.set('hrsync.run.completed', (events.get('hrsync.run.completed') ?? []).filter((f) => f !== 'failureCodes'));
+    events.set(
+      'hrsync.run.completed',
+      (events.get('hrsync.run.completed') ?? []).filter((f) => f !== 'failureCodes'),
+    );
     const problems = checkInfra({ root, blobFunctions, uses, telemetry: { ...telemetry, events } });
     // The failed-records alert and the workbook's failure reasons both read it.
     expect(problems.some((p) => p.includes('hrsync-run-with-failed-records') && p.includes('customDimensions.failureCodes'))).toBe(true);
@@ -208,15 +239,28 @@ describe('events, outputs and the post-deploy hook', () => {
   });
 
   it('reports a missing alert for an event issue 14 asks to alert on (a source with no run in 26 hours)', () => {
-    const problems = problemsWith('infra/modules/alerts.bicep', "| where name == \"hrsync.run.started\"\n| summarize lastRun", "| where name == \"hrsync.run.ingested\"\n| summarize lastRun");
+    const problems = problemsWith(
+      'infra/modules/alerts.bicep',
+      '| where name == "hrsync.run.started"\n| summarize lastRun',
+      '| where name == "hrsync.run.ingested"\n| summarize lastRun',
+    );
     expect(problems.some((p) => p.includes('no alert rule reads the event "hrsync.run.started" (no run for a source (its nightly extract never arrived))'))).toBe(true);
   });
 
   it('checks each query alone: names in a union, name in (…), and customDimensions without an event', () => {
     const catalogue = codeTelemetry();
-    expect(telemetryQueryProblems('customEvents | where name in ("hrsync.run.completed", "hrsync.run.held") | project r = customDimensions.stage, c = customDimensions.created', catalogue)).toEqual([]);
-    expect(telemetryQueryProblems('customEvents | where name in ("hrsync.run.completed", "hrsync.run.done")', catalogue)).toEqual(['looks for the event "hrsync.run.done", which the code does not emit (lib/telemetry/catalogue.ts)']);
-    expect(telemetryQueryProblems('customEvents | project customDimensions["runId"]', catalogue)).toEqual(['reads customEvents or customMetrics without naming an event (name == "…")']);
+    expect(
+      telemetryQueryProblems(
+        'customEvents | where name in ("hrsync.run.completed", "hrsync.run.held") | project r = customDimensions.stage, c = customDimensions.created',
+        catalogue,
+      ),
+    ).toEqual([]);
+    expect(telemetryQueryProblems('customEvents | where name in ("hrsync.run.completed", "hrsync.run.done")', catalogue)).toEqual([
+      'looks for the event "hrsync.run.done", which the code does not emit (lib/telemetry/catalogue.ts)',
+    ]);
+    expect(telemetryQueryProblems('customEvents | project customDimensions["runId"]', catalogue)).toEqual([
+      'reads customEvents or customMetrics without naming an event (name == "…")',
+    ]);
     expect(telemetryQueryProblems('customMetrics | where name == "hrsync.bulkupload.latency" | summarize avg(value) by tostring(customDimensions.status)', catalogue)).toEqual([]);
     expect(telemetryQueryProblems('traces | where message has "x"', catalogue)).toEqual([]);
   });

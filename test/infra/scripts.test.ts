@@ -49,7 +49,13 @@ function run(script: string, args: string[], env: Record<string, string> = {}): 
   writeFileSync(log, '');
   // Only the fake az, bash and coreutils on PATH: no real az or azd.
   const result = spawnSync('bash', [script, ...args], { env: { PATH: `${bin}:/usr/bin:/bin`, AZ_LOG: log, ...env }, encoding: 'utf8' });
-  return { status: result.status, out: `${result.stdout}${result.stderr}`, calls: readFileSync(log, 'utf8').split('\n').filter((l) => l !== '') };
+  return {
+    status: result.status,
+    out: `${result.stdout}${result.stderr}`,
+    calls: readFileSync(log, 'utf8')
+      .split('\n')
+      .filter((l) => l !== ''),
+  };
 }
 
 describe('infra shell scripts', () => {

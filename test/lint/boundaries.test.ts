@@ -52,7 +52,9 @@ describe('import boundaries', () => {
     expect(await boundaryMessages('lib/delta/fixture.ts', "import { TableLedger } from '../ledger/run-ledger.js';\nexport const L = TableLedger;\n")).toEqual([
       'lib/delta may import only types from lib/ledger/run-ledger.js: lib/delta may import lib/core, lib/ledger types, lib/scim, lib/sources (ARCHITECTURE.md, "Parts and who may import whom").',
     ]);
-    expect(await boundaryMessages('lib/provisioning/fixture.ts', "import { MAX_OPERATIONS_PER_REQUEST } from '../scim/schemas.js';\nexport const M = MAX_OPERATIONS_PER_REQUEST;\n")).toEqual([]);
+    expect(
+      await boundaryMessages('lib/provisioning/fixture.ts', "import { MAX_OPERATIONS_PER_REQUEST } from '../scim/schemas.js';\nexport const M = MAX_OPERATIONS_PER_REQUEST;\n"),
+    ).toEqual([]);
     expect(await boundaryMessages('lib/provisioning/fixture.ts', "import { validateUser } from '../scim/validate.js';\nexport const v = validateUser;\n")).toHaveLength(1);
   });
 
@@ -67,7 +69,9 @@ describe('import boundaries', () => {
   });
 
   it('knows every folder of lib/, and names one it does not know', async () => {
-    const parts = readdirSync(path.join(ROOT, 'lib'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    const parts = readdirSync(path.join(ROOT, 'lib'), { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
     expect(parts.length).toBeGreaterThan(10);
     for (const part of parts) expect(await boundaryMessages(`lib/${part}/fixture.ts`, 'export const x = 1;\n'), part).toEqual([]);
     expect(await boundaryMessages('lib/newpart/fixture.ts', 'export const x = 1;\n')).toEqual([

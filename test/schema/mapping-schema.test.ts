@@ -23,7 +23,11 @@ describe('schema/mapping.schema.json', () => {
       [custom]: { Level: 3, Flag: false, Hired: { $column: 'Hired', $type: 'date' }, Grade: { $column: 'Grade', $type: 'integer' } },
     },
   };
-  it.each([['the docs example', docExample], ['samples/mapping.json', sample], ['a mapping using every modifier', typed]])('accepts %s, which the loader also accepts', (_name, mapping) => {
+  it.each([
+    ['the docs example', docExample],
+    ['samples/mapping.json', sample],
+    ['a mapping using every modifier', typed],
+  ])('accepts %s, which the loader also accepts', (_name, mapping) => {
     expect(check(mapping), JSON.stringify(check.errors)).toBe(true);
     expect(() => loadMapping(mapping, 'm.json')).not.toThrow();
   });

@@ -9,9 +9,19 @@ const check = new Ajv2020.default({ allErrors: true, strict: false }).compile(sc
 const docExample = JSON.parse(/```json\n([\s\S]*?)```/.exec(readFileSync('docs/sources.md', 'utf8'))?.[1] ?? '{}');
 
 describe('schema/sources.schema.json', () => {
-  const full = { version: 1, sources: { hr: { description: 'Workday', mapping: 'hr.json', kind: 'full', resendAfterDays: 14, guard: { maxDisables: 100, maxShrinkPercent: 15, maxRejectedPercent: 5 } }, c: { mapping: 'c.json', kind: 'changes' } } };
+  const full = {
+    version: 1,
+    sources: {
+      hr: { description: 'Workday', mapping: 'hr.json', kind: 'full', resendAfterDays: 14, guard: { maxDisables: 100, maxShrinkPercent: 15, maxRejectedPercent: 5 } },
+      c: { mapping: 'c.json', kind: 'changes' },
+    },
+  };
   const sample = JSON.parse(readFileSync('samples/sources.json', 'utf8'));
-  it.each([['the docs example', docExample], ['samples/sources.json', sample], ['every setting', full]])('accepts %s, which the loader also accepts', (_n, doc) => {
+  it.each([
+    ['the docs example', docExample],
+    ['samples/sources.json', sample],
+    ['every setting', full],
+  ])('accepts %s, which the loader also accepts', (_n, doc) => {
     expect(check(doc), JSON.stringify(check.errors)).toBe(true);
     expect(() => parseSources(doc, 's.json')).not.toThrow();
   });

@@ -40,7 +40,7 @@ function freePort(): Promise<number> {
 // does work proportional to the messages held on every delete, so with blob, queue and table in
 // one process the pipeline's table calls waited behind the queue's. Two cores now share them.
 const SERVICES = ['blob', 'queue', 'table'] as const;
-type Service = typeof SERVICES[number];
+type Service = (typeof SERVICES)[number];
 
 function serviceMain(service: Service): string {
   // Resolve the package's own entry points so no shell or PATH lookup is involved.
@@ -54,14 +54,16 @@ function serviceMain(service: Service): string {
 // each child notices by itself: its stdin (a pipe from the parent) reaches its end when the parent's
 // side is closed by the kernel, and, in case a pipe was handed on, its parent id changes once it is
 // re-parented. A data: URL, so it needs no file beside the compiled one (tests run the TypeScript).
-const DIE_WITH_PARENT = `data:text/javascript,${encodeURIComponent([
-  'const parent = process.ppid;',
-  'const bye = () => process.exit(0);',
-  "process.stdin.on('end', bye); process.stdin.on('error', bye); process.stdin.resume();",
-  // Unreferenced: Azurite stops on SIGTERM by closing its servers and letting the event loop empty.
-  'process.stdin.unref?.();',
-  'setInterval(() => { if (process.ppid !== parent) bye(); }, 500).unref();',
-].join('\n'))}`;
+const DIE_WITH_PARENT = `data:text/javascript,${encodeURIComponent(
+  [
+    'const parent = process.ppid;',
+    'const bye = () => process.exit(0);',
+    "process.stdin.on('end', bye); process.stdin.on('error', bye); process.stdin.resume();",
+    // Unreferenced: Azurite stops on SIGTERM by closing its servers and letting the event loop empty.
+    'process.stdin.unref?.();',
+    'setInterval(() => { if (process.ppid !== parent) bye(); }, 500).unref();',
+  ].join('\n'),
+)}`;
 
 export interface AzuriteOptions {
   timeoutMs?: number;
@@ -86,26 +88,49 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
   let stopping = false;
   const stopAll = async (): Promise<void> => {
     stopping = true;
-    await Promise.all(children.map(({ child }) => new Promise<void>((resolve) => {
-      // A child that never started (spawn failed) has no pid and may never emit 'exit'.
-      if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) { resolve(); return; }
-      child.once('exit', () => resolve());
-      child.once('error', () => resolve());
-      child.kill();
-    })));
+    await Promise.all(
+      children.map(
+        ({ child }) =>
+          new Promise<void>((resolve) => {
+            // A child that never started (spawn failed) has no pid and may never emit 'exit'.
+            if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) {
+              resolve();
+              return;
+            }
+            child.once('exit', () => resolve());
+            child.once('error', () => resolve());
+            child.kill();
+          }),
+      ),
+    );
     if (folder !== undefined) await rm(folder, { recursive: true, force: true });
   };
   try {
     for (const service of SERVICES) {
       if (folder !== undefined) await mkdir(join(folder, service));
-      const child = spawn(process.execPath, [
-        '--import', DIE_WITH_PARENT, serviceMain(service),
-        ...storeArgs(service), '--silent', '--skipApiVersionCheck', '--disableTelemetry', '--loose',
-        `--${service}Host`, '127.0.0.1', `--${service}Port`, String(ports[service]),
-      ], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          DIE_WITH_PARENT,
+          serviceMain(service),
+          ...storeArgs(service),
+          '--silent',
+          '--skipApiVersionCheck',
+          '--disableTelemetry',
+          '--loose',
+          `--${service}Host`,
+          '127.0.0.1',
+          `--${service}Port`,
+          String(ports[service]),
+        ],
+        { stdio: ['pipe', 'pipe', 'pipe'] },
+      );
       const c = { service, child, output: '' };
       children.push(c);
-      const collect = (chunk: Buffer): void => { c.output = (c.output + chunk.toString('utf8')).slice(-4000); };
+      const collect = (chunk: Buffer): void => {
+        c.output = (c.output + chunk.toString('utf8')).slice(-4000);
+      };
       child.stdout?.on('data', collect);
       child.stderr?.on('data', collect);
     }
@@ -114,40 +139,51 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
     throw err;
   }
 
-  const exited = Promise.race(children.map((c) => new Promise<never>((_, reject) => {
-    c.child.once('exit', (code) => reject(new Error(`Azurite's ${c.service} service exited with code ${code} before it was ready: ${c.output.trim()}`)));
-    c.child.once('error', reject);
-  })));
+  const exited = Promise.race(
+    children.map(
+      (c) =>
+        new Promise<never>((_, reject) => {
+          c.child.once('exit', (code) => reject(new Error(`Azurite's ${c.service} service exited with code ${code} before it was ready: ${c.output.trim()}`)));
+          c.child.once('error', reject);
+        }),
+    ),
+  );
   const timeoutMs = options.timeoutMs ?? 30_000;
   const deadline = Date.now() + timeoutMs;
   try {
-    await Promise.race([exited, (async () => {
-      for (const c of children) {
-        while (!(await accepts(ports[c.service]))) {
-          if (Date.now() > deadline) throw new Error(`Azurite's ${c.service} service did not listen on port ${ports[c.service]} within ${timeoutMs} ms: ${c.output.trim()}`);
-          await new Promise((r) => setTimeout(r, 50));
+    await Promise.race([
+      exited,
+      (async () => {
+        for (const c of children) {
+          while (!(await accepts(ports[c.service]))) {
+            if (Date.now() > deadline) throw new Error(`Azurite's ${c.service} service did not listen on port ${ports[c.service]} within ${timeoutMs} ms: ${c.output.trim()}`);
+            await new Promise((r) => setTimeout(r, 50));
+          }
         }
-      }
-    })()]);
+      })(),
+    ]);
   } catch (err) {
     await stopAll();
     throw err;
   }
   exited.catch(() => undefined);
   for (const c of children) {
-    c.child.once('exit', (code, signal) => { if (!stopping) options.onUnexpectedExit?.(c.service, code, signal); });
+    c.child.once('exit', (code, signal) => {
+      if (!stopping) options.onUnexpectedExit?.(c.service, code, signal);
+    });
   }
 
   const [blobPort, queuePort, tablePort] = [ports.blob, ports.queue, ports.table];
   const host = '127.0.0.1';
-  const connectionString = [
-    'DefaultEndpointsProtocol=http',
-    `AccountName=${DEV_ACCOUNT}`,
-    `AccountKey=${DEV_KEY}`,
-    `BlobEndpoint=http://${host}:${blobPort}/${DEV_ACCOUNT}`,
-    `QueueEndpoint=http://${host}:${queuePort}/${DEV_ACCOUNT}`,
-    `TableEndpoint=http://${host}:${tablePort}/${DEV_ACCOUNT}`,
-  ].join(';') + ';';
+  const connectionString =
+    [
+      'DefaultEndpointsProtocol=http',
+      `AccountName=${DEV_ACCOUNT}`,
+      `AccountKey=${DEV_KEY}`,
+      `BlobEndpoint=http://${host}:${blobPort}/${DEV_ACCOUNT}`,
+      `QueueEndpoint=http://${host}:${queuePort}/${DEV_ACCOUNT}`,
+      `TableEndpoint=http://${host}:${tablePort}/${DEV_ACCOUNT}`,
+    ].join(';') + ';';
 
   return {
     connectionString,
@@ -163,7 +199,10 @@ async function accepts(port: number): Promise<boolean> {
   const { connect } = await import('node:net');
   return new Promise((resolve) => {
     const socket = connect({ port, host: '127.0.0.1' });
-    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.once('error', () => resolve(false));
   });
 }

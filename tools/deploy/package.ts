@@ -66,7 +66,8 @@ interface LockPackage {
  */
 export function productionPackages(root: string): { path: string; optional: boolean }[] {
   const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { lockfileVersion?: number; packages?: Record<string, LockPackage> };
-  if (lock.packages === undefined) throw new Error(`${root}/package-lock.json has no "packages" (lockfileVersion ${lock.lockfileVersion ?? '?'}); regenerate it with npm 7 or later`);
+  if (lock.packages === undefined)
+    throw new Error(`${root}/package-lock.json has no "packages" (lockfileVersion ${lock.lockfileVersion ?? '?'}); regenerate it with npm 7 or later`);
   return Object.entries(lock.packages)
     .filter(([path, p]) => path.startsWith('node_modules/') && p.dev !== true && p.link !== true)
     .map(([path, p]) => ({ path, optional: p.optional === true || p.devOptional === true }));

@@ -11,13 +11,43 @@ export interface Department {
 }
 
 export const DEPARTMENTS: readonly Department[] = [
-  { name: 'Finance', division: 'Corporate', costBase: 1100, titles: ['Accountant', 'Financial Analyst', 'Specialist, Accounts Payable', 'Payroll Administrator'], managerTitle: 'Manager, Payroll' },
-  { name: 'Human Resources', division: 'Corporate', costBase: 1200, titles: ['HR Business Partner', 'Recruiter', 'Coordinator, Learning & Development'], managerTitle: 'Head of People' },
+  {
+    name: 'Finance',
+    division: 'Corporate',
+    costBase: 1100,
+    titles: ['Accountant', 'Financial Analyst', 'Specialist, Accounts Payable', 'Payroll Administrator'],
+    managerTitle: 'Manager, Payroll',
+  },
+  {
+    name: 'Human Resources',
+    division: 'Corporate',
+    costBase: 1200,
+    titles: ['HR Business Partner', 'Recruiter', 'Coordinator, Learning & Development'],
+    managerTitle: 'Head of People',
+  },
   { name: 'Legal', division: 'Corporate', costBase: 1300, titles: ['Legal Counsel', 'Paralegal'], managerTitle: 'General Counsel, Europe' },
-  { name: 'Sales', division: 'Sales & Marketing', costBase: 2100, titles: ['Account Executive', 'Sales Development Representative', 'Manager, Key Accounts'], managerTitle: 'Director, Sales' },
+  {
+    name: 'Sales',
+    division: 'Sales & Marketing',
+    costBase: 2100,
+    titles: ['Account Executive', 'Sales Development Representative', 'Manager, Key Accounts'],
+    managerTitle: 'Director, Sales',
+  },
   { name: 'Marketing', division: 'Sales & Marketing', costBase: 2200, titles: ['Marketing Specialist', 'Content Designer'], managerTitle: 'Director, Brand & Communications' },
-  { name: 'Customer Success', division: 'Sales & Marketing', costBase: 2300, titles: ['Customer Success Manager', 'Support Engineer, Tier 2'], managerTitle: 'Head of Customer Success' },
-  { name: 'Engineering', division: 'Technology', costBase: 3100, titles: ['Software Engineer', 'Senior Software Engineer', 'Engineer, Site Reliability'], managerTitle: 'Engineering Manager' },
+  {
+    name: 'Customer Success',
+    division: 'Sales & Marketing',
+    costBase: 2300,
+    titles: ['Customer Success Manager', 'Support Engineer, Tier 2'],
+    managerTitle: 'Head of Customer Success',
+  },
+  {
+    name: 'Engineering',
+    division: 'Technology',
+    costBase: 3100,
+    titles: ['Software Engineer', 'Senior Software Engineer', 'Engineer, Site Reliability'],
+    managerTitle: 'Engineering Manager',
+  },
   { name: 'IT', division: 'Technology', costBase: 3200, titles: ['IT Support Analyst', 'Systems Administrator'], managerTitle: 'Manager, IT Operations' },
   { name: 'Data & Analytics', division: 'Technology', costBase: 3300, titles: ['Data Analyst', 'Data Engineer'], managerTitle: 'Head of Data' },
   { name: 'Logistics', division: 'Operations', costBase: 4100, titles: ['Warehouse Operative', 'Planner, Supply Chain'], managerTitle: 'Manager, Logistics' },
@@ -28,9 +58,19 @@ export const DEPARTMENTS: readonly Department[] = [
 ];
 
 export const EXECUTIVE: Department = {
-  name: 'Executive Office', division: 'Corporate', costBase: 1000,
+  name: 'Executive Office',
+  division: 'Corporate',
+  costBase: 1000,
   // The CEO's own team: one of each, in this order.
-  titles: ['Chief Financial Officer', 'Chief People Officer', 'Chief Technology Officer', 'Chief Operating Officer', 'Chief Revenue Officer', 'General Counsel', 'Executive Assistant'],
+  titles: [
+    'Chief Financial Officer',
+    'Chief People Officer',
+    'Chief Technology Officer',
+    'Chief Operating Officer',
+    'Chief Revenue Officer',
+    'General Counsel',
+    'Executive Assistant',
+  ],
   managerTitle: 'Chief Executive Officer',
 };
 

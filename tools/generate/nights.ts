@@ -68,8 +68,7 @@ function layOut(workers: number, joiners: number, nights: number, seed: number):
     while (remaining > 0) {
       const team = position / ORG_TEAM_SIZE;
       const lastInBlock = position + ORG_TEAM_SIZE - 1;
-      if (moreLater && remaining < ORG_TEAM_SIZE && Number.isInteger(team)
-        && teamLead(Number.MAX_SAFE_INTEGER, seed, team) === lastInBlock) {
+      if (moreLater && remaining < ORG_TEAM_SIZE && Number.isInteger(team) && teamLead(Number.MAX_SAFE_INTEGER, seed, team) === lastInBlock) {
         for (let q = position + remaining - 1; q < lastInBlock; q++) skipped.add(q);
         position = lastInBlock + 1;
         remaining = 0;
@@ -147,7 +146,7 @@ export async function writeNightsCsv(dir: string, options: NightsOptions): Promi
     const pieces = function* (): Iterable<string> {
       yield `${csvLine(WORKER_COLUMNS)}\r\n`;
       const end = layout.ends[night] as number;
-      const firstJoiner = night === 0 ? end : layout.ends[night - 1] as number;
+      const firstJoiner = night === 0 ? end : (layout.ends[night - 1] as number);
       let position = -1;
       for (const row of generateWorkers(layout.count, seed)) {
         position++;

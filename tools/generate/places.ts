@@ -22,15 +22,25 @@ export interface CountryProfile {
 }
 
 const UK_INWARD = 'ABDEFGHJLNPQRSTUWXYZ';
-const ukPostCode = (outward: readonly string[]) => (r: Random): string =>
-  `${r.pick(outward)} ${r.int(1, 9)}${UK_INWARD[r.int(0, UK_INWARD.length - 1)]}${UK_INWARD[r.int(0, UK_INWARD.length - 1)]}`;
-const range = (from: number, to: number, width = 5) => (r: Random): string => String(r.int(from, to)).padStart(width, '0');
-const nlPostCode = (from: number, to: number) => (r: Random): string =>
-  `${r.int(from, to)} ${String.fromCharCode(65 + r.int(0, 25))}${String.fromCharCode(65 + r.int(0, 25))}`;
+const ukPostCode =
+  (outward: readonly string[]) =>
+  (r: Random): string =>
+    `${r.pick(outward)} ${r.int(1, 9)}${UK_INWARD[r.int(0, UK_INWARD.length - 1)]}${UK_INWARD[r.int(0, UK_INWARD.length - 1)]}`;
+const range =
+  (from: number, to: number, width = 5) =>
+  (r: Random): string =>
+    String(r.int(from, to)).padStart(width, '0');
+const nlPostCode =
+  (from: number, to: number) =>
+  (r: Random): string =>
+    `${r.int(from, to)} ${String.fromCharCode(65 + r.int(0, 25))}${String.fromCharCode(65 + r.int(0, 25))}`;
 
 export const COUNTRIES: readonly CountryProfile[] = [
   {
-    name: 'United Kingdom', iso: 'GB', company: 'Contoso Ltd', weight: 35,
+    name: 'United Kingdom',
+    iso: 'GB',
+    company: 'Contoso Ltd',
+    weight: 35,
     cities: [
       { name: 'London', postCode: ukPostCode(['EC1A', 'SW1A', 'N1', 'E14', 'W1D', 'SE1']) },
       { name: 'Manchester', postCode: ukPostCode(['M1', 'M4', 'M15']) },
@@ -50,7 +60,10 @@ export const COUNTRIES: readonly CountryProfile[] = [
     mobilePhone: (r) => `+447700900${r.digits(3)}`,
   },
   {
-    name: 'United States', iso: 'US', company: 'Contoso, Inc.', weight: 20,
+    name: 'United States',
+    iso: 'US',
+    company: 'Contoso, Inc.',
+    weight: 20,
     cities: [
       { name: 'Seattle', postCode: range(98101, 98199) },
       { name: 'Redmond', postCode: () => '98052' },
@@ -60,13 +73,20 @@ export const COUNTRIES: readonly CountryProfile[] = [
     ],
     street: (r) => {
       const street = `${r.int(10, 4999)} ${r.pick(['Main Street', 'Pine Street', 'Oak Avenue', 'Terry Avenue North', 'Lakeshore Drive', 'Congress Avenue'])}`;
-      return r.weighted<string>([[street, 6], [`${street}, Suite ${r.int(1, 30)}00`, 3], [`${street}, Apt ${r.int(1, 20)}${r.pick(['A', 'B', 'C'])}`, 1]]);
+      return r.weighted<string>([
+        [street, 6],
+        [`${street}, Suite ${r.int(1, 30)}00`, 3],
+        [`${street}, Apt ${r.int(1, 20)}${r.pick(['A', 'B', 'C'])}`, 1],
+      ]);
     },
     officePhone: (r) => `+1 ${r.pick(['206', '425', '212', '512', '312'])} 555 01${r.digits(2)}`,
     mobilePhone: (r) => `+1${r.pick(['206', '425', '917', '737'])}55501${r.digits(2)}`,
   },
   {
-    name: 'Germany', iso: 'DE', company: 'Contoso Deutschland GmbH', weight: 15,
+    name: 'Germany',
+    iso: 'DE',
+    company: 'Contoso Deutschland GmbH',
+    weight: 15,
     cities: [
       { name: 'Berlin', postCode: range(10115, 10999) },
       { name: 'München', postCode: range(80331, 81929) },
@@ -76,13 +96,20 @@ export const COUNTRIES: readonly CountryProfile[] = [
     ],
     street: (r) => {
       const street = `${r.pick(['Hauptstraße', 'Bahnhofstraße', 'Schillerstraße', 'Goethestraße', 'Am Weiher', 'Lindenallee'])} ${r.int(1, 180)}`;
-      return r.weighted<string>([[street, 7], [`${street}, Hinterhaus`, 2], [`${street}, 3. OG`, 1]]);
+      return r.weighted<string>([
+        [street, 7],
+        [`${street}, Hinterhaus`, 2],
+        [`${street}, 3. OG`, 1],
+      ]);
     },
     officePhone: (r) => `+49 ${r.pick(['30', '89', '40', '221', '69'])} ${r.digits(7)}`,
     mobilePhone: (r) => `+49${r.pick(['151', '160', '170', '176'])}${r.digits(8)}`,
   },
   {
-    name: 'France', iso: 'FR', company: 'Contoso France SAS', weight: 12,
+    name: 'France',
+    iso: 'FR',
+    company: 'Contoso France SAS',
+    weight: 12,
     cities: [
       { name: 'Paris', postCode: (r) => `750${String(r.int(1, 20)).padStart(2, '0')}` },
       { name: 'Lyon', postCode: (r) => `6900${r.int(1, 9)}` },
@@ -92,13 +119,19 @@ export const COUNTRIES: readonly CountryProfile[] = [
     ],
     street: (r) => {
       const street = `${r.int(1, 150)}${r.chance(0.1) ? ' bis' : ''} ${r.pick(['rue de la Paix', 'avenue Jean Jaurès', 'boulevard Haussmann', "place de l'Église", 'rue du Faubourg Saint-Honoré', 'quai des Célestins'])}`;
-      return r.weighted<string>([[street, 7], [`Bât. ${r.pick(['A', 'B', 'C'])}, ${street}`, 3]]);
+      return r.weighted<string>([
+        [street, 7],
+        [`Bât. ${r.pick(['A', 'B', 'C'])}, ${street}`, 3],
+      ]);
     },
     officePhone: (r) => `+33 1 99 00 ${r.digits(2)} ${r.digits(2)}`,
     mobilePhone: (r) => `+3363998${r.digits(4)}`,
   },
   {
-    name: 'Netherlands', iso: 'NL', company: 'Contoso Nederland B.V.', weight: 10,
+    name: 'Netherlands',
+    iso: 'NL',
+    company: 'Contoso Nederland B.V.',
+    weight: 10,
     cities: [
       { name: 'Amsterdam', postCode: nlPostCode(1011, 1109) },
       { name: 'Rotterdam', postCode: nlPostCode(3011, 3089) },
@@ -106,14 +139,21 @@ export const COUNTRIES: readonly CountryProfile[] = [
       { name: 'Eindhoven', postCode: nlPostCode(5611, 5658) },
     ],
     street: (r) => {
-      const street = `${r.pick(['Keizersgracht', 'Prinsengracht', 'Herengracht', 'Stationsplein', 'Dorpsstraat', "Willem de Zwijgerlaan"])} ${r.int(1, 400)}`;
-      return r.weighted<string>([[street, 7], [`${street}-hs`, 1], [`${street}, 3e etage`, 2]]);
+      const street = `${r.pick(['Keizersgracht', 'Prinsengracht', 'Herengracht', 'Stationsplein', 'Dorpsstraat', 'Willem de Zwijgerlaan'])} ${r.int(1, 400)}`;
+      return r.weighted<string>([
+        [street, 7],
+        [`${street}-hs`, 1],
+        [`${street}, 3e etage`, 2],
+      ]);
     },
     officePhone: (r) => `+31 20 ${r.digits(3)} ${r.digits(4)}`,
     mobilePhone: (r) => `+316${r.digits(8)}`,
   },
   {
-    name: 'Spain', iso: 'ES', company: 'Contoso Iberia, S.L.', weight: 8,
+    name: 'Spain',
+    iso: 'ES',
+    company: 'Contoso Iberia, S.L.',
+    weight: 8,
     cities: [
       { name: 'Madrid', postCode: range(28001, 28055) },
       { name: 'Barcelona', postCode: range(8001, 8042) },
@@ -122,7 +162,10 @@ export const COUNTRIES: readonly CountryProfile[] = [
     ],
     street: (r) => {
       const street = `${r.pick(['Calle de Alcalá', 'Avenida de la Constitución', 'Paseo de Gracia', 'Calle Mayor', 'Gran Vía'])} ${r.int(1, 220)}`;
-      return r.weighted<string>([[street, 6], [`${street}, ${r.int(1, 9)}º ${r.pick(['A', 'B', 'C', 'D'])}`, 4]]);
+      return r.weighted<string>([
+        [street, 6],
+        [`${street}, ${r.int(1, 9)}º ${r.pick(['A', 'B', 'C', 'D'])}`, 4],
+      ]);
     },
     officePhone: (r) => `+34 91 ${r.digits(3)} ${r.digits(2)} ${r.digits(2)}`,
     mobilePhone: (r) => `+346${r.digits(8)}`,

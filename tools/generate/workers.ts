@@ -10,10 +10,30 @@ import type { CountryProfile } from './places.js';
 import { Random, hash32 } from './random.js';
 
 export const WORKER_COLUMNS = [
-  'WorkerID', 'WorkerStatus', 'WorkerType', 'FirstName', 'PreferredName', 'LastName', 'MiddleName',
-  'Email', 'PersonalEmail', 'OfficePhone', 'MobilePhone', 'JobTitle', 'JobCode', 'Department',
-  'CostCenter', 'Division', 'Company', 'ManagerID', 'Street', 'City', 'PostCode', 'Country',
-  'HireDate', 'TerminationDate',
+  'WorkerID',
+  'WorkerStatus',
+  'WorkerType',
+  'FirstName',
+  'PreferredName',
+  'LastName',
+  'MiddleName',
+  'Email',
+  'PersonalEmail',
+  'OfficePhone',
+  'MobilePhone',
+  'JobTitle',
+  'JobCode',
+  'Department',
+  'CostCenter',
+  'Division',
+  'Company',
+  'ManagerID',
+  'Street',
+  'City',
+  'PostCode',
+  'Country',
+  'HireDate',
+  'TerminationDate',
 ] as const;
 
 export type WorkerColumn = (typeof WORKER_COLUMNS)[number];
@@ -112,8 +132,20 @@ function makeRow(org: Org, position: number, emailsSeen: Map<string, number>): W
 
   // Managers and the executive team are active employees; everyone else varies.
   const core = isLead || team === 0;
-  const workerType = core ? 'Employee' : r.weighted([['Employee', 80], ['Contractor', 15], ['Intern', 5]] as const);
-  const status = core ? 'Active' : r.weighted([['Active', 92], ['Terminated', 5], ['Leave', 3]] as const);
+  const workerType = core
+    ? 'Employee'
+    : r.weighted([
+        ['Employee', 80],
+        ['Contractor', 15],
+        ['Intern', 5],
+      ] as const);
+  const status = core
+    ? 'Active'
+    : r.weighted([
+        ['Active', 92],
+        ['Terminated', 5],
+        ['Leave', 3],
+      ] as const);
 
   const first = r.pick(FIRST_NAMES);
   const last = r.pick(LAST_NAMES);
@@ -127,15 +159,17 @@ function makeRow(org: Org, position: number, emailsSeen: Map<string, number>): W
   emailsSeen.set(base, seen);
   const email = `${seen === 1 ? base : `${base}${seen}`}@${WORK_DOMAIN}`;
 
-  const title = isLead ? dept.managerTitle
-    : team === 0 ? (dept.titles[(position - 1) % dept.titles.length] as string)
-    : workerType === 'Intern' ? `Intern, ${dept.name}` : r.pick(dept.titles);
+  const title = isLead
+    ? dept.managerTitle
+    : team === 0
+      ? (dept.titles[(position - 1) % dept.titles.length] as string)
+      : workerType === 'Intern'
+        ? `Intern, ${dept.name}`
+        : r.pick(dept.titles);
 
   // Recent hires are more common than long-serving staff; interns joined within the year.
-  const hire = workerType === 'Intern'
-    ? AS_OF - r.int(14, 365) * DAY
-    : AS_OF - Math.floor((AS_OF - EARLIEST_HIRE) * r.next() ** 2) - 14 * DAY;
-  const termination = status === 'Terminated' ? hire + Math.max(1, Math.floor((AS_OF - hire) * r.next() / DAY)) * DAY : undefined;
+  const hire = workerType === 'Intern' ? AS_OF - r.int(14, 365) * DAY : AS_OF - Math.floor((AS_OF - EARLIEST_HIRE) * r.next() ** 2) - 14 * DAY;
+  const termination = status === 'Terminated' ? hire + Math.max(1, Math.floor(((AS_OF - hire) * r.next()) / DAY)) * DAY : undefined;
 
   const city = r.pick(country.cities);
   const manager = managerPosition(org, position);
@@ -198,7 +232,10 @@ function* csvPieces(count: number, options: CsvOptions): Iterable<string> {
   const eol = options.eol ?? '\r\n';
   yield `${options.bom === true ? '\uFEFF' : ''}${csvLine(WORKER_COLUMNS, delimiter)}${eol}`;
   for (const row of generateWorkers(count, options.seed)) {
-    yield `${csvLine(WORKER_COLUMNS.map((c) => row[c]), delimiter)}${eol}`;
+    yield `${csvLine(
+      WORKER_COLUMNS.map((c) => row[c]),
+      delimiter,
+    )}${eol}`;
   }
 }
 
@@ -231,7 +268,10 @@ export function writeWorkersJson(path: string, count: number, options: { seed?: 
 
 /** One JSON object per line (LF). */
 export function writeWorkersNdjson(path: string, count: number, options: { seed?: number } = {}): Promise<void> {
-  return writeChunked(path, (function* () {
-    for (const row of generateWorkers(count, options.seed)) yield `${JSON.stringify(toJsonRecord(row))}\n`;
-  })());
+  return writeChunked(
+    path,
+    (function* () {
+      for (const row of generateWorkers(count, options.seed)) yield `${JSON.stringify(toJsonRecord(row))}\n`;
+    })(),
+  );
 }

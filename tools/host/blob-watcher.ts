@@ -27,7 +27,12 @@ export interface BlobWatcher {
   pollOnce(): Promise<number>;
 }
 
-interface BlobPath { container: string; prefix: string; pattern: RegExp; names: string[] }
+interface BlobPath {
+  container: string;
+  prefix: string;
+  pattern: RegExp;
+  names: string[];
+}
 
 /** Splits a resolved trigger path "container/prefix{name}.csv" into the container and a matcher for blob names. */
 export function parseBlobPath(path: string, functionName: string): BlobPath {
@@ -36,12 +41,15 @@ export function parseBlobPath(path: string, functionName: string): BlobPath {
   const rest = slash < 0 ? '{name}' : path.slice(slash + 1);
   if (container === '' || container.includes('{')) throw new Error(`function ${functionName}: blob path "${path}" must start with a container name`);
   const names: string[] = [];
-  const source = rest.split(/(\{[^}]*\})/).map((part) => {
-    const m = /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(part);
-    if (m === null) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    names.push(m[1] as string);
-    return '(.+)';
-  }).join('');
+  const source = rest
+    .split(/(\{[^}]*\})/)
+    .map((part) => {
+      const m = /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(part);
+      if (m === null) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      names.push(m[1] as string);
+      return '(.+)';
+    })
+    .join('');
   const brace = rest.indexOf('{');
   return { container, prefix: brace < 0 ? rest : rest.slice(0, brace), pattern: new RegExp(`^${source}$`), names };
 }
@@ -51,7 +59,11 @@ async function eachLimited<T>(items: AsyncIterable<T>, limit: number, task: (ite
   const running = new Set<Promise<void>>();
   const errors: unknown[] = [];
   for await (const item of items) {
-    const p: Promise<void> = task(item).catch((err: unknown) => { errors.push(err); }).finally(() => running.delete(p));
+    const p: Promise<void> = task(item)
+      .catch((err: unknown) => {
+        errors.push(err);
+      })
+      .finally(() => running.delete(p));
     running.add(p);
     if (running.size >= limit) await Promise.race(running);
   }
@@ -145,7 +157,10 @@ export function createBlobWatcher(def: BlobDefinition, env: AppSettings, host: H
   }
 
   async function pollOnce(): Promise<number> {
-    ready ??= Promise.all([container.createIfNotExists(), receipts.createIfNotExists()]).catch((err: unknown) => { ready = undefined; throw err; });
+    ready ??= Promise.all([container.createIfNotExists(), receipts.createIfNotExists()]).catch((err: unknown) => {
+      ready = undefined;
+      throw err;
+    });
     await ready;
     let invoked = 0;
     await eachLimited(container.listBlobsFlat({ prefix: path.prefix, includeMetadata: true }), host.blobParallelism, async (item) => {

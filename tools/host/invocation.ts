@@ -52,7 +52,10 @@ export class Invoker {
   readonly stats: HostStats = { invocations: 0, succeeded: 0, failures: 0, poisoned: 0, inFlight: 0 };
   private readonly running = new Set<Promise<unknown>>();
 
-  constructor(private readonly logger: HostLogger, private readonly timeoutMs: number | undefined) {}
+  constructor(
+    private readonly logger: HostLogger,
+    private readonly timeoutMs: number | undefined,
+  ) {}
 
   /** A line from the runner itself. */
   log(functionName: string, level: LogLevel, message: string): void {

@@ -40,7 +40,11 @@ export interface LocalHostOptions {
   hostId?: string;
 }
 
-export interface FunctionSummary { name: string; kind: FunctionDefinition['kind']; trigger: string }
+export interface FunctionSummary {
+  name: string;
+  kind: FunctionDefinition['kind'];
+  trigger: string;
+}
 
 export interface LocalHost {
   /** host.json as the runner applies it. */
@@ -131,11 +135,16 @@ export function createLocalHost(options: LocalHostOptions): LocalHost {
   const sleepers = new Set<() => void>();
   const isRunning = (): boolean => running;
   // A sleep that stop() cuts short, so stopping never waits out a poll interval or a schedule.
-  const sleep = (ms: number): Promise<void> => new Promise((resolve) => {
-    const wake = (): void => { clearTimeout(timer); sleepers.delete(wake); resolve(); };
-    const timer = setTimeout(wake, ms);
-    sleepers.add(wake);
-  });
+  const sleep = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      sleepers.add(wake);
+    });
 
   function start(): void {
     if (running) return;

@@ -7,10 +7,22 @@ import { timeSpanMs } from './host-json.js';
 export type Schedule = { kind: 'cron'; text: string; fields: Array<Set<number>> } | { kind: 'interval'; text: string; ms: number };
 
 const FIELDS = ['second', 'minute', 'hour', 'day', 'month', 'day-of-week'] as const;
-const RANGES: Array<[number, number]> = [[0, 59], [0, 59], [0, 23], [1, 31], [1, 12], [0, 6]];
-const NAMES: Array<string[] | undefined> = [undefined, undefined, undefined, undefined,
+const RANGES: Array<[number, number]> = [
+  [0, 59],
+  [0, 59],
+  [0, 23],
+  [1, 31],
+  [1, 12],
+  [0, 6],
+];
+const NAMES: Array<string[] | undefined> = [
+  undefined,
+  undefined,
+  undefined,
+  undefined,
   ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'],
-  ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT']];
+  ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'],
+];
 
 function value(text: string, field: number): number {
   const names = NAMES[field];

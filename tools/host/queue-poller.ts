@@ -52,7 +52,10 @@ export function createQueuePoller(def: QueueDefinition, env: AppSettings, host: 
   let ready: Promise<unknown> | undefined;
 
   const ensureQueues = (): Promise<unknown> => {
-    ready ??= Promise.all([queue.createIfNotExists(), poison.createIfNotExists()]).catch((err: unknown) => { ready = undefined; throw err; });
+    ready ??= Promise.all([queue.createIfNotExists(), poison.createIfNotExists()]).catch((err: unknown) => {
+      ready = undefined;
+      throw err;
+    });
     return ready;
   };
 

@@ -29,6 +29,8 @@ export function connectionString(env: AppSettings, connection: string | undefine
   const value = env[name] ?? env[`AzureWebJobs${name}`];
   if (value !== undefined && value !== '') return value;
   const identity = Object.keys(env).some((k) => k.startsWith(`${name}__`));
-  throw new Error(`function ${functionName}: connection setting ${name} is not set` +
-    (identity ? ` (identity-based ${name}__* settings need Azure; set ${name} to a connection string locally)` : ''));
+  throw new Error(
+    `function ${functionName}: connection setting ${name} is not set` +
+      (identity ? ` (identity-based ${name}__* settings need Azure; set ${name} to a connection string locally)` : ''),
+  );
 }

@@ -50,7 +50,8 @@ function neededAccess(uses: readonly DataPlaneUse[], settings: AppSettings, acco
     need(u.capability, `${u.file}:${u.line} ${u.call}`);
   }
   for (const h of HOST_NEEDS) need(h.capability, h.why);
-  if (describe(settings.values.APPLICATIONINSIGHTS_AUTHENTICATION_STRING).includes('Authorization=AAD')) need('metrics:publish', 'Application Insights with local authentication off');
+  if (describe(settings.values.APPLICATIONINSIGHTS_AUTHENTICATION_STRING).includes('Authorization=AAD'))
+    need('metrics:publish', 'Application Insights with local authentication off');
   return needs;
 }
 

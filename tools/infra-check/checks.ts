@@ -40,7 +40,7 @@ export const HOST_SETTINGS: Readonly<Record<string, string>> = {
   AzureWebJobsStorage__tableServiceUri: 'host storage: table endpoint',
   AzureWebJobsStorage__accountName: 'host storage: account (alternative to the URIs)',
   APPLICATIONINSIGHTS_CONNECTION_STRING: 'where the host sends telemetry, and hrsync its custom events and metrics (functions/telemetry.ts)',
-  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Entra sign-in for telemetry, the host\'s and hrsync\'s exporter\'s (local auth is off)',
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: "Entra sign-in for telemetry, the host's and hrsync's exporter's (local auth is off)",
 };
 
 /** Settings hrsync reads that the deployment leaves unset on purpose, and why. */
@@ -100,7 +100,8 @@ export function unsetSettings(deployments: readonly Deployment[]): string[] {
   // A connection is set by its identity-based NAME__* settings too.
   const set = new Set(deployments.flatMap(appSettingNames).map((n) => n.split('__')[0]));
   return APP_SETTING_NAMES.filter((name) => !set.has(name) && !(name in INTENTIONALLY_UNSET)).map(
-    (name) => `${name} is read by hrsync (lib/config/names.ts) but no deployment sets it: set it in infra/main.bicep, or add it to INTENTIONALLY_UNSET in tools/infra-check/checks.ts with the reason`,
+    (name) =>
+      `${name} is read by hrsync (lib/config/names.ts) but no deployment sets it: set it in infra/main.bicep, or add it to INTENTIONALLY_UNSET in tools/infra-check/checks.ts with the reason`,
   );
 }
 
@@ -154,12 +155,14 @@ export function appSettingsProblems(settings: AppSettings, app: FunctionApp): st
   for (const conn of ['AzureWebJobsStorage', STORAGE_CONNECTION]) {
     if (conn in values) problems.push(`${file}: ${conn} is a connection string (a shared key); use ${conn}__* identity settings`);
     if (values[`${conn}__credential`] !== 'managedidentity') problems.push(`${file}: ${conn}__credential must be 'managedidentity'`);
-    if (describe(values[`${conn}__clientId`]) !== appClientId) problems.push(`${file}: ${conn}__clientId must be the app identity's client id, is ${describe(values[`${conn}__clientId`])}`);
+    if (describe(values[`${conn}__clientId`]) !== appClientId)
+      problems.push(`${file}: ${conn}__clientId must be the app identity's client id, is ${describe(values[`${conn}__clientId`])}`);
   }
   if (describe(values.HRSYNC_MANAGED_IDENTITY_CLIENT_ID) !== appClientId) {
     problems.push(`${file}: HRSYNC_MANAGED_IDENTITY_CLIENT_ID must be the app identity's client id, is ${describe(values.HRSYNC_MANAGED_IDENTITY_CLIENT_ID)}`);
   }
-  if (app.flex && values.HRSYNC_EXTRACTS_SOURCE !== 'EventGrid') problems.push(`${file}: on Flex Consumption HRSYNC_EXTRACTS_SOURCE must be 'EventGrid' (blob triggers run only from Event Grid)`);
+  if (app.flex && values.HRSYNC_EXTRACTS_SOURCE !== 'EventGrid')
+    problems.push(`${file}: on Flex Consumption HRSYNC_EXTRACTS_SOURCE must be 'EventGrid' (blob triggers run only from Event Grid)`);
   return problems;
 }
 
@@ -209,7 +212,10 @@ export function eventGridProblems(d: Deployment, app: FunctionApp, pipeline: Pip
   const problems: string[] = [];
   const topics = resourcesOf(d, 'Microsoft.EventGrid/systemTopics').filter((t) => prop(t.body, 'properties', 'topicType') === 'Microsoft.Storage.StorageAccounts');
   if (app.flex && topics.length === 0) problems.push('no Event Grid system topic on the storage account: Flex Consumption blob triggers need one');
-  if (d.outputs.HRSYNC_EXTRACTS_CONTAINER !== pipeline.extractsContainer) problems.push(`infra/main.bicep: output HRSYNC_EXTRACTS_CONTAINER (${describe(d.outputs.HRSYNC_EXTRACTS_CONTAINER)}) must be the extracts container '${pipeline.extractsContainer}' the event subscription filters on`);
+  if (d.outputs.HRSYNC_EXTRACTS_CONTAINER !== pipeline.extractsContainer)
+    problems.push(
+      `infra/main.bicep: output HRSYNC_EXTRACTS_CONTAINER (${describe(d.outputs.HRSYNC_EXTRACTS_CONTAINER)}) must be the extracts container '${pipeline.extractsContainer}' the event subscription filters on`,
+    );
   const ingestOutput = d.outputs.INGEST_FUNCTION_NAME;
   if (typeof ingestOutput !== 'string' || !blobFunctions.includes(ingestOutput)) {
     problems.push(`infra/main.bicep: output INGEST_FUNCTION_NAME (${describe(ingestOutput)}) must name the blob-triggered function (${blobFunctions.join(', ')})`);

@@ -25,7 +25,14 @@ export function isUnknown(v: Value | undefined): v is Unknown {
 }
 
 export function isResourceRef(v: Value | undefined): v is ResourceRef {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as ResourceRef).resource === 'string' && typeof (v as ResourceRef).type === 'string' && Object.keys(v).length === 2;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    !Array.isArray(v) &&
+    typeof (v as ResourceRef).resource === 'string' &&
+    typeof (v as ResourceRef).type === 'string' &&
+    Object.keys(v).length === 2
+  );
 }
 
 export function isObject(v: Value | undefined): v is { [key: string]: Value } {
@@ -128,7 +135,9 @@ class Evaluator {
       const source = this.eval(m, expr.source, locals);
       if (!Array.isArray(source)) throw new EvaluationError(`${m.file.path}:${expr.line}: loop source is not a known array (${describe(source)})`);
       return source.flatMap((item, i) =>
-        this.expand(m, expr.body, { ...locals, [expr.item]: item, ...(expr.index === undefined ? {} : { [expr.index]: i }) }).map(([s, b]): [string, { expr: Expr; locals: Locals }] => [`[${i}]${s}`, b]),
+        this.expand(m, expr.body, { ...locals, [expr.item]: item, ...(expr.index === undefined ? {} : { [expr.index]: i }) }).map(
+          ([s, b]): [string, { expr: Expr; locals: Locals }] => [`[${i}]${s}`, b],
+        ),
       );
     }
     return [['', { expr, locals }]];

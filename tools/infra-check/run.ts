@@ -121,7 +121,9 @@ export function checkUploadConcurrency(infra: InfraSources, deployments: readonl
     const settings = prop(config?.body, 'properties');
     const value = isObject(settings) ? settings.HRSYNC_CONCURRENCY : undefined;
     if (value !== String(inFlight)) {
-      problems.add(`${config?.file ?? MAIN_BICEP}: HRSYNC_CONCURRENCY is ${String(value)}, but host.json runs up to ${inFlight} upload invocations per instance (queues.batchSize + newBatchThreshold); keep them equal`);
+      problems.add(
+        `${config?.file ?? MAIN_BICEP}: HRSYNC_CONCURRENCY is ${String(value)}, but host.json runs up to ${inFlight} upload invocations per instance (queues.batchSize + newBatchThreshold); keep them equal`,
+      );
     }
   }
   return [...problems];

@@ -27,11 +27,13 @@ export function storageAccount(d: Deployment): Step<ResourceInstance> {
 /** Shared keys off, and the host's and the app's connections on this account's endpoints. */
 export function storageAccountProblems(account: ResourceInstance, settings: AppSettings): string[] {
   const problems: string[] = [];
-  if (prop(account.body, 'properties', 'allowSharedKeyAccess') !== false) problems.push(`${account.file}:${account.line}: the storage account must set allowSharedKeyAccess: false`);
+  if (prop(account.body, 'properties', 'allowSharedKeyAccess') !== false)
+    problems.push(`${account.file}:${account.line}: the storage account must set allowSharedKeyAccess: false`);
   for (const conn of ['AzureWebJobsStorage', STORAGE_CONNECTION]) {
     for (const service of ['blob', 'queue', 'table']) {
       const uri = settings.values[`${conn}__${service}ServiceUri`];
-      if (originResource(uri) !== account.id) problems.push(`${settings.file}: ${conn}__${service}ServiceUri must be the storage account's ${service} endpoint, is ${describe(uri)}`);
+      if (originResource(uri) !== account.id)
+        problems.push(`${settings.file}: ${conn}__${service}ServiceUri must be the storage account's ${service} endpoint, is ${describe(uri)}`);
     }
   }
   return problems;
@@ -63,7 +65,8 @@ export function deploymentContainerOf(app: FunctionApp): string {
 /** The package is read with the app's own identity, not a key. */
 export function deploymentPackageProblems(app: FunctionApp): string[] {
   const storage = prop(app.config, 'deployment', 'storage');
-  if (prop(storage, 'authentication', 'type') === 'UserAssignedIdentity' && describe(prop(storage, 'authentication', 'userAssignedIdentityResourceId')) === identityRefs(app).id) return [];
+  if (prop(storage, 'authentication', 'type') === 'UserAssignedIdentity' && describe(prop(storage, 'authentication', 'userAssignedIdentityResourceId')) === identityRefs(app).id)
+    return [];
   return [`${app.where}: the deployment package must be read with the app's user-assigned identity`];
 }
 
@@ -83,7 +86,8 @@ export function storageNameProblems(account: ResourceInstance, created: CreatedS
   ];
   for (const [set, name, what] of needed) if (!set.has(name)) problems.push(`${account.file}: the code uses ${what} '${name}', which infra/ does not create`);
   for (const set of [containers, queues, tables]) {
-    for (const [name, r] of set) if (!needed.some(([s, n]) => s === set && n === name)) problems.push(`${r.file}: ${r.type.split('/').pop()} '${name}' is created but nothing uses it`);
+    for (const [name, r] of set)
+      if (!needed.some(([s, n]) => s === set && n === name)) problems.push(`${r.file}: ${r.type.split('/').pop()} '${name}' is created but nothing uses it`);
   }
   return problems;
 }

@@ -68,7 +68,9 @@ export function telemetryProblems(d: Deployment, catalogue: TelemetryCatalogue, 
   }
   for (const r of queried) {
     // hrsync's events are sentences; host messages matched by a token (MaxDequeueCount) are not.
-    for (const m of stringsIn(r.body).join('\n').matchAll(/(==|has) "([^"\n]* [^"\n]*)"/g)) {
+    for (const m of stringsIn(r.body)
+      .join('\n')
+      .matchAll(/(==|has) "([^"\n]* [^"\n]*)"/g)) {
       const event = m[2] as string;
       // `==` compares the whole message; `has` finds the words anywhere in it.
       const logged = m[1] === '==' ? loggedEvents.has(event) : [...loggedEvents].some((e) => e.includes(event));

@@ -6,7 +6,11 @@ import type { PipelineLedger } from '../../lib/ledger/types.js';
 import type { RunReport } from '../../lib/pipeline/report.js';
 
 /** Problems with a finished (or held) run's accounting; empty when nothing was lost. */
-export async function lostRecords(report: RunReport, ledger: Pick<PipelineLedger, 'listRecords' | 'countByState'>, directory: ReadonlyMap<string, { enabled: boolean }>): Promise<string[]> {
+export async function lostRecords(
+  report: RunReport,
+  ledger: Pick<PipelineLedger, 'listRecords' | 'countByState'>,
+  directory: ReadonlyMap<string, { enabled: boolean }>,
+): Promise<string[]> {
   const problems: string[] = [];
   const c = report.counts;
   if (report.rows !== c.valid + c.rejected) problems.push(`${report.rows} rows read but ${c.valid} valid + ${c.rejected} rejected`);

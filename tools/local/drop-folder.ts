@@ -63,7 +63,7 @@ export function dropFolder(dir: string, upload: (name: string, content: Buffer) 
         if (now() - last.since < settleMs || uploaded.get(entry.name) === version) continue;
         const content = await readFile(path);
         // Written to again while it was read: what was read is not the version that settled.
-        if (await versionOf(path) !== version || content.length !== Number(version.split(':')[0])) {
+        if ((await versionOf(path)) !== version || content.length !== Number(version.split(':')[0])) {
           seen.delete(entry.name);
           continue;
         }

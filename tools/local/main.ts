@@ -21,7 +21,9 @@ function positiveNumber(text: string): number {
 
 function parseArgs(argv: string[]): LocalArgs {
   const cmd = new Command('npm run local --')
-    .description('Run the hrsync Functions app locally on Azurite and the provisioning simulator: drop an extract (samples/workers.csv unless given), run ingest, upload and reconcile, print the run report. Several extracts run one after another on the same storage, a night each, to try delta and leavers.')
+    .description(
+      'Run the hrsync Functions app locally on Azurite and the provisioning simulator: drop an extract (samples/workers.csv unless given), run ingest, upload and reconcile, print the run report. Several extracts run one after another on the same storage, a night each, to try delta and leavers.',
+    )
     .argument('[extracts...]', 'HR extracts (.csv, .json, .ndjson), run in this order; need --mapping or --sources')
     .option('-m, --mapping <file>', 'the mapping for the extracts (default samples/mapping.json)')
     .option('--sources <file>', 'a sources file (docs/sources.md), uploaded with the mappings it names')
@@ -31,11 +33,21 @@ function parseArgs(argv: string[]): LocalArgs {
     .option('--settle <seconds>', 'with --watch: take a file once its size and time have not changed for this long', positiveNumber, 5)
     .option('--out <folder>', 'where report.html, report.json and problems.csv are written per run', 'local-reports')
     .option('--timeout <seconds>', 'give up on the run after this long', positiveNumber, 600)
-    .option('--verbose', 'print the functions\' log lines and telemetry events (run ids, request ids, externalIds, counts; never HR data) on stderr')
+    .option('--verbose', "print the functions' log lines and telemetry events (run ids, request ids, externalIds, counts; never HR data) on stderr")
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
   cmd.parse(argv, { from: 'user' });
-  const o = cmd.opts<{ mapping?: string; sources?: string; source?: string; json?: boolean; watch?: string | boolean; settle: number; out: string; timeout: number; verbose?: boolean }>();
+  const o = cmd.opts<{
+    mapping?: string;
+    sources?: string;
+    source?: string;
+    json?: boolean;
+    watch?: string | boolean;
+    settle: number;
+    out: string;
+    timeout: number;
+    verbose?: boolean;
+  }>();
   return {
     ...(cmd.args.length === 0 ? {} : { extracts: [...cmd.args] }),
     ...(o.mapping === undefined ? {} : { mapping: o.mapping }),
@@ -68,7 +80,9 @@ async function main(): Promise<number> {
       env: { ...process.env, NODE_EXTRA_CA_CERTS: ca.caCertPath },
     });
     // Ctrl+C reaches the child through the terminal's process group too; a stop asked twice is one stop.
-    const forward = (signal: NodeJS.Signals) => (): void => { child.kill(signal); };
+    const forward = (signal: NodeJS.Signals) => (): void => {
+      child.kill(signal);
+    };
     process.on('SIGINT', forward('SIGINT'));
     process.on('SIGTERM', forward('SIGTERM'));
     watchAncestors(() => child.kill('SIGTERM'));
@@ -112,7 +126,9 @@ async function main(): Promise<number> {
 }
 
 main().then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (err: unknown) => {
     process.stderr.write(`npm run local failed: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = EXIT_UNUSABLE;

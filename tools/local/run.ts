@@ -96,8 +96,10 @@ interface Inputs {
 // Everything the run needs, checked before anything starts, so bad input is one sentence now.
 async function readInputs(args: LocalArgs, cwd: string, watch: string | undefined): Promise<Inputs> {
   const paths = [...(args.extracts ?? []), ...(args.extract === undefined ? [] : [args.extract])];
-  if (paths.length > 0 && args.mapping === undefined && args.sources === undefined) throw new UnusableInput('Give the mapping for your extract: npm run local -- <extract> --mapping <file>.');
-  if (args.source !== undefined && !SOURCE.test(args.source)) throw new UnusableInput(`--source must be a folder name (letters, digits, ".", "_", "-"), got ${JSON.stringify(args.source)}.`);
+  if (paths.length > 0 && args.mapping === undefined && args.sources === undefined)
+    throw new UnusableInput('Give the mapping for your extract: npm run local -- <extract> --mapping <file>.');
+  if (args.source !== undefined && !SOURCE.test(args.source))
+    throw new UnusableInput(`--source must be a folder name (letters, digits, ".", "_", "-"), got ${JSON.stringify(args.source)}.`);
   let config: Inputs['config'];
   let mappingText = '';
   if (args.sources !== undefined) {
@@ -221,18 +223,22 @@ export async function runLocal(args: LocalArgs, io: LocalIo): Promise<number> {
     }
 
     for (const extract of inputs.extracts) await stack.drop(extract.name, extract.content);
-    const folder = dropFolder(watch, async (name, content) => {
-      const target = args.source === undefined || args.source === 'default' ? name : `${args.source}/${name}`;
-      await stack.drop(target, content);
-      progress.clear();
-      io.err(`Dropped ${name} (${content.length} bytes) from ${watch}\n`);
-    }, {
-      ...(args.settleSeconds === undefined ? {} : { settleMs: args.settleSeconds * 1000 }),
-      ignored: (name) => {
+    const folder = dropFolder(
+      watch,
+      async (name, content) => {
+        const target = args.source === undefined || args.source === 'default' ? name : `${args.source}/${name}`;
+        await stack.drop(target, content);
         progress.clear();
-        io.err(`Ignored ${name}: not an extract (.csv, .txt, .json, .ndjson or .jsonl)\n`);
+        io.err(`Dropped ${name} (${content.length} bytes) from ${watch}\n`);
       },
-    });
+      {
+        ...(args.settleSeconds === undefined ? {} : { settleMs: args.settleSeconds * 1000 }),
+        ignored: (name) => {
+          progress.clear();
+          io.err(`Ignored ${name}: not an extract (.csv, .txt, .json, .ndjson or .jsonl)\n`);
+        },
+      },
+    );
     while (!signal.aborted) {
       await folder.poll();
       for (const report of await stack.reports()) if (!reported.has(report.runId)) await handle(report);
@@ -259,7 +265,14 @@ function flushJson(io: LocalIo, args: LocalArgs, printed: RunReport[], extracts:
 }
 
 // The report of the run of `file` not yet seen: complete, or held or unusable (those reports are written at once).
-async function waitForReport(stack: LocalStack, file: string, reported: ReadonlySet<string>, timeoutSeconds: number, progress: ProgressPrinter, signal: AbortSignal | undefined): Promise<RunReport | undefined> {
+async function waitForReport(
+  stack: LocalStack,
+  file: string,
+  reported: ReadonlySet<string>,
+  timeoutSeconds: number,
+  progress: ProgressPrinter,
+  signal: AbortSignal | undefined,
+): Promise<RunReport | undefined> {
   const deadline = Date.now() + timeoutSeconds * 1000;
   while (signal?.aborted !== true && Date.now() <= deadline) {
     const found = (await stack.reports()).find((r) => r.file === file && !reported.has(r.runId) && (r.state === 'complete' || r.state === 'held' || r.state === 'unusable'));
@@ -322,7 +335,11 @@ function progressPrinter(stack: LocalStack, io: LocalIo): ProgressPrinter {
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolveSleep) => {
-    const done = (): void => { clearTimeout(timer); signal?.removeEventListener('abort', done); resolveSleep(); };
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolveSleep();
+    };
     const timer = setTimeout(done, ms);
     signal?.addEventListener('abort', done, { once: true });
   });

@@ -83,7 +83,10 @@ export function exampleSettings(path = 'local.settings.example.json'): Record<st
 
 /** Starts storage, the simulator and the host (not yet polling: call host.start()). */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
-  const [azurite, simulator] = await Promise.all([startAzurite({ store: options.azuriteStore ?? 'memory', ...(options.onStorageExit === undefined ? {} : { onUnexpectedExit: options.onStorageExit }) }), startSimulator(options.simulator ?? {})]);
+  const [azurite, simulator] = await Promise.all([
+    startAzurite({ store: options.azuriteStore ?? 'memory', ...(options.onStorageExit === undefined ? {} : { onUnexpectedExit: options.onStorageExit }) }),
+    startSimulator(options.simulator ?? {}),
+  ]);
   try {
     const base = Object.fromEntries(Object.entries(options.env ?? process.env).filter((e): e is [string, string] => e[1] !== undefined));
     const env: Record<string, string> = { ...exampleSettings(), ...LOCAL_PIPELINE_DEFAULTS, ...base, ...simulator.settings, HRSYNC_STORAGE: azurite.connectionString };
@@ -111,7 +114,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const host = createLocalHost({ definitions, env, hostJson: 'host.json', logger: options.logger });
 
     return {
-      azurite, simulator, host, settings, env, ledger,
+      azurite,
+      simulator,
+      host,
+      settings,
+      env,
+      ledger,
       async drop(name, content) {
         await extracts.getBlockBlobClient(name).upload(content, content.length);
       },

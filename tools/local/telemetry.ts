@@ -20,7 +20,9 @@ function show(value: unknown): string {
 /** One line for an event: `event <name> key=value …`. */
 export function eventLine(record: Pick<ReadableLogRecord, 'attributes'>): string {
   const { [CUSTOM_EVENT_NAME_ATTRIBUTE]: name, ...fields } = record.attributes;
-  return `event ${String(name)} ${Object.entries(fields).map(([k, v]) => `${k}=${show(v)}`).join(' ')}`.trimEnd();
+  return `event ${String(name)} ${Object.entries(fields)
+    .map(([k, v]) => `${k}=${show(v)}`)
+    .join(' ')}`.trimEnd();
 }
 
 /** Writes each event as a line. */

@@ -10,13 +10,7 @@ export type AssertionCheck = { ok: true } | { ok: false; code: number; descripti
 const SKEW_SECONDS = 300;
 
 /** Verifies `assertion` against the registered certificates. */
-export function checkClientAssertion(
-  assertion: string,
-  certificates: readonly X509Certificate[],
-  clientId: string,
-  tokenEndpoint: string,
-  nowSeconds: number,
-): AssertionCheck {
+export function checkClientAssertion(assertion: string, certificates: readonly X509Certificate[], clientId: string, tokenEndpoint: string, nowSeconds: number): AssertionCheck {
   const parts = assertion.split('.');
   if (parts.length !== 3) return bad(50027, 'The client assertion is not a well-formed JWT.');
   const [h, p, s] = parts as [string, string, string];

@@ -68,7 +68,13 @@ function authorize(state: SimState, ex: Exchange, roles: readonly string[], acti
     return false;
   }
   if (!roles.some((r) => check.token.roles.includes(r))) {
-    sendGraphError(ex.res, ex.ids, 403, 'Authorization_RequestDenied', `Insufficient privileges to ${action}. The application needs the ${roles.join(' or ')} permission with admin consent.`);
+    sendGraphError(
+      ex.res,
+      ex.ids,
+      403,
+      'Authorization_RequestDenied',
+      `Insufficient privileges to ${action}. The application needs the ${roles.join(' or ')} permission with admin consent.`,
+    );
     return false;
   }
   return true;
@@ -180,7 +186,13 @@ function injectFault(state: SimState, ex: Exchange, jobId: string): boolean {
 }
 
 function sendBucketFull(ex: Exchange, jobId: string): void {
-  sendGraphError(ex.res, ex.ids, 500, 'InternalServerError', `The bucket for synchronization job '${jobId}' is full: the job has more queued requests than it can hold. Retry after it has processed them.`);
+  sendGraphError(
+    ex.res,
+    ex.ids,
+    500,
+    'InternalServerError',
+    `The bucket for synchronization job '${jobId}' is full: the job has more queued requests than it can hold. Retry after it has processed them.`,
+  );
 }
 
 function handleJob(state: SimState, ex: Exchange, spId: string, jobId: string): void {
@@ -192,7 +204,12 @@ function handleJob(state: SimState, ex: Exchange, spId: string, jobId: string): 
   const s = state.stats;
   sendJson(ex.res, 200, {
     '@odata.context': `${state.baseUrl}/v1.0/$metadata#servicePrincipals('${spId}')/synchronization/jobs/$entity`,
-    ...jobResource(jobId, state.job, { began: state.startedAt, changed: state.job.changedAt }, { imported: s.recordsReceived, exported: s.recordsReceived - state.processor.staged, escrowed: 0 }),
+    ...jobResource(
+      jobId,
+      state.job,
+      { began: state.startedAt, changed: state.job.changedAt },
+      { imported: s.recordsReceived, exported: s.recordsReceived - state.processor.staged, escrowed: 0 },
+    ),
   });
 }
 
@@ -264,7 +281,10 @@ async function handleSchema(state: SimState, ex: Exchange, spId: string, jobId: 
     return;
   }
   if (reading) {
-    sendJson(res, 200, { '@odata.context': `${state.baseUrl}/v1.0/$metadata#servicePrincipals('${spId}')/synchronization/jobs('${jobId}')/schema/$entity`, ...structuredClone(state.schema) });
+    sendJson(res, 200, {
+      '@odata.context': `${state.baseUrl}/v1.0/$metadata#servicePrincipals('${spId}')/synchronization/jobs('${jobId}')/schema/$entity`,
+      ...structuredClone(state.schema),
+    });
     return;
   }
   const mediaType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();

@@ -45,14 +45,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 /** Sends a Graph error: `{ error: { code, message, innerError: { date, request-id, client-request-id } } }`. */
-export function sendGraphError(
-  res: ServerResponse,
-  ids: RequestIds,
-  status: number,
-  code: string,
-  message: string,
-  headers: Record<string, string> = {},
-): void {
+export function sendGraphError(res: ServerResponse, ids: RequestIds, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
   sendJson(
     res,
     status,

@@ -16,7 +16,12 @@ export interface JobSetting {
 export const JOB_READ_ROLES = ['Synchronization.Read.All', 'Synchronization.ReadWrite.All', 'Application.ReadWrite.OwnedBy'] as const;
 
 /** The synchronizationJob body as Graph documents it, for the job's current setting. */
-export function jobResource(jobId: string, setting: JobSetting, since: { began: number; changed: number }, counts: { imported: number; exported: number; escrowed: number }): Record<string, unknown> {
+export function jobResource(
+  jobId: string,
+  setting: JobSetting,
+  since: { began: number; changed: number },
+  counts: { imported: number; exported: number; escrowed: number },
+): Record<string, unknown> {
   const at = (ms: number): string => new Date(ms).toISOString();
   const quarantined = setting.status === 'Quarantine';
   return {
@@ -28,12 +33,30 @@ export function jobResource(jobId: string, setting: JobSetting, since: { began: 
       countSuccessiveCompleteFailures: 0,
       escrowsPruned: false,
       lastExecution: {
-        activityIdentifier: null, countEntitled: 0, countEntitledForProvisioning: 0, countEscrowed: counts.escrowed, countEscrowedRaw: counts.escrowed,
-        countExported: counts.exported, countExports: counts.exported, countImported: counts.imported, countImportedDeltas: 0, countImportedReferenceDeltas: 0,
-        error: null, state: 'Succeeded', timeBegan: at(since.began), timeEnded: at(Math.max(since.began, since.changed)),
+        activityIdentifier: null,
+        countEntitled: 0,
+        countEntitledForProvisioning: 0,
+        countEscrowed: counts.escrowed,
+        countEscrowedRaw: counts.escrowed,
+        countExported: counts.exported,
+        countExports: counts.exported,
+        countImported: counts.imported,
+        countImportedDeltas: 0,
+        countImportedReferenceDeltas: 0,
+        error: null,
+        state: 'Succeeded',
+        timeBegan: at(since.began),
+        timeEnded: at(Math.max(since.began, since.changed)),
       },
       quarantine: quarantined
-        ? { currentBegan: at(since.changed), nextAttempt: at(since.changed + 6 * 3_600_000), reason: setting.quarantineReason ?? 'EncounteredQuarantineException', seriesBegan: at(since.changed), seriesCount: 1, error: null }
+        ? {
+            currentBegan: at(since.changed),
+            nextAttempt: at(since.changed + 6 * 3_600_000),
+            reason: setting.quarantineReason ?? 'EncounteredQuarantineException',
+            seriesBegan: at(since.changed),
+            seriesCount: 1,
+            error: null,
+          }
         : null,
       steadyStateFirstAchievedTime: at(since.began),
       steadyStateLastAchievedTime: at(since.began),

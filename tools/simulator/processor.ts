@@ -92,10 +92,13 @@ export class Processor {
     if (this.timer !== undefined || this.held) return;
     const head = this.queue[0];
     if (head === undefined) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.drain();
-    }, Math.max(0, head.dueAt - this.now()));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.drain();
+      },
+      Math.max(0, head.dueAt - this.now()),
+    );
     this.timer.unref();
   }
 

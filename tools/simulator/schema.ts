@@ -14,15 +14,31 @@ export const TARGET_DIRECTORY = 'Azure Active Directory';
 
 function attribute(name: string, type = 'String', extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    anchor: false, apiExpressions: [], caseExact: false, defaultValue: null, flowNullValues: false, metadata: [],
-    multivalued: false, mutability: 'ReadWrite', name, referencedObjects: [], required: false, type, ...extra,
+    anchor: false,
+    apiExpressions: [],
+    caseExact: false,
+    defaultValue: null,
+    flowNullValues: false,
+    metadata: [],
+    multivalued: false,
+    mutability: 'ReadWrite',
+    name,
+    referencedObjects: [],
+    required: false,
+    type,
+    ...extra,
   };
 }
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const mapping = (source: string, target: string): Record<string, unknown> => ({
-  defaultValue: '', exportMissingReferences: false, flowBehavior: 'FlowWhenChanged', flowType: 'Always', matchingPriority: source === 'externalId' ? 1 : 0,
-  source: { expression: `[${source}]`, name: source, type: 'Attribute', parameters: [] }, targetAttributeName: target,
+  defaultValue: '',
+  exportMissingReferences: false,
+  flowBehavior: 'FlowWhenChanged',
+  flowType: 'Always',
+  matchingPriority: source === 'externalId' ? 1 : 0,
+  source: { expression: `[${source}]`, name: source, type: 'Attribute', parameters: [] },
+  targetAttributeName: target,
 });
 
 /** A fresh copy of the schema a new API-driven app to Entra ID starts with (a subset of its attributes). */
@@ -33,7 +49,12 @@ export function initialSchema(jobId: string): Record<string, unknown> {
     version: `Date:${new Date(0).toISOString()}~User:simulator`,
     directories: [
       {
-        id: 'api', name: SOURCE_DIRECTORY, discoverabilities: 'None', discoveryDateTime: null, readOnly: false, version: null,
+        id: 'api',
+        name: SOURCE_DIRECTORY,
+        discoverabilities: 'None',
+        discoveryDateTime: null,
+        readOnly: false,
+        version: null,
         objects: [
           user('User', [
             attribute('externalId', 'String', { anchor: true, required: true }),
@@ -58,7 +79,12 @@ export function initialSchema(jobId: string): Record<string, unknown> {
         ],
       },
       {
-        id: 'aad', name: TARGET_DIRECTORY, discoverabilities: 'AttributeNames', discoveryDateTime: null, readOnly: false, version: null,
+        id: 'aad',
+        name: TARGET_DIRECTORY,
+        discoverabilities: 'AttributeNames',
+        discoveryDateTime: null,
+        readOnly: false,
+        version: null,
         objects: [
           user('User', [
             attribute('accountEnabled', 'Boolean'),
@@ -79,12 +105,22 @@ export function initialSchema(jobId: string): Record<string, unknown> {
     ],
     synchronizationRules: [
       {
-        editable: true, id: 'API2AAD', metadata: [], name: 'API2AAD', priority: 1,
-        sourceDirectoryName: SOURCE_DIRECTORY, targetDirectoryName: TARGET_DIRECTORY,
+        editable: true,
+        id: 'API2AAD',
+        metadata: [],
+        name: 'API2AAD',
+        priority: 1,
+        sourceDirectoryName: SOURCE_DIRECTORY,
+        targetDirectoryName: TARGET_DIRECTORY,
         objectMappings: [
           {
-            enabled: true, flowTypes: 'Add, Update', metadata: [], name: 'Provision API Users', scope: null,
-            sourceObjectName: 'User', targetObjectName: 'User',
+            enabled: true,
+            flowTypes: 'Add, Update',
+            metadata: [],
+            name: 'Provision API Users',
+            scope: null,
+            sourceObjectName: 'User',
+            targetObjectName: 'User',
             attributeMappings: [
               mapping('externalId', 'employeeId'),
               mapping('userName', 'userPrincipalName'),
@@ -119,9 +155,11 @@ export function checkSchemaBody(text: string): { ok: true; schema: Record<string
   }
   if (!isRecord(body) || !Array.isArray(body.directories)) return { ok: false, message: 'The synchronization schema must have a directories collection.' };
   for (const d of body.directories) {
-    if (!isRecord(d) || typeof d.name !== 'string' || d.name === '' || !Array.isArray(d.objects)) return { ok: false, message: 'Every directory needs a name and an objects collection.' };
+    if (!isRecord(d) || typeof d.name !== 'string' || d.name === '' || !Array.isArray(d.objects))
+      return { ok: false, message: 'Every directory needs a name and an objects collection.' };
     for (const o of d.objects) {
-      if (!isRecord(o) || typeof o.name !== 'string' || o.name === '' || !Array.isArray(o.attributes)) return { ok: false, message: `Every object of directory '${d.name}' needs a name and an attributes collection.` };
+      if (!isRecord(o) || typeof o.name !== 'string' || o.name === '' || !Array.isArray(o.attributes))
+        return { ok: false, message: `Every object of directory '${d.name}' needs a name and an attributes collection.` };
       const seen = new Set<string>();
       for (const a of o.attributes) {
         if (!isRecord(a) || typeof a.name !== 'string' || a.name === '') return { ok: false, message: `An attribute of '${d.name}/${o.name}' has no name.` };

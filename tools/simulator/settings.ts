@@ -26,9 +26,7 @@ export function simulatorSettings(s: SettingsInput): Record<string, string> {
     HRSYNC_KEY_VAULT_URL: s.baseUrl,
     HRSYNC_KEY_VAULT_SECRET_NAME: s.secretName,
     HRSYNC_KEY_VAULT_LOCAL: 'true',
-    ...(s.rateLimit === false
-      ? {}
-      : { HRSYNC_RATE_LIMIT_REQUESTS: String(s.rateLimit.requests), HRSYNC_RATE_LIMIT_WINDOW_SECONDS: String(s.rateLimit.windowSeconds) }),
+    ...(s.rateLimit === false ? {} : { HRSYNC_RATE_LIMIT_REQUESTS: String(s.rateLimit.requests), HRSYNC_RATE_LIMIT_WINDOW_SECONDS: String(s.rateLimit.windowSeconds) }),
     IDENTITY_ENDPOINT: `${s.baseUrl}/msi/token`,
     IDENTITY_HEADER: s.identityHeader,
     NODE_EXTRA_CA_CERTS: s.caCertPath,

@@ -91,7 +91,13 @@ async function handleToken(state: SimState, ex: Exchange): Promise<void> {
   const assertion = form.get('client_assertion');
   if (secret !== null) {
     if (!sameText(secret, state.clientSecret)) {
-      aadError(ex, 401, 'invalid_client', 7000215, 'Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.');
+      aadError(
+        ex,
+        401,
+        'invalid_client',
+        7000215,
+        'Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.',
+      );
       return;
     }
   } else if (assertion !== null) {
@@ -113,7 +119,13 @@ async function handleToken(state: SimState, ex: Exchange): Promise<void> {
   const scope = scopes[0];
   const audience = scopes.length === 1 && scope !== undefined && scope.endsWith('/.default') ? audienceOf(scope) : undefined;
   if (audience === undefined) {
-    aadError(ex, 400, 'invalid_scope', 1002012, 'The provided value for scope is not valid. Client credential flows must ask for one resource with the /.default suffix: https://graph.microsoft.com/.default or https://vault.azure.net/.default.');
+    aadError(
+      ex,
+      400,
+      'invalid_scope',
+      1002012,
+      'The provided value for scope is not valid. Client credential flows must ask for one resource with the /.default suffix: https://graph.microsoft.com/.default or https://vault.azure.net/.default.',
+    );
     return;
   }
   const lifetime = state.opts.tokenLifetimeSeconds;

@@ -1,13 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  APP_SETTING_NAMES,
-  PLATFORM_SETTING_NAMES,
-  SettingsError,
-  loadCredentialSettings,
-  loadProvisioningSettings,
-  loadSettings,
-} from '../../../lib/config/index.js';
+import { APP_SETTING_NAMES, PLATFORM_SETTING_NAMES, SettingsError, loadCredentialSettings, loadProvisioningSettings, loadSettings } from '../../../lib/config/index.js';
 
 const SP = '11111111-2222-3333-4444-555555555555';
 const JOB = 'API2AAD.0123456789abcdef0123456789abcdef.0a1b2c3d-0000-4000-8000-000000000000';
@@ -28,7 +21,15 @@ describe('loadSettings', () => {
     const s = loadSettings({});
     expect(s.graph).toEqual({ graphUrl: 'https://graph.microsoft.com/v1.0' });
     expect(s.credential).toEqual({ kind: 'managed-identity' });
-    expect(s.pacing).toEqual({ rateLimitRequests: 40, rateLimitWindowSeconds: 5, concurrency: 4, maxRetries: 5, httpTimeoutSeconds: 30, dailyCalls: 2000, budgetReservePercent: 10 });
+    expect(s.pacing).toEqual({
+      rateLimitRequests: 40,
+      rateLimitWindowSeconds: 5,
+      concurrency: 4,
+      maxRetries: 5,
+      httpTimeoutSeconds: 30,
+      dailyCalls: 2000,
+      budgetReservePercent: 10,
+    });
   });
 
   it('does not demand the upload ids, but validates them when present', () => {

@@ -60,7 +60,14 @@ describe('scanExtract', () => {
     const problems: Problem[] = [];
     const mapping = fakeMapping();
     const base = mapping.bind(undefined, 'x');
-    mapping.bind = () => ({ ...base, map: (f) => { const r = base.map(f); r.user.phoneNumbers = [{ type: 'mobile', value: '1' }]; return r; } });
+    mapping.bind = () => ({
+      ...base,
+      map: (f) => {
+        const r = base.map(f);
+        r.user.phoneNumbers = [{ type: 'mobile', value: '1' }];
+        return r;
+      },
+    });
     const scan = await scanExtract(fakeExtract([row(2, 'E1'), row(3, 'E2'), row(4, 'E3')]), mapping, { spool: new DiscardSpool(), onProblem: (p) => problems.push(p) });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatchObject({ severity: 'warning', rule: 'non-work-type', line: 2 });

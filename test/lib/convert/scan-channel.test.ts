@@ -36,7 +36,11 @@ beforeAll(async () => {
   const lines = (await readFile(join(dir, 'w.csv'), 'utf8')).split('\r\n');
   const header = lines[0] as string;
   const rows = lines.slice(1, -1);
-  const cut = (line: string, at: number, value: string): string => line.split(',').map((f, i) => (i === at ? value : f)).join(',');
+  const cut = (line: string, at: number, value: string): string =>
+    line
+      .split(',')
+      .map((f, i) => (i === at ? value : f))
+      .join(',');
   // Defects and problems spread over several batches: a ragged row, a date in no format,
   // a bad email, duplicates whose first row was valid and whose first was not, accents,
   // a quoted field over two lines.
@@ -54,7 +58,12 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-interface Run { result?: ScanResult; error?: Error; problems: Problem[]; ops: SerializedOperation[] }
+interface Run {
+  result?: ScanResult;
+  error?: Error;
+  problems: Problem[];
+  ops: SerializedOperation[];
+}
 
 async function oneThread(content: string, spool: OperationSpool, limit?: number): Promise<Run> {
   const problems: Problem[] = [];
@@ -78,13 +87,32 @@ async function overChannel(content: string, spool: OperationSpool, limit?: numbe
   try {
     const extract = await openExtract(chunked(content, 4096), { file: 'w.csv' });
     const client = new ScanClient(port1);
-    const scan = await client.scan(extract, { ...mapping, document: doc }, {
-      spool, onProblem: (p) => problems.push(p), limit: limit ?? Infinity, limits: DEFAULT_BATCH_LIMITS, keep: !(spool instanceof DiscardSpool),
-    });
+    const scan = await client.scan(
+      extract,
+      { ...mapping, document: doc },
+      {
+        spool,
+        onProblem: (p) => problems.push(p),
+        limit: limit ?? Infinity,
+        limits: DEFAULT_BATCH_LIMITS,
+        keep: !(spool instanceof DiscardSpool),
+      },
+    );
     const t = scan.totals;
     run.result = {
-      file: extract.file, format: extract.format, encoding: extract.encoding, delimiter: extract.delimiter, rows: scan.rows, valid: t.valid, rejected: t.rejected,
-      errors: t.errors, warnings: t.warnings, duplicateIds: t.duplicateIds, unseenColumns: scan.unseenColumns, truncated: scan.truncated, withdrawn: new Set(t.withdrawn),
+      file: extract.file,
+      format: extract.format,
+      encoding: extract.encoding,
+      delimiter: extract.delimiter,
+      rows: scan.rows,
+      valid: t.valid,
+      rejected: t.rejected,
+      errors: t.errors,
+      warnings: t.warnings,
+      duplicateIds: t.duplicateIds,
+      unseenColumns: scan.unseenColumns,
+      truncated: scan.truncated,
+      withdrawn: new Set(t.withdrawn),
     };
   } catch (error) {
     run.error = error as Error;
@@ -116,7 +144,13 @@ describe('a scan over a channel', () => {
     const b = await overChannel(csv, new TempFileSpool(8192));
     expect(b.ops).toEqual(a.ops);
     const plain: SerializedOperation[] = [];
-    const c = await overChannel(csv, { write: (op) => void plain.push(op), read: async function* () { yield* plain; }, dispose: async () => undefined });
+    const c = await overChannel(csv, {
+      write: (op) => void plain.push(op),
+      read: async function* () {
+        yield* plain;
+      },
+      dispose: async () => undefined,
+    });
     expect(c.ops).toEqual(a.ops);
     expect(c.result).toEqual(a.result);
   });
@@ -150,7 +184,7 @@ describe('a scan over a channel', () => {
     expect(b.problems.length).toBeGreaterThan(3);
   });
 
-  it('fails the scan with the worker side\'s error', async () => {
+  it("fails the scan with the worker side's error", async () => {
     const b = await overChannel(csv, new TempFileSpool(), undefined, { version: 2 });
     expect(b.error?.message).toMatch(/version/);
   });

@@ -7,7 +7,14 @@ const policy = { maxAttempts: 3, retryBaseMs: 1000, maxRetryMs: 3000, clockSkewM
 const T0 = Date.parse('2026-12-01T01:00:00Z');
 const submitted = (extra: Partial<LifecycleRecord> = {}): LifecycleRecord => ({ state: 'submitted', attempts: 1, lastSubmittedAt: T0, lastRequestId: 'q1', ...extra });
 const ok = (at = T0 + 10, extra: Partial<LoggedOutcome> = {}): LoggedOutcome => ({ status: 'success', action: 'update', at, ...extra });
-const managerMissing: LoggedOutcome = { status: 'failure', at: T0 + 10, errorCode: 'UnresolvedReference', reason: 'manager not found', retryable: true, category: 'reference-pending' };
+const managerMissing: LoggedOutcome = {
+  status: 'failure',
+  at: T0 + 10,
+  errorCode: 'UnresolvedReference',
+  reason: 'manager not found',
+  retryable: true,
+  category: 'reference-pending',
+};
 
 describe('nextState', () => {
   it('submits open records once per request and counts the attempt', () => {
@@ -21,7 +28,12 @@ describe('nextState', () => {
   });
 
   it('confirms, disables or skips from a log entry of the current attempt', () => {
-    expect(nextState(submitted(), { type: 'logged', outcome: ok(), now: T0 }, policy)).toMatchObject({ to: 'confirmed', effect: 'confirmed', action: 'update', lastOutcomeAt: T0 + 10 });
+    expect(nextState(submitted(), { type: 'logged', outcome: ok(), now: T0 }, policy)).toMatchObject({
+      to: 'confirmed',
+      effect: 'confirmed',
+      action: 'update',
+      lastOutcomeAt: T0 + 10,
+    });
     expect(nextState(submitted({ intent: 'disable' }), { type: 'logged', outcome: ok(T0 + 10, { status: 'warning' }), now: T0 }, policy)).toMatchObject({ to: 'disabled' });
     expect(nextState(submitted(), { type: 'logged', outcome: ok(T0 + 10, { action: 'disable' }), now: T0 }, policy)).toMatchObject({ to: 'disabled' });
     expect(nextState(submitted(), { type: 'logged', outcome: ok(T0 + 10, { status: 'skipped', action: 'other' }), now: T0 }, policy)).toMatchObject({ to: 'skipped' });
@@ -36,46 +48,87 @@ describe('nextState', () => {
   });
 
   it('retries a retryable failure with a doubling delay and gives up after maxAttempts', () => {
-    expect(nextState(submitted({ attempts: 1 }), { type: 'logged', outcome: managerMissing, now: T0 + 20 }, policy)).toMatchObject({ to: 'queued', effect: 'retry', retryDelayMs: 1000, errorCode: 'UnresolvedReference', lastOutcomeAt: T0 + 10 });
+    expect(nextState(submitted({ attempts: 1 }), { type: 'logged', outcome: managerMissing, now: T0 + 20 }, policy)).toMatchObject({
+      to: 'queued',
+      effect: 'retry',
+      retryDelayMs: 1000,
+      errorCode: 'UnresolvedReference',
+      lastOutcomeAt: T0 + 10,
+    });
     expect(nextState(submitted({ attempts: 2 }), { type: 'logged', outcome: managerMissing, now: T0 + 20 }, policy)).toMatchObject({ retryDelayMs: 2000 });
     const last = nextState(submitted({ attempts: 3 }), { type: 'logged', outcome: managerMissing, now: T0 + 20 }, policy);
     // A reference that never resolved: the service's text (it resolves later) is no longer true, so hrsync says what is.
-    expect(last).toMatchObject({ to: 'dead-lettered', reason: expect.stringMatching(/^the manager reference could not be resolved in 3 attempts: its manager is neither in this run nor in the directory/) });
-    const transient = nextState(submitted({ attempts: 3 }), { type: 'logged', outcome: { ...managerMissing, category: 'service-transient', reason: 'busy' }, now: T0 + 20 }, policy);
+    expect(last).toMatchObject({
+      to: 'dead-lettered',
+      reason: expect.stringMatching(/^the manager reference could not be resolved in 3 attempts: its manager is neither in this run nor in the directory/),
+    });
+    const transient = nextState(
+      submitted({ attempts: 3 }),
+      { type: 'logged', outcome: { ...managerMissing, category: 'service-transient', reason: 'busy' }, now: T0 + 20 },
+      policy,
+    );
     expect(transient).toMatchObject({ to: 'dead-lettered', reason: 'busy (gave up after 3 attempts)' });
     expect(retryDelay(policy, 9)).toBe(3000);
   });
 
   it('dead-letters permanent failures and out-of-scope skips at once', () => {
-    expect(nextState(submitted(), { type: 'logged', outcome: { status: 'failure', at: T0 + 5, errorCode: 'DuplicateUpn', retryable: false }, now: T0 }, policy)).toMatchObject({ to: 'dead-lettered', errorCode: 'DuplicateUpn' });
-    expect(nextState(submitted(), { type: 'logged', outcome: { status: 'skipped', at: T0 + 5, category: 'out-of-scope', reason: 'not in scope' }, now: T0 }, policy)).toMatchObject({ to: 'dead-lettered', reason: 'not in scope' });
+    expect(nextState(submitted(), { type: 'logged', outcome: { status: 'failure', at: T0 + 5, errorCode: 'DuplicateUpn', retryable: false }, now: T0 }, policy)).toMatchObject({
+      to: 'dead-lettered',
+      errorCode: 'DuplicateUpn',
+    });
+    expect(nextState(submitted(), { type: 'logged', outcome: { status: 'skipped', at: T0 + 5, category: 'out-of-scope', reason: 'not in scope' }, now: T0 }, policy)).toMatchObject(
+      { to: 'dead-lettered', reason: 'not in scope' },
+    );
   });
 
   it('waits for an open manager instead of a timer, and sends a report whose manager was dead-lettered without the reference', () => {
     const open: ManagerView = { externalId: 'M', state: 'submitted', waitable: true };
     expect(nextState(submitted(), { type: 'logged', outcome: managerMissing, manager: open, now: T0 }, policy)).toMatchObject({ to: 'queued', effect: 'wait', waitFor: 'M' });
     expect(nextState(submitted(), { type: 'logged', outcome: managerMissing, manager: { ...open, waitable: false }, now: T0 }, policy)).toMatchObject({ effect: 'retry' });
-    const gone = nextState(submitted(), { type: 'logged', outcome: managerMissing, manager: { externalId: 'M', state: 'dead-lettered', lastErrorCode: 'DuplicateUpn', waitable: false }, now: T0 }, policy);
+    const gone = nextState(
+      submitted(),
+      { type: 'logged', outcome: managerMissing, manager: { externalId: 'M', state: 'dead-lettered', lastErrorCode: 'DuplicateUpn', waitable: false }, now: T0 },
+      policy,
+    );
     expect(gone).toMatchObject({ to: 'queued', effect: 'retry', retryDelayMs: 0, dropManager: 'M' });
     expect(gone?.reason).toMatch(/its manager M was dead-lettered in this run \(DuplicateUpn\) and is not in the directory: sent again without the manager reference/);
     // In the directory from an earlier run, the reference resolves: an ordinary retry.
-    const known = nextState(submitted(), { type: 'logged', outcome: managerMissing, manager: { externalId: 'M', state: 'dead-lettered', waitable: false, known: true }, now: T0 }, policy);
+    const known = nextState(
+      submitted(),
+      { type: 'logged', outcome: managerMissing, manager: { externalId: 'M', state: 'dead-lettered', waitable: false, known: true }, now: T0 },
+      policy,
+    );
     expect(known).toMatchObject({ effect: 'retry', retryDelayMs: 1000 });
     expect(known?.dropManager).toBeUndefined();
     // Out of attempts, the reason names the failed manager and never promises a later attempt.
-    const last = nextState(submitted({ attempts: 3 }), { type: 'logged', outcome: managerMissing, manager: { externalId: 'M', state: 'dead-lettered', lastErrorCode: 'DuplicateUpn', waitable: false, known: true }, now: T0 }, policy);
+    const last = nextState(
+      submitted({ attempts: 3 }),
+      { type: 'logged', outcome: managerMissing, manager: { externalId: 'M', state: 'dead-lettered', lastErrorCode: 'DuplicateUpn', waitable: false, known: true }, now: T0 },
+      policy,
+    );
     expect(last?.reason).toMatch(/its manager M failed in this run \(DuplicateUpn\); fix the manager and the next run sends both/);
   });
 
   it('drops the manager reference from a queued record only, storing what it sends', () => {
     const drop = { type: 'manager-dropped', managerId: 'M', payload: '{"x":1}', payloadHash: 'c1-x' } as const;
-    expect(nextState({ state: 'queued', attempts: 1 }, drop, policy)).toMatchObject({ to: 'queued', effect: 'manager-dropped', withoutManager: 'M', payload: '{"x":1}', payloadHash: 'c1-x', retryDelayMs: 0 });
+    expect(nextState({ state: 'queued', attempts: 1 }, drop, policy)).toMatchObject({
+      to: 'queued',
+      effect: 'manager-dropped',
+      withoutManager: 'M',
+      payload: '{"x":1}',
+      payloadHash: 'c1-x',
+      retryDelayMs: 0,
+    });
     expect(nextState(submitted(), drop, policy)).toBeUndefined();
     expect(nextState({ state: 'confirmed', attempts: 1 }, drop, policy)).toBeUndefined();
   });
 
   it('resends a record the logs never mentioned, or gives up', () => {
-    expect(nextState(submitted(), { type: 'timed-out', reason: 'no entry within 60 minutes', now: T0 + 99 }, policy)).toMatchObject({ to: 'queued', errorCode: 'NotInLogs', lastOutcomeAt: T0 + 99 });
+    expect(nextState(submitted(), { type: 'timed-out', reason: 'no entry within 60 minutes', now: T0 + 99 }, policy)).toMatchObject({
+      to: 'queued',
+      errorCode: 'NotInLogs',
+      lastOutcomeAt: T0 + 99,
+    });
     expect(nextState(submitted({ attempts: 3 }), { type: 'timed-out', reason: 'no entry', now: T0 }, policy)).toMatchObject({ to: 'dead-lettered' });
     expect(nextState({ state: 'queued', attempts: 1 }, { type: 'timed-out', reason: 'x', now: T0 }, policy)).toBeUndefined();
   });
@@ -96,13 +149,19 @@ describe('nextState', () => {
     expect(nextState({ state: 'queued', attempts: 0 }, { type: 'approved' }, policy)).toBeUndefined();
     expect(nextState({ state: 'dead-lettered', attempts: 2 }, { type: 'replayed' }, policy)).toMatchObject({ to: 'queued', attempts: 2 });
     expect(nextState({ state: 'confirmed', attempts: 1 }, { type: 'replayed' }, policy)).toBeUndefined();
-    expect(nextState({ state: 'queued', attempts: 0 }, { type: 'poisoned', code: 'Forbidden', reason: 'no permission', at: T0 }, policy)).toMatchObject({ to: 'dead-lettered', errorCode: 'Forbidden' });
+    expect(nextState({ state: 'queued', attempts: 0 }, { type: 'poisoned', code: 'Forbidden', reason: 'no permission', at: T0 }, policy)).toMatchObject({
+      to: 'dead-lettered',
+      errorCode: 'Forbidden',
+    });
     expect(nextState({ state: 'unchanged', attempts: 0 }, { type: 'poisoned', code: 'x', reason: 'y', at: T0 }, policy)).toBeUndefined();
     expect(nextState({ state: 'held', attempts: 0 }, { type: 'refused-by-service', code: 'x', reason: 'y', at: T0 }, policy)).toBeUndefined();
   });
 
   it('ends a record a sync stopped waiting for, open ones only', () => {
-    expect(nextState(submitted(), { type: 'abandoned', reason: 'not confirmed before --timeout', at: T0 }, policy)).toMatchObject({ to: 'dead-lettered', errorCode: 'NotConfirmed' });
+    expect(nextState(submitted(), { type: 'abandoned', reason: 'not confirmed before --timeout', at: T0 }, policy)).toMatchObject({
+      to: 'dead-lettered',
+      errorCode: 'NotConfirmed',
+    });
     expect(nextState({ state: 'confirmed', attempts: 1 }, { type: 'abandoned', reason: 'x', at: T0 }, policy)).toBeUndefined();
   });
 

@@ -19,7 +19,11 @@ describe('the guard', () => {
 
   it('names every threshold a run goes over, with its numbers', () => {
     const tripped = checkGuard({ ...calm, disables: 101, rows: 700, rejected: 71 }, defaults);
-    expect(tripped.map((t) => [t.threshold, t.limit, t.actual])).toEqual([['maxDisables', 100, 101], ['maxShrinkPercent', 20, 30], ['maxRejectedPercent', 10, 10.1]]);
+    expect(tripped.map((t) => [t.threshold, t.limit, t.actual])).toEqual([
+      ['maxDisables', 100, 101],
+      ['maxShrinkPercent', 20, 30],
+      ['maxRejectedPercent', 10, 10.1],
+    ]);
     expect(tripped[0]?.message).toBe("101 disables, more than the 100 allowed (the lower of 500 and 10% of the source's 1000 active people, at least 25)");
     expect(tripped[1]?.message).toBe("700 rows, 30% fewer than the 1000 of the source's last full extract (at most 20% allowed)");
   });

@@ -19,7 +19,11 @@ describe('managersFirst', () => {
   });
 
   it('gives each operation its depth in the chain', () => {
-    expect(managersFirst([op('R', 'M'), op('M', 'CEO'), op('CEO')]).map((o) => [o.externalId, o.depth])).toEqual([['CEO', 0], ['M', 1], ['R', 2]]);
+    expect(managersFirst([op('R', 'M'), op('M', 'CEO'), op('CEO')]).map((o) => [o.externalId, o.depth])).toEqual([
+      ['CEO', 0],
+      ['M', 1],
+      ['R', 2],
+    ]);
   });
 
   it('orders a deep chain given bottom up', () => {

@@ -12,7 +12,12 @@ const hr: SourceSettings = { name: 'hr', mapping: 'm.json', kind: 'full', resend
 const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 
 function op(externalId: string, extra: Record<string, unknown> = {}, manager?: string): string {
-  return JSON.stringify({ method: 'POST', bulkId: externalId, path: '/Users', data: { externalId, active: true, title: 'Engineer', ...(manager === undefined ? {} : { [ENT]: { manager: { value: manager } } }), ...extra } });
+  return JSON.stringify({
+    method: 'POST',
+    bulkId: externalId,
+    path: '/Users',
+    data: { externalId, active: true, title: 'Engineer', ...(manager === undefined ? {} : { [ENT]: { manager: { value: manager } } }), ...extra },
+  });
 }
 const data = (json: string): unknown => (JSON.parse(json) as { data: unknown }).data;
 function person(externalId: string, json: string, extra: Partial<PersonView> = {}): PersonView {
@@ -20,8 +25,12 @@ function person(externalId: string, json: string, extra: Partial<PersonView> = {
 }
 function ctx(people: PersonView[], present: string[], extra: Partial<PlanContext> = {}, listed: Record<string, string[]> = {}): PlanContext {
   return {
-    source: hr, people: new Map(people.map((p) => [p.externalId, p])), present: new Set(present), now: NOW,
-    listedBy: async (source, id) => (listed[source] ?? []).includes(id), ...extra,
+    source: hr,
+    people: new Map(people.map((p) => [p.externalId, p])),
+    present: new Set(present),
+    now: NOW,
+    listedBy: async (source, id) => (listed[source] ?? []).includes(id),
+    ...extra,
   };
 }
 
@@ -60,8 +69,14 @@ describe('planRun', () => {
 
   it('sends a record recorded before delta once, and everyone on a full resend', async () => {
     const a = op('A');
-    const plan = await planRun([candidateOf('A', 2, a, 0), candidateOf('B', 3, op('B'), 1)], ctx([person('A', a, { hash: 'sha256-old' }), person('B', op('B'))], ['A', 'B'], { fullResend: 'full resend requested by an operator' }));
-    expect(plan.records.map((r) => [r.intent, r.note])).toEqual([['update', 'last confirmed before hrsync compared records: sent once'], ['resend', 'full resend requested by an operator']]);
+    const plan = await planRun(
+      [candidateOf('A', 2, a, 0), candidateOf('B', 3, op('B'), 1)],
+      ctx([person('A', a, { hash: 'sha256-old' }), person('B', op('B'))], ['A', 'B'], { fullResend: 'full resend requested by an operator' }),
+    );
+    expect(plan.records.map((r) => [r.intent, r.note])).toEqual([
+      ['update', 'last confirmed before hrsync compared records: sent once'],
+      ['resend', 'full resend requested by an operator'],
+    ]);
     expect(plan.counts).toMatchObject({ update: 1, resend: 1, unchanged: 0 });
   });
 
@@ -122,11 +137,23 @@ describe('leaverOperation and sendOrder', () => {
   it('puts disables first, then creates, updates and drift resends, each group managers before their reports', () => {
     const ordered = sendOrder([
       { externalId: 'D', intent: 'resend' },
-      { externalId: 'R', managerId: 'M', intent: 'create' }, { externalId: 'M', intent: 'update' }, { externalId: 'L', intent: 'disable' }, { externalId: 'Q', managerId: 'R', intent: 'create' },
-      { externalId: 'N', intent: 'create' }, { externalId: 'P', managerId: 'N', intent: 'create' }, { externalId: 'U', managerId: 'N', intent: 'update' },
+      { externalId: 'R', managerId: 'M', intent: 'create' },
+      { externalId: 'M', intent: 'update' },
+      { externalId: 'L', intent: 'disable' },
+      { externalId: 'Q', managerId: 'R', intent: 'create' },
+      { externalId: 'N', intent: 'create' },
+      { externalId: 'P', managerId: 'N', intent: 'create' },
+      { externalId: 'U', managerId: 'N', intent: 'update' },
     ]);
     expect(ordered.map((o) => [o.externalId, o.group, o.depth])).toEqual([
-      ['L', 0, 0], ['R', 1, 0], ['N', 1, 0], ['Q', 1, 1], ['P', 1, 1], ['M', 2, 0], ['U', 2, 0], ['D', 3, 0],
+      ['L', 0, 0],
+      ['R', 1, 0],
+      ['N', 1, 0],
+      ['Q', 1, 1],
+      ['P', 1, 1],
+      ['M', 2, 0],
+      ['U', 2, 0],
+      ['D', 3, 0],
     ]);
   });
 });

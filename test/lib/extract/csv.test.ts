@@ -92,7 +92,10 @@ describe('CSV line numbers', () => {
 
   it('splits mixed line endings', async () => {
     const { rows } = await readAll('h1,h2\r\na,b\nc,d\r\n');
-    expect(rows.map((r) => r.fields)).toEqual([['a', 'b'], ['c', 'd']]);
+    expect(rows.map((r) => r.fields)).toEqual([
+      ['a', 'b'],
+      ['c', 'd'],
+    ]);
   });
 
   it.each([1, 2, 3, 5, 64])('gives the same rows when the input comes in %i-byte chunks', async (size) => {

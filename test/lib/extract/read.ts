@@ -21,7 +21,11 @@ export async function readAll(content: string | Buffer, options: Partial<Extract
 }
 
 /** The error that opening and reading the content throws (fails the test when none). */
-export async function readError(content: string | Buffer, options: Partial<ExtractOptions> = {}, size?: number): Promise<Error & { code?: string; line?: number; column?: number }> {
+export async function readError(
+  content: string | Buffer,
+  options: Partial<ExtractOptions> = {},
+  size?: number,
+): Promise<Error & { code?: string; line?: number; column?: number }> {
   try {
     await readAll(content, options, size);
   } catch (error) {

@@ -10,8 +10,12 @@ import { startAzurite } from '../../../tools/azurite/start.js';
 
 let azurite: AzuriteInstance;
 let n = 0;
-beforeAll(async () => { azurite = await startAzurite(); }, 60_000);
-afterAll(async () => { await azurite.stop(); });
+beforeAll(async () => {
+  azurite = await startAzurite();
+}, 60_000);
+afterAll(async () => {
+  await azurite.stop();
+});
 
 const settings = { ...DEFAULT_GATE_SETTINGS, dailyCalls: 25, reserve: 5 };
 /** One function instance: its own ledger object and table clients over the shared tables. */

@@ -1,6 +1,18 @@
 // Keys and payload parts within Table storage's limits, without a server.
 import { describe, expect, it } from 'vitest';
-import { MAX_PAYLOAD_CHARS, PAYLOAD_PART_CHARS, RECORD_BUCKETS, clip, compareTimes, joinPayload, personBucket, recordKey, recordPartition, runOfPartition, splitPayload } from '../../../lib/ledger/keys.js';
+import {
+  MAX_PAYLOAD_CHARS,
+  PAYLOAD_PART_CHARS,
+  RECORD_BUCKETS,
+  clip,
+  compareTimes,
+  joinPayload,
+  personBucket,
+  recordKey,
+  recordPartition,
+  runOfPartition,
+  splitPayload,
+} from '../../../lib/ledger/keys.js';
 
 /** Characters Table storage refuses in keys: `/ \\ # ?` and control characters. */
 function forbidden(key: string): boolean {

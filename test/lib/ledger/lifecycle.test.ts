@@ -12,8 +12,12 @@ import { startAzurite } from '../../../tools/azurite/start.js';
 
 let azurite: AzuriteInstance;
 let n = 0;
-beforeAll(async () => { azurite = await startAzurite(); }, 60_000);
-afterAll(async () => { await azurite.stop(); });
+beforeAll(async () => {
+  azurite = await startAzurite();
+}, 60_000);
+afterAll(async () => {
+  await azurite.stop();
+});
 
 type Hook = (table: string, entity: { partitionKey?: string; rowKey?: string }) => Promise<void>;
 
@@ -34,15 +38,26 @@ function setup(beforeUpdate?: Hook) {
   return { names, table: plain, ledger: new RunLedger(names, hooked), rival: new RunLedger(names, plain) };
 }
 
-const op = (externalId: string, extra: Record<string, unknown> = {}) => JSON.stringify({ method: 'POST', bulkId: externalId, path: '/Users', data: { externalId, active: true, ...extra } });
-const rec = (externalId: string, line: number, payload = op(externalId), managerId?: string) => ({ externalId, line, payload, payloadHash: `h-${payload.length}`, ...(managerId === undefined ? {} : { managerId }) });
+const op = (externalId: string, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ method: 'POST', bulkId: externalId, path: '/Users', data: { externalId, active: true, ...extra } });
+const rec = (externalId: string, line: number, payload = op(externalId), managerId?: string) => ({
+  externalId,
+  line,
+  payload,
+  payloadHash: `h-${payload.length}`,
+  ...(managerId === undefined ? {} : { managerId }),
+});
 const t = (s: number) => new Date(Date.UTC(2026, 10, 23, 0, 0, s)).toISOString();
 const ms = (s: number) => Date.parse(t(s));
 const RUN = { file: 'f', etag: 'e', startedAt: t(0), source: 'default', kind: 'full' as const };
 // The named transitions, as reconcile and upload apply them.
 const ok = (s: number, action = 'create'): LifecycleEvent => ({ type: 'logged', outcome: { status: 'success', action, at: ms(s) }, now: ms(s) });
 const skippedBy = (s: number): LifecycleEvent => ({ type: 'logged', outcome: { status: 'skipped', action: 'other', at: ms(s) }, now: ms(s) });
-const busy = (s: number): LifecycleEvent => ({ type: 'logged', outcome: { status: 'failure', at: ms(s), errorCode: 'ServiceUnavailable', reason: 'try later', retryable: true }, now: ms(s) });
+const busy = (s: number): LifecycleEvent => ({
+  type: 'logged',
+  outcome: { status: 'failure', at: ms(s), errorCode: 'ServiceUnavailable', reason: 'try later', retryable: true },
+  now: ms(s),
+});
 const poisoned = (s: number, reason = 'bad manager'): LifecycleEvent => ({ type: 'poisoned', code: 'InvalidValue', reason, at: ms(s) });
 
 async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
@@ -64,7 +79,14 @@ describe('ledger lifecycle', () => {
 
     await l.markSubmitted('r1', ['M', 'A', 'B'], { requestId: 'q1', at: t(2) });
     expect(await l.countByState('r1')).toEqual({ ...emptyCounts(), submitted: 3 });
-    expect((await l.getRecords('r1', ['A'])).get('A')).toMatchObject({ state: 'submitted', attempts: 1, lastRequestId: 'q1', lastSubmittedAt: t(2), managerId: 'M', enqueued: false });
+    expect((await l.getRecords('r1', ['A'])).get('A')).toMatchObject({
+      state: 'submitted',
+      attempts: 1,
+      lastRequestId: 'q1',
+      lastSubmittedAt: t(2),
+      managerId: 'M',
+      enqueued: false,
+    });
 
     expect(await l.transition('r1', 'M', ok(3))).toMatchObject({ to: 'confirmed', action: 'create' });
     expect(await l.transition('r1', 'A', busy(3))).toMatchObject({ to: 'queued', effect: 'retry' });
@@ -73,7 +95,12 @@ describe('ledger lifecycle', () => {
     expect((await l.getRecords('r1', ['A'])).get('A')?.waitingFor).toBeUndefined();
     // Held for its manager, then released: the wait is stored and cleared with the message.
     await l.markSubmitted('r1', ['A'], { requestId: 'q1b', at: t(3) });
-    const missing: LifecycleEvent = { type: 'logged', outcome: { status: 'failure', at: ms(4), errorCode: 'UnresolvedReference', reason: 'manager missing', retryable: true, category: 'reference-pending' }, manager: { externalId: 'M', state: 'submitted', waitable: true }, now: ms(4) };
+    const missing: LifecycleEvent = {
+      type: 'logged',
+      outcome: { status: 'failure', at: ms(4), errorCode: 'UnresolvedReference', reason: 'manager missing', retryable: true, category: 'reference-pending' },
+      manager: { externalId: 'M', state: 'submitted', waitable: true },
+      now: ms(4),
+    };
     expect(await l.transition('r1', 'A', missing)).toMatchObject({ effect: 'wait', waitFor: 'M' });
     expect((await l.getRecords('r1', ['A'])).get('A')).toMatchObject({ state: 'queued', enqueued: false, waitingFor: 'M' });
     await l.markEnqueued('r1', ['A']);
@@ -93,7 +120,15 @@ describe('ledger lifecycle', () => {
     expect(await l.getRun('r1')).toMatchObject({ state: 'complete', endedAt: t(6) });
     expect(await l.listOpenRuns()).toEqual([]);
 
-    expect(await l.getPerson('A')).toEqual({ externalId: 'A', lastConfirmedHash: `h-${op('A').length}`, lastConfirmedAt: t(6), lastRunId: 'r1', managerId: 'M', active: true, source: 'default' });
+    expect(await l.getPerson('A')).toEqual({
+      externalId: 'A',
+      lastConfirmedHash: `h-${op('A').length}`,
+      lastConfirmedAt: t(6),
+      lastRunId: 'r1',
+      managerId: 'M',
+      active: true,
+      source: 'default',
+    });
     expect((await l.getPerson('A', { payload: true }))?.payload).toBe(op('A'));
     expect(await l.getPerson('B')).toBeUndefined();
   });
@@ -130,7 +165,10 @@ describe('ledger lifecycle', () => {
     expect((await l.getRecords('r1', ['A'])).get('A')).toMatchObject({ state: 'confirmed', attempts: 1 });
 
     const outcomes = await Promise.all([
-      l.transition('r1', 'B', ok(5)), l.transition('r1', 'B', poisoned(5, 'x')), l.transition('r1', 'B', ok(5)), l.transition('r1', 'B', skippedBy(5)),
+      l.transition('r1', 'B', ok(5)),
+      l.transition('r1', 'B', poisoned(5, 'x')),
+      l.transition('r1', 'B', ok(5)),
+      l.transition('r1', 'B', skippedBy(5)),
     ]);
     expect(outcomes.filter((o) => o !== undefined)).toHaveLength(1);
     const counts = await l.countByState('r1');
@@ -160,7 +198,11 @@ describe('ledger lifecycle', () => {
   it('gives up with an error when the entity keeps changing under it', async () => {
     let bumps = 0;
     const ref: { rival?: TableClient } = {};
-    const { ledger: l, table, names } = setup(async (_t, entity) => {
+    const {
+      ledger: l,
+      table,
+      names,
+    } = setup(async (_t, entity) => {
       if (entity.rowKey !== recordKey('A')) return;
       bumps++;
       await ref.rival?.updateEntity({ partitionKey: recordPartition('r1', 'A'), rowKey: recordKey('A'), touched: bumps }, 'Merge');
@@ -195,9 +237,17 @@ describe('ledger lifecycle', () => {
     const { ledger: l } = setup();
     await l.beginRun({ ...RUN, runId: 'r1' });
     const ids = Array.from({ length: 230 }, (_, i) => `E${i}`);
-    expect(await l.addRecords('r1', ids.map((id, i) => rec(id, i + 2)))).toHaveLength(230);
+    expect(
+      await l.addRecords(
+        'r1',
+        ids.map((id, i) => rec(id, i + 2)),
+      ),
+    ).toHaveLength(230);
     await l.markSubmitted('r1', ids.slice(0, 120), { requestId: 'q1', at: t(1) });
-    await l.addRecords('r1', ids.slice(200).map((id, i) => ({ ...rec(`U${id}`, 300 + i), state: 'unchanged' as const })));
+    await l.addRecords(
+      'r1',
+      ids.slice(200).map((id, i) => ({ ...rec(`U${id}`, 300 + i), state: 'unchanged' as const })),
+    );
     await Promise.all(ids.slice(0, 50).map((id) => l.transition('r1', id, ok(2))));
     await Promise.all(ids.slice(100, 120).map((id) => l.transition('r1', id, skippedBy(2))));
     expect(await l.countByState('r1')).toEqual({ ...emptyCounts(), queued: 110, submitted: 50, confirmed: 50, skipped: 20, unchanged: 30 });
@@ -249,14 +299,22 @@ describe('ledger lifecycle', () => {
     expect(tables.sort()).toEqual([names.checkpoints, names.people, names.records, names.runs].sort());
   });
 
-  it('reads a request\'s records with one query per partition, and marks them submitted in one transaction per partition, each on the version read', async () => {
+  it("reads a request's records with one query per partition, and marks them submitted in one transaction per partition, each on the version read", async () => {
     const { ledger, rival } = setup();
     await ledger.beginRun({ runId: 'rq', ...RUN });
     const ids = Array.from({ length: 50 }, (_, i) => `E${i}`);
-    await ledger.addRecords('rq', ids.map((id, i) => rec(id, i + 2)));
+    await ledger.addRecords(
+      'rq',
+      ids.map((id, i) => rec(id, i + 2)),
+    );
     // More than 14 in one partition goes in more than one query (a filter holds 15 comparisons).
-    const crowded = Array.from({ length: 400 }, (_, i) => `C${i}`).filter((id) => recordPartition('rq', id) === recordPartition('rq', 'E0')).slice(0, 20);
-    await ledger.addRecords('rq', crowded.map((id, i) => rec(id, i + 100)));
+    const crowded = Array.from({ length: 400 }, (_, i) => `C${i}`)
+      .filter((id) => recordPartition('rq', id) === recordPartition('rq', 'E0'))
+      .slice(0, 20);
+    await ledger.addRecords(
+      'rq',
+      crowded.map((id, i) => rec(id, i + 100)),
+    );
     const read = await ledger.getRecords('rq', [...ids, ...crowded, 'nobody', 'E0']);
     expect([...read.keys()].sort()).toEqual([...ids, ...crowded].sort());
     expect(read.get('E7')).toMatchObject({ externalId: 'E7', line: 9, state: 'queued', attempts: 0 });
@@ -270,16 +328,22 @@ describe('ledger lifecycle', () => {
     expect(after.get('E3')).toMatchObject({ attempts: 2 });
   });
 
-  it('transitionAll confirms a run\'s records a partition at a time, creates their People together, and re-reads what moved', async () => {
+  it("transitionAll confirms a run's records a partition at a time, creates their People together, and re-reads what moved", async () => {
     const { ledger, rival } = setup();
     await ledger.beginRun({ runId: 'ra', ...RUN });
     const ids = Array.from({ length: 40 }, (_, i) => `P${i}`);
-    await ledger.addRecords('ra', ids.map((id, i) => rec(id, i + 2)));
+    await ledger.addRecords(
+      'ra',
+      ids.map((id, i) => rec(id, i + 2)),
+    );
     await ledger.markSubmitted('ra', ids, { requestId: 'q1', at: t(1) });
     const seen = await ledger.getRecords('ra', ids);
     // A rival confirms P5 first (a second reconcile instance): its People entry and count are its own.
     await rival.transition('ra', 'P5', ok(2));
-    const applied = await ledger.transitionAll('ra', ids.map((id) => ({ seen: seen.get(id) as never, event: ok(3) })));
+    const applied = await ledger.transitionAll(
+      'ra',
+      ids.map((id) => ({ seen: seen.get(id) as never, event: ok(3) })),
+    );
     expect([...applied.values()].filter((x) => x?.to === 'confirmed')).toHaveLength(39);
     expect(applied.get('P5')).toBeUndefined();
     const after = await ledger.getRecords('ra', ids);

@@ -11,8 +11,12 @@ import { startAzurite } from '../../../tools/azurite/start.js';
 
 let azurite: AzuriteInstance;
 let n = 0;
-beforeAll(async () => { azurite = await startAzurite(); }, 60_000);
-afterAll(async () => { await azurite.stop(); });
+beforeAll(async () => {
+  azurite = await startAzurite();
+}, 60_000);
+afterAll(async () => {
+  await azurite.stop();
+});
 
 function ledger(): { ledger: RunLedger; table: (name: string) => TableClient; names: ReturnType<typeof ledgerTableNames> } {
   const names = ledgerTableNames(`l${++n}`);
@@ -30,7 +34,10 @@ describe('RunLedger', () => {
     const table = (name: string): TableClient => {
       const client = TableClient.fromConnectionString(azurite.connectionString, name, { allowInsecureConnection: true });
       const get = client.getEntity.bind(client);
-      client.getEntity = ((...args: Parameters<typeof get>) => { reads++; return get(...args); }) as typeof client.getEntity;
+      client.getEntity = ((...args: Parameters<typeof get>) => {
+        reads++;
+        return get(...args);
+      }) as typeof client.getEntity;
       return client;
     };
     const l = new RunLedger(names, table);
@@ -52,7 +59,9 @@ describe('RunLedger', () => {
     // What the person record keeps comes from the version handed in, not from a read.
     expect(await l.getPerson('A')).toMatchObject({ externalId: 'A', lastConfirmedHash: 'h', lastRunId: 'r1', lastConfirmedAt: '2026-11-23T00:02:00.000Z' });
     // Handed the same, now stale, version again: it reads, sees the record final, and changes nothing.
-    expect(await l.transition('r1', 'A', { type: 'poisoned', code: 'X', reason: 'late', at: Date.parse('2026-11-23T00:03:00Z') }, { seen: after.get('A') as LedgerRecord })).toBeUndefined();
+    expect(
+      await l.transition('r1', 'A', { type: 'poisoned', code: 'X', reason: 'late', at: Date.parse('2026-11-23T00:03:00Z') }, { seen: after.get('A') as LedgerRecord }),
+    ).toBeUndefined();
     expect((await l.getRecords('r1', ['A'])).get('A')).toMatchObject({ state: 'confirmed' });
   });
 
@@ -124,7 +133,10 @@ describe('RunLedger', () => {
     const { ledger: l } = ledger();
     for (const runId of ['h1', 'h2']) {
       await l.beginRun({ ...RUN, runId });
-      await l.addRecords(runId, [{ ...record('A'), state: 'held' }, { ...record('U'), state: 'unchanged' }]);
+      await l.addRecords(runId, [
+        { ...record('A'), state: 'held' },
+        { ...record('U'), state: 'unchanged' },
+      ]);
       await l.finishIngest(runId, { rows: 2, valid: 2, rejected: 0, at: RUN.startedAt, held: [{ threshold: 'maxDisables', limit: 25, actual: 30, message: '30 disables' }] });
     }
     expect(await l.getRun('h1')).toMatchObject({ state: 'held', held: [{ threshold: 'maxDisables', limit: 25, actual: 30 }] });
@@ -153,7 +165,10 @@ describe('RunLedger', () => {
     await l.noteRequest('r1', { requestId: 'q2', at: 't', operations: 3, status: 'accepted' });
     const requests = [];
     for await (const q of l.listRequests('r1')) requests.push(q);
-    expect(requests).toEqual([{ requestId: 'q1', at: 't', operations: 50, status: 'accepted' }, { requestId: 'q2', at: 't', operations: 3, status: 'accepted' }]);
+    expect(requests).toEqual([
+      { requestId: 'q1', at: 't', operations: 50, status: 'accepted' },
+      { requestId: 'q2', at: 't', operations: 3, status: 'accepted' },
+    ]);
     await l.addRecords('r1', [{ ...record('P', '{"data":{"externalId":"P","active":true}}'), source: 'contractors' }]);
     await l.markSubmitted('r1', ['P'], { requestId: 'q2', at: RUN.startedAt });
     await l.transition('r1', 'P', confirmed('2026-11-23T00:00:05Z'));

@@ -27,7 +27,9 @@ describe('bind: CSV', () => {
   });
 
   test('several missing columns are listed in one error', () => {
-    expect(() => load({ title: 'T', nickName: 'N' }).bind(['Id'], 'w.csv')).toThrow(/2 columns are not in the header of w\.csv: "T" \(attributes\.title\); "N" \(attributes\.nickName\)/);
+    expect(() => load({ title: 'T', nickName: 'N' }).bind(['Id'], 'w.csv')).toThrow(
+      /2 columns are not in the header of w\.csv: "T" \(attributes\.title\); "N" \(attributes\.nickName\)/,
+    );
   });
 
   test('maps cells by header position, whatever the order', () => {

@@ -4,14 +4,26 @@ import { CUSTOM, load, userOf } from './helpers.js';
 
 /** Maps one JSON row whose `V` is read by a custom extension attribute X of the given $type. */
 function typed(type: string, value: unknown): MapResult {
-  return load({ [CUSTOM]: { X: { $column: 'V', $type: type } } }).bind(undefined, 'w.json').map({ Id: 'E1', V: value });
+  return load({ [CUSTOM]: { X: { $column: 'V', $type: type } } })
+    .bind(undefined, 'w.json')
+    .map({ Id: 'E1', V: value });
 }
 
 const x = (result: MapResult): unknown => (userOf(result)[CUSTOM] as Record<string, unknown> | undefined)?.X;
 
 describe('$type coercion', () => {
   test.each([
-    ['yes', true], ['No', false], ['1', true], ['0', false], ['TRUE', true], ['false', false], ['y', true], ['N', false], [1, true], [0, false], [true, true],
+    ['yes', true],
+    ['No', false],
+    ['1', true],
+    ['0', false],
+    ['TRUE', true],
+    ['false', false],
+    ['y', true],
+    ['N', false],
+    [1, true],
+    [0, false],
+    [true, true],
   ])('boolean %j → %j', (input, expected) => {
     const result = typed('boolean', input);
     expect(result.problems).toEqual([]);
@@ -92,8 +104,11 @@ describe('$type coercion', () => {
   });
 
   test('bare literals in a custom extension keep their JSON type', () => {
-    const user = userOf(load({ [CUSTOM]: { Flag: true, Level: 3, Tag: { $literal: 'x' } } }).bind(undefined, 'w.json').map({ Id: 'E1' }));
+    const user = userOf(
+      load({ [CUSTOM]: { Flag: true, Level: 3, Tag: { $literal: 'x' } } })
+        .bind(undefined, 'w.json')
+        .map({ Id: 'E1' }),
+    );
     expect(user[CUSTOM]).toEqual({ Flag: true, Level: 3, Tag: 'x' });
   });
 });
-

@@ -113,7 +113,9 @@ describe('document: attributes', () => {
     expect(loadError({ title: { $column: 3 } })).toContain('"$column" must be a non-empty column name');
     expect(loadError({ title: { $literal: null } })).toContain('"$literal" must be text, a number or true/false, not null');
     expect(loadError({ title: { $expr: 42 } })).toContain('"$expr" must be the expression as text');
-    expect(loadError({ title: { $column: 'T', $type: 'datetime' } })).toContain('"$type" must be one of "string", "boolean", "integer", "date", "dateTime" (did you mean "dateTime"?)');
+    expect(loadError({ title: { $column: 'T', $type: 'datetime' } })).toContain(
+      '"$type" must be one of "string", "boolean", "integer", "date", "dateTime" (did you mean "dateTime"?)',
+    );
     expect(loadError({ title: { $column: 'T', $keepEmpty: 'yes' } })).toContain('"$keepEmpty" must be true or false');
   });
 

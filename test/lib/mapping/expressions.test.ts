@@ -48,7 +48,7 @@ describe('expressions: operators and precedence', () => {
     expect(evaluate('`Odd``Name`', { 'Odd`Name': 'yes' })).toBe('yes');
   });
 
-  test("a doubled quote in text is one quote", () => {
+  test('a doubled quote in text is one quote', () => {
     expect(evaluate("'O''Brien'")).toBe("O'Brien");
     expect(evaluate("concat(A, '''s')", { A: 'Ann' })).toBe("Ann's");
   });
@@ -127,7 +127,9 @@ describe('expressions: functions', () => {
     // A value the table lacks, without a default: left out, with a warning naming the table and the column.
     const miss = mapJson({ displayName: { $expr: "lookup('countries', C)" } }, { C: 'Spain' }, countries);
     expect(userOf(miss).displayName).toBeUndefined();
-    expect(miss.problems).toEqual([{ severity: 'warning', attribute: 'displayName', column: 'C', rule: 'lookup-miss', message: expect.stringContaining("is not in lookup table 'countries'") as string }]);
+    expect(miss.problems).toEqual([
+      { severity: 'warning', attribute: 'displayName', column: 'C', rule: 'lookup-miss', message: expect.stringContaining("is not in lookup table 'countries'") as string },
+    ]);
     expect(evaluate("lookup('countries', C, 'ZZ')", { C: 'Spain' }, countries)).toBe('ZZ');
     expect(evaluate("lookup('countries', C, 'ZZ')", {}, countries)).toBe('ZZ');
   });
@@ -208,4 +210,3 @@ describe('empty values', () => {
     expect('title' in userOf(mapper.map(['E2']))).toBe(false);
   });
 });
-

@@ -6,8 +6,26 @@ import { evaluate, mapJson, userOf } from './helpers.js';
 describe('functions: edge cases', () => {
   test('the function table matches docs/mapping.md', () => {
     expect([...functionNames()].sort()).toEqual([
-      'coalesce', 'concat', 'default', 'if', 'isEmpty', 'join', 'left', 'lookup', 'lower', 'normalizeDiacritics',
-      'parseDate', 'regexReplace', 'replace', 'right', 'split', 'stripDiacritics', 'substring', 'switch', 'trim', 'upper',
+      'coalesce',
+      'concat',
+      'default',
+      'if',
+      'isEmpty',
+      'join',
+      'left',
+      'lookup',
+      'lower',
+      'normalizeDiacritics',
+      'parseDate',
+      'regexReplace',
+      'replace',
+      'right',
+      'split',
+      'stripDiacritics',
+      'substring',
+      'switch',
+      'trim',
+      'upper',
     ]);
   });
 

@@ -19,7 +19,9 @@ export function load(attributes: Record<string, unknown>, extra: Record<string, 
 
 /** Loads, binds to JSON rows and maps one row. */
 export function mapJson(attributes: Record<string, unknown>, row: Record<string, unknown>, extra: Record<string, unknown> = {}): MapResult {
-  return load(attributes, extra).bind(undefined, 'rows.json').map({ Id: 'E1', ...row });
+  return load(attributes, extra)
+    .bind(undefined, 'rows.json')
+    .map({ Id: 'E1', ...row });
 }
 
 /** The user as a plain record, for reading attributes. */

@@ -122,7 +122,10 @@ describe('loadMappingFile', () => {
     return path;
   };
   const failure = async (path: string): Promise<MappingError> => {
-    const e: unknown = await loadMappingFile(path).then(() => undefined, (err: unknown) => err);
+    const e: unknown = await loadMappingFile(path).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     expect(e).toBeInstanceOf(MappingError);
     return e as MappingError;
   };

@@ -7,14 +7,23 @@ import { loadError } from './helpers.js';
 // A compact rendering of the tree, so precedence shows as parentheses.
 function show(e: Expr): string {
   switch (e.kind) {
-    case 'column': return e.name;
-    case 'literal': return JSON.stringify(e.value);
-    case 'list': return `[${e.items.map(show).join(',')}]`;
-    case 'call': return `${e.name}(${e.args.map(show).join(',')})`;
-    case 'compare': return `(${show(e.left)} ${e.op} ${show(e.right)})`;
-    case 'in': return `(${show(e.value)} ${e.negated ? 'not in' : 'in'} ${show(e.list)})`;
-    case 'and': case 'or': return `(${show(e.left)} ${e.kind} ${show(e.right)})`;
-    case 'not': return `(not ${show(e.operand)})`;
+    case 'column':
+      return e.name;
+    case 'literal':
+      return JSON.stringify(e.value);
+    case 'list':
+      return `[${e.items.map(show).join(',')}]`;
+    case 'call':
+      return `${e.name}(${e.args.map(show).join(',')})`;
+    case 'compare':
+      return `(${show(e.left)} ${e.op} ${show(e.right)})`;
+    case 'in':
+      return `(${show(e.value)} ${e.negated ? 'not in' : 'in'} ${show(e.list)})`;
+    case 'and':
+    case 'or':
+      return `(${show(e.left)} ${e.kind} ${show(e.right)})`;
+    case 'not':
+      return `(not ${show(e.operand)})`;
   }
 }
 
@@ -39,7 +48,7 @@ describe('parseExpression: precedence', () => {
   });
 
   test('parentheses override precedence', () => {
-    expect(tree("(a or b) and c")).toBe('((a or b) and c)');
+    expect(tree('(a or b) and c')).toBe('((a or b) and c)');
     expect(tree("not (a == 'x' and b)")).toBe('(not ((a == "x") and b))');
   });
 

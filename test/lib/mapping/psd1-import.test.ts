@@ -22,11 +22,15 @@ describe('importPsd1Mapping: plain values', () => {
   });
 
   test('nested hashtables become objects; arrays of hashtables multi-valued arrays; URN keys are kept', () => {
-    expect(attributes(withRequired(`
+    expect(
+      attributes(
+        withRequired(`
   name = @{ givenName = 'First'; familyName = 'Last' }
   emails = @( @{ type = { 'work' }; primary = $true; value = 'Mail' }, @{ type = { 'home' }; value = 'Home Mail' } )
   "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User" = @{ manager = @{ value = 'Mgr' } }
-  'urn:ietf:params:scim:schemas:extension:acme:1.0:User' = @{ Badge = 'BadgeNo' }`))).toEqual({
+  'urn:ietf:params:scim:schemas:extension:acme:1.0:User' = @{ Badge = 'BadgeNo' }`),
+      ),
+    ).toEqual({
       externalId: 'Id',
       active: true,
       name: { givenName: 'First', familyName: 'Last' },
@@ -41,7 +45,10 @@ describe('importPsd1Mapping: plain values', () => {
 
   test('known SCIM names take hrsync spelling (both sides are case-insensitive); others are kept', () => {
     expect(attributes("@{ ExternalID = 'Id'; ACTIVE = $true; Name = @{ GivenName = 'F' }; CustomThing = 'C' }")).toEqual({
-      externalId: 'Id', active: true, name: { givenName: 'F' }, CustomThing: 'C',
+      externalId: 'Id',
+      active: true,
+      name: { givenName: 'F' },
+      CustomThing: 'C',
     });
   });
 
@@ -55,7 +62,9 @@ describe('importPsd1Mapping: plain values', () => {
       { key: 'attributes.title', script: '$null', line: 4, why: '$null maps nothing' },
       { key: 'attributes.nickName', script: "''", line: 5, why: 'an empty column name' },
       {
-        key: 'attributes.displayName', script: '"$($_.First) $($_.Last)"', line: 6,
+        key: 'attributes.displayName',
+        script: '"$($_.First) $($_.Last)"',
+        line: 6,
         why: 'PowerShell would expand the $… in this double-quoted string and hrsync does not evaluate it; use single quotes for a column name',
       },
       { key: 'attributes.emails', script: "@('Mail1', 'Mail2')", line: 7, why: 'a list of values other than @{ … } entries is not a SCIM multi-valued attribute' },
@@ -65,7 +74,8 @@ describe('importPsd1Mapping: plain values', () => {
 
 describe('importPsd1Mapping: scriptblocks', () => {
   test('each translated form takes its mapping shape', () => {
-    expect(attributes(`@{
+    expect(
+      attributes(`@{
   externalId = { $_.'Worker ID' }
   active = { $_.'Status' -eq 'Active' }
   userType = { 'Employee' }
@@ -73,7 +83,8 @@ describe('importPsd1Mapping: scriptblocks', () => {
   title = { $_.Title.Trim() }
   emails = @( @{ type = { 'work' }; primary = { $true }; value = { $_.Mail.ToLower() } } )
   'urn:ietf:params:scim:schemas:extension:acme:1.0:User' = @{ IsManager = { $_.Reports -ne '0' }; Level = { 3 } }
-}`)).toEqual({
+}`),
+    ).toEqual({
       externalId: 'Worker ID',
       active: { $expr: "lower(Status) == 'active'" },
       userType: { $literal: 'Employee' },
@@ -142,9 +153,7 @@ describe('importPsd1Mapping: scriptblocks', () => {
 
   test('a scriptblock nested absurdly deep is listed, not a crash', () => {
     const deep = `${'('.repeat(20000)}$_.A${')'.repeat(20000)}`;
-    expect(untranslated(withRequired(`  title = { ${deep} }`))).toMatchObject([
-      { key: 'attributes.title', line: 4, why: 'the scriptblock is nested too deeply to translate' },
-    ]);
+    expect(untranslated(withRequired(`  title = { ${deep} }`))).toMatchObject([{ key: 'attributes.title', line: 4, why: 'the scriptblock is nested too deeply to translate' }]);
   });
 
   test('a scriptblock that is always $null is listed', () => {
@@ -156,14 +165,34 @@ describe('importPsd1Mapping: scriptblocks', () => {
 
 describe('importPsd1Mapping: output hrsync accepts', () => {
   const FORMS = [
-    "$_.'Status' -eq 'Active'", "$_.Status -ceq 'Active'", '$_.A -ne $_.B', "$_.Grade -eq 5", "$_.Leaver -eq ''",
-    "$_.Type -in 'Employee','Intern'", "$_.Type -notin @('X')", "@('a') -contains $_.Type",
-    "$_.Mail -like 'adm*'", "$_.Mail -like '*@contoso.com'", "$_.Title -like '*lead*'", "$_.Mail -notlike 'x'", "$_.Mail -like ''",
-    "$_.A -eq 'x' -or $_.B -eq 'y' -and $_.C", "-not ($_.A -eq 'x')", '!$_.A', '-not -not $_.A', '$_.A -and $_.B',
-    '[string]::IsNullOrEmpty($_.A)', '[string]::IsNullOrWhiteSpace($_.A)',
-    "if ($_.X -eq 'y') { 'a' } elseif ($_.X) { $_.Y } else { 'b' }", "if ($_.X) { $true }",
-    "$_.First + ' ' + $_.Last", '"$($_.\'First Name\') $($_.Last)"', "($_.A + '.' + $_.B).ToLower()", '$_.A.ToUpper().Trim()',
-    "$_.Phone.Replace(' ', '')", "$_.'and' + $_.'2nd'",
+    "$_.'Status' -eq 'Active'",
+    "$_.Status -ceq 'Active'",
+    '$_.A -ne $_.B',
+    '$_.Grade -eq 5',
+    "$_.Leaver -eq ''",
+    "$_.Type -in 'Employee','Intern'",
+    "$_.Type -notin @('X')",
+    "@('a') -contains $_.Type",
+    "$_.Mail -like 'adm*'",
+    "$_.Mail -like '*@contoso.com'",
+    "$_.Title -like '*lead*'",
+    "$_.Mail -notlike 'x'",
+    "$_.Mail -like ''",
+    "$_.A -eq 'x' -or $_.B -eq 'y' -and $_.C",
+    "-not ($_.A -eq 'x')",
+    '!$_.A',
+    '-not -not $_.A',
+    '$_.A -and $_.B',
+    '[string]::IsNullOrEmpty($_.A)',
+    '[string]::IsNullOrWhiteSpace($_.A)',
+    "if ($_.X -eq 'y') { 'a' } elseif ($_.X) { $_.Y } else { 'b' }",
+    'if ($_.X) { $true }',
+    "$_.First + ' ' + $_.Last",
+    '"$($_.\'First Name\') $($_.Last)"',
+    "($_.A + '.' + $_.B).ToLower()",
+    '$_.A.ToUpper().Trim()',
+    "$_.Phone.Replace(' ', '')",
+    "$_.'and' + $_.'2nd'",
   ];
 
   test('every translated form loads with loadMapping', () => {
@@ -181,12 +210,14 @@ describe('importPsd1Mapping: externalId and active', () => {
   test('an untranslated active is still emitted without it, and its entry says hrsync needs it', () => {
     const result = importPsd1Mapping("@{\n  externalId = 'Id'\n  active = { $_.Status -match '^A' }\n}", 'm.psd1');
     expect(result.mapping).toEqual({ version: 1, attributes: { externalId: 'Id' } });
-    expect(result.untranslated).toEqual([{
-      key: 'attributes.active',
-      script: "{ $_.Status -match '^A' }",
-      line: 3,
-      why: 'regular-expression matching (-match) has no hrsync equivalent; hrsync needs active mapped before this mapping can be used',
-    }]);
+    expect(result.untranslated).toEqual([
+      {
+        key: 'attributes.active',
+        script: "{ $_.Status -match '^A' }",
+        line: 3,
+        why: 'regular-expression matching (-match) has no hrsync equivalent; hrsync needs active mapped before this mapping can be used',
+      },
+    ]);
   });
 
   test('absent externalId and active are listed at the line of the top hashtable', () => {
@@ -200,9 +231,7 @@ describe('importPsd1Mapping: externalId and active', () => {
 describe('importPsd1Mapping: errors', () => {
   test('syntax errors are MappingErrors naming file:line:column', () => {
     expect(() => importPsd1Mapping("@{\n  externalId = 'Id\n}", 'AttributeMapping.psd1')).toThrow(MappingError);
-    expect(() => importPsd1Mapping("@{\n  externalId = 'Id\n}", 'AttributeMapping.psd1')).toThrow(
-      'AttributeMapping.psd1:2:16: externalId: this string has no closing quote',
-    );
+    expect(() => importPsd1Mapping("@{\n  externalId = 'Id\n}", 'AttributeMapping.psd1')).toThrow('AttributeMapping.psd1:2:16: externalId: this string has no closing quote');
   });
 
   test('a file that is not one hashtable', () => {
@@ -227,13 +256,15 @@ describe('importPsd1Mapping: a CSV2SCIM-style AttributeMapping.psd1', () => {
         userType: { $expr: "if(lower(ContractType) in ['perm', 'ftc'], 'Employee', 'Contractor')" },
         title: { $expr: 'trim(`Job Title`)' },
         emails: [{ type: { $literal: 'work' }, primary: true, value: 'WorkEmail' }],
-        addresses: [{
-          type: { $literal: 'work' },
-          streetAddress: 'Site Street',
-          locality: 'Site Town',
-          postalCode: 'Site Postcode',
-          country: { $expr: 'upper(`Site Country`)' },
-        }],
+        addresses: [
+          {
+            type: { $literal: 'work' },
+            streetAddress: 'Site Street',
+            locality: 'Site Town',
+            postalCode: 'Site Postcode',
+            country: { $expr: 'upper(`Site Country`)' },
+          },
+        ],
         phoneNumbers: [{ type: { $literal: 'work' }, value: { $expr: "replace(`Desk Phone`, ' ', '')" } }],
         'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': {
           employeeNumber: 'EmployeeRef',
@@ -264,20 +295,47 @@ describe('importPsd1Mapping: a CSV2SCIM-style AttributeMapping.psd1', () => {
     const loaded = loadMapping(mapping, 'mapping.json');
     expect(loaded.schemas).toContain('urn:ietf:params:scim:schemas:extension:fabrikam:1.0:User');
     expect([...loaded.columns].sort()).toEqual([
-      'ContractType', 'Cost Centre', 'Department', 'Desk Phone', 'Division', 'EmployeeRef', 'Employment Status', 'Forename',
-      'Grade', 'Has Reports', 'Job Title', 'Known As', 'Line Manager Ref', 'Site Country', 'Site Postcode', 'Site Street',
-      'Site Town', 'Surname', 'WorkEmail',
+      'ContractType',
+      'Cost Centre',
+      'Department',
+      'Desk Phone',
+      'Division',
+      'EmployeeRef',
+      'Employment Status',
+      'Forename',
+      'Grade',
+      'Has Reports',
+      'Job Title',
+      'Known As',
+      'Line Manager Ref',
+      'Site Country',
+      'Site Postcode',
+      'Site Street',
+      'Site Town',
+      'Surname',
+      'WorkEmail',
     ]);
 
     const header = [...loaded.columns];
     const row = (cells: Record<string, string>): string[] => header.map((h) => cells[h] ?? '');
     const mapper = loaded.bind(header, 'workers.csv');
 
-    const current = mapper.map(row({
-      EmployeeRef: 'E100', Forename: 'Ada', Surname: 'Lovelace', 'Known As': 'Ada', 'Employment Status': 'CURRENT',
-      ContractType: 'perm', 'Job Title': '  Analyst ', WorkEmail: 'ada@fabrikam.example', 'Site Country': 'gb',
-      'Desk Phone': '020 7946 0000', 'Has Reports': 'y', 'Line Manager Ref': 'E001',
-    }));
+    const current = mapper.map(
+      row({
+        EmployeeRef: 'E100',
+        Forename: 'Ada',
+        Surname: 'Lovelace',
+        'Known As': 'Ada',
+        'Employment Status': 'CURRENT',
+        ContractType: 'perm',
+        'Job Title': '  Analyst ',
+        WorkEmail: 'ada@fabrikam.example',
+        'Site Country': 'gb',
+        'Desk Phone': '020 7946 0000',
+        'Has Reports': 'y',
+        'Line Manager Ref': 'E001',
+      }),
+    );
     expect(current.problems).toEqual([]);
     expect(current.user).toMatchObject({
       externalId: 'E100',

@@ -43,11 +43,13 @@ describe('parsePsd1 values', () => {
   });
 
   test('quoted keys, including extension URNs, keep their text', () => {
-    expect(parse(`@{
+    expect(
+      parse(`@{
       "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User" = @{ department = 'Dept' }
       'urn:ietf:params:scim:schemas:extension:contoso:1.0:User' = @{ HireDate = 'Hired' }
       'it''s' = 1
-    }`)).toEqual({
+    }`),
+    ).toEqual({
       'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { department: 'Dept' },
       'urn:ietf:params:scim:schemas:extension:contoso:1.0:User': { HireDate: 'Hired' },
       "it's": 1,
@@ -74,7 +76,13 @@ describe('parsePsd1 values', () => {
 
   test('numbers, booleans and $null (any case)', () => {
     expect(parse('@{ a = 42; b = -1.5; c = 0x1F; d = 1e3; e = $true; f = $FALSE; g = $null }')).toEqual({
-      a: 42, b: -1.5, c: 31, d: 1000, e: true, f: false, g: null,
+      a: 42,
+      b: -1.5,
+      c: 31,
+      d: 1000,
+      e: true,
+      f: false,
+      g: null,
     });
   });
 
@@ -112,7 +120,8 @@ describe('parsePsd1 values', () => {
   });
 
   test('comments: line, block, trailing; line continuations', () => {
-    expect(parse(`# leading comment
+    expect(
+      parse(`# leading comment
 <# block
    comment with @{ and } #>
 @{
@@ -121,7 +130,8 @@ describe('parsePsd1 values', () => {
     c = \`
         'z'
 }
-# after`)).toEqual({ a: 'x', b: 'y', c: 'z' });
+# after`),
+    ).toEqual({ a: 'x', b: 'y', c: 'z' });
   });
 
   test('a byte-order mark and CRLF line ends are accepted', () => {

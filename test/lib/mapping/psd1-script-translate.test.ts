@@ -22,7 +22,7 @@ describe('translateScriptBlock: values', () => {
     expect(translateScriptBlock(' $False ')).toMatchObject({ kind: 'bool', constant: { value: false } });
   });
 
-  test("$_.'Col', $_.Col, $_.\"Col\" and $PSItem.Col are columns", () => {
+  test('$_.\'Col\', $_.Col, $_."Col" and $PSItem.Col are columns', () => {
     for (const body of [" $_.'WorkerID' ", ' $_.WorkerID ', ' $_."WorkerID" ', ' $PSItem.WorkerID ']) {
       expect(translateScriptBlock(body)).toMatchObject({ kind: 'str', column: 'WorkerID', expr: 'WorkerID' });
     }
@@ -113,12 +113,14 @@ describe('translateScriptBlock: logic', () => {
 
   test('if / elseif / else become nested if()', () => {
     expect(expr(" if ($_.X -eq 'y') { 'a' } else { 'b' } ")).toBe("if(lower(X) == 'y', 'a', 'b')");
-    expect(expr(` if ($_.Type -eq 'C') {
+    expect(
+      expr(` if ($_.Type -eq 'C') {
         'Contractor'
       }
       elseif ($_.Type -eq 'E') { "Employee" }
-      else { $_.Type } `)).toBe("if(lower(Type) == 'c', 'Contractor', if(lower(Type) == 'e', 'Employee', Type))");
-    expect(expr(" if ($_.Manager) { $_.Manager } ")).toBe('if(not isEmpty(Manager), Manager, null)');
+      else { $_.Type } `),
+    ).toBe("if(lower(Type) == 'c', 'Contractor', if(lower(Type) == 'e', 'Employee', Type))");
+    expect(expr(' if ($_.Manager) { $_.Manager } ')).toBe('if(not isEmpty(Manager), Manager, null)');
     expect(translateScriptBlock(" if ($_.S -eq 'A') { $true } else { $false } ")).toMatchObject({ kind: 'bool', expr: "if(lower(S) == 'a', true, false)" });
     expect(expr(" if ($_.S -eq 'A') { return 'x' } else { return 'y' } ")).toBe("if(lower(S) == 'a', 'x', 'y')");
   });
@@ -168,7 +170,7 @@ describe('translateScriptBlock: refused forms say why', () => {
     [" $_.Mail -like 'a?' ", 'the -like wildcards ? and [ ] are not translated; only * at the start and/or end'],
     [' $_.End -eq $null ', "-eq $null is true only for a missing column (an empty cell is ''); compare with '' instead"],
     [' $null -eq $_.End ', "$null on the left of -eq is true only for a missing column (an empty cell is ''), so it is not translated"],
-    [" 5 -eq $_.Grade ", 'a number on the left of -eq compares as numbers, which is not translated'],
+    [' 5 -eq $_.Grade ', 'a number on the left of -eq compares as numbers, which is not translated'],
     [' $_.Type -in $_.Allowed ', '-in with a list that is not all literals is not translated'],
     [' "$_.Name" ', `"$_…" in a string expands the whole row, not a column; write "$($_.'Column')"`],
     [' $Domain ', 'the variable $Domain is not translated; only $_ (the row), $true, $false and $null are'],
@@ -184,8 +186,8 @@ describe('translateScriptBlock: refused forms say why', () => {
     [" if ($_.A -eq 'x') { $true } else { 'no' } ", 'the branches of this if give a true/false value and text, which is not translated'],
     [" $_.A + ($_.B -eq 'x') ", 'a true/false value used as text is not translated'],
     [' (Get-Culture).TextInfo.ToTitleCase($_.Name) ', 'the command Get-Culture is not translated'],
-    [" $_.A -xor $_.B ", '-xor is not translated'],
-    [" @{ a = 1 } ", 'hashtables inside a scriptblock are not translated'],
+    [' $_.A -xor $_.B ', '-xor is not translated'],
+    [' @{ a = 1 } ', 'hashtables inside a scriptblock are not translated'],
     [" $_.A -eq 'x' -eq $true ", 'a true/false value on the left of -eq is not translated'],
   ])('%s', (body, reason) => {
     expect(why(body)).toBe(reason);

@@ -17,12 +17,28 @@ function errorOf(text: string): ExpressionError {
 describe('tokenize', () => {
   test('names, quoted text, numbers, operators and punctuation, each with its offset', () => {
     expect(kinds("Status == 'Active' and Grade >= 10.5")).toEqual([
-      'identifier:Status@0', 'operator:==@7', "string:Active@10", 'identifier:and@19',
-      'identifier:Grade@23', 'operator:>=@29', 'number:10.5@32', 'end:@36',
+      'identifier:Status@0',
+      'operator:==@7',
+      'string:Active@10',
+      'identifier:and@19',
+      'identifier:Grade@23',
+      'operator:>=@29',
+      'number:10.5@32',
+      'end:@36',
     ]);
     expect(kinds('f(a, [1], -2)')).toEqual([
-      'identifier:f@0', 'punct:(@1', 'identifier:a@2', 'punct:,@3', 'punct:[@5', 'number:1@6', 'punct:]@7',
-      'punct:,@8', 'punct:-@10', 'number:2@11', 'punct:)@12', 'end:@13',
+      'identifier:f@0',
+      'punct:(@1',
+      'identifier:a@2',
+      'punct:,@3',
+      'punct:[@5',
+      'number:1@6',
+      'punct:]@7',
+      'punct:,@8',
+      'punct:-@10',
+      'number:2@11',
+      'punct:)@12',
+      'end:@13',
     ]);
   });
 
@@ -38,7 +54,11 @@ describe('tokenize', () => {
   });
 
   test('< and > alone, and the two-character operators', () => {
-    expect(tokenize('a<b>c!=d<=e').filter((t) => t.kind === 'operator').map((t) => t.text)).toEqual(['<', '>', '!=', '<=']);
+    expect(
+      tokenize('a<b>c!=d<=e')
+        .filter((t) => t.kind === 'operator')
+        .map((t) => t.text),
+    ).toEqual(['<', '>', '!=', '<=']);
   });
 
   test.each([

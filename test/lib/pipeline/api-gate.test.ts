@@ -55,7 +55,9 @@ afterAll(async () => {
   restore();
   await Promise.all([sim.close(), azurite.stop(), rm(dir, { recursive: true, force: true })]);
 });
-beforeEach(() => { sim.reset(); });
+beforeEach(() => {
+  sim.reset();
+});
 
 /** The shared storage of one deployment: tables by prefix, one queue, a clock tests can move forward. */
 function storage() {
@@ -83,8 +85,10 @@ function instance(s: ReturnType<typeof storage>, settings: GateSettings) {
     }
   }
   async function ingest(content: string, version: string): Promise<string> {
-    const r = await ingestExtract({ container: 'hr-extracts', name: 'night.csv', etag: `"${version}"`, lastModified: new Date(), content: Readable.from([Buffer.from(content)]) },
-      { ledger, queue: s.queue, logger, clock, reports: s.reports, gate, loadSources: async () => defaultSources('mapping.json'), loadMapping: async () => mapping });
+    const r = await ingestExtract(
+      { container: 'hr-extracts', name: 'night.csv', etag: `"${version}"`, lastModified: new Date(), content: Readable.from([Buffer.from(content)]) },
+      { ledger, queue: s.queue, logger, clock, reports: s.reports, gate, loadSources: async () => defaultSources('mapping.json'), loadMapping: async () => mapping },
+    );
     return r.runId;
   }
   /** Upload and reconcile until every run completes. */
@@ -103,7 +107,7 @@ function instance(s: ReturnType<typeof storage>, settings: GateSettings) {
 
 const quick: GateSettings = { ...DEFAULT_GATE_SETTINGS, jobRecheckMs: 300 };
 
-describe('the job\'s health', () => {
+describe("the job's health", () => {
   it('a paused job gets no upload — the records wait queued, never poisoned — and they go once it is Active again', async () => {
     const s = storage();
     const a = instance(s, quick);

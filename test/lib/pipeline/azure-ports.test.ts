@@ -8,8 +8,12 @@ import type { AzuriteInstance } from '../../../tools/azurite/start.js';
 import { startAzurite } from '../../../tools/azurite/start.js';
 
 let azurite: AzuriteInstance;
-beforeAll(async () => { azurite = await startAzurite(); }, 60_000);
-afterAll(async () => { await azurite.stop(); });
+beforeAll(async () => {
+  azurite = await startAzurite();
+}, 60_000);
+afterAll(async () => {
+  await azurite.stop();
+});
 
 describe('azureQueue', () => {
   it('writes Base64 bodies and hands back the decoded text, with receipts that delete and release', async () => {

@@ -26,7 +26,9 @@ beforeAll(async () => {
   await container.createIfNotExists();
   sample = await readFile('samples/workers.csv');
 }, 60_000);
-afterAll(async () => { await azurite.stop(); });
+afterAll(async () => {
+  await azurite.stop();
+});
 
 async function put(name: string, content: Buffer | string): Promise<string> {
   const body = Buffer.from(content);
@@ -82,8 +84,13 @@ describe('ingest of a blob read by name', () => {
     const ledger = new MemoryLedger();
     const reports = new MemoryReports();
     const deps: IngestDeps = {
-      ledger, queue: new MemoryQueue(() => Date.now()), reports, logger: captureLogger(), clock: { now: () => new Date('2026-12-05T01:00:00Z') },
-      loadSources: async () => defaultSources('mapping.json'), loadMapping: async () => mapping,
+      ledger,
+      queue: new MemoryQueue(() => Date.now()),
+      reports,
+      logger: captureLogger(),
+      clock: { now: () => new Date('2026-12-05T01:00:00Z') },
+      loadSources: async () => defaultSources('mapping.json'),
+      loadMapping: async () => mapping,
     };
     await put('night.csv', sample);
     const first = await openBlob(container.getBlobClient('night.csv'), 'hr-extracts/night.csv', { rangeBytes: 2000 });

@@ -31,8 +31,11 @@ import { CUSTOM_EVENT_NAME_ATTRIBUTE } from '../../../lib/telemetry/emit.js';
 // The telemetry events the stages emit, for the alerts on a stopped and a held run.
 const events = new InMemoryLogRecordExporter();
 logs.setGlobalLoggerProvider(new LoggerProvider({ processors: [new SimpleLogRecordProcessor(events)] }));
-const emitted = (name: string, runId: string): Array<Record<string, unknown>> => events.getFinishedLogRecords()
-  .filter((r) => r.attributes[CUSTOM_EVENT_NAME_ATTRIBUTE] === name && r.attributes.runId === runId).map((r) => r.attributes);
+const emitted = (name: string, runId: string): Array<Record<string, unknown>> =>
+  events
+    .getFinishedLogRecords()
+    .filter((r) => r.attributes[CUSTOM_EVENT_NAME_ATTRIBUTE] === name && r.attributes.runId === runId)
+    .map((r) => r.attributes);
 
 const OPTIONS = { ...DEFAULT_RECONCILE_OPTIONS, retryBaseSeconds: 0, logLagMinutes: 1 };
 
@@ -45,13 +48,25 @@ beforeAll(async () => {
   restore = setIdentityEndpoint(sim);
   mapping = await loadMappingFile('samples/mapping.json');
 }, 60_000);
-afterAll(async () => { restore(); await Promise.all([sim.close(), azurite.stop()]); });
-beforeEach(() => { sim.reset(); events.reset(); });
+afterAll(async () => {
+  restore();
+  await Promise.all([sim.close(), azurite.stop()]);
+});
+beforeEach(() => {
+  sim.reset();
+  events.reset();
+});
 
 let tables = 0;
 const LEDGERS: Array<[string, () => PipelineLedger]> = [
   ['memory', () => new MemoryLedger()],
-  ['Table storage', () => new RunLedger(ledgerTableNames(`fs${++tables}x${Date.now() % 100000}`), (name) => TableClient.fromConnectionString(azurite.connectionString, name, { allowInsecureConnection: true }))],
+  [
+    'Table storage',
+    () =>
+      new RunLedger(ledgerTableNames(`fs${++tables}x${Date.now() % 100000}`), (name) =>
+        TableClient.fromConnectionString(azurite.connectionString, name, { allowInsecureConnection: true }),
+      ),
+  ],
 ];
 
 function world(ledger: PipelineLedger) {
@@ -88,7 +103,10 @@ describe.each(LEDGERS)('the failure share on the %s ledger', (_name, make) => {
     // Half of everyone fails for good (a UPN the directory refuses): a mapping gone wrong, say.
     sim.setFaults({ recordRules: [{ match: /[13579]$/, errorCode: 'AzureActiveDirectoryInvalidUserPrincipalName', reason: 'The userPrincipalName is not valid.' }] });
     const w = world(make());
-    const { runId } = await ingestExtract({ container: 'hr-extracts', name: 'workers.csv', etag: '"0x1"', lastModified: new Date('2026-12-05T00:00:00Z'), content: createReadStream('samples/workers.csv') }, w.ingest);
+    const { runId } = await ingestExtract(
+      { container: 'hr-extracts', name: 'workers.csv', etag: '"0x1"', lastModified: new Date('2026-12-05T00:00:00Z'), content: createReadStream('samples/workers.csv') },
+      w.ingest,
+    );
 
     await w.uploads(4);
     const before = sent();
@@ -117,7 +135,9 @@ describe.each(LEDGERS)('the failure share on the %s ledger', (_name, make) => {
     expect(report.counts.open).toBe(0);
     expect(report.counts.held + report.counts.confirmed + report.counts.deadLettered).toBe(400);
     expect(w.logger.lines.filter((l) => l.message === 'Run held')).toHaveLength(1);
-    expect(emitted(EVENTS.runHeld.name, runId)).toEqual([expect.objectContaining({ stage: 'failureShare', thresholds: ['maxFailedPercent'], limits: [20], notSent: report.counts.held })]);
+    expect(emitted(EVENTS.runHeld.name, runId)).toEqual([
+      expect.objectContaining({ stage: 'failureShare', thresholds: ['maxFailedPercent'], limits: [20], notSent: report.counts.held }),
+    ]);
     expect(report.nextSteps[0]).toMatch(/^Sending stopped: \d+ of \d+ outcomes .* "hrsync approve /);
 
     // A person looked and approves: the rest is sent, and the share is not judged again.
@@ -142,9 +162,16 @@ describe.each(LEDGERS)('the failure share on the %s ledger', (_name, make) => {
 
   it('leaves a run alone whose failures are all a manager not there yet', async () => {
     // Everyone's reference fails once (a manager the service had not made yet), then resolves.
-    sim.setFaults({ recordRules: [{ match: /./, times: 1, errorCode: 'UnresolvedReference', reason: 'The manager reference could not be resolved.', stepType: 'referenceResolution', retryable: true }] });
+    sim.setFaults({
+      recordRules: [
+        { match: /./, times: 1, errorCode: 'UnresolvedReference', reason: 'The manager reference could not be resolved.', stepType: 'referenceResolution', retryable: true },
+      ],
+    });
     const w = world(make());
-    const { runId } = await ingestExtract({ container: 'hr-extracts', name: 'workers.csv', etag: '"0x2"', lastModified: new Date('2026-12-05T00:00:00Z'), content: createReadStream('samples/workers.csv') }, w.ingest);
+    const { runId } = await ingestExtract(
+      { container: 'hr-extracts', name: 'workers.csv', etag: '"0x2"', lastModified: new Date('2026-12-05T00:00:00Z'), content: createReadStream('samples/workers.csv') },
+      w.ingest,
+    );
     for (let i = 0; i < 30 && (await w.ledger.getRun(runId))?.state !== 'complete'; i++) {
       await w.uploads();
       await w.pass();

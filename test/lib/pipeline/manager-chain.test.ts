@@ -53,10 +53,22 @@ beforeAll(async () => {
   directReports = rows.filter((r) => r['ManagerID'] === CEO).map((r) => r['WorkerID'] as string);
   broken = join(dir, 'night1.csv');
   fixed = join(dir, 'night2.csv');
-  await writeFile(broken, stringify(rows.map((r) => (r['WorkerID'] === CEO ? { ...r, Email: 'not-an-email' } : r)), { header: true }));
+  await writeFile(
+    broken,
+    stringify(
+      rows.map((r) => (r['WorkerID'] === CEO ? { ...r, Email: 'not-an-email' } : r)),
+      { header: true },
+    ),
+  );
   await writeFile(fixed, text);
   unknownManager = join(dir, 'unknown.csv');
-  await writeFile(unknownManager, stringify(rows.map((r) => (r['WorkerID'] === 'E000103' ? { ...r, ManagerID: 'E999999' } : r)), { header: true }));
+  await writeFile(
+    unknownManager,
+    stringify(
+      rows.map((r) => (r['WorkerID'] === 'E000103' ? { ...r, ManagerID: 'E999999' } : r)),
+      { header: true },
+    ),
+  );
 }, 60_000);
 afterAll(async () => {
   restore();
@@ -66,13 +78,19 @@ afterAll(async () => {
 let tables = 0;
 const LEDGERS: Array<[string, () => PipelineLedger]> = [
   ['memory', () => new MemoryLedger()],
-  ['Table storage', () => {
-    const names = ledgerTableNames(`mc${++tables}x${Date.now() % 100000}`);
-    return new RunLedger(names, (name) => TableClient.fromConnectionString(azurite.connectionString, name, { allowInsecureConnection: true }));
-  }],
+  [
+    'Table storage',
+    () => {
+      const names = ledgerTableNames(`mc${++tables}x${Date.now() % 100000}`);
+      return new RunLedger(names, (name) => TableClient.fromConnectionString(azurite.connectionString, name, { allowInsecureConnection: true }));
+    },
+  ],
 ];
 
-beforeEach(() => { sim.reset(); sim.setPermissions(['SynchronizationData-User.Upload', 'AuditLog.Read.All']); });
+beforeEach(() => {
+  sim.reset();
+  sim.setPermissions(['SynchronizationData-User.Upload', 'AuditLog.Read.All']);
+});
 
 function world(ledger: PipelineLedger) {
   const queue = new MemoryQueue(() => Date.now());
@@ -110,10 +128,11 @@ async function runNight(w: World, path: string, etag: string): Promise<{ runId: 
   return { runId: result.runId, withoutManager: result.withoutManager, report };
 }
 
-const managerOf = (id: string): unknown => (sim.directory.get(id)?.attributes as unknown as Record<string, { manager?: { value?: string } } | undefined>)[ENTERPRISE_USER_SCHEMA]?.manager?.value;
+const managerOf = (id: string): unknown =>
+  (sim.directory.get(id)?.attributes as unknown as Record<string, { manager?: { value?: string } } | undefined>)[ENTERPRISE_USER_SCHEMA]?.manager?.value;
 
 describe.each(LEDGERS)('manager references on the %s ledger', (_name, make) => {
-  it('a rejected manager\'s whole chain is confirmed in one send each, and the next night sends the manager and the references', async () => {
+  it("a rejected manager's whole chain is confirmed in one send each, and the next night sends the manager and the references", async () => {
     expect(directReports.length).toBe(12);
     const w = world(make());
     const night1 = await runNight(w, broken, '"0x1"');
@@ -149,7 +168,7 @@ describe.each(LEDGERS)('manager references on the %s ledger', (_name, make) => {
     expect(night3.report.plan).toMatchObject({ create: 0, update: 0, unchanged: 400 });
   }, 120_000);
 
-  it('a dead-lettered manager\'s reports are sent again without the reference and confirmed, not failed', async () => {
+  it("a dead-lettered manager's reports are sent again without the reference and confirmed, not failed", async () => {
     sim.setFaults({ recordRules: [{ match: CEO, errorCode: 'AzureActiveDirectoryInvalidUserPrincipalName', reason: 'The userPrincipalName is not valid.' }] });
     const w = world(make());
     const night = await runNight(w, fixed, '"0x9"');
@@ -166,7 +185,15 @@ describe.each(LEDGERS)('manager references on the %s ledger', (_name, make) => {
     const w = world(make());
     const night = await runNight(w, unknownManager, '"0x7"');
     const warnings = night.report.plan?.warnings.filter((x) => x.rule === 'manager-unknown') ?? [];
-    expect(warnings).toEqual([{ rule: 'manager-unknown', externalId: 'E000103', line: 3, source: 'default', message: expect.stringMatching(/^manager E999999 is neither in the extract nor in the directory \(People\)/) }]);
+    expect(warnings).toEqual([
+      {
+        rule: 'manager-unknown',
+        externalId: 'E000103',
+        line: 3,
+        source: 'default',
+        message: expect.stringMatching(/^manager E999999 is neither in the extract nor in the directory \(People\)/),
+      },
+    ]);
     // The record goes as it is: it fails with the unresolved reference, while everyone else is confirmed.
     expect(night.report.deadLettered.map((d) => d.externalId)).toContain('E000103');
     expect(night.report.deadLettered.find((d) => d.externalId === 'E000103')?.reason).not.toMatch(/later attempt/);

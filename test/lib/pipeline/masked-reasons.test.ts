@@ -36,7 +36,10 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'mapping.json'), JSON.stringify(MAPPING));
   mapping = await loadMappingFile(join(dir, 'mapping.json'));
 });
-afterAll(async () => { restore(); await sim.close(); });
+afterAll(async () => {
+  restore();
+  await sim.close();
+});
 
 describe('failure reasons in the pipeline', () => {
   it('keep the code and lose the person in the report, its CSV, its HTML page and the logs', async () => {
@@ -70,7 +73,9 @@ describe('failure reasons in the pipeline', () => {
     const csv = reports.blobs.get(`${runId}/problems.csv`)?.content ?? '';
     expect(csv).toContain('***@contoso.com');
     const page = reports.blobs.get(`${runId}/report.html`)?.content ?? '';
-    expect(page).toContain('<td class="code">AzureActiveDirectoryConflictingUserPrincipalName</td><td>The userPrincipalName &#39;***@contoso.com&#39; for *** *** (mail ***@contoso.com) is already used by ***, ***.</td>');
+    expect(page).toContain(
+      '<td class="code">AzureActiveDirectoryConflictingUserPrincipalName</td><td>The userPrincipalName &#39;***@contoso.com&#39; for *** *** (mail ***@contoso.com) is already used by ***, ***.</td>',
+    );
     const everything = `${JSON.stringify(report)}\n${csv}\n${page}\n${JSON.stringify(logger.lines)}`;
     for (const personal of ['zoe.orsted', 'Zoë', 'Ørsted', 'ØRSTED']) expect(everything).not.toContain(personal);
   }, 30_000);

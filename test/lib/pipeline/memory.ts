@@ -6,7 +6,21 @@ import type { OperationMessage } from '../../../lib/pipeline/messages.js';
 import type { LifecycleEvent, LifecyclePolicy, LifecycleRecord, Transition } from '../../../lib/core/lifecycle.js';
 import type { TransitionOptions, UnusableInput } from '../../../lib/ledger/types.js';
 import type {
-  HeldThreshold, LedgerRecord, NewRecord, OperationQueue, PersonRecord, PipelineLedger, ReceivedMessage, RecordState, RecordSummary, RejectedRow, ReportSink, RunPlanSummary, RunRecord, RunRequest, SourceState,
+  HeldThreshold,
+  LedgerRecord,
+  NewRecord,
+  OperationQueue,
+  PersonRecord,
+  PipelineLedger,
+  ReceivedMessage,
+  RecordState,
+  RecordSummary,
+  RejectedRow,
+  ReportSink,
+  RunPlanSummary,
+  RunRecord,
+  RunRequest,
+  SourceState,
 } from '../../../lib/pipeline/ports.js';
 
 export class MemoryLedger implements PipelineLedger {
@@ -41,33 +55,58 @@ export class MemoryLedger implements PipelineLedger {
     return need;
   }
   async markEnqueued(runId: string, ids: readonly string[]): Promise<void> {
-    for (const id of ids) { const r = this.recordsOf(runId).get(id); if (r) { r.enqueued = true; delete r.waitingFor; } }
+    for (const id of ids) {
+      const r = this.recordsOf(runId).get(id);
+      if (r) {
+        r.enqueued = true;
+        delete r.waitingFor;
+      }
+    }
   }
   async addRejected(runId: string, rows: readonly RejectedRow[]): Promise<void> {
     const list = this.rejected.get(runId) ?? [];
     for (const row of rows) if (!list.some((x) => x.line === row.line && x.rule === row.rule && x.attribute === row.attribute && x.message === row.message)) list.push({ ...row });
     this.rejected.set(runId, list);
   }
-  async *listRejected(runId: string): AsyncIterable<RejectedRow> { yield* this.rejected.get(runId) ?? []; }
-  async finishIngest(runId: string, c: { rows: number; valid: number; rejected: number; at: string; plan?: RunPlanSummary; held?: HeldThreshold[]; unusable?: UnusableInput }): Promise<void> {
+  async *listRejected(runId: string): AsyncIterable<RejectedRow> {
+    yield* this.rejected.get(runId) ?? [];
+  }
+  async finishIngest(
+    runId: string,
+    c: { rows: number; valid: number; rejected: number; at: string; plan?: RunPlanSummary; held?: HeldThreshold[]; unusable?: UnusableInput },
+  ): Promise<void> {
     const run = this.runs.get(runId);
     const held = c.held !== undefined && c.held.length > 0;
     if (run && run.state === 'ingesting') {
-      Object.assign(run, { state: c.unusable !== undefined ? 'unusable' : held ? 'held' : 'ingested', rows: c.rows, valid: c.valid, rejected: c.rejected, ingestedAt: c.at }, c.plan === undefined ? {} : { plan: c.plan }, held ? { held: c.held } : {},
-        c.unusable === undefined ? {} : { unusable: c.unusable, endedAt: c.at });
+      Object.assign(
+        run,
+        { state: c.unusable !== undefined ? 'unusable' : held ? 'held' : 'ingested', rows: c.rows, valid: c.valid, rejected: c.rejected, ingestedAt: c.at },
+        c.plan === undefined ? {} : { plan: c.plan },
+        held ? { held: c.held } : {},
+        c.unusable === undefined ? {} : { unusable: c.unusable, endedAt: c.at },
+      );
     }
   }
-  async getRun(runId: string): Promise<RunRecord | undefined> { const r = this.runs.get(runId); return r && { ...r }; }
+  async getRun(runId: string): Promise<RunRecord | undefined> {
+    const r = this.runs.get(runId);
+    return r && { ...r };
+  }
   async getRecords(runId: string, ids: readonly string[]): Promise<Map<string, LedgerRecord>> {
     const out = new Map<string, LedgerRecord>();
-    for (const id of ids) { const r = this.recordsOf(runId).get(id); if (r) out.set(id, { ...r }); }
+    for (const id of ids) {
+      const r = this.recordsOf(runId).get(id);
+      if (r) out.set(id, { ...r });
+    }
     return out;
   }
   async markSubmitted(runId: string, ids: readonly string[], at: { requestId: string; at: string }, _seen?: ReadonlyMap<string, LedgerRecord>): Promise<void> {
     for (const id of ids) await this.transition(runId, id, { type: 'submitted', requestId: at.requestId, at: Date.parse(at.at) });
   }
   async noteFailure(runId: string, ids: readonly string[], f: { errorCode: string; reason: string }): Promise<void> {
-    for (const id of ids) { const r = this.recordsOf(runId).get(id); if (r) Object.assign(r, { lastErrorCode: f.errorCode, lastReason: f.reason }); }
+    for (const id of ids) {
+      const r = this.recordsOf(runId).get(id);
+      if (r) Object.assign(r, { lastErrorCode: f.errorCode, lastReason: f.reason });
+    }
   }
   // The same rules as the Table storage ledger: lib/core/lifecycle decides, this stores.
   async transitionAll(runId: string, items: ReadonlyArray<{ seen: LedgerRecord; event: LifecycleEvent }>, policy?: LifecyclePolicy): Promise<Map<string, Transition | undefined>> {
@@ -79,27 +118,54 @@ export class MemoryLedger implements PipelineLedger {
     const r = this.recordsOf(runId).get(id);
     if (!r) return undefined;
     const ms = (s: string | undefined): number | undefined => (s === undefined ? undefined : Date.parse(s));
-    const view: LifecycleRecord = { state: r.state, attempts: r.attempts, ...(r.intent === undefined ? {} : { intent: r.intent }), ...(r.lastRequestId === undefined ? {} : { lastRequestId: r.lastRequestId }),
-      ...(r.lastSubmittedAt === undefined ? {} : { lastSubmittedAt: ms(r.lastSubmittedAt) as number }), ...(r.lastOutcomeAt === undefined ? {} : { lastOutcomeAt: ms(r.lastOutcomeAt) as number }) };
+    const view: LifecycleRecord = {
+      state: r.state,
+      attempts: r.attempts,
+      ...(r.intent === undefined ? {} : { intent: r.intent }),
+      ...(r.lastRequestId === undefined ? {} : { lastRequestId: r.lastRequestId }),
+      ...(r.lastSubmittedAt === undefined ? {} : { lastSubmittedAt: ms(r.lastSubmittedAt) as number }),
+      ...(r.lastOutcomeAt === undefined ? {} : { lastOutcomeAt: ms(r.lastOutcomeAt) as number }),
+    };
     const t = nextState(view, event, options.policy);
     if (t === undefined) return undefined;
     const iso = (n: number | undefined): string | undefined => (n === undefined ? undefined : new Date(n).toISOString());
-    Object.assign(r, { state: t.to, attempts: t.attempts, enqueued: false },
-      t.lastRequestId === undefined ? {} : { lastRequestId: t.lastRequestId }, t.lastSubmittedAt === undefined ? {} : { lastSubmittedAt: iso(t.lastSubmittedAt) },
-      t.lastOutcomeAt === undefined ? {} : { lastOutcomeAt: iso(t.lastOutcomeAt) }, t.action === undefined ? {} : { lastAction: t.action },
-      t.errorCode === undefined ? {} : { lastErrorCode: t.errorCode }, t.reason === undefined ? {} : { lastReason: t.reason },
-      t.payload === undefined ? {} : { payload: t.payload }, t.payloadHash === undefined ? {} : { payloadHash: t.payloadHash }, t.withoutManager === undefined ? {} : { withoutManager: t.withoutManager });
+    Object.assign(
+      r,
+      { state: t.to, attempts: t.attempts, enqueued: false },
+      t.lastRequestId === undefined ? {} : { lastRequestId: t.lastRequestId },
+      t.lastSubmittedAt === undefined ? {} : { lastSubmittedAt: iso(t.lastSubmittedAt) },
+      t.lastOutcomeAt === undefined ? {} : { lastOutcomeAt: iso(t.lastOutcomeAt) },
+      t.action === undefined ? {} : { lastAction: t.action },
+      t.errorCode === undefined ? {} : { lastErrorCode: t.errorCode },
+      t.reason === undefined ? {} : { lastReason: t.reason },
+      t.payload === undefined ? {} : { payload: t.payload },
+      t.payloadHash === undefined ? {} : { payloadHash: t.payloadHash },
+      t.withoutManager === undefined ? {} : { withoutManager: t.withoutManager },
+    );
     if (t.waitFor === undefined) delete r.waitingFor;
     else r.waitingFor = t.waitFor;
     if (t.to === 'confirmed' || t.to === 'disabled' || t.to === 'skipped') {
       let active: boolean | undefined;
-      try { const a = (JSON.parse(r.payload) as { data?: { active?: unknown } }).data?.active; active = typeof a === 'boolean' ? a : undefined; } catch { active = undefined; }
+      try {
+        const a = (JSON.parse(r.payload) as { data?: { active?: unknown } }).data?.active;
+        active = typeof a === 'boolean' ? a : undefined;
+      } catch {
+        active = undefined;
+      }
       const at = iso(t.lastOutcomeAt) ?? new Date().toISOString();
       const before = this.people.get(id);
       if (before === undefined || before.lastConfirmedAt <= at) {
-        this.people.set(id, { externalId: id, lastConfirmedHash: r.payloadHash, lastConfirmedAt: at, lastRunId: runId, source: r.source ?? 'default', payload: r.payload,
-          ...(r.managerId === undefined ? {} : { managerId: r.managerId }), ...(active === undefined ? {} : { active }),
-          ...(before?.alsoIn !== undefined && before.alsoIn !== (r.source ?? 'default') ? { alsoIn: before.alsoIn } : {}) });
+        this.people.set(id, {
+          externalId: id,
+          lastConfirmedHash: r.payloadHash,
+          lastConfirmedAt: at,
+          lastRunId: runId,
+          source: r.source ?? 'default',
+          payload: r.payload,
+          ...(r.managerId === undefined ? {} : { managerId: r.managerId }),
+          ...(active === undefined ? {} : { active }),
+          ...(before?.alsoIn !== undefined && before.alsoIn !== (r.source ?? 'default') ? { alsoIn: before.alsoIn } : {}),
+        });
       }
     }
     return t;
@@ -109,12 +175,18 @@ export class MemoryLedger implements PipelineLedger {
     if (!m) this.requests.set(runId, (m = new Map()));
     m.set(q.requestId, { ...q });
   }
-  async *listRequests(runId: string): AsyncIterable<RunRequest> { yield* this.requests.get(runId)?.values() ?? []; }
-  async listOpenRuns(): Promise<RunRecord[]> { return [...this.runs.values()].filter((r) => (r.state === 'ingesting' || r.state === 'ingested') && r.mode !== 'sync').map((r) => ({ ...r })); }
+  async *listRequests(runId: string): AsyncIterable<RunRequest> {
+    yield* this.requests.get(runId)?.values() ?? [];
+  }
+  async listOpenRuns(): Promise<RunRecord[]> {
+    return [...this.runs.values()].filter((r) => (r.state === 'ingesting' || r.state === 'ingested') && r.mode !== 'sync').map((r) => ({ ...r }));
+  }
   async *listRecords(runId: string, state?: RecordState): AsyncIterable<LedgerRecord> {
     for (const r of [...this.recordsOf(runId).values()]) if (state === undefined || r.state === state) yield { ...r };
   }
-  async *listRecordSummaries(runId: string, state?: RecordState): AsyncIterable<RecordSummary> { yield* this.listRecords(runId, state); }
+  async *listRecordSummaries(runId: string, state?: RecordState): AsyncIterable<RecordSummary> {
+    yield* this.listRecords(runId, state);
+  }
   async *listOpenRecords(runId: string): AsyncIterable<LedgerRecord> {
     for (const r of [...this.recordsOf(runId).values()]) if (r.state === 'queued' || r.state === 'submitted') yield { ...r };
   }
@@ -159,10 +231,22 @@ export class MemoryLedger implements PipelineLedger {
     run.state = 'held';
     return true;
   }
-  async reopenRun(runId: string): Promise<void> { const run = this.runs.get(runId); if (run?.state === 'complete') run.state = 'ingested'; }
-  async getCheckpoint(): Promise<string | undefined> { return this.checkpoint; }
-  async setCheckpoint(at: string): Promise<void> { if (this.checkpoint === undefined || at > this.checkpoint) this.checkpoint = at; }
-  async *listPeople(): AsyncIterable<PersonRecord> { for (const p of this.people.values()) { const { payload: _p, ...rest } = p; yield rest; } }
+  async reopenRun(runId: string): Promise<void> {
+    const run = this.runs.get(runId);
+    if (run?.state === 'complete') run.state = 'ingested';
+  }
+  async getCheckpoint(): Promise<string | undefined> {
+    return this.checkpoint;
+  }
+  async setCheckpoint(at: string): Promise<void> {
+    if (this.checkpoint === undefined || at > this.checkpoint) this.checkpoint = at;
+  }
+  async *listPeople(): AsyncIterable<PersonRecord> {
+    for (const p of this.people.values()) {
+      const { payload: _p, ...rest } = p;
+      yield rest;
+    }
+  }
   async getPerson(id: string, options: { payload?: boolean } = {}): Promise<PersonRecord | undefined> {
     const p = this.people.get(id);
     if (p === undefined) return undefined;
@@ -181,7 +265,10 @@ export class MemoryLedger implements PipelineLedger {
     Object.assign(p, { source: to, lastConfirmedHash: '' });
     delete p.alsoIn;
   }
-  async getSourceState(source: string): Promise<SourceState | undefined> { const s = this.sources.get(source); return s && { ...s }; }
+  async getSourceState(source: string): Promise<SourceState | undefined> {
+    const s = this.sources.get(source);
+    return s && { ...s };
+  }
   async setSourceState(source: string, patch: Partial<Omit<SourceState, 'source'>>, onlyIf?: Partial<Omit<SourceState, 'source'>>): Promise<void> {
     const s = this.sources.get(source) ?? { source };
     if (onlyIf !== undefined && !Object.entries(onlyIf).every(([k, v]) => s[k as keyof SourceState] === v)) return;
@@ -195,12 +282,21 @@ export class MemoryLedger implements PipelineLedger {
 
   recordsOf(runId: string): Map<string, LedgerRecord> {
     let m = this.records.get(runId);
-    if (!m) { m = new Map(); this.records.set(runId, m); }
+    if (!m) {
+      m = new Map();
+      this.records.set(runId, m);
+    }
     return m;
   }
 }
 
-interface Stored { id: string; text: string; visibleAt: number; dequeueCount: number; receipt: string }
+interface Stored {
+  id: string;
+  text: string;
+  visibleAt: number;
+  dequeueCount: number;
+  receipt: string;
+}
 
 /** A queue with visibility timeouts and dequeue counts, on a clock the test controls. */
 export class MemoryQueue implements OperationQueue {
@@ -244,10 +340,14 @@ export class MemoryQueue implements OperationQueue {
     if (!m) throw new Error(`message ${message.messageId} not found or receipt stale`);
     m.visibleAt = this.now();
   }
-  visible(): number { return this.messages.filter((m) => m.visibleAt <= this.now()).length; }
+  visible(): number {
+    return this.messages.filter((m) => m.visibleAt <= this.now()).length;
+  }
 }
 
 export class MemoryReports implements ReportSink {
   blobs = new Map<string, { content: string; contentType: string }>();
-  async write(name: string, content: string, contentType: string): Promise<void> { this.blobs.set(name, { content, contentType }); }
+  async write(name: string, content: string, contentType: string): Promise<void> {
+    this.blobs.set(name, { content, contentType });
+  }
 }

@@ -7,8 +7,17 @@ import type { OperationMessage } from '../../../lib/pipeline/messages.js';
 const RUN = 'r-msg';
 /** An operation of about `bytes` bytes whose text repeats like HR attributes do (or not, with `random`). */
 function message(i: number, bytes: number, random = false): OperationMessage {
-  const filler = random ? Array.from({ length: bytes }, () => String.fromCharCode(33 + Math.floor(Math.random() * 90))).join('') : 'Department of Finance, Contoso Ltd; '.repeat(Math.ceil(bytes / 36)).slice(0, bytes);
-  return { v: 1, runId: RUN, externalId: `E${i}`, line: i + 2, attempt: 1, op: JSON.stringify({ method: 'POST', bulkId: `E${i}`, path: '/Users', data: { externalId: `E${i}`, note: filler } }) };
+  const filler = random
+    ? Array.from({ length: bytes }, () => String.fromCharCode(33 + Math.floor(Math.random() * 90))).join('')
+    : 'Department of Finance, Contoso Ltd; '.repeat(Math.ceil(bytes / 36)).slice(0, bytes);
+  return {
+    v: 1,
+    runId: RUN,
+    externalId: `E${i}`,
+    line: i + 2,
+    attempt: 1,
+    op: JSON.stringify({ method: 'POST', bulkId: `E${i}`, path: '/Users', data: { externalId: `E${i}`, note: filler } }),
+  };
 }
 
 describe('queue messages', () => {

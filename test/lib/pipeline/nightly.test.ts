@@ -56,7 +56,9 @@ afterAll(async () => {
   restore();
   await Promise.all([sim.close(), azurite.stop(), rm(dir, { recursive: true, force: true })]);
 });
-beforeEach(() => { sim.reset(); });
+beforeEach(() => {
+  sim.reset();
+});
 
 type TableHook = (table: string, op: 'create' | 'update', entity: { rowKey?: string }) => void;
 
@@ -68,8 +70,14 @@ function deployment(sources: SourcesConfig = defaultSources('mapping.json'), hoo
     if (hook === undefined) return client;
     const create = client.createEntity.bind(client);
     const update = client.updateEntity.bind(client);
-    client.createEntity = (async (e, o) => { hook(name, 'create', e); return create(e, o); }) as TableClient['createEntity'];
-    client.updateEntity = (async (e, m, o) => { hook(name, 'update', e); return update(e, m, o); }) as TableClient['updateEntity'];
+    client.createEntity = (async (e, o) => {
+      hook(name, 'create', e);
+      return create(e, o);
+    }) as TableClient['createEntity'];
+    client.updateEntity = (async (e, m, o) => {
+      hook(name, 'update', e);
+      return update(e, m, o);
+    }) as TableClient['updateEntity'];
     // A transaction is its writes at once: the hook sees each, and one that throws stops them all.
     const transact = client.submitTransaction.bind(client);
     client.submitTransaction = (async (actions, o) => {
@@ -110,8 +118,10 @@ function deployment(sources: SourcesConfig = defaultSources('mapping.json'), hoo
   async function night(content: string, source?: string): Promise<{ report: RunReport; requests: number; result: IngestResult }> {
     const before = sim.stats().requests;
     const name = `${source === undefined ? '' : `${source}/`}night.csv`;
-    const result = await ingestExtract({ container: 'hr-extracts', name, etag: `"v${++version}"`, lastModified: new Date(), content: Readable.from([Buffer.from(content)]) },
-      { ledger, queue, logger, clock, reports, loadSources: async () => sources, loadMapping: async () => mapping });
+    const result = await ingestExtract(
+      { container: 'hr-extracts', name, etag: `"v${++version}"`, lastModified: new Date(), content: Readable.from([Buffer.from(content)]) },
+      { ledger, queue, logger, clock, reports, loadSources: async () => sources, loadMapping: async () => mapping },
+    );
     await settle();
     const report = JSON.parse(reports.blobs.get(`${result.runId}/report.json`)?.content ?? 'null') as RunReport;
     return { report, requests: sim.stats().requests - before, result };
@@ -145,7 +155,10 @@ describe('the nightly run', () => {
     expect(n1.joiners).toHaveLength(5);
     const sendsBefore = new Map(sim.stats().perRecordSends);
     const next = await d.night(night1());
-    const sent = [...sim.stats().perRecordSends].filter(([id, count]) => count > (sendsBefore.get(id) ?? 0)).map(([id]) => id).sort();
+    const sent = [...sim.stats().perRecordSends]
+      .filter(([id, count]) => count > (sendsBefore.get(id) ?? 0))
+      .map(([id]) => id)
+      .sort();
     expect(sent).toEqual([...n1.changed, ...n1.leavers, ...n1.joiners].sort());
     expect(next.requests).toBe(1);
     expect(next.report.counts).toMatchObject({ created: 5, updated: 10, disabled: 5, leavers: 5, unchanged: WORKERS - 15, deadLettered: 0 });
@@ -173,7 +186,10 @@ describe('the nightly run', () => {
     expect(truncated.requests).toBe(0);
     expect(truncated.result.held).toBe(true);
     expect(truncated.report.state).toBe('held');
-    expect(truncated.report.held?.map((h) => [h.threshold, h.actual])).toEqual([['maxDisables', activeDropped.length], ['maxShrinkPercent', 30]]);
+    expect(truncated.report.held?.map((h) => [h.threshold, h.actual])).toEqual([
+      ['maxDisables', activeDropped.length],
+      ['maxShrinkPercent', 30],
+    ]);
     expect(truncated.report.counts).toMatchObject({ held: activeDropped.length, unchanged: 700 });
     expect(d.logger.lines.some((l) => l.message === 'Run held')).toBe(true);
     for (const id of activeDropped) expect(sim.directory.get(id)?.enabled).toBe(true);
@@ -194,7 +210,10 @@ describe('the nightly run', () => {
     const fixed = await d.night(night0());
     expect(fixed.report).toMatchObject({ state: 'complete', counts: { unchanged: WORKERS, disabled: 0 } });
     expect(fixed.requests).toBe(0);
-    expect(JSON.parse(d.reports.blobs.get(`${held.result.runId}/report.json`)?.content ?? '{}')).toMatchObject({ state: 'superseded', decision: { kind: 'superseded', by: fixed.result.runId } });
+    expect(JSON.parse(d.reports.blobs.get(`${held.result.runId}/report.json`)?.content ?? '{}')).toMatchObject({
+      state: 'superseded',
+      decision: { kind: 'superseded', by: fixed.result.runId },
+    });
   }, 120_000);
 
   it('a contractors source never disables an employee, and a person both list stays with one source, warned in both', async () => {
@@ -204,7 +223,12 @@ describe('the nightly run', () => {
     const header = lines(night0())[0] as string;
     // Sixty people who manage nobody are contractors, so no employee waits for a contractor manager.
     const managers = new Set((parse(night0(), { columns: true }) as Array<Record<string, string>>).map((r) => r['ManagerID']));
-    const contractorIds = new Set(rows.map(idOf).filter((id) => !managers.has(id)).slice(500, 560));
+    const contractorIds = new Set(
+      rows
+        .map(idOf)
+        .filter((id) => !managers.has(id))
+        .slice(500, 560),
+    );
     const hrCsv = only(night0(), (id) => !contractorIds.has(id));
     const contractorsCsv = `${[header, ...rows.filter((r) => contractorIds.has(idOf(r)))].join('\r\n')}\r\n`;
     await d.night(hrCsv, 'hr');
@@ -241,7 +265,7 @@ describe('the nightly run', () => {
     expect(await d.ledger.getPerson(victim)).toBeUndefined();
     // The People written in one transaction with the victim's were lost with it: a handful, whom the next night sends again.
     const forgotten: string[] = [];
-    for (const id of lines(night0()).slice(1).map(idOf)) if (await d.ledger.getPerson(id) === undefined) forgotten.push(id);
+    for (const id of lines(night0()).slice(1).map(idOf)) if ((await d.ledger.getPerson(id)) === undefined) forgotten.push(id);
     expect(forgotten).toContain(victim);
     expect(forgotten.length).toBeLessThan(WORKERS / 20);
     const before = sim.stats().perRecordSends.get(victim) ?? 0;
@@ -270,7 +294,8 @@ describe('the nightly run', () => {
     // Thirty days pass for three people: drift repair sends them, nobody else.
     const people = TableClient.fromConnectionString(azurite.connectionString, d.names.people, { allowInsecureConnection: true });
     const old = lines(night0()).slice(1, 4).map(idOf);
-    for (const id of old) await people.updateEntity({ partitionKey: personBucket(id), rowKey: recordKey(id), lastConfirmedAt: new Date(Date.now() - 30 * 86_400_000).toISOString() }, 'Merge');
+    for (const id of old)
+      await people.updateEntity({ partitionKey: personBucket(id), rowKey: recordKey(id), lastConfirmedAt: new Date(Date.now() - 30 * 86_400_000).toISOString() }, 'Merge');
     const drift = await d.night(night0());
     expect(drift.report.plan).toMatchObject({ resend: 3, drift: 3 });
     expect(drift.report.counts).toMatchObject({ unchanged: WORKERS - 3 });

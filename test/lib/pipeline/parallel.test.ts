@@ -8,13 +8,17 @@ describe('forEachLimit', () => {
     let inFlight = 0;
     let peak = 0;
     const seen: number[] = [];
-    await forEachLimit(Array.from({ length: 40 }, (_, i) => i), 4, async (i) => {
-      inFlight++;
-      peak = Math.max(peak, inFlight);
-      await tick();
-      seen.push(i);
-      inFlight--;
-    });
+    await forEachLimit(
+      Array.from({ length: 40 }, (_, i) => i),
+      4,
+      async (i) => {
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        await tick();
+        seen.push(i);
+        inFlight--;
+      },
+    );
     expect(seen.sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i));
     expect(peak).toBe(4);
   });

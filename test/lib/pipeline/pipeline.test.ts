@@ -38,19 +38,28 @@ beforeAll(async () => {
   restore = setIdentityEndpoint(sim);
   mapping = await loadMappingFile('samples/mapping.json');
 }, 60_000);
-afterAll(async () => { restore(); await Promise.all([sim.close(), azurite.stop()]); });
+afterAll(async () => {
+  restore();
+  await Promise.all([sim.close(), azurite.stop()]);
+});
 
 // Every scenario runs on the in-memory ledger and on the Table storage ledger (Azurite), fresh tables each time.
 let tables = 0;
 const LEDGERS: Array<[string, () => PipelineLedger]> = [
   ['memory', () => new MemoryLedger()],
-  ['Table storage', () => {
-    const names = ledgerTableNames(`t${++tables}x${Date.now() % 100000}`);
-    return new RunLedger(names, (name) => TableClient.fromConnectionString(azurite.connectionString, name, { allowInsecureConnection: true }));
-  }],
+  [
+    'Table storage',
+    () => {
+      const names = ledgerTableNames(`t${++tables}x${Date.now() % 100000}`);
+      return new RunLedger(names, (name) => TableClient.fromConnectionString(azurite.connectionString, name, { allowInsecureConnection: true }));
+    },
+  ],
 ];
 let makeLedger: () => PipelineLedger = LEDGERS[0]![1];
-beforeEach(() => { sim.reset(); sim.setPermissions(['SynchronizationData-User.Upload', 'AuditLog.Read.All']); });
+beforeEach(() => {
+  sim.reset();
+  sim.setPermissions(['SynchronizationData-User.Upload', 'AuditLog.Read.All']);
+});
 
 function world(client: ProvisioningClient = simClient(sim).client, sources: SourcesConfig = defaultSources('mapping.json')) {
   const ledger = makeLedger();
@@ -110,14 +119,17 @@ async function reconcileUntilDone(w: World, rounds = 50): Promise<void> {
 }
 
 // broken.csv rejects 10 of its 16 rows: over the guard's default 10%, so these tests allow it.
-const lenient = (): SourcesConfig => parseSources({ version: 1, sources: { default: { mapping: 'mapping.json', kind: 'full', guard: { maxRejectedPercent: 100 } } } }, 'sources.json');
+const lenient = (): SourcesConfig =>
+  parseSources({ version: 1, sources: { default: { mapping: 'mapping.json', kind: 'full', guard: { maxRejectedPercent: 100 } } } }, 'sources.json');
 
 function reportOf(w: World, runId: string): RunReport {
   return JSON.parse(w.reports.blobs.get(`${runId}/report.json`)?.content ?? 'null') as RunReport;
 }
 
 describe.each(LEDGERS)('pipeline stages on the %s ledger', (_name, make) => {
-  beforeEach(() => { makeLedger = make; });
+  beforeEach(() => {
+    makeLedger = make;
+  });
 
   it('ingests, uploads and confirms every record of the sample extract, then writes the report once', async () => {
     const w = world();
@@ -129,7 +141,21 @@ describe.each(LEDGERS)('pipeline stages on the %s ledger', (_name, make) => {
     expect(await drainUploads(w)).toBe(8);
     await reconcileUntilDone(w);
     const report = reportOf(w, result.runId);
-    expect(report.counts).toEqual({ valid: 400, rejected: 0, records: 400, leavers: 0, created: 400, updated: 0, confirmed: 400, disabled: 0, unchanged: 0, skipped: 0, deadLettered: 0, held: 0, open: 0 });
+    expect(report.counts).toEqual({
+      valid: 400,
+      rejected: 0,
+      records: 400,
+      leavers: 0,
+      created: 400,
+      updated: 0,
+      confirmed: 400,
+      disabled: 0,
+      unchanged: 0,
+      skipped: 0,
+      deadLettered: 0,
+      held: 0,
+      open: 0,
+    });
     expect(report.requests).toEqual({ total: 8, accepted: 8, notAccepted: 0 });
     expect([...sim.stats().perRecordSends.values()].every((n) => n === 1)).toBe(true);
     expect(w.logger.lines.filter((l) => l.message === 'Run complete')).toHaveLength(1);
@@ -145,7 +171,10 @@ describe.each(LEDGERS)('pipeline stages on the %s ledger', (_name, make) => {
     };
     let waits = 0;
     // Upload runs while ingest waits, as the queue trigger would.
-    const sleep = async (): Promise<void> => { waits++; await drainUploads(w); };
+    const sleep = async (): Promise<void> => {
+      waits++;
+      await drainUploads(w);
+    };
     const result = await ingestExtract(blob('samples/workers.csv'), { ...w.ingestDeps, queueBacklog: 3, sleep });
     expect(result).toMatchObject({ rows: 400, valid: 400, enqueued: 400 });
     expect(peak).toBeLessThanOrEqual(3);
@@ -161,7 +190,9 @@ describe.each(LEDGERS)('pipeline stages on the %s ledger', (_name, make) => {
   it('with a backlog cap that never clears, ingest stops waiting after five minutes and sends the rest', async () => {
     const w = world();
     let waits = 0;
-    const sleep = async (): Promise<void> => { waits++; }; // upload never runs: the queue only grows
+    const sleep = async (): Promise<void> => {
+      waits++;
+    }; // upload never runs: the queue only grows
     const result = await ingestExtract(blob('samples/workers.csv'), { ...w.ingestDeps, queueBacklog: 3, sleep });
     expect(result).toMatchObject({ rows: 400, valid: 400, enqueued: 400 });
     expect(w.queue.operations()).toHaveLength(400);
@@ -190,7 +221,10 @@ describe.each(LEDGERS)('pipeline stages on the %s ledger', (_name, make) => {
     for (const r of report.rejected) expect(page?.content).toContain(`<section class="rule" data-rule="${r.rule}">`);
     for (const d of report.deadLettered) expect(page?.content).toContain(`<td class="num">${d.line}</td><td class="id">${d.externalId}</td>`);
     const rows = parse(readFileSync('samples/broken.csv'), { bom: true, columns: true, relax_column_count: true }) as Array<Record<string, string>>;
-    const personal = rows.flatMap((r) => ['FirstName', 'PreferredName', 'LastName', 'MiddleName', 'Email', 'PersonalEmail', 'OfficePhone', 'MobilePhone', 'Street', 'City', 'PostCode'].map((c) => r[c] ?? ''))
+    const personal = rows
+      .flatMap((r) =>
+        ['FirstName', 'PreferredName', 'LastName', 'MiddleName', 'Email', 'PersonalEmail', 'OfficePhone', 'MobilePhone', 'Street', 'City', 'PostCode'].map((c) => r[c] ?? ''),
+      )
       .filter((v) => v.length >= 3);
     expect(personal.length).toBeGreaterThan(100);
     expect(personal.filter((v) => page?.content.includes(v) === true || page?.content.includes(v.replaceAll("'", '&#39;')) === true)).toEqual([]);
@@ -239,11 +273,13 @@ describe.each(LEDGERS)('pipeline stages on the %s ledger', (_name, make) => {
     let crashes = 1;
     const crashing: UploadDeps = {
       ...w.uploadDeps,
-      client: { uploadBulkRequest: async (request) => {
-        const result = await w.uploadDeps.client.uploadBulkRequest(request);
-        if (crashes-- > 0) throw new Error('process killed after the POST');
-        return result;
-      } },
+      client: {
+        uploadBulkRequest: async (request) => {
+          const result = await w.uploadDeps.client.uploadBulkRequest(request);
+          if (crashes-- > 0) throw new Error('process killed after the POST');
+          return result;
+        },
+      },
     };
     const result = await ingestExtract(blob('samples/workers.csv'), w.ingestDeps);
     await drainUploads(w, crashing);
@@ -257,18 +293,30 @@ describe.each(LEDGERS)('pipeline stages on the %s ledger', (_name, make) => {
     expect(w.logger.lines.filter((l) => l.message === 'Run complete')).toHaveLength(1);
   }, 30_000);
 
-  it('sends a report\'s unsent manager (same run) ahead of it, and the manager\'s own message is then dropped as stale', async () => {
+  it("sends a report's unsent manager (same run) ahead of it, and the manager's own message is then dropped as stale", async () => {
     const w = world();
     const runId = 'r-managers';
     await w.ledger.beginRun({ runId, file: 'c/f.csv', etag: 'e', startedAt: new Date().toISOString(), source: 'default', kind: 'full' });
-    const op = (id: string, manager?: string): string => JSON.stringify({ method: 'POST', bulkId: id, path: '/Users', data: {
-      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'], externalId: id, userName: `${id.toLowerCase()}@contoso.com`, active: true,
-      ...(manager === undefined ? {} : { 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { manager: { value: manager } } }) } });
+    const op = (id: string, manager?: string): string =>
+      JSON.stringify({
+        method: 'POST',
+        bulkId: id,
+        path: '/Users',
+        data: {
+          schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'],
+          externalId: id,
+          userName: `${id.toLowerCase()}@contoso.com`,
+          active: true,
+          ...(manager === undefined ? {} : { 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { manager: { value: manager } } }),
+        },
+      });
     // A chain: TOP manages MID manages REP; A manages B who manages A (a circle).
     await w.ledger.addRecords(runId, [
-      { externalId: 'TOP', line: 2, payload: op('TOP'), payloadHash: 't' }, { externalId: 'MID', line: 3, payload: op('MID', 'TOP'), payloadHash: 'm', managerId: 'TOP' },
+      { externalId: 'TOP', line: 2, payload: op('TOP'), payloadHash: 't' },
+      { externalId: 'MID', line: 3, payload: op('MID', 'TOP'), payloadHash: 'm', managerId: 'TOP' },
       { externalId: 'REP', line: 4, payload: op('REP', 'MID'), payloadHash: 'r', managerId: 'MID' },
-      { externalId: 'A', line: 5, payload: op('A', 'B'), payloadHash: 'a', managerId: 'B' }, { externalId: 'B', line: 6, payload: op('B', 'A'), payloadHash: 'b', managerId: 'A' },
+      { externalId: 'A', line: 5, payload: op('A', 'B'), payloadHash: 'a', managerId: 'B' },
+      { externalId: 'B', line: 6, payload: op('B', 'A'), payloadHash: 'b', managerId: 'A' },
     ]);
     const message = (id: string, manager?: string): string => encodeMessage({ v: 1, runId, externalId: id, line: 2, attempt: 1, op: op(id, manager) });
     expect(await uploadOperations(message('REP', 'MID'), w.uploadDeps, UPLOAD)).toBe('submitted');

@@ -18,8 +18,13 @@ const at = (s: number): string => new Date(clock + s * 1000).toISOString();
 
 function entry(id: string, t: number, ok: boolean): ProvisioningLogEntry {
   return {
-    id: `log-${id}-${t}`, activityDateTime: at(t), sourceIdentity: { id }, provisioningAction: 'create',
-    provisioningStatusInfo: ok ? { status: 'success' } : { status: 'failure', errorInformation: { errorCode: 'UnresolvedReference', reason: 'The manager reference could not be resolved.' } },
+    id: `log-${id}-${t}`,
+    activityDateTime: at(t),
+    sourceIdentity: { id },
+    provisioningAction: 'create',
+    provisioningStatusInfo: ok
+      ? { status: 'success' }
+      : { status: 'failure', errorInformation: { errorCode: 'UnresolvedReference', reason: 'The manager reference could not be resolved.' } },
   } as ProvisioningLogEntry;
 }
 
@@ -28,11 +33,26 @@ async function world(people: Record<string, string | undefined>) {
   const ledger = new MemoryLedger();
   const queue = new MemoryQueue(() => Date.now());
   const log: ProvisioningLogEntry[] = [];
-  const client = { queryProvisioningLogs: async function* () { yield* log; } } as unknown as Pick<ProvisioningClient, 'queryProvisioningLogs'>;
-  const deps: ReconcileDeps = { ledger, queue, poison: new MemoryQueue(() => Date.now()), reports: new MemoryReports(), client, logger: captureLogger(), clock: { now: () => new Date(clock + 60_000) } };
+  const client = {
+    queryProvisioningLogs: async function* () {
+      yield* log;
+    },
+  } as unknown as Pick<ProvisioningClient, 'queryProvisioningLogs'>;
+  const deps: ReconcileDeps = {
+    ledger,
+    queue,
+    poison: new MemoryQueue(() => Date.now()),
+    reports: new MemoryReports(),
+    client,
+    logger: captureLogger(),
+    clock: { now: () => new Date(clock + 60_000) },
+  };
   await ledger.beginRun({ runId: RUN, file: 'c/f.csv', etag: 'e', startedAt: at(-60), source: 'default', kind: 'full' });
   const ids = Object.keys(people);
-  await ledger.addRecords(RUN, ids.map((id, i) => ({ externalId: id, line: i + 2, payload: op(id, people[id]), payloadHash: id, ...(people[id] === undefined ? {} : { managerId: people[id] }) })));
+  await ledger.addRecords(
+    RUN,
+    ids.map((id, i) => ({ externalId: id, line: i + 2, payload: op(id, people[id]), payloadHash: id, ...(people[id] === undefined ? {} : { managerId: people[id] }) })),
+  );
   await ledger.markEnqueued(RUN, ids);
   await ledger.finishIngest(RUN, { rows: ids.length, valid: ids.length, rejected: 0, at: at(-30) });
   await ledger.markSubmitted(RUN, ids, { requestId: 'req-1', at: at(0) });
@@ -41,7 +61,13 @@ async function world(people: Record<string, string | undefined>) {
   const sent = async (): Promise<string[]> => {
     const out: string[] = [];
     for (let m = await queue.receive(32, 30); m.length > 0; m = await queue.receive(32, 30)) {
-      for (const x of m) { for (const d of decodeOperations(x.text)) { out.push(d.externalId); ops.set(d.externalId, d.op); } await queue.delete(x); }
+      for (const x of m) {
+        for (const d of decodeOperations(x.text)) {
+          out.push(d.externalId);
+          ops.set(d.externalId, d.op);
+        }
+        await queue.delete(x);
+      }
     }
     return out.sort();
   };
@@ -53,12 +79,21 @@ async function world(people: Record<string, string | undefined>) {
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 /** A SCIM operation for `id`, naming `manager` when given. */
 function op(id: string, manager: string | undefined): string {
-  return JSON.stringify({ method: 'POST', bulkId: id, path: '/Users', data: { externalId: id, active: true, [ENTERPRISE]: { department: 'D1', ...(manager === undefined ? {} : { manager: { value: manager } }) } } });
+  return JSON.stringify({
+    method: 'POST',
+    bulkId: id,
+    path: '/Users',
+    data: { externalId: id, active: true, [ENTERPRISE]: { department: 'D1', ...(manager === undefined ? {} : { manager: { value: manager } }) } },
+  });
 }
-const managerIn = (json: string | undefined): unknown => (JSON.parse(json ?? '{}') as { data?: Record<string, { manager?: { value?: string } }> }).data?.[ENTERPRISE]?.manager?.value;
+const managerIn = (json: string | undefined): unknown =>
+  (JSON.parse(json ?? '{}') as { data?: Record<string, { manager?: { value?: string } }> }).data?.[ENTERPRISE]?.manager?.value;
 
 function invalidUpn(id: string, t: number): ProvisioningLogEntry {
-  return { ...entry(id, t, false), provisioningStatusInfo: { status: 'failure', errorInformation: { errorCode: 'AzureActiveDirectoryInvalidUserPrincipalName', reason: 'The userPrincipalName is not valid.' } } } as ProvisioningLogEntry;
+  return {
+    ...entry(id, t, false),
+    provisioningStatusInfo: { status: 'failure', errorInformation: { errorCode: 'AzureActiveDirectoryInvalidUserPrincipalName', reason: 'The userPrincipalName is not valid.' } },
+  } as ProvisioningLogEntry;
 }
 
 describe('reconcile with managers in the same run', () => {
@@ -84,7 +119,7 @@ describe('reconcile with managers in the same run', () => {
     expect(lead?.waitingFor).toBeUndefined();
   });
 
-  it('releases a report in the same pass when the manager\'s success comes after the report\'s failure', async () => {
+  it("releases a report in the same pass when the manager's success comes after the report's failure", async () => {
     const w = await world({ M: undefined, R: 'M' });
     w.log.push(entry('R', 1, false), entry('M', 2, true));
     await reconcile(w.deps, OPTIONS);
@@ -111,7 +146,7 @@ describe('reconcile with managers in the same run', () => {
     // The next run's delta compares the extract (with the reference) against this hash, so it sends the reference then.
     expect(w.ledger.people.get('R')?.lastConfirmedHash).toBe(released?.payloadHash);
     expect(summary.completedRuns).toEqual([RUN]);
-    const report = JSON.parse(w.deps.reports instanceof MemoryReports ? w.deps.reports.blobs.get(`${RUN}/report.json`)?.content ?? '{}' : '{}') as { withoutManager?: unknown };
+    const report = JSON.parse(w.deps.reports instanceof MemoryReports ? (w.deps.reports.blobs.get(`${RUN}/report.json`)?.content ?? '{}') : '{}') as { withoutManager?: unknown };
     expect(report.withoutManager).toEqual([{ line: 3, externalId: 'R', manager: 'M', state: 'confirmed' }]);
   });
 
@@ -129,7 +164,10 @@ describe('reconcile with managers in the same run', () => {
 
   it('resends at once without the reference a report failing for want of a manager already dead-lettered, and resends other retryable failures', async () => {
     const w = await world({ M: undefined, R: 'M', S: 'M' });
-    w.log.push(invalidUpn('M', 1), entry('R', 2, false), { ...entry('S', 3, false), provisioningStatusInfo: { status: 'failure', errorInformation: { errorCode: 'ServiceUnavailable', reason: 'The service is temporarily unavailable.' } } } as ProvisioningLogEntry);
+    w.log.push(invalidUpn('M', 1), entry('R', 2, false), {
+      ...entry('S', 3, false),
+      provisioningStatusInfo: { status: 'failure', errorInformation: { errorCode: 'ServiceUnavailable', reason: 'The service is temporarily unavailable.' } },
+    } as ProvisioningLogEntry);
     // Sequential order matters here: M's outcome first.
     await reconcile(w.deps, { ...OPTIONS, parallelism: 1 });
     expect((await w.ledger.getRecords(RUN, ['R'])).get('R')).toMatchObject({ state: 'queued', withoutManager: 'M' });
@@ -142,7 +180,16 @@ describe('reconcile with managers in the same run', () => {
     const w = await world({ R: 'GONE' });
     for (let i = 1; i <= 5; i++) {
       if (i > 1) await w.submit(['R'], i * 10);
-      w.log.push({ ...entry('R', i * 10 + 1, false), provisioningStatusInfo: { status: 'failure', errorInformation: { errorCode: 'UnresolvedReference', reason: 'The manager reference GONE could not be resolved. It resolves on a later attempt once the manager exists.' } } } as ProvisioningLogEntry);
+      w.log.push({
+        ...entry('R', i * 10 + 1, false),
+        provisioningStatusInfo: {
+          status: 'failure',
+          errorInformation: {
+            errorCode: 'UnresolvedReference',
+            reason: 'The manager reference GONE could not be resolved. It resolves on a later attempt once the manager exists.',
+          },
+        },
+      } as ProvisioningLogEntry);
       await reconcile(w.deps, OPTIONS);
       await w.sent();
     }

@@ -20,11 +20,18 @@ async function world() {
   await ledger.transition(RUN, 'A', { type: 'poisoned', code: 'Forbidden', reason: 'poisoned', at: Date.parse('2026-11-23T07:30:00Z') });
   await ledger.completeRun(RUN, '2026-11-23T07:31:00Z');
   await poison.send(encodeMessage({ v: 1, runId: RUN, externalId: 'A', line: 2, attempt: 1, op: '{"old":true}' }));
-  return { ledger, queue, poison, advance: (ms: number) => { now += ms; } };
+  return {
+    ledger,
+    queue,
+    poison,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
 }
 
 describe('replayPoison', () => {
-  it('sends the record\'s current payload at its next attempt and reopens its run', async () => {
+  it("sends the record's current payload at its next attempt and reopens its run", async () => {
     const { ledger, queue, poison } = await world();
     const summary = await replayPoison({ ledger, queue, poison });
     expect(summary).toMatchObject({ read: 1, counts: { moved: 1 }, movedByRun: { [RUN]: ['A'] } });
@@ -70,7 +77,12 @@ describe('replayPoison', () => {
     expect(queue.messages.map((m) => decodeMessage(m.text).externalId)).toEqual(['A']);
     expect(poison.messages).toEqual([]);
 
-    await poison.send(encodeBatch([{ v: 1, runId: RUN, externalId: 'A', line: 2, attempt: 1, op: '{}' }, { v: 1, runId: 'gone', externalId: 'C', line: 2, attempt: 1, op: '{}' }])[0] as string);
+    await poison.send(
+      encodeBatch([
+        { v: 1, runId: RUN, externalId: 'A', line: 2, attempt: 1, op: '{}' },
+        { v: 1, runId: 'gone', externalId: 'C', line: 2, attempt: 1, op: '{}' },
+      ])[0] as string,
+    );
     const second = await replayPoison({ ledger, queue, poison });
     expect(second.counts).toMatchObject({ 'unknown-record': 1 });
     // C stays, so the whole message stays, visible for the next replay.

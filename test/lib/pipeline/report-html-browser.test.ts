@@ -58,11 +58,18 @@ describe.skipIf(!present)(`report.html in Chromium${present ? '' : ` (${SKIPPED}
       network.push(url);
       return route.abort();
     });
-    context.on('request', (r) => { if (!r.url().startsWith('file:')) network.push(r.url()); });
+    context.on('request', (r) => {
+      if (!r.url().startsWith('file:')) network.push(r.url());
+    });
     context.on('page', (p) => {
-      p.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
+      p.on('dialog', (d) => {
+        dialogs.push(d.message());
+        void d.dismiss();
+      });
       p.on('pageerror', (e) => errors.push(e.message));
-      p.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+      p.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
     });
   }, 60_000);
 
@@ -81,7 +88,7 @@ describe.skipIf(!present)(`report.html in Chromium${present ? '' : ` (${SKIPPED}
   }
 
   async function check(page: Page, name: string): Promise<void> {
-    const layout = await page.evaluate(LAYOUT) as { outside: string[]; overflow: number; resources: number };
+    const layout = (await page.evaluate(LAYOUT)) as { outside: string[]; overflow: number; resources: number };
     expect(layout).toEqual({ outside: [], overflow: 0, resources: 0 });
     const shot = join(SHOTS, `${name}.png`);
     await page.screenshot({ path: shot, fullPage: true });
@@ -108,10 +115,17 @@ describe.skipIf(!present)(`report.html in Chromium${present ? '' : ` (${SKIPPED}
     expect(full).toBeCloseTo(360, 0);
     expect(await width(page, `${outcomes} rect[data-key="created"]`)).toBeCloseTo((full * 120) / 260, 0);
     expect(await width(page, `${outcomes} rect[data-key="skipped"]`)).toBeCloseTo((full * 20) / 260, 0);
-    for (const [key, label, count] of [['created', 'created', '120'], ['updated', 'updated', '260'], ['skipped', 'skipped (nothing to change)', '20'], ['deadLettered', 'dead-lettered', '0']]) {
+    for (const [key, label, count] of [
+      ['created', 'created', '120'],
+      ['updated', 'updated', '260'],
+      ['skipped', 'skipped (nothing to change)', '20'],
+      ['deadLettered', 'dead-lettered', '0'],
+    ]) {
       expect(await page.locator(`${outcomes} g[data-key="${key}"] text`).allTextContents()).toEqual([label, count]);
     }
-    const shares = await page.locator('svg[data-chart="shares"] rect').evaluateAll((rs) => rs.map((r) => (r as unknown as { getAttribute(n: string): string }).getAttribute('data-key')));
+    const shares = await page
+      .locator('svg[data-chart="shares"] rect')
+      .evaluateAll((rs) => rs.map((r) => (r as unknown as { getAttribute(n: string): string }).getAttribute('data-key')));
     expect(shares).toEqual(['created', 'updated', 'skipped']);
 
     const requestsChart = 'svg[data-chart="requests"]';
@@ -133,7 +147,12 @@ describe.skipIf(!present)(`report.html in Chromium${present ? '' : ` (${SKIPPED}
     expect(await page.locator('[data-headline]').textContent()).toBe('complete in 5 min 0 s, with problems');
     expect(await page.locator('#next li').count()).toBe(3);
     expect(await page.locator('#next li').first().textContent()).toBe(report.nextSteps[0]);
-    expect(await page.locator('section.rule h3').allTextContents()).toEqual(['email-format — 2 problems', 'date-format — 1 problem', 'duplicate-externalId — 1 problem', 'required — 1 problem']);
+    expect(await page.locator('section.rule h3').allTextContents()).toEqual([
+      'email-format — 2 problems',
+      'date-format — 1 problem',
+      'duplicate-externalId — 1 problem',
+      'required — 1 problem',
+    ]);
     expect(await page.locator('section.rule[data-rule="email-format"] tbody tr').allInnerTexts()).toEqual([
       '4\tE000505\tEmail\temails[0].value\temails[0].value is not a well-formed email address',
       '12\tE000513\tEmail\temails[0].value\temails[0].value is not a well-formed email address',
@@ -142,7 +161,9 @@ describe.skipIf(!present)(`report.html in Chromium${present ? '' : ` (${SKIPPED}
     expect(await width(page, `${rules} rect[data-key="date-format"]`)).toBeCloseTo((await width(page, `${rules} rect[data-key="email-format"]`)) / 2, 0);
     const dead = page.locator('#dead-lettered ~ .scroll').first().locator('tbody tr');
     expect(await dead.count()).toBe(3);
-    expect(await dead.nth(1).innerText()).toBe("2\tE000501\t1\tAzureActiveDirectoryConflictingUserPrincipalName\tThe userPrincipalName '***@contoso.com' for *** *** is already used.");
+    expect(await dead.nth(1).innerText()).toBe(
+      "2\tE000501\t1\tAzureActiveDirectoryConflictingUserPrincipalName\tThe userPrincipalName '***@contoso.com' for *** *** is already used.",
+    );
     expect(await dead.nth(0).innerText()).toMatch(/^leaver\tE000777\t5\tAzureActiveDirectoryForbidden\t/);
     const codes = 'svg[data-chart="dead-letter-codes"]';
     expect(await page.locator(`${codes} text`).allTextContents()).toEqual(['AzureActiveDirectoryConflictingUserPrincipalName', '2', 'AzureActiveDirectoryForbidden', '1']);
@@ -175,14 +196,19 @@ describe.skipIf(!present)(`report.html in Chromium${present ? '' : ` (${SKIPPED}
     await page.close();
   });
 
-  it('shows a crafted extract\'s values as text: nothing runs, loads or breaks out', async () => {
+  it("shows a crafted extract's values as text: nothing runs, loads or breaks out", async () => {
     const { report, requests } = problemRun();
     const evil = '<script>alert(1)</script><img src="https://example.invalid/x.png" onerror="alert(2)">';
-    const page = await open('crafted', {
-      ...report, file: `hr-extracts/${evil}.csv`,
-      rejected: [{ line: 2, externalId: 'E2', column: `"><iframe src="https://example.invalid/"></iframe>`, rule: `r${evil}`, message: evil }],
-      deadLettered: [{ line: 3, externalId: 'E3', attempts: 1, errorCode: `</svg>${evil}`, reason: '<style>body{display:none}</style>' }],
-    }, requests);
+    const page = await open(
+      'crafted',
+      {
+        ...report,
+        file: `hr-extracts/${evil}.csv`,
+        rejected: [{ line: 2, externalId: 'E2', column: `"><iframe src="https://example.invalid/"></iframe>`, rule: `r${evil}`, message: evil }],
+        deadLettered: [{ line: 3, externalId: 'E3', attempts: 1, errorCode: `</svg>${evil}`, reason: '<style>body{display:none}</style>' }],
+      },
+      requests,
+    );
     expect(await page.locator('script, img, iframe, object, embed, link').count()).toBe(0);
     expect(await page.locator('section.rule td').last().textContent()).toBe(evil);
     expect(await page.locator('p.sub').textContent()).toContain(`hr-extracts/${evil}.csv`);

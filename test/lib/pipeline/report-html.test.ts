@@ -82,9 +82,14 @@ describe('reportHtml', () => {
     const rules = [...page.matchAll(/<section class="rule" data-rule="([^"]+)">/g)].map((m) => m[1]);
     expect(rules).toEqual(['email-format', 'date-format', 'duplicate-externalId', 'required']);
     const emailFormat = /<section class="rule" data-rule="email-format">[\s\S]*?<\/section>/.exec(page)?.[0] ?? '';
-    expect([...emailFormat.matchAll(/<td class="num">(\d+)<\/td><td class="id">(E\d+)<\/td><td>Email<\/td>/g)].map((m) => [m[1], m[2]])).toEqual([['4', 'E000505'], ['12', 'E000513']]);
+    expect([...emailFormat.matchAll(/<td class="num">(\d+)<\/td><td class="id">(E\d+)<\/td><td>Email<\/td>/g)].map((m) => [m[1], m[2]])).toEqual([
+      ['4', 'E000505'],
+      ['12', 'E000513'],
+    ]);
     expect(bars(chart(page, 'rejected-rules') ?? '').get('email-format')).toEqual({ count: 2, width: 360 });
-    expect(page).toContain('<td class="num">leaver</td><td class="id">E000777</td><td class="num">5</td><td class="code">AzureActiveDirectoryForbidden</td><td>Insufficient privileges to complete the operation.</td>');
+    expect(page).toContain(
+      '<td class="num">leaver</td><td class="id">E000777</td><td class="num">5</td><td class="code">AzureActiveDirectoryForbidden</td><td>Insufficient privileges to complete the operation.</td>',
+    );
     expect(page).toContain('The userPrincipalName &#39;***@contoso.com&#39; for *** *** is already used.');
     expect(bars(chart(page, 'dead-letter-codes') ?? '').get('AzureActiveDirectoryConflictingUserPrincipalName')).toEqual({ count: 2, width: 360 });
     for (const step of report.nextSteps) expect(page).toContain(`<li>${step.replaceAll("'", '&#39;').replaceAll('"', '&#34;')}</li>`);
@@ -94,7 +99,7 @@ describe('reportHtml', () => {
     expect(page).toContain('<td class="num">leaver</td><td class="id">E000900</td><td>absent from the extract</td>');
   });
 
-  it('shows a held run\'s thresholds with their numbers before anything else, and that nothing was sent', () => {
+  it("shows a held run's thresholds with their numbers before anything else, and that nothing was sent", () => {
     const { report, requests } = heldRun();
     const page = reportHtml(report, requests);
     expect(page).toContain('HELD: nothing was sent');
@@ -122,11 +127,13 @@ describe('reportHtml', () => {
     expect(page).toContain('aria-label="records failed in the provisioning logs: 35%, limit 20%"');
   });
 
-  it('shows an unusable run\'s reason and next step, without charts of what never happened', () => {
+  it("shows an unusable run's reason and next step, without charts of what never happened", () => {
     const { report, requests } = unusableRun();
     const page = reportHtml(report, requests);
     expect(page).toContain('UNUSABLE: nothing was read or sent');
-    expect(page).toContain('<h2 style="border:0;margin:8px 0 0">The mapping could not be used</h2><p>hrsync-config/mapping.json: attributes.emails[0].value: column &#34;Email&#34; (did you mean &#34;E-mail&#34;?) is not in the header of hr-extracts/renamed.csv</p>');
+    expect(page).toContain(
+      '<h2 style="border:0;margin:8px 0 0">The mapping could not be used</h2><p>hrsync-config/mapping.json: attributes.emails[0].value: column &#34;Email&#34; (did you mean &#34;E-mail&#34;?) is not in the header of hr-extracts/renamed.csv</p>',
+    );
     expect(page).not.toContain('data-chart="outcomes"');
     expect(page).not.toContain('id="requests"');
   });
@@ -142,14 +149,33 @@ describe('reportHtml', () => {
     const attr = '"><img src=x onerror=alert(2)>';
     const { report, requests } = problemRun();
     const crafted: RunReport = {
-      ...report, runId: `r${evil}`, file: `hr-extracts/${attr}.csv`, source: `s${evil}`,
+      ...report,
+      runId: `r${evil}`,
+      file: `hr-extracts/${attr}.csv`,
+      source: `s${evil}`,
       rejected: [{ line: 2, externalId: evil, column: attr, attribute: `</style>${evil}`, rule: `x${attr}`, message: `bad & ${evil}` }],
-      deadLettered: [{ line: 3, externalId: attr, attempts: 1, errorCode: `</svg>${evil}`, reason: `<iframe src="javascript:alert(3)">` }, { line: 4, externalId: 'E4', attempts: 1, errorCode: 'Other' }],
+      deadLettered: [
+        { line: 3, externalId: attr, attempts: 1, errorCode: `</svg>${evil}`, reason: `<iframe src="javascript:alert(3)">` },
+        { line: 4, externalId: 'E4', attempts: 1, errorCode: 'Other' },
+      ],
       disabled: [{ line: 0, externalId: `</td>${evil}`, reason: attr }],
       withoutManager: [{ line: 5, externalId: 'E5', manager: evil, state: 'confirmed' }],
       held: [{ threshold: `t${attr}`, limit: 1, actual: 2, message: evil }],
       decision: { kind: 'approved', at: '2026-12-06T03:00:00.000Z', by: evil },
-      plan: { create: 0, update: 0, resend: 0, drift: 0, disableAbsent: 0, disableInactive: 0, unchanged: 0, otherSource: 1, incompleteDisables: 0, fullResend: evil, warnings: [{ rule: attr, externalId: evil, line: 6, source: evil, message: attr }], warningsTotal: 1 },
+      plan: {
+        create: 0,
+        update: 0,
+        resend: 0,
+        drift: 0,
+        disableAbsent: 0,
+        disableInactive: 0,
+        unchanged: 0,
+        otherSource: 1,
+        incompleteDisables: 0,
+        fullResend: evil,
+        warnings: [{ rule: attr, externalId: evil, line: 6, source: evil, message: attr }],
+        warningsTotal: 1,
+      },
       unusable: { rule: 'extract', message: evil },
       nextSteps: [evil],
     };
@@ -184,7 +210,13 @@ describe('reportHtml', () => {
   it('shortens a long externalId as elsewhere and cuts long lists with a count of the rest', () => {
     const { report, requests } = problemRun();
     const longId = `X${'0123456789'.repeat(10)}`;
-    const rejected = Array.from({ length: HTML_ROWS_SHOWN + 7 }, (_, i) => ({ line: i + 2, externalId: i === 0 ? longId : `E${i}`, column: 'Email', rule: 'email-format', message: 'not an email' }));
+    const rejected = Array.from({ length: HTML_ROWS_SHOWN + 7 }, (_, i) => ({
+      line: i + 2,
+      externalId: i === 0 ? longId : `E${i}`,
+      column: 'Email',
+      rule: 'email-format',
+      message: 'not an email',
+    }));
     const page = reportHtml({ ...report, rejected, counts: { ...report.counts, rejected: rejected.length } }, requests);
     expect(page).not.toContain(longId);
     expect(page).toContain(`${longId.slice(0, 24)}…${longId.slice(-8)} (101 characters)`);
@@ -194,11 +226,20 @@ describe('reportHtml', () => {
 });
 
 describe('requestBuckets', () => {
-  const q = (at: string, status = 'accepted', calls?: number, operations = 50): RunRequest => ({ requestId: at, at, operations, status, ...(calls === undefined ? {} : { calls }) });
+  const q = (at: string, status = 'accepted', calls?: number, operations = 50): RunRequest => ({
+    requestId: at,
+    at,
+    operations,
+    status,
+    ...(calls === undefined ? {} : { calls }),
+  });
 
   it('counts accepted calls, the calls that were not (throttled before an accept included) and accepted operations per bucket', () => {
     const { step, buckets } = requestBuckets([
-      q('2026-12-06T02:00:01.000Z'), q('2026-12-06T02:00:03.000Z', 'accepted', 3, 20), q('2026-12-06T02:00:07.000Z', 'throttled', 2, 10), q('2026-12-06T02:01:00.000Z'),
+      q('2026-12-06T02:00:01.000Z'),
+      q('2026-12-06T02:00:03.000Z', 'accepted', 3, 20),
+      q('2026-12-06T02:00:07.000Z', 'throttled', 2, 10),
+      q('2026-12-06T02:01:00.000Z'),
     ]);
     expect(step).toBe(2000);
     expect(buckets[0]).toEqual({ start: Date.parse('2026-12-06T02:00:00.000Z'), accepted: 1, notAccepted: 0, operations: 50, requests: 1 });

@@ -5,9 +5,17 @@ import { nextSteps } from '../../../lib/pipeline/report.js';
 import type { RunReport } from '../../../lib/pipeline/report.js';
 
 const base: RunReport = {
-  runId: '20261123-abc', file: 'hr-extracts/workers.csv', source: 'default', kind: 'full', state: 'complete', startedAt: '2026-11-23T07:00:00.000Z', endedAt: '2026-11-23T07:00:12.500Z',
-  rows: 4, counts: { valid: 3, rejected: 1, records: 4, leavers: 1, created: 1, updated: 0, confirmed: 1, disabled: 1, unchanged: 1, skipped: 0, deadLettered: 1, held: 0, open: 0 },
-  disabledWhy: { absent: 1, inactive: 0, other: 0 }, requests: { total: 2, accepted: 1, notAccepted: 1 },
+  runId: '20261123-abc',
+  file: 'hr-extracts/workers.csv',
+  source: 'default',
+  kind: 'full',
+  state: 'complete',
+  startedAt: '2026-11-23T07:00:00.000Z',
+  endedAt: '2026-11-23T07:00:12.500Z',
+  rows: 4,
+  counts: { valid: 3, rejected: 1, records: 4, leavers: 1, created: 1, updated: 0, confirmed: 1, disabled: 1, unchanged: 1, skipped: 0, deadLettered: 1, held: 0, open: 0 },
+  disabledWhy: { absent: 1, inactive: 0, other: 0 },
+  requests: { total: 2, accepted: 1, notAccepted: 1 },
   nextSteps: ['Fix the rejected rows.'],
   rejected: [{ line: 4, column: 'Email', externalId: 'E3', rule: 'email-format', message: 'emails[0].value is not a well-formed email address' }],
   deadLettered: [{ line: 2, externalId: 'E1', attempts: 5, errorCode: 'UnresolvedReference', reason: 'The manager was not found.' }],
@@ -33,14 +41,30 @@ describe('reportText', () => {
 
   it('says a held run sent nothing, and which thresholds held it', () => {
     const held: RunReport = {
-      ...base, state: 'held', counts: { ...base.counts, created: 0, disabled: 0, deadLettered: 0, held: 3 }, deadLettered: [], disabled: [],
-      held: [{ threshold: 'maxShrinkPercent', limit: 20, actual: 40, message: '600 rows, 40% fewer than the 1000 of the source\'s last full extract (at most 20% allowed)' }],
-      plan: { create: 0, update: 2, resend: 0, drift: 0, disableAbsent: 400, disableInactive: 0, unchanged: 1, otherSource: 0, incompleteDisables: 0, warnings: [], warningsTotal: 0 },
+      ...base,
+      state: 'held',
+      counts: { ...base.counts, created: 0, disabled: 0, deadLettered: 0, held: 3 },
+      deadLettered: [],
+      disabled: [],
+      held: [{ threshold: 'maxShrinkPercent', limit: 20, actual: 40, message: "600 rows, 40% fewer than the 1000 of the source's last full extract (at most 20% allowed)" }],
+      plan: {
+        create: 0,
+        update: 2,
+        resend: 0,
+        drift: 0,
+        disableAbsent: 400,
+        disableInactive: 0,
+        unchanged: 1,
+        otherSource: 0,
+        incompleteDisables: 0,
+        warnings: [],
+        warningsTotal: 0,
+      },
     };
     const lines = reportText(held);
     expect(lines[0]).toBe('Run 20261123-abc (hr-extracts/workers.csv, source default, full) HELD: nothing was sent');
     expect(lines).toContain('  planned: create 0, update 2, resend 0, disable 400 (400 absent, 0 active: false), unchanged 1');
-    expect(lines).toContain('  held: maxShrinkPercent: 600 rows, 40% fewer than the 1000 of the source\'s last full extract (at most 20% allowed)');
+    expect(lines).toContain("  held: maxShrinkPercent: 600 rows, 40% fewer than the 1000 of the source's last full extract (at most 20% allowed)");
   });
 
   it('names a file-level problem as the file and cuts long lists at 20', () => {

@@ -36,12 +36,20 @@ beforeAll(async () => {
   misnamed = loadMapping(parseMappingJson(text, 'hrsync-config/mapping.json'), 'hrsync-config/mapping.json');
   sample = await readFile('samples/workers.csv');
 }, 60_000);
-afterAll(async () => { await azurite.stop(); });
+afterAll(async () => {
+  await azurite.stop();
+});
 
 let tables = 0;
 const LEDGERS: Array<[string, () => PipelineLedger]> = [
   ['memory', () => new MemoryLedger()],
-  ['Table storage', () => new RunLedger(ledgerTableNames(`u${++tables}x${Date.now() % 100000}`), (name) => TableClient.fromConnectionString(azurite.connectionString, name, { allowInsecureConnection: true }))],
+  [
+    'Table storage',
+    () =>
+      new RunLedger(ledgerTableNames(`u${++tables}x${Date.now() % 100000}`), (name) =>
+        TableClient.fromConnectionString(azurite.connectionString, name, { allowInsecureConnection: true }),
+      ),
+  ],
 ];
 
 function world(ledger: PipelineLedger, over: Partial<IngestDeps> = {}) {
@@ -49,8 +57,14 @@ function world(ledger: PipelineLedger, over: Partial<IngestDeps> = {}) {
   const reports = new MemoryReports();
   const logger = captureLogger();
   const deps: IngestDeps = {
-    ledger, queue, reports, logger, clock: { now: () => new Date('2026-12-05T01:00:00Z') },
-    loadSources: async (): Promise<SourcesConfig> => defaultSources('mapping.json'), loadMapping: async () => mapping, ...over,
+    ledger,
+    queue,
+    reports,
+    logger,
+    clock: { now: () => new Date('2026-12-05T01:00:00Z') },
+    loadSources: async (): Promise<SourcesConfig> => defaultSources('mapping.json'),
+    loadMapping: async () => mapping,
+    ...over,
   };
   return { ledger, queue, reports, logger, deps };
 }
@@ -79,7 +93,13 @@ describe.each(LEDGERS)('unusable input on the %s ledger', (_name, makeLedger) =>
     expect((await w.ledger.listOpenRuns()).map((r) => r.runId)).toEqual([]);
 
     const report = reportOf(w, result.runId);
-    expect(report).toMatchObject({ state: 'unusable', rows: 0, unusable: { rule: 'mapping', message: result.unusable?.message }, rejected: [], counts: { valid: 0, rejected: 0, records: 0 } });
+    expect(report).toMatchObject({
+      state: 'unusable',
+      rows: 0,
+      unusable: { rule: 'mapping', message: result.unusable?.message },
+      rejected: [],
+      counts: { valid: 0, rejected: 0, records: 0 },
+    });
     expect(report.nextSteps[0]).toMatch(/^Fix the mapping \(or the export, if a column was renamed\)/);
     const csv = w.reports.blobs.get(`${result.runId}/problems.csv`)?.content ?? '';
     expect(csv).toContain(',unusable,mapping,,');
@@ -128,12 +148,20 @@ describe.each(LEDGERS)('unusable input on the %s ledger', (_name, makeLedger) =>
   });
 
   it('a mapping or a sources file that does not load ends the run unusable (rules mapping, sources)', async () => {
-    let w = world(makeLedger(), { loadMapping: async () => { throw new MappingError('hrsync-config/mapping.json', '', 'line 3: unexpected "}"'); } });
+    let w = world(makeLedger(), {
+      loadMapping: async () => {
+        throw new MappingError('hrsync-config/mapping.json', '', 'line 3: unexpected "}"');
+      },
+    });
     let result = await ingestExtract(drop('workers.csv', sample), w.deps);
     expect(result.unusable).toEqual({ rule: 'mapping', message: 'hrsync-config/mapping.json: line 3: unexpected "}"' });
     expect(reportOf(w, result.runId).state).toBe('unusable');
 
-    w = world(makeLedger(), { loadSources: async () => { throw new SourcesError('hrsync-config/sources.json', 'sources.hr.kind', 'must be "full" or "changes"'); } });
+    w = world(makeLedger(), {
+      loadSources: async () => {
+        throw new SourcesError('hrsync-config/sources.json', 'sources.hr.kind', 'must be "full" or "changes"');
+      },
+    });
     result = await ingestExtract(drop('hr/workers.csv', sample), w.deps);
     expect(result.unusable?.rule).toBe('sources');
     expect(reportOf(w, result.runId)).toMatchObject({ state: 'unusable', source: 'hr', unusable: { rule: 'sources' } });
@@ -142,9 +170,17 @@ describe.each(LEDGERS)('unusable input on the %s ledger', (_name, makeLedger) =>
 
   it('storage down is not unusable input: it throws, for the host to retry', async () => {
     const down = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:10000'), { code: 'ECONNREFUSED' });
-    let w = world(makeLedger(), { loadMapping: async () => { throw down; } });
+    let w = world(makeLedger(), {
+      loadMapping: async () => {
+        throw down;
+      },
+    });
     await expect(ingestExtract(drop('workers.csv', sample), w.deps)).rejects.toBe(down);
-    w = world(makeLedger(), { loadSources: async () => { throw down; } });
+    w = world(makeLedger(), {
+      loadSources: async () => {
+        throw down;
+      },
+    });
     await expect(ingestExtract(drop('workers.csv', sample), w.deps)).rejects.toBe(down);
   });
 

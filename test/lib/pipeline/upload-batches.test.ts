@@ -14,7 +14,13 @@ import { MemoryLedger, MemoryQueue } from './memory.js';
 const NOW = Date.parse('2026-12-06T03:00:00.300Z');
 const RUN = 'r-batches';
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
-const op = (id: string, manager?: string): string => JSON.stringify({ method: 'POST', bulkId: id, path: '/Users', data: { externalId: id, active: true, ...(manager === undefined ? {} : { [ENTERPRISE]: { manager: { value: manager } } }) } });
+const op = (id: string, manager?: string): string =>
+  JSON.stringify({
+    method: 'POST',
+    bulkId: id,
+    path: '/Users',
+    data: { externalId: id, active: true, ...(manager === undefined ? {} : { [ENTERPRISE]: { manager: { value: manager } } }) },
+  });
 
 /** A run of `people` (id → manager), ingested unless told otherwise, with a client that records requests. */
 async function world(people: Record<string, string | undefined>, opts: { ingesting?: boolean } = {}) {
@@ -25,19 +31,30 @@ async function world(people: Record<string, string | undefined>, opts: { ingesti
   let fail: Error | undefined;
   await ledger.beginRun({ runId: RUN, file: 'c/f.csv', etag: 'e', startedAt: new Date(NOW).toISOString(), source: 'default', kind: 'full' });
   const ids = Object.keys(people);
-  await ledger.addRecords(RUN, ids.map((id, i) => ({ externalId: id, line: i + 2, payload: op(id, people[id]), payloadHash: id, ...(people[id] === undefined ? {} : { managerId: people[id] }) })));
+  await ledger.addRecords(
+    RUN,
+    ids.map((id, i) => ({ externalId: id, line: i + 2, payload: op(id, people[id]), payloadHash: id, ...(people[id] === undefined ? {} : { managerId: people[id] }) })),
+  );
   await ledger.markEnqueued(RUN, ids);
   if (opts.ingesting !== true) await ledger.finishIngest(RUN, { rows: ids.length, valid: ids.length, rejected: 0, at: new Date(NOW).toISOString() });
   const naps: number[] = [];
   let onNap: () => Promise<void> = async () => undefined;
   const d: UploadDeps = {
-    ledger, queue, logger: captureLogger(), clock: { now: () => new Date(now) },
-    sleep: async (ms) => { naps.push(ms); await onNap(); },
-    client: { uploadBulkRequest: async (request: BulkRequest) => {
-      if (fail !== undefined) throw fail;
-      requests.push(request);
-      return { requestId: `q${requests.length}`, calls: 1 };
-    } } as never,
+    ledger,
+    queue,
+    logger: captureLogger(),
+    clock: { now: () => new Date(now) },
+    sleep: async (ms) => {
+      naps.push(ms);
+      await onNap();
+    },
+    client: {
+      uploadBulkRequest: async (request: BulkRequest) => {
+        if (fail !== undefined) throw fail;
+        requests.push(request);
+        return { requestId: `q${requests.length}`, calls: 1 };
+      },
+    } as never,
   };
   const m = (id: string): OperationMessage => ({ v: 1, runId: RUN, externalId: id, line: ids.indexOf(id) + 2, attempt: 1, op: op(id, people[id]) });
   const batch = (list: string[]): string => {
@@ -46,7 +63,24 @@ async function world(people: Record<string, string | undefined>, opts: { ingesti
     return text as string;
   };
   const sent = (): string[][] => requests.map((r) => r.Operations.map((o) => o.bulkId as string));
-  return { d, queue, ledger, m, batch, sent, naps, setNow: (t: number) => { now = t; }, failWith: (e: Error | undefined) => { fail = e; }, whileNapping: (f: () => Promise<void>) => { onNap = f; } };
+  return {
+    d,
+    queue,
+    ledger,
+    m,
+    batch,
+    sent,
+    naps,
+    setNow: (t: number) => {
+      now = t;
+    },
+    failWith: (e: Error | undefined) => {
+      fail = e;
+    },
+    whileNapping: (f: () => Promise<void>) => {
+      onNap = f;
+    },
+  };
 }
 
 const range = (from: number, to: number, prefix = 'E'): string[] => Array.from({ length: to - from }, (_, i) => `${prefix}${from + i}`);
@@ -105,7 +139,12 @@ describe('upload of batch messages', () => {
     expect(w.naps).toEqual(Array(DEFAULT_UPLOAD_OPTIONS.managerChecks).fill(DEFAULT_UPLOAD_OPTIONS.managerCheckMs));
     const back = w.queue.messages.filter((x) => x.id !== managers?.messageId);
     expect(back).toHaveLength(1);
-    expect(w.queue.operations().filter((o) => o.externalId.startsWith('R')).map((o) => o.gathered)).toEqual(Array(45).fill(1));
+    expect(
+      w.queue
+        .operations()
+        .filter((o) => o.externalId.startsWith('R'))
+        .map((o) => o.gathered),
+    ).toEqual(Array(45).fill(1));
     // Ingest ends; the managers' batch goes, then the reports'.
     await w.ledger.finishIngest(RUN, { rows: 50, valid: 50, rejected: 0, at: new Date(NOW).toISOString() });
     expect(await uploadOperations(managers?.text, w.d)).toBe('submitted');
@@ -123,11 +162,14 @@ describe('upload of batch messages', () => {
     expect(w.sent()).toEqual([['M0', 'R0', 'R1']]);
   });
 
-  it('when the managers\' batch goes while a batch waits for it, the batch goes right after, without going back to the queue', async () => {
+  it("when the managers' batch goes while a batch waits for it, the batch goes right after, without going back to the queue", async () => {
     const people: Record<string, string | undefined> = { M0: undefined, M1: undefined };
     for (let i = 0; i < 20; i++) people[`R${i}`] = `M${i % 2}`;
     const w = await world(people);
-    const [managers] = await (async () => { await w.queue.send(w.batch(['M0', 'M1'])); return w.queue.receive(1, 30); })();
+    const [managers] = await (async () => {
+      await w.queue.send(w.batch(['M0', 'M1']));
+      return w.queue.receive(1, 30);
+    })();
     // The other upload sends the managers during the first wait.
     let once = true;
     w.whileNapping(async () => {

@@ -21,7 +21,10 @@ async function world(n: number, opts: { ingested?: boolean; attempt?: number } =
   const requests: BulkRequest[] = [];
   await ledger.beginRun({ runId: RUN, file: 'c/f.csv', etag: 'e', startedAt: new Date(NOW).toISOString(), source: 'default', kind: 'full' });
   const ids = Array.from({ length: n }, (_, i) => `E${i}`);
-  await ledger.addRecords(RUN, ids.map((id, i) => ({ externalId: id, line: i + 2, payload: op(id), payloadHash: id })));
+  await ledger.addRecords(
+    RUN,
+    ids.map((id, i) => ({ externalId: id, line: i + 2, payload: op(id), payloadHash: id })),
+  );
   if (opts.attempt === 2) {
     // Sent once and not confirmed in time: queued again for a second attempt.
     await ledger.markSubmitted(RUN, ids, { requestId: 'q0', at: new Date(NOW).toISOString() });
@@ -29,12 +32,30 @@ async function world(n: number, opts: { ingested?: boolean; attempt?: number } =
   }
   if (opts.ingested === true) await ledger.finishIngest(RUN, { rows: n, valid: n, rejected: 0, at: new Date(NOW).toISOString() });
   const d: UploadDeps = {
-    ledger, queue, logger: captureLogger(), clock: { now: () => new Date(now) },
-    client: { uploadBulkRequest: async (request: BulkRequest) => { requests.push(request); return { requestId: `q${requests.length}`, calls: 1 }; } } as never,
+    ledger,
+    queue,
+    logger: captureLogger(),
+    clock: { now: () => new Date(now) },
+    client: {
+      uploadBulkRequest: async (request: BulkRequest) => {
+        requests.push(request);
+        return { requestId: `q${requests.length}`, calls: 1 };
+      },
+    } as never,
   };
   const message = (id: string, extra: Partial<OperationMessage> = {}): string =>
     encodeMessage({ v: 1, runId: RUN, externalId: id, line: 2, attempt: opts.attempt ?? 1, op: op(id), ...extra });
-  return { d, queue, ledger, requests, ids, message, setNow: (t: number) => { now = t; } };
+  return {
+    d,
+    queue,
+    ledger,
+    requests,
+    ids,
+    message,
+    setNow: (t: number) => {
+      now = t;
+    },
+  };
 }
 
 describe('upload of a run still being ingested', () => {

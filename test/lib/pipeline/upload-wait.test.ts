@@ -12,14 +12,29 @@ const NOW = Date.parse('2026-12-06T01:00:00Z');
 function deps(closure: { why: 'budget' | 'job' | 'bucket-full'; until: number }) {
   const queue = new MemoryQueue(() => NOW);
   const d: UploadDeps = {
-    ledger: new MemoryLedger(), queue, logger: captureLogger(), clock: { now: () => new Date(NOW) },
-    client: { uploadBulkRequest: async () => { throw new Error('nothing may be sent while the gate is closed'); } },
+    ledger: new MemoryLedger(),
+    queue,
+    logger: captureLogger(),
+    clock: { now: () => new Date(NOW) },
+    client: {
+      uploadBulkRequest: async () => {
+        throw new Error('nothing may be sent while the gate is closed');
+      },
+    },
     gate: { closedHint: () => ({ open: false, why: closure.why, until: closure.until, detail: 'closed for the test', used: 0 }) },
   };
   return { d, queue };
 }
 
-const message = (i: number): string => encodeMessage({ v: 1, runId: 'r', externalId: `E${i}`, line: i + 2, attempt: 1, op: JSON.stringify({ method: 'POST', bulkId: `E${i}`, path: '/Users', data: { externalId: `E${i}` } }) });
+const message = (i: number): string =>
+  encodeMessage({
+    v: 1,
+    runId: 'r',
+    externalId: `E${i}`,
+    line: i + 2,
+    attempt: 1,
+    op: JSON.stringify({ method: 'POST', bulkId: `E${i}`, path: '/Users', data: { externalId: `E${i}` } }),
+  });
 
 describe('messages a closed gate turns away', () => {
   it('come back in the same second, within the spread after the gate opens', async () => {

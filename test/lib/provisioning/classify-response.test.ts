@@ -1,19 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  errorFromNetworkFailure,
-  errorFromResponse,
-  parseErrorBody,
-  parseRetryAfter,
-} from '../../../lib/provisioning/classify-response.js';
+import { errorFromNetworkFailure, errorFromResponse, parseErrorBody, parseRetryAfter } from '../../../lib/provisioning/classify-response.js';
 import type { ResponseContext } from '../../../lib/provisioning/classify-response.js';
-import {
-  AuthError,
-  BucketFullError,
-  InvalidRequestError,
-  NotFoundError,
-  ThrottledError,
-  TransientError,
-} from '../../../lib/provisioning/errors.js';
+import { AuthError, BucketFullError, InvalidRequestError, NotFoundError, ThrottledError, TransientError } from '../../../lib/provisioning/errors.js';
 
 const NOW = Date.parse('2025-03-01T12:00:00Z');
 const ctx: ResponseContext = { operation: 'upload', servicePrincipalId: 'sp-1', jobId: 'job-1', now: NOW, bucketFullWaitMs: 420_000 };

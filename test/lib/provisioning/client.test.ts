@@ -90,9 +90,7 @@ describe('uploadBulkRequest', () => {
     expect(header(call!.init, 'content-type')).toBe('application/scim+json');
     expect(header(call!.init, 'authorization')).toBe('Bearer tok-gen0');
     expect(JSON.parse(String(call?.init.body))).toEqual(request);
-    expect(logger.lines).toEqual([
-      { level: 'info', message: 'Bulk request accepted', fields: { requestId: 'rid-202', status: 202, operations: 2, externalIds: ['E0', 'E1'] } },
-    ]);
+    expect(logger.lines).toEqual([{ level: 'info', message: 'Bulk request accepted', fields: { requestId: 'rid-202', status: 202, operations: 2, externalIds: ['E0', 'E1'] } }]);
   });
 
   it('refuses more than 50 operations (and none) without sending anything', async () => {
@@ -119,7 +117,9 @@ describe('uploadBulkRequest', () => {
     await expect(client(graphError(403, 'Authorization_RequestDenied', 'Insufficient privileges')).c.uploadBulkRequest(bulk(1))).rejects.toThrow(
       /SynchronizationData-User\.Upload/,
     );
-    const notFound = await client(graphError(404, 'ResourceNotFound', 'x')).c.uploadBulkRequest(bulk(1)).catch((e: unknown) => e);
+    const notFound = await client(graphError(404, 'ResourceNotFound', 'x'))
+      .c.uploadBulkRequest(bulk(1))
+      .catch((e: unknown) => e);
     expect(notFound).toBeInstanceOf(NotFoundError);
     expect((notFound as Error).message).toContain(`service principal ${SP} or job ${JOB} not found`);
   });

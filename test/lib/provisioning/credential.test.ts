@@ -167,10 +167,14 @@ describe('token failures', () => {
 });
 
 describe('a sign-in endpoint that does not answer', () => {
-  it('names HRSYNC_AUTHORITY_HOST and its address instead of MSAL\'s code', async () => {
+  it("names HRSYNC_AUTHORITY_HOST and its address instead of MSAL's code", async () => {
     const clock = new FakeClock();
     const { factories } = fakes(clock, { values: ['s3cret'] });
-    factories.clientSecret.mockImplementation(() => ({ getToken: async () => { throw new Error('endpoints_resolution_error: See https://aka.ms/msal.js.errors#endpoints_resolution_error for details'); } }));
+    factories.clientSecret.mockImplementation(() => ({
+      getToken: async () => {
+        throw new Error('endpoints_resolution_error: See https://aka.ms/msal.js.errors#endpoints_resolution_error for details');
+      },
+    }));
     const provider = createTokenProvider({ ...app, authorityHost: 'https://login.example/some/path?x=1' }, { factories, clock });
     const error = await provider.getToken().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnreachableError);
@@ -181,8 +185,14 @@ describe('a sign-in endpoint that does not answer', () => {
   it('keeps a refusal that has an answer an AuthError', async () => {
     const clock = new FakeClock();
     const { factories } = fakes(clock, { values: ['s3cret'] });
-    factories.clientSecret.mockImplementation(() => ({ getToken: async () => { throw Object.assign(new Error('AADSTS7000215: Invalid client secret provided.'), { statusCode: 401 }); } }));
-    const error = await createTokenProvider(app, { factories, clock }).getToken().catch((e: unknown) => e);
+    factories.clientSecret.mockImplementation(() => ({
+      getToken: async () => {
+        throw Object.assign(new Error('AADSTS7000215: Invalid client secret provided.'), { statusCode: 401 });
+      },
+    }));
+    const error = await createTokenProvider(app, { factories, clock })
+      .getToken()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuthError);
   });
 });

@@ -20,9 +20,7 @@ export function entry(
     provisioningStatusInfo: {
       status,
       errorInformation:
-        extra.errorCode === undefined && extra.reason === undefined
-          ? null
-          : { errorCode: extra.errorCode ?? null, reason: extra.reason ?? null, errorCategory: 'failure' },
+        extra.errorCode === undefined && extra.reason === undefined ? null : { errorCode: extra.errorCode ?? null, reason: extra.reason ?? null, errorCategory: 'failure' },
     },
   };
 }

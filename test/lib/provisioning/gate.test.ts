@@ -7,7 +7,11 @@ import { parseJob } from '../../../lib/provisioning/job.js';
 
 const T0 = Date.parse('2026-12-01T08:00:00Z');
 const settings: GateSettings = { ...DEFAULT_GATE_SETTINGS, dailyCalls: 10, reserve: 2 };
-const job = (code: string, at = T0, quarantine?: JobHealth['quarantine']): JobHealth => ({ code, checkedAt: new Date(at).toISOString(), ...(quarantine === undefined ? {} : { quarantine }) });
+const job = (code: string, at = T0, quarantine?: JobHealth['quarantine']): JobHealth => ({
+  code,
+  checkedAt: new Date(at).toISOString(),
+  ...(quarantine === undefined ? {} : { quarantine }),
+});
 
 function drain(doc: GateDocument, at: number, n: number): GateDocument {
   let d = doc;
@@ -35,7 +39,12 @@ describe('passGate', () => {
     expect(passGate({ window: new Map(), job: job('Paused') }, T0 + 5000, 'normal', settings).answer).toMatchObject({ until: T0 + settings.jobRecheckMs });
     expect(passGate({ window: new Map(), job: job('Paused') }, T0 + settings.jobRecheckMs + 1, 'normal', settings).answer).toMatchObject({ until: T0 + 2 * settings.jobRecheckMs });
     expect(paused.open === false && paused.detail).toContain('paused');
-    const q = passGate({ window: new Map(), job: job('Quarantine', T0, { reason: 'EncounteredEscrowProportionThreshold', nextAttempt: '2026-12-01T14:00:00Z' }) }, T0, 'normal', settings).answer;
+    const q = passGate(
+      { window: new Map(), job: job('Quarantine', T0, { reason: 'EncounteredEscrowProportionThreshold', nextAttempt: '2026-12-01T14:00:00Z' }) },
+      T0,
+      'normal',
+      settings,
+    ).answer;
     expect(q.open === false && q.detail).toContain('quarantine (EncounteredEscrowProportionThreshold; the service tries again at 2026-12-01T14:00:00Z)');
     expect(passGate({ window: new Map(), job: job('Active') }, T0, 'normal', settings).answer.open).toBe(true);
   });
@@ -83,8 +92,14 @@ describe('StoredGate', () => {
     const store = memoryGateStore();
     // Reads and writes that yield, so the racers interleave between read and write.
     const slow = {
-      read: async () => { await new Promise((r) => setImmediate(r)); return store.read(); },
-      write: async (row: Record<string, unknown>, etag: string | undefined) => { await new Promise((r) => setImmediate(r)); return store.write(row, etag); },
+      read: async () => {
+        await new Promise((r) => setImmediate(r));
+        return store.read();
+      },
+      write: async (row: Record<string, unknown>, etag: string | undefined) => {
+        await new Promise((r) => setImmediate(r));
+        return store.write(row, etag);
+      },
     };
     const gates = [new StoredGate(slow, settings, { now: () => T0 }), new StoredGate(slow, settings, { now: () => T0 })];
     const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => (gates[i % 2] as StoredGate).take(i % 3 === 0 ? 'reserved' : 'normal')));
@@ -110,8 +125,22 @@ describe('StoredGate', () => {
 
 describe('parseJob', () => {
   it('reads the state, the quarantine and the last execution of a synchronizationJob', () => {
-    const j = parseJob({ status: { code: 'Quarantine', quarantine: { reason: 'IngestionInterrupted', nextAttempt: '2026-12-01T20:00:00Z', seriesCount: 2 }, lastExecution: { state: 'Succeeded', countExported: 7 } } }, new Date(T0));
-    expect(j).toEqual({ code: 'Quarantine', quarantine: { reason: 'IngestionInterrupted', nextAttempt: '2026-12-01T20:00:00Z', seriesCount: 2 }, lastExecution: { state: 'Succeeded', countExported: 7 }, checkedAt: new Date(T0).toISOString() });
+    const j = parseJob(
+      {
+        status: {
+          code: 'Quarantine',
+          quarantine: { reason: 'IngestionInterrupted', nextAttempt: '2026-12-01T20:00:00Z', seriesCount: 2 },
+          lastExecution: { state: 'Succeeded', countExported: 7 },
+        },
+      },
+      new Date(T0),
+    );
+    expect(j).toEqual({
+      code: 'Quarantine',
+      quarantine: { reason: 'IngestionInterrupted', nextAttempt: '2026-12-01T20:00:00Z', seriesCount: 2 },
+      lastExecution: { state: 'Succeeded', countExported: 7 },
+      checkedAt: new Date(T0).toISOString(),
+    });
     expect(() => parseJob({ id: 'x' }, new Date(T0))).toThrow(/status.code/);
   });
 });

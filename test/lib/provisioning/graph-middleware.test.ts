@@ -15,7 +15,13 @@ function http(reply: () => Promise<Response>) {
   });
   const logger = captureLogger();
   const h = new GraphHttp({
-    graphUrl: GRAPH, servicePrincipalId: 'sp', jobId: 'job', fetch, timeoutMs: 5_000, logger, bucketFullWaitMs: () => 300_000,
+    graphUrl: GRAPH,
+    servicePrincipalId: 'sp',
+    jobId: 'job',
+    fetch,
+    timeoutMs: 5_000,
+    logger,
+    bucketFullWaitMs: () => 300_000,
     clock: { now: () => Date.parse('2026-12-05T00:00:00Z'), sleep: async () => undefined },
     tokens: { getToken: async () => ({ token: 'tok-1', generation: 0 }), refresh: async () => undefined },
   });
@@ -49,7 +55,11 @@ describe('the Graph SDK on our middleware chain', () => {
   });
 
   it('hands a 503, a 429 and a redirect back after one fetch each: no hidden retry, no followed Location', async () => {
-    for (const [status, headers] of [[503, {}], [429, { 'retry-after': '7' }], [302, { location: 'https://elsewhere.example/steal' }]] as const) {
+    for (const [status, headers] of [
+      [503, {}],
+      [429, { 'retry-after': '7' }],
+      [302, { location: 'https://elsewhere.example/steal' }],
+    ] as const) {
       const { h, calls } = http(async () => new Response('', { status, headers }));
       await expect(h.send({ operation: 'upload', method: 'POST', url: `${GRAPH}/x`, body: '{}' })).rejects.toMatchObject({ status });
       expect(calls.map((c) => c.url)).toEqual([`${GRAPH}/x`]);
@@ -58,7 +68,9 @@ describe('the Graph SDK on our middleware chain', () => {
 
   it('a dropped connection is a TransientError naming the cause, never the SDK wrapper', async () => {
     const dropped = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }) });
-    const { h, logger } = http(async () => { throw dropped; });
+    const { h, logger } = http(async () => {
+      throw dropped;
+    });
     const error = await h.send({ operation: 'upload', method: 'POST', url: `${GRAPH}/x`, body: '{}' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransientError);
     expect(JSON.stringify(logger.lines)).not.toContain('tok-1');

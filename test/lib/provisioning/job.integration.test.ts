@@ -39,7 +39,9 @@ describe('the provisioning job', () => {
     sim.reset();
     sim.setPermissions(['SynchronizationData-User.Upload', 'AuditLog.Read.All']);
     try {
-      const err = await simClient(sim).client.getJob().catch((e: unknown) => e);
+      const err = await simClient(sim)
+        .client.getJob()
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(AuthError);
       expect((err as AuthError).message).toContain('Synchronization.Read.All');
     } finally {
@@ -95,7 +97,7 @@ describe('the daily quota', () => {
     expect(sim.stats().accepted).toBe(1);
     await expect(client.uploadBulkRequest(bulkOf([user('G2')]), { callClass: 'reserved' })).rejects.toBeInstanceOf(GateClosedError);
     expect(sim.stats().requests).toBe(3);
-    expect((await gate.view())).toMatchObject({ used: 3, left: 0 });
+    expect(await gate.view()).toMatchObject({ used: 3, left: 0 });
   });
 
   it('with a gate that knows the job is paused, the client calls nothing', async () => {

@@ -5,7 +5,7 @@ import { errorFromResponse } from '../../../lib/provisioning/classify-response.j
 import { entry } from './entries.js';
 
 describe('outcomeOf masks the person in the reason', () => {
-  it('masks UPNs and emails (domain kept) and the entry\'s display name, keeping the code', () => {
+  it("masks UPNs and emails (domain kept) and the entry's display name, keeping the code", () => {
     const e = entry('E7', 'failure', '2026-12-01T00:00:00Z', {
       errorCode: 'AzureActiveDirectoryConflictingUserPrincipalName',
       reason: 'Person Name could not be created: the userPrincipalName person.name@contoso.com already exists for Name, Person.',
@@ -19,7 +19,10 @@ describe('outcomeOf masks the person in the reason', () => {
   it('masks name-like modified values and classifies from the text as the service wrote it', () => {
     const e = {
       ...entry('E8', 'failure', '2026-12-01T00:00:00Z', { reason: 'Surname Kowalczyk-Nowak: the domain does not exist (kowalczyk@unverified.example)' }),
-      modifiedProperties: [{ displayName: 'surname', oldValue: null, newValue: 'Kowalczyk-Nowak' }, { displayName: 'department', oldValue: null, newValue: 'Surname' }],
+      modifiedProperties: [
+        { displayName: 'surname', oldValue: null, newValue: 'Kowalczyk-Nowak' },
+        { displayName: 'department', oldValue: null, newValue: 'Surname' },
+      ],
     };
     const o = outcomeOf(e);
     expect(o?.reason).toBe('Surname ***: the domain does not exist (***@unverified.example)');
@@ -27,7 +30,7 @@ describe('outcomeOf masks the person in the reason', () => {
   });
 });
 
-describe('a refused request\'s service message', () => {
+describe("a refused request's service message", () => {
   it('keeps the domain of a quoted UPN only', () => {
     const err = errorFromResponse(
       { status: 400, headers: new Headers(), bodyText: JSON.stringify({ error: { code: 'BadRequest', message: "Invalid value 'zoe.orsted@contoso.com' for userName" } }) },

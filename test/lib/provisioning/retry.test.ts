@@ -55,12 +55,7 @@ describe('withRetry', () => {
 
   it('waits exactly Retry-After on 429 and does not spend maxRetries on throttling', async () => {
     const d = deps();
-    const op = failing(
-      new ThrottledError({ status: 429 }, 2000),
-      new ThrottledError({ status: 429 }, 1000),
-      new ThrottledError({ status: 429 }, 3000),
-      transient(),
-    );
+    const op = failing(new ThrottledError({ status: 429 }, 2000), new ThrottledError({ status: 429 }, 1000), new ThrottledError({ status: 429 }, 3000), transient());
     await expect(withRetry(op, { ...policy, maxRetries: 1 }, d)).resolves.toBe('ok');
     expect(d.clock.sleeps).toEqual([2000, 1000, 3000, 50]);
     expect(d.onThrottled.mock.calls.map((c) => c[0])).toEqual([2000, 1000, 3000]);

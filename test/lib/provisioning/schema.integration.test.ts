@@ -60,21 +60,28 @@ describe('the provisioning app schema through the client', () => {
 
   it('names Synchronization.Read.All when the identity may not read it', async () => {
     sim.setPermissions(['SynchronizationData-User.Upload', 'AuditLog.Read.All']);
-    const err = await simClient(sim).client.getSchema().catch((e: unknown) => e);
+    const err = await simClient(sim)
+      .client.getSchema()
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AuthError);
     expect((err as AuthError).missingPermissions).toEqual(['Synchronization.Read.All']);
   });
 
   it('sends the PUT again after a 503: the same whole schema lands the same result', async () => {
     const puts: number[] = [];
-    const { client } = simClient(sim, {}, {
-      fetch: async (url, init) => {
-        if (init.method !== 'PUT') return fetch(url, init);
-        puts.push(puts.length);
-        if (puts.length === 1) return new Response('{"error":{"code":"ServiceUnavailable","message":"try later"}}', { status: 503, headers: { 'content-type': 'application/json' } });
-        return fetch(url, init);
+    const { client } = simClient(
+      sim,
+      {},
+      {
+        fetch: async (url, init) => {
+          if (init.method !== 'PUT') return fetch(url, init);
+          puts.push(puts.length);
+          if (puts.length === 1)
+            return new Response('{"error":{"code":"ServiceUnavailable","message":"try later"}}', { status: 503, headers: { 'content-type': 'application/json' } });
+          return fetch(url, init);
+        },
       },
-    });
+    );
     await client.putSchema(withAddedAttributes(await client.getSchema(), [hireDate]));
     expect(puts).toHaveLength(2);
     expect(diffSchema(await client.getSchema(), [hireDate]).missing).toEqual([]);
@@ -82,12 +89,16 @@ describe('the provisioning app schema through the client', () => {
 
   it('says the service refused a schema it could not store, without retrying it', async () => {
     const puts: string[] = [];
-    const { client } = simClient(sim, {}, {
-      fetch: (url, init) => {
-        if (init.method === 'PUT') puts.push(url);
-        return fetch(url, init);
+    const { client } = simClient(
+      sim,
+      {},
+      {
+        fetch: (url, init) => {
+          if (init.method === 'PUT') puts.push(url);
+          return fetch(url, init);
+        },
       },
-    });
+    );
     const schema = await client.getSchema();
     const broken = structuredClone(schema);
     broken.directories[0]?.objects[0]?.attributes.push({ name: `${CONTOSO}:Grade`, type: 'Number' });

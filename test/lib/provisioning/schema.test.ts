@@ -20,7 +20,20 @@ const CONTOSO = 'urn:ietf:params:scim:schemas:extension:contoso:1.0:User';
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 
 function attr(name: string, type = 'String', extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { name, type, anchor: false, caseExact: false, flowNullValues: false, multivalued: false, mutability: 'ReadWrite', required: false, apiExpressions: [], metadata: [], referencedObjects: [], ...extra };
+  return {
+    name,
+    type,
+    anchor: false,
+    caseExact: false,
+    flowNullValues: false,
+    multivalued: false,
+    mutability: 'ReadWrite',
+    required: false,
+    apiExpressions: [],
+    metadata: [],
+    referencedObjects: [],
+    ...extra,
+  };
 }
 
 // The target directory comes first on purpose: the source is found through the rule, not by position.
@@ -30,7 +43,18 @@ function apiSchema(sourceAttributes: Record<string, unknown>[] = []): Synchroniz
     id: 'API2AAD',
     version: 'Date:2026-01-01T00:00:00Z',
     synchronizationRules: [
-      { id: 'API2AAD', name: 'API2AAD', editable: true, priority: 1, sourceDirectoryName: 'API', targetDirectoryName: 'Azure Active Directory', metadata: [], objectMappings: [{ sourceObjectName: 'User', targetObjectName: 'User', attributeMappings: [{ source: { name: 'externalId', type: 'Attribute' }, targetAttributeName: 'employeeId' }] }] },
+      {
+        id: 'API2AAD',
+        name: 'API2AAD',
+        editable: true,
+        priority: 1,
+        sourceDirectoryName: 'API',
+        targetDirectoryName: 'Azure Active Directory',
+        metadata: [],
+        objectMappings: [
+          { sourceObjectName: 'User', targetObjectName: 'User', attributeMappings: [{ source: { name: 'externalId', type: 'Attribute' }, targetAttributeName: 'employeeId' }] },
+        ],
+      },
     ],
     directories: [
       { id: 'aad', name: 'Azure Active Directory', objects: [{ name: 'User', attributes: [attr('employeeId'), attr('employeeHireDate', 'DateTime')], metadata: [] }] },
@@ -39,7 +63,12 @@ function apiSchema(sourceAttributes: Record<string, unknown>[] = []): Synchroniz
         name: 'API',
         discoverabilities: 'None',
         objects: [
-          { name: 'User', supportedApis: [], metadata: [{ key: 'k', value: 'v' }], attributes: [attr('externalId', 'String', { anchor: true }), attr('active', 'Boolean'), attr(`${ENTERPRISE}:department`), ...sourceAttributes] },
+          {
+            name: 'User',
+            supportedApis: [],
+            metadata: [{ key: 'k', value: 'v' }],
+            attributes: [attr('externalId', 'String', { anchor: true }), attr('active', 'Boolean'), attr(`${ENTERPRISE}:department`), ...sourceAttributes],
+          },
           { name: 'Group', attributes: [attr('displayName')] },
         ],
       },
@@ -195,7 +224,20 @@ describe('withAddedAttributes', () => {
     const user = after.directories.find((d) => d.name === 'API')?.objects.find((o) => o.name === 'User');
     const added = user?.attributes.slice(-2);
     expect(added).toEqual([
-      { name: `${CONTOSO}:HireDate`, type: 'DateTime', anchor: false, caseExact: false, defaultValue: null, flowNullValues: false, multivalued: false, mutability: 'ReadWrite', required: false, apiExpressions: [], metadata: [], referencedObjects: [] },
+      {
+        name: `${CONTOSO}:HireDate`,
+        type: 'DateTime',
+        anchor: false,
+        caseExact: false,
+        defaultValue: null,
+        flowNullValues: false,
+        multivalued: false,
+        mutability: 'ReadWrite',
+        required: false,
+        apiExpressions: [],
+        metadata: [],
+        referencedObjects: [],
+      },
       expect.objectContaining({ name: `${CONTOSO}:Grade`, type: 'Integer' }),
     ]);
     // Take the two back out: what remains is the schema as read, less the GET's annotation.

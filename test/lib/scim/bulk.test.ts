@@ -85,9 +85,16 @@ describe('BulkBatcher', () => {
 
   it('counts multi-byte characters in bytes, not string length', () => {
     const batcher = new BulkBatcher({ maxOperations: 50, maxBytes: 4096 });
-    const wide = (i: number): SerializedOperation => ({ externalId: `E${i}`, line: i, json: serializeOperation({ schemas: [], externalId: `E${i}`, active: true, displayName: 'Ø'.repeat(1000) }) });
+    const wide = (i: number): SerializedOperation => ({
+      externalId: `E${i}`,
+      line: i,
+      json: serializeOperation({ schemas: [], externalId: `E${i}`, active: true, displayName: 'Ø'.repeat(1000) }),
+    });
     const out: BulkBatch[] = [];
-    for (let i = 0; i < 6; i++) { const b = batcher.add(wide(i)); if (b) out.push(b); }
+    for (let i = 0; i < 6; i++) {
+      const b = batcher.add(wide(i));
+      if (b) out.push(b);
+    }
     const last = batcher.flush();
     if (last) out.push(last);
     for (const b of out) expect(Buffer.byteLength(b.body)).toBeLessThanOrEqual(4096);
@@ -125,8 +132,16 @@ describe('BulkBatcher', () => {
 
 describe('ByteBatcher', () => {
   it('builds from UTF-8 bytes the requests BulkBatcher builds from strings', () => {
-    for (const limits of [{ maxOperations: 50, maxBytes: 1 << 20 }, { maxOperations: 4, maxBytes: 1 << 20 }, { maxOperations: 50, maxBytes: 4096 }]) {
-      const list = Array.from({ length: 23 }, (_, i) => ({ externalId: `É${i}`, line: i + 2, json: serializeOperation({ schemas: [], externalId: `É${i}`, active: true, displayName: 'Ø😀'.repeat(i * 40) }) }));
+    for (const limits of [
+      { maxOperations: 50, maxBytes: 1 << 20 },
+      { maxOperations: 4, maxBytes: 1 << 20 },
+      { maxOperations: 50, maxBytes: 4096 },
+    ]) {
+      const list = Array.from({ length: 23 }, (_, i) => ({
+        externalId: `É${i}`,
+        line: i + 2,
+        json: serializeOperation({ schemas: [], externalId: `É${i}`, active: true, displayName: 'Ø😀'.repeat(i * 40) }),
+      }));
       const byBytes = new ByteBatcher(limits);
       const out: BulkBatch[] = [];
       for (const o of list) {
@@ -138,7 +153,10 @@ describe('ByteBatcher', () => {
       if (last) out.push(last);
       const plain = new BulkBatcher(limits);
       const expected: BulkBatch[] = [];
-      for (const o of list) { const b = plain.add(o); if (b) expected.push(b); }
+      for (const o of list) {
+        const b = plain.add(o);
+        if (b) expected.push(b);
+      }
       expected.push(plain.flush() as BulkBatch);
       expect(out).toEqual(expected);
     }

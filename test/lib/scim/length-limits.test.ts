@@ -5,7 +5,8 @@ import { ENTERPRISE_USER_SCHEMA } from '../../../lib/scim/schemas.js';
 import type { ScimUser } from '../../../lib/scim/types.js';
 import { validateUser } from '../../../lib/scim/validate.js';
 
-const base = (extra: Partial<ScimUser> & Record<string, unknown> = {}): ScimUser => ({ schemas: [], externalId: 'E1', active: true, userName: 'a.b@contoso.com', ...extra }) as ScimUser;
+const base = (extra: Partial<ScimUser> & Record<string, unknown> = {}): ScimUser =>
+  ({ schemas: [], externalId: 'E1', active: true, userName: 'a.b@contoso.com', ...extra }) as ScimUser;
 const tooLong = (user: ScimUser): { attribute: string; message: string }[] => validateUser(user).filter((i) => i.rule === 'too-long' && i.severity === 'error');
 
 describe('Entra length limits', () => {
@@ -22,7 +23,9 @@ describe('Entra length limits', () => {
     ['addresses[0].region', { addresses: [{ type: 'work', region: 'x'.repeat(129) }] }, 128, 'state'],
     ['addresses[0].country', { addresses: [{ type: 'work', country: 'x'.repeat(129) }] }, 128, 'country'],
   ])('%s over %#: names the attribute and the limit', (attribute, extra, max, entra) => {
-    expect(tooLong(base(extra as Partial<ScimUser>))).toEqual([{ severity: 'error', attribute, rule: 'too-long', message: `${attribute} is longer than ${max} characters, the most Entra's ${entra} holds` }]);
+    expect(tooLong(base(extra as Partial<ScimUser>))).toEqual([
+      { severity: 'error', attribute, rule: 'too-long', message: `${attribute} is longer than ${max} characters, the most Entra's ${entra} holds` },
+    ]);
   });
 
   it('accepts values at the limit, counting characters, not UTF-16 units', () => {

@@ -4,19 +4,26 @@ import type { ScimUser } from '../../../lib/scim/types.js';
 import { validateUser } from '../../../lib/scim/validate.js';
 
 const user = (extra: Partial<ScimUser> = {}): ScimUser => ({
-  schemas: [CORE_USER_SCHEMA, ENTERPRISE_USER_SCHEMA], externalId: 'E000001', active: true, ...extra,
+  schemas: [CORE_USER_SCHEMA, ENTERPRISE_USER_SCHEMA],
+  externalId: 'E000001',
+  active: true,
+  ...extra,
 });
 const rules = (u: ScimUser): string[] => validateUser(u).map((i) => `${i.severity}:${i.rule}:${i.attribute}`);
 
 describe('validateUser', () => {
   it('accepts a complete, well-formed user with no issues', () => {
-    expect(validateUser(user({
-      userName: "zoe.o'brien@contoso.com",
-      emails: [{ type: 'work', primary: true, value: 'zoe.obrien@contoso.com' }],
-      phoneNumbers: [{ type: 'work', value: '+44 20 7946 0000' }],
-      addresses: [{ type: 'work', locality: 'London' }],
-      [ENTERPRISE_USER_SCHEMA]: { manager: { value: 'E000002' } },
-    }))).toEqual([]);
+    expect(
+      validateUser(
+        user({
+          userName: "zoe.o'brien@contoso.com",
+          emails: [{ type: 'work', primary: true, value: 'zoe.obrien@contoso.com' }],
+          phoneNumbers: [{ type: 'work', value: '+44 20 7946 0000' }],
+          addresses: [{ type: 'work', locality: 'London' }],
+          [ENTERPRISE_USER_SCHEMA]: { manager: { value: 'E000002' } },
+        }),
+      ),
+    ).toEqual([]);
   });
 
   it('requires externalId and active', () => {
@@ -59,9 +66,16 @@ describe('validateUser', () => {
   });
 
   it('warns about entries that are not of type work and rejects two primaries', () => {
-    expect(rules(user({
-      phoneNumbers: [{ type: 'work', value: '1', primary: true }, { type: 'mobile', value: '2', primary: true }],
-    }))).toEqual(['warning:non-work-type:phoneNumbers[1].type', 'error:multiple-primary:phoneNumbers']);
+    expect(
+      rules(
+        user({
+          phoneNumbers: [
+            { type: 'work', value: '1', primary: true },
+            { type: 'mobile', value: '2', primary: true },
+          ],
+        }),
+      ),
+    ).toEqual(['warning:non-work-type:phoneNumbers[1].type', 'error:multiple-primary:phoneNumbers']);
   });
 
   it('accepts an empty email value, which clears the mail, and still rejects a malformed one', () => {
@@ -77,7 +91,6 @@ describe('validateUser', () => {
   });
 
   it('warns when a record names itself as manager', () => {
-    expect(rules(user({ [ENTERPRISE_USER_SCHEMA]: { manager: { value: 'E000001' } } })))
-      .toEqual([`warning:self-manager:${ENTERPRISE_USER_SCHEMA}:manager.value`]);
+    expect(rules(user({ [ENTERPRISE_USER_SCHEMA]: { manager: { value: 'E000001' } } }))).toEqual([`warning:self-manager:${ENTERPRISE_USER_SCHEMA}:manager.value`]);
   });
 });

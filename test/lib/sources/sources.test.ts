@@ -16,9 +16,24 @@ describe('sources', () => {
   });
 
   it('reads each source with its defaults', () => {
-    const c = parseSources(doc({ hr: { mapping: 'hr.json', kind: 'full' }, contractors: { mapping: 'c.json', kind: 'changes', resendAfterDays: 0, guard: { maxDisables: 10, maxShrinkPercent: 50 } } }), 'sources.json');
-    expect(resolveSource(c, 'hr')).toEqual({ name: 'hr', mapping: 'hr.json', kind: 'full', resendAfterDays: 7, guard: { maxShrinkPercent: 20, maxRejectedPercent: 10, maxFailedPercent: 20 } });
-    expect(resolveSource(c, 'contractors')).toEqual({ name: 'contractors', mapping: 'c.json', kind: 'changes', resendAfterDays: 0, guard: { maxDisables: 10, maxShrinkPercent: 50, maxRejectedPercent: 10, maxFailedPercent: 20 } });
+    const c = parseSources(
+      doc({ hr: { mapping: 'hr.json', kind: 'full' }, contractors: { mapping: 'c.json', kind: 'changes', resendAfterDays: 0, guard: { maxDisables: 10, maxShrinkPercent: 50 } } }),
+      'sources.json',
+    );
+    expect(resolveSource(c, 'hr')).toEqual({
+      name: 'hr',
+      mapping: 'hr.json',
+      kind: 'full',
+      resendAfterDays: 7,
+      guard: { maxShrinkPercent: 20, maxRejectedPercent: 10, maxFailedPercent: 20 },
+    });
+    expect(resolveSource(c, 'contractors')).toEqual({
+      name: 'contractors',
+      mapping: 'c.json',
+      kind: 'changes',
+      resendAfterDays: 0,
+      guard: { maxDisables: 10, maxShrinkPercent: 50, maxRejectedPercent: 10, maxFailedPercent: 20 },
+    });
   });
 
   it('without a file, has one full default source, and every folder gets the same settings', () => {

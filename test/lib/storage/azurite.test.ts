@@ -8,8 +8,12 @@ import type { AzuriteInstance } from '../../../tools/azurite/start.js';
 import { startAzurite } from '../../../tools/azurite/start.js';
 
 let azurite: AzuriteInstance;
-beforeAll(async () => { azurite = await startAzurite(); }, 60_000);
-afterAll(async () => { await azurite.stop(); });
+beforeAll(async () => {
+  azurite = await startAzurite();
+}, 60_000);
+afterAll(async () => {
+  await azurite.stop();
+});
 
 describe('storageClients on Azurite', () => {
   it('reaches blob, queue and table through HRSYNC_STORAGE', async () => {
@@ -43,10 +47,16 @@ describe('a wrong account key', () => {
     ];
     for (const f of failures) {
       const refused = storageRefused(f);
-      expect(refused?.message).toMatch(/^Storage at http:\/\/127\.0\.0\.1:\d+ refused hrsync's credentials \(HRSYNC_STORAGE, or --storage-account\): (AuthenticationFailed|AuthorizationFailure)\. Check the account key/);
+      expect(refused?.message).toMatch(
+        /^Storage at http:\/\/127\.0\.0\.1:\d+ refused hrsync's credentials \(HRSYNC_STORAGE, or --storage-account\): (AuthenticationFailed|AuthorizationFailure)\. Check the account key/,
+      );
       expect(refused?.message).not.toContain(wrongKey);
     }
     // A 403 about something else (a lease) is not about credentials.
-    expect(storageRefused(Object.assign(new Error('lease'), { name: 'RestError', statusCode: 403, code: 'LeaseIdMismatchWithLeaseOperation', request: { url: 'http://127.0.0.1:1/x' } }))).toBeUndefined();
+    expect(
+      storageRefused(
+        Object.assign(new Error('lease'), { name: 'RestError', statusCode: 403, code: 'LeaseIdMismatchWithLeaseOperation', request: { url: 'http://127.0.0.1:1/x' } }),
+      ),
+    ).toBeUndefined();
   });
 });

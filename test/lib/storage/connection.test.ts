@@ -21,18 +21,30 @@ function problem(env: Record<string, string>): string {
 describe('resolveStorageConnection', () => {
   it('takes UseDevelopmentStorage=true as Azurite on its default ports', () => {
     const c = resolveStorageConnection({ HRSYNC_STORAGE: 'UseDevelopmentStorage=true' });
-    expect(c).toMatchObject({ kind: 'connection-string', endpoints: { blob: 'http://127.0.0.1:10000/devstoreaccount1', queue: 'http://127.0.0.1:10001/devstoreaccount1', table: 'http://127.0.0.1:10002/devstoreaccount1' } });
+    expect(c).toMatchObject({
+      kind: 'connection-string',
+      endpoints: { blob: 'http://127.0.0.1:10000/devstoreaccount1', queue: 'http://127.0.0.1:10001/devstoreaccount1', table: 'http://127.0.0.1:10002/devstoreaccount1' },
+    });
   });
 
   it('derives endpoints from AccountName, protocol and suffix, and prefers explicit ones', () => {
-    const c = resolveStorageConnection({ HRSYNC_STORAGE: `DefaultEndpointsProtocol=https;AccountName=hrsyncprod;AccountKey=${KEY};EndpointSuffix=core.usgovcloudapi.net;TableEndpoint=https://tables.example.test/` });
-    expect(c.endpoints).toEqual({ blob: 'https://hrsyncprod.blob.core.usgovcloudapi.net', queue: 'https://hrsyncprod.queue.core.usgovcloudapi.net', table: 'https://tables.example.test' });
+    const c = resolveStorageConnection({
+      HRSYNC_STORAGE: `DefaultEndpointsProtocol=https;AccountName=hrsyncprod;AccountKey=${KEY};EndpointSuffix=core.usgovcloudapi.net;TableEndpoint=https://tables.example.test/`,
+    });
+    expect(c.endpoints).toEqual({
+      blob: 'https://hrsyncprod.blob.core.usgovcloudapi.net',
+      queue: 'https://hrsyncprod.queue.core.usgovcloudapi.net',
+      table: 'https://tables.example.test',
+    });
   });
 
   it('accepts a SAS connection string with every endpoint, and wants all three when there is no account name', () => {
     const sas = 'SharedAccessSignature=sv=2024-01-01&sig=abc%3D';
-    expect(resolveStorageConnection({ HRSYNC_STORAGE: `BlobEndpoint=https://a.blob.core.windows.net;QueueEndpoint=https://a.queue.core.windows.net;TableEndpoint=https://a.table.core.windows.net;${sas}` }).endpoints.table)
-      .toBe('https://a.table.core.windows.net');
+    expect(
+      resolveStorageConnection({
+        HRSYNC_STORAGE: `BlobEndpoint=https://a.blob.core.windows.net;QueueEndpoint=https://a.queue.core.windows.net;TableEndpoint=https://a.table.core.windows.net;${sas}`,
+      }).endpoints.table,
+    ).toBe('https://a.table.core.windows.net');
     expect(problem({ HRSYNC_STORAGE: `BlobEndpoint=https://a.blob.core.windows.net;${sas}` })).toMatch(/QueueEndpoint/);
   });
 
@@ -44,18 +56,34 @@ describe('resolveStorageConnection', () => {
   });
 
   it('builds identity-based connections from __accountName or per-service URIs', () => {
-    expect(resolveStorageConnection({ HRSYNC_STORAGE__accountName: 'hrsyncprod', HRSYNC_STORAGE__credential: 'managedidentity', HRSYNC_STORAGE__clientId: '11111111-2222-3333-4444-555555555555' })).toEqual({
-      kind: 'identity', credential: 'managedidentity', clientId: '11111111-2222-3333-4444-555555555555',
+    expect(
+      resolveStorageConnection({
+        HRSYNC_STORAGE__accountName: 'hrsyncprod',
+        HRSYNC_STORAGE__credential: 'managedidentity',
+        HRSYNC_STORAGE__clientId: '11111111-2222-3333-4444-555555555555',
+      }),
+    ).toEqual({
+      kind: 'identity',
+      credential: 'managedidentity',
+      clientId: '11111111-2222-3333-4444-555555555555',
       endpoints: { blob: 'https://hrsyncprod.blob.core.windows.net', queue: 'https://hrsyncprod.queue.core.windows.net', table: 'https://hrsyncprod.table.core.windows.net' },
     });
     const uris = resolveStorageConnection({
-      HRSYNC_STORAGE__blobServiceUri: 'https://b.example.test/', HRSYNC_STORAGE__queueServiceUri: 'https://q.example.test', HRSYNC_STORAGE__tableServiceUri: 'https://t.example.test',
+      HRSYNC_STORAGE__blobServiceUri: 'https://b.example.test/',
+      HRSYNC_STORAGE__queueServiceUri: 'https://q.example.test',
+      HRSYNC_STORAGE__tableServiceUri: 'https://t.example.test',
       HRSYNC_STORAGE__credential: 'ManagedIdentity',
     });
-    expect(uris).toEqual({ kind: 'identity', credential: 'managedidentity', endpoints: { blob: 'https://b.example.test', queue: 'https://q.example.test', table: 'https://t.example.test' } });
+    expect(uris).toEqual({
+      kind: 'identity',
+      credential: 'managedidentity',
+      endpoints: { blob: 'https://b.example.test', queue: 'https://q.example.test', table: 'https://t.example.test' },
+    });
     // A per-service URI overrides the account's default for that service only.
-    expect(resolveStorageConnection({ HRSYNC_STORAGE__accountName: 'abc', HRSYNC_STORAGE__tableServiceUri: 'https://t.example.test' }))
-      .toMatchObject({ credential: 'default', endpoints: { blob: 'https://abc.blob.core.windows.net', table: 'https://t.example.test' } });
+    expect(resolveStorageConnection({ HRSYNC_STORAGE__accountName: 'abc', HRSYNC_STORAGE__tableServiceUri: 'https://t.example.test' })).toMatchObject({
+      credential: 'default',
+      endpoints: { blob: 'https://abc.blob.core.windows.net', table: 'https://t.example.test' },
+    });
   });
 
   it('names what is missing or wrong in an identity-based connection', () => {

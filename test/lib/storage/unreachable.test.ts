@@ -21,16 +21,21 @@ describe('storageUnreachable', () => {
     const port = await closedPort();
     const table = TableClient.fromConnectionString(
       `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${KEY};TableEndpoint=http://127.0.0.1:${port}/devstoreaccount1;`,
-      'hrsyncRuns', { allowInsecureConnection: true, retryOptions: { maxRetries: 0 } },
+      'hrsyncRuns',
+      { allowInsecureConnection: true, retryOptions: { maxRetries: 0 } },
     );
     const found = storageUnreachable(await failure(() => table.getEntity('a', 'b')));
-    expect(found?.message).toBe(`Could not connect to storage at http://127.0.0.1:${port} (HRSYNC_STORAGE, or --storage-account): the connection was refused (nothing listens at that address and port) (ECONNREFUSED)`);
+    expect(found?.message).toBe(
+      `Could not connect to storage at http://127.0.0.1:${port} (HRSYNC_STORAGE, or --storage-account): the connection was refused (nothing listens at that address and port) (ECONNREFUSED)`,
+    );
     expect(found?.message).not.toContain(KEY);
   });
 
   it('quotes the origin only, not a SAS token in the query', () => {
     const error = Object.assign(new Error('getaddrinfo ENOTFOUND acct.table.core.windows.net'), {
-      name: 'RestError', code: 'ENOTFOUND', request: { url: 'https://acct.table.core.windows.net/hrsyncRuns()?sv=2024&sig=SECRETSIG' },
+      name: 'RestError',
+      code: 'ENOTFOUND',
+      request: { url: 'https://acct.table.core.windows.net/hrsyncRuns()?sv=2024&sig=SECRETSIG' },
     });
     const found = storageUnreachable(error);
     expect(found?.message).toContain('storage at https://acct.table.core.windows.net (HRSYNC_STORAGE');
@@ -39,7 +44,12 @@ describe('storageUnreachable', () => {
   });
 
   it('leaves answers and other failures alone', () => {
-    const answered = Object.assign(new Error('Forbidden'), { name: 'RestError', code: 'AuthorizationFailure', statusCode: 403, request: { url: 'https://acct.table.core.windows.net/' } });
+    const answered = Object.assign(new Error('Forbidden'), {
+      name: 'RestError',
+      code: 'AuthorizationFailure',
+      statusCode: 403,
+      request: { url: 'https://acct.table.core.windows.net/' },
+    });
     expect(storageUnreachable(answered)).toBeUndefined();
     expect(storageUnreachable(new TypeError('x is undefined'))).toBeUndefined();
     expect(storageUnreachable(Object.assign(new Error('boom'), { name: 'RestError', code: 'ECONNREFUSED' }))).toBeUndefined();

@@ -12,7 +12,15 @@ import { captureLogger } from '../provisioning/fakes.js';
 import { setIdentityEndpoint, simClient } from '../provisioning/simulator-client.js';
 
 const OPTIONS: SyncOptions = {
-  ...DEFAULT_SYNC_OPTIONS, retryDelayMs: 50, maxRetryDelayMs: 200, pollIntervalMs: 100, timeoutMs: 30_000, logLagMs: 5_000, clockSkewMs: 1_000, logPageSize: 500, inFlight: 1,
+  ...DEFAULT_SYNC_OPTIONS,
+  retryDelayMs: 50,
+  maxRetryDelayMs: 200,
+  pollIntervalMs: 100,
+  timeoutMs: 30_000,
+  logLagMs: 5_000,
+  clockSkewMs: 1_000,
+  logPageSize: 500,
+  inFlight: 1,
 };
 
 let sim: Simulator;
@@ -23,7 +31,10 @@ beforeAll(async () => {
   restore = setIdentityEndpoint(sim);
   mapping = await loadMappingFile('samples/mapping.json');
 });
-afterAll(async () => { restore(); await sim.close(); });
+afterAll(async () => {
+  restore();
+  await sim.close();
+});
 
 // Two requests a second: the logs show the first 200 outcomes while half of the extract is still to go.
 const paced = () => simClient(sim, { HRSYNC_RATE_LIMIT_REQUESTS: '2', HRSYNC_RATE_LIMIT_WINDOW_SECONDS: '1' }).client;

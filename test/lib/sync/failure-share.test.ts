@@ -6,13 +6,30 @@ import { silentLogger } from '../../../lib/core/logger.js';
 import { FailureShare } from '../../../lib/sync/failure-share.js';
 
 const outcome = (status: RecordOutcome['status'], category?: RecordOutcome['category']): RecordOutcome => ({
-  externalId: 'A', status, action: 'create', activityDateTime: '2026-11-23T10:00:00Z', logId: 'l', ...(category === undefined ? {} : { category }),
+  externalId: 'A',
+  status,
+  action: 'create',
+  activityDateTime: '2026-11-23T10:00:00Z',
+  logId: 'l',
+  ...(category === undefined ? {} : { category }),
 });
 
 describe('FailureShare', () => {
   it('stops the sync once past the share, not counting failures for a manager not there yet', () => {
     const stops: number[] = [];
-    const share = new FailureShare({ maxFailedPercent: 20, book: { stop: () => { stops.push(1); return ['Q']; } }, mirror: undefined, logger: silentLogger, now: () => 0, source: 'default' });
+    const share = new FailureShare({
+      maxFailedPercent: 20,
+      book: {
+        stop: () => {
+          stops.push(1);
+          return ['Q'];
+        },
+      },
+      mirror: undefined,
+      logger: silentLogger,
+      now: () => 0,
+      source: 'default',
+    });
     for (let i = 0; i < 150; i++) share.count(outcome('success'));
     for (let i = 0; i < 60; i++) share.count(outcome('failure', 'reference-pending'));
     share.judge();

@@ -60,7 +60,12 @@ describe('RecordBook', () => {
         expect(effect).toBe('dead-lettered');
       }
     }
-    expect(b.get('A')).toMatchObject({ state: 'dead-lettered', attempts: 3, errorCode: 'UnresolvedReference', reason: expect.stringMatching(/^the manager reference could not be resolved in 3 attempts: its manager is neither in this run nor in the directory/) });
+    expect(b.get('A')).toMatchObject({
+      state: 'dead-lettered',
+      attempts: 3,
+      errorCode: 'UnresolvedReference',
+      reason: expect.stringMatching(/^the manager reference could not be resolved in 3 attempts: its manager is neither in this run nor in the directory/),
+    });
   });
 
   it('after a resend, the old failure entry no longer counts but the new success does', () => {
@@ -116,7 +121,7 @@ describe('RecordBook baseline', () => {
     expect(b.apply(outcome('A', T0 + 50, 'skipped'), T0)).toBe('skipped');
   });
 
-  it('holds a report that failed for its reference until its manager\'s outcome, then makes it due at once', () => {
+  it("holds a report that failed for its reference until its manager's outcome, then makes it due at once", () => {
     const b = new RecordBook(options);
     b.add('M', 2, 0);
     b.add('R', 3, 1, undefined, undefined, 'M');
@@ -137,8 +142,18 @@ describe('RecordBook baseline', () => {
 
   it('marks a waiting report to go without the reference when its manager is dead-lettered and not in the directory', () => {
     const events: string[] = [];
-    const b = new RecordBook(options, (id, e) => events.push(`${id}:${e.type}`), (id) => id === 'KNOWN');
-    for (const [id, line, manager] of [['M', 2, undefined], ['R', 3, 'M'], ['KNOWN', 4, undefined], ['S', 5, 'KNOWN']] as const) b.add(id, line, line, undefined, undefined, manager);
+    const b = new RecordBook(
+      options,
+      (id, e) => events.push(`${id}:${e.type}`),
+      (id) => id === 'KNOWN',
+    );
+    for (const [id, line, manager] of [
+      ['M', 2, undefined],
+      ['R', 3, 'M'],
+      ['KNOWN', 4, undefined],
+      ['S', 5, 'KNOWN'],
+    ] as const)
+      b.add(id, line, line, undefined, undefined, manager);
     b.sent(['M', 'R', 'KNOWN', 'S'], 'req-1', T0);
     b.apply(outcome('R', T0 + 5, 'failure', managerMissing), T0 + 10);
     b.apply(outcome('S', T0 + 6, 'failure', managerMissing), T0 + 10);
@@ -159,7 +174,7 @@ describe('RecordBook baseline', () => {
     expect(b.dropManager('R', 'M', 10, '{}', 'c1-e', T0 + 13)).toBe(false);
   });
 
-  it('holds a report whose manager\'s upload did not get through, and defers it with a deferred manager', () => {
+  it("holds a report whose manager's upload did not get through, and defers it with a deferred manager", () => {
     const b = new RecordBook(options);
     b.add('M', 2, 0);
     b.add('R', 3, 1, undefined, undefined, 'M');

@@ -42,7 +42,12 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-interface Run { report: SyncReport; sim: Simulator; problems: Problem[]; failuresById: Map<string, number> }
+interface Run {
+  report: SyncReport;
+  sim: Simulator;
+  problems: Problem[];
+  failuresById: Map<string, number>;
+}
 
 // One simulator per file: MSAL caches the managed-identity endpoint and tokens per process.
 let sim: Simulator;
@@ -102,12 +107,15 @@ describe('syncExtract against the simulator', () => {
 
   it('resolves reports whose manager was not provisioned yet by resending them', async () => {
     // E000100 heads the seed-7 org chart; it fails once, so its direct reports meet an unresolved manager reference.
-    const run = await syncAgainst({ recordRules: [{ match: 'E000100', times: 1, errorCode: 'ServiceUnavailable', reason: 'The service is temporarily unavailable.', retryable: true }] });
+    const run = await syncAgainst({
+      recordRules: [{ match: 'E000100', times: 1, errorCode: 'ServiceUnavailable', reason: 'The service is temporarily unavailable.', retryable: true }],
+    });
     const { report } = run;
     expect(report.confirmed + report.skipped).toBe(1000);
     expect(report.failed).toEqual([]);
-    const unresolved = (await collect(simClient(sim).client.queryProvisioningLogs({ since: new Date(Date.now() - 60_000) })))
-      .filter((e) => e.provisioningStatusInfo?.errorInformation?.errorCode === MANAGER_NOT_FOUND_ERROR_CODE);
+    const unresolved = (await collect(simClient(sim).client.queryProvisioningLogs({ since: new Date(Date.now() - 60_000) }))).filter(
+      (e) => e.provisioningStatusInfo?.errorInformation?.errorCode === MANAGER_NOT_FOUND_ERROR_CODE,
+    );
     expect(unresolved.length).toBeGreaterThan(0);
     expect(report.resent).toBeGreaterThanOrEqual(unresolved.length);
     expectNoNeedlessSends(run);
@@ -122,7 +130,7 @@ describe('syncExtract against the simulator', () => {
     expectNoNeedlessSends(run);
   }, 90_000);
 
-  it('resends records that fail once for a retryable reason and reports permanent failures with the service\'s reason', async () => {
+  it("resends records that fail once for a retryable reason and reports permanent failures with the service's reason", async () => {
     const run = await syncAgainst({
       recordRules: [
         { match: /7$/, times: 1, errorCode: 'ServiceBusy', reason: 'The service is busy; try again later.', retryable: true },
@@ -159,16 +167,23 @@ describe('syncExtract against the simulator', () => {
     expect([...run.sim.stats().perRecordSends.values()].every((n) => n === 1)).toBe(true);
   }, 90_000);
 
-  it('sends a dead-lettered manager\'s reports again without the reference, and confirms the whole chain', async () => {
+  it("sends a dead-lettered manager's reports again without the reference, and confirms the whole chain", async () => {
     // E000100 heads the seed-7 org chart and fails for good.
-    const run = await syncAgainst({ recordRules: [{ match: 'E000100', errorCode: 'AzureActiveDirectoryInvalidUserPrincipalName', reason: 'The userPrincipalName is not valid.' }] });
+    const run = await syncAgainst({
+      recordRules: [{ match: 'E000100', errorCode: 'AzureActiveDirectoryInvalidUserPrincipalName', reason: 'The userPrincipalName is not valid.' }],
+    });
     const { report } = run;
     expect(report.failed.map((f) => f.externalId)).toEqual(['E000100']);
     expect(report.confirmed + report.skipped).toBe(999);
     expect(report.notConfirmed).toEqual([]);
     expect(report.withoutManager.length).toBeGreaterThan(0);
     expect(report.withoutManager.every((w) => w.manager === 'E000100' && w.state === 'confirmed')).toBe(true);
-    expect(run.problems.filter((p) => p.rule === 'manager-dropped').map((p) => p.externalId).sort()).toEqual(report.withoutManager.map((w) => w.externalId).sort());
+    expect(
+      run.problems
+        .filter((p) => p.rule === 'manager-dropped')
+        .map((p) => p.externalId)
+        .sort(),
+    ).toEqual(report.withoutManager.map((w) => w.externalId).sort());
     // The direct reports went once with the reference (the manager's outcome not known yet) and once without; nobody more.
     expect([...run.sim.stats().perRecordSends].filter(([id, n]) => id !== 'E000100' && n > 2)).toEqual([]);
     expectNoNeedlessSends(run);

@@ -12,7 +12,10 @@ afterEach(() => {
 
 describe('emitEvent', () => {
   it('does nothing, and throws nothing, without a provider', () => {
-    expect(() => { emitEvent(EVENTS.runStarted, { runId: 'r' }); recordBulkUploadCall(202, 1, 0); }).not.toThrow();
+    expect(() => {
+      emitEvent(EVENTS.runStarted, { runId: 'r' });
+      recordBulkUploadCall(202, 1, 0);
+    }).not.toThrow();
   });
 
   it('sends a log record named after the event, with the custom-event attribute and the given fields only', () => {

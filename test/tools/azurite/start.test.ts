@@ -8,8 +8,12 @@ import { startAzurite } from '../../../tools/azurite/start.js';
 
 describe('startAzurite', () => {
   let azurite: AzuriteInstance;
-  beforeAll(async () => { azurite = await startAzurite(); }, 60_000);
-  afterAll(async () => { await azurite?.stop(); });
+  beforeAll(async () => {
+    azurite = await startAzurite();
+  }, 60_000);
+  afterAll(async () => {
+    await azurite?.stop();
+  });
 
   it('serves blob, queue and table storage on its own ports', async () => {
     const blobs = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('probe');

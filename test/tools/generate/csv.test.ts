@@ -5,13 +5,15 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvField, csvLine, writeChunked } from '../../../tools/generate/csv.js';
-import {
-  WORKER_COLUMNS, generateWorkers, toJsonRecord, writeWorkersCsv, writeWorkersJson, writeWorkersNdjson,
-} from '../../../tools/generate/workers.js';
+import { WORKER_COLUMNS, generateWorkers, toJsonRecord, writeWorkersCsv, writeWorkersJson, writeWorkersNdjson } from '../../../tools/generate/workers.js';
 
 let dir: string;
-beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'hrsync-generate-')); });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'hrsync-generate-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 async function countLines(path: string): Promise<number> {
   let n = 0;

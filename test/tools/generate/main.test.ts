@@ -14,7 +14,9 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'hrsync-samples-'));
   out = await generateSamples(dir);
 });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 /** Physical lines (CRLF or LF), as raw bytes. */
 function lines(bytes: Buffer): Buffer[] {
@@ -62,14 +64,19 @@ describe('broken.csv', () => {
       const text = physical[b.line - 1]?.toString('latin1') ?? '';
       expect(text.startsWith(`${b.workerId},`), `line ${b.line}`).toBe(true);
     }
-    expect(physical).toHaveLength((out.broken.at(-1)?.line ?? 0));
+    expect(physical).toHaveLength(out.broken.at(-1)?.line ?? 0);
   });
 
   it('has exactly one line that is not UTF-8, the invalid-encoding one', async () => {
     const physical = lines(await readFile(out.brokenCsv));
     const decoder = new TextDecoder('utf-8', { fatal: true });
     const bad = physical.flatMap((l, i) => {
-      try { decoder.decode(l); return []; } catch { return [i + 1]; }
+      try {
+        decoder.decode(l);
+        return [];
+      } catch {
+        return [i + 1];
+      }
     });
     expect(bad).toEqual(out.broken.filter((b) => b.rule === 'invalid-encoding').map((b) => b.line));
   });
@@ -95,7 +102,9 @@ describe('broken.csv', () => {
   it('matches the line → problem table in samples/README.md', async () => {
     const readme = await readFile(join(SAMPLES, 'README.md'), 'utf8');
     const table = [...readme.matchAll(/^\| (\d+) \| (\S+) \| (\S+) \|/gm)].map((m) => ({
-      line: Number(m[1]), workerId: m[2] === '(empty)' ? '' : m[2], rule: m[3] === 'accepted' ? undefined : m[3],
+      line: Number(m[1]),
+      workerId: m[2] === '(empty)' ? '' : m[2],
+      rule: m[3] === 'accepted' ? undefined : m[3],
     }));
     expect(table).toEqual(out.broken.map((b) => ({ line: b.line, workerId: b.workerId, rule: b.rule })));
   });

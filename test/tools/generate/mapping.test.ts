@@ -45,8 +45,7 @@ function expectShape(user: ScimUser, row: WorkerRow): void {
   expect(JSON.stringify(user)).not.toContain(row.PersonalEmail);
 }
 
-const asRow = (fields: readonly string[]): WorkerRow =>
-  Object.fromEntries(WORKER_COLUMNS.map((c, i) => [c, fields[i] ?? ''])) as WorkerRow;
+const asRow = (fields: readonly string[]): WorkerRow => Object.fromEntries(WORKER_COLUMNS.map((c, i) => [c, fields[i] ?? ''])) as WorkerRow;
 
 describe('samples/mapping.json', () => {
   it('loads, reads only extract columns, and leaves PersonalEmail out', () => {

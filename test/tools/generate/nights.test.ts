@@ -5,15 +5,17 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeNightsCsv } from '../../../tools/generate/nights.js';
 import type { NightSummary, NightsOptions } from '../../../tools/generate/nights.js';
-import {
-  DEFAULT_SEED, ORG_TEAM_SIZE, WORKER_COLUMNS, generateWorkers, teamLead, writeWorkersCsv,
-} from '../../../tools/generate/workers.js';
+import { DEFAULT_SEED, ORG_TEAM_SIZE, WORKER_COLUMNS, generateWorkers, teamLead, writeWorkersCsv } from '../../../tools/generate/workers.js';
 import type { WorkerRow } from '../../../tools/generate/workers.js';
 
 let dir: string;
 let runs = 0;
-beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'hrsync-nights-')); });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'hrsync-nights-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 interface Run {
   summaries: NightSummary[];
@@ -35,7 +37,12 @@ function diff(prev: readonly WorkerRow[], cur: readonly WorkerRow[]): Pick<Night
   const before = new Map(prev.map((r) => [r.WorkerID, r]));
   const now = new Set(ids(cur));
   return {
-    changed: ids(cur.filter((r) => { const b = before.get(r.WorkerID); return b !== undefined && !sameRow(b, r); })),
+    changed: ids(
+      cur.filter((r) => {
+        const b = before.get(r.WorkerID);
+        return b !== undefined && !sameRow(b, r);
+      }),
+    ),
     leavers: ids(prev.filter((r) => !now.has(r.WorkerID))),
     joiners: ids(cur.filter((r) => !before.has(r.WorkerID))),
   };
@@ -51,7 +58,9 @@ describe('writeNightsCsv', () => {
   // Shares large enough that every night has plenty to check; 9 joiners a night so night boundaries fall inside teams.
   const options: NightsOptions = { workers: 3001, nights: 6, seed: 11, changedShare: 0.03, leaverShare: 0.01, joinerShare: 0.003 };
   let main: Run;
-  beforeAll(async () => { main = await run(options); });
+  beforeAll(async () => {
+    main = await run(options);
+  });
 
   it('writes CRLF CSV with the worker header and no BOM, one file per night', async () => {
     expect(main.summaries.map((s) => s.file)).toEqual([0, 1, 2, 3, 4, 5].map((n) => join(dir, 'run-0', `night-${n}.csv`)));
@@ -81,7 +90,9 @@ describe('writeNightsCsv', () => {
     const { summaries } = await run({ workers: 1234, nights: 3, seed: 5, changedShare: 0.0105, leaverShare: 0.005, joinerShare: 0.003 });
     // 6.17 leavers, 3.702 joiners, 12.957 then 12.93 changes.
     expect(summaries.map((s) => [s.rows, s.leavers.length, s.joiners.length, s.changed.length])).toEqual([
-      [1234, 0, 0, 0], [1232, 6, 4, 13], [1230, 6, 4, 13],
+      [1234, 0, 0, 0],
+      [1232, 6, 4, 13],
+      [1230, 6, 4, 13],
     ]);
   });
 
@@ -142,7 +153,10 @@ describe('writeNightsCsv', () => {
     const end = new Map((main.files[last] ?? []).map((r) => [r.WorkerID, r]));
     for (const id of kept) expect(end.get(id)).toEqual(first.get(id));
     // Some are changed twice; the second change replaces the first rather than stacking.
-    const twice = main.summaries.slice(2).flatMap((s) => s.changed).filter((id) => main.summaries[1]?.changed.includes(id));
+    const twice = main.summaries
+      .slice(2)
+      .flatMap((s) => s.changed)
+      .filter((id) => main.summaries[1]?.changed.includes(id));
     expect(twice.length).toBeGreaterThan(0);
   });
 
@@ -205,7 +219,9 @@ describe('writeNightsCsv', () => {
   it('streams a 100,000-worker organisation over 3 nights', async () => {
     const summaries = await writeNightsCsv(join(dir, `run-${runs++}`), { workers: 100_000, nights: 3 });
     expect(summaries.map((s) => [s.rows, s.changed.length, s.leavers.length, s.joiners.length])).toEqual([
-      [100_000, 0, 0, 0], [100_000, 1000, 500, 500], [100_000, 1000, 500, 500],
+      [100_000, 0, 0, 0],
+      [100_000, 1000, 500, 500],
+      [100_000, 1000, 500, 500],
     ]);
     for (const s of summaries) {
       const bytes = await readFile(s.file);

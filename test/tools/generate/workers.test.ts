@@ -31,10 +31,30 @@ describe('generateWorkers', () => {
 
   it('has exactly the 24 HR export columns, in order, on every row', () => {
     expect(WORKER_COLUMNS).toEqual([
-      'WorkerID', 'WorkerStatus', 'WorkerType', 'FirstName', 'PreferredName', 'LastName', 'MiddleName',
-      'Email', 'PersonalEmail', 'OfficePhone', 'MobilePhone', 'JobTitle', 'JobCode', 'Department',
-      'CostCenter', 'Division', 'Company', 'ManagerID', 'Street', 'City', 'PostCode', 'Country',
-      'HireDate', 'TerminationDate',
+      'WorkerID',
+      'WorkerStatus',
+      'WorkerType',
+      'FirstName',
+      'PreferredName',
+      'LastName',
+      'MiddleName',
+      'Email',
+      'PersonalEmail',
+      'OfficePhone',
+      'MobilePhone',
+      'JobTitle',
+      'JobCode',
+      'Department',
+      'CostCenter',
+      'Division',
+      'Company',
+      'ManagerID',
+      'Street',
+      'City',
+      'PostCode',
+      'Country',
+      'HireDate',
+      'TerminationDate',
     ]);
     for (const r of rows) expect(Object.keys(r)).toEqual([...WORKER_COLUMNS]);
   });

@@ -19,9 +19,15 @@ beforeAll(async () => {
   azurite = await startAzurite();
   blobs = BlobServiceClient.fromConnectionString(azurite.connectionString);
 });
-afterAll(async () => { await azurite.stop(); });
+afterAll(async () => {
+  await azurite.stop();
+});
 
-interface Call { content: Buffer; metadata: Record<string, unknown>; functionName: string }
+interface Call {
+  content: Buffer;
+  metadata: Record<string, unknown>;
+  functionName: string;
+}
 
 let n = 0;
 let containerName: string;
@@ -49,7 +55,13 @@ function blobDef(calls: Call[], fail: (content: Buffer) => boolean = () => false
 }
 
 function hostFor(def: FunctionDefinition, logs: HostLogLine[] = [], hostId?: string) {
-  return createLocalHost({ definitions: [def], env: { DROP: containerName, TEST_STORAGE: azurite.connectionString }, hostJson: {}, logger: (l) => logs.push(l), ...(hostId === undefined ? {} : { hostId }) });
+  return createLocalHost({
+    definitions: [def],
+    env: { DROP: containerName, TEST_STORAGE: azurite.connectionString },
+    hostJson: {},
+    logger: (l) => logs.push(l),
+    ...(hostId === undefined ? {} : { hostId }),
+  });
 }
 
 async function put(name: string, text: string, metadata?: Record<string, string>): Promise<string> {
@@ -120,7 +132,10 @@ describe('blob trigger', () => {
   it('retries a failing blob up to five times, then reports it on the blob poison queue', async () => {
     const calls: Call[] = [];
     const logs: HostLogLine[] = [];
-    const host = hostFor(blobDef(calls, (c) => c.toString() === 'bad'), logs);
+    const host = hostFor(
+      blobDef(calls, (c) => c.toString() === 'bad'),
+      logs,
+    );
     await put('bad.csv', 'bad');
     await put('good.csv', 'good');
     await host.drain({ timeoutMs: 20_000 });
@@ -163,9 +178,11 @@ describe('blob trigger', () => {
   });
 
   it('fails at creation when the path or connection setting is missing, naming both', () => {
-    expect(() => createLocalHost({ definitions: [blobDef([])], env: { TEST_STORAGE: azurite.connectionString }, logger: () => undefined }))
-      .toThrow(/function ingestTest: app setting DROP is not set/);
-    expect(() => createLocalHost({ definitions: [blobDef([])], env: { DROP: 'x' }, logger: () => undefined }))
-      .toThrow(/function ingestTest: connection setting TEST_STORAGE is not set/);
+    expect(() => createLocalHost({ definitions: [blobDef([])], env: { TEST_STORAGE: azurite.connectionString }, logger: () => undefined })).toThrow(
+      /function ingestTest: app setting DROP is not set/,
+    );
+    expect(() => createLocalHost({ definitions: [blobDef([])], env: { DROP: 'x' }, logger: () => undefined })).toThrow(
+      /function ingestTest: connection setting TEST_STORAGE is not set/,
+    );
   });
 });

@@ -11,7 +11,15 @@ describe('readHostJson', () => {
 
   it("reads the repository's host.json from its path", () => {
     const o = readHostJson('host.json');
-    expect(o).toMatchObject({ batchSize: 2, newBatchThreshold: 0, maxDequeueCount: 5, visibilityTimeoutSeconds: 30, messageEncoding: 'base64', blobParallelism: 2, functionTimeoutMs: 600_000 });
+    expect(o).toMatchObject({
+      batchSize: 2,
+      newBatchThreshold: 0,
+      maxDequeueCount: 5,
+      visibilityTimeoutSeconds: 30,
+      messageEncoding: 'base64',
+      blobParallelism: 2,
+      functionTimeoutMs: 600_000,
+    });
   });
 
   it('caps batchSize at 32, polling at two seconds locally, and rejects an unknown encoding', () => {

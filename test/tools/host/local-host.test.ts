@@ -11,8 +11,12 @@ import { createLocalHost, formatLogLine } from '../../../tools/host/local-host.j
 import type { HostLogLine } from '../../../tools/host/local-host.js';
 
 let azurite: AzuriteInstance;
-beforeAll(async () => { azurite = await startAzurite(); });
-afterAll(async () => { await azurite.stop(); });
+beforeAll(async () => {
+  azurite = await startAzurite();
+});
+afterAll(async () => {
+  await azurite.stop();
+});
 
 const quiet = (): void => undefined;
 
@@ -85,12 +89,13 @@ describe('timer trigger', () => {
   });
 
   it('rejects a bad schedule naming the function and the setting it came from', () => {
-    expect(() => createLocalHost({ definitions: [timerDef([])], env: { TICK_SCHEDULE: '*/5 * * * *' }, logger: quiet }))
-      .toThrow(/function tick: schedule "\*\/5 \* \* \* \*" \(from app setting TICK_SCHEDULE\) is not valid: expected six NCRONTAB fields/);
-    expect(() => createLocalHost({ definitions: [timerDef([])], env: {}, logger: quiet }))
-      .toThrow('function tick: app setting TICK_SCHEDULE is not set (schedule "%TICK_SCHEDULE%")');
-    expect(() => createLocalHost({ definitions: [timerDef([]), timerDef([])], env: { TICK_SCHEDULE: '00:01:00' }, logger: quiet }))
-      .toThrow(/two functions are named tick/);
+    expect(() => createLocalHost({ definitions: [timerDef([])], env: { TICK_SCHEDULE: '*/5 * * * *' }, logger: quiet })).toThrow(
+      /function tick: schedule "\*\/5 \* \* \* \*" \(from app setting TICK_SCHEDULE\) is not valid: expected six NCRONTAB fields/,
+    );
+    expect(() => createLocalHost({ definitions: [timerDef([])], env: {}, logger: quiet })).toThrow(
+      'function tick: app setting TICK_SCHEDULE is not set (schedule "%TICK_SCHEDULE%")',
+    );
+    expect(() => createLocalHost({ definitions: [timerDef([]), timerDef([])], env: { TICK_SCHEDULE: '00:01:00' }, logger: quiet })).toThrow(/two functions are named tick/);
   });
 });
 
@@ -101,9 +106,11 @@ describe('drain', () => {
     const handled: unknown[] = [];
     const definitions: FunctionDefinition[] = [
       {
-        name: 'split', kind: 'storageBlob',
+        name: 'split',
+        kind: 'storageBlob',
         options: {
-          path: '%DROP%/{name}', connection: 'TEST_STORAGE',
+          path: '%DROP%/{name}',
+          connection: 'TEST_STORAGE',
           handler: async (blob: unknown) => {
             for (const line of (blob as Buffer).toString('utf8').split('\n').filter(Boolean)) {
               await work.sendMessage(Buffer.from(JSON.stringify({ line })).toString('base64'));
@@ -112,8 +119,15 @@ describe('drain', () => {
         },
       },
       {
-        name: 'consume', kind: 'storageQueue',
-        options: { queueName: '%WORK%', connection: 'TEST_STORAGE', handler: async (m: unknown) => { handled.push(m); } },
+        name: 'consume',
+        kind: 'storageQueue',
+        options: {
+          queueName: '%WORK%',
+          connection: 'TEST_STORAGE',
+          handler: async (m: unknown) => {
+            handled.push(m);
+          },
+        },
       },
     ];
     const host = createLocalHost({ definitions, env, hostJson: 'host.json', host: { visibilityTimeoutSeconds: 0 }, logger: quiet });

@@ -17,7 +17,9 @@ beforeAll(async () => {
   azurite = await startAzurite();
   queues = QueueServiceClient.fromConnectionString(azurite.connectionString);
 });
-afterAll(async () => { await azurite.stop(); });
+afterAll(async () => {
+  await azurite.stop();
+});
 
 let n = 0;
 let queueName: string;
@@ -27,7 +29,10 @@ beforeEach(async () => {
   queue = queues.getQueueClient(queueName);
 });
 
-interface Call { input: unknown; metadata: Record<string, unknown> }
+interface Call {
+  input: unknown;
+  metadata: Record<string, unknown>;
+}
 
 function queueDef(handler: (input: unknown, context: InvocationContext) => Promise<void>): FunctionDefinition {
   return { name: 'uploadTest', kind: 'storageQueue', options: { queueName: '%WORK_QUEUE%', connection: 'TEST_STORAGE', handler } };
@@ -135,13 +140,19 @@ describe('queue trigger', () => {
     let running = 0;
     let peak = 0;
     const release: Array<() => void> = [];
-    const host = hostFor(queueDef(async () => {
-      running++;
-      peak = Math.max(peak, running);
-      // Each handler waits until the whole batch has started, so the batch is seen at once.
-      await new Promise<void>((resolve) => { release.push(resolve); if (release.length === 3) release.splice(0).forEach((r) => r()); });
-      running--;
-    }), { batchSize: 3 });
+    const host = hostFor(
+      queueDef(async () => {
+        running++;
+        peak = Math.max(peak, running);
+        // Each handler waits until the whole batch has started, so the batch is seen at once.
+        await new Promise<void>((resolve) => {
+          release.push(resolve);
+          if (release.length === 3) release.splice(0).forEach((r) => r());
+        });
+        running--;
+      }),
+      { batchSize: 3 },
+    );
     await host.pollQueuesOnce();
     for (let i = 0; i < 7; i++) await queue.sendMessage(b64(`m${i}`));
     expect(await host.pollQueuesOnce()).toBe(3);
@@ -158,13 +169,16 @@ describe('queue trigger', () => {
     let running = 0;
     let peak = 0;
     const calls: string[] = [];
-    const host = hostFor(queueDef(async (input) => {
-      running++;
-      peak = Math.max(peak, running);
-      calls.push(String(input));
-      await new Promise((r) => setTimeout(r, 20));
-      running--;
-    }), { batchSize: 3, newBatchThreshold: 1 });
+    const host = hostFor(
+      queueDef(async (input) => {
+        running++;
+        peak = Math.max(peak, running);
+        calls.push(String(input));
+        await new Promise((r) => setTimeout(r, 20));
+        running--;
+      }),
+      { batchSize: 3, newBatchThreshold: 1 },
+    );
     await host.pollQueuesOnce();
     for (let i = 0; i < 20; i++) await queue.sendMessage(b64(`m${i}`));
     host.start();
@@ -192,7 +206,8 @@ describe('queue trigger', () => {
   });
 
   it('fails at creation when the queue setting is missing, naming function and setting', () => {
-    expect(() => createLocalHost({ definitions: [queueDef(async () => undefined)], env: { TEST_STORAGE: 'x' }, logger: () => undefined }))
-      .toThrow('function uploadTest: app setting WORK_QUEUE is not set (queueName "%WORK_QUEUE%")');
+    expect(() => createLocalHost({ definitions: [queueDef(async () => undefined)], env: { TEST_STORAGE: 'x' }, logger: () => undefined })).toThrow(
+      'function uploadTest: app setting WORK_QUEUE is not set (queueName "%WORK_QUEUE%")',
+    );
   });
 });

@@ -20,24 +20,63 @@ function ledger(records: Array<Pick<LedgerRecord, 'externalId' | 'state'>>) {
   };
 }
 
-const zero: ReportCounts = { valid: 0, rejected: 0, records: 0, leavers: 0, created: 0, updated: 0, confirmed: 0, disabled: 0, unchanged: 0, skipped: 0, deadLettered: 0, held: 0, open: 0 };
+const zero: ReportCounts = {
+  valid: 0,
+  rejected: 0,
+  records: 0,
+  leavers: 0,
+  created: 0,
+  updated: 0,
+  confirmed: 0,
+  disabled: 0,
+  unchanged: 0,
+  skipped: 0,
+  deadLettered: 0,
+  held: 0,
+  open: 0,
+};
 const report = (counts: Partial<ReportCounts>, rows?: number): RunReport => {
   const c = { ...zero, ...counts };
   return {
-    runId: 'r', file: 'c/f.csv', source: 'default', kind: 'full', state: 'complete', startedAt: '', endedAt: '', rows: rows ?? c.valid + c.rejected, counts: c,
-    disabledWhy: { absent: 0, inactive: 0, other: 0 }, requests: { total: 0, accepted: 0, notAccepted: 0 }, nextSteps: [], rejected: [], deadLettered: [], disabled: [],
+    runId: 'r',
+    file: 'c/f.csv',
+    source: 'default',
+    kind: 'full',
+    state: 'complete',
+    startedAt: '',
+    endedAt: '',
+    rows: rows ?? c.valid + c.rejected,
+    counts: c,
+    disabledWhy: { absent: 0, inactive: 0, other: 0 },
+    requests: { total: 0, accepted: 0, notAccepted: 0 },
+    nextSteps: [],
+    rejected: [],
+    deadLettered: [],
+    disabled: [],
   };
 };
 
 describe('lostRecords', () => {
   it('is empty when every row and leaver is accounted for and the directory agrees', async () => {
-    const l = ledger([{ externalId: 'A', state: 'confirmed' }, { externalId: 'B', state: 'dead-lettered' }, { externalId: 'L', state: 'disabled' }, { externalId: 'U', state: 'unchanged' }]);
-    const dir = new Map([['A', { enabled: true }], ['L', { enabled: false }]]);
+    const l = ledger([
+      { externalId: 'A', state: 'confirmed' },
+      { externalId: 'B', state: 'dead-lettered' },
+      { externalId: 'L', state: 'disabled' },
+      { externalId: 'U', state: 'unchanged' },
+    ]);
+    const dir = new Map([
+      ['A', { enabled: true }],
+      ['L', { enabled: false }],
+    ]);
     expect(await lostRecords(report({ valid: 3, rejected: 1, records: 4, leavers: 1, created: 1, deadLettered: 1, disabled: 1, unchanged: 1 }), l, dir)).toEqual([]);
   });
 
   it('names rows and records that went missing, and disables the directory does not show', async () => {
-    const l = ledger([{ externalId: 'A', state: 'confirmed' }, { externalId: 'B', state: 'submitted' }, { externalId: 'L', state: 'disabled' }]);
+    const l = ledger([
+      { externalId: 'A', state: 'confirmed' },
+      { externalId: 'B', state: 'submitted' },
+      { externalId: 'L', state: 'disabled' },
+    ]);
     const problems = await lostRecords(report({ valid: 2, records: 3, leavers: 0, created: 1, disabled: 1 }, 3), l, new Map([['L', { enabled: true }]]));
     expect(problems).toEqual([
       '3 rows read but 2 valid + 0 rejected',

@@ -18,9 +18,18 @@ beforeEach(async () => {
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
-const folder = (settleMs?: number): ReturnType<typeof dropFolder> => dropFolder(dir, async (name, content) => { uploads.push({ name, text: content.toString('utf8') }); }, {
-  now: () => clock, ignored: (name) => ignored.push(name), ...(settleMs === undefined ? {} : { settleMs }),
-});
+const folder = (settleMs?: number): ReturnType<typeof dropFolder> =>
+  dropFolder(
+    dir,
+    async (name, content) => {
+      uploads.push({ name, text: content.toString('utf8') });
+    },
+    {
+      now: () => clock,
+      ignored: (name) => ignored.push(name),
+      ...(settleMs === undefined ? {} : { settleMs }),
+    },
+  );
 
 describe('dropFolder', () => {
   it('takes a file only once it has been unchanged for the settle period (5 s by default), and only once', async () => {
@@ -59,7 +68,13 @@ describe('dropFolder', () => {
   });
 
   it('takes a file written on the real clock in bursts exactly once, whole', async () => {
-    const f = dropFolder(dir, async (name, content) => { uploads.push({ name, text: content.toString('utf8') }); }, { settleMs: 600 });
+    const f = dropFolder(
+      dir,
+      async (name, content) => {
+        uploads.push({ name, text: content.toString('utf8') });
+      },
+      { settleMs: 600 },
+    );
     const path = join(dir, 'slow.csv');
     await writeFile(path, 'id\n');
     let writing = true;

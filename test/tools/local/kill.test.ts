@@ -21,9 +21,16 @@ beforeAll(async () => {
 }, 180_000);
 afterEach(() => {
   // Whatever a failed test left running is stopped here, by pid.
-  for (const pid of started.splice(0)) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+  for (const pid of started.splice(0))
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
 });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 /** Every process's parent, from /proc. */
 function parents(): Map<number, number> {
@@ -33,7 +40,9 @@ function parents(): Map<number, number> {
     try {
       const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
       out.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch { /* ended meanwhile */ }
+    } catch {
+      /* ended meanwhile */
+    }
   }
   return out;
 }
@@ -51,16 +60,29 @@ function running(pid: number): boolean {
   }
 }
 
-interface Tree { top: ChildProcess; outer: number; inner: number; azurite: number[]; stderr: () => string; exited: Promise<number | null> }
+interface Tree {
+  top: ChildProcess;
+  outer: number;
+  inner: number;
+  azurite: number[];
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
 
 // npm run local -- --watch, started the way npm starts it: without the CA in NODE_EXTRA_CA_CERTS, so it starts itself again.
 async function start(name: string): Promise<Tree> {
   const env = { ...process.env };
   delete env.NODE_EXTRA_CA_CERTS;
-  const top = spawn(process.execPath, [join(ROOT, 'dist/tools/local/main.js'), '--watch', join(dir, name), '--out', join(dir, `${name}-reports`)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const top = spawn(process.execPath, [join(ROOT, 'dist/tools/local/main.js'), '--watch', join(dir, name), '--out', join(dir, `${name}-reports`)], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   started.push(top.pid as number);
   let err = '';
-  top.stderr?.on('data', (b: Buffer) => { err += b.toString('utf8'); });
+  top.stderr?.on('data', (b: Buffer) => {
+    err += b.toString('utf8');
+  });
   top.stdout?.resume();
   const exited = new Promise<number | null>((r) => top.on('exit', (code) => r(code)));
   const deadline = Date.now() + 60_000;
@@ -87,7 +109,7 @@ async function allGone(pids: readonly number[], ms = 25_000): Promise<number[]> 
 }
 
 describe('killing npm run local', () => {
-  it('the tree is the re-exec and Azurite\'s three services (the simulator lives in the inner process)', async () => {
+  it("the tree is the re-exec and Azurite's three services (the simulator lives in the inner process)", async () => {
     const t = await start('tree');
     expect(t.azurite).toHaveLength(3);
     for (const pid of t.azurite) expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).toMatch(/azurite[\\/]dist[\\/]src[\\/](blob|queue|table)[\\/]main\.js/);
@@ -101,26 +123,43 @@ describe('killing npm run local', () => {
     ['SIGKILL of one Azurite service', (t: Tree) => process.kill(t.azurite[0] as number, 'SIGKILL')],
     ['SIGTERM of the outer process', (t: Tree) => process.kill(t.outer, 'SIGTERM')],
     ['SIGINT of the outer process alone', (t: Tree) => process.kill(t.outer, 'SIGINT')],
-    ['SIGINT of the whole process group (Ctrl+C)', (t: Tree) => { process.kill(t.outer, 'SIGINT'); process.kill(t.inner, 'SIGINT'); for (const a of t.azurite) process.kill(a, 'SIGINT'); }],
-  ])('%s leaves no process behind', async (what, kill) => {
-    const t = await start(what.replace(/\W+/g, '-'));
-    kill(t);
-    expect(await allGone([t.outer, t.inner, ...t.azurite]), t.stderr().slice(-1000)).toEqual([]);
-    if (what.includes('Azurite')) {
-      expect(t.stderr()).toMatch(/Azurite's (blob|queue|table) service stopped \(SIGKILL\) while the run needed it; stopping\./);
-      expect(await t.exited).toBe(1);
-    }
-  }, 90_000);
+    [
+      'SIGINT of the whole process group (Ctrl+C)',
+      (t: Tree) => {
+        process.kill(t.outer, 'SIGINT');
+        process.kill(t.inner, 'SIGINT');
+        for (const a of t.azurite) process.kill(a, 'SIGINT');
+      },
+    ],
+  ])(
+    '%s leaves no process behind',
+    async (what, kill) => {
+      const t = await start(what.replace(/\W+/g, '-'));
+      kill(t);
+      expect(await allGone([t.outer, t.inner, ...t.azurite]), t.stderr().slice(-1000)).toEqual([]);
+      if (what.includes('Azurite')) {
+        expect(t.stderr()).toMatch(/Azurite's (blob|queue|table) service stopped \(SIGKILL\) while the run needed it; stopping\./);
+        expect(await t.exited).toBe(1);
+      }
+    },
+    90_000,
+  );
 
   it('SIGKILL of npm, above the shell it runs the script with, leaves no process behind', async () => {
     // npm runs `sh -c "npm run build && node dist/tools/local/main.js …"`: the shell outlives npm and keeps waiting.
     const env = { ...process.env };
     delete env.NODE_EXTRA_CA_CERTS;
     const script = `node dist/tools/local/main.js --watch '${join(dir, 'npm')}' --out '${join(dir, 'npm-reports')}' && true`;
-    const npm = spawn(process.execPath, ['-e', `require('node:child_process').spawn('sh', ['-c', ${JSON.stringify(script)}], { stdio: 'inherit' }); setInterval(() => undefined, 60_000);`], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const npm = spawn(
+      process.execPath,
+      ['-e', `require('node:child_process').spawn('sh', ['-c', ${JSON.stringify(script)}], { stdio: 'inherit' }); setInterval(() => undefined, 60_000);`],
+      { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     started.push(npm.pid as number);
     let err = '';
-    npm.stderr?.on('data', (b: Buffer) => { err += b.toString('utf8'); });
+    npm.stderr?.on('data', (b: Buffer) => {
+      err += b.toString('utf8');
+    });
     npm.stdout?.resume();
     const deadline = Date.now() + 60_000;
     while (!err.includes('Watching')) {

@@ -48,5 +48,4 @@ describe('npm run local, several nights', () => {
       await rm(dir, { recursive: true, force: true });
     }
   }, 150_000);
-
 });

@@ -13,7 +13,9 @@ const consoleLines: string[] = [];
 beforeAll(async () => {
   out = await mkdtemp(join(tmpdir(), 'hrsync-local-'));
   for (const level of ['log', 'info', 'warn', 'error'] as const) {
-    vi.spyOn(console, level).mockImplementation((...args: unknown[]) => { consoleLines.push(args.map(String).join(' ')); });
+    vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+      consoleLines.push(args.map(String).join(' '));
+    });
   }
 });
 afterAll(async () => {

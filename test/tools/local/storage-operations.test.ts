@@ -7,8 +7,12 @@ import type { AzuriteInstance } from '../../../tools/azurite/start.js';
 import { countStorageOperations, perRecord, storageOperationKind } from '../../../tools/local/storage-operations.js';
 
 let azurite: AzuriteInstance;
-beforeAll(async () => { azurite = await startAzurite(); }, 60_000);
-afterAll(async () => { await azurite.stop(); });
+beforeAll(async () => {
+  azurite = await startAzurite();
+}, 60_000);
+afterAll(async () => {
+  await azurite.stop();
+});
 
 describe('counting storage operations', () => {
   it('names the kinds from the service and the path', () => {
@@ -21,7 +25,10 @@ describe('counting storage operations', () => {
     expect(storageOperationKind(ports, 2, 'DELETE', '/devstoreaccount1/q/messages/abc?popreceipt=x')).toBe('queue delete');
     expect(storageOperationKind(ports, 1, 'GET', '/devstoreaccount1/c/b.json')).toBe('blob read');
     expect(storageOperationKind(ports, 9, 'GET', '/anything')).toBeUndefined();
-    expect(perRecord({ 'table transaction': 3, 'queue send': 1, 'table admin': 5 }, 2)).toEqual({ total: 2, byKind: { 'queue send': 0.5, 'table admin': 2.5, 'table transaction': 1.5 } });
+    expect(perRecord({ 'table transaction': 3, 'queue send': 1, 'table admin': 5 }, 2)).toEqual({
+      total: 2,
+      byKind: { 'queue send': 0.5, 'table admin': 2.5, 'table transaction': 1.5 },
+    });
   });
 
   it('counts what the SDKs send to Azurite, and nothing after it stops', async () => {
@@ -30,7 +37,10 @@ describe('counting storage operations', () => {
     await table.createTable();
     await queue.create();
     const counting = countStorageOperations(azurite);
-    await table.submitTransaction([['create', { partitionKey: 'p', rowKey: '1' }], ['create', { partitionKey: 'p', rowKey: '2' }]]);
+    await table.submitTransaction([
+      ['create', { partitionKey: 'p', rowKey: '1' }],
+      ['create', { partitionKey: 'p', rowKey: '2' }],
+    ]);
     await table.getEntity('p', '1');
     await table.updateEntity({ partitionKey: 'p', rowKey: '2', x: 1 }, 'Merge');
     await queue.sendMessage('hello');

@@ -23,7 +23,8 @@ describe('the local event lines', () => {
 
   it('cuts a long id list to its first three and a count', () => {
     const ids = Array.from({ length: 50 }, (_, i) => `E${String(i).padStart(6, '0')}`);
-    expect(eventLine({ attributes: { 'microsoft.custom_event.name': 'hrsync.bulkupload', status: 202, externalIds: ids } }))
-      .toBe('event hrsync.bulkupload status=202 externalIds=E000000,E000001,E000002,…(50)');
+    expect(eventLine({ attributes: { 'microsoft.custom_event.name': 'hrsync.bulkupload', status: 202, externalIds: ids } })).toBe(
+      'event hrsync.bulkupload status=202 externalIds=E000000,E000001,E000002,…(50)',
+    );
   });
 });

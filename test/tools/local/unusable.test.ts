@@ -22,7 +22,10 @@ afterAll(async () => {
 describe('npm run local, unusable input', () => {
   it('a night with rejected rows, then a file whose header lost a mapped column: both reports, the reason printed, exit 2, no wait for the timeout', async () => {
     // Rejected rows without the guard holding the run: the exit code must still say someone has to look.
-    await writeFile(join(dir, 'sources.json'), JSON.stringify({ version: 1, sources: { default: { mapping: 'mapping.json', kind: 'full', guard: { maxRejectedPercent: 100, maxShrinkPercent: 100, maxDisables: 1000 } } } }));
+    await writeFile(
+      join(dir, 'sources.json'),
+      JSON.stringify({ version: 1, sources: { default: { mapping: 'mapping.json', kind: 'full', guard: { maxRejectedPercent: 100, maxShrinkPercent: 100, maxDisables: 1000 } } } }),
+    );
     await writeFile(join(dir, 'mapping.json'), await readFile('samples/mapping.json'));
     const renamed = (await readFile('samples/workers.csv', 'utf8')).replace(',Email,', ',E-mail,');
     await writeFile(join(dir, 'renamed.csv'), renamed);
@@ -31,7 +34,13 @@ describe('npm run local, unusable input', () => {
     const stderr: string[] = [];
     const started = Date.now();
     const code = await runLocal(
-      { extracts: [resolve('samples/broken.csv'), join(dir, 'renamed.csv')], sources: join(dir, 'sources.json'), out: join(dir, 'reports'), processingDelayMs: 50, timeoutSeconds: 300 },
+      {
+        extracts: [resolve('samples/broken.csv'), join(dir, 'renamed.csv')],
+        sources: join(dir, 'sources.json'),
+        out: join(dir, 'reports'),
+        processingDelayMs: 50,
+        timeoutSeconds: 300,
+      },
       { out: (t) => stdout.push(t), err: (t) => stderr.push(t), tty: false },
     );
     const elapsed = Date.now() - started;
@@ -44,7 +53,9 @@ describe('npm run local, unusable input', () => {
     expect(text).toContain('rows 16: valid 6, rejected 10');
     // The second: unusable, saying why in one sentence with the hint, without --verbose.
     expect(text).toMatch(/Run \S+ \(hr-extracts\/renamed\.csv, source default, full\) UNUSABLE: nothing was read or sent/);
-    expect(text).toMatch(/ {2}mapping: \S*mapping\.json: attributes\.emails\[0\]\.value: column "Email" \(attributes\.emails\[0\]\.value; did you mean "E-mail"\?\) is not in the header of hr-extracts\/renamed\.csv/);
+    expect(text).toMatch(
+      / {2}mapping: \S*mapping\.json: attributes\.emails\[0\]\.value: column "Email" \(attributes\.emails\[0\]\.value; did you mean "E-mail"\?\) is not in the header of hr-extracts\/renamed\.csv/,
+    );
     expect(text).toMatch(/→ Fix the mapping \(or the export, if a column was renamed\)/);
     expect(stderr.join('')).not.toMatch(/No run of .* finished within/);
 

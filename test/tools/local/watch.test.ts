@@ -21,7 +21,12 @@ it('runs each extract dropped into the folder and stops on the signal', async ()
   const stdout: string[] = [];
   const stderr: string[] = [];
   const stop = new AbortController();
-  const reports = (): RunReport[] => stdout.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as RunReport);
+  const reports = (): RunReport[] =>
+    stdout
+      .join('')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as RunReport);
   const until = async (test: () => boolean): Promise<void> => {
     const deadline = Date.now() + 90_000;
     while (!test()) {
@@ -29,7 +34,10 @@ it('runs each extract dropped into the folder and stops on the signal', async ()
       await new Promise((r) => setTimeout(r, 200));
     }
   };
-  const running = runLocal({ watch: join(dir, 'drop'), out: join(dir, 'reports'), json: true, processingDelayMs: 100, settleSeconds: 1 }, { out: (t) => stdout.push(t), err: (t) => stderr.push(t), tty: false, signal: stop.signal });
+  const running = runLocal(
+    { watch: join(dir, 'drop'), out: join(dir, 'reports'), json: true, processingDelayMs: 100, settleSeconds: 1 },
+    { out: (t) => stdout.push(t), err: (t) => stderr.push(t), tty: false, signal: stop.signal },
+  );
 
   await until(() => stderr.join('').includes('Watching'));
   expect(stderr.join('')).toContain('(taken once unchanged for 1 s)');
@@ -46,5 +54,10 @@ it('runs each extract dropped into the folder and stops on the signal', async ()
   expect(first).toMatchObject({ file: 'hr-extracts/broken.csv', state: 'held', counts: { valid: 6, rejected: 10, held: 6, confirmed: 0 } });
   expect(second).toMatchObject({ file: 'hr-extracts/workers.json', counts: { valid: 400, confirmed: 400, rejected: 0, deadLettered: 0 } });
   expect(stderr.join('')).toContain('Dropped broken.csv');
-  expect(stderr.join('').split('\n').filter((l) => l.includes('notes.docx'))).toEqual(['Ignored notes.docx: not an extract (.csv, .txt, .json, .ndjson or .jsonl)']);
+  expect(
+    stderr
+      .join('')
+      .split('\n')
+      .filter((l) => l.includes('notes.docx')),
+  ).toEqual(['Ignored notes.docx: not an extract (.csv, .txt, .json, .ndjson or .jsonl)']);
 }, 150_000);

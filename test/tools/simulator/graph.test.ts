@@ -60,7 +60,11 @@ describe('bulkUpload contract', () => {
     ['a path other than /Users', bulkBody([{ ...userOp('B2'), path: '/Groups' }]), 'Operations[0].path must be "/Users"'],
     ['no bulkId', bulkBody([{ ...userOp('B3'), bulkId: undefined }]), 'Operations[0].bulkId'],
     ['data without the enterprise schema', bulkBody([userOp('B4', { schemas: [CORE_USER_SCHEMA] })]), 'must contain urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'],
-    ['an extension not listed in schemas', bulkBody([userOp('B5', { 'urn:ietf:params:scim:schemas:extension:contoso:1.0:User': { JobCode: 'X' } })]), 'not listed in .data.schemas'],
+    [
+      'an extension not listed in schemas',
+      bulkBody([userOp('B5', { 'urn:ietf:params:scim:schemas:extension:contoso:1.0:User': { JobCode: 'X' } })]),
+      'not listed in .data.schemas',
+    ],
     ['a non-boolean active', bulkBody([userOp('B6', { active: 'yes' })]), '.data.active must be a boolean'],
     ['no BulkRequest schema', { Operations: [userOp('B7')] }, 'schemas must contain urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
     ['Operations not an array', { ...bulkBody([]), Operations: {} }, 'Operations must be an array'],
@@ -86,7 +90,11 @@ describe('bulkUpload contract', () => {
     const vaultToken = await graphToken(sim, 'https://vault.azure.net');
     const variants: Array<Record<string, string>> = [{}, { Authorization: 'Bearer made-up' }, { Authorization: `Bearer ${vaultToken}` }];
     for (const headers of variants) {
-      const res = await fetch(bulkUploadUrl(sim), { method: 'POST', headers: { ...headers, 'Content-Type': 'application/scim+json' }, body: JSON.stringify(bulkBody([userOp('C2')])) });
+      const res = await fetch(bulkUploadUrl(sim), {
+        method: 'POST',
+        headers: { ...headers, 'Content-Type': 'application/scim+json' },
+        body: JSON.stringify(bulkBody([userOp('C2')])),
+      });
       expect(res.status).toBe(401);
       expect((await errorOf(res)).code).toBe('InvalidAuthenticationToken');
     }

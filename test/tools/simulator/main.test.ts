@@ -21,7 +21,13 @@ async function started(args: SimulatorCommandArgs): Promise<{ lines: string[]; s
     },
   });
   await ready;
-  return { lines, stop: async () => { abort.abort(); await running; } };
+  return {
+    lines,
+    stop: async () => {
+      abort.abort();
+      await running;
+    },
+  };
 }
 
 describe('runSimulatorCommand', () => {
@@ -32,7 +38,19 @@ describe('runSimulatorCommand', () => {
     expect(settings.HRSYNC_GRAPH_URL).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/v1\.0$/);
     expect(settings.HRSYNC_CREDENTIAL).toBe('client-secret');
     expect(settings.HRSYNC_KEY_VAULT_LOCAL).toBe('true');
-    expect(Object.keys(settings)).toEqual(expect.arrayContaining(['HRSYNC_JOB_ID', 'HRSYNC_SERVICE_PRINCIPAL_ID', 'HRSYNC_TENANT_ID', 'HRSYNC_CLIENT_ID', 'HRSYNC_AUTHORITY_HOST', 'HRSYNC_KEY_VAULT_URL', 'HRSYNC_KEY_VAULT_SECRET_NAME', 'IDENTITY_ENDPOINT', 'IDENTITY_HEADER']));
+    expect(Object.keys(settings)).toEqual(
+      expect.arrayContaining([
+        'HRSYNC_JOB_ID',
+        'HRSYNC_SERVICE_PRINCIPAL_ID',
+        'HRSYNC_TENANT_ID',
+        'HRSYNC_CLIENT_ID',
+        'HRSYNC_AUTHORITY_HOST',
+        'HRSYNC_KEY_VAULT_URL',
+        'HRSYNC_KEY_VAULT_SECRET_NAME',
+        'IDENTITY_ENDPOINT',
+        'IDENTITY_HEADER',
+      ]),
+    );
     expect(lines.some((l) => l.startsWith('#') && l.includes(settings.HRSYNC_GRAPH_URL as string))).toBe(true);
 
     const graph = settings.HRSYNC_GRAPH_URL as string;
@@ -69,15 +87,40 @@ function fromFlags(...argv: string[]): ReturnType<typeof faultOptions> {
 }
 
 describe('hrsync simulator fault flags', () => {
-  it('turn into the simulator\'s fault options', () => {
-    expect(fromFlags('--throttle', '5%', '--retry-after', 'none', '--error-500', '0.01', '--error-503', '2%', '--bucket-full', '0.005', '--drop', '1%', '--slow', '250', '--log-delay', '4000', '--seed', '7')).toEqual({
+  it("turn into the simulator's fault options", () => {
+    expect(
+      fromFlags(
+        '--throttle',
+        '5%',
+        '--retry-after',
+        'none',
+        '--error-500',
+        '0.01',
+        '--error-503',
+        '2%',
+        '--bucket-full',
+        '0.005',
+        '--drop',
+        '1%',
+        '--slow',
+        '250',
+        '--log-delay',
+        '4000',
+        '--seed',
+        '7',
+      ),
+    ).toEqual({
       faults: { throttleShare: 0.05, retryAfterSeconds: null, error500Share: 0.01, error503Share: 0.02, bucketFullShare: 0.005, dropShare: 0.01, slowMs: 250, seed: 7 },
       logDelayMs: 4000,
     });
     expect(fromFlags('--fail-records', '7$', '--fail-times', '2')).toEqual({
       faults: { recordRules: [{ match: /7$/, times: 2, errorCode: 'ServiceUnavailable', reason: 'Failure injected by the simulator (--fail-records)', retryable: true }] },
     });
-    expect(fromFlags('--fail-records', '^E1', '--fail-code', 'InvalidAttributeSyntax', '--fail-reason', 'Bad value').faults?.recordRules?.[0]).toMatchObject({ errorCode: 'InvalidAttributeSyntax', reason: 'Bad value', retryable: false });
+    expect(fromFlags('--fail-records', '^E1', '--fail-code', 'InvalidAttributeSyntax', '--fail-reason', 'Bad value').faults?.recordRules?.[0]).toMatchObject({
+      errorCode: 'InvalidAttributeSyntax',
+      reason: 'Bad value',
+      retryable: false,
+    });
     expect(fromFlags()).toEqual({});
   });
 

@@ -78,7 +78,9 @@ describe('processing accepted records', () => {
   });
 
   it('applies record fault rules the given number of times', async () => {
-    sim.setFaults({ recordRules: [{ match: /7$/, times: 1, errorCode: 'SystemForCrossDomainIdentityManagementServiceIncompatible', reason: 'Transient failure injected', retryable: true }] });
+    sim.setFaults({
+      recordRules: [{ match: /7$/, times: 1, errorCode: 'SystemForCrossDomainIdentityManagementServiceIncompatible', reason: 'Transient failure injected', retryable: true }],
+    });
     try {
       const first = await send([userOp('F7'), userOp('F8')]);
       expect(first.map((e) => e.provisioningStatusInfo.status)).toEqual(['failure', 'success']);

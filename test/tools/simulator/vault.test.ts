@@ -18,7 +18,10 @@ describe('Key Vault secrets, through @azure/keyvault-secrets', () => {
   });
   afterAll(async () => {
     await sim.close();
-    for (const [name, value] of [['IDENTITY_ENDPOINT', saved.endpoint], ['IDENTITY_HEADER', saved.header]] as const) {
+    for (const [name, value] of [
+      ['IDENTITY_ENDPOINT', saved.endpoint],
+      ['IDENTITY_HEADER', saved.header],
+    ] as const) {
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;
     }
