@@ -173,26 +173,9 @@ function barChart(name: string, label: string, bars: readonly Outcome[], left = 
   const rows = bars.map((b, i) => {
     const y = 4 + i * BAR_ROW;
     const w = barWidth(b.count, max);
-    return html`<g class="bar" data-key="${b.key}"
-      ><text x="${left - 8}" y="${y + 16}" text-anchor="end">${cut(b.label)}</text
-      ><rect x="${left}" y="${y + 3}" width="${w}" height="${BAR_ROW - 8}" rx="2" fill="${b.color}" data-key="${b.key}" data-count="${b.count}"
-        ><title>${b.label}: ${b.count}</title></rect
-      ><text x="${left + w + 6}" y="${y + 16}" class="count">${b.count}</text></g
-    >`;
+    return html`<g class="bar" data-key="${b.key}"><text x="${left - 8}" y="${y + 16}" text-anchor="end">${cut(b.label)}</text><rect x="${left}" y="${y + 3}" width="${w}" height="${BAR_ROW - 8}" rx="2" fill="${b.color}" data-key="${b.key}" data-count="${b.count}"><title>${b.label}: ${b.count}</title></rect><text x="${left + w + 6}" y="${y + 16}" class="count">${b.count}</text></g>`;
   });
-  return html`<svg
-    class="chart"
-    data-chart="${name}"
-    data-bar-max="${BAR_MAX}"
-    role="img"
-    aria-label="${label}"
-    width="${width}"
-    height="${height}"
-    viewBox="0 0 ${width} ${height}"
-    xmlns="http://www.w3.org/2000/svg"
-  >
-    ${rows}
-  </svg>`;
+  return html`<svg class="chart" data-chart="${name}" data-bar-max="${BAR_MAX}" role="img" aria-label="${label}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" xmlns="http://www.w3.org/2000/svg">${rows}</svg>`;
 }
 
 // The records of the run as one bar of their shares, in line with the bars below it, so a glance says "mostly green".
@@ -204,25 +187,11 @@ function shareBar(r: RunReport, left: number): Html {
   let x = left;
   const rects = parts.map((o) => {
     const w = round1((o.count / total) * BAR_MAX);
-    const rect = html`<rect x="${round1(x)}" y="4" width="${w}" height="18" fill="${o.color}" data-key="${o.key}" data-count="${o.count}"
-      ><title>${o.label}: ${o.count} (${round1((o.count / total) * 100)}%)</title></rect
-    >`;
+    const rect = html`<rect x="${round1(x)}" y="4" width="${w}" height="18" fill="${o.color}" data-key="${o.key}" data-count="${o.count}"><title>${o.label}: ${o.count} (${round1((o.count / total) * 100)}%)</title></rect>`;
     x += w;
     return rect;
   });
-  return html`<svg
-    class="chart"
-    data-chart="shares"
-    role="img"
-    aria-label="${`records by outcome: ${parts.map((o) => `${o.label} ${o.count}`).join(', ')}`}"
-    width="${width}"
-    height="26"
-    viewBox="0 0 ${width} 26"
-    xmlns="http://www.w3.org/2000/svg"
-  >
-    <text x="${left - 8}" y="18" text-anchor="end">${`all ${plural(total, 'record')}`}</text>
-    ${rects}
-  </svg>`;
+  return html`<svg class="chart" data-chart="shares" role="img" aria-label="${`records by outcome: ${parts.map((o) => `${o.label} ${o.count}`).join(', ')}`}" width="${width}" height="26" viewBox="0 0 ${width} 26" xmlns="http://www.w3.org/2000/svg"><text x="${left - 8}" y="18" text-anchor="end">${`all ${plural(total, 'record')}`}</text>${rects}</svg>`;
 }
 
 interface Column {
@@ -233,23 +202,9 @@ interface Column {
 
 // Fixed column widths, so the tables of every rule line up under each other.
 function table(columns: readonly Column[], rows: readonly Html[]): Html {
-  const cols = columns.map((c) => (c.width === undefined ? html`<col />` : html`<col style="${`width:${c.width}`}" />`));
+  const cols = columns.map((c) => (c.width === undefined ? html`<col>` : html`<col style="${`width:${c.width}`}">`));
   const heads = columns.map((c) => html`<th${c.num === true ? new Html(' class="num"') : NONE}>${c.head}</th>`);
-  return html`<div class="scroll">
-    <table style="table-layout:fixed">
-      <colgroup>
-        ${cols}
-      </colgroup>
-      <thead>
-        <tr>
-          ${heads}
-        </tr>
-      </thead>
-      <tbody>
-        ${rows}
-      </tbody>
-    </table>
-  </div>`;
+  return html`<div class="scroll"><table style="table-layout:fixed"><colgroup>${cols}</colgroup><thead><tr>${heads}</tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
 const STEPS_MS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400].map((s) => s * 1000);
@@ -307,41 +262,12 @@ function requestsChart(requests: readonly RunRequest[]): Html {
     const okH = round1((b.accepted / max) * REQ_PLOT_H);
     const badH = round1((b.notAccepted / max) * REQ_PLOT_H);
     const tip = `${clock(b.start)}–${clock(b.start + step)} UTC: ${plural(b.accepted, 'call')} accepted (${plural(b.operations, 'operation')}), ${b.notAccepted} not accepted`;
-    return html`<g class="bucket" data-start="${new Date(b.start).toISOString()}"
-      ><title>${tip}</title
-      >${okH > 0 ? html`<rect x="${x}" y="${round1(8 + REQ_PLOT_H - okH)}" width="${barW}" height="${okH}" fill="#0969da" data-kind="accepted" data-count="${b.accepted}" />` : NONE}${badH > 0 ? html`<rect x="${x}" y="${round1(8 + REQ_PLOT_H - okH - badH)}" width="${barW}" height="${badH}" fill="#cf222e" data-kind="not-accepted" data-count="${b.notAccepted}" />` : NONE}</g
-    >`;
+    return html`<g class="bucket" data-start="${new Date(b.start).toISOString()}"><title>${tip}</title>${okH > 0 ? html`<rect x="${x}" y="${round1(8 + REQ_PLOT_H - okH)}" width="${barW}" height="${okH}" fill="#0969da" data-kind="accepted" data-count="${b.accepted}"/>` : NONE}${badH > 0 ? html`<rect x="${x}" y="${round1(8 + REQ_PLOT_H - okH - badH)}" width="${barW}" height="${badH}" fill="#cf222e" data-kind="not-accepted" data-count="${b.notAccepted}"/>` : NONE}</g>`;
   });
   const first = buckets[0]?.start ?? 0;
   const end = (buckets[buckets.length - 1]?.start ?? 0) + step;
-  const axis = html`<line x1="${REQ_LEFT}" y1="${8 + REQ_PLOT_H}" x2="${REQ_LEFT + REQ_PLOT_W}" y2="${8 + REQ_PLOT_H}" stroke="#8c959f" /><line
-      x1="${REQ_LEFT}"
-      y1="8"
-      x2="${REQ_LEFT}"
-      y2="${8 + REQ_PLOT_H}"
-      stroke="#8c959f"
-    /><text x="${REQ_LEFT - 6}" y="14" text-anchor="end" class="muted">${max}</text><text x="${REQ_LEFT - 6}" y="${8 + REQ_PLOT_H}" text-anchor="end" class="muted">0</text
-    ><text x="${REQ_LEFT}" y="${REQ_PLOT_H + 26}" class="muted">${clock(first)} UTC</text
-    ><text x="${REQ_LEFT + REQ_PLOT_W}" y="${REQ_PLOT_H + 26}" text-anchor="end" class="muted">${clock(end)} UTC</text
-    ><text x="${REQ_LEFT + REQ_PLOT_W / 2}" y="${REQ_PLOT_H + 26}" text-anchor="middle" class="muted">${`calls per ${stepText(step)}`}</text
-    ><rect x="${REQ_LEFT}" y="${REQ_PLOT_H + 34}" width="10" height="10" fill="#0969da" /><text x="${REQ_LEFT + 14}" y="${REQ_PLOT_H + 43}" class="muted">accepted</text
-    ><rect x="${REQ_LEFT + 90}" y="${REQ_PLOT_H + 34}" width="10" height="10" fill="#cf222e" /><text x="${REQ_LEFT + 104}" y="${REQ_PLOT_H + 43}" class="muted"
-      >not accepted (throttled, failing)</text
-    >`;
-  return html`<svg
-    class="chart"
-    data-chart="requests"
-    data-step-ms="${step}"
-    data-max="${max}"
-    role="img"
-    aria-label="${`bulkUpload calls per ${stepText(step)} from ${clock(first)} to ${clock(end)} UTC`}"
-    width="${width}"
-    height="${height + 4}"
-    viewBox="0 0 ${width} ${height + 4}"
-    xmlns="http://www.w3.org/2000/svg"
-  >
-    ${axis}${bars}
-  </svg>`;
+  const axis = html`<line x1="${REQ_LEFT}" y1="${8 + REQ_PLOT_H}" x2="${REQ_LEFT + REQ_PLOT_W}" y2="${8 + REQ_PLOT_H}" stroke="#8c959f"/><line x1="${REQ_LEFT}" y1="8" x2="${REQ_LEFT}" y2="${8 + REQ_PLOT_H}" stroke="#8c959f"/><text x="${REQ_LEFT - 6}" y="14" text-anchor="end" class="muted">${max}</text><text x="${REQ_LEFT - 6}" y="${8 + REQ_PLOT_H}" text-anchor="end" class="muted">0</text><text x="${REQ_LEFT}" y="${REQ_PLOT_H + 26}" class="muted">${clock(first)} UTC</text><text x="${REQ_LEFT + REQ_PLOT_W}" y="${REQ_PLOT_H + 26}" text-anchor="end" class="muted">${clock(end)} UTC</text><text x="${REQ_LEFT + REQ_PLOT_W / 2}" y="${REQ_PLOT_H + 26}" text-anchor="middle" class="muted">${`calls per ${stepText(step)}`}</text><rect x="${REQ_LEFT}" y="${REQ_PLOT_H + 34}" width="10" height="10" fill="#0969da"/><text x="${REQ_LEFT + 14}" y="${REQ_PLOT_H + 43}" class="muted">accepted</text><rect x="${REQ_LEFT + 90}" y="${REQ_PLOT_H + 34}" width="10" height="10" fill="#cf222e"/><text x="${REQ_LEFT + 104}" y="${REQ_PLOT_H + 43}" class="muted">not accepted (throttled, failing)</text>`;
+  return html`<svg class="chart" data-chart="requests" data-step-ms="${step}" data-max="${max}" role="img" aria-label="${`bulkUpload calls per ${stepText(step)} from ${clock(first)} to ${clock(end)} UTC`}" width="${width}" height="${height + 4}" viewBox="0 0 ${width} ${height + 4}" xmlns="http://www.w3.org/2000/svg">${axis}${bars}</svg>`;
 }
 
 function requestsSection(r: RunReport, requests: readonly RunRequest[]): Html {
@@ -356,8 +282,7 @@ function requestsSection(r: RunReport, requests: readonly RunRequest[]): Html {
           : r.counts.confirmed + r.counts.disabled + r.counts.skipped + r.counts.deadLettered > 0
             ? ''
             : ' (nothing needed sending)';
-    return html`${head}
-      <p class="note" data-requests="0">No bulkUpload call carried this run's records${why}.</p>`;
+    return html`${head}<p class="note" data-requests="0">No bulkUpload call carried this run's records${why}.</p>`;
   }
   const times = requests.map((x) => Date.parse(x.at)).filter((t) => !Number.isNaN(t));
   const [first, last] = times.reduce(([lo, hi], t) => [Math.min(lo, t), Math.max(hi, t)], [Infinity, -Infinity]);
@@ -373,13 +298,7 @@ function requestsSection(r: RunReport, requests: readonly RunRequest[]): Html {
     .sort((a, b) => b[1] - a[1])
     .map(([s, n]) => `${s} ${n}`)
     .join(', ');
-  return html`${head}
-    <p data-requests="${q.total}">
-      ${plural(q.total, 'bulkUpload call')}: ${q.accepted} accepted, carrying
-      ${plural(operations, 'operation')}${q.notAccepted > 0 ? `; ${q.notAccepted} not accepted (${notAccepted})` : ''}; first at ${whenMs(first)}, last at ${whenMs(last)}. Every
-      call counts against the daily budget.
-    </p>
-    ${requestsChart(requests)}`;
+  return html`${head}<p data-requests="${q.total}">${plural(q.total, 'bulkUpload call')}: ${q.accepted} accepted, carrying ${plural(operations, 'operation')}${q.notAccepted > 0 ? `; ${q.notAccepted} not accepted (${notAccepted})` : ''}; first at ${whenMs(first)}, last at ${whenMs(last)}. Every call counts against the daily budget.</p>${requestsChart(requests)}`;
 }
 
 const THRESHOLDS: Record<string, { label: string; unit: string }> = {
@@ -397,23 +316,7 @@ function thresholdChart(h: HeldThreshold): Html {
   const w = round1((Math.max(0, h.actual) / scale) * plot);
   const lx = round1((h.limit / scale) * plot);
   const width = plot + 150;
-  return html`<svg
-    class="chart"
-    data-chart="threshold"
-    data-threshold="${h.threshold}"
-    role="img"
-    aria-label="${`${t.label}: ${h.actual}${t.unit}, limit ${h.limit}${t.unit}`}"
-    width="${width}"
-    height="46"
-    viewBox="0 0 ${width} 46"
-    xmlns="http://www.w3.org/2000/svg"
-  >
-    <rect x="0" y="6" width="${plot}" height="18" fill="#eaeef2" />
-    <rect x="0" y="6" width="${w}" height="18" fill="${h.actual > h.limit ? '#cf222e' : '#1a7f37'}" data-kind="actual" data-count="${h.actual}" />
-    <text x="${w + 6}" y="20">${`${h.actual}${t.unit}`}</text>
-    <line x1="${lx}" y1="0" x2="${lx}" y2="30" stroke="#1b1f24" stroke-width="2" data-kind="limit" data-count="${h.limit}" />
-    <text x="${lx}" y="43" text-anchor="middle" class="muted">${`limit ${h.limit}${t.unit}`}</text>
-  </svg>`;
+  return html`<svg class="chart" data-chart="threshold" data-threshold="${h.threshold}" role="img" aria-label="${`${t.label}: ${h.actual}${t.unit}, limit ${h.limit}${t.unit}`}" width="${width}" height="46" viewBox="0 0 ${width} 46" xmlns="http://www.w3.org/2000/svg"><rect x="0" y="6" width="${plot}" height="18" fill="#eaeef2"/><rect x="0" y="6" width="${w}" height="18" fill="${h.actual > h.limit ? '#cf222e' : '#1a7f37'}" data-kind="actual" data-count="${h.actual}"/><text x="${w + 6}" y="20">${`${h.actual}${t.unit}`}</text><line x1="${lx}" y1="0" x2="${lx}" y2="30" stroke="#1b1f24" stroke-width="2" data-kind="limit" data-count="${h.limit}"/><text x="${lx}" y="43" text-anchor="middle" class="muted">${`limit ${h.limit}${t.unit}`}</text></svg>`;
 }
 
 function heldSection(r: RunReport): Html {
@@ -422,11 +325,7 @@ function heldSection(r: RunReport): Html {
   const stopped = held.some((h) => h.threshold === 'maxFailedPercent');
   const items = held.map((h) => {
     const t = THRESHOLDS[h.threshold] ?? { label: h.threshold, unit: '' };
-    return html`<div class="threshold" data-threshold="${h.threshold}">
-      <h3>${t.label} <span class="note">(${h.threshold})</span></h3>
-      <p>${h.message}</p>
-      ${thresholdChart(h)}
-    </div>`;
+    return html`<div class="threshold" data-threshold="${h.threshold}"><h3>${t.label} <span class="note">(${h.threshold})</span></h3><p>${h.message}</p>${thresholdChart(h)}</div>`;
   });
   const intro =
     r.state === 'held'
@@ -434,9 +333,7 @@ function heldSection(r: RunReport): Html {
         ? "The run stopped sending: the share of failures in the provisioning logs went over the source's limit. What it had not sent is held."
         : 'The guard held the run before anything was sent: it went over these thresholds of the source.'
       : 'The run went over these thresholds.';
-  return html`<h2 id="held">${stopped ? 'Stopped' : 'Held'}: ${plural(held.length, 'threshold')}</h2>
-    <p>${intro}</p>
-    ${items}`;
+  return html`<h2 id="held">${stopped ? 'Stopped' : 'Held'}: ${plural(held.length, 'threshold')}</h2><p>${intro}</p>${items}`;
 }
 
 function more(shown: number, total: number, where: string): Html {
@@ -457,25 +354,11 @@ function rejectedSection(r: RunReport): Html {
     const shown = rows.slice(0, HTML_ROWS_SHOWN);
     const body = shown.map(
       (p) =>
-        html`<tr>
-          <td class="num">${lineOf(p.line)}</td>
-          <td class="id">${p.externalId === undefined ? '' : shortExternalId(p.externalId)}</td>
-          <td>${p.column ?? ''}</td>
-          <td class="code">${p.attribute ?? ''}</td>
-          <td>${p.message}</td>
-        </tr>`,
+        html`<tr><td class="num">${lineOf(p.line)}</td><td class="id">${p.externalId === undefined ? '' : shortExternalId(p.externalId)}</td><td>${p.column ?? ''}</td><td class="code">${p.attribute ?? ''}</td><td>${p.message}</td></tr>`,
     );
-    return html`<section class="rule" data-rule="${rule}">
-      <h3><span class="code">${rule}</span> — ${plural(rows.length, 'problem')}</h3>
-      ${table([{ head: 'line', width: '64px', num: true }, { head: 'externalId', width: '170px' }, { head: 'column', width: '130px' }, { head: 'attribute', width: '210px' }, { head: 'problem' }], body)}${more(shown.length, rows.length, 'problems.csv')}
-    </section>`;
+    return html`<section class="rule" data-rule="${rule}"><h3><span class="code">${rule}</span> — ${plural(rows.length, 'problem')}</h3>${table([{ head: 'line', width: '64px', num: true }, { head: 'externalId', width: '170px' }, { head: 'column', width: '130px' }, { head: 'attribute', width: '210px' }, { head: 'problem' }], body)}${more(shown.length, rows.length, 'problems.csv')}</section>`;
   });
-  return html`<h2 id="rejected">Rejected rows, by rule</h2>
-    <p>
-      ${plural(r.counts.rejected, 'row was', 'rows were')} rejected before sending (${plural(r.rejected.length, 'problem')}). They were not sent; the people on them are neither
-      updated nor disabled.
-    </p>
-    ${groups.length > 1 ? chart : NONE}${sections}`;
+  return html`<h2 id="rejected">Rejected rows, by rule</h2><p>${plural(r.counts.rejected, 'row was', 'rows were')} rejected before sending (${plural(r.rejected.length, 'problem')}). They were not sent; the people on them are neither updated nor disabled.</p>${groups.length > 1 ? chart : NONE}${sections}`;
 }
 
 function deadLetteredSection(r: RunReport): Html {
@@ -487,13 +370,7 @@ function deadLetteredSection(r: RunReport): Html {
   const shown = dead.slice(0, HTML_ROWS_SHOWN);
   const body = shown.map(
     (d) =>
-      html`<tr>
-        <td class="num">${lineOf(d.line)}</td>
-        <td class="id">${shortExternalId(d.externalId)}</td>
-        <td class="num">${d.attempts}</td>
-        <td class="code">${d.errorCode ?? ''}</td>
-        <td>${d.reason ?? 'no reason given'}</td>
-      </tr>`,
+      html`<tr><td class="num">${lineOf(d.line)}</td><td class="id">${shortExternalId(d.externalId)}</td><td class="num">${d.attempts}</td><td class="code">${d.errorCode ?? ''}</td><td>${d.reason ?? 'no reason given'}</td></tr>`,
   );
   const chart =
     codes.length > 1
@@ -503,9 +380,7 @@ function deadLetteredSection(r: RunReport): Html {
           codes.map(([code, n]) => ({ key: code, label: code, count: n, color: '#cf222e' })),
         )
       : NONE;
-  return html`<h2 id="dead-lettered">Dead-lettered records</h2>
-    <p>${plural(dead.length, 'record')} will not succeed without a person's help. The code and reason are the provisioning service's, with names and addresses masked.</p>
-    ${chart}${table([{ head: 'line', width: '64px', num: true }, { head: 'externalId', width: '170px' }, { head: 'attempts', width: '80px', num: true }, { head: 'error code', width: '250px' }, { head: 'reason' }], body)}${more(shown.length, dead.length, 'problems.csv')}`;
+  return html`<h2 id="dead-lettered">Dead-lettered records</h2><p>${plural(dead.length, 'record')} will not succeed without a person's help. The code and reason are the provisioning service's, with names and addresses masked.</p>${chart}${table([{ head: 'line', width: '64px', num: true }, { head: 'externalId', width: '170px' }, { head: 'attempts', width: '80px', num: true }, { head: 'error code', width: '250px' }, { head: 'reason' }], body)}${more(shown.length, dead.length, 'problems.csv')}`;
 }
 
 function withoutManagerSection(r: RunReport): Html {
@@ -514,80 +389,43 @@ function withoutManagerSection(r: RunReport): Html {
   const shown = w.slice(0, HTML_ROWS_SHOWN);
   const body = shown.map(
     (x) =>
-      html`<tr>
-        <td class="num">${lineOf(x.line)}</td>
-        <td class="id">${shortExternalId(x.externalId)}</td>
-        <td class="id">${shortExternalId(x.manager)}</td>
-        <td>${x.state}</td>
-      </tr>`,
+      html`<tr><td class="num">${lineOf(x.line)}</td><td class="id">${shortExternalId(x.externalId)}</td><td class="id">${shortExternalId(x.manager)}</td><td>${x.state}</td></tr>`,
   );
-  return html`<h2 id="without-manager">Sent without their manager reference</h2>
-    <p>The manager failed in this run and is not in the directory yet; the reference follows on the night the manager exists.</p>
-    ${table([{ head: 'line', width: '64px', num: true }, { head: 'externalId', width: '170px' }, { head: 'manager (externalId)', width: '200px' }, { head: 'state' }], body)}${more(shown.length, w.length, 'report.json')}`;
+  return html`<h2 id="without-manager">Sent without their manager reference</h2><p>The manager failed in this run and is not in the directory yet; the reference follows on the night the manager exists.</p>${table([{ head: 'line', width: '64px', num: true }, { head: 'externalId', width: '170px' }, { head: 'manager (externalId)', width: '200px' }, { head: 'state' }], body)}${more(shown.length, w.length, 'report.json')}`;
 }
 
 function disabledSection(r: RunReport): Html {
   if (r.disabled.length === 0) return NONE;
   const shown = r.disabled.slice(0, HTML_ROWS_SHOWN);
   const why = r.disabledWhy;
-  const body = shown.map(
-    (d) =>
-      html`<tr>
-        <td class="num">${lineOf(d.line)}</td>
-        <td class="id">${shortExternalId(d.externalId)}</td>
-        <td>${d.reason}</td>
-      </tr>`,
-  );
-  return html`<h2 id="disabled">Disabled</h2>
-    <p>
-      ${plural(r.disabled.length, 'person', 'people')} disabled: ${why.absent} absent from the extract, ${why.inactive} with active:
-      false${why.other > 0 ? `, ${why.other} disabled by the service` : ''}.
-    </p>
-    ${table([{ head: 'line', width: '64px', num: true }, { head: 'externalId', width: '170px' }, { head: 'why' }], body)}${more(shown.length, r.disabled.length, 'problems.csv')}`;
+  const body = shown.map((d) => html`<tr><td class="num">${lineOf(d.line)}</td><td class="id">${shortExternalId(d.externalId)}</td><td>${d.reason}</td></tr>`);
+  return html`<h2 id="disabled">Disabled</h2><p>${plural(r.disabled.length, 'person', 'people')} disabled: ${why.absent} absent from the extract, ${why.inactive} with active: false${why.other > 0 ? `, ${why.other} disabled by the service` : ''}.</p>${table([{ head: 'line', width: '64px', num: true }, { head: 'externalId', width: '170px' }, { head: 'why' }], body)}${more(shown.length, r.disabled.length, 'problems.csv')}`;
 }
 
 function warningsSection(r: RunReport): Html {
   const warnings = r.plan?.warnings ?? [];
   if (warnings.length === 0) return NONE;
   const total = r.plan?.warningsTotal ?? warnings.length;
-  const body = warnings.slice(0, HTML_ROWS_SHOWN).map(
-    (w) =>
-      html`<tr>
-        <td class="num">${w.line === undefined ? '' : String(w.line)}</td>
-        <td class="id">${shortExternalId(w.externalId)}</td>
-        <td>${w.source}</td>
-        <td class="code">${w.rule}</td>
-        <td>${w.message}</td>
-      </tr>`,
-  );
-  return html`<h2 id="warnings">People two sources list</h2>
-    ${table([{ head: 'line', width: '64px', num: true }, { head: 'externalId', width: '170px' }, { head: 'source', width: '120px' }, { head: 'rule', width: '140px' }, { head: 'what happened' }], body)}${more(Math.min(warnings.length, HTML_ROWS_SHOWN), total, 'report.json')}`;
+  const body = warnings
+    .slice(0, HTML_ROWS_SHOWN)
+    .map(
+      (w) =>
+        html`<tr><td class="num">${w.line === undefined ? '' : String(w.line)}</td><td class="id">${shortExternalId(w.externalId)}</td><td>${w.source}</td><td class="code">${w.rule}</td><td>${w.message}</td></tr>`,
+    );
+  return html`<h2 id="warnings">People two sources list</h2>${table([{ head: 'line', width: '64px', num: true }, { head: 'externalId', width: '170px' }, { head: 'source', width: '120px' }, { head: 'rule', width: '140px' }, { head: 'what happened' }], body)}${more(Math.min(warnings.length, HTML_ROWS_SHOWN), total, 'report.json')}`;
 }
 
 function planRows(r: RunReport): Html[] {
   const p = r.plan;
   if (p === undefined) return [];
   const rows = [
-    html`<dt>planned</dt>
-      <dd>
-        create ${p.create}, update ${p.update}, resend ${p.resend}${p.drift > 0 ? ` (${p.drift} drift repair)` : ''}, disable ${p.disableAbsent + p.disableInactive}
-        (${p.disableAbsent} absent, ${p.disableInactive} active: false), unchanged ${p.unchanged}${p.otherSource > 0 ? `, ${p.otherSource} left to another source` : ''}
-      </dd>`,
+    html`<dt>planned</dt><dd>create ${p.create}, update ${p.update}, resend ${p.resend}${p.drift > 0 ? ` (${p.drift} drift repair)` : ''}, disable ${p.disableAbsent + p.disableInactive} (${p.disableAbsent} absent, ${p.disableInactive} active: false), unchanged ${p.unchanged}${p.otherSource > 0 ? `, ${p.otherSource} left to another source` : ''}</dd>`,
   ];
-  if (p.fullResend !== undefined)
-    rows.push(
-      html`<dt>everyone sent</dt>
-        <dd>${p.fullResend}</dd>`,
-    );
-  if (p.mappingChanged === true)
-    rows.push(
-      html`<dt>mapping</dt>
-        <dd>changed since the source's last run</dd>`,
-    );
+  if (p.fullResend !== undefined) rows.push(html`<dt>everyone sent</dt><dd>${p.fullResend}</dd>`);
+  if (p.mappingChanged === true) rows.push(html`<dt>mapping</dt><dd>changed since the source's last run</dd>`);
   if (p.budget !== undefined && p.budget.days > 1)
     rows.push(
-      html`<dt>budget</dt>
-        <dd>the run needs ${p.budget.requests} calls; ${p.budget.callsLeft} of ${p.budget.dailyCalls} were left at ingest: about ${p.budget.days} days to send it all</dd>`,
+      html`<dt>budget</dt><dd>the run needs ${p.budget.requests} calls; ${p.budget.callsLeft} of ${p.budget.dailyCalls} were left at ingest: about ${p.budget.days} days to send it all</dd>`,
     );
   return rows;
 }
@@ -595,42 +433,17 @@ function planRows(r: RunReport): Html[] {
 function summary(r: RunReport): Html {
   const c = r.counts;
   const times = [
-    html`<dt>started</dt>
-      <dd>${when(r.startedAt)}</dd>`,
-    r.ingestedAt === undefined
-      ? NONE
-      : html`<dt>ingested</dt>
-          <dd>${when(r.ingestedAt)}</dd>`,
-    r.endedAt === undefined
-      ? NONE
-      : html`<dt>ended</dt>
-          <dd>${when(r.endedAt)} (${span(Date.parse(r.endedAt) - Date.parse(r.startedAt))} after it started)</dd>`,
+    html`<dt>started</dt><dd>${when(r.startedAt)}</dd>`,
+    r.ingestedAt === undefined ? NONE : html`<dt>ingested</dt><dd>${when(r.ingestedAt)}</dd>`,
+    r.endedAt === undefined ? NONE : html`<dt>ended</dt><dd>${when(r.endedAt)} (${span(Date.parse(r.endedAt) - Date.parse(r.startedAt))} after it started)</dd>`,
   ];
   const decision =
-    r.decision === undefined
-      ? NONE
-      : html`<dt>decision</dt>
-          <dd>${r.decision.kind} at ${when(r.decision.at)}${r.decision.by === undefined ? '' : ` by ${r.decision.by}`}</dd>`;
+    r.decision === undefined ? NONE : html`<dt>decision</dt><dd>${r.decision.kind} at ${when(r.decision.at)}${r.decision.by === undefined ? '' : ` by ${r.decision.by}`}</dd>`;
   const rows =
     r.state === 'unusable'
       ? NONE
-      : html`<dt>rows</dt>
-          <dd data-count="rows">
-            ${c.valid + c.rejected === r.rows ? `${r.rows}: ${c.valid} valid, ${c.rejected} rejected` : `${r.rows} (${c.valid} valid, ${c.rejected} rejected)`}
-          </dd>
-          <dt>records</dt>
-          <dd>${c.records}${c.leavers > 0 ? ` (${c.leavers} of them leavers, on no line)` : ''}</dd>`;
-  return html`<dl class="summary">
-    <dt>run</dt>
-    <dd class="code">${r.runId}</dd>
-    <dt>state</dt>
-    <dd data-state="${r.state}">${r.state}</dd>
-    <dt>source</dt>
-    <dd>${r.source} (${r.kind})</dd>
-    <dt>file</dt>
-    <dd>${r.file}</dd>
-    ${times}${rows}${planRows(r)}${decision}
-  </dl>`;
+      : html`<dt>rows</dt><dd data-count="rows">${c.valid + c.rejected === r.rows ? `${r.rows}: ${c.valid} valid, ${c.rejected} rejected` : `${r.rows} (${c.valid} valid, ${c.rejected} rejected)`}</dd><dt>records</dt><dd>${c.records}${c.leavers > 0 ? ` (${c.leavers} of them leavers, on no line)` : ''}</dd>`;
+  return html`<dl class="summary"><dt>run</dt><dd class="code">${r.runId}</dd><dt>state</dt><dd data-state="${r.state}">${r.state}</dd><dt>source</dt><dd>${r.source} (${r.kind})</dd><dt>file</dt><dd>${r.file}</dd>${times}${rows}${planRows(r)}${decision}</dl>`;
 }
 
 function outcomesSection(r: RunReport): Html {
@@ -639,26 +452,9 @@ function outcomesSection(r: RunReport): Html {
   const left = labelWidth([...outcomes.map((o) => o.label), `all ${r.counts.records} records`]);
   const table = outcomes.map(
     (o) =>
-      html`<tr data-outcome="${o.key}">
-        <td>
-          <svg width="12" height="12" viewBox="0 0 12 12" style="display:inline;margin:0 6px 0 0;vertical-align:-1px" aria-hidden="true">
-            <rect width="12" height="12" fill="${o.color}" /></svg
-          >${o.label}
-        </td>
-        <td class="num">${o.count}</td>
-      </tr>`,
+      html`<tr data-outcome="${o.key}"><td><svg width="12" height="12" viewBox="0 0 12 12" style="display:inline;margin:0 6px 0 0;vertical-align:-1px" aria-hidden="true"><rect width="12" height="12" fill="${o.color}"/></svg>${o.label}</td><td class="num">${o.count}</td></tr>`,
   );
-  return html`<h2 id="outcomes">Outcomes</h2>
-    <p>Every record ends in exactly one of these; rejected rows never became records.</p>
-    ${shareBar(r, left)}${barChart('outcomes', `outcomes: ${outcomes.map((o) => `${o.label} ${o.count}`).join(', ')}`, outcomes, left)}
-    <details>
-      <summary>The same as a table</summary>
-      <table class="counts" style="width:auto">
-        <tbody>
-          ${table}
-        </tbody>
-      </table>
-    </details>`;
+  return html`<h2 id="outcomes">Outcomes</h2><p>Every record ends in exactly one of these; rejected rows never became records.</p>${shareBar(r, left)}${barChart('outcomes', `outcomes: ${outcomes.map((o) => `${o.label} ${o.count}`).join(', ')}`, outcomes, left)}<details><summary>The same as a table</summary><table class="counts" style="width:auto"><tbody>${table}</tbody></table></details>`;
 }
 
 /** The run report as one self-contained HTML page (inline CSS and SVG, no script, nothing fetched); requests are the run's bulkUpload calls from the ledger. */
@@ -670,44 +466,34 @@ export function reportHtml(report: RunReport, requests: readonly RunRequest[]): 
       ? done
         ? html`<p class="done" id="next">Nothing to do: every record of this run ended confirmed, disabled, unchanged or skipped.</p>`
         : NONE
-      : html`<section class="next${head.tone === 'bad' ? ' bad' : ''}" id="next">
-          <h2 style="border:0;margin:8px 0 0">What to do next</h2>
-          <ol>
-            ${report.nextSteps.map((s) => html`<li>${s}</li>`)}
-          </ol>
-        </section>`;
+      : html`<section class="next${head.tone === 'bad' ? ' bad' : ''}" id="next"><h2 style="border:0;margin:8px 0 0">What to do next</h2><ol>${report.nextSteps.map((s) => html`<li>${s}</li>`)}</ol></section>`;
   const unusable =
     report.unusable === undefined
       ? NONE
-      : html`<section class="unusable" id="unusable">
-          <h2 style="border:0;margin:8px 0 0">
-            The ${report.unusable.rule === 'extract' ? 'extract' : report.unusable.rule === 'mapping' ? 'mapping' : 'sources file'} could not be used
-          </h2>
-          <p>${report.unusable.message}</p>
-        </section>`;
+      : html`<section class="unusable" id="unusable"><h2 style="border:0;margin:8px 0 0">The ${report.unusable.rule === 'extract' ? 'extract' : report.unusable.rule === 'mapping' ? 'mapping' : 'sources file'} could not be used</h2><p>${report.unusable.message}</p></section>`;
   const page = html`<!DOCTYPE html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="no-referrer" />
-        <title>${`hrsync run ${report.runId}: ${head.text}`}</title>
-        <style>
-          ${new Html(CSS)}
-        </style>
-      </head>
-      <body>
-        <main>
-          <h1>Run ${report.runId} <span class="badge ${head.tone}" data-headline="">${head.text}</span></h1>
-          <p class="sub">${report.file} · source ${report.source} · ${report.kind} extract</p>
-          ${summary(report)} ${unusable} ${steps} ${heldSection(report)} ${outcomesSection(report)} ${report.state === 'unusable' ? NONE : requestsSection(report, requests)}
-          ${rejectedSection(report)} ${deadLetteredSection(report)} ${withoutManagerSection(report)} ${disabledSection(report)} ${warningsSection(report)}
-          <footer>
-            hrsync run report · the same run as report.json and problems.csv beside it · rows are named by line and externalId, never by the person's name, email or address.
-          </footer>
-        </main>
-      </body>
-    </html> `;
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${`hrsync run ${report.runId}: ${head.text}`}</title>
+<style>${new Html(CSS)}</style></head>
+<body><main>
+<h1>Run ${report.runId} <span class="badge ${head.tone}" data-headline="">${head.text}</span></h1>
+<p class="sub">${report.file} · source ${report.source} · ${report.kind} extract</p>
+${summary(report)}
+${unusable}
+${steps}
+${heldSection(report)}
+${outcomesSection(report)}
+${report.state === 'unusable' ? NONE : requestsSection(report, requests)}
+${rejectedSection(report)}
+${deadLetteredSection(report)}
+${withoutManagerSection(report)}
+${disabledSection(report)}
+${warningsSection(report)}
+<footer>hrsync run report · the same run as report.json and problems.csv beside it · rows are named by line and externalId, never by the person's name, email or address.</footer>
+</main></body></html>
+`;
   return page.text;
 }
