@@ -34,6 +34,7 @@ import type { NewRecord, PipelineDeps, RejectedRow, ReportSink, RunRecord, Unusa
 import { ABSENT } from './report.js';
 import { writeRunReport } from './run-report.js';
 import { runIdFor } from './run-id.js';
+import { byPartitionWithinSteps } from './locality.js';
 import { EVENTS } from '../telemetry/catalogue.js';
 import { emitEvent } from '../telemetry/emit.js';
 
@@ -394,7 +395,12 @@ async function writeRecords(deps: IngestDeps, runId: string, source: SourceSetti
   }
   for (let i = 0; i < unchanged.length; i += GROUP_RECORDS) await deps.ledger.addRecords(runId, unchanged.slice(i, i + GROUP_RECORDS));
 
-  const ordered = sendOrder(toSend);
+  // A request's records in one or two of the run's partitions: one query and one transaction each at upload.
+  const ordered = byPartitionWithinSteps(
+    sendOrder(toSend),
+    (q) => `${q.group}:${q.depth}`,
+    (q) => deps.ledger.partitionOf(runId, q.externalId),
+  );
   let enqueued = 0;
   const backlog = { told: false, waitedMs: 0 };
   // Request-sized batches of the send order, across depths: each is one message and, at upload,

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { byPartitionWithinSteps } from '../../../lib/pipeline/locality.js';
+
+interface Item {
+  id: string;
+  step: string;
+  partition: string;
+}
+
+const item = (id: string, step: string, partition: string): Item => ({ id, step, partition });
+const order = (items: Item[]): string[] =>
+  byPartitionWithinSteps(
+    items,
+    (i) => i.step,
+    (i) => i.partition,
+  ).map((i) => i.id);
+
+describe('byPartitionWithinSteps', () => {
+  it('groups a step by partition, keeping file order within a partition', () => {
+    expect(order([item('a', 's', '2'), item('b', 's', '1'), item('c', 's', '2'), item('d', 's', '1')])).toEqual(['b', 'd', 'a', 'c']);
+  });
+
+  it('never moves a record across a step boundary, so managers stay ahead of their reports', () => {
+    const items = [item('m1', '0:0', 'b'), item('m2', '0:0', 'a'), item('r1', '0:1', 'a'), item('r2', '0:1', 'b'), item('r3', '0:1', 'a'), item('x', '1:0', 'a')];
+    const out = byPartitionWithinSteps(
+      items,
+      (i) => i.step,
+      (i) => i.partition,
+    );
+    expect(out.map((i) => i.id)).toEqual(['m2', 'm1', 'r1', 'r3', 'r2', 'x']);
+    expect(out.map((i) => i.step)).toEqual(items.map((i) => i.step));
+  });
+
+  it('keeps every record once, and an empty order empty', () => {
+    const items = Array.from({ length: 500 }, (_, n) => item(`p${n}`, `${Math.floor(n / 120)}`, (n * 7919) % 16 === 0 ? 'a' : String((n * 31) % 16)));
+    const out = order(items);
+    expect(out).toHaveLength(500);
+    expect(new Set(out).size).toBe(500);
+    expect(order([])).toEqual([]);
+  });
+
+  it('cuts requests that each span few partitions', () => {
+    // 1,000 records of one step over 16 partitions, cut into requests of 50.
+    const items = Array.from({ length: 1000 }, (_, n) => item(`p${n}`, 'one', ((n * 2654435761) % 16).toString(16)));
+    const out = byPartitionWithinSteps(
+      items,
+      (i) => i.step,
+      (i) => i.partition,
+    );
+    const spans: number[] = [];
+    for (let i = 0; i < out.length; i += 50) spans.push(new Set(out.slice(i, i + 50).map((x) => x.partition)).size);
+    expect(Math.max(...spans)).toBeLessThanOrEqual(2);
+    const fileOrderSpans: number[] = [];
+    for (let i = 0; i < items.length; i += 50) fileOrderSpans.push(new Set(items.slice(i, i + 50).map((x) => x.partition)).size);
+    expect(Math.min(...fileOrderSpans)).toBeGreaterThan(10);
+  });
+});
