@@ -75,13 +75,19 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions =
   // person can be in two runs at once), and queued ones for the heal step.
   const submitted = new Map<string, LedgerRecord[]>();
   const queued = new Map<string, LedgerRecord[]>();
+  // Every record listed, by run: settle() moves their states as the pass goes, so the end of the
+  // pass knows which are still open without listing the run again.
+  const listed = new Map<string, LedgerRecord[]>();
   for (const run of runs) {
     const mine: LedgerRecord[] = [];
+    const all: LedgerRecord[] = [];
     for await (const r of deps.ledger.listOpenRecords(run.runId)) {
+      all.push(r);
       if (r.state === 'submitted') submitted.set(r.externalId, [...(submitted.get(r.externalId) ?? []), r]);
       else mine.push(r);
     }
     queued.set(run.runId, mine);
+    listed.set(run.runId, all);
   }
 
   if (submitted.size > 0) {
@@ -113,7 +119,7 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions =
   const waiting = { queued: 0, manager: 0 };
   for (const run of runs) {
     if (run.stoppedAt !== undefined) await holdIfSettled(deps, run);
-    else await completeIfFinal(deps, run, summary, now, waitingForManager.get(run.runId) ?? 0, waiting);
+    else await completeIfFinal(deps, run, summary, now, waitingForManager.get(run.runId) ?? 0, waiting, listed.get(run.runId) ?? []);
   }
   recordWaiting('queued', waiting.queued);
   recordWaiting('manager', waiting.manager);
@@ -583,9 +589,15 @@ async function completeIfFinal(
   now: () => string,
   waitingForManager: number,
   waiting: { queued: number; manager: number },
+  listed: readonly LedgerRecord[],
 ): Promise<void> {
   if (run.state !== 'ingested') return;
-  const counts = await deps.ledger.countOpen(run.runId);
+  // What the pass listed and left open is open still, or was moments ago (another instance may have
+  // settled it since): the run is not complete, and counting again would scan the run a second time
+  // each pass. Only when the pass left nothing open does the ledger count, exactly, before the run ends.
+  const seen = { queued: 0, submitted: 0 };
+  for (const r of listed) if (r.state === 'queued' || r.state === 'submitted') seen[r.state]++;
+  const counts = seen.queued + seen.submitted > 0 ? seen : await deps.ledger.countOpen(run.runId);
   if (counts.queued > 0 || counts.submitted > 0) {
     emitEvent(EVENTS.recordsWaiting, { runId: run.runId, source: run.source, queued: counts.queued, submitted: counts.submitted, waitingForManager });
     waiting.queued += counts.queued;
