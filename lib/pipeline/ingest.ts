@@ -395,11 +395,13 @@ async function writeRecords(deps: IngestDeps, runId: string, source: SourceSetti
   }
   for (let i = 0; i < unchanged.length; i += GROUP_RECORDS) await deps.ledger.addRecords(runId, unchanged.slice(i, i + GROUP_RECORDS));
 
-  // A request's records in one or two of the run's partitions: one query and one transaction each at upload.
+  // A request's records in few of the run's partitions, and their managers too (upload reads the
+  // managers of a request's reports to see they were sent): a query or two for each at upload, and
+  // a transaction or two at each stage. A disable's manager is not read.
   const ordered = byPartitionWithinSteps(
     sendOrder(toSend),
     (q) => `${q.group}:${q.depth}`,
-    (q) => deps.ledger.partitionOf(runId, q.externalId),
+    (q) => `${q.managerId === undefined || q.intent === 'disable' ? '' : deps.ledger.partitionOf(runId, q.managerId)}|${deps.ledger.partitionOf(runId, q.externalId)}`,
   );
   let enqueued = 0;
   const backlog = { told: false, waitedMs: 0 };
