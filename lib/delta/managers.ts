@@ -9,7 +9,7 @@ import type { Problem } from '../scim/problem.js';
 import type { ScimUser } from '../scim/types.js';
 import { recordHash } from './hash.js';
 import { candidateOf } from './candidate.js';
-import type { Candidate } from './plan.js';
+import type { Candidate, IdSet } from './plan.js';
 
 /** The operation without its manager reference, and the canonical hash of what it now sends. */
 export function dropManagerReference(json: string): { json: string; hash: string } {
@@ -118,7 +118,7 @@ export interface ManagerRef {
  * `known` can ask the directory, in People: its record will fail with an unresolved reference
  * unless the manager exists in the directory by other means.
  */
-export async function unknownManagerWarnings(file: string, refs: readonly ManagerRef[], present: ReadonlySet<string>, known: KnownPeople | undefined): Promise<Problem[]> {
+export async function unknownManagerWarnings(file: string, refs: readonly ManagerRef[], present: IdSet, known: KnownPeople | undefined): Promise<Problem[]> {
   const missing = new Set<string>();
   for (const r of refs) if (r.managerId !== r.externalId && !present.has(r.managerId)) missing.add(r.managerId);
   if (missing.size === 0) return [];

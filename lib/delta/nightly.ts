@@ -5,16 +5,17 @@ import type { HeldThreshold, PipelineLedger, RunPlanSummary, SourceState } from 
 import type { SourceSettings } from '../sources/sources.js';
 import { checkGuard } from './guard.js';
 import { recordHash } from './hash.js';
-import { disablesOf, leaverOperation, planRun } from './plan.js';
-import type { Candidate, PersonView, Plan } from './plan.js';
+import { disablesOf, leaverOperation, planEach, planRun } from './plan.js';
+import type { Candidate, DecisionSink, IdSet, PersonView, Plan } from './plan.js';
 
 export type NightlyLedger = Pick<PipelineLedger, 'listPeople' | 'getPerson' | 'getSourceState' | 'getRecords'>;
 
-export interface NightlyInput {
+export interface NightlyInput<C extends Candidate = Candidate> {
   source: SourceSettings;
-  candidates: readonly Candidate[];
+  /** The valid records in file order (gone through once). */
+  candidates: Iterable<C>;
   /** Every externalId of the extract, rejected rows included. */
-  present: ReadonlySet<string>;
+  present: IdSet;
   rows: number;
   rejected: number;
   now: number;
@@ -22,6 +23,8 @@ export interface NightlyInput {
   fingerprint: string;
   /** A full resend asked for on the command line, with why. */
   fullResend?: string;
+  /** Where each record's decision goes instead of `plan.records`, which is then left empty (planEach). */
+  onRecord?: DecisionSink<C>;
 }
 
 /** A leaver's disable, ready to record and send. */
@@ -73,7 +76,7 @@ export async function loadPeople(ledger: Pick<PipelineLedger, 'listPeople'>): Pr
 }
 
 /** Plans one extract of one source against the ledger and checks the guard. */
-export async function decideNight(ledger: NightlyLedger, input: NightlyInput): Promise<NightlyDecision> {
+export async function decideNight<C extends Candidate>(ledger: NightlyLedger, input: NightlyInput<C>): Promise<NightlyDecision> {
   const before = await ledger.getSourceState(input.source.name);
   const people = await loadPeople(ledger);
   const states = new Map<string, Promise<SourceState | undefined>>();
@@ -86,14 +89,15 @@ export async function decideNight(ledger: NightlyLedger, input: NightlyInput): P
     return s?.lastRunId !== undefined && (await ledger.getRecords(s.lastRunId, [externalId])).has(externalId);
   };
   const fullResend = input.fullResend ?? (before?.resendRequestedAt === undefined ? undefined : `full resend asked for at ${before.resendRequestedAt} (hrsync resend)`);
-  const plan = await planRun(input.candidates, {
+  const ctx = {
     source: input.source,
     people,
     present: input.present,
     now: input.now,
     listedBy,
     ...(fullResend === undefined ? {} : { fullResend }),
-  });
+  };
+  const plan = input.onRecord === undefined ? await planRun(input.candidates, ctx) : await planEach(input.candidates, ctx, input.onRecord);
 
   const leavers: LeaverRecord[] = [];
   for (const l of plan.leavers) {

@@ -25,6 +25,11 @@ export interface Candidate {
   withoutManager?: string;
 }
 
+/** Which externalIds a run holds: a Set, or lib/delta/table's CandidateTable. */
+export interface IdSet {
+  has(externalId: string): boolean;
+}
+
 /** What People says of one person. */
 export interface PersonView {
   externalId: string;
@@ -44,7 +49,7 @@ export interface PlanContext {
   source: SourceSettings;
   people: ReadonlyMap<string, PersonView>;
   /** Every externalId the extract holds, rejected rows included: a person whose row is rejected has not left. */
-  present: ReadonlySet<string>;
+  present: IdSet;
   now: number;
   /** Why everyone is sent (an operator's request, --full-resend); undefined for a delta run. */
   fullResend?: string;
@@ -52,14 +57,20 @@ export interface PlanContext {
   listedBy(source: string, externalId: string): Promise<boolean>;
 }
 
-export interface PlannedRecord extends Candidate {
+/** What the plan decides for one record. */
+export interface RecordDecision {
   state: 'queued' | 'unchanged';
   intent?: Intent;
   /** Why it is sent, or why not. */
   note: string;
-  /** When this person was last confirmed (ms): log entries until then are about earlier runs. */
+  /** When this person was last confirmed (ms): log entries until then are about earlier runs. Set on records sent only. */
   confirmedAt?: number;
 }
+
+export interface PlannedRecord extends Candidate, RecordDecision {}
+
+/** Where planEach puts each record's decision, in file order. */
+export type DecisionSink<C extends Candidate> = (candidate: C, decision: RecordDecision) => void;
 
 export interface PlannedLeaver {
   externalId: string;
@@ -110,13 +121,24 @@ export interface Plan {
 }
 
 /** Decides, for one extract of one source, what is sent and who has left. */
-export async function planRun(candidates: readonly Candidate[], ctx: PlanContext): Promise<Plan> {
+export async function planRun(candidates: Iterable<Candidate>, ctx: PlanContext): Promise<Plan> {
+  const records: PlannedRecord[] = [];
+  const plan = await planEach(candidates, ctx, (c, d) => records.push({ ...c, ...d }));
+  return { ...plan, records };
+}
+
+/**
+ * planRun without the records: each record's decision goes to `sink` as it is made, in file order,
+ * so a caller that keeps its candidates compactly (lib/delta/table) keeps the decisions so too.
+ * The plan returned has `records` empty.
+ */
+export async function planEach<C extends Candidate>(candidates: Iterable<C>, ctx: PlanContext, sink: DecisionSink<C>): Promise<Plan> {
   const S = ctx.source.name;
   const counts: PlanCounts = { create: 0, update: 0, resend: 0, drift: 0, disableInactive: 0, disableAbsent: 0, unchanged: 0, otherSource: 0 };
   const plan: Plan = { records: [], leavers: [], handovers: [], contested: [], uncontested: [], warnings: [], counts, activePeople: 0 };
-  const send = (c: Candidate, intent: Intent, note: string): void => {
-    const p = ctx.people.get(c.externalId);
-    plan.records.push({ ...c, state: 'queued', intent, note, ...(p === undefined || p.confirmedAt === 0 ? {} : { confirmedAt: p.confirmedAt }) });
+  const send = (c: C, intent: Intent, note: string): void => {
+    const confirmedAt = confirmedAtOf(ctx.people, c.externalId);
+    sink(c, { state: 'queued', intent, note, ...(confirmedAt === undefined ? {} : { confirmedAt }) });
     if (intent === 'disable') counts.disableInactive++;
     else counts[intent]++;
   };
@@ -130,7 +152,7 @@ export async function planRun(candidates: readonly Candidate[], ctx: PlanContext
     const disabling = !c.active && p.active;
     if (p.source !== S) {
       if (p.active && (await ctx.listedBy(p.source, c.externalId))) {
-        plan.records.push({ ...c, state: 'unchanged', note: `not sent: source ${p.source} owns this person and its latest extract lists them too` });
+        sink(c, { state: 'unchanged', note: `not sent: source ${p.source} owns this person and its latest extract lists them too` });
         counts.otherSource++;
         plan.contested.push({ externalId: c.externalId, owner: p.source });
         plan.warnings.push({
@@ -178,7 +200,7 @@ export async function planRun(candidates: readonly Candidate[], ctx: PlanContext
       send(c, 'resend', `not sent for ${ctx.source.resendAfterDays} days: resent to undo any change made by hand in Entra`);
       counts.drift++;
     } else {
-      plan.records.push({ ...c, state: 'unchanged', note: `same as last confirmed on ${new Date(p.confirmedAt).toISOString().slice(0, 10)}` });
+      sink(c, { state: 'unchanged', note: `same as last confirmed on ${new Date(p.confirmedAt).toISOString().slice(0, 10)}` });
       counts.unchanged++;
     }
   }
@@ -202,6 +224,12 @@ export async function planRun(candidates: readonly Candidate[], ctx: PlanContext
   }
   plan.leavers.sort((a, b) => (a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0));
   return plan;
+}
+
+/** A sent record's `confirmedAt`: when People last confirmed the person, if ever. */
+export function confirmedAtOf(people: ReadonlyMap<string, PersonView>, externalId: string): number | undefined {
+  const p = people.get(externalId);
+  return p === undefined || p.confirmedAt === 0 ? undefined : p.confirmedAt;
 }
 
 /** Disables the guard counts: leavers plus explicit `active: false` transitions. */

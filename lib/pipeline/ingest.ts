@@ -9,13 +9,13 @@
 import { scanExtract } from '../convert/convert.js';
 import { OperationStore } from '../convert/operation-store.js';
 import { TempFileSpool } from '../convert/spool.js';
-import { candidateOf } from '../delta/candidate.js';
-import { peopleLookup, releaseFromRejectedManagers, unknownManagerWarnings } from '../delta/managers.js';
+import { peopleLookup, unknownManagerWarnings } from '../delta/managers.js';
 import { adoptRun, decideNight, mappingFingerprint } from '../delta/nightly.js';
 import type { NightlyDecision } from '../delta/nightly.js';
-import { sendOrder } from '../delta/order.js';
+import { intentRank, sendPermutation } from '../delta/order.js';
 import type { KnownPeople } from '../delta/managers.js';
-import type { Candidate } from '../delta/plan.js';
+import { confirmedAtOf } from '../delta/plan.js';
+import { CandidateTable } from '../delta/table.js';
 import { ExtractError } from '../extract/errors.js';
 import { openExtract } from '../extract/open.js';
 import type { ExtractInput } from '../extract/input.js';
@@ -34,7 +34,7 @@ import type { NewRecord, PipelineDeps, RejectedRow, ReportSink, RunRecord, Unusa
 import { ABSENT } from './report.js';
 import { writeRunReport } from './run-report.js';
 import { runIdFor } from './run-id.js';
-import { byPartitionWithinSteps } from './locality.js';
+import { byPartitionWithinStepsInPlace } from './locality.js';
 import { EVENTS } from '../telemetry/catalogue.js';
 import { emitEvent } from '../telemetry/emit.js';
 
@@ -160,28 +160,35 @@ export async function ingestExtract(input: IngestInput, deps: IngestDeps): Promi
     }
     // Only a usable extract supersedes a held run: a broken file must not take away the held one's approval.
     await supersedeHeld(deps, source, runId);
+    const { table } = read;
     // Reports of a manager rejected here, and not in the directory, go without the reference (hashed so).
     const known = peopleLookup((id) => ledger.getPerson(id));
-    const released = await releaseFromRejectedManagers(read.candidates, read.present, known, store);
+    const dropped = await table.releaseFromRejectedManagers(known, store);
     await store.flush();
+    // Each record's decision is kept in the table (plan.records stays empty); how many are sent, for the budget and a held run's event.
+    let queued = 0;
     const decision = await decideNight(ledger, {
       source,
-      candidates: released.candidates,
-      present: read.present,
+      candidates: table.records(),
+      present: table,
       rows: read.rows,
       rejected: read.rejected,
       now: deps.clock.now().getTime(),
       fingerprint: mappingFingerprint(mapping.document ?? mapping.source),
+      onRecord: (c, d) => {
+        table.decide(c.row, d);
+        if (d.state !== 'unchanged') queued++;
+      },
     });
     const held = decision.held.length > 0;
-    await noteManagerWarnings(decision, file, released.candidates, read.present, known, source.name);
-    await estimateBudget(deps, decision, runId, source.name);
-    const enqueued = await writeRecords(deps, runId, source, decision, store, held);
+    await noteManagerWarnings(decision, file, table, known, source.name);
+    await estimateBudget(deps, decision, queued, runId, source.name);
+    const enqueued = await writeRecords(deps, runId, source, decision, table, queued, store, held);
     await markOwnership(deps, decision, source, held);
     const at = deps.clock.now().toISOString();
     await ledger.finishIngest(runId, {
       rows: read.rows,
-      valid: read.candidates.length,
+      valid: table.length,
       rejected: read.rejected,
       at,
       plan: decision.summary,
@@ -189,11 +196,11 @@ export async function ingestExtract(input: IngestInput, deps: IngestDeps): Promi
     });
     const counts = {
       rows: read.rows,
-      valid: read.candidates.length,
+      valid: table.length,
       rejected: read.rejected,
       unchanged: decision.plan.counts.unchanged + decision.plan.counts.otherSource,
       leavers: decision.leavers.length,
-      withoutManager: released.dropped.length,
+      withoutManager: dropped.length,
     };
     if (held) {
       await ledger.setSourceState(source.name, { heldRunId: runId });
@@ -218,7 +225,7 @@ export async function ingestExtract(input: IngestInput, deps: IngestDeps): Promi
         actuals: decision.held.map((h) => h.actual),
         rows: counts.rows,
         rejected: counts.rejected,
-        notSent: decision.plan.records.filter((r) => r.state !== 'unchanged').length + decision.leavers.length,
+        notSent: queued + decision.leavers.length,
       });
     } else {
       await adoptRun(ledger, source, runId, read.rows, decision.summary);
@@ -265,17 +272,10 @@ async function endUnusable(deps: IngestDeps, run: RunRecord, why: UnusableInput,
 }
 
 // Rows naming a manager who is neither in the extract nor in People: a warning each in the run's plan
-// (their records are sent as they are; the service may know the manager by other means).
-async function noteManagerWarnings(
-  decision: NightlyDecision,
-  file: string,
-  candidates: readonly Candidate[],
-  present: ReadonlySet<string>,
-  known: KnownPeople,
-  source: string,
-): Promise<void> {
-  const refs = candidates.flatMap((c) => (c.managerId === undefined ? [] : [{ externalId: c.externalId, line: c.line, managerId: c.managerId }]));
-  const problems = await unknownManagerWarnings(file, refs, present, known);
+// (their records are sent as they are; the service may know the manager by other means). Only rows
+// whose manager the extract does not hold can be warned about, so only those are looked at.
+async function noteManagerWarnings(decision: NightlyDecision, file: string, table: CandidateTable, known: KnownPeople, source: string): Promise<void> {
+  const problems = await unknownManagerWarnings(file, table.unknownManagerRefs(), table, known);
   if (problems.length === 0) return;
   const s = decision.summary;
   const room = Math.max(0, MAX_PLAN_WARNINGS - s.warnings.length);
@@ -287,9 +287,9 @@ async function noteManagerWarnings(
 
 // What the run costs of the daily budget, in the plan (report, status) and, when it takes more than
 // today's calls, in a warning with the days it will take. Managers brought along and resends come on top.
-async function estimateBudget(deps: IngestDeps, decision: NightlyDecision, runId: string, source: string): Promise<void> {
+async function estimateBudget(deps: IngestDeps, decision: NightlyDecision, queued: number, runId: string, source: string): Promise<void> {
   if (deps.gate === undefined) return;
-  const toSend = decision.plan.records.filter((r) => r.state !== 'unchanged').length + decision.leavers.length;
+  const toSend = queued + decision.leavers.length;
   if (toSend === 0) return;
   let view;
   try {
@@ -304,9 +304,8 @@ async function estimateBudget(deps: IngestDeps, decision: NightlyDecision, runId
 }
 
 interface ReadResult {
-  candidates: Candidate[];
-  /** Every externalId the extract holds, rejected rows included. */
-  present: Set<string>;
+  /** The valid records, and every externalId the extract holds, rejected rows included. */
+  table: CandidateTable;
   rows: number;
   rejected: number;
 }
@@ -325,22 +324,22 @@ async function readCandidates(
   const flush = async (): Promise<void> => {
     if (rejected.length > 0) await deps.ledger.addRejected(runId, rejected.splice(0));
   };
-  const present = new Set<string>();
+  const table = new CandidateTable();
   const scan = await scanExtract(extract, mapping, {
     spool,
     onProblem: (p: Problem) => {
       if (p.severity !== 'error') return;
-      if (p.externalId !== undefined) present.add(p.externalId);
+      if (p.externalId !== undefined) table.addPresent(p.externalId);
       rejected.push(rejectedRow(p));
       if (rejected.length >= CHUNK) pending.push(flush());
     },
   });
   await Promise.all(pending);
-  const candidates: Candidate[] = [];
+  table.reserve(scan.valid);
   let tooLarge = 0;
   for await (const op of spool.read()) {
     if (scan.withdrawn.has(op.externalId)) continue;
-    present.add(op.externalId);
+    table.addPresent(op.externalId);
     if (!messageFits(encodeMessage({ v: 1, runId, externalId: op.externalId, line: op.line, attempt: 1, op: op.json }))) {
       rejected.push({
         line: op.line,
@@ -351,58 +350,100 @@ async function readCandidates(
       tooLarge++;
       continue;
     }
-    candidates.push(candidateOf(op.externalId, op.line, op.json, store.add(op.json)));
+    table.add(op.externalId, op.line, op.json, store.add(op.json));
     if (store.shouldFlush) await store.flush();
   }
   await store.flush();
   await flush();
-  return { candidates, present, rows: scan.rows, rejected: scan.rejected + tooLarge };
+  return { table, rows: scan.rows, rejected: scan.rejected + tooLarge };
 }
 
 // Records first, then their messages: unchanged ones in any order, the rest disables first, then
 // one management depth at a time, so every manager's message is in the queue before any report's.
-async function writeRecords(deps: IngestDeps, runId: string, source: SourceSettings, decision: NightlyDecision, store: OperationStore, held: boolean): Promise<number> {
-  const toSend: Array<NewRecord & { intent?: NewRecord['intent']; stored?: number; json?: string }> = [];
-  const unchanged: NewRecord[] = [];
-  for (const r of decision.plan.records) {
-    const base = {
+// The records are made from the table one group at a time: unchanged ones as a pass over the plan
+// finds them, the rest in send order, a permutation of their numbers (sendPermutation).
+async function writeRecords(
+  deps: IngestDeps,
+  runId: string,
+  source: SourceSettings,
+  decision: NightlyDecision,
+  table: CandidateTable,
+  queued: number,
+  store: OperationStore,
+  held: boolean,
+): Promise<number> {
+  const recordOf = (row: number): NewRecord & { stored: number } => {
+    const r = table.get(row);
+    const d = table.decision(row);
+    const confirmedAt = d.state === 'unchanged' ? undefined : confirmedAtOf(decision.people, r.externalId);
+    return {
       externalId: r.externalId,
       line: r.line,
       payloadHash: r.hash,
       source: source.name,
-      note: r.note,
+      note: d.note,
       ...(r.managerId === undefined ? {} : { managerId: r.managerId }),
       ...(r.withoutManager === undefined ? {} : { withoutManager: r.withoutManager }),
       // Runs moments apart (npm run local, a file dropped twice): the last confirmation's log entry must not confirm this one.
-      ...(r.confirmedAt === undefined ? {} : { seenUpTo: new Date(r.confirmedAt).toISOString() }),
+      ...(confirmedAt === undefined ? {} : { seenUpTo: new Date(confirmedAt).toISOString() }),
+      payload: '',
+      stored: r.stored,
+      ...(d.intent === undefined ? {} : { intent: d.intent }),
     };
-    if (r.state === 'unchanged') unchanged.push({ ...base, payload: '', state: 'unchanged' });
-    else toSend.push({ ...base, payload: '', stored: r.stored, ...(r.intent === undefined ? {} : { intent: r.intent }) });
+  };
+  // The records sent, by number: the table's rows planned `queued`, in file order, then the leavers.
+  const sendRows = new Int32Array(queued);
+  const itemOfRow = new Int32Array(table.length).fill(-1);
+  let unchanged: NewRecord[] = [];
+  let q = 0;
+  for (let row = 0; row < table.length; row++) {
+    if (table.decision(row).state === 'unchanged') {
+      const { stored: _s, ...record } = recordOf(row);
+      unchanged.push({ ...record, state: 'unchanged' });
+      if (unchanged.length >= GROUP_RECORDS) {
+        await deps.ledger.addRecords(runId, unchanged);
+        unchanged = [];
+      }
+      continue;
+    }
+    itemOfRow[row] = q;
+    sendRows[q++] = row;
   }
-  for (const l of decision.leavers) {
-    toSend.push({
-      externalId: l.externalId,
-      line: 0,
-      payload: l.json,
-      json: l.json,
-      payloadHash: l.hash,
-      source: source.name,
-      intent: 'disable',
-      seenUpTo: l.confirmedAt,
-      note: l.complete ? ABSENT : `${ABSENT} (no complete record was kept: externalId and active only)`,
-      ...(l.managerId === undefined ? {} : { managerId: l.managerId }),
-    });
-  }
-  for (let i = 0; i < unchanged.length; i += GROUP_RECORDS) await deps.ledger.addRecords(runId, unchanged.slice(i, i + GROUP_RECORDS));
-
+  if (unchanged.length > 0) await deps.ledger.addRecords(runId, unchanged);
+  const leaverOf = (l: NightlyDecision['leavers'][number]): NewRecord & { json: string } => ({
+    externalId: l.externalId,
+    line: 0,
+    payload: l.json,
+    json: l.json,
+    payloadHash: l.hash,
+    source: source.name,
+    intent: 'disable',
+    seenUpTo: l.confirmedAt,
+    note: l.complete ? ABSENT : `${ABSENT} (no complete record was kept: externalId and active only)`,
+    ...(l.managerId === undefined ? {} : { managerId: l.managerId }),
+  });
+  const items = queued + decision.leavers.length;
+  const rankOf = (i: number): number => (i < queued ? intentRank(table.decision(sendRows[i] as number).intent) : 0);
+  const externalIdOf = (i: number): string =>
+    i < queued ? table.externalIdOf(sendRows[i] as number) : (decision.leavers[i - queued] as NightlyDecision['leavers'][number]).externalId;
+  const { order, depth } = sendPermutation(items, rankOf, (i) => {
+    if (i >= queued) return -1;
+    const m = table.managerRow(sendRows[i] as number);
+    return m < 0 ? -1 : (itemOfRow[m] as number);
+  });
   // A request's records in few of the run's partitions, and their managers too (upload reads the
   // managers of a request's reports to see they were sent): a query or two for each at upload, and
   // a transaction or two at each stage. A disable's manager is not read.
-  const ordered = byPartitionWithinSteps(
-    sendOrder(toSend),
-    (q) => `${q.group}:${q.depth}`,
-    (q) => `${q.managerId === undefined || q.intent === 'disable' ? '' : deps.ledger.partitionOf(runId, q.managerId)}|${deps.ledger.partitionOf(runId, q.externalId)}`,
+  byPartitionWithinStepsInPlace(
+    order,
+    (i) => rankOf(i) * (items + 1) + (depth[i] as number),
+    (i) => {
+      const row = i < queued ? (sendRows[i] as number) : -1;
+      const manager = row < 0 || table.decision(row).intent === 'disable' ? undefined : table.managerOf(row);
+      return `${manager === undefined ? '' : deps.ledger.partitionOf(runId, manager)}|${deps.ledger.partitionOf(runId, externalIdOf(i))}`;
+    },
   );
+
   let enqueued = 0;
   const backlog = { told: false, waitedMs: 0 };
   // Request-sized batches of the send order, across depths: each is one message and, at upload,
@@ -410,14 +451,24 @@ async function writeRecords(deps: IngestDeps, runId: string, source: SourceSetti
   // Records are written and marked a group of batches at a time: a group spreads over the run's 16
   // partitions in as many transactions as one batch would, and a sequence of round trips per batch
   // made ingest the slowest stage (60 s for 20,000 records, measured by bench:pipeline).
-  for (let i = 0; i < ordered.length;) {
+  let next: { record: NewRecord; json: string } | undefined;
+  const item = async (i: number): Promise<{ record: NewRecord; json: string }> => {
+    const n = order[i] as number;
+    if (n >= queued) {
+      const { json, ...record } = leaverOf(decision.leavers[n - queued] as NightlyDecision['leavers'][number]);
+      return { record, json };
+    }
+    const { stored, ...record } = recordOf(sendRows[n] as number);
+    return { record, json: await store.read(stored) };
+  };
+  for (let i = 0; i < items;) {
     const records: NewRecord[] = [];
     const batches: OperationMessage[][] = [];
     let batch: OperationMessage[] = [];
     let bytes = REQUEST_FRAME_BYTES;
-    while (i < ordered.length && (records.length < GROUP_RECORDS || batch.length > 0)) {
-      const q = ordered[i] as (typeof ordered)[number];
-      const json = q.json ?? (await store.read(q.stored as number));
+    while (i < items && (records.length < GROUP_RECORDS || batch.length > 0)) {
+      next ??= await item(i);
+      const { record, json } = next;
       const size = Buffer.byteLength(json) + 1;
       if (batch.length >= DEFAULT_BATCH_LIMITS.maxOperations || (batch.length > 0 && bytes + size > DEFAULT_BATCH_LIMITS.maxBytes)) {
         batches.push(batch);
@@ -427,9 +478,9 @@ async function writeRecords(deps: IngestDeps, runId: string, source: SourceSetti
       }
       bytes += size;
       i++;
-      const { stored: _s, json: _j, depth: _d, group: _g, ...record } = q;
+      next = undefined;
       records.push({ ...record, payload: json, state: held ? 'held' : 'queued' });
-      batch.push({ v: 1, runId, externalId: q.externalId, line: q.line, attempt: 1, op: json });
+      batch.push({ v: 1, runId, externalId: record.externalId, line: record.line, attempt: 1, op: json });
     }
     if (batch.length > 0) batches.push(batch);
     const need = new Set(await deps.ledger.addRecords(runId, records));

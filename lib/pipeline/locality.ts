@@ -20,3 +20,39 @@ export function byPartitionWithinSteps<T>(ordered: readonly T[], stepOf: (item: 
   }
   return out;
 }
+
+/**
+ * byPartitionWithinSteps for a send order kept as numbers: reorders `order` in place, each run of
+ * equal `stepOf` stably by `partitionOf` (compared as strings, as byPartitionWithinSteps does).
+ */
+export function byPartitionWithinStepsInPlace(order: Int32Array, stepOf: (n: number) => number, partitionOf: (n: number) => string): void {
+  for (let start = 0; start < order.length;) {
+    const step = stepOf(order[start] as number);
+    let end = start + 1;
+    while (end < order.length && stepOf(order[end] as number) === step) end++;
+    // Each partition numbered, then ranked in string order; a stable counting sort by rank.
+    const numbers = new Map<string, number>();
+    const keys = new Int32Array(end - start);
+    for (let k = start; k < end; k++) {
+      const p = partitionOf(order[k] as number);
+      let n = numbers.get(p);
+      if (n === undefined) numbers.set(p, (n = numbers.size));
+      keys[k - start] = n;
+    }
+    if (numbers.size > 1) {
+      const rank = new Int32Array(numbers.size);
+      [...numbers.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).forEach(([, n], r) => (rank[n] = r));
+      const starts = new Int32Array(numbers.size + 1);
+      for (const n of keys) starts[(rank[n] as number) + 1] = (starts[(rank[n] as number) + 1] as number) + 1;
+      for (let r = 1; r < starts.length; r++) starts[r] = (starts[r] as number) + (starts[r - 1] as number);
+      const sorted = new Int32Array(end - start);
+      keys.forEach((n, k) => {
+        const r = rank[n] as number;
+        sorted[starts[r] as number] = order[start + k] as number;
+        starts[r] = (starts[r] as number) + 1;
+      });
+      order.set(sorted, start);
+    }
+    start = end;
+  }
+}

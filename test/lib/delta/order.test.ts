@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { managerOf, managersFirst } from '../../../lib/delta/order.js';
+import { intentRank, managerOf, managersFirst, sendOrder, sendPermutation } from '../../../lib/delta/order.js';
 import type { QueuedOperation } from '../../../lib/delta/order.js';
 import { serializeOperation } from '../../../lib/scim/bulk.js';
 import { CORE_USER_SCHEMA, ENTERPRISE_USER_SCHEMA } from '../../../lib/scim/schemas.js';
@@ -44,5 +44,62 @@ describe('managerOf', () => {
     const json = serializeOperation({ schemas: [CORE_USER_SCHEMA, ENTERPRISE_USER_SCHEMA], externalId: 'E2', [ENTERPRISE_USER_SCHEMA]: { manager: { value: 'E1' } } } as never);
     expect(managerOf(json)).toBe('E1');
     expect(managerOf(serializeOperation({ schemas: [CORE_USER_SCHEMA], externalId: 'E3' } as never))).toBeUndefined();
+  });
+});
+
+describe('sendPermutation', () => {
+  // A small deterministic generator, so each case is the same every run.
+  function random(seed: number): () => number {
+    let s = seed >>> 0;
+    return () => {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      return s / 2 ** 32;
+    };
+  }
+  const INTENTS = ['disable', 'create', 'update', 'resend', undefined] as const;
+
+  function check(ops: Array<{ externalId: string; managerId?: string; intent?: string }>): void {
+    const number = new Map(ops.map((o, i) => [o.externalId, i]));
+    const { order, depth } = sendPermutation(
+      ops.length,
+      (i) => intentRank(ops[i]?.intent),
+      (i) => {
+        const m = ops[i]?.managerId;
+        return m === undefined ? -1 : (number.get(m) ?? -1);
+      },
+    );
+    const expected = sendOrder(ops);
+    expect([...order].map((i) => ops[i]?.externalId)).toEqual(expected.map((o) => o.externalId));
+    expect([...order].map((i) => depth[i])).toEqual(expected.map((o) => o.depth));
+  }
+
+  it('gives the order and depths sendOrder gives, over random org charts with every intent, cycles, self-managers and managers outside', () => {
+    for (let seed = 1; seed <= 40; seed++) {
+      const next = random(seed);
+      const n = 1 + Math.floor(next() * 300);
+      const ops = Array.from({ length: n }, (_, i) => {
+        const r = next();
+        // Mostly a manager earlier or later in the file; some none, some outside, some themselves.
+        const managerId = r < 0.1 ? undefined : r < 0.15 ? `OUT${i}` : r < 0.17 ? `P${i}` : `P${Math.floor(next() * n)}`;
+        const intent = INTENTS[Math.floor(next() * INTENTS.length)];
+        return { externalId: `P${i}`, ...(managerId === undefined ? {} : { managerId }), ...(intent === undefined ? {} : { intent }) };
+      });
+      check(ops);
+    }
+  });
+
+  it('orders a deep chain given bottom up, and nothing at all', () => {
+    check(Array.from({ length: 200 }, (_, i) => ({ externalId: `L${i}`, intent: 'create', ...(i === 199 ? {} : { managerId: `L${i + 1}` }) })));
+    check([]);
+  });
+
+  it('refuses a rank that is not a byte', () => {
+    expect(() =>
+      sendPermutation(
+        1,
+        () => 256,
+        () => -1,
+      ),
+    ).toThrow(RangeError);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { candidateOf } from '../../../lib/delta/candidate.js';
 import { recordHash } from '../../../lib/delta/hash.js';
 import { sendOrder } from '../../../lib/delta/order.js';
-import { disablesOf, leaverOperation, planRun } from '../../../lib/delta/plan.js';
+import { disablesOf, leaverOperation, planEach, planRun } from '../../../lib/delta/plan.js';
 import type { PersonView, PlanContext } from '../../../lib/delta/plan.js';
 import type { SourceSettings } from '../../../lib/sources/sources.js';
 
@@ -155,5 +155,19 @@ describe('leaverOperation and sendOrder', () => {
       ['U', 2, 0],
       ['D', 3, 0],
     ]);
+  });
+});
+
+describe('planEach', () => {
+  it('hands each record’s decision to the sink, in file order, as planRun keeps them, and leaves plan.records empty', async () => {
+    const [a, b, c] = [op('A'), op('B'), op('C', { active: false })];
+    const people = [person('A', a), person('B', op('B', { title: 'Intern' })), person('C', op('C')), person('O', op('O'), { source: 'other' }), person('L', op('L'))];
+    const candidates = [candidateOf('A', 2, a, 0), candidateOf('B', 3, b, 1), candidateOf('C', 4, c, 2), candidateOf('N', 5, op('N'), 3), candidateOf('O', 6, op('O'), 4)];
+    const context = ctx(people, ['A', 'B', 'C', 'N', 'O'], {}, { other: ['O'] });
+    const expected = await planRun(candidates, context);
+    const seen: unknown[] = [];
+    const plan = await planEach(candidates, context, (cand, d) => seen.push({ ...cand, ...d }));
+    expect(seen).toEqual(expected.records);
+    expect(plan).toEqual({ ...expected, records: [] });
   });
 });

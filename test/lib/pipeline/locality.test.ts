@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { byPartitionWithinSteps } from '../../../lib/pipeline/locality.js';
+import { byPartitionWithinSteps, byPartitionWithinStepsInPlace } from '../../../lib/pipeline/locality.js';
 
 interface Item {
   id: string;
@@ -53,5 +53,33 @@ describe('byPartitionWithinSteps', () => {
     const fileOrderSpans: number[] = [];
     for (let i = 0; i < items.length; i += 50) fileOrderSpans.push(new Set(items.slice(i, i + 50).map((x) => x.partition)).size);
     expect(Math.min(...fileOrderSpans)).toBeGreaterThan(10);
+  });
+});
+
+describe('byPartitionWithinStepsInPlace', () => {
+  it('reorders a send order of numbers as byPartitionWithinSteps reorders the items, over random steps and partitions', () => {
+    let s = 7;
+    const next = (): number => {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      return s / 2 ** 32;
+    };
+    for (let round = 0; round < 30; round++) {
+      const n = Math.floor(next() * 400);
+      // Steps come in runs (as the send order gives them); some repeat after another step between.
+      let step = 0;
+      const items = Array.from({ length: n }, (_, i) => {
+        if (next() < 0.05) step = Math.floor(next() * 6);
+        return { id: `i${i}`, step: String(step), partition: `run~${Math.floor(next() * 16).toString(16)}` };
+      });
+      // A permutation of the items' numbers, as the send order gives it.
+      const numbers = Int32Array.from(items.keys()).reverse();
+      const inOrder = [...numbers].map((k) => items[k] as Item);
+      byPartitionWithinStepsInPlace(
+        numbers,
+        (k) => Number(items[k]?.step),
+        (k) => items[k]?.partition as string,
+      );
+      expect([...numbers].map((k) => items[k]?.id)).toEqual(order(inOrder));
+    }
   });
 });
