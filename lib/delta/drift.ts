@@ -3,13 +3,13 @@
 // hash of their externalId: the boundaries of different people are spread evenly over the
 // cycle, so every night resends about 1/days of them — after a first full night as on any
 // other — and runs that are not nightly still catch everyone whose boundary has passed.
-import { createHash } from 'node:crypto';
+import { sha256 } from './hash.js';
 
 const DAY_MS = 86_400_000;
 
 /** Where in the `days`-long cycle this person's resend falls, in ms from the cycle's start. */
 export function driftPhase(externalId: string, days: number): number {
-  const word = createHash('sha256').update(externalId, 'utf8').digest().readUInt32BE(0);
+  const word = sha256(externalId).readUInt32BE(0);
   return Math.floor((word / 2 ** 32) * days * DAY_MS);
 }
 

@@ -28,6 +28,17 @@ export class IdIndex {
     return this.count;
   }
 
+  /** Makes room for `n` ids in all (about 8 bytes each), at once, rather than growing as they come. */
+  reserve(n: number): void {
+    if (n > this.starts.length) this.starts = grown(this.starts, n);
+    if (n * 8 > this.bytes.length) {
+      const next = Buffer.alloc(n * 8);
+      this.bytes.copy(next, 0, 0, this.used);
+      this.bytes = next;
+    }
+    if (tableSizeFor(n) > this.table.length) this.rehash(tableSizeFor(n));
+  }
+
   /** The number of `id`, or -1 when it has none. */
   find(id: string): number {
     const key = keyOf(id);

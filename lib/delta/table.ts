@@ -260,9 +260,16 @@ export class CandidateTable {
     return slot;
   }
 
-  /** Makes room for `rows` valid records in all, at once (the scan's count of valid rows), rather than growing as they come. */
-  reserve(rows: number): void {
+  /**
+   * Makes room for `rows` valid records and `ids` ids in all, at once (the scan's counts), rather
+   * than growing as they come: grown a step at a time while the spool is read, between its many
+   * short-lived buffers, the old copies left the process's heap in pieces it did not give back.
+   */
+  reserve(rows: number, ids = rows): void {
     for (const col of this.rowColumns()) col.ensure(rows, true);
+    this.ids.reserve(ids);
+    this.slotFlags.ensure(ids, true);
+    this.slotRow.ensure(ids, true);
   }
 
   private rowColumns(): Array<Column<Int32Array | Uint8Array>> {

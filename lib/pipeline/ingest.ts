@@ -335,7 +335,7 @@ async function readCandidates(
     },
   });
   await Promise.all(pending);
-  table.reserve(scan.valid);
+  table.reserve(scan.valid, scan.rows);
   let tooLarge = 0;
   for await (const op of spool.read()) {
     if (scan.withdrawn.has(op.externalId)) continue;

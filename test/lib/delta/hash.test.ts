@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HASH_PREFIX, canonicalJson, recordHash } from '../../../lib/delta/hash.js';
+import { createHash } from 'node:crypto';
+import { HASH_PREFIX, canonicalJson, recordHash, sha256, sha256Hex } from '../../../lib/delta/hash.js';
 
 describe('recordHash', () => {
   it('is independent of key order at every depth, but not of array order or values', () => {
@@ -29,5 +30,15 @@ describe('recordHash', () => {
   });
   it('writes canonical JSON', () => {
     expect(canonicalJson({ b: [2, { d: null, c: 'x' }], a: 1 })).toBe('{"a":1,"b":[2,{"c":"x","d":null}]}');
+  });
+});
+
+describe('sha256 and sha256Hex', () => {
+  it('give the digest createHash gives, of the UTF-8 text', () => {
+    for (const text of ['', 'E000101', 'Zoë Ødegård 社員 \u{1F600}', '{"a":1}'.repeat(1000)]) {
+      const expected = createHash('sha256').update(text, 'utf8').digest();
+      expect(sha256(text).equals(expected)).toBe(true);
+      expect(sha256Hex(text)).toBe(expected.toString('hex'));
+    }
   });
 });

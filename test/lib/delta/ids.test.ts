@@ -42,3 +42,16 @@ describe('IdIndex', () => {
     expect(() => ids.get(-1)).toThrow(RangeError);
   });
 });
+
+describe('IdIndex.reserve', () => {
+  it('keeps every id and number when room is made after some were interned', () => {
+    const ids = new IdIndex(2);
+    const first = ['A', 'Bé', 'C'].map((id) => ids.intern(id));
+    ids.reserve(5000);
+    const rest = Array.from({ length: 5000 }, (_, i) => ids.intern(`N${i}`));
+    expect(first).toEqual([0, 1, 2]);
+    expect(rest[0]).toBe(3);
+    expect(['A', 'Bé', 'C', 'N4999'].map((id) => ids.find(id))).toEqual([0, 1, 2, 5002]);
+    expect(ids.get(1)).toBe('Bé');
+  });
+});
