@@ -375,10 +375,6 @@ export class RunLedger implements PipelineLedger {
     return e === undefined ? undefined : toRun(e);
   }
 
-  partitionOf(runId: string, externalId: string): string {
-    return recordPartition(runId, externalId);
-  }
-
   async getRecords(runId: string, externalIds: readonly string[]): Promise<Map<string, LedgerRecord>> {
     const recs = await this.recs();
     const out = new Map<string, LedgerRecord>();

@@ -34,7 +34,6 @@ import type { NewRecord, PipelineDeps, RejectedRow, ReportSink, RunRecord, Unusa
 import { ABSENT } from './report.js';
 import { writeRunReport } from './run-report.js';
 import { runIdFor } from './run-id.js';
-import { byPartitionWithinStepsInPlace } from './locality.js';
 import { EVENTS } from '../telemetry/catalogue.js';
 import { emitEvent } from '../telemetry/emit.js';
 
@@ -424,25 +423,11 @@ async function writeRecords(
   });
   const items = queued + decision.leavers.length;
   const rankOf = (i: number): number => (i < queued ? intentRank(table.decision(sendRows[i] as number).intent) : 0);
-  const externalIdOf = (i: number): string =>
-    i < queued ? table.externalIdOf(sendRows[i] as number) : (decision.leavers[i - queued] as NightlyDecision['leavers'][number]).externalId;
-  const { order, depth } = sendPermutation(items, rankOf, (i) => {
+  const { order } = sendPermutation(items, rankOf, (i) => {
     if (i >= queued) return -1;
     const m = table.managerRow(sendRows[i] as number);
     return m < 0 ? -1 : (itemOfRow[m] as number);
   });
-  // A request's records in few of the run's partitions, and their managers too (upload reads the
-  // managers of a request's reports to see they were sent): a query or two for each at upload, and
-  // a transaction or two at each stage. A disable's manager is not read.
-  byPartitionWithinStepsInPlace(
-    order,
-    (i) => rankOf(i) * (items + 1) + (depth[i] as number),
-    (i) => {
-      const row = i < queued ? (sendRows[i] as number) : -1;
-      const manager = row < 0 || table.decision(row).intent === 'disable' ? undefined : table.managerOf(row);
-      return `${manager === undefined ? '' : deps.ledger.partitionOf(runId, manager)}|${deps.ledger.partitionOf(runId, externalIdOf(i))}`;
-    },
-  );
 
   let enqueued = 0;
   const backlog = { told: false, waitedMs: 0 };
