@@ -24,40 +24,21 @@ export function managerOf(json: string): string | undefined {
 /**
  * Orders operations so each manager in the file precedes its reports: by depth in the
  * management chain, file order within a depth. Records in a management cycle keep depth 0.
+ * Ids are unique, as every caller's are (an extract's valid records, a run's records).
  */
 export function managersFirst<T extends Pick<QueuedOperation, 'externalId' | 'managerId'>>(ops: readonly T[]): Array<T & { depth: number }> {
-  const byId = new Map<string, T>();
-  for (const op of ops) byId.set(op.externalId, op);
-  const depth = new Map<string, number>();
-  for (const op of ops) {
-    if (depth.has(op.externalId)) continue;
-    // Walk up to a known depth, a manager outside the file, or a cycle; then assign on the way back.
-    const chain: string[] = [];
-    const onChain = new Set<string>();
-    let current: T | undefined = op;
-    let base = 0;
-    while (current !== undefined) {
-      const known = depth.get(current.externalId);
-      if (known !== undefined) {
-        base = known + 1;
-        break;
-      }
-      if (onChain.has(current.externalId)) {
-        // A cycle: its members cannot be ordered; treat the whole chain as top level.
-        for (const id of chain) depth.set(id, 0);
-        chain.length = 0;
-        break;
-      }
-      chain.push(current.externalId);
-      onChain.add(current.externalId);
-      current = current.managerId === undefined || current.managerId === current.externalId ? undefined : byId.get(current.managerId);
-    }
-    for (let i = chain.length - 1; i >= 0; i--) depth.set(chain[i] as string, base + (chain.length - 1 - i));
-  }
-  return ops
-    .map((op, index) => ({ op, index, depth: depth.get(op.externalId) ?? 0 }))
-    .sort((a, b) => a.depth - b.depth || a.index - b.index)
-    .map((x) => ({ ...x.op, depth: x.depth }));
+  const index = new Map<string, number>();
+  ops.forEach((op, i) => index.set(op.externalId, i));
+  // One rank for all: the depth walk and the stable sort are sendPermutation's.
+  const { order, depth } = sendPermutation(
+    ops.length,
+    () => 1,
+    (i) => {
+      const m = (ops[i] as T).managerId;
+      return m === undefined ? -1 : (index.get(m) ?? -1);
+    },
+  );
+  return Array.from(order, (i) => ({ ...(ops[i] as T), depth: depth[i] as number }));
 }
 
 /** The order of intents when the daily budget is short: leavers first, drift repair last. */
