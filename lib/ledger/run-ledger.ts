@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import type { TableClient, TableEntityResult, TransactionAction } from '@azure/data-tables';
 import { odata } from '@azure/data-tables';
 import { emptyCounts, nextState } from '../core/lifecycle.js';
+import { allSettledOrThrow } from '../core/settled.js';
 import type { LifecycleEvent, LifecyclePolicy, Transition } from '../core/lifecycle.js';
 import type {
   HeldThreshold,
@@ -274,7 +275,7 @@ export class RunLedger implements PipelineLedger {
     const need: string[] = [];
     const sendable = (r: NewRecord): boolean => (r.state ?? 'queued') === 'queued';
     // Partitions are independent: their transactions go at once.
-    await Promise.all(
+    await allSettledOrThrow(
       transactions(records.map(entity)).map(async (chunk) => {
         try {
           // The common case: none exists yet, one transaction for the lot.
@@ -306,7 +307,7 @@ export class RunLedger implements PipelineLedger {
   async markEnqueued(runId: string, externalIds: readonly string[]): Promise<void> {
     const recs = await this.recs();
     const entities = externalIds.map((id): Entity => ({ partitionKey: recordPartition(runId, id), rowKey: recordKey(id), enqueued: true, waitingFor: '' }));
-    await Promise.all(transactions(entities).map((chunk) => recs.submitTransaction(chunk.map((e): TransactionAction => ['update', e, 'Merge']))));
+    await allSettledOrThrow(transactions(entities).map((chunk) => recs.submitTransaction(chunk.map((e): TransactionAction => ['update', e, 'Merge']))));
   }
 
   async addRejected(runId: string, rows: readonly RejectedRow[]): Promise<void> {
@@ -421,11 +422,11 @@ export class RunLedger implements PipelineLedger {
       if (r === undefined) alone.push(id);
       else items.push({ seen: r, event });
     }
-    await Promise.all([this.transitionAll(runId, items), ...alone.map((id) => this.transition(runId, id, event))]);
+    await allSettledOrThrow([this.transitionAll(runId, items), ...alone.map((id) => this.transition(runId, id, event))]);
   }
 
   async noteFailure(runId: string, externalIds: readonly string[], f: { errorCode: string; reason: string }): Promise<void> {
-    await Promise.all(externalIds.map((id) => this.changeRecord(runId, id, () => ({ lastErrorCode: f.errorCode, lastReason: clip(f.reason) }))));
+    await allSettledOrThrow(externalIds.map((id) => this.changeRecord(runId, id, () => ({ lastErrorCode: f.errorCode, lastReason: clip(f.reason) }))));
   }
 
   async transition(runId: string, externalId: string, event: LifecycleEvent, options: TransitionOptions = {}): Promise<Transition | undefined> {
@@ -477,7 +478,7 @@ export class RunLedger implements PipelineLedger {
     };
     const recs = await this.recs();
     const remembered: Array<{ record: LedgerRecord; at: string }> = [];
-    await Promise.all([
+    await allSettledOrThrow([
       ...alone.map(one),
       ...transactions(updates).map(async (chunk) => {
         const mine = chunk.map((e) => planned.get(`${e.partitionKey}\u0000${e.rowKey}`) as { seen: LedgerRecord; event: LifecycleEvent; t: Transition });
@@ -487,7 +488,7 @@ export class RunLedger implements PipelineLedger {
           const code = status(err);
           if (code !== 412 && code !== 404) throw err;
           // One of them moved meanwhile: the transaction changed nothing; each goes alone, re-read.
-          await Promise.all(mine.map(one));
+          await allSettledOrThrow(mine.map(one));
           return;
         }
         for (const { seen, t } of mine) {
@@ -519,7 +520,7 @@ export class RunLedger implements PipelineLedger {
       entities.push(e);
     }
     const twice = list.filter((x) => !known.has(x) && byKey.get(`${personBucket(x.record.externalId)}\u0000${recordKey(x.record.externalId)}`) !== x);
-    await Promise.all(
+    await allSettledOrThrow(
       transactions(entities).map(async (chunk) => {
         if (chunk.length === 1) {
           const x = byKey.get(`${chunk[0]?.partitionKey}\u0000${chunk[0]?.rowKey}`) as { record: LedgerRecord; at: string };
@@ -537,7 +538,7 @@ export class RunLedger implements PipelineLedger {
         }
       }),
     );
-    await Promise.all([...known].map((x) => this.rememberPerson(x.record, x.at)));
+    await allSettledOrThrow([...known].map((x) => this.rememberPerson(x.record, x.at)));
     for (const x of twice) await this.rememberPerson(x.record, x.at);
   }
 

@@ -14,6 +14,7 @@ import { managersFirst } from '../delta/order.js';
 import { EVENTS } from '../telemetry/catalogue.js';
 import { emitEvent } from '../telemetry/emit.js';
 import type { LedgerRecord, ReceivedMessage, UploadDeps } from './ports.js';
+import { allSettledOrThrow } from '../core/settled.js';
 
 export interface UploadOptions {
   /** Operations per request, at most 50. */
@@ -442,7 +443,7 @@ async function settle(held: Held[], deps: UploadDeps): Promise<void> {
       done.push(t);
     }
   }
-  await Promise.all(done.map((t) => deps.queue.delete(t.received)));
+  await allSettledOrThrow(done.map((t) => deps.queue.delete(t.received)));
 }
 
 // Messages still held go back untouched, visible at once. `all`: every one this invocation took
