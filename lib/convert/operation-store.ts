@@ -1,58 +1,96 @@
 // The operations a sync sends, kept in a temporary file so a resend takes a record's operation
 // exactly as first sent, and so ordering by manager does not hold every operation in memory.
+// A million operations go through here on a large first night, so nothing is allocated per
+// operation that outlives it: each is written into a reused block, its place kept in typed
+// arrays, and reads are served from a window of the file. One Buffer per add and per read (and a
+// JS array of a million numbers each for offsets and lengths) left ~100 MB of the allocator's
+// freed memory and promoted garbage in a 1M-row ingest's peak.
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+const BLOCK_BYTES = 1024 * 1024;
+// Reads in send order walk the file forward one management depth at a time, so a window of the
+// file serves the operations that follow the one asked for.
+const WINDOW_BYTES = 64 * 1024;
+
 /** Append-only store of operation JSON, read back by number. */
 export class OperationStore {
   private file: FileHandle | undefined;
   private dir: string | undefined;
-  private readonly offsets: number[] = [];
-  private readonly lengths: number[] = [];
+  private count = 0;
+  private offsets = new Float64Array(1024);
+  private lengths = new Uint32Array(1024);
+  /** Bytes added; the file holds the first `flushedUpTo`, the blocks the rest. */
   private size = 0;
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
   private flushedUpTo = 0;
+  private full: Buffer[] = [];
+  /** Blocks written out, for reuse. */
+  private spare: Buffer[] = [];
+  private block: Buffer = Buffer.allocUnsafeSlow(BLOCK_BYTES);
+  private used = 0;
+  private flushing: Promise<void> = Promise.resolve();
+  private window: Buffer = Buffer.alloc(0);
+  private windowStart = 0;
+  private windowEnd = 0;
 
   /** Stores one operation's JSON; returns its number. */
   add(json: string): number {
-    const bytes = Buffer.from(json, 'utf8');
-    this.offsets.push(this.size);
-    this.lengths.push(bytes.length);
-    this.size += bytes.length;
-    this.pending.push(bytes);
-    this.pendingBytes += bytes.length;
-    return this.offsets.length - 1;
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    if (this.used + 3 * json.length > this.block.length) this.rotate(3 * json.length);
+    const bytes = this.block.write(json, this.used);
+    this.used += bytes;
+    if (this.count === this.offsets.length) this.grow();
+    this.offsets[this.count] = this.size;
+    this.lengths[this.count] = bytes;
+    this.size += bytes;
+    return this.count++;
   }
 
   /** Writes what add() buffered; call before reading, or now and then to bound memory. */
   async flush(): Promise<void> {
-    if (this.pendingBytes === 0) return;
-    const chunk = Buffer.concat(this.pending, this.pendingBytes);
-    this.pending = [];
-    this.pendingBytes = 0;
-    const at = this.flushedUpTo;
-    this.flushedUpTo += chunk.length;
+    // One after another: a read that came second must not find its bytes still on their way.
+    const run = this.flushing.then(() => this.writeOut());
+    this.flushing = run.catch(() => undefined);
+    await run;
+  }
+
+  private async writeOut(): Promise<void> {
+    if (this.size === this.flushedUpTo) return;
+    if (this.used > 0) this.rotate(0);
+    const blocks = this.full;
+    this.full = [];
     const file = await this.handle();
-    await file.write(chunk, 0, chunk.length, at);
+    for (const filled of blocks) {
+      await file.write(filled, 0, filled.length, this.flushedUpTo);
+      this.flushedUpTo += filled.length;
+      if (filled.buffer.byteLength === BLOCK_BYTES && filled.byteOffset === 0) this.spare.push(Buffer.from(filled.buffer, 0, BLOCK_BYTES));
+    }
   }
 
   /** Whether enough is buffered that the caller should flush. */
   get shouldFlush(): boolean {
-    return this.pendingBytes >= 1024 * 1024;
+    return this.size - this.flushedUpTo >= BLOCK_BYTES;
   }
 
   /** The JSON stored under `number`. */
   async read(number: number): Promise<string> {
-    const offset = this.offsets[number];
-    const length = this.lengths[number];
-    if (offset === undefined || length === undefined) throw new RangeError(`no stored operation ${number}`);
+    if (!Number.isInteger(number) || number < 0 || number >= this.count) throw new RangeError(`no stored operation ${number}`);
+    const offset = this.offsets[number] as number;
+    const length = this.lengths[number] as number;
     await this.flush();
-    const buffer = Buffer.alloc(length);
-    await (await this.handle()).read(buffer, 0, length, offset);
-    return buffer.toString('utf8');
+    if (offset < this.windowStart || offset + length > this.windowEnd) {
+      // A window of its own per read from the file: reads may overlap.
+      const window = Buffer.allocUnsafeSlow(Math.max(WINDOW_BYTES, length));
+      const { bytesRead } = await (await this.handle()).read(window, 0, window.length, offset);
+      if (bytesRead < length) throw new Error(`stored operation ${number} is cut short in its file`);
+      this.window = window;
+      this.windowStart = offset;
+      this.windowEnd = offset + bytesRead;
+    }
+    const at = offset - this.windowStart;
+    return this.window.toString('utf8', at, at + length);
   }
 
   /** Deletes the temporary file. */
@@ -61,6 +99,26 @@ export class OperationStore {
     this.file = undefined;
     if (this.dir !== undefined) await rm(this.dir, { recursive: true, force: true });
     this.dir = undefined;
+  }
+
+  // Puts the filled part of the block aside for flush() and starts one with room for `need` bytes.
+  private rotate(need: number): void {
+    if (this.used > 0) {
+      this.full.push(this.block.subarray(0, this.used));
+      this.block = need <= BLOCK_BYTES ? (this.spare.pop() ?? Buffer.allocUnsafeSlow(BLOCK_BYTES)) : Buffer.allocUnsafeSlow(need);
+    } else if (need > this.block.length) {
+      this.block = Buffer.allocUnsafeSlow(need);
+    }
+    this.used = 0;
+  }
+
+  private grow(): void {
+    const offsets = new Float64Array(this.offsets.length * 2);
+    offsets.set(this.offsets);
+    this.offsets = offsets;
+    const lengths = new Uint32Array(this.lengths.length * 2);
+    lengths.set(this.lengths);
+    this.lengths = lengths;
   }
 
   private async handle(): Promise<FileHandle> {

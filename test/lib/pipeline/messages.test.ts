@@ -54,6 +54,27 @@ describe('queue messages', () => {
     expect(texts.flatMap((t) => decodeOperations(t))).toEqual(ms);
   });
 
+  it('goes plain exactly when the plain text fits, around the limit and with text of two and four UTF-8 bytes', () => {
+    // Near the limit: 50 operations of 40–1,100 characters, some with ß (2 bytes) or an emoji (4 bytes, 2 code units).
+    let plains = 0;
+    for (let trial = 0; trial < 400; trial++) {
+      const size = 900 + (trial % 40) * 5;
+      const ms = Array.from({ length: 50 }, (_, i) => {
+        const m = message(i, size - (trial % 7) * 30);
+        return trial % 3 === 0 ? m : { ...m, op: m.op.replace('Finance', trial % 3 === 1 ? 'Straße' : 'Fin😀') };
+      });
+      const plain = JSON.stringify({ v: 2, ops: ms.map(({ v: _v, ...rest }) => rest) });
+      const [text, ...more] = encodeBatch(ms);
+      expect(more).toEqual([]);
+      expect(text === plain).toBe(messageFits(plain));
+      expect(decodeOperations(text)).toEqual(ms);
+      if (text === plain) plains++;
+    }
+    // Both sides of the limit were tried.
+    expect(plains).toBeGreaterThan(20);
+    expect(plains).toBeLessThan(380);
+  });
+
   it('requestBatches cuts at 50 operations and at the request byte cap', () => {
     const ms = Array.from({ length: 120 }, (_, i) => message(i, 100));
     expect(requestBatches(ms).map((t) => decodeOperations(t).length)).toEqual([50, 50, 20]);
