@@ -30,7 +30,7 @@ export interface UploadOptions {
   gatherSeconds: number;
   /** How many times a message waits to fill a request before it goes in whatever request there is. */
   maxGathers: number;
-  /** How many times a request whose managers are unsent looks at them again before it is put back. */
+  /** How many times a request whose managers are unsent looks at them again before it takes them along. */
   managerChecks: number;
   /** How long it waits before each look. */
   managerCheckMs: number;
@@ -92,16 +92,24 @@ export async function uploadOperations(trigger: unknown, deps: UploadDeps, optio
     if (await anyUnsent(step.pending, deps)) continue;
     step = await managersBeforeReports(current, seen, deps, options);
   }
-  const live = step.ordered;
-  if (step.pending.length > 0) {
-    // Still unsent: the request waits on the gathering grid, whole.
-    await gather(current, deps, options);
-    deps.logger.info('Reports wait for their managers to be sent', { operations: current.length });
-    return 'gathering';
+  const waited = step.pending.length > 0;
+  if (waited) {
+    // Still unsent after every look: the managers' batch is most likely not in a request beside this
+    // one (that would have gone by now) but on the queue behind it, where the host does not fetch it
+    // while this invocation holds its slot (host.json: batchSize 2, newBatchThreshold 0 — nothing is
+    // fetched until both invocations have returned). Put back whole, this request went behind the
+    // batches that wait for its own records, each of them waited and went back behind it in turn,
+    // and the queue went round two messages per wait: with requests' managers spread over many
+    // batches, bench:pipeline sent 72 of 400 requests, then nothing for over ten minutes. So the
+    // managers go along now, ahead of their reports; their own message finds them sent (stale). Nor
+    // does a short request that waited go back to gather: that too would put it behind them.
+    deps.logger.info('Managers still unsent after waiting go ahead of their reports', { managers: step.pending.length, operations: current.length });
+    step = await managersBeforeReports(current, seen, deps, options, false);
   }
+  const live = step.ordered;
   const fitted = fit(live, options);
   const { released } = fitted;
-  if (shouldGather(fitted.sending, released, ingesting, options)) {
+  if (!waited && shouldGather(fitted.sending, released, ingesting, options)) {
     // Managers brought along from the ledger still have their own messages on the queue.
     await gather(current, deps, options);
     return 'gathering';
@@ -339,19 +347,21 @@ async function dropStale(held: Held[], deps: UploadDeps): Promise<{ live: Held[]
 // race at the top of the chart).
 //
 // A manager never sent yet still has its own message — ingest's batches go managers first, so it
-// is in an earlier batch, on the queue or in flight beside this one. While the request may still
-// gather, it waits for that batch rather than taking the manager along: two uploads taking the same
-// manager, one along and one from its own message, sent it twice (8–16 records a night at 5,000
-// workers, measured by bench:api).
+// is in an earlier batch, most likely in flight beside this one. Unless told not to (`wait` false,
+// once the request has looked at them enough), a request that may still gather waits for that
+// batch rather than taking the manager along at once: two uploads taking the same manager, one
+// along and one from its own message, sent it twice (8–16 records a night at 5,000 workers,
+// measured by bench:api).
 async function managersBeforeReports(
   live: Held[],
   seen: Map<string, Map<string, LedgerRecord>>,
   deps: UploadDeps,
   options: UploadOptions,
+  wait = true,
 ): Promise<{ ordered: Held[]; pending: Array<{ runId: string; externalId: string }> }> {
   const pending: Array<{ runId: string; externalId: string }> = [];
   const room = options.maxOperations;
-  const mayWait = options.gatherSeconds > 0 && live.every((h) => h.message.solo !== true && (h.message.gathered ?? 0) < options.maxGathers);
+  const mayWait = wait && options.gatherSeconds > 0 && live.every((h) => h.message.solo !== true && (h.message.gathered ?? 0) < options.maxGathers);
   const key = (runId: string, id: string): string => `${runId}\u0000${id}`;
   const present = new Set(live.map((h) => key(h.message.runId, h.message.externalId)));
   // A disable's manager exists already (the leaver was confirmed with it): nothing to wait for or take along.
