@@ -276,11 +276,21 @@ function isDisable(op: string): boolean {
 // Whole messages while they fit the room left; a batch that does not fit is split — what fits is
 // held, the rest goes back at once as a new message — so the request fills, and no message is
 // handed back untouched (each hand-back would count towards its poisoning as a dequeue).
+//
+// A message carries up to a request's worth of operations, so it asks for as many messages as the
+// room needs at the operations per message seen so far (a full batch's at first), not one message
+// per operation: asked for `room` messages, it held up to 32 batches to keep a few operations of the
+// first, and sent the others back as new messages behind the rest of the queue — behind batches
+// that wait for their records.
 async function takeWaiting(deps: UploadDeps, options: UploadOptions, room: number): Promise<Held[]> {
   const out: Held[] = [];
-  // Queue storage hands out at most 32 messages per call.
+  let seenMessages = 0;
+  let seenOperations = 0;
   while (out.length < room) {
-    const batch = await deps.queue.receive(Math.min(32, room - out.length), options.holdSeconds);
+    const perMessage = seenMessages === 0 ? options.maxOperations : Math.max(1, Math.floor(seenOperations / seenMessages));
+    // Queue storage hands out at most 32 messages per call.
+    const asked = Math.min(32, Math.ceil((room - out.length) / perMessage));
+    const batch = await deps.queue.receive(asked, options.holdSeconds);
     if (batch.length === 0) break;
     for (const received of batch) {
       let messages: OperationMessage[];
@@ -295,13 +305,15 @@ async function takeWaiting(deps: UploadDeps, options: UploadOptions, room: numbe
         await deps.queue.release(received);
         continue;
       }
+      seenMessages++;
+      seenOperations += messages.length;
       const taken: Taken = { received, open: messages.length, gone: false };
       const mine = messages.map((message): Held => ({ message, from: taken }));
       const fits = Math.max(0, room - out.length);
       out.push(...mine.slice(0, fits));
       await putBack(mine.slice(fits), deps, 0);
     }
-    if (batch.length < 32) break;
+    if (batch.length < asked) break;
   }
   return out;
 }

@@ -106,6 +106,19 @@ describe('upload of batch messages', () => {
     expect(w.queue.messages.map((x) => x.dequeueCount)).toEqual([0]);
   });
 
+  it('tops a short request up with as many messages as it needs, leaving the rest of the queue untouched and in its order', async () => {
+    const w = await world(Object.fromEntries(range(0, 245).map((id) => [id, undefined])));
+    for (let b = 0; b < 4; b++) await w.queue.send(w.batch(range(45 + b * 50, 95 + b * 50)));
+    const before = w.queue.messages.map((x) => x.id);
+    expect(await uploadOperations(w.batch(range(0, 45)), w.d)).toBe('submitted');
+    expect(w.sent()).toEqual([range(0, 50)]);
+    // The first batch gave five and its rest went back as one message; the batches behind it kept
+    // their place and their dequeue count, rather than going back behind the rest as new messages.
+    expect(w.queue.messages.slice(0, 3).map((x) => x.id)).toEqual(before.slice(1));
+    expect(w.queue.messages.slice(0, 3).map((x) => x.dequeueCount)).toEqual([0, 0, 0]);
+    expect(w.queue.operations().map((o) => o.externalId)).toEqual([...range(95, 245), ...range(50, 95)]);
+  });
+
   it('when upload fails on its own side, the batch it was topping up from goes back whole: nothing is lost', async () => {
     const w = await world(Object.fromEntries(range(0, 51).map((id) => [id, undefined])));
     await w.queue.send(w.batch(range(1, 51)));
