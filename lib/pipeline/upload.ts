@@ -109,7 +109,10 @@ export async function uploadOperations(trigger: unknown, deps: UploadDeps, optio
   const live = step.ordered;
   const fitted = fit(live, options);
   const { released } = fitted;
-  if (!waited && shouldGather(fitted.sending, released, ingesting, options)) {
+  // A request that was full when taken and is short only because other requests already sent some
+  // of its records (managers they took along) goes as it is: gathered, it would go to the back of
+  // the queue, behind the batches that wait for the rest of it.
+  if (!waited && held.length < options.maxOperations && shouldGather(fitted.sending, released, ingesting, options)) {
     // Managers brought along from the ledger still have their own messages on the queue.
     await gather(current, deps, options);
     return 'gathering';
