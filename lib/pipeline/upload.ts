@@ -31,7 +31,7 @@ export interface UploadOptions {
   gatherSeconds: number;
   /** How many times a message waits to fill a request before it goes in whatever request there is. */
   maxGathers: number;
-  /** How many times a request whose managers are unsent looks at them again before it is put back. */
+  /** How many times a request whose managers are unsent looks at them again before it takes them along. */
   managerChecks: number;
   /** How long it waits before each look. */
   managerCheckMs: number;
@@ -93,16 +93,27 @@ export async function uploadOperations(trigger: unknown, deps: UploadDeps, optio
     if (await anyUnsent(step.pending, deps)) continue;
     step = await managersBeforeReports(current, seen, deps, options);
   }
-  const live = step.ordered;
-  if (step.pending.length > 0) {
-    // Still unsent: the request waits on the gathering grid, whole.
-    await gather(current, deps, options);
-    deps.logger.info('Reports wait for their managers to be sent', { operations: current.length });
-    return 'gathering';
+  const waited = step.pending.length > 0;
+  if (waited) {
+    // Still unsent after every look: the managers' batch is most likely not in a request beside this
+    // one (that would have gone by now) but on the queue behind it, where the host does not fetch it
+    // while this invocation holds its slot (host.json: batchSize 2, newBatchThreshold 0 — nothing is
+    // fetched until both invocations have returned). Put back whole, this request went behind the
+    // batches that wait for its own records, each of them waited and went back behind it in turn,
+    // and the queue went round two messages per wait: with requests' managers spread over many
+    // batches, bench:pipeline sent 72 of 400 requests, then nothing for over ten minutes. So the
+    // managers go along now, ahead of their reports; their own message finds them sent (stale). Nor
+    // does a short request that waited go back to gather: that too would put it behind them.
+    deps.logger.info('Managers still unsent after waiting go ahead of their reports', { managers: step.pending.length, operations: current.length });
+    step = await managersBeforeReports(current, seen, deps, options, false);
   }
+  const live = step.ordered;
   const fitted = fit(live, options);
   const { released } = fitted;
-  if (shouldGather(fitted.sending, released, ingesting, options)) {
+  // A request that was full when taken and is short only because other requests already sent some
+  // of its records (managers they took along) goes as it is: gathered, it would go to the back of
+  // the queue, behind the batches that wait for the rest of it.
+  if (!waited && held.length < options.maxOperations && shouldGather(fitted.sending, released, ingesting, options)) {
     // Managers brought along from the ledger still have their own messages on the queue.
     await gather(current, deps, options);
     return 'gathering';
@@ -269,11 +280,21 @@ function isDisable(op: string): boolean {
 // Whole messages while they fit the room left; a batch that does not fit is split — what fits is
 // held, the rest goes back at once as a new message — so the request fills, and no message is
 // handed back untouched (each hand-back would count towards its poisoning as a dequeue).
+//
+// A message carries up to a request's worth of operations, so it asks for as many messages as the
+// room needs at the operations per message seen so far (a full batch's at first), not one message
+// per operation: asked for `room` messages, it held up to 32 batches to keep a few operations of the
+// first, and sent the others back as new messages behind the rest of the queue — behind batches
+// that wait for their records.
 async function takeWaiting(deps: UploadDeps, options: UploadOptions, room: number): Promise<Held[]> {
   const out: Held[] = [];
-  // Queue storage hands out at most 32 messages per call.
+  let seenMessages = 0;
+  let seenOperations = 0;
   while (out.length < room) {
-    const batch = await deps.queue.receive(Math.min(32, room - out.length), options.holdSeconds);
+    const perMessage = seenMessages === 0 ? options.maxOperations : Math.max(1, Math.floor(seenOperations / seenMessages));
+    // Queue storage hands out at most 32 messages per call.
+    const asked = Math.min(32, Math.ceil((room - out.length) / perMessage));
+    const batch = await deps.queue.receive(asked, options.holdSeconds);
     if (batch.length === 0) break;
     for (const received of batch) {
       let messages: OperationMessage[];
@@ -288,13 +309,15 @@ async function takeWaiting(deps: UploadDeps, options: UploadOptions, room: numbe
         await deps.queue.release(received);
         continue;
       }
+      seenMessages++;
+      seenOperations += messages.length;
       const taken: Taken = { received, open: messages.length, gone: false };
       const mine = messages.map((message): Held => ({ message, from: taken }));
       const fits = Math.max(0, room - out.length);
       out.push(...mine.slice(0, fits));
       await putBack(mine.slice(fits), deps, 0);
     }
-    if (batch.length < 32) break;
+    if (batch.length < asked) break;
   }
   return out;
 }
@@ -340,19 +363,21 @@ async function dropStale(held: Held[], deps: UploadDeps): Promise<{ live: Held[]
 // race at the top of the chart).
 //
 // A manager never sent yet still has its own message — ingest's batches go managers first, so it
-// is in an earlier batch, on the queue or in flight beside this one. While the request may still
-// gather, it waits for that batch rather than taking the manager along: two uploads taking the same
-// manager, one along and one from its own message, sent it twice (8–16 records a night at 5,000
-// workers, measured by bench:api).
+// is in an earlier batch, most likely in flight beside this one. Unless told not to (`wait` false,
+// once the request has looked at them enough), a request that may still gather waits for that
+// batch rather than taking the manager along at once: two uploads taking the same manager, one
+// along and one from its own message, sent it twice (8–16 records a night at 5,000 workers,
+// measured by bench:api).
 async function managersBeforeReports(
   live: Held[],
   seen: Map<string, Map<string, LedgerRecord>>,
   deps: UploadDeps,
   options: UploadOptions,
+  wait = true,
 ): Promise<{ ordered: Held[]; pending: Array<{ runId: string; externalId: string }> }> {
   const pending: Array<{ runId: string; externalId: string }> = [];
   const room = options.maxOperations;
-  const mayWait = options.gatherSeconds > 0 && live.every((h) => h.message.solo !== true && (h.message.gathered ?? 0) < options.maxGathers);
+  const mayWait = wait && options.gatherSeconds > 0 && live.every((h) => h.message.solo !== true && (h.message.gathered ?? 0) < options.maxGathers);
   const key = (runId: string, id: string): string => `${runId}\u0000${id}`;
   const present = new Set(live.map((h) => key(h.message.runId, h.message.externalId)));
   // A disable's manager exists already (the leaver was confirmed with it): nothing to wait for or take along.

@@ -1,6 +1,7 @@
 // Upload with batch messages: a batch is a request; what is not sent goes back as one message;
 // a message is deleted only once every operation it carried is sent or back on the queue; and a
-// batch whose managers are still unsent waits for them rather than sending them a second time.
+// batch whose managers are still unsent waits a few moments for them rather than sending them a
+// second time, then takes them along.
 import { describe, expect, it } from 'vitest';
 import { encodeBatch, encodeMessage } from '../../../lib/pipeline/messages.js';
 import type { OperationMessage } from '../../../lib/pipeline/messages.js';
@@ -105,6 +106,19 @@ describe('upload of batch messages', () => {
     expect(w.queue.messages.map((x) => x.dequeueCount)).toEqual([0]);
   });
 
+  it('tops a short request up with as many messages as it needs, leaving the rest of the queue untouched and in its order', async () => {
+    const w = await world(Object.fromEntries(range(0, 245).map((id) => [id, undefined])));
+    for (let b = 0; b < 4; b++) await w.queue.send(w.batch(range(45 + b * 50, 95 + b * 50)));
+    const before = w.queue.messages.map((x) => x.id);
+    expect(await uploadOperations(w.batch(range(0, 45)), w.d)).toBe('submitted');
+    expect(w.sent()).toEqual([range(0, 50)]);
+    // The first batch gave five and its rest went back as one message; the batches behind it kept
+    // their place and their dequeue count, rather than going back behind the rest as new messages.
+    expect(w.queue.messages.slice(0, 3).map((x) => x.id)).toEqual(before.slice(1));
+    expect(w.queue.messages.slice(0, 3).map((x) => x.dequeueCount)).toEqual([0, 0, 0]);
+    expect(w.queue.operations().map((o) => o.externalId)).toEqual([...range(95, 245), ...range(50, 95)]);
+  });
+
   it('when upload fails on its own side, the batch it was topping up from goes back whole: nothing is lost', async () => {
     const w = await world(Object.fromEntries(range(0, 51).map((id) => [id, undefined])));
     await w.queue.send(w.batch(range(1, 51)));
@@ -124,35 +138,32 @@ describe('upload of batch messages', () => {
     expect(w.queue.operations().map((o) => o.externalId)).toEqual(range(0, 30));
   });
 
-  it('a batch whose managers are in a batch not yet sent waits for it, whole, and then goes: no manager sent twice', async () => {
+  it('a batch whose managers are in a batch not yet sent looks at them a few times, then takes them along, ahead of its reports; their own batch finds them sent', async () => {
     // M0..M4 manage R0..R44, nine each.
     const people: Record<string, string | undefined> = Object.fromEntries(range(0, 5, 'M').map((id) => [id, undefined]));
     for (let i = 0; i < 45; i++) people[`R${i}`] = `M${i % 5}`;
     const w = await world(people, { ingesting: true });
     const reports = range(0, 45, 'R');
     await w.queue.send(w.batch(range(0, 5, 'M')));
-    // Two uploads side by side: one holds the managers' batch, the other the reports'. The reports wait, without a call.
+    // The managers' batch is held elsewhere and does not go while the reports look, a second apart.
     const [managers] = await w.queue.receive(1, 30);
-    expect(await uploadOperations(w.batch(reports), w.d)).toBe('gathering');
-    expect(w.sent()).toEqual([]);
-    // It looked again a few times, a second apart, before going back.
+    expect(await uploadOperations(w.batch(reports), w.d)).toBe('submitted');
     expect(w.naps).toEqual(Array(DEFAULT_UPLOAD_OPTIONS.managerChecks).fill(DEFAULT_UPLOAD_OPTIONS.managerCheckMs));
-    const back = w.queue.messages.filter((x) => x.id !== managers?.messageId);
-    expect(back).toHaveLength(1);
-    expect(
-      w.queue
-        .operations()
-        .filter((o) => o.externalId.startsWith('R'))
-        .map((o) => o.gathered),
-    ).toEqual(Array(45).fill(1));
-    // Ingest ends; the managers' batch goes, then the reports'.
-    await w.ledger.finishIngest(RUN, { rows: 50, valid: 50, rejected: 0, at: new Date(NOW).toISOString() });
-    expect(await uploadOperations(managers?.text, w.d)).toBe('submitted');
-    await w.queue.delete(managers as never);
-    w.setNow(back[0]?.visibleAt as number);
-    const [again] = await w.queue.receive(1, 30);
-    expect(await uploadOperations(again?.text, w.d)).toBe('submitted');
-    expect(w.sent()).toEqual([range(0, 5, 'M'), reports]);
+    // Put back whole, the batch would go behind whatever waits for its own records (upload-queue-order.test.ts).
+    expect(w.sent()).toEqual([[...range(0, 5, 'M'), ...reports]]);
+    expect(w.queue.messages.map((x) => x.id)).toEqual([managers?.messageId]);
+    // The managers' own batch then finds them sent: no manager goes twice.
+    expect(await uploadOperations(managers?.text, w.d)).toBe('stale');
+    expect(w.sent()).toHaveLength(1);
+  });
+
+  it('a short batch of a run still being ingested that waited for its managers goes with them, rather than back to gather behind what waits for it', async () => {
+    const w = await world({ M0: undefined, R0: 'M0', R1: 'M0' }, { ingesting: true });
+    await w.queue.send(w.batch(['M0']));
+    const [managers] = await w.queue.receive(1, 30);
+    expect(await uploadOperations(w.batch(['R0', 'R1']), w.d)).toBe('submitted');
+    expect(w.sent()).toEqual([['M0', 'R0', 'R1']]);
+    expect(w.queue.messages.map((x) => x.id)).toEqual([managers?.messageId]);
   });
 
   it('after waiting its last time, a batch takes its unsent managers along, managers first', async () => {

@@ -2,7 +2,7 @@
 // trickle from ingest goes out in full requests; retries, runs already ingested and messages that
 // waited enough go at once.
 import { describe, expect, it } from 'vitest';
-import { encodeMessage } from '../../../lib/pipeline/messages.js';
+import { encodeBatch, encodeMessage } from '../../../lib/pipeline/messages.js';
 import type { OperationMessage } from '../../../lib/pipeline/messages.js';
 import type { UploadDeps } from '../../../lib/pipeline/ports.js';
 import { DEFAULT_UPLOAD_OPTIONS, uploadOperations } from '../../../lib/pipeline/upload.js';
@@ -98,6 +98,17 @@ describe('upload of a run still being ingested', () => {
     const [first] = await w.queue.receive(1, 30);
     expect(await uploadOperations(first?.text, w.d)).toBe('submitted');
     expect(w.requests.map((r) => r.Operations.length)).toEqual([30]);
+  });
+
+  it('sends a batch that was full when taken and is short only because others already sent some of its records', async () => {
+    // Another request took E0..E4 along as managers; their batch must not now go to the back of the
+    // queue, behind the batches that wait for the rest of it.
+    const w = await world(50);
+    await w.ledger.markSubmitted(RUN, w.ids.slice(0, 5), { requestId: 'q0', at: new Date(NOW).toISOString() });
+    const [batch] = encodeBatch(w.ids.map((id) => ({ v: 1, runId: RUN, externalId: id, line: 2, attempt: 1, op: op(id) })));
+    expect(await uploadOperations(batch, w.d)).toBe('submitted');
+    expect(w.requests.map((r) => r.Operations.length)).toEqual([45]);
+    expect(w.queue.messages).toEqual([]);
   });
 
   it('sends a short request when the run is ingested, for a retry, and after the last wait', async () => {
