@@ -57,6 +57,13 @@ export type UploadOutcome = 'submitted' | 'stale' | 'requeued' | 'split' | 'dead
 interface Held {
   message: OperationMessage;
   from?: Taken;
+  /**
+   * A manager taken along from the ledger: its own message is still on the queue or in flight, so
+   * it is sent with this request or not at all, never put back. Put back with a request the gate
+   * turned away, it came back beside its own message after the gate's time, both read it unsent,
+   * and it went twice (9 managers in bench:api at 5,000 workers).
+   */
+  along?: true;
 }
 interface Taken {
   received: ReceivedMessage;
@@ -257,7 +264,7 @@ async function gather(held: Held[], deps: UploadDeps, options: UploadOptions): P
 // than as fragments competing uploads share out; ones marked solo go back one per message.
 async function putBack(held: Held[], deps: UploadDeps, seconds: number, change: (m: OperationMessage) => OperationMessage = (m) => m): Promise<void> {
   if (held.length === 0) return;
-  const messages = held.map((h) => change(h.message));
+  const messages = held.filter((h) => h.along !== true).map((h) => change(h.message));
   const texts = messages.some((m) => m.solo === true) ? messages.map(encodeMessage) : requestBatches(messages);
   for (const text of texts) await deps.queue.send(text, seconds > 0 ? { visibilityTimeoutSeconds: seconds } : undefined);
   await settle(held, deps);
@@ -407,7 +414,7 @@ async function managersBeforeReports(
         }
         present.add(key(runId, m.externalId));
         (seen.get(runId) ?? (seen.set(runId, new Map()).get(runId) as Map<string, LedgerRecord>)).set(m.externalId, m);
-        out.push({ message: { v: 1, runId, externalId: m.externalId, line: m.line, attempt: m.attempts + 1, op: m.payload } });
+        out.push({ message: { v: 1, runId, externalId: m.externalId, line: m.line, attempt: m.attempts + 1, op: m.payload }, along: true });
         frontier.push({ runId, id: m.externalId });
       }
     }

@@ -8,7 +8,7 @@ import type { OperationMessage } from '../../../lib/pipeline/messages.js';
 import type { UploadDeps } from '../../../lib/pipeline/ports.js';
 import { DEFAULT_UPLOAD_OPTIONS, uploadOperations } from '../../../lib/pipeline/upload.js';
 import type { BulkRequest } from '../../../lib/scim/types.js';
-import { ThrottledError } from '../../../lib/provisioning/errors.js';
+import { GateClosedError, ThrottledError } from '../../../lib/provisioning/errors.js';
 import { captureLogger } from '../provisioning/fakes.js';
 import { MemoryLedger, MemoryQueue } from './memory.js';
 
@@ -155,6 +155,25 @@ describe('upload of batch messages', () => {
     // The managers' own batch then finds them sent: no manager goes twice.
     expect(await uploadOperations(managers?.text, w.d)).toBe('stale');
     expect(w.sent()).toHaveLength(1);
+  });
+
+  it('managers taken along go with the request or not at all: turned away by the gate or throttled, only its own records go back', async () => {
+    // M0..M4 manage R0..R44; the managers' batch is on the queue (hidden by an earlier closure, say).
+    const people: Record<string, string | undefined> = Object.fromEntries(range(0, 5, 'M').map((id) => [id, undefined]));
+    for (let i = 0; i < 45; i++) people[`R${i}`] = `M${i % 5}`;
+    const reports = range(0, 45, 'R');
+    for (const refusal of [new GateClosedError('bucket-full', NOW + 30_000, 'bucket full'), new ThrottledError({ status: 429 } as never, 1000)]) {
+      const w = await world(people);
+      await w.queue.send(w.batch(range(0, 5, 'M')));
+      const [managers] = await w.queue.receive(1, 30);
+      w.failWith(refusal);
+      expect(['waiting', 'requeued']).toContain(await uploadOperations(w.batch(reports), w.d));
+      // Back on the queue: the managers' own batch, and the reports alone; no second copy of a manager.
+      expect(w.queue.operations().map((o) => o.externalId)).toEqual([...range(0, 5, 'M'), ...reports]);
+      w.failWith(undefined);
+      expect(await uploadOperations(managers?.text, w.d)).toBe('submitted');
+      expect(w.sent()).toEqual([range(0, 5, 'M')]);
+    }
   });
 
   it('a short batch of a run still being ingested that waited for its managers goes with them, rather than back to gather behind what waits for it', async () => {
