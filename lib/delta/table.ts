@@ -95,6 +95,7 @@ export class CandidateTable {
   private readonly rowNote = new Column((n) => new Int32Array(n));
   /** Hashes not of recordHash's form, by row (none in practice). */
   private readonly oddHashes = new Map<number, string>();
+  private hashesDropped = false;
   private readonly notes: string[] = [];
   private readonly noteIndex = new Map<string, number>();
 
@@ -122,6 +123,7 @@ export class CandidateTable {
 
   /** One valid record; returns its row. An id is valid once: a second record of it replaces the first's slot row. */
   addCandidate(c: Candidate): number {
+    if (this.hashesDropped) throw new Error('the table no longer holds hashes (dropHashes): nothing can be added');
     const row = this.rows++;
     for (const col of this.rowColumns()) col.ensure(this.rows);
     const slot = this.slot(c.externalId);
@@ -141,20 +143,46 @@ export class CandidateTable {
 
   /** The record at `row`, as the plan sees it. */
   get(row: number): TableRecord {
+    const r = this.unhashed(row) as TableRecord;
+    r.hash = this.hash(row);
+    return r;
+  }
+
+  /** The record at `row` without its hash: all the table still holds once its hashes are dropped. */
+  unhashed(row: number): Omit<TableRecord, 'hash'> {
     this.check(row);
     const flags = this.rowFlags.data[row] as number;
     const manager = this.rowManager.data[row] as number;
     const managerId = manager < 0 ? undefined : this.ids.get(manager);
-    const released = (flags & WITHOUT_MANAGER) !== 0;
-    return {
+    const r: Omit<TableRecord, 'hash'> = {
       row,
       externalId: this.ids.get(this.rowSlot.data[row] as number),
       line: this.rowLine.data[row] as number,
       stored: this.rowStored.data[row] as number,
-      hash: this.hashOf(row),
       active: (flags & ACTIVE) !== 0,
-      ...(managerId === undefined ? {} : released ? { withoutManager: managerId } : { managerId }),
     };
+    if (managerId !== undefined) {
+      if ((flags & WITHOUT_MANAGER) !== 0) r.withoutManager = managerId;
+      else r.managerId = managerId;
+    }
+    return r;
+  }
+
+  /** A record's hash, as recordHash gave it. */
+  hash(row: number): string {
+    this.check(row);
+    if (this.hashesDropped) throw new Error('the table no longer holds hashes (dropHashes)');
+    return this.oddHashes.get(row) ?? `${HASH_PREFIX}${Buffer.from(this.rowHash.data.buffer, this.rowHash.data.byteOffset + row * HASH_BYTES, HASH_BYTES).toString('hex')}`;
+  }
+
+  /**
+   * Lets go of the hashes (32 bytes a record) once the plan is made and the caller has what it
+   * still needs of them; nothing may be added, and get() and hash() throw, afterwards.
+   */
+  dropHashes(): void {
+    this.hashesDropped = true;
+    this.rowHash.data = Buffer.alloc(0);
+    this.oddHashes.clear();
   }
 
   /** The valid records in file order. */
@@ -283,10 +311,6 @@ export class CandidateTable {
     } else {
       this.oddHashes.set(row, hash);
     }
-  }
-
-  private hashOf(row: number): string {
-    return this.oddHashes.get(row) ?? `${HASH_PREFIX}${Buffer.from(this.rowHash.data.buffer, this.rowHash.data.byteOffset + row * HASH_BYTES, HASH_BYTES).toString('hex')}`;
   }
 
   private check(row: number): void {

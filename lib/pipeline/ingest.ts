@@ -26,6 +26,7 @@ import type { ApiGate } from '../provisioning/gate.js';
 import type { Problem } from '../scim/problem.js';
 import { MAX_OPERATIONS_PER_REQUEST } from '../scim/schemas.js';
 import { DEFAULT_BATCH_LIMITS } from '../scim/bulk.js';
+import type { SerializedOperation } from '../scim/bulk.js';
 import { SourcesError, resolveSource, sourceOfBlob } from '../sources/sources.js';
 import type { SourceSettings, SourcesConfig } from '../sources/sources.js';
 import { encodeBatch, encodeMessage, messageFits } from './messages.js';
@@ -99,6 +100,8 @@ const BACKLOG_POLL_MS = 200;
 // which may not fall for a while): the rest is sent at once, well inside the host's 10-minute
 // functionTimeout, rather than the invocation being cut off and retried.
 const BACKLOG_MAX_WAIT_MS = 5 * 60_000;
+/** The send order's hashes stay in memory up to this, then go to a temporary file. */
+const HASH_SPOOL_MEMORY_BYTES = 1024 * 1024;
 
 /** Ingests one extract blob; returns what it did. Configuration errors land in the run report, not in an exception. */
 export async function ingestExtract(input: IngestInput, deps: IngestDeps): Promise<IngestResult> {
@@ -374,10 +377,10 @@ async function writeRecords(
 ): Promise<number> {
   // One object per record, its optional fields set only when present: a million records made
   // through spreads and rest copies were a fifth of what a 1M-row first night allocated here.
-  const recordOf = (row: number): { record: NewRecord; stored: number } => {
-    const r = table.get(row);
+  const recordOf = (row: number, hash: string): { record: NewRecord; stored: number } => {
+    const r = table.unhashed(row);
     const d = table.decision(row);
-    const record: NewRecord = { externalId: r.externalId, line: r.line, payloadHash: r.hash, source: source.name, note: d.note, payload: '' };
+    const record: NewRecord = { externalId: r.externalId, line: r.line, payloadHash: hash, source: source.name, note: d.note, payload: '' };
     if (r.managerId !== undefined) record.managerId = r.managerId;
     if (r.withoutManager !== undefined) record.withoutManager = r.withoutManager;
     // Runs moments apart (npm run local, a file dropped twice): the last confirmation's log entry must not confirm this one.
@@ -388,12 +391,11 @@ async function writeRecords(
   };
   // The records sent, by number: the table's rows planned `queued`, in file order, then the leavers.
   const sendRows = new Int32Array(queued);
-  const itemOfRow = new Int32Array(table.length).fill(-1);
   let unchanged: NewRecord[] = [];
   let q = 0;
   for (let row = 0; row < table.length; row++) {
     if (table.decision(row).state === 'unchanged') {
-      const { record } = recordOf(row);
+      const { record } = recordOf(row, table.hash(row));
       record.state = 'unchanged';
       unchanged.push(record);
       if (unchanged.length >= GROUP_RECORDS) {
@@ -402,7 +404,6 @@ async function writeRecords(
       }
       continue;
     }
-    itemOfRow[row] = q;
     sendRows[q++] = row;
   }
   if (unchanged.length > 0) await deps.ledger.addRecords(runId, unchanged);
@@ -419,68 +420,100 @@ async function writeRecords(
     ...(l.managerId === undefined ? {} : { managerId: l.managerId }),
   });
   const items = queued + decision.leavers.length;
+  const order = sendOrderOf(table, sendRows, items);
+  // The hashes the records still need, in send order, go to a file the send loop reads back as it
+  // goes, and the table lets go of its own: 32 MB at 1M rows, held through the send loop, where
+  // ingest's memory peaks.
+  const hashes = new TempFileSpool(HASH_SPOOL_MEMORY_BYTES);
+  let hashOfNext: AsyncIterator<SerializedOperation> | undefined;
+  try {
+    for (let i = 0; i < items; i++) {
+      const n = order[i] as number;
+      if (n >= queued) continue;
+      const pending = hashes.write({ externalId: '', line: 0, json: table.hash(sendRows[n] as number) });
+      if (pending !== undefined) await pending;
+    }
+    table.dropHashes();
+    hashOfNext = hashes.read()[Symbol.asyncIterator]();
+    return await sendInOrder(hashOfNext);
+  } finally {
+    // A send that failed half-way leaves the file open: close it before the file goes.
+    await hashOfNext?.return?.();
+    await hashes.dispose();
+  }
+
+  async function sendInOrder(hashOfNext: AsyncIterator<SerializedOperation>): Promise<number> {
+    let enqueued = 0;
+    const backlog = { told: false, waitedMs: 0 };
+    // Request-sized batches of the send order, across depths: each is one message and, at upload,
+    // one request. A report whose manager is in an earlier batch still in flight waits for it there.
+    // Records are written and marked a group of batches at a time: a group spreads over the run's 16
+    // partitions in as many transactions as one batch would, and a sequence of round trips per batch
+    // made ingest the slowest stage (60 s for 20,000 records, measured by bench:pipeline).
+    let next: { record: NewRecord; json: string } | undefined;
+    const item = async (i: number): Promise<{ record: NewRecord; json: string }> => {
+      const n = order[i] as number;
+      if (n >= queued) {
+        const { json, ...record } = leaverOf(decision.leavers[n - queued] as NightlyDecision['leavers'][number]);
+        return { record, json };
+      }
+      const hash = await hashOfNext.next();
+      if (hash.done === true) throw new Error('ingest: the hash file ended before the send order');
+      const { record, stored } = recordOf(sendRows[n] as number, hash.value.json);
+      return { record, json: await store.read(stored) };
+    };
+    for (let i = 0; i < items;) {
+      const records: NewRecord[] = [];
+      const batches: OperationMessage[][] = [];
+      let batch: OperationMessage[] = [];
+      let bytes = REQUEST_FRAME_BYTES;
+      while (i < items && (records.length < GROUP_RECORDS || batch.length > 0)) {
+        next ??= await item(i);
+        const { record, json } = next;
+        const size = Buffer.byteLength(json) + 1;
+        if (batch.length >= DEFAULT_BATCH_LIMITS.maxOperations || (batch.length > 0 && bytes + size > DEFAULT_BATCH_LIMITS.maxBytes)) {
+          batches.push(batch);
+          batch = [];
+          bytes = REQUEST_FRAME_BYTES;
+          continue;
+        }
+        bytes += size;
+        i++;
+        next = undefined;
+        record.payload = json;
+        record.state = held ? 'held' : 'queued';
+        records.push(record);
+        batch.push({ v: 1, runId, externalId: record.externalId, line: record.line, attempt: 1, op: json });
+      }
+      if (batch.length > 0) batches.push(batch);
+      const need = new Set(await deps.ledger.addRecords(runId, records));
+      if (need.size === 0) continue;
+      const texts = batches.flatMap((b) => encodeBatch(b.filter((m) => need.has(m.externalId))));
+      const capped = !held && deps.queueBacklog !== undefined && deps.queueBacklog > 0;
+      const step = capped ? Math.max(1, deps.queueBacklog as number) : texts.length;
+      for (let t = 0; t < texts.length; t += step) {
+        const some = texts.slice(t, t + step);
+        if (capped) await roomInQueue(deps, deps.queueBacklog as number, some.length, runId, backlog);
+        await sendAll(some, (text) => deps.queue.send(text));
+      }
+      await deps.ledger.markEnqueued(runId, [...need]);
+      enqueued += need.size;
+    }
+    return enqueued;
+  }
+}
+
+// The send order (sendPermutation) of the records planned to go, `sendRows` by number, then the leavers.
+function sendOrderOf(table: CandidateTable, sendRows: Int32Array, items: number): Int32Array {
+  const queued = sendRows.length;
+  const itemOfRow = new Int32Array(table.length).fill(-1);
+  for (let q = 0; q < queued; q++) itemOfRow[sendRows[q] as number] = q;
   const rankOf = (i: number): number => (i < queued ? intentRank(table.decision(sendRows[i] as number).intent) : 0);
-  const { order } = sendPermutation(items, rankOf, (i) => {
+  return sendPermutation(items, rankOf, (i) => {
     if (i >= queued) return -1;
     const m = table.managerRow(sendRows[i] as number);
     return m < 0 ? -1 : (itemOfRow[m] as number);
-  });
-
-  let enqueued = 0;
-  const backlog = { told: false, waitedMs: 0 };
-  // Request-sized batches of the send order, across depths: each is one message and, at upload,
-  // one request. A report whose manager is in an earlier batch still in flight waits for it there.
-  // Records are written and marked a group of batches at a time: a group spreads over the run's 16
-  // partitions in as many transactions as one batch would, and a sequence of round trips per batch
-  // made ingest the slowest stage (60 s for 20,000 records, measured by bench:pipeline).
-  let next: { record: NewRecord; json: string } | undefined;
-  const item = async (i: number): Promise<{ record: NewRecord; json: string }> => {
-    const n = order[i] as number;
-    if (n >= queued) {
-      const { json, ...record } = leaverOf(decision.leavers[n - queued] as NightlyDecision['leavers'][number]);
-      return { record, json };
-    }
-    const { record, stored } = recordOf(sendRows[n] as number);
-    return { record, json: await store.read(stored) };
-  };
-  for (let i = 0; i < items;) {
-    const records: NewRecord[] = [];
-    const batches: OperationMessage[][] = [];
-    let batch: OperationMessage[] = [];
-    let bytes = REQUEST_FRAME_BYTES;
-    while (i < items && (records.length < GROUP_RECORDS || batch.length > 0)) {
-      next ??= await item(i);
-      const { record, json } = next;
-      const size = Buffer.byteLength(json) + 1;
-      if (batch.length >= DEFAULT_BATCH_LIMITS.maxOperations || (batch.length > 0 && bytes + size > DEFAULT_BATCH_LIMITS.maxBytes)) {
-        batches.push(batch);
-        batch = [];
-        bytes = REQUEST_FRAME_BYTES;
-        continue;
-      }
-      bytes += size;
-      i++;
-      next = undefined;
-      record.payload = json;
-      record.state = held ? 'held' : 'queued';
-      records.push(record);
-      batch.push({ v: 1, runId, externalId: record.externalId, line: record.line, attempt: 1, op: json });
-    }
-    if (batch.length > 0) batches.push(batch);
-    const need = new Set(await deps.ledger.addRecords(runId, records));
-    if (need.size === 0) continue;
-    const texts = batches.flatMap((b) => encodeBatch(b.filter((m) => need.has(m.externalId))));
-    const capped = !held && deps.queueBacklog !== undefined && deps.queueBacklog > 0;
-    const step = capped ? Math.max(1, deps.queueBacklog as number) : texts.length;
-    for (let t = 0; t < texts.length; t += step) {
-      const some = texts.slice(t, t + step);
-      if (capped) await roomInQueue(deps, deps.queueBacklog as number, some.length, runId, backlog);
-      await sendAll(some, (text) => deps.queue.send(text));
-    }
-    await deps.ledger.markEnqueued(runId, [...need]);
-    enqueued += need.size;
-  }
-  return enqueued;
+  }).order;
 }
 
 // Who owns whom: marks for the owner's next run to warn about, and hand-overs. A held run hands

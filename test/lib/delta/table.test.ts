@@ -45,6 +45,24 @@ describe('CandidateTable', () => {
     expect(table.get(0).hash).toBe('sha256-old');
   });
 
+  it('gives each record without its hash, and after dropHashes only that: hash, get and add then refuse', () => {
+    const table = new CandidateTable();
+    table.add('A', 2, op('A'), 0);
+    table.add('B', 3, op('B', 'A'), 1);
+    table.addCandidate({ externalId: 'C', line: 4, stored: 2, hash: 'sha256-old', active: false, withoutManager: 'A' });
+    const hashes = [0, 1, 2].map((row) => table.hash(row));
+    expect(hashes).toEqual([candidateOf('A', 2, op('A'), 0).hash, candidateOf('B', 3, op('B', 'A'), 1).hash, 'sha256-old']);
+    const unhashed = [0, 1, 2].map((row) => table.unhashed(row));
+    expect(unhashed).toEqual([0, 1, 2].map((row) => strip(table.get(row) as Candidate & { row: number })).map(({ hash: _h, ...c }, row) => ({ ...c, row })));
+    expect(unhashed[2]).toEqual({ row: 2, externalId: 'C', line: 4, stored: 2, active: false, withoutManager: 'A' });
+    table.dropHashes();
+    expect([0, 1, 2].map((row) => table.unhashed(row))).toEqual(unhashed);
+    expect(table.managerRow(1)).toBe(0);
+    expect(() => table.hash(0)).toThrow(/no longer holds hashes/);
+    expect(() => table.get(0)).toThrow(/no longer holds hashes/);
+    expect(() => table.add('D', 5, op('D'), 3)).toThrow(/nothing can be added/);
+  });
+
   it('holds the ids of valid and rejected rows as present, not the managers they merely name', () => {
     const table = new CandidateTable(2);
     table.addPresent('R');
