@@ -14,13 +14,17 @@ const BLOCK_BYTES = 1024 * 1024;
 // Reads in send order walk the file forward one management depth at a time, so a window of the
 // file serves the operations that follow the one asked for.
 const WINDOW_BYTES = 64 * 1024;
+// An operation's offset is the last kept offset plus the lengths after it: one offset in 16 kept
+// costs at most 15 additions a read and saves 7.5 MB at a million operations.
+const OFFSET_STEP = 16;
 
 /** Append-only store of operation JSON, read back by number. */
 export class OperationStore {
   private file: FileHandle | undefined;
   private dir: string | undefined;
   private count = 0;
-  private offsets = new Float64Array(1024);
+  /** Where every OFFSET_STEP-th operation starts; the others start where the one before ends. */
+  private offsets = new Float64Array(1024 / OFFSET_STEP);
   private lengths = new Uint32Array(1024);
   /** Bytes added; the file holds the first `flushedUpTo`, the blocks the rest. */
   private size = 0;
@@ -41,8 +45,8 @@ export class OperationStore {
     if (this.used + 3 * json.length > this.block.length) this.rotate(3 * json.length);
     const bytes = this.block.write(json, this.used);
     this.used += bytes;
-    if (this.count === this.offsets.length) this.grow();
-    this.offsets[this.count] = this.size;
+    if (this.count === this.lengths.length) this.grow();
+    if (this.count % OFFSET_STEP === 0) this.offsets[this.count / OFFSET_STEP] = this.size;
     this.lengths[this.count] = bytes;
     this.size += bytes;
     return this.count++;
@@ -77,7 +81,9 @@ export class OperationStore {
   /** The JSON stored under `number`. */
   async read(number: number): Promise<string> {
     if (!Number.isInteger(number) || number < 0 || number >= this.count) throw new RangeError(`no stored operation ${number}`);
-    const offset = this.offsets[number] as number;
+    const first = number - (number % OFFSET_STEP);
+    let offset = this.offsets[first / OFFSET_STEP] as number;
+    for (let n = first; n < number; n++) offset += this.lengths[n] as number;
     const length = this.lengths[number] as number;
     await this.flush();
     if (offset < this.windowStart || offset + length > this.windowEnd) {
@@ -113,6 +119,7 @@ export class OperationStore {
   }
 
   private grow(): void {
+    // Both grow together: lengths by the operation, offsets by the step.
     const offsets = new Float64Array(this.offsets.length * 2);
     offsets.set(this.offsets);
     this.offsets = offsets;

@@ -39,14 +39,21 @@ export class IdIndex {
     if (tableSizeFor(n) > this.table.length) this.rehash(tableSizeFor(n));
   }
 
+  /** Lets go of the lookup table (half of what the index holds); get() still works, find() and intern() throw. */
+  dropLookup(): void {
+    this.table = new Int32Array(0);
+  }
+
   /** The number of `id`, or -1 when it has none. */
   find(id: string): number {
+    this.checkLookup();
     const key = keyOf(id);
     return this.table[this.probe(key)] as number;
   }
 
   /** The number of `id`, given one if it has none yet. */
   intern(id: string): number {
+    this.checkLookup();
     const key = keyOf(id);
     const at = this.probe(key);
     const found = this.table[at] as number;
@@ -72,6 +79,10 @@ export class IdIndex {
   get(n: number): string {
     if (!Number.isInteger(n) || n < 0 || n >= this.count) throw new RangeError(`no id ${n}`);
     return this.bytes.toString('utf8', this.starts[n] as number, this.end(n));
+  }
+
+  private checkLookup(): void {
+    if (this.table.length === 0) throw new Error('the id index no longer finds ids (dropLookup)');
   }
 
   private end(n: number): number {

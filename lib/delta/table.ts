@@ -96,6 +96,7 @@ export class CandidateTable {
   /** Hashes not of recordHash's form, by row (none in practice). */
   private readonly oddHashes = new Map<number, string>();
   private hashesDropped = false;
+  private lookupDropped = false;
   private readonly notes: string[] = [];
   private readonly noteIndex = new Map<string, number>();
 
@@ -185,6 +186,13 @@ export class CandidateTable {
     this.oddHashes.clear();
   }
 
+  /** Lets go of finding records by id (~12 bytes an id) once nothing asks any more; has(), managerRow() and adding throw afterwards. */
+  dropLookup(): void {
+    this.ids.dropLookup();
+    this.slotRow.data = new Int32Array(0);
+    this.lookupDropped = true;
+  }
+
   /** The valid records in file order. */
   *records(): IterableIterator<TableRecord> {
     for (let row = 0; row < this.rows; row++) yield this.get(row);
@@ -205,6 +213,7 @@ export class CandidateTable {
   /** The row of the valid record `managerOf(row)` names, or -1 (none, or not valid in this extract). */
   managerRow(row: number): number {
     this.check(row);
+    if (this.lookupDropped) throw new Error('the table no longer finds records by id (dropLookup)');
     const manager = this.rowManager.data[row] as number;
     if (manager < 0 || ((this.rowFlags.data[row] as number) & WITHOUT_MANAGER) !== 0) return -1;
     return (this.slotFlags.data[manager] as number) & VALID ? (this.slotRow.data[manager] as number) : -1;

@@ -422,8 +422,8 @@ async function writeRecords(
   const items = queued + decision.leavers.length;
   const order = sendOrderOf(table, sendRows, items);
   // The hashes the records still need, in send order, go to a file the send loop reads back as it
-  // goes, and the table lets go of its own: 32 MB at 1M rows, held through the send loop, where
-  // ingest's memory peaks.
+  // goes, and the table lets go of its own and of finding ids (40 MB at 1M rows), held through the
+  // send loop, where ingest's memory peaks.
   const hashes = new TempFileSpool(HASH_SPOOL_MEMORY_BYTES);
   let hashOfNext: AsyncIterator<SerializedOperation> | undefined;
   try {
@@ -434,6 +434,7 @@ async function writeRecords(
       if (pending !== undefined) await pending;
     }
     table.dropHashes();
+    table.dropLookup();
     hashOfNext = hashes.read()[Symbol.asyncIterator]();
     return await sendInOrder(hashOfNext);
   } finally {

@@ -12,6 +12,16 @@ describe('IdIndex', () => {
     expect(ids.size).toBe(3);
   });
 
+  it('after dropLookup still gives each id back by number, and refuses to find or add one', () => {
+    const index = new IdIndex(4);
+    const ids = ['A', 'Zoë', '', 'E00042'];
+    for (const id of ids) index.intern(id);
+    index.dropLookup();
+    expect(ids.map((_, n) => index.get(n))).toEqual(ids);
+    expect(() => index.find('A')).toThrow(/no longer finds ids/);
+    expect(() => index.intern('B')).toThrow(/no longer finds ids/);
+  });
+
   it('keeps ids that are prefixes of each other, empty, or not ASCII apart', () => {
     const ids = new IdIndex(1);
     const all = ['E1', 'E10', 'E100', '', 'é', 'e\u0301', 'Zoë-7', '社員42', '\u{1F600}', 'E1 '];

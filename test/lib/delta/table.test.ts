@@ -61,6 +61,12 @@ describe('CandidateTable', () => {
     expect(() => table.hash(0)).toThrow(/no longer holds hashes/);
     expect(() => table.get(0)).toThrow(/no longer holds hashes/);
     expect(() => table.add('D', 5, op('D'), 3)).toThrow(/nothing can be added/);
+    expect(table.has('A')).toBe(true);
+    table.dropLookup();
+    expect([0, 1, 2].map((row) => table.unhashed(row))).toEqual(unhashed);
+    expect(() => table.has('A')).toThrow(/no longer finds ids/);
+    expect(() => table.managerRow(1)).toThrow(/no longer finds records by id/);
+    expect(() => table.addPresent('Q')).toThrow(/no longer finds ids/);
   });
 
   it('holds the ids of valid and rejected rows as present, not the managers they merely name', () => {
