@@ -443,7 +443,7 @@ async function writeRecords(
     await hashes.dispose();
   }
 
-  async function sendInOrder(hashOfNext: AsyncIterator<SerializedOperation>): Promise<number> {
+  async function sendInOrder(hashesInOrder: AsyncIterator<SerializedOperation>): Promise<number> {
     let enqueued = 0;
     const backlog = { told: false, waitedMs: 0 };
     // Request-sized batches of the send order, across depths: each is one message and, at upload,
@@ -458,7 +458,7 @@ async function writeRecords(
         const { json, ...record } = leaverOf(decision.leavers[n - queued] as NightlyDecision['leavers'][number]);
         return { record, json };
       }
-      const hash = await hashOfNext.next();
+      const hash = await hashesInOrder.next();
       if (hash.done === true) throw new Error('ingest: the hash file ended before the send order');
       const { record, stored } = recordOf(sendRows[n] as number, hash.value.json);
       return { record, json: await store.read(stored) };
