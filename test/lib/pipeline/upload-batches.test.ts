@@ -11,18 +11,10 @@ import type { BulkRequest } from '../../../lib/scim/types.js';
 import { GateClosedError, ThrottledError } from '../../../lib/provisioning/errors.js';
 import { captureLogger } from '../provisioning/fakes.js';
 import { MemoryLedger, MemoryQueue } from './memory.js';
+import { managedOp, seedPeopleRun } from './people-run.js';
 
 const NOW = Date.parse('2026-12-06T03:00:00.300Z');
 const RUN = 'r-batches';
-const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
-const op = (id: string, manager?: string): string =>
-  JSON.stringify({
-    method: 'POST',
-    bulkId: id,
-    path: '/Users',
-    data: { externalId: id, active: true, ...(manager === undefined ? {} : { [ENTERPRISE]: { manager: { value: manager } } }) },
-  });
-
 /** A run of `people` (id → manager), ingested unless told otherwise, with a client that records requests. */
 async function world(people: Record<string, string | undefined>, opts: { ingesting?: boolean } = {}) {
   let now = NOW;
@@ -30,14 +22,7 @@ async function world(people: Record<string, string | undefined>, opts: { ingesti
   const ledger = new MemoryLedger();
   const requests: BulkRequest[] = [];
   let fail: Error | undefined;
-  await ledger.beginRun({ runId: RUN, file: 'c/f.csv', etag: 'e', startedAt: new Date(NOW).toISOString(), source: 'default', kind: 'full' });
-  const ids = Object.keys(people);
-  await ledger.addRecords(
-    RUN,
-    ids.map((id, i) => ({ externalId: id, line: i + 2, payload: op(id, people[id]), payloadHash: id, ...(people[id] === undefined ? {} : { managerId: people[id] }) })),
-  );
-  await ledger.markEnqueued(RUN, ids);
-  if (opts.ingesting !== true) await ledger.finishIngest(RUN, { rows: ids.length, valid: ids.length, rejected: 0, at: new Date(NOW).toISOString() });
+  const ids = await seedPeopleRun(ledger, RUN, new Map(Object.entries(people)), { at: NOW, ...opts });
   const naps: number[] = [];
   let onNap: () => Promise<void> = async () => undefined;
   const d: UploadDeps = {
@@ -57,7 +42,7 @@ async function world(people: Record<string, string | undefined>, opts: { ingesti
       },
     } as never,
   };
-  const m = (id: string): OperationMessage => ({ v: 1, runId: RUN, externalId: id, line: ids.indexOf(id) + 2, attempt: 1, op: op(id, people[id]) });
+  const m = (id: string): OperationMessage => ({ v: 1, runId: RUN, externalId: id, line: ids.indexOf(id) + 2, attempt: 1, op: managedOp(id, people[id]) });
   const batch = (list: string[]): string => {
     const [text, ...more] = encodeBatch(list.map(m));
     expect(more).toEqual([]);

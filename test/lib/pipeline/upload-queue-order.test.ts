@@ -13,17 +13,10 @@ import { DEFAULT_UPLOAD_OPTIONS, uploadOperations } from '../../../lib/pipeline/
 import type { BulkRequest } from '../../../lib/scim/types.js';
 import { captureLogger } from '../provisioning/fakes.js';
 import { MemoryLedger, MemoryQueue } from './memory.js';
+import { managedOp, seedPeopleRun } from './people-run.js';
 
 const NOW = Date.parse('2026-12-06T03:00:00.300Z');
 const RUN = 'r-queue-order';
-const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
-const op = (id: string, manager?: string): string =>
-  JSON.stringify({
-    method: 'POST',
-    bulkId: id,
-    path: '/Users',
-    data: { externalId: id, active: true, ...(manager === undefined ? {} : { [ENTERPRISE]: { manager: { value: manager } } }) },
-  });
 const range = (from: number, to: number, prefix: string): string[] => Array.from({ length: to - from }, (_, i) => `${prefix}${from + i}`);
 
 describe('upload of a batch that is ahead of its managers on the queue', () => {
@@ -38,17 +31,7 @@ describe('upload of a batch that is ahead of its managers on the queue', () => {
     let now = NOW;
     const queue = new MemoryQueue(() => now);
     const ledger = new MemoryLedger();
-    await ledger.beginRun({ runId: RUN, file: 'c/f.csv', etag: 'e', startedAt: new Date(NOW).toISOString(), source: 'default', kind: 'full' });
-    const ids = [...people.keys()];
-    await ledger.addRecords(
-      RUN,
-      ids.map((id, i) => {
-        const manager = people.get(id);
-        return { externalId: id, line: i + 2, payload: op(id, manager), payloadHash: id, ...(manager === undefined ? {} : { managerId: manager }) };
-      }),
-    );
-    await ledger.markEnqueued(RUN, ids);
-    await ledger.finishIngest(RUN, { rows: ids.length, valid: ids.length, rejected: 0, at: new Date(NOW).toISOString() });
+    const ids = await seedPeopleRun(ledger, RUN, people, { at: NOW });
 
     const requests: BulkRequest[] = [];
     const naps: number[] = [];
@@ -75,7 +58,7 @@ describe('upload of a batch that is ahead of its managers on the queue', () => {
       } as never,
     };
     const batch = (list: string[]): string => {
-      const [text, ...more] = encodeBatch(list.map((id) => ({ v: 1, runId: RUN, externalId: id, line: ids.indexOf(id) + 2, attempt: 1, op: op(id, people.get(id)) })));
+      const [text, ...more] = encodeBatch(list.map((id) => ({ v: 1, runId: RUN, externalId: id, line: ids.indexOf(id) + 2, attempt: 1, op: managedOp(id, people.get(id)) })));
       expect(more).toEqual([]);
       return text as string;
     };
