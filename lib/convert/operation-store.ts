@@ -85,7 +85,8 @@ export class OperationStore {
     let offset = this.offsets[first / OFFSET_STEP] as number;
     for (let n = first; n < number; n++) offset += this.lengths[n] as number;
     const length = this.lengths[number] as number;
-    await this.flush();
+    // Written out already when the file holds every byte added (flushedUpTo moves only once a write is done).
+    if (this.flushedUpTo < this.size) await this.flush();
     if (offset < this.windowStart || offset + length > this.windowEnd) {
       // A window of its own per read from the file: reads may overlap.
       const window = Buffer.allocUnsafeSlow(Math.max(WINDOW_BYTES, length));
