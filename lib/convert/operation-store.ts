@@ -2,7 +2,7 @@
 // exactly as first sent, and so ordering by manager does not hold every operation in memory.
 // A million operations go through here on a large first night, so nothing is allocated per
 // operation that outlives it: each is written into a reused block, its place kept in typed
-// arrays, and reads are served from a window of the file. One Buffer per add and per read (and a
+// arrays, and reads are served from pages of the file. One Buffer per add and per read (and a
 // JS array of a million numbers each for offsets and lengths) left ~100 MB of the allocator's
 // freed memory and promoted garbage in a 1M-row ingest's peak.
 import { mkdtemp, open, rm } from 'node:fs/promises';
@@ -11,9 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const BLOCK_BYTES = 1024 * 1024;
-// Reads in send order walk the file forward one management depth at a time, so a window of the
-// file serves the operations that follow the one asked for.
-const WINDOW_BYTES = 64 * 1024;
+// Reads in send order walk the file forward one management depth at a time, but within a stretch of
+// a depth ingest orders them by ledger partition (lib/pipeline/locality.ts): a few MB of the file
+// read in any order. Pages of the file are kept, the least recently used going first; one window
+// read per operation read that missed took 125 s instead of 67 s for a 1M-row ingest.
+const PAGE_BYTES = 64 * 1024;
+const PAGES_KEPT = 96;
 // An operation's offset is the last kept offset plus the lengths after it: one offset in 16 kept
 // costs at most 15 additions a read and saves 7.5 MB at a million operations.
 const OFFSET_STEP = 16;
@@ -35,9 +38,8 @@ export class OperationStore {
   private block: Buffer = Buffer.allocUnsafeSlow(BLOCK_BYTES);
   private used = 0;
   private flushing: Promise<void> = Promise.resolve();
-  private window: Buffer = Buffer.alloc(0);
-  private windowStart = 0;
-  private windowEnd = 0;
+  /** Pages of the file by number, in order of last use. */
+  private pages = new Map<number, Promise<Buffer>>();
 
   /** Stores one operation's JSON; returns its number. */
   add(json: string): number {
@@ -87,17 +89,42 @@ export class OperationStore {
     const length = this.lengths[number] as number;
     // Written out already when the file holds every byte added (flushedUpTo moves only once a write is done).
     if (this.flushedUpTo < this.size) await this.flush();
-    if (offset < this.windowStart || offset + length > this.windowEnd) {
-      // A window of its own per read from the file: reads may overlap.
-      const window = Buffer.allocUnsafeSlow(Math.max(WINDOW_BYTES, length));
-      const { bytesRead } = await (await this.handle()).read(window, 0, window.length, offset);
+    const page = Math.floor(offset / PAGE_BYTES);
+    const at = offset - page * PAGE_BYTES;
+    if (at + length > PAGE_BYTES) {
+      // Across a page boundary: read on its own.
+      const own = Buffer.allocUnsafe(length);
+      const { bytesRead } = await (await this.handle()).read(own, 0, length, offset);
       if (bytesRead < length) throw new Error(`stored operation ${number} is cut short in its file`);
-      this.window = window;
-      this.windowStart = offset;
-      this.windowEnd = offset + bytesRead;
+      return own.toString('utf8');
     }
-    const at = offset - this.windowStart;
-    return this.window.toString('utf8', at, at + length);
+    let bytes = await this.page(page);
+    if (at + length > bytes.length) {
+      // The page was read while it was the end of the file; more was added since.
+      this.pages.delete(page);
+      bytes = await this.page(page);
+    }
+    if (at + length > bytes.length) throw new Error(`stored operation ${number} is cut short in its file`);
+    return bytes.toString('utf8', at, at + length);
+  }
+
+  // A page of the file, read once while it stays among the most recently used.
+  private page(n: number): Promise<Buffer> {
+    let bytes = this.pages.get(n);
+    if (bytes !== undefined) {
+      this.pages.delete(n);
+    } else {
+      bytes = (async () => {
+        const buffer = Buffer.allocUnsafeSlow(PAGE_BYTES);
+        const { bytesRead } = await (await this.handle()).read(buffer, 0, PAGE_BYTES, n * PAGE_BYTES);
+        return buffer.subarray(0, bytesRead);
+      })();
+      // A failed read is not kept.
+      bytes.catch(() => this.pages.get(n) === bytes && this.pages.delete(n));
+      if (this.pages.size >= PAGES_KEPT) this.pages.delete(this.pages.keys().next().value as number);
+    }
+    this.pages.set(n, bytes);
+    return bytes;
   }
 
   /** Deletes the temporary file. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { OperationStore } from '../../../lib/convert/operation-store.js';
 
 // JSON of varied size and script: accents, CJK, an emoji (4 bytes in UTF-8), and now and then one
-// larger than the store's 1 MiB block or its 64 KiB read window.
+// larger than the store's 1 MiB block or its 64 KiB pages.
 function json(i: number): string {
   const words = ['plain', 'Ærøskøbing', '東京都', 'smile 😀', 'quote"d'];
   const note = i % 997 === 5 ? 'ß'.repeat(700_000) : i % 211 === 7 ? '東'.repeat(30_000) : (words[i % words.length] as string).repeat(1 + (i % 17));
