@@ -2,6 +2,7 @@
 // dropped, so neither their memory nor a storage emulator's speed is in the figure. They answer
 // as an empty ledger does on a source's first night (nobody known, no earlier run). Benchmarks
 // only: what ingest never calls throws, so a change that starts calling it is noticed.
+import { recordPartition } from '../lib/ledger/keys.js';
 import type { LedgerRecord, PipelineLedger } from '../lib/ledger/types.js';
 import type { NewRecord, OperationQueue, PersonRecord, RejectedRow, RunRecord, SourceState } from '../lib/pipeline/ports.js';
 
@@ -66,6 +67,10 @@ export class CountingLedger implements PipelineLedger {
   async decideHeld(): Promise<boolean> {
     return false;
   }
+  partitionOf(runId: string, externalId: string): string {
+    return recordPartition(runId, externalId);
+  }
+
   async getRecords(): Promise<Map<string, LedgerRecord>> {
     return new Map<string, LedgerRecord>();
   }

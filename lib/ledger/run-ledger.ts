@@ -411,6 +411,10 @@ export class RunLedger implements PipelineLedger {
     return out;
   }
 
+  partitionOf(runId: string, externalId: string): string {
+    return recordPartition(runId, externalId);
+  }
+
   async markSubmitted(runId: string, externalIds: readonly string[], at: { requestId: string; at: string }, seen?: ReadonlyMap<string, LedgerRecord>): Promise<void> {
     const event: LifecycleEvent = { type: 'submitted', requestId: at.requestId, at: Date.parse(at.at) };
     // Records as upload read them go together, a transaction per partition on the versions read;

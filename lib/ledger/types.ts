@@ -236,6 +236,8 @@ export interface PipelineLedger {
   ): Promise<void>;
   getRun(runId: string): Promise<RunRecord | undefined>;
   getRecords(runId: string, externalIds: readonly string[]): Promise<Map<string, LedgerRecord>>;
+  /** The partition a record lives in: records sharing one are read with one query and written in one transaction. */
+  partitionOf(runId: string, externalId: string): string;
   /** Marks records submitted by one accepted request; attempts +1 unless this request was already recorded. */
   markSubmitted(runId: string, externalIds: readonly string[], at: { requestId: string; at: string }, seen?: ReadonlyMap<string, LedgerRecord>): Promise<void>;
   /** Remembers why an upload failed (for the report if the message is poisoned). */

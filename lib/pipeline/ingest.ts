@@ -35,6 +35,7 @@ import type { NewRecord, PipelineDeps, RejectedRow, ReportSink, RunRecord, Unusa
 import { ABSENT } from './report.js';
 import { writeRunReport } from './run-report.js';
 import { runIdFor } from './run-id.js';
+import { byPartitionWithinStepsInPlace } from './locality.js';
 import { EVENTS } from '../telemetry/catalogue.js';
 import { emitEvent } from '../telemetry/emit.js';
 import { allSettledOrThrow } from '../core/settled.js';
@@ -420,7 +421,7 @@ async function writeRecords(
     ...(l.managerId === undefined ? {} : { managerId: l.managerId }),
   });
   const items = queued + decision.leavers.length;
-  const order = sendOrderOf(table, sendRows, items);
+  const order = sendOrderOf(table, sendRows, decision.leavers, (id) => deps.ledger.partitionOf(runId, id));
   // The hashes the records still need, in send order, go to a file the send loop reads back as it
   // goes, and the table lets go of its own and of finding ids (40 MB at 1M rows), held through the
   // send loop, where ingest's memory peaks.
@@ -504,17 +505,44 @@ async function writeRecords(
   }
 }
 
-// The send order (sendPermutation) of the records planned to go, `sendRows` by number, then the leavers.
-function sendOrderOf(table: CandidateTable, sendRows: Int32Array, items: number): Int32Array {
+// Records of a step ordered by partition together (locality.ts): at 16 × 16 partitions of a record
+// and its manager, a request of 50 still falls in a few, and the stretch's operations span a few MB
+// of the operation store's file, which its pages hold while the send loop reads them.
+const PARTITION_STRETCH = 4096;
+
+// The send order (sendPermutation) of the records planned to go, `sendRows` by number, then the
+// leavers; each step ordered by the ledger partition of the record's manager, then of the record.
+// A request's records then sit in a partition or a few (upload reads them with one query or a few
+// and every stage writes them in as many transactions), and so do the managers upload reads to see
+// they were sent: at 20,000 rows, table queries fell from 0.30 to 0.17 per record and transactions
+// from 0.61 to 0.35 (bench:pipeline). The reports a request holds then have their managers spread
+// over many batches of the step above rather than one; upload's looks and take-along (upload.ts)
+// keep that from stalling, and the host fetching while invocations wait (host.json
+// newBatchThreshold) keeps the looks short.
+function sendOrderOf(table: CandidateTable, sendRows: Int32Array, leavers: NightlyDecision['leavers'], partitionOf: (externalId: string) => string): Int32Array {
   const queued = sendRows.length;
+  const items = queued + leavers.length;
   const itemOfRow = new Int32Array(table.length).fill(-1);
   for (let q = 0; q < queued; q++) itemOfRow[sendRows[q] as number] = q;
   const rankOf = (i: number): number => (i < queued ? intentRank(table.decision(sendRows[i] as number).intent) : 0);
-  return sendPermutation(items, rankOf, (i) => {
+  const { order, depth } = sendPermutation(items, rankOf, (i) => {
     if (i >= queued) return -1;
     const m = table.managerRow(sendRows[i] as number);
     return m < 0 ? -1 : (itemOfRow[m] as number);
-  }).order;
+  });
+  byPartitionWithinStepsInPlace(
+    order,
+    (i) => rankOf(i) * (items + 1) + (depth[i] as number),
+    (i) => {
+      if (i >= queued) return `|${partitionOf((leavers[i - queued] as NightlyDecision['leavers'][number]).externalId)}`;
+      const row = sendRows[i] as number;
+      // A disable's manager exists already: upload does not read it.
+      const manager = table.decision(row).intent === 'disable' ? undefined : table.managerOf(row);
+      return `${manager === undefined ? '' : partitionOf(manager)}|${partitionOf(table.externalIdOf(row))}`;
+    },
+    PARTITION_STRETCH,
+  );
+  return order;
 }
 
 // Who owns whom: marks for the owner's next run to warn about, and hand-overs. A held run hands

@@ -1,6 +1,7 @@
 // In-memory stand-ins for the pipeline's ports, with the same contract as the Azure-backed ones
 // (lib/ledger, Queue storage): for fast tests of the stages' logic. The end-to-end tests use the real ones.
 import { emptyCounts, nextState } from '../../../lib/core/lifecycle.js';
+import { recordPartition } from '../../../lib/ledger/keys.js';
 import { decodeOperations } from '../../../lib/pipeline/messages.js';
 import type { OperationMessage } from '../../../lib/pipeline/messages.js';
 import type { LifecycleEvent, LifecyclePolicy, LifecycleRecord, Transition } from '../../../lib/core/lifecycle.js';
@@ -91,6 +92,11 @@ export class MemoryLedger implements PipelineLedger {
     const r = this.runs.get(runId);
     return r && { ...r };
   }
+  // The table ledger's layout, so tests send requests in the order production does.
+  partitionOf(runId: string, externalId: string): string {
+    return recordPartition(runId, externalId);
+  }
+
   async getRecords(runId: string, ids: readonly string[]): Promise<Map<string, LedgerRecord>> {
     const out = new Map<string, LedgerRecord>();
     for (const id of ids) {
