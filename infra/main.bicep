@@ -109,9 +109,9 @@ var ledgerTables = [
 var provisioningApiRequestsPerWindow = 40
 var provisioningApiWindowSeconds = 5
 var rateLimitRequestsPerInstance = provisioningApiRequestsPerWindow / maximumInstanceCount
-// host.json runs at most two upload invocations per instance (queues.batchSize 2,
-// newBatchThreshold 0), each with one request in flight.
-var uploadsInFlightPerInstance = 2
+// host.json runs at most four upload invocations per instance (queues.batchSize 2, and
+// newBatchThreshold 2: the host fetches again while two still run), each with one request in flight.
+var uploadsInFlightPerInstance = 4
 
 var usesAppRegistration = credentialMode != 'managed-identity'
 

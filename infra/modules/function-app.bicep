@@ -23,9 +23,9 @@ param hrsyncSettings object
 // 2048 MB is the smaller instance size; an extract is streamed, and the two-thread scan
 // peaks well under it at a million rows.
 var instanceMemoryMB = 2048
-// hrsync has no HTTP functions; this caps any added later at the same two calls in flight per
-// instance that host.json allows the upload queue trigger. Queue concurrency itself is set in
-// host.json (queues.batchSize 2, newBatchThreshold 0).
+// hrsync has no HTTP functions; this caps any added later at two calls in flight per instance.
+// Queue concurrency is set in host.json (queues.batchSize 2, newBatchThreshold 2: four upload
+// invocations at most).
 var httpPerInstanceConcurrency = 2
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {

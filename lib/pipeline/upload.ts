@@ -103,9 +103,9 @@ export async function uploadOperations(trigger: unknown, deps: UploadDeps, optio
   const waited = step.pending.length > 0;
   if (waited) {
     // Still unsent after every look: the managers' batch is most likely not in a request beside this
-    // one (that would have gone by now) but on the queue behind it, where the host does not fetch it
-    // while this invocation holds its slot (host.json: batchSize 2, newBatchThreshold 0 — nothing is
-    // fetched until both invocations have returned). Put back whole, this request went behind the
+    // one (that would have gone by now) but on the queue behind it, where the host may not fetch it
+    // while this invocation holds its slot (with newBatchThreshold 0, as host.json had it, nothing is
+    // fetched until every invocation of a batch has returned). Put back whole, this request went behind the
     // batches that wait for its own records, each of them waited and went back behind it in turn,
     // and the queue went round two messages per wait: with requests' managers spread over many
     // batches, bench:pipeline sent 72 of 400 requests, then nothing for over ten minutes. So the

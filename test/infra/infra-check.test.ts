@@ -175,7 +175,7 @@ describe('rate limit and security posture', () => {
 
   it('reports host.json running more upload invocations per instance than the settings assume', () => {
     const problems = problemsWith('host.json', '"batchSize": 2,', '"batchSize": 4,');
-    expect(problems.some((p) => p.includes('HRSYNC_CONCURRENCY is 2, but host.json runs up to 4 upload invocations per instance'))).toBe(true);
+    expect(problems.some((p) => p.includes('HRSYNC_CONCURRENCY is 4, but host.json runs up to 6 upload invocations per instance'))).toBe(true);
   });
 
   it('reports shared-key access left on', () => {

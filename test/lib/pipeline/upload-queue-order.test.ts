@@ -1,7 +1,7 @@
 // A batch that reaches upload ahead of its managers' batch — concurrent sends leave ingest's batches
 // slightly out of order on the queue — waits for managers that cannot come while it holds its slot:
-// the host fetches nothing until its invocations have returned (host.json batchSize 2,
-// newBatchThreshold 0). It must not then go back whole behind the batches that wait for its own
+// a host with newBatchThreshold 0 (host.json had it so) fetches nothing until its invocations have
+// returned. It must not then go back whole behind the batches that wait for its own
 // records: each of them would wait and go back in turn, and the queue would go round two messages
 // per wait (bench:pipeline, 20,000 rows with each step ordered by partition: 72 of 400 requests
 // sent, then nothing for over ten minutes).

@@ -13,7 +13,7 @@ describe('readHostJson', () => {
     const o = readHostJson('host.json');
     expect(o).toMatchObject({
       batchSize: 2,
-      newBatchThreshold: 0,
+      newBatchThreshold: 2,
       maxDequeueCount: 5,
       visibilityTimeoutSeconds: 30,
       messageEncoding: 'base64',
