@@ -223,8 +223,12 @@ export interface TransitionOptions {
 export interface PipelineLedger {
   /** Creates the run, or returns it as it is when it exists (a re-delivered blob). */
   beginRun(run: { runId: string; file: string; etag: string; startedAt: string; source: string; kind: 'full' | 'changes'; mode?: 'sync' }): Promise<RunRecord>;
-  /** Adds records (queued unless said otherwise); existing records are left as they are. Returns the ids that still need a queue message. */
-  addRecords(runId: string, records: readonly NewRecord[]): Promise<string[]>;
+  /**
+   * Adds records (queued unless said otherwise); existing records are left as they are. Returns the ids that still need a queue message.
+   * `sending`: the caller sends a message for each id returned, right away, so new queued records are written enqueued (no second
+   * write), and existing ones still on their first attempt are returned again (their message may not have gone).
+   */
+  addRecords(runId: string, records: readonly NewRecord[], options?: { sending?: boolean }): Promise<string[]>;
   /** Notes that the records' messages are on the queue (and that none waits any longer). */
   markEnqueued(runId: string, externalIds: readonly string[]): Promise<void>;
   addRejected(runId: string, rows: readonly RejectedRow[]): Promise<void>;

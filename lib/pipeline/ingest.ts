@@ -449,7 +449,7 @@ async function writeRecords(
     const backlog = { told: false, waitedMs: 0 };
     // Request-sized batches of the send order, across depths: each is one message and, at upload,
     // one request. A report whose manager is in an earlier batch still in flight waits for it there.
-    // Records are written and marked a group of batches at a time: a group spreads over the run's 16
+    // Records are written a group of batches at a time: a group spreads over the run's 16
     // partitions in as many transactions as one batch would, and a sequence of round trips per batch
     // made ingest the slowest stage (60 s for 20,000 records, measured by bench:pipeline).
     let next: { record: NewRecord; json: string } | undefined;
@@ -488,7 +488,9 @@ async function writeRecords(
         batch.push({ v: 1, runId, externalId: record.externalId, line: record.line, attempt: 1, op: json });
       }
       if (batch.length > 0) batches.push(batch);
-      const need = new Set(await deps.ledger.addRecords(runId, records));
+      // Written enqueued: the messages follow at once. A crash in between leaves the host's retry of
+      // this ingest to send them (again, for any that went: upload drops the second copy as stale).
+      const need = new Set(await deps.ledger.addRecords(runId, records, { sending: true }));
       if (need.size === 0) continue;
       const texts = batches.flatMap((b) => encodeBatch(b.filter((m) => need.has(m.externalId))));
       const capped = !held && deps.queueBacklog !== undefined && deps.queueBacklog > 0;
@@ -498,7 +500,6 @@ async function writeRecords(
         if (capped) await roomInQueue(deps, deps.queueBacklog as number, some.length, runId, backlog);
         await sendAll(some, (text) => deps.queue.send(text));
       }
-      await deps.ledger.markEnqueued(runId, [...need]);
       enqueued += need.size;
     }
     return enqueued;

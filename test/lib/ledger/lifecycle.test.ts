@@ -153,6 +153,28 @@ describe('ledger lifecycle', () => {
     await expect(l.addRecords('r1', [rec('E', 6), rec('E', 7)])).rejects.toThrow(/appears twice/);
   });
 
+  it('written for a caller that sends their messages at once, records are enqueued from the start, and a retry sends again only what is on its first attempt', async () => {
+    const { ledger: l } = setup();
+    await l.beginRun({ ...RUN, runId: 'r1' });
+    expect(await l.addRecords('r1', [rec('A', 2), rec('B', 3), rec('C', 4), { ...rec('U', 5), state: 'unchanged' as const }], { sending: true })).toEqual(['A', 'B', 'C']);
+    const first = await l.getRecords('r1', ['A', 'B', 'C', 'U']);
+    // No second write marks them: reconcile finds no queued record without its message.
+    expect([...first.values()].map((r) => [r.externalId, r.enqueued])).toEqual([
+      ['A', true],
+      ['B', true],
+      ['C', true],
+      ['U', false],
+    ]);
+    await l.markSubmitted('r1', ['A'], { requestId: 'q1', at: t(1) });
+    await l.markSubmitted('r1', ['B'], { requestId: 'q2', at: t(1) });
+    await l.transition('r1', 'B', { type: 'timed-out', reason: 'no log entry', now: Date.parse(t(2)) });
+    // The host retries a crashed ingest: C may or may not have had its message, so it goes again (the
+    // second copy is stale at upload); A moved on; B is on its second attempt, which reconcile sends.
+    const need = await l.addRecords('r1', [rec('A', 2), rec('B', 3), rec('C', 4), rec('D', 6)], { sending: true });
+    expect(need).toEqual(['C', 'D']);
+    expect((await l.getRecords('r1', ['B'])).get('B')).toMatchObject({ state: 'queued', attempts: 1, enqueued: false });
+  });
+
   it('confirms once: twice in a row, racing instances, and racing outcomes', async () => {
     const { ledger: l } = setup();
     await l.beginRun({ ...RUN, runId: 'r1' });

@@ -40,16 +40,17 @@ export class MemoryLedger implements PipelineLedger {
     this.runs.set(run.runId, created);
     return { ...created };
   }
-  async addRecords(runId: string, records: readonly NewRecord[]): Promise<string[]> {
+  async addRecords(runId: string, records: readonly NewRecord[], options: { sending?: boolean } = {}): Promise<string[]> {
     const byId = this.recordsOf(runId);
     const need: string[] = [];
+    const sending = options.sending === true;
     for (const r of records) {
       const existing = byId.get(r.externalId);
       if (existing === undefined) {
         const { state = 'queued', seenUpTo, ...rest } = r;
-        byId.set(r.externalId, { runId, ...rest, state, attempts: 0, enqueued: false, ...(seenUpTo === undefined ? {} : { lastOutcomeAt: seenUpTo }) });
+        byId.set(r.externalId, { runId, ...rest, state, attempts: 0, enqueued: sending && state === 'queued', ...(seenUpTo === undefined ? {} : { lastOutcomeAt: seenUpTo }) });
         if (state === 'queued') need.push(r.externalId);
-      } else if (existing.state === 'queued' && !existing.enqueued) {
+      } else if (existing.state === 'queued' && (sending ? existing.attempts === 0 : !existing.enqueued)) {
         need.push(r.externalId);
       }
     }
