@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { byPartitionWithinSteps, byPartitionWithinStepsInPlace } from '../../../lib/pipeline/locality.js';
+import { byPartitionWithinStepsInPlace } from '../../../lib/pipeline/locality.js';
 
 interface Item {
   id: string;
@@ -7,8 +7,38 @@ interface Item {
   partition: string;
 }
 
+// The model the in-place order is checked against: each stretch of a step sorted by partition, stably.
+function byPartitionWithinSteps<T>(ordered: readonly T[], stepOf: (item: T) => string, partitionOf: (item: T) => string, stretch = Infinity): T[] {
+  const out: T[] = [];
+  for (let start = 0; start < ordered.length;) {
+    const step = stepOf(ordered[start] as T);
+    let end = start + 1;
+    while (end < ordered.length && end - start < stretch && stepOf(ordered[end] as T) === step) end++;
+    const keyed = ordered.slice(start, end).map((item) => ({ item, partition: partitionOf(item) }));
+    // Array.prototype.sort is stable: file order survives within a partition.
+    keyed.sort((a, b) => (a.partition < b.partition ? -1 : a.partition > b.partition ? 1 : 0));
+    for (const k of keyed) out.push(k.item);
+    start = end;
+  }
+  return out;
+}
+
 const item = (id: string, step: string, partition: string): Item => ({ id, step, partition });
-const order = (items: Item[], stretch?: number): string[] =>
+/** Items in the order byPartitionWithinStepsInPlace gives their numbers. */
+function inPlace(items: Item[], stretch?: number): Item[] {
+  const steps = new Map<string, number>();
+  for (const i of items) if (!steps.has(i.step)) steps.set(i.step, steps.size);
+  const numbers = Int32Array.from(items.keys());
+  byPartitionWithinStepsInPlace(
+    numbers,
+    (k) => steps.get(items[k]?.step as string) as number,
+    (k) => items[k]?.partition as string,
+    stretch,
+  );
+  return [...numbers].map((k) => items[k] as Item);
+}
+const order = (items: Item[], stretch?: number): string[] => inPlace(items, stretch).map((i) => i.id);
+const modelOrder = (items: Item[], stretch?: number): string[] =>
   byPartitionWithinSteps(
     items,
     (i) => i.step,
@@ -16,18 +46,14 @@ const order = (items: Item[], stretch?: number): string[] =>
     stretch,
   ).map((i) => i.id);
 
-describe('byPartitionWithinSteps', () => {
+describe('byPartitionWithinStepsInPlace', () => {
   it('groups a step by partition, keeping file order within a partition', () => {
     expect(order([item('a', 's', '2'), item('b', 's', '1'), item('c', 's', '2'), item('d', 's', '1')])).toEqual(['b', 'd', 'a', 'c']);
   });
 
   it('never moves a record across a step boundary, so managers stay ahead of their reports', () => {
     const items = [item('m1', '0:0', 'b'), item('m2', '0:0', 'a'), item('r1', '0:1', 'a'), item('r2', '0:1', 'b'), item('r3', '0:1', 'a'), item('x', '1:0', 'a')];
-    const out = byPartitionWithinSteps(
-      items,
-      (i) => i.step,
-      (i) => i.partition,
-    );
+    const out = inPlace(items);
     expect(out.map((i) => i.id)).toEqual(['m2', 'm1', 'r1', 'r3', 'r2', 'x']);
     expect(out.map((i) => i.step)).toEqual(items.map((i) => i.step));
   });
@@ -43,11 +69,7 @@ describe('byPartitionWithinSteps', () => {
   it('cuts requests that each span few partitions', () => {
     // 1,000 records of one step over 16 partitions, cut into requests of 50.
     const items = Array.from({ length: 1000 }, (_, n) => item(`p${n}`, 'one', ((n * 2654435761) % 16).toString(16)));
-    const out = byPartitionWithinSteps(
-      items,
-      (i) => i.step,
-      (i) => i.partition,
-    );
+    const out = inPlace(items);
     const spans: number[] = [];
     for (let i = 0; i < out.length; i += 50) spans.push(new Set(out.slice(i, i + 50).map((x) => x.partition)).size);
     expect(Math.max(...spans)).toBeLessThanOrEqual(2);
@@ -66,8 +88,8 @@ describe('ordering a stretch at a time', () => {
   });
 });
 
-describe('byPartitionWithinStepsInPlace', () => {
-  it('reorders a send order of numbers as byPartitionWithinSteps reorders the items, over random steps and partitions', () => {
+describe('the in-place order against its model', () => {
+  it('reorders a send order of numbers as the model reorders the items, over random steps and partitions', () => {
     let s = 7;
     const next = (): number => {
       s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
@@ -92,7 +114,7 @@ describe('byPartitionWithinStepsInPlace', () => {
         (k) => items[k]?.partition as string,
         stretch,
       );
-      expect([...numbers].map((k) => items[k]?.id)).toEqual(order(inOrder, stretch));
+      expect([...numbers].map((k) => items[k]?.id)).toEqual(modelOrder(inOrder, stretch));
     }
   });
 });
