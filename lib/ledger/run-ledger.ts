@@ -249,6 +249,7 @@ export class RunLedger implements PipelineLedger {
     if (records.length === 0) return [];
     const recs = await this.recs();
     const sending = options.sending === true;
+    const sendable = (r: NewRecord): boolean => (r.state ?? 'queued') === 'queued';
     const entity = (r: NewRecord): Entity => ({
       partitionKey: recordPartition(runId, r.externalId),
       rowKey: recordKey(r.externalId),
@@ -258,7 +259,7 @@ export class RunLedger implements PipelineLedger {
       attempts: 0,
       // Marked at once when the caller sends its message right after: a second write of every record
       // (markEnqueued) was a fifth of the table service's work while ingest ran (bench:pipeline).
-      enqueued: sending && (r.state ?? 'queued') === 'queued',
+      enqueued: sending && sendable(r),
       payloadHash: r.payloadHash,
       ...(r.managerId === undefined ? {} : { managerId: r.managerId }),
       ...splitPayload(r.payload),
@@ -276,7 +277,6 @@ export class RunLedger implements PipelineLedger {
     }
     const byKey = new Map(records.map((r) => [recordKey(r.externalId), r]));
     const need: string[] = [];
-    const sendable = (r: NewRecord): boolean => (r.state ?? 'queued') === 'queued';
     // Partitions are independent: their transactions go at once.
     await allSettledOrThrow(
       transactions(records.map(entity)).map(async (chunk) => {
