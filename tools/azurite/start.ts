@@ -155,7 +155,9 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
       exited,
       (async () => {
         for (const c of children) {
-          while (!(await accepts(ports[c.service]))) {
+          // Another process may take the port between freePort() and Azurite's bind; a connection
+          // would then reach that process. Azurite says it listens only once its own bind succeeded.
+          while (!/successfully (listens|started)/.test(c.output) || !(await accepts(ports[c.service]))) {
             if (Date.now() > deadline) throw new Error(`Azurite's ${c.service} service did not listen on port ${ports[c.service]} within ${timeoutMs} ms: ${c.output.trim()}`);
             await new Promise((r) => setTimeout(r, 50));
           }
@@ -167,6 +169,11 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
     throw err;
   }
   exited.catch(() => undefined);
+  const gone = children.find((c) => c.child.exitCode !== null || c.child.signalCode !== null);
+  if (gone !== undefined) {
+    await stopAll();
+    throw new Error(`Azurite's ${gone.service} service exited (${gone.child.signalCode ?? `code ${gone.child.exitCode}`}) as it started: ${gone.output.trim()}`);
+  }
   for (const c of children) {
     c.child.once('exit', (code, signal) => {
       if (!stopping) options.onUnexpectedExit?.(c.service, code, signal);

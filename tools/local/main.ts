@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ensureSimulatorCertificate } from '../simulator/index.js';
+import { failureText } from './failure.js';
 import { watchAncestors } from './lifeline.js';
 import type { LocalArgs } from './run.js';
 
@@ -130,7 +131,7 @@ main().then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`npm run local failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`npm run local failed: ${failureText(err)}\n`);
     process.exitCode = EXIT_UNUSABLE;
   },
 );

@@ -84,10 +84,17 @@ async function start(name: string): Promise<Tree> {
     err += b.toString('utf8');
   });
   top.stdout?.resume();
-  const exited = new Promise<number | null>((r) => top.on('exit', (code) => r(code)));
+  let ended = false;
+  const exited = new Promise<number | null>((r) =>
+    top.on('exit', (code) => {
+      ended = true;
+      r(code);
+    }),
+  );
   const deadline = Date.now() + 60_000;
   while (!err.includes('Watching')) {
-    if (Date.now() > deadline) throw new Error(`npm run local did not start: ${err.slice(-1000)}`);
+    // A start that failed says why at once rather than after the whole minute.
+    if (ended || Date.now() > deadline) throw new Error(`npm run local did not start${ended ? ' (it exited)' : ''}: ${err.slice(-1000)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   const [inner] = childrenOf(top.pid as number);
