@@ -29,7 +29,7 @@ import type {
   TransitionOptions,
   UnusableInput,
 } from './types.js';
-import { clip, compareTimes, entityBytes, personBucket, recordKey, recordPartition, splitPayload } from './keys.js';
+import { PEOPLE_PARTITIONS, clip, compareTimes, entityBytes, personBucket, recordKey, recordPartition, splitPayload } from './keys.js';
 import { lifecycleView, recordEntity, some, str, toPerson, toRecord, toRequest, toRun, toSourceState } from './entities.js';
 import type { Entity } from './entities.js';
 import type { LedgerTableNames } from './tables.js';
@@ -577,7 +577,8 @@ export class RunLedger implements PipelineLedger {
 
   async *listPeople(): AsyncIterable<PersonRecord> {
     const people = await this.client(this.names.people);
-    for await (const e of people.listEntities<Entity>({ queryOptions: { select: PERSON_VIEW } })) yield toPerson(e);
+    const filter = odata`PartitionKey ge ${PEOPLE_PARTITIONS.from} and PartitionKey le ${PEOPLE_PARTITIONS.to}`;
+    for await (const e of people.listEntities<Entity>({ queryOptions: { filter, select: PERSON_VIEW } })) yield toPerson(e);
   }
 
   async markAlsoIn(externalId: string, source: string | undefined): Promise<void> {

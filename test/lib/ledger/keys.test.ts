@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   MAX_PAYLOAD_CHARS,
   PAYLOAD_PART_CHARS,
+  PEOPLE_PARTITIONS,
   RECORD_BUCKETS,
   clip,
   compareTimes,
@@ -32,7 +33,26 @@ describe('recordKey', () => {
     expect(keys[7]).toBe(`R|${Buffer.from('x'.repeat(200)).toString('base64url')}`);
     expect(keys[8]).toMatch(/^R\|!/);
     expect(forbidden('a\tb') && forbidden('a#b')).toBe(true);
-    expect(personBucket('a/b')).toMatch(/^[0-9a-f]{2}$/);
+  });
+});
+
+describe('personBucket', () => {
+  it('spreads people over the 16 partitions p0 … pf, the same one each time', () => {
+    const seen = new Map<string, number>();
+    for (let i = 0; i < 4800; i++) {
+      const b = personBucket(`W${i}`);
+      expect(b).toMatch(/^p[0-9a-f]$/);
+      expect(b >= PEOPLE_PARTITIONS.from && b <= PEOPLE_PARTITIONS.to).toBe(true);
+      seen.set(b, (seen.get(b) ?? 0) + 1);
+    }
+    expect(seen.size).toBe(16);
+    // 300 each on average: a hash that favoured a few partitions would leave some far off it.
+    for (const n of seen.values()) expect(n).toBeGreaterThan(200);
+    expect(personBucket('a/b')).toBe(personBucket('a/b'));
+  });
+
+  it('keeps the 256 two-digit partitions of the development layout outside the range it reads', () => {
+    for (const old of ['00', '7f', 'ff']) expect(old < PEOPLE_PARTITIONS.from || old > PEOPLE_PARTITIONS.to).toBe(true);
   });
 });
 

@@ -65,6 +65,57 @@ describe('RunLedger', () => {
     expect((await l.getRecords('r1', ['A'])).get('A')).toMatchObject({ state: 'confirmed' });
   });
 
+  it("creates a pass's new people in one transaction per People partition, and reads none of the development layout's", async () => {
+    const names = ledgerTableNames(`l${++n}`);
+    const calls = { transactions: 0, single: 0 };
+    const table = (name: string): TableClient => {
+      const client = TableClient.fromConnectionString(azurite.connectionString, name, { allowInsecureConnection: true });
+      if (name !== names.people) return client;
+      const submit = client.submitTransaction.bind(client);
+      const create = client.createEntity.bind(client);
+      client.submitTransaction = ((...args: Parameters<typeof submit>) => {
+        calls.transactions++;
+        return submit(...args);
+      }) as typeof client.submitTransaction;
+      client.createEntity = ((...args: Parameters<typeof create>) => {
+        calls.single++;
+        return create(...args);
+      }) as typeof client.createEntity;
+      return client;
+    };
+    const l = new RunLedger(names, table);
+    await l.beginRun({ ...RUN, runId: 'r1' });
+    const ids = Array.from({ length: 300 }, (_, i) => `W${i}`);
+    await l.addRecords(
+      'r1',
+      ids.map((id) => record(id)),
+    );
+    await l.markSubmitted('r1', ids, { requestId: 'q1', at: '2026-11-23T00:00:01Z' });
+    const seen = await l.getRecords('r1', ids);
+    const done = await l.transitionAll(
+      'r1',
+      ids.map((id) => ({ seen: seen.get(id) as LedgerRecord, event: confirmed('2026-11-23T00:00:02Z') })),
+    );
+    expect([...done.values()].every((t) => t?.to === 'confirmed')).toBe(true);
+    // 300 people over 16 partitions: 16 transactions (with 256 partitions it was ~180 transactions and singles).
+    expect(calls).toEqual({ transactions: 16, single: 0 });
+
+    // A person as a development build kept them, in one of 256 two-digit partitions: not listed, not found.
+    await table(names.people).createEntity({
+      partitionKey: '3a',
+      rowKey: recordKey('OLD'),
+      externalId: 'OLD',
+      lastConfirmedHash: 'h',
+      lastConfirmedAt: RUN.startedAt,
+      source: 'default',
+    });
+    const listed: string[] = [];
+    for await (const p of l.listPeople()) listed.push(p.externalId);
+    expect(listed.sort()).toEqual([...ids].sort());
+    expect(await l.getPerson('OLD')).toBeUndefined();
+    expect(await l.getPerson('W7')).toMatchObject({ externalId: 'W7', lastRunId: 'r1' });
+  });
+
   it('stores records under any externalId, and payloads longer than one table property', async () => {
     const { ledger: l } = ledger();
     await l.beginRun({ ...RUN, runId: 'r1' });
