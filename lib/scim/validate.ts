@@ -58,22 +58,30 @@ function attributeName(path: readonly string[]): string {
   return path[0] === ENTERPRISE_USER_SCHEMA ? `${ENTERPRISE_USER_SCHEMA}:${path.slice(1).join('.')}` : path.join('.');
 }
 
-function tooLong(issues: RecordIssue[] | undefined, attribute: string, value: unknown, entra: string, max: number): RecordIssue[] | undefined {
-  if (typeof value !== 'string' || value.length <= max || characters(value) <= max) return issues;
+// Named once: these checks run on every row, and the names are needed only for a row that fails one.
+const NAMED_TEXT_LIMITS = TEXT_LIMITS.map((limit) => ({ ...limit, attribute: attributeName(limit.path) }));
+
+function tooLong(value: unknown, max: number): boolean {
+  return typeof value === 'string' && value.length > max && characters(value) > max;
+}
+
+function tooLongIssue(issues: RecordIssue[] | undefined, attribute: string, entra: string, max: number): RecordIssue[] {
   return add(issues, 'error', attribute, 'too-long', `${attribute} is longer than ${max} characters, the most Entra's ${entra} holds`);
 }
 
 function lengthIssues(user: ScimUser, issues: RecordIssue[] | undefined): RecordIssue[] | undefined {
-  for (const limit of TEXT_LIMITS) {
+  for (const limit of NAMED_TEXT_LIMITS) {
     let value: unknown = user;
     for (const key of limit.path) value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
-    issues = tooLong(issues, attributeName(limit.path), value, limit.entra, limit.max);
+    if (tooLong(value, limit.max)) issues = tooLongIssue(issues, limit.attribute, limit.entra, limit.max);
   }
   const addresses = user.addresses ?? [];
   for (let i = 0; i < addresses.length; i++) {
     const address = addresses[i] as ScimAddress;
     if (address.type !== 'work') continue;
-    for (const limit of ADDRESS_LIMITS) issues = tooLong(issues, `addresses[${i}].${limit.key}`, address[limit.key], limit.entra, limit.max);
+    for (const limit of ADDRESS_LIMITS) {
+      if (tooLong(address[limit.key], limit.max)) issues = tooLongIssue(issues, `addresses[${i}].${limit.key}`, limit.entra, limit.max);
+    }
   }
   return issues;
 }
