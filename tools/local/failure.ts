@@ -1,6 +1,7 @@
 // An error without a message (a socket's AggregateError, an SDK error from a body-less response)
 // once left only "npm run local failed:" to go on: say its kind, code, status, inner errors and
-// causes, and where it was thrown. Start-up errors carry no HR data: no extract is read yet.
+// causes, and where it was thrown. The messages are the errors' own, as printed before; what is
+// added (names, codes, statuses, a code location) holds nothing from the run's data.
 
 /** One line for an error that stopped `npm run local`: its kind, code, status, inner errors and causes. */
 export function failureText(err: unknown, depth = 0): string {
