@@ -23,8 +23,8 @@ type BlobDefinition = Extract<FunctionDefinition, { kind: 'storageBlob' }>;
 export interface BlobWatcher {
   functionName: string;
   containerName: string;
-  /** Invokes the handler for each new or changed blob; resolves with how many invocations ran. */
-  pollOnce(): Promise<number>;
+  /** Invokes the handler for each new or changed blob; resolves with how many invocations ran. `signal` ends the listing, not invocations. */
+  pollOnce(signal?: AbortSignal): Promise<number>;
 }
 
 interface BlobPath {
@@ -156,14 +156,14 @@ export function createBlobWatcher(def: BlobDefinition, env: AppSettings, host: H
     }
   }
 
-  async function pollOnce(): Promise<number> {
-    ready ??= Promise.all([container.createIfNotExists(), receipts.createIfNotExists()]).catch((err: unknown) => {
+  async function pollOnce(signal?: AbortSignal): Promise<number> {
+    ready ??= Promise.all([container.createIfNotExists({ abortSignal: signal }), receipts.createIfNotExists({ abortSignal: signal })]).catch((err: unknown) => {
       ready = undefined;
       throw err;
     });
     await ready;
     let invoked = 0;
-    await eachLimited(container.listBlobsFlat({ prefix: path.prefix, includeMetadata: true }), host.blobParallelism, async (item) => {
+    await eachLimited(container.listBlobsFlat({ prefix: path.prefix, includeMetadata: true, abortSignal: signal }), host.blobParallelism, async (item) => {
       if (await handle(item)) invoked++;
     });
     return invoked;

@@ -146,23 +146,33 @@ export function createLocalHost(options: LocalHostOptions): LocalHost {
       sleepers.add(wake);
     });
 
+  // Ends the scans and fetches in flight when stop() is called: one caught by a storage service
+  // that has gone away retries for ~15 s (the SDK's policy), and stop() waited it out. Invocations
+  // already running are not cut short; stop() waits for them, as the Functions host does.
+  let scans = new AbortController();
+
   function start(): void {
     if (running) return;
     running = true;
+    scans = new AbortController();
+    const { signal } = scans;
     loops = [
       ...blobs.map(async (b) => {
         while (running) {
-          await b.pollOnce().catch((err: Error) => invoker.log('host', 'error', `scanning ${b.containerName} for ${b.functionName} failed: ${err.message}`));
+          await b.pollOnce(signal).catch((err: Error) => {
+            if (running) invoker.log('host', 'error', `scanning ${b.containerName} for ${b.functionName} failed: ${err.message}`);
+          });
           if (running) await sleep(BLOB_SCAN_MS);
         }
       }),
-      ...queues.map((q) => q.loop(isRunning, sleep)),
+      ...queues.map((q) => q.loop(isRunning, sleep, signal)),
       ...timers.map((t) => t.loop(isRunning, sleep)),
     ];
   }
 
   async function stop(): Promise<void> {
     running = false;
+    scans.abort();
     for (const wake of [...sleepers]) wake();
     await Promise.allSettled(loops);
     await invoker.idle();

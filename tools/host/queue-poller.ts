@@ -21,8 +21,8 @@ export interface QueuePoller {
   queueName: string;
   /** Fetches one batch (up to batchSize) and runs it in parallel; resolves with the number of messages. */
   pollOnce(): Promise<number>;
-  /** Polls until `running()` turns false, backing off while the queue is empty; `sleep` must end early on stop. */
-  loop(running: () => boolean, sleep: (ms: number) => Promise<void>): Promise<void>;
+  /** Polls until `running()` turns false, backing off while the queue is empty; `sleep` must end early on stop, and `signal` ends a fetch in flight. */
+  loop(running: () => boolean, sleep: (ms: number) => Promise<void>, signal?: AbortSignal): Promise<void>;
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -51,8 +51,8 @@ export function createQueuePoller(def: QueueDefinition, env: AppSettings, host: 
   const poison: QueueClient = service.getQueueClient(`${queueName}-poison`);
   let ready: Promise<unknown> | undefined;
 
-  const ensureQueues = (): Promise<unknown> => {
-    ready ??= Promise.all([queue.createIfNotExists(), poison.createIfNotExists()]).catch((err: unknown) => {
+  const ensureQueues = (signal?: AbortSignal): Promise<unknown> => {
+    ready ??= Promise.all([queue.createIfNotExists({ abortSignal: signal }), poison.createIfNotExists({ abortSignal: signal })]).catch((err: unknown) => {
       ready = undefined;
       throw err;
     });
@@ -92,9 +92,9 @@ export function createQueuePoller(def: QueueDefinition, env: AppSettings, host: 
     }
   }
 
-  async function fetch(count: number): Promise<DequeuedMessageItem[]> {
-    await ensureQueues();
-    const received = await queue.receiveMessages({ numberOfMessages: Math.max(1, Math.min(32, count)), visibilityTimeout: LEASE_SECONDS });
+  async function fetch(count: number, signal?: AbortSignal): Promise<DequeuedMessageItem[]> {
+    await ensureQueues(signal);
+    const received = await queue.receiveMessages({ numberOfMessages: Math.max(1, Math.min(32, count)), visibilityTimeout: LEASE_SECONDS, abortSignal: signal });
     return received.receivedMessageItems;
   }
 
@@ -106,7 +106,7 @@ export function createQueuePoller(def: QueueDefinition, env: AppSettings, host: 
     return messages.length;
   }
 
-  async function loop(running: () => boolean, sleep: (ms: number) => Promise<void>): Promise<void> {
+  async function loop(running: () => boolean, sleep: (ms: number) => Promise<void>, signal?: AbortSignal): Promise<void> {
     const inFlight = new Set<Promise<void>>();
     let idleMs = MIN_POLL_MS;
     while (running()) {
@@ -117,9 +117,10 @@ export function createQueuePoller(def: QueueDefinition, env: AppSettings, host: 
       }
       let messages: DequeuedMessageItem[] = [];
       try {
-        messages = await fetch(host.batchSize);
+        messages = await fetch(host.batchSize, signal);
       } catch (err) {
-        invoker.log('host', 'error', `polling ${queueName} failed: ${(err as Error).message}`);
+        // A fetch cut short by stop() is no failure.
+        if (running()) invoker.log('host', 'error', `polling ${queueName} failed: ${(err as Error).message}`);
       }
       for (const m of messages) {
         const p: Promise<void> = handle(m)

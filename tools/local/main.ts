@@ -13,6 +13,7 @@ import type { LocalArgs } from './run.js';
 const EXIT_UNUSABLE = 2;
 const EXIT_STOPPED = 130;
 const STOP_GRACE_MS = 15_000;
+const ABANDON_EXIT_MS = 1_000;
 
 function positiveNumber(text: string): number {
   const n = Number(text);
@@ -118,12 +119,20 @@ async function main(): Promise<number> {
     watchAncestors(end);
   }
   const { runLocal } = await import('./run.js');
-  return runLocal(args, {
+  let abandoned = false;
+  const code = await runLocal(args, {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
     tty: process.stderr.isTTY === true,
     signal: stop.signal,
+    abandon: () => {
+      abandoned = true;
+    },
   });
+  // Stopped, or a storage service went away: a storage call may still be retrying (~15 s) and
+  // holding the event loop. Leave once output has had a moment to drain.
+  if (abandoned || stop.signal.aborted) setTimeout(() => process.exit(code), ABANDON_EXIT_MS).unref();
+  return code;
 }
 
 main().then(

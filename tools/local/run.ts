@@ -54,6 +54,8 @@ export interface LocalIo {
   signal?: AbortSignal;
   /** Where relative paths start (default process.cwd()). */
   cwd?: string;
+  /** Told when the run stops with storage calls left in flight (a storage service went away): the caller need not wait for them. */
+  abandon?: () => void;
 }
 
 export const EXIT_OK = 0;
@@ -168,6 +170,7 @@ export async function runLocal(args: LocalArgs, io: LocalIo): Promise<number> {
       lostStorage = `Azurite's ${service} service stopped (${exitSignal ?? `exit code ${exitCode}`}) while the run needed it; stopping.`;
       io.err(`\n${lostStorage}\n`);
       storageLost.abort();
+      io.abandon?.();
     },
     ...(args.processingDelayMs === undefined ? {} : { simulator: { processingDelayMs: args.processingDelayMs } }),
   });
@@ -240,9 +243,9 @@ export async function runLocal(args: LocalArgs, io: LocalIo): Promise<number> {
       },
     );
     while (!signal.aborted) {
-      await folder.poll();
-      for (const report of await stack.reports()) if (!reported.has(report.runId)) await handle(report);
-      await progress.tick();
+      await untilStopped(folder.poll(), signal);
+      for (const report of (await untilStopped(stack.reports(), signal)) ?? []) if (!reported.has(report.runId)) await handle(report);
+      await untilStopped(progress.tick(), signal);
       await sleep(500, signal);
     }
     progress.clear();
@@ -275,9 +278,11 @@ async function waitForReport(
 ): Promise<RunReport | undefined> {
   const deadline = Date.now() + timeoutSeconds * 1000;
   while (signal?.aborted !== true && Date.now() <= deadline) {
-    const found = (await stack.reports()).find((r) => r.file === file && !reported.has(r.runId) && (r.state === 'complete' || r.state === 'held' || r.state === 'unusable'));
+    const found = ((await untilStopped(stack.reports(), signal)) ?? []).find(
+      (r) => r.file === file && !reported.has(r.runId) && (r.state === 'complete' || r.state === 'held' || r.state === 'unusable'),
+    );
     if (found !== undefined) return found;
-    await progress.tick();
+    await untilStopped(progress.tick(), signal);
     await sleep(500, signal);
   }
   return undefined;
@@ -331,6 +336,28 @@ function progressPrinter(stack: LocalStack, io: LocalIo): ProgressPrinter {
       shown = false;
     },
   };
+}
+
+// A storage call in flight when a service went away retries for ~15 s (the SDK's policy): once
+// stopping, the loops here do not wait for it. It ends in the background, its outcome ignored.
+function untilStopped<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T | undefined> {
+  if (signal === undefined) return work;
+  return new Promise((resolveWork, rejectWork) => {
+    const stopped = (): void => resolveWork(undefined);
+    if (signal.aborted) stopped();
+    else signal.addEventListener('abort', stopped, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', stopped);
+        resolveWork(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', stopped);
+        if (signal.aborted) resolveWork(undefined);
+        else rejectWork(err);
+      },
+    );
+  });
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {

@@ -3,6 +3,8 @@
 import { BlobServiceClient } from '@azure/storage-blob';
 import { QueueServiceClient } from '@azure/storage-queue';
 import type { InvocationContext, Timer } from '@azure/functions';
+import { createServer } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FunctionDefinition } from '../../../functions/definition.js';
 import type { AzuriteInstance } from '../../../tools/azurite/start.js';
@@ -147,5 +149,36 @@ describe('drain', () => {
     expect(new Set(handled.map((h) => (h as { line: string }).line))).toEqual(new Set(['a', 'b', 'c', 'd', 'e']));
     expect(host.stats).toMatchObject({ invocations: 6, succeeded: 6, failures: 0, poisoned: 0, inFlight: 0 });
     expect((await work.getProperties()).approximateMessagesCount).toBe(0);
+  });
+});
+
+describe('stop', () => {
+  it('ends blob scans and queue fetches in flight rather than waiting for storage that does not answer', async () => {
+    // A storage endpoint that takes connections and never answers: without their end at stop(),
+    // the scan and the fetch waiting on it would hold stop() for as long as the SDK retries.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => {
+      sockets.push(socket);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      const storage = azurite.connectionString.replace(`:${azurite.blobPort}/`, `:${port}/`).replace(`:${azurite.queuePort}/`, `:${port}/`);
+      const definitions: FunctionDefinition[] = [
+        { name: 'drop', kind: 'storageBlob', options: { path: 'silent-in/{name}', connection: 'TEST_STORAGE', handler: async () => undefined } },
+        { name: 'work', kind: 'storageQueue', options: { queueName: 'silent-work', connection: 'TEST_STORAGE', handler: async () => undefined } },
+      ];
+      const logs: HostLogLine[] = [];
+      const host = createLocalHost({ definitions, env: { TEST_STORAGE: storage }, hostJson: {}, logger: (l) => logs.push(l) });
+      host.start();
+      // Both loops have a request out: the blob scan's and the queue fetch's.
+      while (sockets.length < 2) await new Promise((r) => setTimeout(r, 20));
+      await host.stop();
+      // A stop is no failure: nothing logged as one.
+      expect(logs.filter((l) => l.level === 'error')).toEqual([]);
+    } finally {
+      for (const s of sockets) s.destroy();
+      silent.close();
+    }
   });
 });
