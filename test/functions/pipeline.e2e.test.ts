@@ -169,6 +169,11 @@ async function openRecords(): Promise<string> {
   return lines.join('\n');
 }
 
+/** The extract's managers: the ManagerID of some row. */
+function managersOf(): Set<string> {
+  return new Set((parse(extract, { columns: true }) as Array<Record<string, string>>).map((r) => r['ManagerID']).filter((m): m is string => m !== undefined && m !== ''));
+}
+
 /**
  * Records sent more often than needed: each record once, plus once per failure the logs show for it
  * (a report that reached the service before its manager, two upload invocations running side by side),
@@ -176,7 +181,7 @@ async function openRecords(): Promise<string> {
  * manager's own message (the service skips the second copy; it rides in a request sent anyway).
  */
 async function needlessSends(): Promise<string[]> {
-  const managers = new Set((parse(extract, { columns: true }) as Array<Record<string, string>>).map((r) => r['ManagerID']).filter((m) => m !== undefined && m !== ''));
+  const managers = managersOf();
   const failures = new Map<string, number>();
   for (const e of await collect(simClient(sim).client.queryProvisioningLogs({ since: new Date(Date.now() - 600_000) }))) {
     if (e.provisioningStatusInfo?.status === 'failure') failures.set(e.sourceIdentity?.id ?? '', (failures.get(e.sourceIdentity?.id ?? '') ?? 0) + 1);
@@ -219,7 +224,7 @@ describe('the Functions app on Azurite and the simulator', () => {
     // allows): the later entry says there was nothing to change, and the record ends skipped.
     // Every record ends final either way.
     expect(report.counts.confirmed + report.counts.skipped + report.counts.deadLettered).toBe(2000);
-    const managers = new Set((parse(extract, { columns: true }) as Array<Record<string, string>>).map((r) => r['ManagerID']).filter((m) => m !== undefined && m !== ''));
+    const managers = managersOf();
     const skipped: string[] = [];
     for await (const r of pipelineRuntime().ledger.listRecords(report.runId)) if (r.state === 'skipped') skipped.push(r.externalId);
     expect(skipped).toHaveLength(report.counts.skipped);
