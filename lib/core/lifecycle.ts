@@ -164,6 +164,21 @@ export function entryBelongs(record: LifecycleRecord, at: number, policy: Lifecy
   return record.lastOutcomeAt === undefined || at > record.lastOutcomeAt;
 }
 
+// Two copies of one attempt reached the service (two uploads both sent it): one failed and sent the
+// record back to the queue, the other then succeeded. The account is there, as sent: resending it
+// would only be logged as nothing to change, and the record would end skipped. An entry after the
+// failure, for a record not sent again since, can only be that other copy's.
+function succeededAfterSentBack(record: LifecycleRecord, status: LoggedOutcome['status'], at: number, policy: LifecyclePolicy): boolean {
+  if (record.state !== 'queued' || (status !== 'success' && status !== 'warning') || Number.isNaN(at)) return false;
+  if (record.lastSubmittedAt === undefined || record.lastOutcomeAt === undefined) return false;
+  return at > record.lastOutcomeAt && at >= record.lastSubmittedAt - policy.clockSkewMs;
+}
+
+/** Whether a log entry with this status at `at` settles the record: its current attempt's, or a late success of a copy sent before it went back. */
+export function entrySettles(record: LifecycleRecord, status: LoggedOutcome['status'], at: number, policy: LifecyclePolicy): boolean {
+  return entryBelongs(record, at, policy) || succeededAfterSentBack(record, status, at, policy);
+}
+
 /** The record's next state after `event`; undefined when the event does not apply to it (nothing changes). */
 export function nextState(record: LifecycleRecord, event: LifecycleEvent, policy: LifecyclePolicy = DEFAULT_POLICY): Transition | undefined {
   const base = { from: record.state, attempts: record.attempts, refusals: record.refusals ?? 0 };
@@ -171,6 +186,16 @@ export function nextState(record: LifecycleRecord, event: LifecycleEvent, policy
     case 'submitted':
       // The same request recorded twice (a retried invocation) counts once.
       if (!isOpen(record.state) || record.lastRequestId === event.requestId) return undefined;
+      if (record.state === 'submitted') {
+        // A second request carried the same attempt: two uploads read the record queued and both
+        // sent it (a manager taken along while its own message went too). The service acts on the
+        // first copy it gets and logs the later one as nothing to change. The earliest submission
+        // stays the attempt's, so the first entry settles the record: taking the later one, the
+        // entry that created the account predated the attempt and was ignored, and a created
+        // manager ended skipped. No attempt is counted: the same one went twice.
+        if (record.lastSubmittedAt !== undefined && event.at >= record.lastSubmittedAt) return undefined;
+        return { ...base, to: 'submitted', effect: 'submitted', lastSubmittedAt: event.at };
+      }
       return { ...base, to: 'submitted', effect: 'submitted', attempts: record.attempts + 1, lastRequestId: event.requestId, lastSubmittedAt: event.at };
     case 'refused': {
       if (record.state !== 'queued') return undefined;
@@ -216,12 +241,16 @@ export function nextState(record: LifecycleRecord, event: LifecycleEvent, policy
 type Base = Pick<Transition, 'from' | 'attempts' | 'refusals'>;
 
 function logged(record: LifecycleRecord, o: LoggedOutcome, manager: ManagerView | undefined, now: number, policy: LifecyclePolicy, base: Base): Transition | undefined {
-  if (!entryBelongs(record, o.at, policy)) return undefined;
   const described = {
     ...(o.errorCode === undefined ? {} : { errorCode: o.errorCode }),
     ...(o.reason === undefined ? {} : { reason: o.reason }),
     ...(o.action === undefined ? {} : { action: o.action }),
   };
+  if (!entryBelongs(record, o.at, policy)) {
+    if (!succeededAfterSentBack(record, o.status, o.at, policy)) return undefined;
+    const disabled = record.intent === 'disable' || o.action === 'disable';
+    return { ...base, ...described, to: disabled ? 'disabled' : 'confirmed', effect: disabled ? 'disabled' : 'confirmed', lastOutcomeAt: o.at };
+  }
   if (o.status === 'success' || o.status === 'warning') {
     const disabled = record.intent === 'disable' || o.action === 'disable';
     return { ...base, ...described, to: disabled ? 'disabled' : 'confirmed', effect: disabled ? 'disabled' : 'confirmed', lastOutcomeAt: o.at };

@@ -3,7 +3,7 @@
 // or no log entry within the confirm timeout) or dead-lettered with the service's reason — by
 // the rules of lib/core/lifecycle. Poisoned messages are dead-lettered with the reason upload
 // kept. A run whose records are all final gets its report (JSON + CSV) and a completion event, once.
-import { entryBelongs, isOpen } from '../core/lifecycle.js';
+import { entrySettles, isOpen } from '../core/lifecycle.js';
 import type { LifecycleEvent, LifecyclePolicy, LifecycleRecord, LoggedOutcome, ManagerView, Transition } from '../core/lifecycle.js';
 import { checkFailureShare } from '../delta/guard.js';
 import { DEFAULT_GUARD } from '../sources/sources.js';
@@ -71,8 +71,8 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions =
 
   await readPoison(deps, options, summary);
 
-  // The records on their way, once per pass: submitted ones of every open run by externalId (one
-  // person can be in two runs at once), and queued ones for the heal step.
+  // The records on their way, once per pass: submitted ones (and queued ones sent before) of every
+  // open run by externalId (one person can be in two runs at once), and queued ones for the heal step.
   const submitted = new Map<string, LedgerRecord[]>();
   const queued = new Map<string, LedgerRecord[]>();
   // Every record listed, by run: settle() moves their states as the pass goes, so the end of the
@@ -83,8 +83,10 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions =
     const all: LedgerRecord[] = [];
     for await (const r of deps.ledger.listOpenRecords(run.runId)) {
       all.push(r);
-      if (r.state === 'submitted') submitted.set(r.externalId, [...(submitted.get(r.externalId) ?? []), r]);
-      else mine.push(r);
+      // A queued record sent before may still be settled by an entry: the late success of a copy
+      // that went out twice, after the other copy's failure sent the record back (lifecycle.ts).
+      if (r.state === 'submitted' || r.lastSubmittedAt !== undefined) submitted.set(r.externalId, [...(submitted.get(r.externalId) ?? []), r]);
+      if (r.state !== 'submitted') mine.push(r);
     }
     queued.set(run.runId, mine);
     listed.set(run.runId, all);
@@ -282,7 +284,7 @@ function loggedEvent(
 ): { record: LedgerRecord; event: LifecycleEvent } | undefined {
   const at = Date.parse(o.activityDateTime);
   const record = (submitted.get(o.externalId) ?? [])
-    .filter((r) => entryBelongs(lifecycleOf(r), at, policyOf(options)))
+    .filter((r) => entrySettles(lifecycleOf(r), o.status, at, policyOf(options)))
     .sort((a, b) => Date.parse(b.lastSubmittedAt ?? '') - Date.parse(a.lastSubmittedAt ?? ''))[0];
   if (record === undefined) return undefined;
   const outcome: LoggedOutcome = {
@@ -340,6 +342,8 @@ async function settle(deps: ReconcileDeps, r: LedgerRecord, t: Transition | unde
   if (t === undefined) return;
   r.state = t.to;
   r.attempts = t.attempts;
+  // A later entry of the same pass is judged against this outcome (a copy's success after its twin's failure).
+  if (t.lastOutcomeAt !== undefined) r.lastOutcomeAt = new Date(t.lastOutcomeAt).toISOString();
   switch (t.effect) {
     case 'confirmed':
       summary.confirmed++;

@@ -1,6 +1,6 @@
 // The one set of rules both modes follow: each named transition from each state.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY, RECORD_STATES, entryBelongs, isOpen, nextState, retryDelay } from '../../../lib/core/lifecycle.js';
+import { DEFAULT_POLICY, RECORD_STATES, entryBelongs, entrySettles, isOpen, nextState, retryDelay } from '../../../lib/core/lifecycle.js';
 import type { LifecycleRecord, LoggedOutcome, ManagerView, RecordState } from '../../../lib/core/lifecycle.js';
 
 const policy = { maxAttempts: 3, retryBaseMs: 1000, maxRetryMs: 3000, clockSkewMs: 500 };
@@ -17,11 +17,46 @@ const managerMissing: LoggedOutcome = {
 };
 
 describe('nextState', () => {
+  it('keeps the earliest of two requests that carried the same attempt, and counts it once', () => {
+    // Two uploads both sent the record: the first to reach the service created it, the later copy is logged as nothing to change.
+    expect(nextState(submitted(), { type: 'submitted', requestId: 'q2', at: T0 + 1 }, policy)).toBeUndefined();
+    const earlier = nextState(submitted(), { type: 'submitted', requestId: 'q2', at: T0 - 500 }, policy);
+    expect(earlier).toMatchObject({ to: 'submitted', attempts: 1, lastSubmittedAt: T0 - 500 });
+    expect(earlier?.lastRequestId).toBeUndefined();
+    const record = submitted({ lastSubmittedAt: T0 - 500 });
+    const created = nextState(record, { type: 'logged', outcome: ok(T0 - 200), now: T0 + 5000 }, policy);
+    expect(created).toMatchObject({ to: 'confirmed' });
+    // Taking the later request's time instead, the creating entry would be ignored and the later one skip the record.
+    expect(entryBelongs(submitted({ lastSubmittedAt: T0 + 60_000 }), T0 - 200, policy)).toBe(false);
+  });
+
+  it("confirms a record sent back by one copy's failure when the other copy's success follows, and nothing else", () => {
+    // Sent at T0 by two requests; the first copy failed at T0 + 10 and sent the record back.
+    const back = (extra: Partial<LifecycleRecord> = {}): LifecycleRecord => ({ state: 'queued', attempts: 1, lastSubmittedAt: T0, lastOutcomeAt: T0 + 10, ...extra });
+    const late = (extra: Partial<LoggedOutcome> = {}): LoggedOutcome => ({ status: 'success', action: 'create', at: T0 + 50, ...extra });
+    expect(nextState(back(), { type: 'logged', outcome: late(), now: T0 + 60 }, policy)).toMatchObject({
+      from: 'queued',
+      to: 'confirmed',
+      effect: 'confirmed',
+      attempts: 1,
+      lastOutcomeAt: T0 + 50,
+    });
+    expect(nextState(back({ intent: 'disable' }), { type: 'logged', outcome: late({ status: 'warning' }), now: T0 + 60 }, policy)).toMatchObject({ to: 'disabled' });
+    expect(entrySettles(back(), 'success', T0 + 50, policy)).toBe(true);
+    // Not a success, at or before the failure, before the submission, or a record never sent: no change.
+    for (const status of ['failure', 'skipped'] as const) expect(nextState(back(), { type: 'logged', outcome: late({ status }), now: T0 + 60 }, policy), status).toBeUndefined();
+    expect(nextState(back(), { type: 'logged', outcome: late({ at: T0 + 10 }), now: T0 + 60 }, policy)).toBeUndefined();
+    expect(nextState(back({ lastOutcomeAt: T0 - 5000 }), { type: 'logged', outcome: late({ at: T0 - 1000 }), now: T0 + 60 }, policy)).toBeUndefined();
+    expect(nextState({ state: 'queued', attempts: 0, lastOutcomeAt: T0 - 5000 }, { type: 'logged', outcome: late(), now: T0 + 60 }, policy)).toBeUndefined();
+    for (const state of RECORD_STATES.filter((s) => s !== 'queued' && s !== 'submitted')) {
+      expect(nextState(back({ state }), { type: 'logged', outcome: late(), now: T0 + 60 }, policy), state).toBeUndefined();
+    }
+  });
+
   it('submits open records once per request and counts the attempt', () => {
     const t = nextState({ state: 'queued', attempts: 0 }, { type: 'submitted', requestId: 'q1', at: T0 }, policy);
     expect(t).toMatchObject({ from: 'queued', to: 'submitted', attempts: 1, lastRequestId: 'q1', lastSubmittedAt: T0 });
     expect(nextState(submitted(), { type: 'submitted', requestId: 'q1', at: T0 }, policy)).toBeUndefined();
-    expect(nextState(submitted(), { type: 'submitted', requestId: 'q2', at: T0 + 1 }, policy)).toMatchObject({ attempts: 2 });
     for (const state of RECORD_STATES.filter((s) => !isOpen(s))) {
       expect(nextState({ state, attempts: 1 }, { type: 'submitted', requestId: 'q9', at: T0 }, policy), state).toBeUndefined();
     }
