@@ -267,7 +267,15 @@ async function readLogs(
     }
   }
   await forEachLimit(alone, options.parallelism, async (entries) => {
-    for (const o of entries) count(await applyOutcome(deps, options, submitted, o, summary), o);
+    // A success that settled nothing may be a send whose ledger write was lost (the worker died
+    // after the POST): the retry sent the record again, and the service logged that copy as
+    // nothing to change.
+    let unclaimed: RecordOutcome | undefined;
+    for (const o of entries) {
+      const runId = await applyOutcome(deps, options, submitted, o, summary, unclaimed);
+      count(runId, o);
+      if (runId === undefined && (o.status === 'success' || o.status === 'warning')) unclaimed = o;
+    }
   });
   if (newest !== undefined) await deps.ledger.setCheckpoint(new Date(newest).toISOString());
   return tally;
@@ -306,9 +314,23 @@ async function applyOutcome(
   submitted: Map<string, LedgerRecord[]>,
   o: RecordOutcome,
   summary: ReconcileSummary,
+  unclaimed?: RecordOutcome,
 ): Promise<string | undefined> {
   const found = loggedEvent(deps, options, submitted, o);
   if (found === undefined) return undefined;
+  const earlier = unclaimed === undefined ? undefined : sentUnrecorded(found.record, o, unclaimed);
+  if (earlier !== undefined && found.event.type === 'logged') {
+    // "Nothing to change" because this record's own unrecorded send had just made the change: the
+    // record ends as that send did (created, updated), not skipped.
+    const t = await deps.ledger.transition(
+      found.record.runId,
+      found.record.externalId,
+      { ...found.event, outcome: { status: earlier.status, action: earlier.action, at: found.event.outcome.at } },
+      { policy: policyOf(options), seen: found.record },
+    );
+    await settle(deps, found.record, t, summary);
+    return t === undefined ? undefined : found.record.runId;
+  }
   const retryable = o.status === 'failure' && o.retryable === true;
   const manager = retryable ? await managerView(deps, found.record) : undefined;
   const { record, event } = manager === undefined ? found : (loggedEvent(deps, options, submitted, o, manager) as { record: LedgerRecord; event: LifecycleEvent });
@@ -316,6 +338,16 @@ async function applyOutcome(
   const t = await deps.ledger.transition(record.runId, record.externalId, event, { policy: policyOf(options), seen: record });
   await settle(deps, record, t, summary);
   return t === undefined ? undefined : record.runId;
+}
+
+// The success that explains a "nothing to change" entry: logged after the record was last sent back
+// (or, on its first attempt, after the person was last confirmed) and before its recorded
+// submission — so from a send of this record that the ledger never recorded.
+function sentUnrecorded(record: LedgerRecord, o: RecordOutcome, success: RecordOutcome): RecordOutcome | undefined {
+  if (o.status !== 'skipped' || o.category === 'out-of-scope' || record.lastSubmittedAt === undefined) return undefined;
+  const at = Date.parse(success.activityDateTime);
+  const after = record.lastOutcomeAt === undefined ? -Infinity : Date.parse(record.lastOutcomeAt);
+  return at > after && at < Date.parse(record.lastSubmittedAt) ? success : undefined;
 }
 
 /** The lifecycle's policy from reconcile's options. */

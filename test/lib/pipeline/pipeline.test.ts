@@ -315,6 +315,39 @@ describe.each(LEDGERS)('pipeline stages on the %s ledger', (_name, make) => {
     expect(w.logger.lines.filter((l) => l.message === 'Run complete')).toHaveLength(1);
   }, 30_000);
 
+  it('when upload dies between the POST and its ledger write and the host retries a while later, its records end as that first send did, not skipped', async () => {
+    const w = world();
+    let crashes = 1;
+    let waited = false;
+    const crashing: UploadDeps = {
+      ...w.uploadDeps,
+      client: {
+        uploadBulkRequest: async (request, options) => {
+          if (crashes === 0 && !waited) {
+            // The host's retry comes later than the service's clock-skew allowance.
+            waited = true;
+            await new Promise((r) => setTimeout(r, 1000));
+          }
+          const result = await w.uploadDeps.client.uploadBulkRequest(request, options);
+          if (crashes-- > 0) throw new Error('process killed after the POST');
+          return result;
+        },
+      },
+    };
+    const result = await ingestExtract(blob('samples/workers.csv'), w.ingestDeps);
+    await drainUploads(w, crashing);
+    const skew = { ...OPTIONS, clockSkewSeconds: 0.2 };
+    for (let pass = 0; (await w.ledger.listOpenRuns()).length > 0; pass++) {
+      if (pass === 50) throw new Error('the run never completed');
+      await new Promise((r) => setTimeout(r, 40));
+      await reconcile(w.reconcileDeps, skew);
+      await drainUploads(w);
+    }
+    // 50 records went twice: the first copy created them, the resent one was logged as nothing to change.
+    expect([...sim.stats().perRecordSends.values()].filter((n) => n === 2)).toHaveLength(50);
+    expect(reportOf(w, result.runId).counts).toMatchObject({ confirmed: 400, created: 400, skipped: 0, deadLettered: 0 });
+  }, 30_000);
+
   it("sends a report's unsent manager (same run) ahead of it, and the manager's own message is then dropped as stale", async () => {
     const w = world();
     const runId = 'r-managers';
