@@ -167,7 +167,8 @@ export function entryBelongs(record: LifecycleRecord, at: number, policy: Lifecy
 // Two copies of one attempt reached the service (two uploads both sent it): one failed and sent the
 // record back to the queue, the other then succeeded. The account is there, as sent: resending it
 // would only be logged as nothing to change, and the record would end skipped. An entry after the
-// failure, for a record not sent again since, can only be that other copy's.
+// failure, for a record not sent again since, can only be that other copy's. (Reconcile applies it
+// when both entries come in one pass; read a pass later, the record is queued and not looked at.)
 function succeededAfterSentBack(record: LifecycleRecord, status: LoggedOutcome['status'], at: number, policy: LifecyclePolicy): boolean {
   if (record.state !== 'queued' || (status !== 'success' && status !== 'warning') || Number.isNaN(at)) return false;
   if (record.lastSubmittedAt === undefined || record.lastOutcomeAt === undefined) return false;
@@ -241,16 +242,12 @@ export function nextState(record: LifecycleRecord, event: LifecycleEvent, policy
 type Base = Pick<Transition, 'from' | 'attempts' | 'refusals'>;
 
 function logged(record: LifecycleRecord, o: LoggedOutcome, manager: ManagerView | undefined, now: number, policy: LifecyclePolicy, base: Base): Transition | undefined {
+  if (!entrySettles(record, o.status, o.at, policy)) return undefined;
   const described = {
     ...(o.errorCode === undefined ? {} : { errorCode: o.errorCode }),
     ...(o.reason === undefined ? {} : { reason: o.reason }),
     ...(o.action === undefined ? {} : { action: o.action }),
   };
-  if (!entryBelongs(record, o.at, policy)) {
-    if (!succeededAfterSentBack(record, o.status, o.at, policy)) return undefined;
-    const disabled = record.intent === 'disable' || o.action === 'disable';
-    return { ...base, ...described, to: disabled ? 'disabled' : 'confirmed', effect: disabled ? 'disabled' : 'confirmed', lastOutcomeAt: o.at };
-  }
   if (o.status === 'success' || o.status === 'warning') {
     const disabled = record.intent === 'disable' || o.action === 'disable';
     return { ...base, ...described, to: disabled ? 'disabled' : 'confirmed', effect: disabled ? 'disabled' : 'confirmed', lastOutcomeAt: o.at };

@@ -71,8 +71,8 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions =
 
   await readPoison(deps, options, summary);
 
-  // The records on their way, once per pass: submitted ones (and queued ones sent before) of every
-  // open run by externalId (one person can be in two runs at once), and queued ones for the heal step.
+  // The records on their way, once per pass: submitted ones of every open run by externalId (one
+  // person can be in two runs at once), and queued ones for the heal step.
   const submitted = new Map<string, LedgerRecord[]>();
   const queued = new Map<string, LedgerRecord[]>();
   // Every record listed, by run: settle() moves their states as the pass goes, so the end of the
@@ -83,10 +83,8 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions =
     const all: LedgerRecord[] = [];
     for await (const r of deps.ledger.listOpenRecords(run.runId)) {
       all.push(r);
-      // A queued record sent before may still be settled by an entry: the late success of a copy
-      // that went out twice, after the other copy's failure sent the record back (lifecycle.ts).
-      if (r.state === 'submitted' || r.lastSubmittedAt !== undefined) submitted.set(r.externalId, [...(submitted.get(r.externalId) ?? []), r]);
-      if (r.state !== 'submitted') mine.push(r);
+      if (r.state === 'submitted') submitted.set(r.externalId, [...(submitted.get(r.externalId) ?? []), r]);
+      else mine.push(r);
     }
     queued.set(run.runId, mine);
     listed.set(run.runId, all);
@@ -374,7 +372,8 @@ async function settle(deps: ReconcileDeps, r: LedgerRecord, t: Transition | unde
   if (t === undefined) return;
   r.state = t.to;
   r.attempts = t.attempts;
-  // A later entry of the same pass is judged against this outcome (a copy's success after its twin's failure).
+  // A later entry of the same pass is judged against this outcome: a copy's success after its twin's
+  // failure sent the record back (lifecycle.ts) confirms it before its resend.
   if (t.lastOutcomeAt !== undefined) r.lastOutcomeAt = new Date(t.lastOutcomeAt).toISOString();
   switch (t.effect) {
     case 'confirmed':

@@ -419,83 +419,72 @@ describe.each(LEDGERS)('pipeline stages on the %s ledger', (_name, make) => {
     expect(report.deadLettered[0]?.reason).toMatch(/poison queue.*SynchronizationData-User\.Upload/);
   }, 60_000);
 
-  it.each(['one reconcile pass', 'two reconcile passes'])(
-    'a batch two uploads both sent ends confirmed once per record, the entries read in %s: the copy that did the work settles it, nothing is sent a third time',
-    async (passes) => {
-      const w = world();
-      const result = await ingestExtract(blob('samples/workers.csv'), w.ingestDeps);
-      const held = await w.queue.receive(32, 30);
-      const [first, ...rest] = held;
-      if (first === undefined) throw new Error('ingest sent nothing');
-      const ids = decodeOperations(first.text).map((m) => m.externalId);
-      const sevens = ids.filter((id) => id.endsWith('7'));
-      expect(sevens.length).toBeGreaterThan(0);
-      // The first copy of each of these fails (retryable) and the second creates it; for the batch's
-      // other records the first creates and the second is logged as nothing to change.
-      sim.setFaults({
-        recordRules: [
-          { match: new RegExp(`^(${sevens.join('|')})$`), times: 1, errorCode: 'ServiceUnavailable', reason: 'The service is temporarily unavailable.', retryable: true },
-        ],
-      });
-      // Both have read the batch queued before either posts it, so both post it; the second a second
-      // after the first has recorded its request (it waited on the rate limit, say).
-      let arrived = 0;
-      let bothRead: () => void = () => undefined;
-      const barrier = new Promise<void>((resolve) => (bothRead = resolve));
-      const racing = (after: () => Promise<unknown>): UploadDeps => ({
-        ...w.uploadDeps,
-        client: {
-          uploadBulkRequest: async (request, options) => {
-            if (++arrived === 2) bothRead();
-            await barrier;
-            await after();
-            return w.uploadDeps.client.uploadBulkRequest(request, options);
-          },
+  it('a batch two uploads both sent ends confirmed once per record: the copy that did the work settles it, nothing is sent a third time', async () => {
+    const w = world();
+    const result = await ingestExtract(blob('samples/workers.csv'), w.ingestDeps);
+    const held = await w.queue.receive(32, 30);
+    const [first, ...rest] = held;
+    if (first === undefined) throw new Error('ingest sent nothing');
+    const ids = decodeOperations(first.text).map((m) => m.externalId);
+    const sevens = ids.filter((id) => id.endsWith('7'));
+    expect(sevens.length).toBeGreaterThan(0);
+    // The first copy of each of these fails (retryable) and the second creates it; for the batch's
+    // other records the first creates and the second is logged as nothing to change.
+    sim.setFaults({
+      recordRules: [
+        { match: new RegExp(`^(${sevens.join('|')})$`), times: 1, errorCode: 'ServiceUnavailable', reason: 'The service is temporarily unavailable.', retryable: true },
+      ],
+    });
+    // Both have read the batch queued before either posts it, so both post it; the second a second
+    // after the first has recorded its request (it waited on the rate limit, say).
+    let arrived = 0;
+    let bothRead: () => void = () => undefined;
+    const barrier = new Promise<void>((resolve) => (bothRead = resolve));
+    const racing = (after: () => Promise<unknown>): UploadDeps => ({
+      ...w.uploadDeps,
+      client: {
+        uploadBulkRequest: async (request, options) => {
+          if (++arrived === 2) bothRead();
+          await barrier;
+          await after();
+          return w.uploadDeps.client.uploadBulkRequest(request, options);
         },
-      });
-      const early = uploadOperations(
-        first.text,
-        racing(async () => undefined),
-        UPLOAD,
-      );
-      // Retries wait a minute, as they would in Azure: the failure of one copy may be read a pass
-      // before the other copy's success, which then finds the record queued, not yet sent again.
-      const waiting = { ...OPTIONS, retryBaseSeconds: 60, clockSkewSeconds: 0.2 };
-      const late = uploadOperations(
-        first.text,
-        racing(async () => {
-          await early;
-          if (passes === 'two reconcile passes') {
-            await logged(ids, 1);
-            await reconcile(w.reconcileDeps, waiting);
-          }
-          await new Promise((r) => setTimeout(r, 1000));
-        }),
-        UPLOAD,
-      );
-      expect(await Promise.all([early, late])).toEqual(['submitted', 'submitted']);
-      await logged(ids, 2);
-      if (passes === 'one reconcile pass') {
-        // Each record's two entries in the same pass: the first copy's failure, then the second's success.
-        await reconcile(w.reconcileDeps, waiting);
-        const states = [...(await w.ledger.getRecords(result.runId, ids)).values()].map((r) => r.state);
-        expect(states.filter((state) => state !== 'confirmed')).toEqual([]);
-      }
-      await w.queue.delete(first);
-      for (const m of rest) await w.queue.release(m);
-      for (let pass = 0; (await w.ledger.listOpenRuns()).length > 0; pass++) {
-        if (pass === 50) throw new Error('the run never completed');
-        // Records still open after a while are resends waiting their minute: let the minute pass.
-        if (pass >= 10) w.skew.ms += 60_000;
-        await drainUploads(w);
-        await new Promise((r) => setTimeout(r, 40));
-        await reconcile(w.reconcileDeps, waiting);
-      }
-      expect(reportOf(w, result.runId).counts).toMatchObject({ confirmed: 400, created: 400, skipped: 0, deadLettered: 0 });
-      for (const id of ids) expect(sim.stats().perRecordSends.get(id), id).toBe(2);
-    },
-    30_000,
-  );
+      },
+    });
+    const early = uploadOperations(
+      first.text,
+      racing(async () => undefined),
+      UPLOAD,
+    );
+    // Retries wait a minute, as they would in Azure.
+    const waiting = { ...OPTIONS, retryBaseSeconds: 60, clockSkewSeconds: 0.2 };
+    const late = uploadOperations(
+      first.text,
+      racing(async () => {
+        await early;
+        await new Promise((r) => setTimeout(r, 1000));
+      }),
+      UPLOAD,
+    );
+    expect(await Promise.all([early, late])).toEqual(['submitted', 'submitted']);
+    await logged(ids, 2);
+    // Each record's two entries in one pass: for a 7, the first copy's failure, then the second's success.
+    await reconcile(w.reconcileDeps, waiting);
+    const states = [...(await w.ledger.getRecords(result.runId, ids)).values()].map((r) => r.state);
+    expect(states.filter((state) => state !== 'confirmed')).toEqual([]);
+    await w.queue.delete(first);
+    for (const m of rest) await w.queue.release(m);
+    for (let pass = 0; (await w.ledger.listOpenRuns()).length > 0; pass++) {
+      if (pass === 50) throw new Error('the run never completed');
+      // Records still open after a while are resends waiting their minute: let the minute pass.
+      if (pass >= 10) w.skew.ms += 60_000;
+      await drainUploads(w);
+      await new Promise((r) => setTimeout(r, 40));
+      await reconcile(w.reconcileDeps, waiting);
+    }
+    expect(reportOf(w, result.runId).counts).toMatchObject({ confirmed: 400, created: 400, skipped: 0, deadLettered: 0 });
+    for (const id of ids) expect(sim.stats().perRecordSends.get(id), id).toBe(2);
+  }, 30_000);
 
   it('resends records whose log entry is a retryable failure, and confirms them', async () => {
     sim.setFaults({ recordRules: [{ match: /7$/, times: 1, errorCode: 'ServiceUnavailable', reason: 'The service is temporarily unavailable.', retryable: true }] });
