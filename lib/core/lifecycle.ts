@@ -167,8 +167,8 @@ export function entryBelongs(record: LifecycleRecord, at: number, policy: Lifecy
 // Two copies of one attempt reached the service (two uploads both sent it): one failed and sent the
 // record back to the queue, the other then succeeded. The account is there, as sent: resending it
 // would only be logged as nothing to change, and the record would end skipped. An entry after the
-// failure, for a record not sent again since, can only be that other copy's. (Reconcile applies it
-// when both entries come in one pass; read a pass later, the record is queued and not looked at.)
+// failure, for a record not sent again since, can only be that other copy's. (Reconcile reads a
+// queued record again when an entry newer than its last outcome comes: pipeline/reconcile.ts.)
 function succeededAfterSentBack(record: LifecycleRecord, status: LoggedOutcome['status'], at: number, policy: LifecyclePolicy): boolean {
   if (record.state !== 'queued' || (status !== 'success' && status !== 'warning') || Number.isNaN(at)) return false;
   if (record.lastSubmittedAt === undefined || record.lastOutcomeAt === undefined) return false;

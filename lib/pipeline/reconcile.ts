@@ -90,8 +90,11 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions =
     listed.set(run.runId, all);
   }
 
-  if (submitted.size > 0) {
-    const tally = await readLogs(deps, options, submitted, summary, runs);
+  // A record sent back to the queue may yet be settled by a late entry (takeStrays); one never
+  // sent has no entry the next pass would not read too.
+  const sentBack = [...queued.values()].some((records) => records.some((r) => r.state === 'queued' && r.attempts > 0));
+  if (submitted.size > 0 || sentBack) {
+    const tally = await readLogs(deps, options, submitted, queued, summary, runs);
     await judgeFailureShare(deps, runs, tally, summary);
   }
 
@@ -208,6 +211,7 @@ async function readLogs(
   deps: ReconcileDeps,
   options: ReconcileOptions,
   submitted: Map<string, LedgerRecord[]>,
+  queued: ReadonlyMap<string, LedgerRecord[]>,
   summary: ReconcileSummary,
   runs: RunRecord[],
 ): Promise<Map<string, OutcomeTally>> {
@@ -215,20 +219,24 @@ async function readLogs(
   const earliest = Math.min(...runs.map((r) => Date.parse(r.startedAt)));
   const from = checkpoint === undefined ? earliest : Math.max(earliest, Date.parse(checkpoint));
   const since = new Date(from - options.logLagMinutes * 60_000 - options.clockSkewSeconds * 1000);
+  const waiting = queuedByPerson(queued);
   const outcomes: RecordOutcome[] = [];
+  const strays: RecordOutcome[] = [];
+  let newest = checkpoint === undefined ? undefined : Date.parse(checkpoint);
   for await (const entry of deps.client.queryProvisioningLogs({ since })) {
     const o = outcomeOf(entry);
-    if (o !== undefined && submitted.has(o.externalId)) outcomes.push(o);
-  }
-  outcomes.sort((a, b) => Date.parse(a.activityDateTime) - Date.parse(b.activityDateTime));
-  let newest = checkpoint === undefined ? undefined : Date.parse(checkpoint);
-  // Each person's entries in time order; different people at once (a pass can hold thousands).
-  const byPerson = new Map<string, RecordOutcome[]>();
-  for (const o of outcomes) {
+    if (o === undefined) continue;
+    if (submitted.has(o.externalId)) outcomes.push(o);
+    else if (waiting.has(o.externalId)) strays.push(o);
+    else continue;
     const at = Date.parse(o.activityDateTime);
     if (newest === undefined || at > newest) newest = at;
-    byPerson.set(o.externalId, [...(byPerson.get(o.externalId) ?? []), o]);
   }
+  const hold = await takeStrays(deps, options, strays, waiting, submitted, outcomes);
+  outcomes.sort(byActivity);
+  // Each person's entries in time order; different people at once (a pass can hold thousands).
+  const byPerson = new Map<string, RecordOutcome[]>();
+  for (const o of outcomes) byPerson.set(o.externalId, [...(byPerson.get(o.externalId) ?? []), o]);
   const tally = new Map<string, OutcomeTally>();
   const count = (runId: string | undefined, o: RecordOutcome): void => {
     if (runId === undefined) return;
@@ -265,18 +273,103 @@ async function readLogs(
     }
   }
   await forEachLimit(alone, options.parallelism, async (entries) => {
-    // A success that settled nothing may be a send whose ledger write was lost (the worker died
-    // after the POST): the retry sent the record again, and the service logged that copy as
-    // nothing to change.
-    let unclaimed: RecordOutcome | undefined;
-    for (const o of entries) {
-      const runId = await applyOutcome(deps, options, submitted, o, summary, unclaimed);
-      count(runId, o);
-      if (runId === undefined && (o.status === 'success' || o.status === 'warning')) unclaimed = o;
-    }
+    await applyInOrder(deps, options, submitted, entries, summary, count);
   });
+  // Not before the stored checkpoint: a held entry is at or after this pass's start, which reads skew-behind it.
+  if (hold !== undefined && newest !== undefined) newest = Math.max(Math.min(newest, hold), checkpoint === undefined ? -Infinity : Date.parse(checkpoint));
   if (newest !== undefined) await deps.ledger.setCheckpoint(new Date(newest).toISOString());
   return tally;
+}
+
+const byActivity = (a: RecordOutcome, b: RecordOutcome): number => Date.parse(a.activityDateTime) - Date.parse(b.activityDateTime);
+
+// One person's entries, in order.
+async function applyInOrder(
+  deps: ReconcileDeps,
+  options: ReconcileOptions,
+  records: Map<string, LedgerRecord[]>,
+  entries: readonly RecordOutcome[],
+  summary: ReconcileSummary,
+  count: (runId: string | undefined, o: RecordOutcome) => void,
+): Promise<void> {
+  // A success that settled nothing may be a send whose ledger write was lost (the worker died
+  // after the POST): the retry sent the record again, and the service logged that copy as
+  // nothing to change.
+  let unclaimed: RecordOutcome | undefined;
+  for (const o of entries) {
+    const runId = await applyOutcome(deps, options, records, o, summary, unclaimed);
+    count(runId, o);
+    if (runId === undefined && (o.status === 'success' || o.status === 'warning')) unclaimed = o;
+  }
+}
+
+// How long a pass keeps the checkpoint at an entry whose record's send is not recorded yet. The
+// upload writes the send right after the POST returns, seconds at most under load; a send whose
+// write was lost is sent again by the host's retry, whose entry then comes with this one.
+const UNRECORDED_HOLD_MS = 60_000;
+
+function queuedByPerson(queued: ReadonlyMap<string, LedgerRecord[]>): Map<string, LedgerRecord[]> {
+  const out = new Map<string, LedgerRecord[]>();
+  for (const records of queued.values()) for (const r of records) if (r.state === 'queued') out.set(r.externalId, [...(out.get(r.externalId) ?? []), r]);
+  return out;
+}
+
+// Entries of people whose record was queued when the pass listed it, newer than its last outcome.
+// Either the upload that sent it had not yet written the send (its POST returned, the ledger
+// write still on its way: the pass lists the records before it reads the logs, and on a loaded
+// store the gap is seconds), or one copy of an attempt sent twice succeeded after the other
+// copy's failure sent the record back. Read again, the records join the pass's submitted ones
+// and the entries its outcomes, to settle as the entry says. While a send is still unrecorded the
+// checkpoint stays at its entry (returned), so the next pass reads it again: with no log lag (a
+// local run) the entry was otherwise never read again, and the record, sent again on the
+// timeout, ended skipped.
+async function takeStrays(
+  deps: ReconcileDeps,
+  options: ReconcileOptions,
+  strays: readonly RecordOutcome[],
+  waiting: ReadonlyMap<string, LedgerRecord[]>,
+  submitted: Map<string, LedgerRecord[]>,
+  outcomes: RecordOutcome[],
+): Promise<number | undefined> {
+  // An entry at or before the record's last outcome was applied already (the one that sent it back, say).
+  const open = strays.filter((o) => (waiting.get(o.externalId) ?? []).some((r) => r.lastOutcomeAt === undefined || Date.parse(o.activityDateTime) > Date.parse(r.lastOutcomeAt)));
+  if (open.length === 0) return undefined;
+  const people = new Set(open.map((o) => o.externalId));
+  const listed = [...people].flatMap((id) => waiting.get(id) ?? []);
+  for (const [runId, records] of groupBy(listed, (r) => r.runId)) {
+    const found = await deps.ledger.getRecords(
+      runId,
+      records.map((r) => r.externalId),
+    );
+    for (const r of records) {
+      const now = found.get(r.externalId);
+      // In place: the pass's lists (the heal step, the run's completion) hold this same object.
+      if (now !== undefined) replaceFields(r, now);
+      if (r.state === 'submitted' || r.state === 'queued') submitted.set(r.externalId, [...(submitted.get(r.externalId) ?? []), r]);
+    }
+  }
+  outcomes.push(...open);
+  const now = deps.clock.now().getTime();
+  const policy = policyOf(options);
+  let hold: number | undefined;
+  for (const o of open) {
+    const at = Date.parse(o.activityDateTime);
+    const records = submitted.get(o.externalId) ?? [];
+    const unrecorded = records.every((r) => r.state === 'queued' && !entrySettles(lifecycleOf(r), o.status, at, policy));
+    if (records.length > 0 && unrecorded && now - at < UNRECORDED_HOLD_MS) hold = Math.min(hold ?? at, at);
+  }
+  return hold;
+}
+
+function replaceFields(target: LedgerRecord, from: LedgerRecord): void {
+  for (const key of Object.keys(target)) if (!(key in from)) delete (target as unknown as Record<string, unknown>)[key];
+  Object.assign(target, from);
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) out.set(key(item), [...(out.get(key(item)) ?? []), item]);
+  return out;
 }
 
 // The record an entry belongs to — the latest submission made before it (one person can be in two
@@ -520,7 +613,8 @@ async function healUnsent(deps: ReconcileDeps, runs: RunRecord[], queued: Readon
     const unsent: LedgerRecord[] = [];
     const going = new Set<string>();
     for (const r of queued.get(run.runId) ?? []) {
-      if (r.enqueued) continue;
+      // A record this pass settled from a late entry (takeStrays) is no longer the heal step's.
+      if (r.enqueued || r.state !== 'queued') continue;
       if (r.waitingFor !== undefined && (await stillWaits(deps, r, going))) {
         waiting.set(run.runId, (waiting.get(run.runId) ?? 0) + 1);
         continue;

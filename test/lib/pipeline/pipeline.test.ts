@@ -11,6 +11,8 @@ import { loadMappingFile } from '../../../lib/mapping/load.js';
 import type { Mapping } from '../../../lib/mapping/types.js';
 import { ingestExtract } from '../../../lib/pipeline/ingest.js';
 import { decodeOperations, encodeMessage } from '../../../lib/pipeline/messages.js';
+import { BULK_REQUEST_SCHEMA } from '../../../lib/scim/schemas.js';
+import type { BulkOperation } from '../../../lib/scim/types.js';
 import { defaultSources, parseSources } from '../../../lib/sources/sources.js';
 import type { SourcesConfig } from '../../../lib/sources/sources.js';
 import type { IngestDeps } from '../../../lib/pipeline/ingest.js';
@@ -419,71 +421,141 @@ describe.each(LEDGERS)('pipeline stages on the %s ledger', (_name, make) => {
     expect(report.deadLettered[0]?.reason).toMatch(/poison queue.*SynchronizationData-User\.Upload/);
   }, 60_000);
 
-  it('a batch two uploads both sent ends confirmed once per record: the copy that did the work settles it, nothing is sent a third time', async () => {
+  it.each([
+    ['read in one pass', false],
+    ['read a pass apart', true],
+  ])(
+    'a batch two uploads both sent ends confirmed once per record, entries %s: the copy that did the work settles it, nothing is sent a third time',
+    async (_when, passBetween) => {
+      const w = world();
+      const result = await ingestExtract(blob('samples/workers.csv'), w.ingestDeps);
+      const held = await w.queue.receive(32, 30);
+      const [first, ...rest] = held;
+      if (first === undefined) throw new Error('ingest sent nothing');
+      const ids = decodeOperations(first.text).map((m) => m.externalId);
+      const sevens = ids.filter((id) => id.endsWith('7'));
+      expect(sevens.length).toBeGreaterThan(0);
+      // The first copy of each of these fails (retryable) and the second creates it; for the batch's
+      // other records the first creates and the second is logged as nothing to change.
+      sim.setFaults({
+        recordRules: [
+          { match: new RegExp(`^(${sevens.join('|')})$`), times: 1, errorCode: 'ServiceUnavailable', reason: 'The service is temporarily unavailable.', retryable: true },
+        ],
+      });
+      // Both have read the batch queued before either posts it, so both post it; the second a second
+      // after the first has recorded its request (it waited on the rate limit, say).
+      let arrived = 0;
+      let bothRead: () => void = () => undefined;
+      const barrier = new Promise<void>((resolve) => (bothRead = resolve));
+      const racing = (after: () => Promise<unknown>): UploadDeps => ({
+        ...w.uploadDeps,
+        client: {
+          uploadBulkRequest: async (request, options) => {
+            if (++arrived === 2) bothRead();
+            await barrier;
+            await after();
+            return w.uploadDeps.client.uploadBulkRequest(request, options);
+          },
+        },
+      });
+      const early = uploadOperations(
+        first.text,
+        racing(async () => undefined),
+        UPLOAD,
+      );
+      // Retries wait a minute, as they would in Azure.
+      const waiting = { ...OPTIONS, retryBaseSeconds: 60, clockSkewSeconds: 0.2 };
+      const late = uploadOperations(
+        first.text,
+        racing(async () => {
+          await early;
+          if (passBetween) {
+            // The service takes the second copy but acts on it only after a pass has read the first
+            // copy's entries (below): the 7s go back to the queue, to be sent again in a minute, and
+            // the second copy's success comes after.
+            await logged(ids, 1);
+            sim.setJob({ status: 'Paused' });
+          }
+          await new Promise((r) => setTimeout(r, 1000));
+        }),
+        UPLOAD,
+      );
+      expect(await Promise.all([early, late])).toEqual(['submitted', 'submitted']);
+      if (passBetween) {
+        await reconcile(w.reconcileDeps, waiting);
+        sim.setJob({ status: 'Active' });
+      }
+      await logged(ids, 2);
+      // For a 7: the first copy's failure, then the second's success.
+      await reconcile(w.reconcileDeps, waiting);
+      const states = [...(await w.ledger.getRecords(result.runId, ids)).values()].map((r) => r.state);
+      expect(states.filter((state) => state !== 'confirmed')).toEqual([]);
+      await w.queue.delete(first);
+      for (const m of rest) await w.queue.release(m);
+      for (let pass = 0; (await w.ledger.listOpenRuns()).length > 0; pass++) {
+        if (pass === 50) throw new Error('the run never completed');
+        // Records still open after a while are resends waiting their minute: let the minute pass.
+        if (pass >= 10) w.skew.ms += 60_000;
+        await drainUploads(w);
+        await new Promise((r) => setTimeout(r, 40));
+        await reconcile(w.reconcileDeps, waiting);
+      }
+      expect(reportOf(w, result.runId).counts).toMatchObject({ confirmed: 400, created: 400, skipped: 0, deadLettered: 0 });
+      for (const id of ids) expect(sim.stats().perRecordSends.get(id), id).toBe(2);
+    },
+    30_000,
+  );
+
+  it('a send the upload records only after a reconcile pass has read its entries is confirmed by them, not sent again', async () => {
+    // As a local run: no log lag, so each pass reads the logs from just behind the newest entry it took.
+    const noLag = { ...OPTIONS, logLagMinutes: 0, clockSkewSeconds: 0.3 };
     const w = world();
     const result = await ingestExtract(blob('samples/workers.csv'), w.ingestDeps);
-    const held = await w.queue.receive(32, 30);
-    const [first, ...rest] = held;
-    if (first === undefined) throw new Error('ingest sent nothing');
-    const ids = decodeOperations(first.text).map((m) => m.externalId);
-    const sevens = ids.filter((id) => id.endsWith('7'));
-    expect(sevens.length).toBeGreaterThan(0);
-    // The first copy of each of these fails (retryable) and the second creates it; for the batch's
-    // other records the first creates and the second is logged as nothing to change.
-    sim.setFaults({
-      recordRules: [
-        { match: new RegExp(`^(${sevens.join('|')})$`), times: 1, errorCode: 'ServiceUnavailable', reason: 'The service is temporarily unavailable.', retryable: true },
-      ],
-    });
-    // Both have read the batch queued before either posts it, so both post it; the second a second
-    // after the first has recorded its request (it waited on the rate limit, say).
-    let arrived = 0;
-    let bothRead: () => void = () => undefined;
-    const barrier = new Promise<void>((resolve) => (bothRead = resolve));
-    const racing = (after: () => Promise<unknown>): UploadDeps => ({
+    const [a, b, c, ...rest] = await w.queue.receive(32, 30);
+    if (a === undefined || b === undefined || c === undefined) throw new Error('ingest sent fewer than three batches');
+    const idsOf = (m: { text: string }): string[] => decodeOperations(m.text).map((o) => o.externalId);
+    expect(await uploadOperations(a.text, w.uploadDeps, UPLOAD)).toBe('submitted');
+    // B's upload reads the clock when its POST returns, and its ledger write is slow (a loaded store):
+    // meanwhile another upload's request C is logged, later than B's by more than the skew, and a
+    // pass lists the run (B's records still queued) and reads the logs.
+    let postedAt: Date | undefined;
+    const slowWrite: UploadDeps = {
       ...w.uploadDeps,
+      clock: { now: () => postedAt ?? new Date() },
       client: {
         uploadBulkRequest: async (request, options) => {
-          if (++arrived === 2) bothRead();
-          await barrier;
-          await after();
-          return w.uploadDeps.client.uploadBulkRequest(request, options);
+          const accepted = await w.uploadDeps.client.uploadBulkRequest(request, options);
+          postedAt = new Date();
+          await logged(idsOf(b), 1);
+          await new Promise((r) => setTimeout(r, 600));
+          // C as another instance sends it: posted, then recorded. (Through uploadOperations here, it
+          // would take B's records along, still queued in the ledger, as the managers of C's.)
+          const other = await w.uploadDeps.client.uploadBulkRequest({
+            schemas: [BULK_REQUEST_SCHEMA],
+            Operations: decodeOperations(c.text).map((o) => JSON.parse(o.op) as BulkOperation),
+            failOnErrors: null,
+          });
+          await w.ledger.markSubmitted(result.runId, idsOf(c), { requestId: other.requestId, at: new Date().toISOString() });
+          await logged(idsOf(c), 1);
+          await reconcile(w.reconcileDeps, noLag);
+          return accepted;
         },
       },
-    });
-    const early = uploadOperations(
-      first.text,
-      racing(async () => undefined),
-      UPLOAD,
-    );
-    // Retries wait a minute, as they would in Azure.
-    const waiting = { ...OPTIONS, retryBaseSeconds: 60, clockSkewSeconds: 0.2 };
-    const late = uploadOperations(
-      first.text,
-      racing(async () => {
-        await early;
-        await new Promise((r) => setTimeout(r, 1000));
-      }),
-      UPLOAD,
-    );
-    expect(await Promise.all([early, late])).toEqual(['submitted', 'submitted']);
-    await logged(ids, 2);
-    // Each record's two entries in one pass: for a 7, the first copy's failure, then the second's success.
-    await reconcile(w.reconcileDeps, waiting);
-    const states = [...(await w.ledger.getRecords(result.runId, ids)).values()].map((r) => r.state);
+    };
+    expect(await uploadOperations(b.text, slowWrite, UPLOAD)).toBe('submitted');
+    await reconcile(w.reconcileDeps, noLag);
+    const states = [...(await w.ledger.getRecords(result.runId, idsOf(b))).values()].map((r) => r.state);
     expect(states.filter((state) => state !== 'confirmed')).toEqual([]);
-    await w.queue.delete(first);
+    for (const m of [a, b, c]) await w.queue.delete(m);
     for (const m of rest) await w.queue.release(m);
     for (let pass = 0; (await w.ledger.listOpenRuns()).length > 0; pass++) {
       if (pass === 50) throw new Error('the run never completed');
-      // Records still open after a while are resends waiting their minute: let the minute pass.
-      if (pass >= 10) w.skew.ms += 60_000;
       await drainUploads(w);
       await new Promise((r) => setTimeout(r, 40));
-      await reconcile(w.reconcileDeps, waiting);
+      await reconcile(w.reconcileDeps, noLag);
     }
     expect(reportOf(w, result.runId).counts).toMatchObject({ confirmed: 400, created: 400, skipped: 0, deadLettered: 0 });
-    for (const id of ids) expect(sim.stats().perRecordSends.get(id), id).toBe(2);
+    expect([...sim.stats().perRecordSends.values()].filter((n) => n !== 1)).toEqual([]);
   }, 30_000);
 
   it('resends records whose log entry is a retryable failure, and confirms them', async () => {
