@@ -117,7 +117,9 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions =
     }
   }
 
-  for (const r of startedWaiting.get(summary) ?? []) queued.set(r.runId, [...(queued.get(r.runId) ?? []), r]);
+  // A record read again by takeStrays is in its run's list already: once is enough for the heal step.
+  const inLists = new Set([...queued.values()].flat());
+  for (const r of startedWaiting.get(summary) ?? []) if (!inLists.has(r)) queued.set(r.runId, [...(queued.get(r.runId) ?? []), r]);
   const waitingForManager = await healUnsent(deps, runs, queued);
   const waiting = { queued: 0, manager: 0 };
   for (const run of runs) {
@@ -348,17 +350,27 @@ async function takeStrays(
       if (r.state === 'submitted' || r.state === 'queued') submitted.set(r.externalId, [...(submitted.get(r.externalId) ?? []), r]);
     }
   }
-  outcomes.push(...open);
   const now = deps.clock.now().getTime();
   const policy = policyOf(options);
   let hold: number | undefined;
   for (const o of open) {
     const at = Date.parse(o.activityDateTime);
     const records = submitted.get(o.externalId) ?? [];
+    // A success that would confirm a record sent back (a twin copy's) may instead be another run's
+    // send of the person, applied to that run already and read again: People then holds it.
+    const twin = records.every((r) => r.state === 'queued') && records.some((r) => entrySettles(lifecycleOf(r), o.status, at, policy));
+    if (twin && (await confirmedSince(deps, o.externalId, at))) continue;
+    outcomes.push(o);
     const unrecorded = records.every((r) => r.state === 'queued' && !entrySettles(lifecycleOf(r), o.status, at, policy));
     if (records.length > 0 && unrecorded && now - at < UNRECORDED_HOLD_MS) hold = Math.min(hold ?? at, at);
   }
   return hold;
+}
+
+// Whether People holds a confirmation of the person at or after `at`.
+async function confirmedSince(deps: ReconcileDeps, externalId: string, at: number): Promise<boolean> {
+  const person = await deps.ledger.getPerson(externalId);
+  return person !== undefined && Date.parse(person.lastConfirmedAt) >= at;
 }
 
 function replaceFields(target: LedgerRecord, from: LedgerRecord): void {
