@@ -22,6 +22,7 @@ import { writeRunReport } from './run-report.js';
 import { maskPersonalData, personalValuesOf } from '../core/mask-personal.js';
 import { EVENTS } from '../telemetry/catalogue.js';
 import { countsBy, emitEvent, recordBudget, recordOutcomes, recordWaiting } from '../telemetry/emit.js';
+import { groupBy } from '../core/group-by.js';
 
 export interface ReconcileOptions {
   maxAttempts: number;
@@ -311,9 +312,10 @@ async function applyInOrder(
 const UNRECORDED_HOLD_MS = 60_000;
 
 function queuedByPerson(queued: ReadonlyMap<string, LedgerRecord[]>): Map<string, LedgerRecord[]> {
-  const out = new Map<string, LedgerRecord[]>();
-  for (const records of queued.values()) for (const r of records) if (r.state === 'queued') out.set(r.externalId, [...(out.get(r.externalId) ?? []), r]);
-  return out;
+  return groupBy(
+    [...queued.values()].flat().filter((r) => r.state === 'queued'),
+    (r) => r.externalId,
+  );
 }
 
 // Entries of people whose record was queued when the pass listed it, newer than its last outcome.
@@ -356,13 +358,13 @@ async function takeStrays(
   for (const o of open) {
     const at = Date.parse(o.activityDateTime);
     const records = submitted.get(o.externalId) ?? [];
+    const stillQueued = records.length > 0 && records.every((r) => r.state === 'queued');
+    const settles = records.some((r) => entrySettles(lifecycleOf(r), o.status, at, policy));
     // A success that would confirm a record sent back (a twin copy's) may instead be another run's
     // send of the person, applied to that run already and read again: People then holds it.
-    const twin = records.every((r) => r.state === 'queued') && records.some((r) => entrySettles(lifecycleOf(r), o.status, at, policy));
-    if (twin && (await confirmedSince(deps, o.externalId, at))) continue;
+    if (stillQueued && settles && (await confirmedSince(deps, o.externalId, at))) continue;
     outcomes.push(o);
-    const unrecorded = records.every((r) => r.state === 'queued' && !entrySettles(lifecycleOf(r), o.status, at, policy));
-    if (records.length > 0 && unrecorded && now - at < UNRECORDED_HOLD_MS) hold = Math.min(hold ?? at, at);
+    if (stillQueued && !settles && now - at < UNRECORDED_HOLD_MS) hold = Math.min(hold ?? at, at);
   }
   return hold;
 }
@@ -376,12 +378,6 @@ async function confirmedSince(deps: ReconcileDeps, externalId: string, at: numbe
 function replaceFields(target: LedgerRecord, from: LedgerRecord): void {
   for (const key of Object.keys(target)) if (!(key in from)) delete (target as unknown as Record<string, unknown>)[key];
   Object.assign(target, from);
-}
-
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const item of items) out.set(key(item), [...(out.get(key(item)) ?? []), item]);
-  return out;
 }
 
 // The record an entry belongs to — the latest submission made before it (one person can be in two

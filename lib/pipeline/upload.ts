@@ -15,6 +15,7 @@ import { EVENTS } from '../telemetry/catalogue.js';
 import { emitEvent } from '../telemetry/emit.js';
 import type { LedgerRecord, ReceivedMessage, UploadDeps } from './ports.js';
 import { allSettledOrThrow } from '../core/settled.js';
+import { groupBy } from '../core/group-by.js';
 
 export interface UploadOptions {
   /** Operations per request, at most 50. */
@@ -510,11 +511,5 @@ async function noteRequest(deps: UploadDeps, byRun: Map<string, string[]>, q: { 
 function groupByRun(held: Held[]): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const h of held) out.set(h.message.runId, [...(out.get(h.message.runId) ?? []), h.message.externalId]);
-  return out;
-}
-
-function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const item of items) out.set(key(item), [...(out.get(key(item)) ?? []), item]);
   return out;
 }
