@@ -15,7 +15,15 @@ export const upload = register({
     handler: withTelemetry(
       async (message: unknown, context: InvocationContext): Promise<void> => {
         const rt = pipelineRuntime();
-        await uploadOperations(message, { ledger: rt.ledger, queue: rt.queue, client: rt.client, gate: rt.gate, logger: contextLogger(context), clock: { now: () => new Date() } });
+        await uploadOperations(message, {
+          ledger: rt.ledger,
+          queue: rt.queue,
+          client: rt.client,
+          gate: rt.gate,
+          sent: rt.sent,
+          logger: contextLogger(context),
+          clock: { now: () => new Date() },
+        });
       },
       { flush: false },
     ),

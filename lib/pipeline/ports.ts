@@ -5,6 +5,7 @@ import type { ProvisioningClient } from '../provisioning/client.js';
 import type { ApiGate } from '../provisioning/gate.js';
 import type { DateClock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
+import type { SentRecords } from './sent-records.js';
 
 export type {
   HeldThreshold,
@@ -64,6 +65,8 @@ export interface UploadDeps extends PipelineDeps {
   gate?: Pick<ApiGate, 'closedHint'>;
   /** How upload waits a moment (a timer in production). */
   sleep?: (ms: number) => Promise<void>;
+  /** Records this process knows went (one per process): a report's manager among them is not read again. */
+  sent?: Pick<SentRecords, 'add' | 'has'>;
 }
 
 export interface ReconcileDeps extends PipelineDeps {

@@ -21,6 +21,7 @@ import { posix } from 'node:path';
 import type { BlockBlobClient } from '@azure/storage-blob';
 import type { SourceSettings, SourcesConfig } from '../sources/sources.js';
 import { mappingFromBlob } from './mapping-blob.js';
+import { SentRecords } from './sent-records.js';
 import { sourcesFromBlob } from './sources-blob.js';
 import type { OperationQueue, ReportSink } from './ports.js';
 
@@ -35,6 +36,8 @@ export interface PipelineRuntime {
   /** The daily budget, the job's state and upload pauses, shared by every instance through the ledger. */
   gate: StoredGate;
   storage: StorageClients;
+  /** Records this process's uploads know went, so a report's manager among them is not read again. */
+  sent: SentRecords;
   /** The sources file, read again only when its ETag changes; the single default source when it does not exist. */
   loadSources(): Promise<SourcesConfig>;
   /** A source's mapping blob, read and compiled again only when its ETag changes. */
@@ -65,6 +68,7 @@ export function createPipelineRuntime(env: Environment, logger: Logger, options:
     // Throttling beyond a short wait is handed back to the queue rather than held in the invocation.
     client: createProvisioningClient(provisioning, { logger, gate, retry: { maxThrottleWaitMs: options.maxThrottleWaitMs ?? 30_000 } }),
     storage,
+    sent: new SentRecords(),
     loadSources: sources.load,
     async loadMapping(source) {
       // Without a sources file the mapping is HRSYNC_MAPPING_BLOB; a sources file names mappings relative to itself.

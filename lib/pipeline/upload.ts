@@ -166,7 +166,10 @@ export async function uploadOperations(trigger: unknown, deps: UploadDeps, optio
     // The request's count goes beside the marks (it never fails the upload): one round trip less.
     await allSettledOrThrow([
       (async () => {
-        for (const [runId, ids] of byRun) await deps.ledger.markSubmitted(runId, ids, { requestId: result.requestId, at }, seen.get(runId));
+        for (const [runId, ids] of byRun) {
+          await deps.ledger.markSubmitted(runId, ids, { requestId: result.requestId, at }, seen.get(runId));
+          deps.sent?.add(runId, ids);
+        }
       })(),
       noteRequest(deps, byRun, { requestId: result.requestId, at, status: 'accepted', ...(result.calls === 1 ? {} : { calls: result.calls }) }),
     ]);
@@ -410,11 +413,16 @@ async function managersBeforeReports(
     const wanted = new Map<string, Set<string>>();
     for (const f of frontier) {
       const m = managerOf(f.runId, f.id);
-      if (m !== undefined && !present.has(key(f.runId, m))) wanted.set(f.runId, (wanted.get(f.runId) ?? new Set()).add(m));
+      // A manager this process knows went is not read again (sent-records.ts).
+      if (m !== undefined && !present.has(key(f.runId, m)) && deps.sent?.has(f.runId, m) !== true) wanted.set(f.runId, (wanted.get(f.runId) ?? new Set()).add(m));
     }
     frontier = [];
     for (const [runId, ids] of wanted) {
       const found = await deps.ledger.getRecords(runId, [...ids]);
+      deps.sent?.add(
+        runId,
+        [...found.values()].filter((m) => m.state !== 'queued').map((m) => m.externalId),
+      );
       for (const m of found.values()) {
         if (m.state !== 'queued' || out.length - live.length >= room || present.has(key(runId, m.externalId))) continue;
         if (mayWait && m.attempts === 0) {
@@ -444,6 +452,10 @@ async function anyUnsent(managers: ReadonlyArray<{ runId: string; externalId: st
     const found = await deps.ledger.getRecords(
       runId,
       group.map((m) => m.externalId),
+    );
+    deps.sent?.add(
+      runId,
+      [...found.values()].filter((m) => m.state !== 'queued').map((m) => m.externalId),
     );
     if ([...found.values()].some((m) => m.state === 'queued' && m.attempts === 0)) return true;
   }

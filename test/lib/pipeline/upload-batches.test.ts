@@ -7,6 +7,7 @@ import { encodeBatch, encodeMessage } from '../../../lib/pipeline/messages.js';
 import type { OperationMessage } from '../../../lib/pipeline/messages.js';
 import type { UploadDeps } from '../../../lib/pipeline/ports.js';
 import { DEFAULT_UPLOAD_OPTIONS, uploadOperations } from '../../../lib/pipeline/upload.js';
+import { SentRecords } from '../../../lib/pipeline/sent-records.js';
 import type { BulkRequest } from '../../../lib/scim/types.js';
 import { GateClosedError, ThrottledError } from '../../../lib/provisioning/errors.js';
 import { captureLogger } from '../provisioning/fakes.js';
@@ -197,5 +198,48 @@ describe('upload of batch messages', () => {
     expect(w.naps).toHaveLength(1);
     expect(w.sent()).toEqual([['M0', 'M1'], range(0, 20, 'R')]);
     expect(w.queue.messages).toEqual([]);
+  });
+});
+
+describe('upload that knows which records its process sent', () => {
+  /** Records every id upload reads from the ledger. */
+  function readsOf(ledger: MemoryLedger): string[] {
+    const reads: string[] = [];
+    const getRecords = ledger.getRecords.bind(ledger);
+    ledger.getRecords = async (runId, ids) => {
+      reads.push(...ids);
+      return getRecords(runId, ids);
+    };
+    return reads;
+  }
+
+  it('does not read the managers it sent itself; a manager another process sent it reads once, then knows', async () => {
+    const people: Record<string, string | undefined> = { M0: undefined, M1: undefined };
+    for (let i = 0; i < 20; i++) people[`R${i}`] = `M${i % 2}`;
+    const w = await world(people);
+    const sent = new SentRecords();
+    const d = { ...w.d, sent };
+    expect(await uploadOperations(w.batch(['M0']), d)).toBe('submitted');
+    expect(sent.has(RUN, 'M0')).toBe(true);
+    // M1 went from another process: this one has not seen it go.
+    await w.ledger.markSubmitted(RUN, ['M1'], { requestId: 'elsewhere', at: new Date(NOW).toISOString() });
+    const reads = readsOf(w.ledger);
+    expect(await uploadOperations(w.batch(range(0, 10, 'R')), d)).toBe('submitted');
+    expect(reads.filter((id) => id.startsWith('M'))).toEqual(['M1']);
+    expect(sent.has(RUN, 'M1')).toBe(true);
+    reads.length = 0;
+    expect(await uploadOperations(w.batch(range(10, 20, 'R')), d)).toBe('submitted');
+    expect(reads.filter((id) => id.startsWith('M'))).toEqual([]);
+    // Each batch went alone: neither manager was taken along again.
+    expect(w.sent()).toEqual([['M0'], range(0, 10, 'R'), range(10, 20, 'R')]);
+  });
+
+  it('a manager still queued is read every time, and goes along once the looks are spent, as without it', async () => {
+    const w = await world({ M0: undefined, R0: 'M0', R1: 'M0' });
+    const sent = new SentRecords();
+    const tired = encodeBatch(['R0', 'R1'].map((id) => ({ ...w.m(id), gathered: DEFAULT_UPLOAD_OPTIONS.maxGathers }))) as [string];
+    expect(await uploadOperations(tired[0], { ...w.d, sent })).toBe('submitted');
+    expect(w.sent()).toEqual([['M0', 'R0', 'R1']]);
+    expect(['M0', 'R0', 'R1'].map((id) => sent.has(RUN, id))).toEqual([true, true, true]);
   });
 });
