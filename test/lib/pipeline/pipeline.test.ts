@@ -572,7 +572,7 @@ describe.each(LEDGERS)('pipeline stages on the %s ledger', (_name, make) => {
 });
 
 describe('the send order ingest cuts into batches', () => {
-  it("keeps a request's records, and the managers upload reads for them, in few of the run's ledger partitions, managers still first", async () => {
+  it("keeps a request's records in one or two of the run's ledger partitions, managers still first", async () => {
     const folder = await mkdtemp(join(tmpdir(), 'hrsync-locality-'));
     try {
       const file = join(folder, 'workers.csv');
@@ -585,14 +585,11 @@ describe('the send order ingest cuts into batches', () => {
       expect(records.size).toBe(5_000);
       const mean = (counts: number[]): number => counts.reduce((a, b) => a + b, 0) / counts.length;
       const partitions = (ids: Iterable<string>): number => new Set([...ids].map((id) => w.ledger.partitionOf(result.runId, id))).size;
-      const managersOf = (ids: string[]): string[] => {
-        const here = new Set(ids);
-        return ids.map((id) => records.get(id)?.managerId).filter((m): m is string => m !== undefined && records.has(m) && !here.has(m));
-      };
-      // In file order a batch of 50 spreads over nearly all 16 partitions (15.4 on average here) and
-      // its reports' managers over 6.6; ordered by partition within each step, 7.0 and 1.4.
-      expect(mean(batches.map((ids) => partitions(ids)))).toBeLessThanOrEqual(8);
-      expect(mean(batches.map((ids) => partitions(managersOf(ids))))).toBeLessThanOrEqual(2);
+      // In file order a batch of 50 spreads over nearly all 16 partitions (15.4 on average here);
+      // ordered by the manager's partition first, 7.0; by the record's own first, 1.66. (The
+      // managers a batch's reports have then spread over 6.6 partitions, as in file order, against
+      // 1.4: upload rarely reads them, as it knows most went — sent-records.ts.)
+      expect(mean(batches.map((ids) => partitions(ids)))).toBeLessThanOrEqual(2);
       // No one goes before their manager.
       const position = new Map(batches.flat().map((id, i) => [id, i]));
       const late = [...records.values()].filter(
