@@ -42,6 +42,9 @@ const RECORD_OPTIONALS = [
   'withoutManager',
 ] as const;
 
+/** Every property of a record but its payload (`payload0..N`, `payloadParts`): a `select` that leaves the payload out. */
+export const RECORD_VIEW: readonly string[] = ['PartitionKey', 'RowKey', 'externalId', 'line', 'state', 'attempts', 'refusals', 'enqueued', 'payloadHash', ...RECORD_OPTIONALS];
+
 export function toRecord(e: Entity): LedgerRecord {
   const out: LedgerRecord = {
     runId: runOfPartition(e.partitionKey),

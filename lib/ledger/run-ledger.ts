@@ -30,7 +30,7 @@ import type {
   UnusableInput,
 } from './types.js';
 import { PEOPLE_PARTITIONS, clip, compareTimes, entityBytes, personBucket, recordKey, recordPartition, splitPayload } from './keys.js';
-import { lifecycleView, recordEntity, some, str, toPerson, toRecord, toRequest, toRun, toSourceState } from './entities.js';
+import { RECORD_VIEW, lifecycleView, recordEntity, some, str, toPerson, toRecord, toRequest, toRun, toSourceState } from './entities.js';
 import type { Entity } from './entities.js';
 import type { LedgerTableNames } from './tables.js';
 
@@ -667,7 +667,16 @@ export class RunLedger implements PipelineLedger {
 
   async *listOpenRecords(runId: string): AsyncIterable<LedgerRecord> {
     const recs = await this.recs();
-    for await (const e of recs.listEntities<Entity>({ queryOptions: { filter: openFilter(runId) } })) yield toRecord(e);
+    const run = odata`PartitionKey gt ${`${runId}~`} and PartitionKey lt ${`${runId}~~`}`;
+    for await (const e of recs.listEntities<Entity>({ queryOptions: { filter: `${run} and state eq 'submitted'` } })) yield toRecord(e);
+    // Queued records without their payload: while a run is sent, most of it is queued, and every
+    // pass listed all of it, payloads and all, to use none of them. Without a version, a change
+    // handed one reads it again before it writes.
+    for await (const e of recs.listEntities<Entity>({ queryOptions: { filter: `${run} and state eq 'queued'`, select: [...RECORD_VIEW] } })) {
+      const r = toRecord(e);
+      delete r.version;
+      yield r;
+    }
   }
 
   async countOpen(runId: string): Promise<{ queued: number; submitted: number }> {

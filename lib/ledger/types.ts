@@ -266,7 +266,10 @@ export interface PipelineLedger {
   /** Every record of the run (or those in `state`) without its payload: what a report counts. */
   listRecordSummaries(runId: string, state?: RecordState): AsyncIterable<RecordSummary>;
   countByState(runId: string): Promise<Record<RecordState, number>>;
-  /** The run's records still on their way (queued or submitted), read without the rest: what a reconcile pass works on. */
+  /**
+   * The run's records still on their way, read without the rest: what a reconcile pass works on.
+   * Submitted ones whole; queued ones without their payload (empty) or version: read one again to send it.
+   */
   listOpenRecords(runId: string): AsyncIterable<LedgerRecord>;
   /** How many of the run's records are queued and submitted, counting only those. */
   countOpen(runId: string): Promise<{ queued: number; submitted: number }>;

@@ -629,13 +629,22 @@ async function healUnsent(deps: ReconcileDeps, runs: RunRecord[], queued: Readon
       }
       if (r.managerId !== undefined && r.managerId !== r.externalId && r.withoutManager === undefined) {
         const manager = (await deps.ledger.getRecords(r.runId, [r.managerId])).get(r.managerId);
-        if (manager?.state === 'dead-lettered' && !(await inDirectory(deps, manager.externalId)) && (await dropManager(deps, r, manager.externalId))) continue;
+        if (manager?.state === 'dead-lettered' && !(await inDirectory(deps, manager.externalId))) {
+          // The pass listed it without its payload: the one sent is read now.
+          const whole = (await deps.ledger.getRecords(r.runId, [r.externalId])).get(r.externalId);
+          if (whole === undefined || whole.state !== 'queued' || whole.enqueued) continue;
+          if (await dropManager(deps, whole, manager.externalId)) continue;
+        }
       }
       unsent.push(r);
       going.add(r.externalId);
     }
     for (let i = 0; i < unsent.length; i += MAX_OPERATIONS_PER_REQUEST) {
-      const batch = unsent.slice(i, i + MAX_OPERATIONS_PER_REQUEST);
+      // Listed without their payloads: read whole now, and only those still queued without a message go.
+      const ids = unsent.slice(i, i + MAX_OPERATIONS_PER_REQUEST).map((r) => r.externalId);
+      const whole = await deps.ledger.getRecords(run.runId, ids);
+      const batch = ids.map((id) => whole.get(id)).filter((r): r is LedgerRecord => r !== undefined && r.state === 'queued' && !r.enqueued);
+      if (batch.length === 0) continue;
       for (const text of requestBatches(batch.map(nextAttempt))) await deps.queue.send(text);
       await deps.ledger.markEnqueued(
         run.runId,

@@ -65,6 +65,27 @@ describe('RunLedger', () => {
     expect((await l.getRecords('r1', ['A'])).get('A')).toMatchObject({ state: 'confirmed' });
   });
 
+  it('lists open records as a reconcile pass needs them: submitted ones whole, queued ones without payload or version', async () => {
+    const { ledger: l } = ledger();
+    await l.beginRun({ ...RUN, runId: 'r1' });
+    const big = JSON.stringify({ data: { note: 'x'.repeat(70_000) } });
+    await l.addRecords('r1', [record('Q', big), record('S', big), record('C')]);
+    await l.markSubmitted('r1', ['S', 'C'], { requestId: 'q1', at: '2026-11-23T00:01:00Z' });
+    await l.transition('r1', 'C', confirmed('2026-11-23T00:02:00Z'));
+    const open = new Map<string, LedgerRecord>();
+    for await (const r of l.listOpenRecords('r1')) open.set(r.externalId, r);
+    expect([...open.keys()].sort()).toEqual(['Q', 'S']);
+    expect(open.get('S')).toMatchObject({ state: 'submitted', payload: big, lastRequestId: 'q1' });
+    expect(open.get('S')?.version).toMatch(/\S/);
+    // Everything but the payload: the heal step and the counts need no more, and read one again to send it.
+    expect(open.get('Q')).toMatchObject({ state: 'queued', attempts: 0, line: 2, payload: '', payloadHash: 'h', enqueued: false });
+    expect(open.get('Q')?.version).toBeUndefined();
+    // Handed to a change, it is read again: People learn the whole payload.
+    await l.markSubmitted('r1', ['Q'], { requestId: 'q2', at: '2026-11-23T00:03:00Z' }, new Map([['Q', open.get('Q') as LedgerRecord]]));
+    await l.transition('r1', 'Q', confirmed('2026-11-23T00:04:00Z'));
+    expect((await l.getPerson('Q', { payload: true }))?.payload).toBe(big);
+  });
+
   it("creates a pass's new people in one transaction per People partition, and reads none of the development layout's", async () => {
     const names = ledgerTableNames(`l${++n}`);
     const calls = { transactions: 0, single: 0 };

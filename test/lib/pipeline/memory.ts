@@ -195,7 +195,13 @@ export class MemoryLedger implements PipelineLedger {
     yield* this.listRecords(runId, state);
   }
   async *listOpenRecords(runId: string): AsyncIterable<LedgerRecord> {
-    for (const r of [...this.recordsOf(runId).values()]) if (r.state === 'queued' || r.state === 'submitted') yield { ...r };
+    // As the table ledger lists them: queued records without their payload or version.
+    for (const r of [...this.recordsOf(runId).values()]) {
+      if (r.state === 'submitted') yield { ...r };
+      if (r.state !== 'queued') continue;
+      const { version: _version, ...light } = r;
+      yield { ...light, payload: '' };
+    }
   }
   async countOpen(runId: string): Promise<{ queued: number; submitted: number }> {
     const c = await this.countByState(runId);
