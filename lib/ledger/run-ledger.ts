@@ -668,15 +668,23 @@ export class RunLedger implements PipelineLedger {
   async *listOpenRecords(runId: string): AsyncIterable<LedgerRecord> {
     const recs = await this.recs();
     const run = odata`PartitionKey gt ${`${runId}~`} and PartitionKey lt ${`${runId}~~`}`;
-    for await (const e of recs.listEntities<Entity>({ queryOptions: { filter: `${run} and state eq 'submitted'` } })) yield toRecord(e);
     // Queued records without their payload: while a run is sent, most of it is queued, and every
     // pass listed all of it, payloads and all, to use none of them. Without a version, a change
-    // handed one reads it again before it writes.
+    // handed one reads it again before it writes. Queued first: upload moves records from queued
+    // to submitted while the two are listed, so one it moves in between is in the second list;
+    // listed submitted first, it would be in neither, and its log entry would be read for no one.
+    const queued = new Map<string, LedgerRecord>();
     for await (const e of recs.listEntities<Entity>({ queryOptions: { filter: `${run} and state eq 'queued'`, select: [...RECORD_VIEW] } })) {
       const r = toRecord(e);
       delete r.version;
+      queued.set(r.externalId, r);
+    }
+    for await (const e of recs.listEntities<Entity>({ queryOptions: { filter: `${run} and state eq 'submitted'` } })) {
+      const r = toRecord(e);
+      queued.delete(r.externalId);
       yield r;
     }
+    yield* queued.values();
   }
 
   async countOpen(runId: string): Promise<{ queued: number; submitted: number }> {

@@ -86,6 +86,41 @@ describe('RunLedger', () => {
     expect((await l.getPerson('Q', { payload: true }))?.payload).toBe(big);
   });
 
+  it('lists a record upload moves from queued to submitted between the two lists once, as submitted', async () => {
+    const names = ledgerTableNames(`l${++n}`);
+    const plain = new RunLedger(names, (name) => TableClient.fromConnectionString(azurite.connectionString, name, { allowInsecureConnection: true }));
+    let between: (() => Promise<void>) | undefined;
+    const table = (name: string): TableClient => {
+      const client = TableClient.fromConnectionString(azurite.connectionString, name, { allowInsecureConnection: true });
+      if (name !== names.records) return client;
+      const list = client.listEntities.bind(client);
+      client.listEntities = ((...args: Parameters<typeof list>) => {
+        const inner = list(...args);
+        const hook = between;
+        between = undefined;
+        // Whichever list goes first, the move happens once it is read to its end.
+        return Object.assign(Object.create(inner) as typeof inner, {
+          async *[Symbol.asyncIterator]() {
+            for await (const e of inner) yield e;
+            await hook?.();
+          },
+        });
+      }) as typeof client.listEntities;
+      return client;
+    };
+    const l = new RunLedger(names, table);
+    await l.beginRun({ ...RUN, runId: 'r1' });
+    await l.addRecords('r1', [record('Q'), record('S')]);
+    await l.markSubmitted('r1', ['S'], { requestId: 'q0', at: '2026-11-23T00:01:00Z' });
+    between = () => plain.markSubmitted('r1', ['Q'], { requestId: 'q1', at: '2026-11-23T00:02:00Z' });
+    const listed: LedgerRecord[] = [];
+    for await (const r of l.listOpenRecords('r1')) listed.push(r);
+    expect(listed.map((r) => [r.externalId, r.state, r.payload]).sort()).toEqual([
+      ['Q', 'submitted', '{"op":1}'],
+      ['S', 'submitted', '{"op":1}'],
+    ]);
+  });
+
   it("creates a pass's new people in one transaction per People partition, and reads none of the development layout's", async () => {
     const names = ledgerTableNames(`l${++n}`);
     const calls = { transactions: 0, single: 0 };
