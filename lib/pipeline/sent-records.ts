@@ -2,7 +2,7 @@
 // ledger to see whether it went before it; in a nightly run most managers went a little earlier,
 // most often from this same process, and reading them again was a quarter of the run's table
 // queries (1,035 of ~3,900 at 20,000 rows in bench:pipeline). A manager this process submitted,
-// or read as submitted or settled, is not read again.
+// or read as gone (submitted, confirmed, disabled, skipped or unchanged), is not read again.
 //
 // What it gives up: a manager sent, then sent back (its record failed, or timed out) and not yet
 // sent again, reads as sent here, so a report goes without taking it along. That report is then
@@ -23,12 +23,12 @@ export class SentRecords {
   /** Notes records of a run as sent (submitted by this process, or read past their first send). */
   add(runId: string, externalIds: Iterable<string>): void {
     let ids = this.runs.get(runId);
-    if (ids === undefined) this.runs.set(runId, (ids = new Set()));
     for (const id of externalIds) {
-      if (ids.has(id)) continue;
+      if (ids?.has(id) === true) continue;
       // Runs come one after another: the oldest one noted goes first, never the one added to. A
       // run larger than the limit keeps what it has; its later managers are read, as without this.
-      if (this.size >= this.limit && !this.dropOldestBut(runId)) return;
+      while (this.size >= this.limit) if (!this.dropOldestBut(runId)) return;
+      if (ids === undefined) this.runs.set(runId, (ids = new Set()));
       ids.add(id);
       this.size++;
     }

@@ -421,7 +421,7 @@ async function managersBeforeReports(
       const found = await deps.ledger.getRecords(runId, [...ids]);
       deps.sent?.add(
         runId,
-        [...found.values()].filter((m) => m.state !== 'queued').map((m) => m.externalId),
+        [...found.values()].filter(went).map((m) => m.externalId),
       );
       for (const m of found.values()) {
         if (m.state !== 'queued' || out.length - live.length >= room || present.has(key(runId, m.externalId))) continue;
@@ -455,11 +455,17 @@ async function anyUnsent(managers: ReadonlyArray<{ runId: string; externalId: st
     );
     deps.sent?.add(
       runId,
-      [...found.values()].filter((m) => m.state !== 'queued').map((m) => m.externalId),
+      [...found.values()].filter(went).map((m) => m.externalId),
     );
     if ([...found.values()].some((m) => m.state === 'queued' && m.attempts === 0)) return true;
   }
   return false;
+}
+
+// A record that went, or has nothing to send: it never becomes queued again. (A held or
+// dead-lettered one never went, and approval or replay queues it again.)
+function went(r: LedgerRecord): boolean {
+  return r.state === 'submitted' || r.state === 'confirmed' || r.state === 'disabled' || r.state === 'skipped' || r.state === 'unchanged';
 }
 
 function sleep(ms: number): Promise<void> {

@@ -26,4 +26,13 @@ describe('SentRecords', () => {
     expect(s.count).toBe(3);
     expect([s.has('r1', 'x'), s.has('r2', 'a'), s.has('r2', 'c'), s.has('r2', 'd')]).toEqual([false, true, true, false]);
   });
+
+  it('a run noted with nothing takes no room', () => {
+    const s = new SentRecords(2);
+    s.add('r0', []);
+    s.add('r1', ['a', 'b']);
+    s.add('r2', ['c']);
+    // r1 made room for c; r0 held nothing to drop.
+    expect([s.has('r1', 'a'), s.has('r2', 'c'), s.count]).toEqual([false, true, 1]);
+  });
 });

@@ -234,12 +234,23 @@ describe('upload that knows which records its process sent', () => {
     expect(w.sent()).toEqual([['M0'], range(0, 10, 'R'), range(10, 20, 'R')]);
   });
 
-  it('a manager still queued is read every time, and goes along once the looks are spent, as without it', async () => {
-    const w = await world({ M0: undefined, R0: 'M0', R1: 'M0' });
+  it('a manager still queued, or held back, is read every time; one taken along is then known to have gone', async () => {
+    const w = await world({ M0: undefined, M1: undefined, R0: 'M0', R1: 'M0', R2: 'M1', R3: 'M1' });
     const sent = new SentRecords();
-    const tired = encodeBatch(['R0', 'R1'].map((id) => ({ ...w.m(id), gathered: DEFAULT_UPLOAD_OPTIONS.maxGathers }))) as [string];
-    expect(await uploadOperations(tired[0], { ...w.d, sent })).toBe('submitted');
-    expect(w.sent()).toEqual([['M0', 'R0', 'R1']]);
-    expect(['M0', 'R0', 'R1'].map((id) => sent.has(RUN, id))).toEqual([true, true, true]);
+    const d = { ...w.d, sent };
+    // M1 was dead-lettered: it never went, and a replay could queue it again.
+    await w.ledger.transition(RUN, 'M1', { type: 'refused-by-service', at: NOW, code: '400', reason: 'bad' });
+    const reads = readsOf(w.ledger);
+    const tired = (ids: string[]): string => (encodeBatch(ids.map((id) => ({ ...w.m(id), gathered: DEFAULT_UPLOAD_OPTIONS.maxGathers }))) as [string])[0];
+    expect(await uploadOperations(tired(['R0', 'R2']), d)).toBe('submitted');
+    const [first] = w.sent() as [string[]];
+    expect([...first].sort()).toEqual(['M0', 'R0', 'R2']);
+    expect(first.indexOf('M0')).toBeLessThan(first.indexOf('R0'));
+    expect(reads.filter((id) => id.startsWith('M')).sort()).toEqual(['M0', 'M1']);
+    expect([sent.has(RUN, 'M0'), sent.has(RUN, 'M1')]).toEqual([true, false]);
+    reads.length = 0;
+    expect(await uploadOperations(tired(['R1', 'R3']), d)).toBe('submitted');
+    expect(reads.filter((id) => id.startsWith('M'))).toEqual(['M1']);
+    expect(w.sent()).toEqual([first, ['R1', 'R3']]);
   });
 });
