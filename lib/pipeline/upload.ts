@@ -462,8 +462,9 @@ async function anyUnsent(managers: ReadonlyArray<{ runId: string; externalId: st
   return false;
 }
 
-// A record that went, or has nothing to send: it never becomes queued again. (A held or
-// dead-lettered one never went, and approval or replay queues it again.)
+// A record that went, or has nothing to send. A held or dead-lettered one never went, and
+// approval or replay queues it again for its first send; one sent back after it went is the
+// trade-off sent-records.ts names.
 function went(r: LedgerRecord): boolean {
   return r.state === 'submitted' || r.state === 'confirmed' || r.state === 'disabled' || r.state === 'skipped' || r.state === 'unchanged';
 }
