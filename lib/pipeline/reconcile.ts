@@ -238,8 +238,7 @@ async function readLogs(
   const hold = await takeStrays(deps, options, strays, waiting, submitted, outcomes);
   outcomes.sort(byActivity);
   // Each person's entries in time order; different people at once (a pass can hold thousands).
-  const byPerson = new Map<string, RecordOutcome[]>();
-  for (const o of outcomes) byPerson.set(o.externalId, [...(byPerson.get(o.externalId) ?? []), o]);
+  const byPerson = groupBy(outcomes, (o) => o.externalId);
   const tally = new Map<string, OutcomeTally>();
   const count = (runId: string | undefined, o: RecordOutcome): void => {
     if (runId === undefined) return;

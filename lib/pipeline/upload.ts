@@ -13,7 +13,7 @@ import type { OperationMessage } from './messages.js';
 import { managersFirst } from '../delta/order.js';
 import { EVENTS } from '../telemetry/catalogue.js';
 import { emitEvent } from '../telemetry/emit.js';
-import type { LedgerRecord, ReceivedMessage, UploadDeps } from './ports.js';
+import type { LedgerRecord, ReceivedMessage, RecordState, UploadDeps } from './ports.js';
 import { allSettledOrThrow } from '../core/settled.js';
 import { groupBy } from '../core/group-by.js';
 
@@ -419,10 +419,7 @@ async function managersBeforeReports(
     frontier = [];
     for (const [runId, ids] of wanted) {
       const found = await deps.ledger.getRecords(runId, [...ids]);
-      deps.sent?.add(
-        runId,
-        [...found.values()].filter(went).map((m) => m.externalId),
-      );
+      noteGone(deps, runId, found);
       for (const m of found.values()) {
         if (m.state !== 'queued' || out.length - live.length >= room || present.has(key(runId, m.externalId))) continue;
         if (mayWait && m.attempts === 0) {
@@ -453,20 +450,21 @@ async function anyUnsent(managers: ReadonlyArray<{ runId: string; externalId: st
       runId,
       group.map((m) => m.externalId),
     );
-    deps.sent?.add(
-      runId,
-      [...found.values()].filter(went).map((m) => m.externalId),
-    );
+    noteGone(deps, runId, found);
     if ([...found.values()].some((m) => m.state === 'queued' && m.attempts === 0)) return true;
   }
   return false;
 }
 
-// A record that went, or has nothing to send. A held or dead-lettered one never went, and
-// approval or replay queues it again for its first send; one sent back after it went is the
-// trade-off sent-records.ts names.
-function went(r: LedgerRecord): boolean {
-  return r.state === 'submitted' || r.state === 'confirmed' || r.state === 'disabled' || r.state === 'skipped' || r.state === 'unchanged';
+// Notes the managers read that went, or have nothing to send. A held or dead-lettered one never
+// went, and approval or replay queues it again for its first send; one sent back after it went is
+// the trade-off sent-records.ts names.
+const GONE: ReadonlySet<RecordState> = new Set(['submitted', 'confirmed', 'disabled', 'skipped', 'unchanged']);
+function noteGone(deps: UploadDeps, runId: string, found: ReadonlyMap<string, LedgerRecord>): void {
+  deps.sent?.add(
+    runId,
+    [...found.values()].filter((r) => GONE.has(r.state)).map((r) => r.externalId),
+  );
 }
 
 function sleep(ms: number): Promise<void> {
@@ -528,7 +526,5 @@ async function noteRequest(deps: UploadDeps, byRun: Map<string, string[]>, q: { 
 }
 
 function groupByRun(held: Held[]): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const h of held) out.set(h.message.runId, [...(out.get(h.message.runId) ?? []), h.message.externalId]);
-  return out;
+  return new Map([...groupBy(held, (h) => h.message.runId)].map(([runId, group]) => [runId, group.map((h) => h.message.externalId)]));
 }
