@@ -90,7 +90,13 @@ const iso = (ms: number | undefined): string | undefined => (ms === undefined ? 
 // A run's records still on their way. Reconcile reads these each pass, not the whole run: on a
 // night of 20,000, the pages it reads shrink as records are confirmed instead of staying at 20.
 function openFilter(runId: string): string {
-  return odata`PartitionKey gt ${`${runId}~`} and PartitionKey lt ${`${runId}~~`} and (state eq 'queued' or state eq 'submitted')`;
+  return `${recordsOf(runId)} and (state eq 'queued' or state eq 'submitted')`;
+}
+
+// A run's records (in `state`, if given): its partitions `<runId>~<hex>` lie between `<runId>~` and `<runId>~~`.
+function recordsOf(runId: string, state?: RecordState): string {
+  const run = odata`PartitionKey gt ${`${runId}~`} and PartitionKey lt ${`${runId}~~`}`;
+  return state === undefined ? run : `${run} and ${odata`state eq ${state}`}`;
 }
 
 // A person as People keeps them after a confirmation at `at`.
@@ -634,19 +640,13 @@ export class RunLedger implements PipelineLedger {
 
   async *listRecords(runId: string, state?: RecordState): AsyncIterable<LedgerRecord> {
     const recs = await this.recs();
-    const filter =
-      state === undefined
-        ? odata`PartitionKey gt ${`${runId}~`} and PartitionKey lt ${`${runId}~~`}`
-        : odata`PartitionKey gt ${`${runId}~`} and PartitionKey lt ${`${runId}~~`} and state eq ${state}`;
+    const filter = recordsOf(runId, state);
     for await (const e of recs.listEntities<Entity>({ queryOptions: { filter } })) yield toRecord(e);
   }
 
   async *listRecordSummaries(runId: string, state?: RecordState): AsyncIterable<RecordSummary> {
     const recs = await this.recs();
-    const filter =
-      state === undefined
-        ? odata`PartitionKey gt ${`${runId}~`} and PartitionKey lt ${`${runId}~~`}`
-        : odata`PartitionKey gt ${`${runId}~`} and PartitionKey lt ${`${runId}~~`} and state eq ${state}`;
+    const filter = recordsOf(runId, state);
     const select = [
       'PartitionKey',
       'RowKey',
@@ -667,19 +667,18 @@ export class RunLedger implements PipelineLedger {
 
   async *listOpenRecords(runId: string): AsyncIterable<LedgerRecord> {
     const recs = await this.recs();
-    const run = odata`PartitionKey gt ${`${runId}~`} and PartitionKey lt ${`${runId}~~`}`;
     // Queued records without their payload: while a run is sent, most of it is queued, and every
     // pass listed all of it, payloads and all, to use none of them. Without a version, a change
     // handed one reads it again before it writes. Queued first: upload moves records from queued
     // to submitted while the two are listed, so one it moves in between is in the second list;
     // listed submitted first, it would be in neither, and its log entry would be read for no one.
     const queued = new Map<string, LedgerRecord>();
-    for await (const e of recs.listEntities<Entity>({ queryOptions: { filter: `${run} and state eq 'queued'`, select: [...RECORD_VIEW] } })) {
+    for await (const e of recs.listEntities<Entity>({ queryOptions: { filter: recordsOf(runId, 'queued'), select: [...RECORD_VIEW] } })) {
       const r = toRecord(e);
       delete r.version;
       queued.set(r.externalId, r);
     }
-    for await (const e of recs.listEntities<Entity>({ queryOptions: { filter: `${run} and state eq 'submitted'` } })) {
+    for await (const e of recs.listEntities<Entity>({ queryOptions: { filter: recordsOf(runId, 'submitted') } })) {
       const r = toRecord(e);
       queued.delete(r.externalId);
       yield r;
@@ -700,7 +699,7 @@ export class RunLedger implements PipelineLedger {
   async countByState(runId: string): Promise<Record<RecordState, number>> {
     const counts = emptyCounts();
     const recs = await this.recs();
-    const filter = odata`PartitionKey gt ${`${runId}~`} and PartitionKey lt ${`${runId}~~`}`;
+    const filter = recordsOf(runId);
     for await (const e of recs.listEntities<Entity>({ queryOptions: { filter, select: ['state'] } })) {
       const s = str(e, 'state') as RecordState | undefined;
       if (s !== undefined && s in counts) counts[s]++;
