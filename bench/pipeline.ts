@@ -127,6 +127,8 @@ try {
     storageOperations: storageCounts,
     simulatorRequests: stats.requests,
     throttled: stats.throttled,
+    // Records the service accepted more than once: the cost of taking a manager along while an upload beside sends it too.
+    recordsSentMoreThanOnce: [...stats.perRecordSends.values()].filter((n) => n > 1).length,
     invocations: stack.host.stats,
     hostErrors: hostErrors.slice(0, 5),
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
@@ -143,7 +145,7 @@ try {
   const share = result.shareOfCeilingToLastConfirmation;
   process.stdout.write(
     `${result.rows} rows: ${report.counts.confirmed} confirmed, ${report.counts.skipped} skipped, ${report.counts.deadLettered} dead-lettered, ${report.counts.rejected} rejected; ` +
-      `${lost.length === 0 ? 'nothing lost' : `LOST: ${lost.join('; ')}`}; ${stats.requests} simulator requests, ${stats.throttled} answered 429\n` +
+      `${lost.length === 0 ? 'nothing lost' : `LOST: ${lost.join('; ')}`}; ${stats.requests} simulator requests, ${stats.throttled} answered 429; ${result.recordsSentMoreThanOnce} records sent more than once\n` +
       `drop → ingested ${result.secondsDropToIngested} s, → first submission ${result.secondsDropToFirstSubmit} s, → last confirmation ${result.secondsDropToLastConfirmation} s ` +
       `(${result.confirmedPerSecondToLastConfirmation} records/s = ${Math.round(share * 1000) / 10}% of the ${ceiling} records/s ceiling), ` +
       `→ run complete in the ledger ${result.secondsDropToRunComplete} s (${Math.round(result.shareOfCeilingToRunComplete * 1000) / 10}%, reconcile on "${result.reconcileSchedule}")\n` +

@@ -21,6 +21,7 @@ export const upload = register({
           client: rt.client,
           gate: rt.gate,
           sent: rt.sent,
+          inFlight: rt.inFlight,
           logger: contextLogger(context),
           clock: { now: () => new Date() },
         });

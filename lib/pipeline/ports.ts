@@ -5,6 +5,7 @@ import type { ProvisioningClient } from '../provisioning/client.js';
 import type { ApiGate } from '../provisioning/gate.js';
 import type { DateClock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
+import type { InFlightRecords } from './in-flight.js';
 import type { SentRecords } from './sent-records.js';
 
 export type {
@@ -67,6 +68,8 @@ export interface UploadDeps extends PipelineDeps {
   sleep?: (ms: number) => Promise<void>;
   /** Records this process knows went (one per process): a report's manager among them is not read again. */
   sent?: Pick<SentRecords, 'add' | 'has'>;
+  /** Records this process's uploads hold (one per process): a manager held beside is waited for, one on the queue is taken along. */
+  inFlight?: Pick<InFlightRecords, 'hold' | 'release' | 'has'>;
 }
 
 export interface ReconcileDeps extends PipelineDeps {

@@ -21,6 +21,7 @@ import { posix } from 'node:path';
 import type { BlockBlobClient } from '@azure/storage-blob';
 import type { SourceSettings, SourcesConfig } from '../sources/sources.js';
 import { mappingFromBlob } from './mapping-blob.js';
+import { InFlightRecords } from './in-flight.js';
 import { SentRecords } from './sent-records.js';
 import { sourcesFromBlob } from './sources-blob.js';
 import type { OperationQueue, ReportSink } from './ports.js';
@@ -38,6 +39,8 @@ export interface PipelineRuntime {
   storage: StorageClients;
   /** Records this process's uploads know went, so a report's manager among them is not read again. */
   sent: SentRecords;
+  /** Records this process's uploads hold right now, so a manager held beside a request is waited for and one on the queue is not. */
+  inFlight: InFlightRecords;
   /** The sources file, read again only when its ETag changes; the single default source when it does not exist. */
   loadSources(): Promise<SourcesConfig>;
   /** A source's mapping blob, read and compiled again only when its ETag changes. */
@@ -69,6 +72,7 @@ export function createPipelineRuntime(env: Environment, logger: Logger, options:
     client: createProvisioningClient(provisioning, { logger, gate, retry: { maxThrottleWaitMs: options.maxThrottleWaitMs ?? 30_000 } }),
     storage,
     sent: new SentRecords(),
+    inFlight: new InFlightRecords(),
     loadSources: sources.load,
     async loadMapping(source) {
       // Without a sources file the mapping is HRSYNC_MAPPING_BLOB; a sources file names mappings relative to itself.

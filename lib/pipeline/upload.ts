@@ -16,6 +16,7 @@ import { emitEvent } from '../telemetry/emit.js';
 import type { LedgerRecord, ReceivedMessage, RecordState, UploadDeps } from './ports.js';
 import { allSettledOrThrow } from '../core/settled.js';
 import { groupBy } from '../core/group-by.js';
+import { Holds } from './in-flight.js';
 
 export interface UploadOptions {
   /** Operations per request, at most 50. */
@@ -36,6 +37,8 @@ export interface UploadOptions {
   managerChecks: number;
   /** How long it waits before each look. */
   managerCheckMs: number;
+  /** How long a record another upload of this process holds goes back to the queue for. */
+  busySeconds: number;
 }
 
 export const DEFAULT_UPLOAD_OPTIONS: UploadOptions = {
@@ -48,6 +51,7 @@ export const DEFAULT_UPLOAD_OPTIONS: UploadOptions = {
   maxGathers: 10,
   managerChecks: 5,
   managerCheckMs: 1000,
+  busySeconds: 5,
 };
 
 export type UploadOutcome = 'submitted' | 'stale' | 'requeued' | 'split' | 'dead-lettered' | 'waiting' | 'gathering';
@@ -86,34 +90,52 @@ export async function uploadOperations(trigger: unknown, deps: UploadDeps, optio
   }
   const held: Held[] = [...firsts];
   if (!solo) held.push(...(await takeWaiting(deps, options, options.maxOperations - held.length)));
+  const holds = new Holds(deps.inFlight);
+  try {
+    // A record another upload of this process holds (a manager it took along, say) is left to it:
+    // its message comes back in a few seconds, stale if that upload sent it.
+    const busy = held.filter((h) => !holds.take(h.message.runId, h.message.externalId));
+    if (busy.length > 0) {
+      await putBack(busy, deps, options.busySeconds);
+      deps.logger.info('Records another upload holds go back for a moment', { operations: busy.length });
+    }
+    return await sendHeld(
+      held.filter((h) => !busy.includes(h)),
+      holds,
+      deps,
+      options,
+    );
+  } finally {
+    holds.releaseAll();
+  }
+}
 
+async function sendHeld(held: Held[], holds: Holds, deps: UploadDeps, options: UploadOptions): Promise<UploadOutcome> {
   const { live: current, seen, ingesting } = await dropStale(held, deps);
   if (current.length === 0) return 'stale';
-  let step = await managersBeforeReports(current, seen, deps, options);
-  // Managers of this request's reports are still in a batch of their own, most likely in flight
-  // beside this one, waiting for its turn at the rate limit: sent now, the reports could overtake
-  // them and fail, and brought along, they would go twice. First the request waits here a few
-  // moments, reading only those managers; put back at once, it came round again and again while
-  // the managers' batch queued for the limiter (408 put-backs for 400 requests, each reading its
-  // records again, at 20,000 records in bench:pipeline).
+  let step = await managersBeforeReports(current, seen, holds, deps, options);
+  // A manager of this request's reports still unsent and held by an upload beside this one is most
+  // likely waiting for its turn at the rate limit: sent now, the reports could overtake it and
+  // fail, and brought along, it would go twice. So the request waits here a few moments for it,
+  // reading nothing while it is held; put back at once, it came round again and again while the
+  // managers' batch queued for the limiter (408 put-backs for 400 requests, each reading its
+  // records again, at 20,000 records in bench:pipeline). Managers on the queue are not waited for
+  // (in-flight.ts): managersBeforeReports took them along already.
   for (let check = 0; step.pending.length > 0 && check < options.managerChecks; check++) {
     await (deps.sleep ?? sleep)(options.managerCheckMs);
-    if (await anyUnsent(step.pending, deps)) continue;
-    step = await managersBeforeReports(current, seen, deps, options);
+    if (step.pending.some((m) => deps.inFlight?.has(m.runId, m.externalId) === true)) continue;
+    step = await managersBeforeReports(current, seen, holds, deps, options);
   }
   const waited = step.pending.length > 0;
   if (waited) {
-    // Still unsent after every look: the managers' batch is most likely not in a request beside this
-    // one (that would have gone by now) but on the queue behind it, where the host may not fetch it
-    // while this invocation holds its slot (with newBatchThreshold 0, as host.json had it, nothing is
-    // fetched until every invocation of a batch has returned). Put back whole, this request went behind the
-    // batches that wait for its own records, each of them waited and went back behind it in turn,
-    // and the queue went round two messages per wait: with requests' managers spread over many
-    // batches, bench:pipeline sent 72 of 400 requests, then nothing for over ten minutes. So the
-    // managers go along now, ahead of their reports; their own message finds them sent (stale). Nor
-    // does a short request that waited go back to gather: that too would put it behind them.
+    // Still held beside it after every look: the upload holding them waits itself, for its own
+    // managers, say. Put back whole, this request went behind the batches that wait for its own
+    // records, each of them waited and went back behind it in turn, and the queue went round two
+    // messages per wait (bench:pipeline sent 72 of 400 requests, then nothing for over ten minutes).
+    // So the managers go along now, ahead of their reports, at the risk of going twice. Nor does a
+    // short request that waited go back to gather: that too would put it behind them.
     deps.logger.info('Managers still unsent after waiting go ahead of their reports', { managers: step.pending.length, operations: current.length });
-    step = await managersBeforeReports(current, seen, deps, options, false);
+    step = await managersBeforeReports(current, seen, holds, deps, options, false);
   }
   const live = step.ordered;
   const fitted = fit(live, options);
@@ -127,12 +149,10 @@ export async function uploadOperations(trigger: unknown, deps: UploadDeps, optio
     return 'gathering';
   }
   let { sending } = fitted;
-  // What did not fit goes back at once, as one message.
-  await putBack(
-    released.filter((h) => current.includes(h)),
-    deps,
-    0,
-  );
+  // What did not fit goes back at once, as one message, no longer held: another upload may take it.
+  const back = released.filter((h) => current.includes(h));
+  await putBack(back, deps, 0);
+  for (const h of back) holds.drop(h.message.runId, h.message.externalId);
   const reserved = (h: Held): boolean => h.message.attempt > 1 || seen.get(h.message.runId)?.get(h.message.externalId)?.intent === 'disable';
 
   const request: BulkRequest = {
@@ -382,14 +402,16 @@ async function dropStale(held: Held[], deps: UploadDeps): Promise<{ live: Held[]
 // race at the top of the chart).
 //
 // A manager never sent yet still has its own message — ingest's batches go managers first, so it
-// is in an earlier batch, most likely in flight beside this one. Unless told not to (`wait` false,
-// once the request has looked at them enough), a request that may still gather waits for that
-// batch rather than taking the manager along at once: two uploads taking the same manager, one
-// along and one from its own message, sent it twice (8–16 records a night at 5,000 workers,
-// measured by bench:api).
+// is in an earlier batch, on the queue or held by an upload beside this one. Unless told not to
+// (`wait` false, once the request has looked at them enough), a request that may still gather
+// waits for a manager held beside it rather than taking it along: two uploads taking the same
+// manager, one along and one from its own message, sent it twice (8–16 records a night at 5,000
+// workers, measured by bench:api). One on the queue goes along at once, held by this upload so the
+// one that takes its message leaves it be (in-flight.ts).
 async function managersBeforeReports(
   live: Held[],
   seen: Map<string, Map<string, LedgerRecord>>,
+  holds: Holds,
   deps: UploadDeps,
   options: UploadOptions,
   wait = true,
@@ -422,10 +444,12 @@ async function managersBeforeReports(
       noteGone(deps, runId, found);
       for (const m of found.values()) {
         if (m.state !== 'queued' || out.length - live.length >= room || present.has(key(runId, m.externalId))) continue;
-        if (mayWait && m.attempts === 0) {
+        // Checked and held with no await between: an upload beside sees it held, or this one sees it held there.
+        if (mayWait && deps.inFlight?.has(runId, m.externalId) === true) {
           pending.push({ runId, externalId: m.externalId });
           continue;
         }
+        holds.take(runId, m.externalId);
         present.add(key(runId, m.externalId));
         (seen.get(runId) ?? (seen.set(runId, new Map()).get(runId) as Map<string, LedgerRecord>)).set(m.externalId, m);
         out.push({ message: { v: 1, runId, externalId: m.externalId, line: m.line, attempt: m.attempts + 1, op: m.payload }, along: true });
@@ -440,20 +464,10 @@ async function managersBeforeReports(
       return { h, externalId: key(h.message.runId, h.message.externalId), ...(m === undefined ? {} : { managerId: key(h.message.runId, m) }) };
     }),
   ).map((x) => x.h);
-  return pending.length > 0 ? { ordered: live, pending } : { ordered, pending };
-}
-
-// Whether any of these managers is still queued for its first send.
-async function anyUnsent(managers: ReadonlyArray<{ runId: string; externalId: string }>, deps: UploadDeps): Promise<boolean> {
-  for (const [runId, group] of groupBy([...managers], (m) => m.runId)) {
-    const found = await deps.ledger.getRecords(
-      runId,
-      group.map((m) => m.externalId),
-    );
-    noteGone(deps, runId, found);
-    if ([...found.values()].some((m) => m.state === 'queued' && m.attempts === 0)) return true;
-  }
-  return false;
+  if (pending.length === 0) return { ordered, pending };
+  // Taken along only once the request goes: until then an upload beside may send them.
+  for (const h of out) if (h.along === true) holds.drop(h.message.runId, h.message.externalId);
+  return { ordered: live, pending };
 }
 
 // Notes the managers read that went, or have nothing to send. A held or dead-lettered one never

@@ -1,13 +1,14 @@
 // Upload with batch messages: a batch is a request; what is not sent goes back as one message;
 // a message is deleted only once every operation it carried is sent or back on the queue; and a
-// batch whose managers are still unsent waits a few moments for them rather than sending them a
-// second time, then takes them along.
+// batch whose managers are still unsent takes them along, except that it waits a few moments for
+// managers an upload beside it holds rather than sending them a second time.
 import { describe, expect, it } from 'vitest';
 import { encodeBatch, encodeMessage } from '../../../lib/pipeline/messages.js';
 import type { OperationMessage } from '../../../lib/pipeline/messages.js';
 import type { UploadDeps } from '../../../lib/pipeline/ports.js';
 import { DEFAULT_UPLOAD_OPTIONS, uploadOperations } from '../../../lib/pipeline/upload.js';
 import { SentRecords } from '../../../lib/pipeline/sent-records.js';
+import { InFlightRecords } from '../../../lib/pipeline/in-flight.js';
 import type { BulkRequest } from '../../../lib/scim/types.js';
 import { GateClosedError, ThrottledError } from '../../../lib/provisioning/errors.js';
 import { captureLogger } from '../provisioning/fakes.js';
@@ -26,9 +27,11 @@ async function world(people: Record<string, string | undefined>, opts: { ingesti
   const ids = await seedPeopleRun(ledger, RUN, new Map(Object.entries(people)), { at: NOW, ...opts });
   const naps: number[] = [];
   let onNap: () => Promise<void> = async () => undefined;
+  const inFlight = new InFlightRecords();
   const d: UploadDeps = {
     ledger,
     queue,
+    inFlight,
     logger: captureLogger(),
     clock: { now: () => new Date(now) },
     sleep: async (ms) => {
@@ -58,6 +61,14 @@ async function world(people: Record<string, string | undefined>, opts: { ingesti
     batch,
     sent,
     naps,
+    inFlight,
+    /** An upload beside holds these records, as when it took their message, until the function returned is called. */
+    heldBeside: (list: string[]): (() => void) => {
+      for (const id of list) inFlight.hold(RUN, id);
+      return () => {
+        for (const id of list) inFlight.release(RUN, id);
+      };
+    },
     setNow: (t: number) => {
       now = t;
     },
@@ -124,23 +135,74 @@ describe('upload of batch messages', () => {
     expect(w.queue.operations().map((o) => o.externalId)).toEqual(range(0, 30));
   });
 
-  it('a batch whose managers are in a batch not yet sent looks at them a few times, then takes them along, ahead of its reports; their own batch finds them sent', async () => {
+  it('a batch whose managers an upload beside it holds looks at them a few times, then takes them along, ahead of its reports; their own batch finds them sent', async () => {
     // M0..M4 manage R0..R44, nine each.
     const people: Record<string, string | undefined> = Object.fromEntries(range(0, 5, 'M').map((id) => [id, undefined]));
     for (let i = 0; i < 45; i++) people[`R${i}`] = `M${i % 5}`;
     const w = await world(people, { ingesting: true });
     const reports = range(0, 45, 'R');
     await w.queue.send(w.batch(range(0, 5, 'M')));
-    // The managers' batch is held elsewhere and does not go while the reports look, a second apart.
+    // The managers' batch is held by an upload beside, which does not send it while the reports look, a second apart.
     const [managers] = await w.queue.receive(1, 30);
+    const letGo = w.heldBeside(range(0, 5, 'M'));
     expect(await uploadOperations(w.batch(reports), w.d)).toBe('submitted');
     expect(w.naps).toEqual(Array(DEFAULT_UPLOAD_OPTIONS.managerChecks).fill(DEFAULT_UPLOAD_OPTIONS.managerCheckMs));
     // Put back whole, the batch would go behind whatever waits for its own records (upload-queue-order.test.ts).
     expect(w.sent()).toEqual([[...range(0, 5, 'M'), ...reports]]);
     expect(w.queue.messages.map((x) => x.id)).toEqual([managers?.messageId]);
-    // The managers' own batch then finds them sent: no manager goes twice.
+    letGo();
+    // The managers' own batch then finds them sent.
     expect(await uploadOperations(managers?.text, w.d)).toBe('stale');
     expect(w.sent()).toHaveLength(1);
+    expect(w.inFlight.count).toBe(0);
+  });
+
+  it('a batch whose managers no upload of its process holds (another instance took their batch) takes them along at once; their own batch finds them sent', async () => {
+    const people: Record<string, string | undefined> = Object.fromEntries(range(0, 5, 'M').map((id) => [id, undefined]));
+    for (let i = 0; i < 45; i++) people[`R${i}`] = `M${i % 5}`;
+    const reports = range(0, 45, 'R');
+    const w = await world(people, { ingesting: true });
+    await w.queue.send(w.batch(range(0, 5, 'M')));
+    const [managers] = await w.queue.receive(1, 30);
+    expect(await uploadOperations(w.batch(reports), w.d)).toBe('submitted');
+    expect(w.naps).toEqual([]);
+    expect(w.sent()).toEqual([[...range(0, 5, 'M'), ...reports]]);
+    expect(await uploadOperations(managers?.text, w.d)).toBe('stale');
+    expect(w.sent()).toHaveLength(1);
+    expect(w.inFlight.count).toBe(0);
+  });
+
+  it('an upload that takes the message of a manager another upload took along leaves it be: it comes back in a few seconds and is found sent', async () => {
+    const w = await world({ M0: undefined, M1: undefined, R0: 'M0', R1: 'M1' });
+    await w.queue.send(w.batch(['M0']));
+    // The reports' upload takes M0 and M1 along and waits at the rate limit; meanwhile another upload takes M0's and M1's batch.
+    let atLimit!: () => void;
+    const limit = new Promise<void>((resolve) => (atLimit = resolve));
+    let go!: () => void;
+    const gate = new Promise<void>((resolve) => (go = resolve));
+    const client = w.d.client;
+    w.d.client = {
+      uploadBulkRequest: async (request, options) => {
+        if (request.Operations.some((o) => o.bulkId === 'R0')) {
+          atLimit();
+          await gate;
+        }
+        return client.uploadBulkRequest(request, options);
+      },
+    };
+    const reports = uploadOperations(w.batch(['R0', 'R1']), w.d);
+    await limit;
+    expect(await uploadOperations(w.batch(['M1']), w.d)).toBe('stale');
+    go();
+    expect(await reports).toBe('submitted');
+    expect(w.sent()).toEqual([['M0', 'M1', 'R0', 'R1']]);
+    // M1 went back for a while, as a message of its own; M0's batch was not touched. Both are then found sent.
+    const later = w.queue.messages.filter((x) => x.visibleAt > NOW);
+    expect(later.map((x) => x.visibleAt)).toEqual([NOW + DEFAULT_UPLOAD_OPTIONS.busySeconds * 1000]);
+    w.setNow(NOW + DEFAULT_UPLOAD_OPTIONS.busySeconds * 1000);
+    for (const m of await w.queue.receive(32, 30)) expect(await uploadOperations(m.text, w.d)).toBe('stale');
+    expect(w.sent()).toHaveLength(1);
+    expect(w.inFlight.count).toBe(0);
   });
 
   it('managers taken along go with the request or not at all: turned away by the gate or throttled, only its own records go back', async () => {
@@ -166,9 +228,22 @@ describe('upload of batch messages', () => {
     const w = await world({ M0: undefined, R0: 'M0', R1: 'M0' }, { ingesting: true });
     await w.queue.send(w.batch(['M0']));
     const [managers] = await w.queue.receive(1, 30);
+    w.heldBeside(['M0']);
     expect(await uploadOperations(w.batch(['R0', 'R1']), w.d)).toBe('submitted');
     expect(w.sent()).toEqual([['M0', 'R0', 'R1']]);
     expect(w.queue.messages.map((x) => x.id)).toEqual([managers?.messageId]);
+  });
+
+  it('a short batch of a run still being ingested whose managers no upload of its process holds gathers without waiting; they stay in their own batch', async () => {
+    const w = await world({ M0: undefined, R0: 'M0', R1: 'M0' }, { ingesting: true });
+    await w.queue.send(w.batch(['M0']));
+    const [managers] = await w.queue.receive(1, 30);
+    expect(await uploadOperations(w.batch(['R0', 'R1']), w.d)).toBe('gathering');
+    expect(w.naps).toEqual([]);
+    expect(w.sent()).toEqual([]);
+    expect(w.queue.messages.map((x) => x.id)[0]).toBe(managers?.messageId);
+    expect(w.queue.operations().map((o) => o.externalId)).toEqual(['M0', 'R0', 'R1']);
+    expect(w.inFlight.count).toBe(0);
   });
 
   it('after waiting its last time, a batch takes its unsent managers along, managers first', async () => {
@@ -186,11 +261,13 @@ describe('upload of batch messages', () => {
       await w.queue.send(w.batch(['M0', 'M1']));
       return w.queue.receive(1, 30);
     })();
-    // The other upload sends the managers during the first wait.
+    const letGo = w.heldBeside(['M0', 'M1']);
+    // The upload beside sends the managers during the first wait.
     let once = true;
     w.whileNapping(async () => {
       if (!once) return;
       once = false;
+      letGo();
       expect(await uploadOperations(managers?.text, w.d)).toBe('submitted');
       await w.queue.delete(managers as never);
     });
