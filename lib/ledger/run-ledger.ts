@@ -251,7 +251,7 @@ export class RunLedger implements PipelineLedger {
     return toRun(e);
   }
 
-  async addRecords(runId: string, records: readonly NewRecord[], options: { sending?: boolean } = {}): Promise<string[]> {
+  async addRecords(runId: string, records: readonly NewRecord[], options: { sending?: boolean; versions?: Map<string, string> } = {}): Promise<string[]> {
     if (records.length === 0) return [];
     const recs = await this.recs();
     const sending = options.sending === true;
@@ -288,16 +288,18 @@ export class RunLedger implements PipelineLedger {
       transactions(records.map(entity)).map(async (chunk) => {
         try {
           // The common case: none exists yet, one transaction for the lot.
-          await recs.submitTransaction(chunk.map((e): TransactionAction => ['create', e]));
+          const done = await recs.submitTransaction(chunk.map((e): TransactionAction => ['create', e]));
           for (const e of chunk) if (sendable(byKey.get(e.rowKey) as NewRecord)) need.push(e['externalId'] as string);
+          if (options.versions !== undefined) for (const [id, etag] of createdVersions(done.subResponses, byKey)) options.versions.set(id, etag);
         } catch (err) {
           if (status(err) !== 409) throw err;
           // A retry after a crash: keep what exists (it may have moved on), create the rest.
           for (const e of chunk) {
             const r = byKey.get(e.rowKey) as NewRecord;
             try {
-              await recs.createEntity(e);
+              const created = await recs.createEntity(e);
               if (sendable(r)) need.push(r.externalId);
+              if (created.etag !== undefined) options.versions?.set(r.externalId, created.etag);
             } catch (createErr) {
               if (status(createErr) !== 409) throw createErr;
               const existing = await this.getEntity(recs, e.partitionKey, e.rowKey);
@@ -812,4 +814,23 @@ export class RunLedger implements PipelineLedger {
       return Object.entries(onlyIf).every(([k, v]) => state[k as keyof SourceState] === v) ? values : undefined;
     });
   }
+}
+
+// The version each created record got, by externalId. A sub-response names its entity by the row
+// key as it appears in the response's Location (percent-encoded: 'R|' comes back 'R%7C'); one that
+// cannot be matched gives no version, and its reader reads the record instead.
+function createdVersions(responses: ReadonlyArray<{ rowKey?: string; etag?: string }>, byKey: ReadonlyMap<string, NewRecord>): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const r of responses) {
+    if (r.rowKey === undefined || r.etag === undefined) continue;
+    let key: string;
+    try {
+      key = decodeURIComponent(r.rowKey);
+    } catch {
+      continue;
+    }
+    const record = byKey.get(key);
+    if (record !== undefined) out.push([record.externalId, r.etag]);
+  }
+  return out;
 }

@@ -227,8 +227,9 @@ export interface PipelineLedger {
    * Adds records (queued unless said otherwise); existing records are left as they are. Returns the ids that still need a queue message.
    * `sending`: the caller sends a message for each id returned, right away, so new queued records are written enqueued (no second
    * write), and existing ones still on their first attempt are returned again (their message may not have gone).
+   * `versions`: filled with the version of each record this call created (none for one that existed).
    */
-  addRecords(runId: string, records: readonly NewRecord[], options?: { sending?: boolean }): Promise<string[]>;
+  addRecords(runId: string, records: readonly NewRecord[], options?: { sending?: boolean; versions?: Map<string, string> }): Promise<string[]>;
   /** Notes that the records' messages are on the queue (and that none waits any longer). */
   markEnqueued(runId: string, externalIds: readonly string[]): Promise<void>;
   addRejected(runId: string, rows: readonly RejectedRow[]): Promise<void>;

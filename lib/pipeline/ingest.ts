@@ -422,6 +422,7 @@ async function writeRecords(
   });
   const items = queued + decision.leavers.length;
   const order = sendOrderOf(table, sendRows, decision.leavers, (id) => deps.ledger.partitionOf(runId, id));
+  const manages = managersOfSends(table, sendRows);
   // The hashes the records still need, in send order, go to a file the send loop reads back as it
   // goes, and the table lets go of its own and of finding ids (40 MB at 1M rows), held through the
   // send loop, where ingest's memory peaks.
@@ -467,6 +468,7 @@ async function writeRecords(
     for (let i = 0; i < items;) {
       const records: NewRecord[] = [];
       const batches: OperationMessage[][] = [];
+      const trusted = new Map<string, NewRecord>();
       let batch: OperationMessage[] = [];
       let bytes = REQUEST_FRAME_BYTES;
       while (i < items && (records.length < GROUP_RECORDS || batch.length > 0)) {
@@ -480,18 +482,22 @@ async function writeRecords(
           continue;
         }
         bytes += size;
+        const n = order[i] as number;
         i++;
         next = undefined;
         record.payload = json;
         record.state = held ? 'held' : 'queued';
         records.push(record);
+        if (n < queued && manages[sendRows[n] as number] === 0) trusted.set(record.externalId, record);
         batch.push({ v: 1, runId, externalId: record.externalId, line: record.line, attempt: 1, op: json });
       }
       if (batch.length > 0) batches.push(batch);
       // Written enqueued: the messages follow at once. A crash in between leaves the host's retry of
       // this ingest to send them (again, for any that went: upload drops the second copy as stale).
-      const need = new Set(await deps.ledger.addRecords(runId, records, { sending: true }));
+      const versions = new Map<string, string>();
+      const need = new Set(await deps.ledger.addRecords(runId, records, { sending: true, versions }));
       if (need.size === 0) continue;
+      for (const b of batches) for (const m of b) withVersion(m, trusted.get(m.externalId), versions.get(m.externalId));
       const texts = batches.flatMap((b) => encodeBatch(b.filter((m) => need.has(m.externalId))));
       const capped = !held && deps.queueBacklog !== undefined && deps.queueBacklog > 0;
       const step = capped ? Math.max(1, deps.queueBacklog as number) : texts.length;
@@ -547,6 +553,27 @@ function sendOrderOf(table: CandidateTable, sendRows: Int32Array, leavers: Night
     PARTITION_STRETCH,
   );
   return order;
+}
+
+// Rows that manage someone this run sends (a disable's manager aside: upload never looks at it).
+// Upload may take such a manager along with a report, and its own message then comes stale, so its
+// message carries no version and upload reads the record; anyone else's message carries the
+// version ingest created it at, and upload trusts it (withVersion).
+function managersOfSends(table: CandidateTable, sendRows: Int32Array): Uint8Array {
+  const manages = new Uint8Array(table.length);
+  for (const row of sendRows) {
+    const m = table.managerRow(row);
+    if (m >= 0 && table.decision(row).intent !== 'disable') manages[m] = 1;
+  }
+  return manages;
+}
+
+// The record as created, on its first message: only for one that manages no one sent (leavers,
+// whose managers upload may take along too, never get it) and that this call created (one that
+// existed, from an ingest retried after a crash, may have gone: upload reads it).
+function withVersion(m: OperationMessage, record: NewRecord | undefined, version: string | undefined): void {
+  if (record === undefined || version === undefined) return;
+  m.written = { version, ...(record.managerId === undefined ? {} : { managerId: record.managerId }), ...(record.intent === undefined ? {} : { intent: record.intent }) };
 }
 
 // Who owns whom: marks for the owner's next run to warn about, and hand-overs. A held run hands

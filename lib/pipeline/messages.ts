@@ -5,7 +5,7 @@
 // told apart from a request refused as a whole. Each carries the operations themselves so the
 // upload stage needs no table read to build a request.
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import type { LedgerRecord } from '../ledger/types.js';
+import type { Intent, LedgerRecord } from '../ledger/types.js';
 
 /** The body of one message on the operations queue. */
 export interface OperationMessage {
@@ -21,6 +21,18 @@ export interface OperationMessage {
   solo?: boolean;
   /** How many times it went back to wait for its run's ingest to fill a request. */
   gathered?: number;
+  /**
+   * The record as ingest created it, for a first attempt no upload can have taken along (it manages
+   * no one the run sends): upload trusts it rather than reading the record (upload.ts, dropStale).
+   */
+  written?: WrittenRecord;
+}
+
+/** What upload needs of a record ingest just created: its version, and what decides its manager. */
+export interface WrittenRecord {
+  version: string;
+  managerId?: string;
+  intent?: Intent;
 }
 
 /** Azure Queue storage takes at most 64 KiB per message, Base64 included. */
@@ -65,7 +77,24 @@ export function decodeMessage(input: unknown): OperationMessage {
   ) {
     throw new Error('not an hrsync operation message (expected v, runId, externalId, line, attempt, op)');
   }
+  // A record version that is not one is ignored: upload then reads the record, as for any message without one.
+  if (m.written !== undefined && !isWritten(m.written)) {
+    const { written: _ignored, ...rest } = m;
+    return rest as OperationMessage;
+  }
   return m as OperationMessage;
+}
+
+function isWritten(w: unknown): w is WrittenRecord {
+  const x = w as Partial<WrittenRecord> | null;
+  return (
+    x !== null &&
+    typeof x === 'object' &&
+    typeof x.version === 'string' &&
+    x.version !== '' &&
+    (x.managerId === undefined || typeof x.managerId === 'string') &&
+    (x.intent === undefined || typeof x.intent === 'string')
+  );
 }
 
 interface BatchBody {
@@ -98,7 +127,14 @@ export function decodeOperations(input: unknown): OperationMessage[] {
  */
 export function encodeBatch(messages: readonly OperationMessage[]): string[] {
   if (messages.length === 0) return [];
-  if (messages.length === 1) return [encodeMessage(messages[0] as OperationMessage)];
+  if (messages.length === 1) {
+    const only = messages[0] as OperationMessage;
+    const text = encodeMessage(only);
+    // The record's version is a saving, never worth an operation that no longer fits: upload reads the record instead.
+    if (only.written === undefined || messageFits(text)) return [text];
+    const { written: _dropped, ...rest } = only;
+    return [encodeMessage(rest)];
+  }
   const ops = messages.map(({ v: _v, ...rest }) => rest);
   // Plain JSON is never shorter than the operations it quotes (and UTF-8 never has fewer bytes than
   // UTF-16 code units), so when they alone pass the limit only deflating can fit: a request's worth

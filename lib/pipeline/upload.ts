@@ -359,27 +359,36 @@ async function takeWaiting(deps: UploadDeps, options: UploadOptions, room: numbe
 }
 
 // A message is stale when its record moved on (submitted, final) or another message for the same attempt came first.
+//
+// The records are read, except two kinds that need no read. A first attempt of a record this
+// process knows went (sent-records.ts) is stale. A first attempt carrying the record as ingest
+// created it (messages.ts, `written`) is trusted as it is: such a record manages no one the run
+// sends, so no upload takes it along, and its message is the only one. Reading them was 4 queries
+// per request (a filter holds at most 15 comparisons), each a scan of the run's partition in Azure
+// and of the whole table in Azurite, where it was the largest share of the table service's work
+// (bench:pipeline). What the trust gives up: a message delivered twice after a crash between the
+// mark and its deletion is sent twice, once more in a request; the mark, conditional on that
+// version, then finds the record moved on and re-reads it (run-ledger.ts, transitionAll).
 async function dropStale(held: Held[], deps: UploadDeps): Promise<{ live: Held[]; seen: Map<string, Map<string, LedgerRecord>>; ingesting: Set<string> }> {
   const live: Held[] = [];
   const seen = new Set<string>();
   const read = new Map<string, Map<string, LedgerRecord>>();
   const ingesting = new Set<string>();
   for (const [runId, group] of groupBy(held, (h) => h.message.runId)) {
+    const first = (h: Held): boolean => h.message.attempt === 1;
+    const gone = (h: Held): boolean => first(h) && deps.sent?.has(runId, h.message.externalId) === true;
+    const asWritten = (h: Held): boolean => first(h) && h.message.written !== undefined && !gone(h);
+    const unread = group.filter((h) => !gone(h) && !asWritten(h)).map((h) => h.message.externalId);
     // A run stopped for too many failures sends nothing more (one read per run per batch); reconcile
     // holds its records. Both reads at once: each round trip holds the invocation's slot.
-    const [run, records] = await Promise.all([
-      deps.ledger.getRun(runId),
-      deps.ledger.getRecords(
-        runId,
-        group.map((h) => h.message.externalId),
-      ),
-    ]);
+    const [run, records] = await Promise.all([deps.ledger.getRun(runId), unread.length === 0 ? new Map<string, LedgerRecord>() : deps.ledger.getRecords(runId, unread)]);
     const stopped = run !== undefined && (run.stoppedAt !== undefined || run.state === 'held');
     if (run?.state === 'ingesting') ingesting.add(runId);
+    for (const h of group) if (asWritten(h) && !records.has(h.message.externalId)) records.set(h.message.externalId, writtenRecord(runId, h.message));
     read.set(runId, records);
     for (const h of group) {
       const key = `${runId}\u0000${h.message.externalId}`;
-      const r = records.get(h.message.externalId);
+      const r = gone(h) ? undefined : records.get(h.message.externalId);
       const current = !stopped && r !== undefined && r.state === 'queued' && r.attempts + 1 === h.message.attempt && !seen.has(key);
       if (current) {
         seen.add(key);
@@ -391,6 +400,26 @@ async function dropStale(held: Held[], deps: UploadDeps): Promise<{ live: Held[]
   }
   if (live.length < held.length) deps.logger.info('Dropped stale or duplicate messages', { dropped: held.length - live.length });
   return { live, seen: read, ingesting };
+}
+
+// A record as ingest created it, from its first message: queued, never sent, at the version
+// written. Its payload hash is left empty: upload only moves a record's state, which a conditional
+// merge of the changed properties does without it.
+function writtenRecord(runId: string, m: OperationMessage): LedgerRecord {
+  const w = m.written as NonNullable<OperationMessage['written']>;
+  return {
+    runId,
+    externalId: m.externalId,
+    line: m.line,
+    state: 'queued',
+    attempts: 0,
+    payload: m.op,
+    payloadHash: '',
+    enqueued: true,
+    version: w.version,
+    ...(w.managerId === undefined ? {} : { managerId: w.managerId }),
+    ...(w.intent === undefined ? {} : { intent: w.intent }),
+  };
 }
 
 // Managers reach the service before their reports. Within the request a manager comes first; and a

@@ -184,6 +184,19 @@ describe('RunLedger', () => {
     expect(recordKey('a/b#?')).toMatch(/^R\|[A-Za-z0-9_-]+$/);
   });
 
+  it('tells the version of each record it created, under any externalId, and none of one that existed', async () => {
+    const { ledger: l } = ledger();
+    await l.beginRun({ ...RUN, runId: 'r1' });
+    const awkward = ['a/b', 'c#d', "o'neil", '100%', 'Zoë Ørsted', 'x'.repeat(200)];
+    await l.addRecords('r1', [record('OLD')]);
+    const versions = new Map<string, string>();
+    // OLD exists: its partition's transaction fails whole and the rest of it goes one by one.
+    await l.addRecords('r1', [...awkward.map((id) => record(id)), record('OLD'), record('NEW')], { sending: true, versions });
+    const got = await l.getRecords('r1', [...awkward, 'OLD', 'NEW']);
+    expect([...versions.keys()].sort()).toEqual([...awkward, 'NEW'].sort());
+    for (const [id, version] of versions) expect(version).toBe(got.get(id)?.version);
+  });
+
   it('adds nothing twice when ingest is retried, and asks only for messages not yet sent', async () => {
     const { ledger: l } = ledger();
     await l.beginRun({ ...RUN, runId: 'r1' });

@@ -40,7 +40,8 @@ export class MemoryLedger implements PipelineLedger {
     this.runs.set(run.runId, created);
     return { ...created };
   }
-  async addRecords(runId: string, records: readonly NewRecord[], options: { sending?: boolean } = {}): Promise<string[]> {
+  private created = 0;
+  async addRecords(runId: string, records: readonly NewRecord[], options: { sending?: boolean; versions?: Map<string, string> } = {}): Promise<string[]> {
     const byId = this.recordsOf(runId);
     const need: string[] = [];
     const sending = options.sending === true;
@@ -49,6 +50,7 @@ export class MemoryLedger implements PipelineLedger {
       if (existing === undefined) {
         const { state = 'queued', seenUpTo, ...rest } = r;
         byId.set(r.externalId, { runId, ...rest, state, attempts: 0, enqueued: sending && state === 'queued', ...(seenUpTo === undefined ? {} : { lastOutcomeAt: seenUpTo }) });
+        options.versions?.set(r.externalId, `memory-${++this.created}`);
         if (state === 'queued') need.push(r.externalId);
       } else if (existing.state === 'queued' && (sending ? existing.attempts === 0 : !existing.enqueued)) {
         need.push(r.externalId);

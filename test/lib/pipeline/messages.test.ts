@@ -27,6 +27,32 @@ describe('queue messages', () => {
     expect(decodeOperations(encodeMessage(m))).toEqual([m]);
   });
 
+  it('carries the record as ingest wrote it through batches plain and deflated; a version that is not one is dropped, not trusted', () => {
+    const written = { version: 'W/"datetime\'2026-12-07T16%3A43%3A59.35Z\'"', managerId: 'M1', intent: 'create' as const };
+    for (const bytes of [100, 3_000]) {
+      const batch = Array.from({ length: 40 }, (_, i) => ({ ...message(i, bytes), written }));
+      const texts = encodeBatch(batch);
+      expect(texts.length).toBe(1);
+      expect(decodeOperations(texts[0])).toEqual(batch);
+    }
+    for (const bad of [{ version: '' }, { version: 7 }, { managerId: 'M1' }, 'v1', null]) {
+      const text = JSON.stringify({ ...message(0, 100), written: bad });
+      expect(decodeOperations(text)).toEqual([message(0, 100)]);
+    }
+  });
+
+  it('a single operation that fits only without its record version goes without it', () => {
+    const m = message(0, 100);
+    const room = (64 * 1024 * 3) / 4 - encodeMessage(m).length;
+    const near = message(0, 100 + room - 20);
+    expect(messageFits(encodeMessage(near))).toBe(true);
+    const withVersion: OperationMessage = { ...near, written: { version: 'W/"datetime\'2026-12-07T16%3A43%3A59.35Z\'"' } };
+    expect(messageFits(encodeMessage(withVersion))).toBe(false);
+    expect(encodeBatch([withVersion])).toEqual([encodeMessage(near)]);
+    const small: OperationMessage = { ...m, written: { version: 'v' } };
+    expect(encodeBatch([small])).toEqual([encodeMessage(small)]);
+  });
+
   it('a request of small operations is one plain batch, read back in order', () => {
     const ms = Array.from({ length: 50 }, (_, i) => ({ ...message(i, 200), gathered: i % 3 }));
     const texts = encodeBatch(ms);

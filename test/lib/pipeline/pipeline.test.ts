@@ -11,6 +11,8 @@ import { loadMappingFile } from '../../../lib/mapping/load.js';
 import type { Mapping } from '../../../lib/mapping/types.js';
 import { ingestExtract } from '../../../lib/pipeline/ingest.js';
 import { decodeOperations, encodeMessage } from '../../../lib/pipeline/messages.js';
+import type { OperationMessage } from '../../../lib/pipeline/messages.js';
+import { SentRecords } from '../../../lib/pipeline/sent-records.js';
 import { BULK_REQUEST_SCHEMA } from '../../../lib/scim/schemas.js';
 import type { BulkOperation } from '../../../lib/scim/types.js';
 import { defaultSources, parseSources } from '../../../lib/sources/sources.js';
@@ -141,6 +143,12 @@ async function logged(ids: readonly string[], n: number): Promise<void> {
 // broken.csv rejects 10 of its 16 rows: over the guard's default 10%, so these tests allow it.
 const lenient = (): SourcesConfig =>
   parseSources({ version: 1, sources: { default: { mapping: 'mapping.json', kind: 'full', guard: { maxRejectedPercent: 100 } } } }, 'sources.json');
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of items) out.push(x);
+  return out;
+}
 
 function reportOf(w: World, runId: string): RunReport {
   return JSON.parse(w.reports.blobs.get(`${runId}/report.json`)?.content ?? 'null') as RunReport;
@@ -347,6 +355,47 @@ describe.each(LEDGERS)('pipeline stages on the %s ledger', (_name, make) => {
     }
     // 50 records went twice: the first copy created them, the resent one was logged as nothing to change.
     expect([...sim.stats().perRecordSends.values()].filter((n) => n === 2)).toHaveLength(50);
+    expect(reportOf(w, result.runId).counts).toMatchObject({ confirmed: 400, created: 400, skipped: 0, deadLettered: 0 });
+  }, 30_000);
+
+  it('a first message of a record that manages no one carries the version ingest created it at, and upload sends it without reading the record', async () => {
+    const w = world();
+    const result = await ingestExtract(blob('samples/workers.csv'), w.ingestDeps);
+    const messages = w.queue.operations();
+    const managers = new Set((await collect(w.ledger.listRecords(result.runId))).flatMap((r) => (r.managerId === undefined ? [] : [r.managerId])));
+    expect(managers.size).toBeGreaterThan(10);
+    const records = await w.ledger.getRecords(
+      result.runId,
+      messages.map((m) => m.externalId),
+    );
+    for (const m of messages) {
+      const r = records.get(m.externalId);
+      if (managers.has(m.externalId)) expect(m.written).toBeUndefined();
+      else expect(m.written).toEqual({ version: r?.version ?? expect.any(String), intent: 'create', ...(r?.managerId === undefined ? {} : { managerId: r.managerId }) });
+    }
+    // Upload reads only the managers' records.
+    const read: string[] = [];
+    const getRecords = w.ledger.getRecords.bind(w.ledger);
+    w.ledger.getRecords = async (runId, ids) => {
+      read.push(...ids);
+      return getRecords(runId, ids);
+    };
+    const sent = new SentRecords();
+    await drainUploads(w, { ...w.uploadDeps, sent });
+    expect(new Set(read)).toEqual(new Set([...managers].filter((id) => messages.some((m) => m.externalId === id))));
+    expect([...(await getRecords(result.runId, [...records.keys()])).values()].every((r) => r.state === 'submitted' && r.attempts === 1)).toBe(true);
+    // A message delivered again (the host lost its deletion) is stale to the process that sent it, unread;
+    // another process trusts it and sends it again, once more in a request, and the record stays as the first send left it.
+    const again = messages.find((m) => m.written !== undefined) as OperationMessage;
+    read.length = 0;
+    expect(await uploadOperations(encodeMessage(again), { ...w.uploadDeps, sent }, UPLOAD)).toBe('stale');
+    expect(read).toEqual([]);
+    const before = (await getRecords(result.runId, [again.externalId])).get(again.externalId);
+    expect(await uploadOperations(encodeMessage(again), w.uploadDeps, UPLOAD)).toBe('submitted');
+    expect(sim.stats().perRecordSends.get(again.externalId)).toBe(2);
+    const after = (await getRecords(result.runId, [again.externalId])).get(again.externalId);
+    expect([after?.state, after?.attempts, after?.lastRequestId, after?.lastSubmittedAt]).toEqual(['submitted', 1, before?.lastRequestId, before?.lastSubmittedAt]);
+    await reconcileUntilDone(w);
     expect(reportOf(w, result.runId).counts).toMatchObject({ confirmed: 400, created: 400, skipped: 0, deadLettered: 0 });
   }, 30_000);
 

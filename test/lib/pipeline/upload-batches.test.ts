@@ -331,3 +331,37 @@ describe('upload that knows which records its process sent', () => {
     expect(w.sent()).toEqual([first, ['R1', 'R3']]);
   });
 });
+
+describe('upload of first messages that carry the record as ingest wrote it', () => {
+  const withVersion = (m: OperationMessage): OperationMessage => ({ ...m, written: { version: `v-${m.externalId}`, intent: 'create' } });
+
+  it('sends them without reading the records, and reads only those without it or past their first attempt', async () => {
+    const w = await world(Object.fromEntries(range(0, 6).map((id) => [id, undefined])));
+    const reads: string[] = [];
+    const getRecords = w.ledger.getRecords.bind(w.ledger);
+    w.ledger.getRecords = async (runId, ids) => {
+      reads.push(...ids);
+      return getRecords(runId, ids);
+    };
+    // E4 went back once (attempt 2); E5 came without a version.
+    await w.ledger.markSubmitted(RUN, ['E4'], { requestId: 'q0', at: new Date(NOW).toISOString() });
+    await w.ledger.transition(RUN, 'E4', { type: 'timed-out', reason: 'not in the logs', now: NOW });
+    const messages = [...range(0, 4).map((id) => withVersion(w.m(id))), { ...withVersion(w.m('E4')), attempt: 2 }, w.m('E5')];
+    expect(await uploadOperations(encodeBatch(messages)[0], w.d)).toBe('submitted');
+    expect(reads.sort()).toEqual(['E4', 'E5']);
+    expect(w.sent()).toEqual([range(0, 6)]);
+    expect([...(await getRecords(RUN, range(0, 6))).values()].map((r) => r.state)).toEqual(Array(6).fill('submitted'));
+  });
+
+  it('drops them unsent when their run was stopped, or when this process already sent the record', async () => {
+    const w = await world(Object.fromEntries(range(0, 4).map((id) => [id, undefined])));
+    const sent = new SentRecords();
+    sent.add(RUN, ['E0']);
+    const d = { ...w.d, sent };
+    expect(await uploadOperations(encodeBatch([withVersion(w.m('E0'))])[0], d)).toBe('stale');
+    expect(w.sent()).toEqual([]);
+    (w.ledger.runs.get(RUN) as { stoppedAt?: string }).stoppedAt = new Date(NOW).toISOString();
+    expect(await uploadOperations(encodeBatch(range(1, 4).map((id) => withVersion(w.m(id))))[0], d)).toBe('stale');
+    expect(w.sent()).toEqual([]);
+  });
+});
