@@ -55,6 +55,16 @@ const content = readFileSync(file);
 // Client events and function logs are not part of the measurement.
 for (const level of ['log', 'info', 'warn', 'error'] as const) console[level] = () => undefined;
 const hostErrors: string[] = [];
+const logMessages = new Map<string, number>();
+// A function's log line is JSON with its message among the fields.
+function messageName(text: string): string {
+  try {
+    const m = (JSON.parse(text) as { message?: unknown }).message;
+    return typeof m === 'string' ? m : text.slice(0, 80);
+  } catch {
+    return text.slice(0, 80);
+  }
+}
 const stack = await startLocalStack({
   mapping: readFileSync(join(root, 'samples', 'mapping.json'), 'utf8'),
   // The same processing delay and page size as bench:sync, so the two compare.
@@ -63,8 +73,28 @@ const stack = await startLocalStack({
   env: { ...process.env, HRSYNC_RATE_LIMIT_REQUESTS: String(RATE.requests), HRSYNC_RATE_LIMIT_WINDOW_SECONDS: String(RATE.windowSeconds) },
   logger: (line) => {
     if (line.level === 'error' || line.level === 'critical') hostErrors.push(line.message.slice(0, 200));
+    // What the functions said, by message (their fields aside): how often uploads waited, put back, took managers along.
+    const name = messageName(line.message);
+    logMessages.set(name, (logMessages.get(name) ?? 0) + 1);
   },
 });
+
+// Each record the service got more than once, with whether it manages anyone in the run: a manager
+// can go twice when taken along, anyone else only when a message of theirs came twice.
+async function sentMoreThanOnce(sends: ReadonlyMap<string, number>, runId: string): Promise<Array<{ externalId: string; sends: number; manages: boolean; attempts?: number }>> {
+  const twice = [...sends].filter(([, n]) => n > 1);
+  if (twice.length === 0) return [];
+  const managers = new Set<string>();
+  for await (const r of stack.ledger.listRecords(runId)) if (r.managerId !== undefined) managers.add(r.managerId);
+  const records = await stack.ledger.getRecords(
+    runId,
+    twice.map(([id]) => id),
+  );
+  return twice.map(([externalId, n]) => {
+    const attempts = records.get(externalId)?.attempts;
+    return { externalId, sends: n, manages: managers.has(externalId), ...(attempts === undefined ? {} : { attempts }) };
+  });
+}
 
 try {
   stack.host.start();
@@ -129,6 +159,8 @@ try {
     throttled: stats.throttled,
     // Records the service accepted more than once: the cost of taking a manager along while an upload beside sends it too.
     recordsSentMoreThanOnce: [...stats.perRecordSends.values()].filter((n) => n > 1).length,
+    sentMoreThanOnce: await sentMoreThanOnce(stats.perRecordSends, report.runId),
+    logMessages: Object.fromEntries([...logMessages].sort((a, b) => b[1] - a[1])),
     invocations: stack.host.stats,
     hostErrors: hostErrors.slice(0, 5),
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),

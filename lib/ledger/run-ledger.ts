@@ -143,6 +143,21 @@ function transitionUpdate(t: Transition): Record<string, unknown> {
   return out;
 }
 
+// A record that ends with its person remembered (confirmed, disabled, skipped) keeps its outcome
+// but not its payload. People holds the complete record the next run compares with and a leaver is
+// disabled from; a second copy of every changed worker's HR attributes per night, kept as long as
+// the run's records, is personal data nothing reads again (only open records are sent, and a
+// dead-lettered one, replayed, keeps its own). Merge cannot remove a property: each part the
+// entity has goes blank, and none are counted. It also keeps the ledger small: in Azurite's file
+// store, every save writes the whole database.
+function payloadDropped(t: Transition, e: Entity): Record<string, unknown> {
+  if (t.to !== 'confirmed' && t.to !== 'disabled' && t.to !== 'skipped') return {};
+  const parts = typeof e['payloadParts'] === 'number' ? e['payloadParts'] : 1;
+  const out: Record<string, unknown> = { payloadParts: 0 };
+  for (let i = 0; i < parts; i++) out[`payload${i}`] = '';
+  return out;
+}
+
 /** The plan as a run property, its warnings cut to fit one string property. */
 function planProperty(plan: RunPlanSummary): string {
   let text = JSON.stringify(plan);
@@ -457,7 +472,7 @@ export class RunLedger implements PipelineLedger {
         applied = t;
         if (t === undefined) return undefined;
         record = toRecord(e);
-        return transitionUpdate(t);
+        return { ...transitionUpdate(t), ...payloadDropped(t, e) };
       },
       options.seen,
     );
@@ -488,7 +503,7 @@ export class RunLedger implements PipelineLedger {
       const key = `${known.partitionKey}\u0000${known.rowKey}`;
       planned.set(key, { ...item, t });
       etags.set(key, known.etag);
-      updates.push({ partitionKey: known.partitionKey, rowKey: known.rowKey, ...transitionUpdate(t) });
+      updates.push({ partitionKey: known.partitionKey, rowKey: known.rowKey, ...transitionUpdate(t), ...payloadDropped(t, known) });
     }
     const one = async (item: { seen: LedgerRecord; event: LifecycleEvent }): Promise<void> => {
       out.set(item.seen.externalId, await this.transition(runId, item.seen.externalId, item.event, { seen: item.seen, ...(policy === undefined ? {} : { policy }) }));

@@ -146,7 +146,9 @@ describe('ledger lifecycle', () => {
     const need = await l.addRecords('r1', [rec('A', 2, op('A', { title: 'new' })), rec('B', 3), rec('C', 4), rec('D', 5)]);
     expect(need).toEqual(['D']);
     const got = await l.getRecords('r1', ['A', 'B', 'C', 'D']);
-    expect(got.get('A')).toMatchObject({ state: 'confirmed', attempts: 1, payload: op('A') });
+    // A is left as it ended: confirmed, its payload gone to People, not the re-delivered one.
+    expect(got.get('A')).toMatchObject({ state: 'confirmed', attempts: 1, payload: '' });
+    expect((await l.getPerson('A', { payload: true }))?.payload).toBe(op('A'));
     expect(got.get('B')).toMatchObject({ state: 'submitted', attempts: 1 });
     expect(got.get('C')).toMatchObject({ state: 'queued', enqueued: true });
     expect(await l.countByState('r1')).toEqual({ ...emptyCounts(), queued: 2, submitted: 1, confirmed: 1 });
@@ -237,18 +239,25 @@ describe('ledger lifecycle', () => {
     expect((await l.getRecords('r1', ['A'])).get('A')).toMatchObject({ state: 'queued', attempts: 0 });
   });
 
-  it('keeps awkward externalIds and payloads past 32K characters intact, also in People', async () => {
-    const { ledger: l } = setup();
+  it('keeps awkward externalIds and payloads past 32K characters intact, and once confirmed only in People', async () => {
+    const { ledger: l, table, names } = setup();
     await l.beginRun({ ...RUN, runId: 'r1' });
     const ids = ['a/b', 'c#d', 'e?f', 'g\\h', '50%', '%2F', 'Zoë Ørsted 李', '😀', 'x'.repeat(200), 'y'.repeat(1000)];
     const big = op('BIG', { note: `${'n'.repeat(40_000)}😀${'ü'.repeat(30_000)}` });
     expect(big.length).toBeGreaterThan(64_000);
     await l.addRecords('r1', [...ids.map((id, i) => rec(id, i + 2)), rec('BIG', 99, big)]);
     await l.markSubmitted('r1', [...ids, 'BIG'], { requestId: 'q1', at: t(1) });
+    expect((await l.getRecords('r1', ['BIG'])).get('BIG')?.payload).toBe(big);
     for (const id of [...ids, 'BIG']) expect(await l.transition('r1', id, ok(2))).toBeDefined();
     const got = await l.getRecords('r1', [...ids, 'BIG']);
     expect([...got.keys()].sort()).toEqual([...ids, 'BIG'].sort());
-    expect(got.get('BIG')?.payload).toBe(big);
+    // The confirmed record keeps its outcome, every part of its payload blank.
+    expect([...got.values()].map((r) => r.payload)).toEqual(Array(ids.length + 1).fill(''));
+    const entity = await table(names.records).getEntity<Record<string, unknown>>(recordPartition('r1', 'BIG'), recordKey('BIG'));
+    const parts = Object.entries(entity).filter(([k]) => /^payload\d+$/.test(k));
+    expect(parts.length).toBeGreaterThan(2);
+    expect(parts.every(([, v]) => v === '')).toBe(true);
+    expect(got.get('BIG')).toMatchObject({ state: 'confirmed', lastAction: expect.any(String) });
     expect((await all(l.listRecords('r1', 'confirmed'))).map((r) => r.externalId).sort()).toEqual([...ids, 'BIG'].sort());
     expect((await all(l.listPeople())).map((p) => p.externalId).sort()).toEqual([...ids, 'BIG'].sort());
     expect((await l.getPerson('y'.repeat(1000)))?.lastRunId).toBe('r1');

@@ -176,6 +176,8 @@ export class MemoryLedger implements PipelineLedger {
           ...(before?.alsoIn !== undefined && before.alsoIn !== (r.source ?? 'default') ? { alsoIn: before.alsoIn } : {}),
         });
       }
+      // As the table ledger does: a record that ended keeps no payload; People holds it.
+      r.payload = '';
     }
     return t;
   }
