@@ -47,6 +47,9 @@ function keyOf(runId: string, externalId: string): string {
 /** What one upload invocation holds; every hold is let go by `releaseAll` when it ends. */
 export class Holds {
   private readonly mine = new Map<string, { runId: string; externalId: string }>();
+  // Records another invocation held when this one asked: not held here, so this one's own
+  // copies neither look held to others nor to itself, and every copy of them is refused.
+  private readonly refused = new Set<string>();
 
   constructor(private readonly inFlight?: Pick<InFlightRecords, 'hold' | 'release'>) {}
 
@@ -54,10 +57,16 @@ export class Holds {
   take(runId: string, externalId: string): boolean {
     if (this.inFlight === undefined) return true;
     const key = keyOf(runId, externalId);
+    if (this.refused.has(key)) return false;
     // A record twice in one invocation (a duplicate message) is dropStale's to discard.
     if (this.mine.has(key)) return true;
+    if (!this.inFlight.hold(runId, externalId)) {
+      this.inFlight.release(runId, externalId);
+      this.refused.add(key);
+      return false;
+    }
     this.mine.set(key, { runId, externalId });
-    return this.inFlight.hold(runId, externalId);
+    return true;
   }
 
   /** Lets go of one record this invocation holds. */

@@ -102,7 +102,9 @@ async function replayOne(deps: ReplayDeps, options: ReplayOptions, message: Oper
   if (!needsSending) return { kind: 'stale', keep: false, ...ids };
   const current = record.state === 'dead-lettered' ? await reopen(deps, record) : record;
   if (current === undefined) return { kind: 'stale', keep: true, ...ids }; // changed under us; the next replay decides again
-  await deps.queue.send(encodeMessage({ ...message, attempt: current.attempts + 1, op: current.payload }));
+  // Sent as the record now is, read above: not as ingest once wrote it.
+  const { written: _stale, ...resent } = message;
+  await deps.queue.send(encodeMessage({ ...resent, attempt: current.attempts + 1, op: current.payload }));
   await deps.ledger.markEnqueued(message.runId, [message.externalId]);
   return { kind: 'moved', keep: false, ...ids };
 }

@@ -112,6 +112,9 @@ export async function uploadOperations(trigger: unknown, deps: UploadDeps, optio
 
 async function sendHeld(held: Held[], holds: Holds, deps: UploadDeps, options: UploadOptions): Promise<UploadOutcome> {
   const { live: current, seen, ingesting } = await dropStale(held, deps);
+  // What went stale is no longer held: an upload beside would wait for it, or put it back, for nothing.
+  const liveKeys = new Set(current.map((h) => `${h.message.runId}\u0000${h.message.externalId}`));
+  for (const h of held) if (!liveKeys.has(`${h.message.runId}\u0000${h.message.externalId}`)) holds.drop(h.message.runId, h.message.externalId);
   if (current.length === 0) return 'stale';
   let step = await managersBeforeReports(current, seen, holds, deps, options);
   // A manager of this request's reports still unsent and held by an upload beside this one is most
@@ -215,7 +218,7 @@ async function sendHeld(held: Held[], holds: Holds, deps: UploadDeps, options: U
     }
     if (err.kind === 'throttled' || err.kind === 'transient' || err.kind === 'bucket-full') {
       const wait = 'retryAfterMs' in err && typeof err.retryAfterMs === 'number' ? Math.ceil(err.retryAfterMs / 1000) : options.retryDelaySeconds;
-      await putBack(sending, deps, Math.min(wait, 7 * 24 * 3600));
+      await putBack(sending, deps, Math.min(wait, 7 * 24 * 3600), unwritten);
       deps.logger.warn('Bulk request not accepted; messages put back', { kind: err.kind, waitSeconds: wait, operations: sending.length });
       return 'requeued';
     }
@@ -262,7 +265,7 @@ async function wait(held: Held[], closed: { why: string; until: number }, deps: 
   const until = Number.isFinite(closed.until) ? closed.until : now + 24 * 3_600_000;
   const back = until + closureSpread(`${closed.why}|${until}`, options.waitJitterSeconds) * 1000;
   const seconds = Math.min(7 * 24 * 3600, Math.max(1, Math.ceil((back - now) / 1000)));
-  await putBack(held, deps, seconds);
+  await putBack(held, deps, seconds, unwritten);
   deps.logger.info('Uploads wait', { why: closed.why, until: new Date(until).toISOString(), operations: held.length });
   emitEvent(EVENTS.uploadsWait, { why: closed.why, until: new Date(until).toISOString(), operations: held.length, runIds: [...new Set(held.map((h) => h.message.runId))] });
 }
@@ -297,6 +300,16 @@ async function putBack(held: Held[], deps: UploadDeps, seconds: number, change: 
   const texts = messages.some((m) => m.solo === true) ? messages.map(encodeMessage) : requestBatches(messages);
   for (const text of texts) await deps.queue.send(text, seconds > 0 ? { visibilityTimeoutSeconds: seconds } : undefined);
   await settle(held, deps);
+}
+
+// A message that goes back for a while stops carrying the record as ingest wrote it: by the time
+// it comes back (the gate's time, a Retry-After) the record may have moved on — stopped and
+// approved, sent by a copy — and upload reads it. Short put-backs (what did not fit, a gathering
+// request, a record held beside) keep it.
+function unwritten(m: OperationMessage): OperationMessage {
+  if (m.written === undefined) return m;
+  const { written: _dropped, ...rest } = m;
+  return rest;
 }
 
 /** Seconds in [0, max] that every message turned away by the same closure shares (a hash of the closure, not a draw). */
@@ -384,7 +397,16 @@ async function dropStale(held: Held[], deps: UploadDeps): Promise<{ live: Held[]
     const [run, records] = await Promise.all([deps.ledger.getRun(runId), unread.length === 0 ? new Map<string, LedgerRecord>() : deps.ledger.getRecords(runId, unread)]);
     const stopped = run !== undefined && (run.stoppedAt !== undefined || run.state === 'held');
     if (run?.state === 'ingesting') ingesting.add(runId);
-    for (const h of group) if (asWritten(h) && !records.has(h.message.externalId)) records.set(h.message.externalId, writtenRecord(runId, h.message));
+    // Trusted only while the run is being sent: a copy that outlived it (held, approved, ended) is read.
+    const sending = run?.state === 'ingesting' || run?.state === 'ingested';
+    const trusted = group.filter((h) => asWritten(h) && !records.has(h.message.externalId));
+    if (sending) for (const h of trusted) records.set(h.message.externalId, writtenRecord(runId, h.message));
+    else if (trusted.length > 0 && !stopped)
+      for (const [id, r] of await deps.ledger.getRecords(
+        runId,
+        trusted.map((h) => h.message.externalId),
+      ))
+        records.set(id, r);
     read.set(runId, records);
     for (const h of group) {
       const key = `${runId}\u0000${h.message.externalId}`;
@@ -473,6 +495,8 @@ async function managersBeforeReports(
       noteGone(deps, runId, found);
       for (const m of found.values()) {
         if (m.state !== 'queued' || out.length - live.length >= room || present.has(key(runId, m.externalId))) continue;
+        // Sent by an upload beside since it was read (it notes the record before it lets go of it).
+        if (m.attempts === 0 && deps.sent?.has(runId, m.externalId) === true) continue;
         // Checked and held with no await between: an upload beside sees it held, or this one sees it held there.
         if (mayWait && deps.inFlight?.has(runId, m.externalId) === true) {
           pending.push({ runId, externalId: m.externalId });

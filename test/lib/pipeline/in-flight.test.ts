@@ -2,18 +2,27 @@ import { describe, expect, it } from 'vitest';
 import { Holds, InFlightRecords } from '../../../lib/pipeline/in-flight.js';
 
 describe('InFlightRecords and one invocation’s Holds', () => {
-  it('the second invocation to hold a record learns that another holds it; the record is in flight until both let go', () => {
+  it('counts holders: a record is in flight until every hold is let go, and only in its own run', () => {
+    const inFlight = new InFlightRecords();
+    expect([inFlight.hold('r', 'M0'), inFlight.hold('r', 'M0')]).toEqual([true, false]);
+    expect([inFlight.has('r', 'M0'), inFlight.has('r2', 'M0')]).toEqual([true, false]);
+    inFlight.release('r', 'M0');
+    expect(inFlight.has('r', 'M0')).toBe(true);
+    inFlight.release('r', 'M0');
+    expect(inFlight.has('r', 'M0')).toBe(false);
+    expect(inFlight.count).toBe(0);
+  });
+
+  it('an invocation refused a record holds none of it, and refuses every copy of it', () => {
     const inFlight = new InFlightRecords();
     const a = new Holds(inFlight);
     const b = new Holds(inFlight);
     expect(a.take('r', 'M0')).toBe(true);
-    expect(b.take('r', 'M0')).toBe(false);
-    expect(inFlight.has('r', 'M0')).toBe(true);
-    expect(inFlight.has('r2', 'M0')).toBe(false);
+    expect([b.take('r', 'M0'), b.take('r', 'M0')]).toEqual([false, false]);
     a.releaseAll();
-    expect(inFlight.has('r', 'M0')).toBe(true);
-    b.releaseAll();
+    // b never held it: once a lets go, no one does.
     expect(inFlight.has('r', 'M0')).toBe(false);
+    b.releaseAll();
     expect(inFlight.count).toBe(0);
   });
 

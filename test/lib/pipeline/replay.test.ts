@@ -19,7 +19,8 @@ async function world() {
   await ledger.markSubmitted(RUN, ['A'], { requestId: 'q1', at: '2026-11-23T07:00:02Z' });
   await ledger.transition(RUN, 'A', { type: 'poisoned', code: 'Forbidden', reason: 'poisoned', at: Date.parse('2026-11-23T07:30:00Z') });
   await ledger.completeRun(RUN, '2026-11-23T07:31:00Z');
-  await poison.send(encodeMessage({ v: 1, runId: RUN, externalId: 'A', line: 2, attempt: 1, op: '{"old":true}' }));
+  // As ingest sent it: with the version A was created at, which replay must not pass on.
+  await poison.send(encodeMessage({ v: 1, runId: RUN, externalId: 'A', line: 2, attempt: 1, op: '{"old":true}', written: { version: 'v-created' } }));
   return {
     ledger,
     queue,
@@ -36,6 +37,7 @@ describe('replayPoison', () => {
     const summary = await replayPoison({ ledger, queue, poison });
     expect(summary).toMatchObject({ read: 1, counts: { moved: 1 }, movedByRun: { [RUN]: ['A'] } });
     expect(queue.messages.map((m) => decodeMessage(m.text))).toEqual([expect.objectContaining({ externalId: 'A', attempt: 2, op: '{"externalId":"A"}' })]);
+    expect(decodeMessage(queue.messages[0]?.text).written).toBeUndefined();
     expect(poison.messages).toEqual([]);
     expect((await ledger.getRecords(RUN, ['A'])).get('A')).toMatchObject({ state: 'queued', enqueued: true });
     expect((await ledger.getRun(RUN))?.state).toBe('ingested');

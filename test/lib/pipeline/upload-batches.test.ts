@@ -172,6 +172,27 @@ describe('upload of batch messages', () => {
     expect(w.inFlight.count).toBe(0);
   });
 
+  it('every copy of a record another upload holds goes back; the rest of the batch goes', async () => {
+    const w = await world({ E0: undefined, E1: undefined });
+    const letGo = w.heldBeside(['E0']);
+    expect(await uploadOperations(encodeBatch([w.m('E0'), w.m('E0'), w.m('E1')])[0], w.d)).toBe('submitted');
+    expect(w.sent()).toEqual([['E1']]);
+    expect(w.queue.operations().map((o) => o.externalId)).toEqual(['E0', 'E0']);
+    letGo();
+    expect(w.inFlight.count).toBe(0);
+  });
+
+  it('a stale copy of a manager in the batch is not held: the report takes the manager along at once', async () => {
+    const w = await world({ M0: undefined, R0: 'M0' });
+    // M0 went and came back (attempt 2 due); a copy of its first attempt is stale.
+    await w.ledger.markSubmitted(RUN, ['M0'], { requestId: 'q0', at: new Date(NOW).toISOString() });
+    await w.ledger.transition(RUN, 'M0', { type: 'timed-out', reason: 'not in the logs', now: NOW });
+    expect(await uploadOperations(encodeBatch([w.m('M0'), w.m('R0')])[0], w.d)).toBe('submitted');
+    expect(w.naps).toEqual([]);
+    expect(w.sent()).toEqual([['M0', 'R0']]);
+    expect(w.inFlight.count).toBe(0);
+  });
+
   it('an upload that takes the message of a manager another upload took along leaves it be: it comes back in a few seconds and is found sent', async () => {
     const w = await world({ M0: undefined, M1: undefined, R0: 'M0', R1: 'M1' });
     await w.queue.send(w.batch(['M0']));
@@ -351,6 +372,32 @@ describe('upload of first messages that carry the record as ingest wrote it', ()
     expect(reads.sort()).toEqual(['E4', 'E5']);
     expect(w.sent()).toEqual([range(0, 6)]);
     expect([...(await getRecords(RUN, range(0, 6))).values()].map((r) => r.state)).toEqual(Array(6).fill('submitted'));
+  });
+
+  it('reads them once their run is no longer being sent, and drops a copy whose record moved on', async () => {
+    const w = await world({ E0: undefined, E1: undefined });
+    const reads: string[] = [];
+    const getRecords = w.ledger.getRecords.bind(w.ledger);
+    w.ledger.getRecords = async (runId, ids) => {
+      reads.push(...ids);
+      return getRecords(runId, ids);
+    };
+    // E0 went from another process and its run is complete; a copy of E0's first message comes late.
+    await w.ledger.markSubmitted(RUN, ['E0'], { requestId: 'q0', at: new Date(NOW).toISOString() });
+    (w.ledger.runs.get(RUN) as { state: string }).state = 'complete';
+    expect(await uploadOperations(encodeBatch([withVersion(w.m('E0'))])[0], w.d)).toBe('stale');
+    expect(reads).toEqual(['E0']);
+    expect(w.sent()).toEqual([]);
+  });
+
+  it('a message the gate turns away goes back without the record as written: when it comes back, the record is read', async () => {
+    const w = await world({ E0: undefined, E1: undefined });
+    const d: UploadDeps = { ...w.d, gate: { closedHint: () => ({ open: false, why: 'job', until: NOW + 60_000, detail: 'paused', used: 0 }) } };
+    expect(await uploadOperations(encodeBatch(['E0', 'E1'].map((id) => withVersion(w.m(id))))[0], d)).toBe('waiting');
+    expect(w.queue.operations().map((o) => [o.externalId, o.written])).toEqual([
+      ['E0', undefined],
+      ['E1', undefined],
+    ]);
   });
 
   it('drops them unsent when their run was stopped, or when this process already sent the record', async () => {
