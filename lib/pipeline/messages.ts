@@ -78,11 +78,15 @@ export function decodeMessage(input: unknown): OperationMessage {
     throw new Error('not an hrsync operation message (expected v, runId, externalId, line, attempt, op)');
   }
   // A record version that is not one is ignored: upload then reads the record, as for any message without one.
-  if (m.written !== undefined && !isWritten(m.written)) {
-    const { written: _ignored, ...rest } = m;
-    return rest as OperationMessage;
-  }
+  if (m.written !== undefined && !isWritten(m.written)) return withoutWritten(m as OperationMessage);
   return m as OperationMessage;
+}
+
+/** The message without the record as ingest wrote it: upload then reads the record. */
+export function withoutWritten(m: OperationMessage): OperationMessage {
+  if (m.written === undefined) return m;
+  const { written: _dropped, ...rest } = m;
+  return rest;
 }
 
 function isWritten(w: unknown): w is WrittenRecord {
@@ -132,8 +136,7 @@ export function encodeBatch(messages: readonly OperationMessage[]): string[] {
     const text = encodeMessage(only);
     // The record's version is a saving, never worth an operation that no longer fits: upload reads the record instead.
     if (only.written === undefined || messageFits(text)) return [text];
-    const { written: _dropped, ...rest } = only;
-    return [encodeMessage(rest)];
+    return [encodeMessage(withoutWritten(only))];
   }
   const ops = messages.map(({ v: _v, ...rest }) => rest);
   // Plain JSON is never shorter than the operations it quotes (and UTF-8 never has fewer bytes than

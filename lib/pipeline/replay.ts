@@ -3,7 +3,7 @@
 // ledger first, so its run waits for it again and upload accepts the message; the poison copy
 // is deleted only after the new message is on the queue, so a crash leaves a duplicate (which
 // upload drops), never a lost record.
-import { decodeOperations, encodeMessage } from './messages.js';
+import { decodeOperations, encodeMessage, withoutWritten } from './messages.js';
 import type { OperationMessage } from './messages.js';
 import type { LedgerRecord, OperationQueue, PipelineLedger, ReceivedMessage } from './ports.js';
 
@@ -103,8 +103,7 @@ async function replayOne(deps: ReplayDeps, options: ReplayOptions, message: Oper
   const current = record.state === 'dead-lettered' ? await reopen(deps, record) : record;
   if (current === undefined) return { kind: 'stale', keep: true, ...ids }; // changed under us; the next replay decides again
   // Sent as the record now is, read above: not as ingest once wrote it.
-  const { written: _stale, ...resent } = message;
-  await deps.queue.send(encodeMessage({ ...resent, attempt: current.attempts + 1, op: current.payload }));
+  await deps.queue.send(encodeMessage({ ...withoutWritten(message), attempt: current.attempts + 1, op: current.payload }));
   await deps.ledger.markEnqueued(message.runId, [message.externalId]);
   return { kind: 'moved', keep: false, ...ids };
 }

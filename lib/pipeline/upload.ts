@@ -8,7 +8,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { GateClosedError, ProvisioningError, callsMade } from '../provisioning/errors.js';
 import { MAX_OPERATIONS_PER_REQUEST, BULK_REQUEST_SCHEMA } from '../scim/schemas.js';
 import type { BulkOperation, BulkRequest } from '../scim/types.js';
-import { decodeOperations, encodeMessage, requestBatches } from './messages.js';
+import { decodeOperations, encodeMessage, requestBatches, withoutWritten } from './messages.js';
 import type { OperationMessage } from './messages.js';
 import { managersFirst } from '../delta/order.js';
 import { EVENTS } from '../telemetry/catalogue.js';
@@ -70,6 +70,11 @@ interface Held {
    */
   along?: true;
 }
+// One key per record of a run, for sets of the records held.
+function heldKey(h: Held): string {
+  return `${h.message.runId}\u0000${h.message.externalId}`;
+}
+
 interface Taken {
   received: ReceivedMessage;
   open: number;
@@ -113,8 +118,8 @@ export async function uploadOperations(trigger: unknown, deps: UploadDeps, optio
 async function sendHeld(held: Held[], holds: Holds, deps: UploadDeps, options: UploadOptions): Promise<UploadOutcome> {
   const { live: current, seen, ingesting } = await dropStale(held, deps);
   // What went stale is no longer held: an upload beside would wait for it, or put it back, for nothing.
-  const liveKeys = new Set(current.map((h) => `${h.message.runId}\u0000${h.message.externalId}`));
-  for (const h of held) if (!liveKeys.has(`${h.message.runId}\u0000${h.message.externalId}`)) holds.drop(h.message.runId, h.message.externalId);
+  const liveKeys = new Set(current.map(heldKey));
+  for (const h of held) if (!liveKeys.has(heldKey(h))) holds.drop(h.message.runId, h.message.externalId);
   if (current.length === 0) return 'stale';
   let step = await managersBeforeReports(current, seen, holds, deps, options);
   // A manager of this request's reports still unsent and held by an upload beside this one is most
@@ -218,7 +223,8 @@ async function sendHeld(held: Held[], holds: Holds, deps: UploadDeps, options: U
     }
     if (err.kind === 'throttled' || err.kind === 'transient' || err.kind === 'bucket-full') {
       const wait = 'retryAfterMs' in err && typeof err.retryAfterMs === 'number' ? Math.ceil(err.retryAfterMs / 1000) : options.retryDelaySeconds;
-      await putBack(sending, deps, Math.min(wait, 7 * 24 * 3600), unwritten);
+      // As after a wait: the record is read when the message comes back (short put-backs keep the version).
+      await putBack(sending, deps, Math.min(wait, 7 * 24 * 3600), withoutWritten);
       deps.logger.warn('Bulk request not accepted; messages put back', { kind: err.kind, waitSeconds: wait, operations: sending.length });
       return 'requeued';
     }
@@ -265,7 +271,9 @@ async function wait(held: Held[], closed: { why: string; until: number }, deps: 
   const until = Number.isFinite(closed.until) ? closed.until : now + 24 * 3_600_000;
   const back = until + closureSpread(`${closed.why}|${until}`, options.waitJitterSeconds) * 1000;
   const seconds = Math.min(7 * 24 * 3600, Math.max(1, Math.ceil((back - now) / 1000)));
-  await putBack(held, deps, seconds, unwritten);
+  // A message back after a while stops carrying the record as ingest wrote it: by then (the gate's
+  // time) the record may have moved on — stopped and approved, sent by a copy — and upload reads it.
+  await putBack(held, deps, seconds, withoutWritten);
   deps.logger.info('Uploads wait', { why: closed.why, until: new Date(until).toISOString(), operations: held.length });
   emitEvent(EVENTS.uploadsWait, { why: closed.why, until: new Date(until).toISOString(), operations: held.length, runIds: [...new Set(held.map((h) => h.message.runId))] });
 }
@@ -300,16 +308,6 @@ async function putBack(held: Held[], deps: UploadDeps, seconds: number, change: 
   const texts = messages.some((m) => m.solo === true) ? messages.map(encodeMessage) : requestBatches(messages);
   for (const text of texts) await deps.queue.send(text, seconds > 0 ? { visibilityTimeoutSeconds: seconds } : undefined);
   await settle(held, deps);
-}
-
-// A message that goes back for a while stops carrying the record as ingest wrote it: by the time
-// it comes back (the gate's time, a Retry-After) the record may have moved on — stopped and
-// approved, sent by a copy — and upload reads it. Short put-backs (what did not fit, a gathering
-// request, a record held beside) keep it.
-function unwritten(m: OperationMessage): OperationMessage {
-  if (m.written === undefined) return m;
-  const { written: _dropped, ...rest } = m;
-  return rest;
 }
 
 /** Seconds in [0, max] that every message turned away by the same closure shares (a hash of the closure, not a draw). */
@@ -409,7 +407,7 @@ async function dropStale(held: Held[], deps: UploadDeps): Promise<{ live: Held[]
         records.set(id, r);
     read.set(runId, records);
     for (const h of group) {
-      const key = `${runId}\u0000${h.message.externalId}`;
+      const key = heldKey(h);
       const r = gone(h) ? undefined : records.get(h.message.externalId);
       const current = !stopped && r !== undefined && r.state === 'queued' && r.attempts + 1 === h.message.attempt && !seen.has(key);
       if (current) {

@@ -299,18 +299,18 @@ describe('upload of batch messages', () => {
   });
 });
 
-describe('upload that knows which records its process sent', () => {
-  /** Records every id upload reads from the ledger. */
-  function readsOf(ledger: MemoryLedger): string[] {
-    const reads: string[] = [];
-    const getRecords = ledger.getRecords.bind(ledger);
-    ledger.getRecords = async (runId, ids) => {
-      reads.push(...ids);
-      return getRecords(runId, ids);
-    };
-    return reads;
-  }
+/** Records every id upload reads from the ledger. */
+function readsOf(ledger: MemoryLedger): string[] {
+  const reads: string[] = [];
+  const getRecords = ledger.getRecords.bind(ledger);
+  ledger.getRecords = async (runId, ids) => {
+    reads.push(...ids);
+    return getRecords(runId, ids);
+  };
+  return reads;
+}
 
+describe('upload that knows which records its process sent', () => {
   it('does not read the managers it sent itself; a manager another process sent it reads once, then knows', async () => {
     const people: Record<string, string | undefined> = { M0: undefined, M1: undefined };
     for (let i = 0; i < 20; i++) people[`R${i}`] = `M${i % 2}`;
@@ -358,12 +358,7 @@ describe('upload of first messages that carry the record as ingest wrote it', ()
 
   it('sends them without reading the records, and reads only those without it or past their first attempt', async () => {
     const w = await world(Object.fromEntries(range(0, 6).map((id) => [id, undefined])));
-    const reads: string[] = [];
-    const getRecords = w.ledger.getRecords.bind(w.ledger);
-    w.ledger.getRecords = async (runId, ids) => {
-      reads.push(...ids);
-      return getRecords(runId, ids);
-    };
+    const reads = readsOf(w.ledger);
     // E4 went back once (attempt 2); E5 came without a version.
     await w.ledger.markSubmitted(RUN, ['E4'], { requestId: 'q0', at: new Date(NOW).toISOString() });
     await w.ledger.transition(RUN, 'E4', { type: 'timed-out', reason: 'not in the logs', now: NOW });
@@ -371,17 +366,12 @@ describe('upload of first messages that carry the record as ingest wrote it', ()
     expect(await uploadOperations(encodeBatch(messages)[0], w.d)).toBe('submitted');
     expect(reads.sort()).toEqual(['E4', 'E5']);
     expect(w.sent()).toEqual([range(0, 6)]);
-    expect([...(await getRecords(RUN, range(0, 6))).values()].map((r) => r.state)).toEqual(Array(6).fill('submitted'));
+    expect([...(await w.ledger.getRecords(RUN, range(0, 6))).values()].map((r) => r.state)).toEqual(Array(6).fill('submitted'));
   });
 
   it('reads them once their run is no longer being sent, and drops a copy whose record moved on', async () => {
     const w = await world({ E0: undefined, E1: undefined });
-    const reads: string[] = [];
-    const getRecords = w.ledger.getRecords.bind(w.ledger);
-    w.ledger.getRecords = async (runId, ids) => {
-      reads.push(...ids);
-      return getRecords(runId, ids);
-    };
+    const reads = readsOf(w.ledger);
     // E0 went from another process and its run is complete; a copy of E0's first message comes late.
     await w.ledger.markSubmitted(RUN, ['E0'], { requestId: 'q0', at: new Date(NOW).toISOString() });
     (w.ledger.runs.get(RUN) as { state: string }).state = 'complete';
