@@ -1,9 +1,9 @@
 // A scan split over two threads: the calling thread reads and parses the CSV (as fast as
 // csv-parse goes) and posts the rows in batches; a worker maps, validates, serializes and
 // catches duplicates (RowScanner, exactly as on one thread) and posts back each batch's
-// problems, in row order, and its valid operations, which the calling thread spools (the
-// UTF-8 encoding is work it has time for). A few batches at most are in flight, so memory
-// stays bounded whatever the file.
+// problems, in row order, and its valid operations as spool records (spool-records.ts) in
+// one transferred buffer, which the calling thread appends to the spool as they are. A few
+// batches at most are in flight, so memory stays bounded whatever the file.
 import type { Extract, ExtractRow, RowDefect } from '../extract/types.js';
 import { loadMapping } from '../mapping/document.js';
 import type { Mapping } from '../mapping/types.js';
@@ -12,6 +12,7 @@ import type { Problem } from '../scim/problem.js';
 import { RowScanner } from './row-scan.js';
 import type { RowScanTotals } from './row-scan.js';
 import type { OperationSpool } from './spool.js';
+import { readRecord, recordBound, recordLength, writeRecord } from './spool-records.js';
 
 /** The end of a channel: a worker's parentPort, a Worker, or a MessagePort. */
 export interface ScanPort {
@@ -48,19 +49,11 @@ interface EndMessage {
 }
 type ToWorker = InitMessage | RowsMessage | EndMessage;
 
-// Valid operations: each text holds `counts[i]` operations, externalId then JSON, whose
-// lengths are in idLengths and jsonLengths.
-interface OpsPacket {
-  lines: Int32Array;
-  idLengths: Int32Array;
-  jsonLengths: Int32Array;
-  texts: string[];
-  counts: number[];
-}
 interface BatchReply {
   type: 'batch';
   problems: Problem[];
-  ops: OpsPacket | null;
+  /** The batch's valid operations as whole spool records, filling the buffer; transferred, not copied. */
+  ops: Uint8Array | null;
 }
 interface DoneReply {
   type: 'done';
@@ -117,18 +110,16 @@ export class ScanClient {
       const apply = async (reply: FromWorker): Promise<void> => {
         for (const p of reply.type === 'error' ? [] : reply.problems) options.onProblem(p);
         if (reply.type !== 'batch' || reply.ops === null) return;
-        const { lines, idLengths, jsonLengths, texts, counts } = reply.ops;
-        let n = 0;
-        for (let t = 0; t < texts.length; t++) {
-          const text = texts[t] as string;
-          let at = 0;
-          for (const end = n + (counts[t] as number); n < end; n++) {
-            const idEnd = at + (idLengths[n] as number);
-            const jsonEnd = idEnd + (jsonLengths[n] as number);
-            const pending = options.spool.write({ externalId: text.slice(at, idEnd), line: lines[n] as number, json: text.slice(idEnd, jsonEnd) });
-            if (pending !== undefined) await pending;
-            at = jsonEnd;
-          }
+        const records = Buffer.from(reply.ops.buffer, reply.ops.byteOffset, reply.ops.byteLength);
+        const spool = options.spool;
+        if (spool.writeRecords !== undefined) {
+          const pending = spool.writeRecords(records);
+          if (pending !== undefined) await pending;
+          return;
+        }
+        for (let at = 0; at < records.length; at += recordLength(records, at, records.length)) {
+          const pending = spool.write(readRecord(records, at));
+          if (pending !== undefined) await pending;
         }
       };
       let inFlight = 0;
@@ -278,7 +269,8 @@ export function serveScan(port: ScanPort): void {
       if (message.type === 'init') {
         state = new WorkerScan(message);
       } else if (message.type === 'rows') {
-        port.postMessage((state as WorkerScan).rows(message));
+        const reply = (state as WorkerScan).rows(message);
+        port.postMessage(reply, reply.ops === null ? [] : [reply.ops.buffer as ArrayBuffer]);
       } else {
         port.postMessage((state as WorkerScan).end());
         port.off('message', onMessage);
@@ -292,22 +284,17 @@ export function serveScan(port: ScanPort): void {
   port.on('message', onMessage);
 }
 
-// Operations of a batch are joined into texts of about this many characters: small enough
-// to stay out of V8's large-object space, where every one would wait for a full GC.
-const OPS_TEXT_CHARS = 48 * 1024;
+// The first buffer of valid operations a batch gets; later ones start at the size the last batch needed.
+const FIRST_OPS_BYTES = 64 * 1024;
 
 class WorkerScan {
   private readonly scanner: RowScanner<void>;
   private readonly unseen: () => string[];
   private problems: Problem[] = [];
-  private lines: number[] = [];
-  private idLengths: number[] = [];
-  private jsonLengths: number[] = [];
-  private parts: string[] = [];
-  private chars = 0;
-  private texts: string[] = [];
-  private counts: number[] = [];
-  private inText = 0;
+  // Each batch's records go into a buffer of their own, since posting transfers it away.
+  private ops: Buffer | undefined;
+  private used = 0;
+  private opsBytes = FIRST_OPS_BYTES;
 
   constructor(init: InitMessage) {
     const mapping = loadMapping(init.document, init.source);
@@ -336,24 +323,12 @@ class WorkerScan {
       }
       this.scanner.row({ line, fields });
     }
-    this.closeText();
-    const ops: OpsPacket | null =
-      this.lines.length === 0
-        ? null
-        : {
-            lines: Int32Array.from(this.lines),
-            idLengths: Int32Array.from(this.idLengths),
-            jsonLengths: Int32Array.from(this.jsonLengths),
-            texts: this.texts,
-            counts: this.counts,
-          };
+    const ops = this.ops === undefined ? null : this.ops.subarray(0, this.used);
+    if (ops !== null) this.opsBytes = Math.max(FIRST_OPS_BYTES, Math.ceil(this.used * 1.25));
     const reply: BatchReply = { type: 'batch', problems: this.problems, ops };
     this.problems = [];
-    this.lines = [];
-    this.idLengths = [];
-    this.jsonLengths = [];
-    this.texts = [];
-    this.counts = [];
+    this.ops = undefined;
+    this.used = 0;
     return reply;
   }
 
@@ -363,21 +338,14 @@ class WorkerScan {
   }
 
   private emit(op: SerializedOperation): void {
-    this.lines.push(op.line);
-    this.idLengths.push(op.externalId.length);
-    this.jsonLengths.push(op.json.length);
-    this.parts.push(op.externalId, op.json);
-    this.inText++;
-    this.chars += op.externalId.length + op.json.length;
-    if (this.chars >= OPS_TEXT_CHARS) this.closeText();
-  }
-
-  private closeText(): void {
-    if (this.inText === 0) return;
-    this.texts.push(this.parts.join(''));
-    this.counts.push(this.inText);
-    this.parts = [];
-    this.chars = 0;
-    this.inText = 0;
+    const bound = recordBound(op);
+    let ops = this.ops;
+    if (ops === undefined || this.used + bound > ops.length) {
+      // Its own ArrayBuffer, not a slice of Node's shared pool: only a whole buffer can be transferred.
+      const bigger = Buffer.from(new ArrayBuffer(Math.max(this.opsBytes, 2 * (ops?.length ?? 0), this.used + bound)));
+      if (ops !== undefined) ops.copy(bigger, 0, 0, this.used);
+      this.ops = ops = bigger;
+    }
+    this.used = writeRecord(ops, this.used, op);
   }
 }

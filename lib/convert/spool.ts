@@ -13,6 +13,8 @@ import { readRecord, recordBound, recordLength, writeRecord } from './spool-reco
 /** Holds serialized operations between reading a file and batching it. */
 export interface OperationSpool {
   write(op: SerializedOperation): Promise<void> | void;
+  /** Appends whole records already in the spool's format (spool-records.ts), in order; for spools that keep them as bytes. */
+  writeRecords?(records: Buffer): Promise<void> | void;
   /** Reads back every operation in write order. Call once, after the last write. */
   read(): AsyncIterable<SerializedOperation>;
   /** Releases what the spool holds (deletes its file). */
@@ -60,6 +62,28 @@ export class TempFileSpool implements OperationSpool, RecordBlockSource {
     }
     const pending = this.rotate(bound);
     this.used = writeRecord(this.block, this.used, op);
+    return pending;
+  }
+
+  writeRecords(records: Buffer): Promise<void> | void {
+    let pending: Promise<void> | undefined;
+    const end = records.length;
+    let at = 0;
+    while (at < end) {
+      // As many whole records as the block has room for, copied at once: a block never cuts a record.
+      const room = this.block.length - this.used;
+      let stop = at;
+      for (let n = recordLength(records, stop, end); n >= 0 && stop + n <= end && stop + n - at <= room; n = recordLength(records, stop, end)) stop += n;
+      if (stop === at) {
+        const n = recordLength(records, at, end);
+        if (n < 0 || at + n > end) throw new RangeError('writeRecords was given a record cut short');
+        pending = this.rotate(n) ?? pending;
+        continue;
+      }
+      records.copy(this.block, this.used, at, stop);
+      this.used += stop - at;
+      at = stop;
+    }
     return pending;
   }
 

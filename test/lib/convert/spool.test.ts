@@ -2,6 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { batchSpool } from '../../../lib/convert/convert.js';
 import { TempFileSpool } from '../../../lib/convert/spool.js';
+import { recordBound, writeRecord } from '../../../lib/convert/spool-records.js';
 import type { OperationSpool } from '../../../lib/convert/spool.js';
 import { BulkBatcher } from '../../../lib/scim/bulk.js';
 import type { BatchLimits, BulkBatch, SerializedOperation } from '../../../lib/scim/bulk.js';
@@ -15,6 +16,14 @@ function ops(n: number, big?: { at: number; chars: number }): SerializedOperatio
     const note = big?.at === i ? 'ß'.repeat(big.chars) : (words[i % words.length] as string).repeat(1 + (i % 13));
     return { externalId, line: i + 2, json: JSON.stringify({ method: 'POST', bulkId: externalId, data: { externalId, note } }) };
   });
+}
+
+// Operations as one run of spool records, as the scan worker posts them.
+function recordsOf(list: readonly SerializedOperation[]): Buffer {
+  const bytes = Buffer.alloc(list.reduce((n, op) => n + recordBound(op), 0));
+  let at = 0;
+  for (const op of list) at = writeRecord(bytes, at, op);
+  return bytes.subarray(0, at);
 }
 
 async function readAll(spool: OperationSpool): Promise<SerializedOperation[]> {
@@ -89,6 +98,28 @@ describe('TempFileSpool', () => {
     const spool = new TempFileSpool(4096);
     await Promise.all(list.map((op) => spool.write(op)));
     expect(await readAll(spool)).toEqual(list);
+    await spool.dispose();
+  });
+
+  it('appends records given as bytes exactly as the same operations written one by one, across blocks, past its budget and around a record larger than a block', async () => {
+    const list = ops(900, { at: 450, chars: 20_000 });
+    for (const memory of [undefined, 4096]) {
+      const byOne = await spoolOf(list, memory);
+      const byBytes = new TempFileSpool(memory);
+      // Groups of varied size, as a worker's batches come: 1, 2, … 12 records at a time.
+      for (let i = 0, n = 1; i < list.length; i += n, n = (n % 12) + 1) await byBytes.writeRecords(recordsOf(list.slice(i, i + n)));
+      expect(await readAll(byBytes)).toEqual(list);
+      expect(await batched(byBytes, new Set())).toEqual(await batched(byOne, new Set()));
+      await Promise.all([byOne.dispose(), byBytes.dispose()]);
+    }
+  });
+
+  it('refuses bytes that end inside a record, keeping the whole records before it', async () => {
+    const list = ops(3);
+    const bytes = recordsOf(list);
+    const spool = new TempFileSpool();
+    expect(() => spool.writeRecords(bytes.subarray(0, bytes.length - 1))).toThrow(/cut short/);
+    expect(await readAll(spool)).toEqual(list.slice(0, 2));
     await spool.dispose();
   });
 
