@@ -3,7 +3,7 @@
 // azure-webjobs-hosts container as the host does, so a restarted runner skips what it has done.
 // A version that keeps failing is tried five times, then reported on the blob poison queue.
 import { BlobServiceClient } from '@azure/storage-blob';
-import type { BlobItem, ContainerClient } from '@azure/storage-blob';
+import type { BlobItem, BlockBlobClient, ContainerClient } from '@azure/storage-blob';
 import { QueueServiceClient } from '@azure/storage-queue';
 import type { QueueClient } from '@azure/storage-queue';
 import type { FunctionDefinition } from '../../functions/definition.js';
@@ -71,6 +71,21 @@ async function eachLimited<T>(items: AsyncIterable<T>, limit: number, task: (ite
   if (errors.length > 0) throw errors[0];
 }
 
+/**
+ * The listed version's content, or undefined when its body came back short of its length (the
+ * blob was replaced while it was read; the next scan sees the new version). One GET, its body
+ * gathered here: downloadToBuffer (a HEAD, then ranged GETs read by the SDK's own stream reader)
+ * failed a watch test now and then with "Stream drains before getting enough data".
+ */
+async function readVersion(blob: BlockBlobClient, etag: string): Promise<Buffer | undefined> {
+  const response = await blob.download(0, undefined, { conditions: { ifMatch: etag } });
+  const chunks: Buffer[] = [];
+  const body = response.readableStreamBody;
+  if (body !== undefined) for await (const chunk of body) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : (chunk as Buffer));
+  const content = Buffer.concat(chunks);
+  return response.contentLength !== undefined && content.length !== response.contentLength ? undefined : content;
+}
+
 function isStatus(err: unknown, status: number): boolean {
   return typeof err === 'object' && err !== null && (err as { statusCode?: number }).statusCode === status;
 }
@@ -110,14 +125,15 @@ export function createBlobWatcher(def: BlobDefinition, env: AppSettings, host: H
         if (!isStatus(err, 404)) throw err;
       }
       const blob = container.getBlockBlobClient(item.name);
-      let content: Buffer;
+      let content: Buffer | undefined;
       try {
-        content = await blob.downloadToBuffer(0, undefined, { conditions: { ifMatch: etag } });
+        content = await readVersion(blob, etag);
       } catch (err) {
         // Changed or deleted since the listing: the next scan sees the new version, if any.
         if (isStatus(err, 412) || isStatus(err, 404)) return false;
         throw err;
       }
+      if (content === undefined) return false;
       const bound = Object.fromEntries(path.names.map((n, i) => [n, match[i + 1]]));
       const triggerMetadata = {
         ...bound,

@@ -108,6 +108,30 @@ describe('blob trigger', () => {
     expect(calls.map((c) => `${String(c.metadata['name'])}=${c.content.toString()}`).sort()).toEqual(['a.csv=one', 'a.csv=two', 'b.csv=bee']);
   });
 
+  it('skips a version replaced after the listing, and invokes for the new one on the next scan', async () => {
+    const calls: Call[] = [];
+    // One blob at a time, in name order: a.csv's invocation replaces b.csv, which the scan listed already.
+    const def = blobDef(calls);
+    if (def.kind !== 'storageBlob') throw new Error('a blob definition');
+    const handler = def.options.handler;
+    def.options.handler = async (blob: unknown, context: InvocationContext) => {
+      await handler(blob, context);
+      if (context.triggerMetadata?.['name'] === 'a.csv') await put('b.csv', 'replaced, and longer than before');
+    };
+    const host = createLocalHost({
+      definitions: [def],
+      env: { DROP: containerName, TEST_STORAGE: azurite.connectionString },
+      hostJson: { extensions: { blobs: { maxDegreeOfParallelism: 1 } } },
+      logger: () => undefined,
+    });
+    await put('a.csv', 'one');
+    await put('b.csv', 'bee');
+    expect(await host.pollBlobsOnce()).toBe(1);
+    expect(await host.pollBlobsOnce()).toBe(1);
+    expect(calls.map((c) => `${String(c.metadata['name'])}=${c.content.toString()}`)).toEqual(['a.csv=one', 'b.csv=replaced, and longer than before']);
+    expect(host.stats).toMatchObject({ failures: 0 });
+  });
+
   it('keeps receipts in azure-webjobs-hosts, so a restarted runner does not re-trigger', async () => {
     const first: Call[] = [];
     await put('x.json', '{"a":1}');
