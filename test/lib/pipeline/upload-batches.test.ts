@@ -83,6 +83,13 @@ async function world(people: Record<string, string | undefined>, opts: { ingesti
 
 const range = (from: number, to: number, prefix = 'E'): string[] => Array.from({ length: to - from }, (_, i) => `${prefix}${from + i}`);
 
+/** M0..M4, managing R0..R44, nine each (R<i> by M<i mod 5>). */
+function managersOfReports(): Record<string, string | undefined> {
+  const people: Record<string, string | undefined> = Object.fromEntries(range(0, 5, 'M').map((id) => [id, undefined]));
+  for (let i = 0; i < 45; i++) people[`R${i}`] = `M${i % 5}`;
+  return people;
+}
+
 describe('upload of batch messages', () => {
   it('sends a batch of 50 as one request without looking at the queue', async () => {
     const w = await world(Object.fromEntries(range(0, 60).map((id) => [id, undefined])));
@@ -137,8 +144,7 @@ describe('upload of batch messages', () => {
 
   it('a batch whose managers an upload beside it holds looks at them a few times, then takes them along, ahead of its reports; their own batch finds them sent', async () => {
     // M0..M4 manage R0..R44, nine each.
-    const people: Record<string, string | undefined> = Object.fromEntries(range(0, 5, 'M').map((id) => [id, undefined]));
-    for (let i = 0; i < 45; i++) people[`R${i}`] = `M${i % 5}`;
+    const people = managersOfReports();
     const w = await world(people, { ingesting: true });
     const reports = range(0, 45, 'R');
     await w.queue.send(w.batch(range(0, 5, 'M')));
@@ -158,8 +164,7 @@ describe('upload of batch messages', () => {
   });
 
   it('a batch whose managers no upload of its process holds (another instance took their batch) takes them along at once; their own batch finds them sent', async () => {
-    const people: Record<string, string | undefined> = Object.fromEntries(range(0, 5, 'M').map((id) => [id, undefined]));
-    for (let i = 0; i < 45; i++) people[`R${i}`] = `M${i % 5}`;
+    const people = managersOfReports();
     const reports = range(0, 45, 'R');
     const w = await world(people, { ingesting: true });
     await w.queue.send(w.batch(range(0, 5, 'M')));
@@ -228,8 +233,7 @@ describe('upload of batch messages', () => {
 
   it('managers taken along go with the request or not at all: turned away by the gate or throttled, only its own records go back', async () => {
     // M0..M4 manage R0..R44; the managers' batch is on the queue (hidden by an earlier closure, say).
-    const people: Record<string, string | undefined> = Object.fromEntries(range(0, 5, 'M').map((id) => [id, undefined]));
-    for (let i = 0; i < 45; i++) people[`R${i}`] = `M${i % 5}`;
+    const people = managersOfReports();
     const reports = range(0, 45, 'R');
     for (const refusal of [new GateClosedError('bucket-full', NOW + 30_000, 'bucket full'), new ThrottledError({ status: 429 } as never, 1000)]) {
       const w = await world(people);
