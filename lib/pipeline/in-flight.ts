@@ -15,7 +15,7 @@ export class InFlightRecords {
 
   /** Notes one more holder of the record; false when another invocation already held it. */
   hold(runId: string, externalId: string): boolean {
-    const key = keyOf(runId, externalId);
+    const key = runRecordKey(runId, externalId);
     const n = this.counts.get(key) ?? 0;
     this.counts.set(key, n + 1);
     return n === 0;
@@ -23,7 +23,7 @@ export class InFlightRecords {
 
   /** Lets go of one hold of the record. */
   release(runId: string, externalId: string): void {
-    const key = keyOf(runId, externalId);
+    const key = runRecordKey(runId, externalId);
     const n = this.counts.get(key) ?? 0;
     if (n <= 1) this.counts.delete(key);
     else this.counts.set(key, n - 1);
@@ -31,7 +31,7 @@ export class InFlightRecords {
 
   /** Whether any invocation of this process holds the record. */
   has(runId: string, externalId: string): boolean {
-    return this.counts.has(keyOf(runId, externalId));
+    return this.counts.has(runRecordKey(runId, externalId));
   }
 
   /** How many records are held. */
@@ -40,7 +40,8 @@ export class InFlightRecords {
   }
 }
 
-function keyOf(runId: string, externalId: string): string {
+/** One key per record of a run, for maps and sets of records across runs. */
+export function runRecordKey(runId: string, externalId: string): string {
   return `${runId}\u0000${externalId}`;
 }
 
@@ -56,7 +57,7 @@ export class Holds {
   /** Holds the record for this invocation; false when another invocation of this process holds it. */
   take(runId: string, externalId: string): boolean {
     if (this.inFlight === undefined) return true;
-    const key = keyOf(runId, externalId);
+    const key = runRecordKey(runId, externalId);
     if (this.refused.has(key)) return false;
     // A record twice in one invocation (a duplicate message) is dropStale's to discard.
     if (this.mine.has(key)) return true;
@@ -71,7 +72,7 @@ export class Holds {
 
   /** Lets go of one record this invocation holds. */
   drop(runId: string, externalId: string): void {
-    const key = keyOf(runId, externalId);
+    const key = runRecordKey(runId, externalId);
     if (!this.mine.delete(key)) return;
     this.inFlight?.release(runId, externalId);
   }

@@ -16,7 +16,7 @@ import { emitEvent } from '../telemetry/emit.js';
 import type { LedgerRecord, ReceivedMessage, RecordState, UploadDeps } from './ports.js';
 import { allSettledOrThrow } from '../core/settled.js';
 import { groupBy } from '../core/group-by.js';
-import { Holds } from './in-flight.js';
+import { Holds, runRecordKey } from './in-flight.js';
 
 export interface UploadOptions {
   /** Operations per request, at most 50. */
@@ -70,9 +70,8 @@ interface Held {
    */
   along?: true;
 }
-// One key per record of a run, for sets of the records held.
 function heldKey(h: Held): string {
-  return `${h.message.runId}\u0000${h.message.externalId}`;
+  return runRecordKey(h.message.runId, h.message.externalId);
 }
 
 interface Taken {
@@ -468,8 +467,7 @@ async function managersBeforeReports(
   const pending: Array<{ runId: string; externalId: string }> = [];
   const room = options.maxOperations;
   const mayWait = wait && options.gatherSeconds > 0 && live.every((h) => h.message.solo !== true && (h.message.gathered ?? 0) < options.maxGathers);
-  const key = (runId: string, id: string): string => `${runId}\u0000${id}`;
-  const present = new Set(live.map((h) => key(h.message.runId, h.message.externalId)));
+  const present = new Set(live.map(heldKey));
   // A disable's manager exists already (the leaver was confirmed with it): nothing to wait for or take along.
   const managerOf = (runId: string, id: string): string | undefined => {
     const r = seen.get(runId)?.get(id);
@@ -485,14 +483,14 @@ async function managersBeforeReports(
     for (const f of frontier) {
       const m = managerOf(f.runId, f.id);
       // A manager this process knows went is not read again (sent-records.ts).
-      if (m !== undefined && !present.has(key(f.runId, m)) && deps.sent?.has(f.runId, m) !== true) wanted.set(f.runId, (wanted.get(f.runId) ?? new Set()).add(m));
+      if (m !== undefined && !present.has(runRecordKey(f.runId, m)) && deps.sent?.has(f.runId, m) !== true) wanted.set(f.runId, (wanted.get(f.runId) ?? new Set()).add(m));
     }
     frontier = [];
     for (const [runId, ids] of wanted) {
       const found = await deps.ledger.getRecords(runId, [...ids]);
       noteGone(deps, runId, found);
       for (const m of found.values()) {
-        if (m.state !== 'queued' || out.length - live.length >= room || present.has(key(runId, m.externalId))) continue;
+        if (m.state !== 'queued' || out.length - live.length >= room || present.has(runRecordKey(runId, m.externalId))) continue;
         // Sent by an upload beside since it was read (it notes the record before it lets go of it).
         if (m.attempts === 0 && deps.sent?.has(runId, m.externalId) === true) continue;
         // Checked and held with no await between: an upload beside sees it held, or this one sees it held there.
@@ -501,7 +499,7 @@ async function managersBeforeReports(
           continue;
         }
         holds.take(runId, m.externalId);
-        present.add(key(runId, m.externalId));
+        present.add(runRecordKey(runId, m.externalId));
         (seen.get(runId) ?? (seen.set(runId, new Map()).get(runId) as Map<string, LedgerRecord>)).set(m.externalId, m);
         out.push({ message: { v: 1, runId, externalId: m.externalId, line: m.line, attempt: m.attempts + 1, op: m.payload }, along: true });
         frontier.push({ runId, id: m.externalId });
@@ -512,7 +510,7 @@ async function managersBeforeReports(
   const ordered = managersFirst(
     out.map((h) => {
       const m = managerOf(h.message.runId, h.message.externalId);
-      return { h, externalId: key(h.message.runId, h.message.externalId), ...(m === undefined ? {} : { managerId: key(h.message.runId, m) }) };
+      return { h, externalId: heldKey(h), ...(m === undefined ? {} : { managerId: runRecordKey(h.message.runId, m) }) };
     }),
   ).map((x) => x.h);
   if (pending.length === 0) return { ordered, pending };
