@@ -143,6 +143,11 @@ function transitionUpdate(t: Transition): Record<string, unknown> {
   return out;
 }
 
+// The moves that end a record with its person written to People: confirmed, disabled, skipped.
+function remembersPerson(t: Transition): boolean {
+  return t.to === 'confirmed' || t.to === 'disabled' || t.to === 'skipped';
+}
+
 // A record that ends with its person remembered (confirmed, disabled, skipped) keeps its outcome
 // but not its payload. People holds the complete record the next run compares with and a leaver is
 // disabled from; a second copy of every changed worker's HR attributes per night, kept as long as
@@ -151,7 +156,7 @@ function transitionUpdate(t: Transition): Record<string, unknown> {
 // entity has goes blank, and none are counted. It also keeps the ledger small: in Azurite's file
 // store, every save writes the whole database.
 function payloadDropped(t: Transition, e: Entity): Record<string, unknown> {
-  if (t.to !== 'confirmed' && t.to !== 'disabled' && t.to !== 'skipped') return {};
+  if (!remembersPerson(t)) return {};
   const parts = typeof e['payloadParts'] === 'number' ? e['payloadParts'] : 1;
   const out: Record<string, unknown> = { payloadParts: 0 };
   for (let i = 0; i < parts; i++) out[`payload${i}`] = '';
@@ -478,7 +483,7 @@ export class RunLedger implements PipelineLedger {
     );
     if (!changed || applied === undefined || record === undefined) return undefined;
     const t: Transition = applied;
-    if (t.to === 'confirmed' || t.to === 'disabled' || t.to === 'skipped') await this.rememberPerson(record, iso(t.lastOutcomeAt) ?? new Date().toISOString());
+    if (remembersPerson(t)) await this.rememberPerson(record, iso(t.lastOutcomeAt) ?? new Date().toISOString());
     return t;
   }
 
@@ -525,7 +530,7 @@ export class RunLedger implements PipelineLedger {
         }
         for (const { seen, t } of mine) {
           out.set(seen.externalId, t);
-          if (t.to === 'confirmed' || t.to === 'disabled' || t.to === 'skipped') remembered.push({ record: seen, at: iso(t.lastOutcomeAt) ?? new Date().toISOString() });
+          if (remembersPerson(t)) remembered.push({ record: seen, at: iso(t.lastOutcomeAt) ?? new Date().toISOString() });
         }
       }),
     ]);
