@@ -12,6 +12,8 @@
 /** Records held by this process's upload invocations, counted; one per process. */
 export class InFlightRecords {
   private readonly counts = new Map<string, number>();
+  // Invocations waiting for records to be let go, each with the keys still held when it asked.
+  private readonly waiters = new Set<{ keys: Set<string>; resolve: () => void }>();
 
   /** Notes one more holder of the record; false when another invocation already held it. */
   hold(runId: string, externalId: string): boolean {
@@ -25,8 +27,36 @@ export class InFlightRecords {
   release(runId: string, externalId: string): void {
     const key = runRecordKey(runId, externalId);
     const n = this.counts.get(key) ?? 0;
-    if (n <= 1) this.counts.delete(key);
-    else this.counts.set(key, n - 1);
+    if (n > 1) {
+      this.counts.set(key, n - 1);
+      return;
+    }
+    this.counts.delete(key);
+    for (const w of this.waiters) {
+      if (!w.keys.delete(key) || w.keys.size > 0) continue;
+      this.waiters.delete(w);
+      w.resolve();
+    }
+  }
+
+  /**
+   * Resolves once none of the records is held any more (at once when none is); `cancel` stops
+   * waiting. A request waiting for its managers goes on the moment the upload holding them lets
+   * go, instead of at its next look a second later.
+   */
+  whenFree(records: Iterable<{ runId: string; externalId: string }>): { free: Promise<void>; cancel: () => void } {
+    const keys = new Set<string>();
+    for (const r of records) {
+      const key = runRecordKey(r.runId, r.externalId);
+      if (this.counts.has(key)) keys.add(key);
+    }
+    if (keys.size === 0) return { free: Promise.resolve(), cancel: () => undefined };
+    let waiter: { keys: Set<string>; resolve: () => void } | undefined;
+    const free = new Promise<void>((resolve) => {
+      waiter = { keys, resolve };
+      this.waiters.add(waiter);
+    });
+    return { free, cancel: () => void this.waiters.delete(waiter as { keys: Set<string>; resolve: () => void }) };
   }
 
   /** Whether any invocation of this process holds the record. */

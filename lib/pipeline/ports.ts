@@ -69,7 +69,7 @@ export interface UploadDeps extends PipelineDeps {
   /** Records this process knows went (one per process): a report's manager among them is not read again. */
   sent?: Pick<SentRecords, 'add' | 'has'>;
   /** Records this process's uploads hold (one per process): a manager held beside is waited for, one on the queue is taken along. */
-  inFlight?: Pick<InFlightRecords, 'hold' | 'release' | 'has'>;
+  inFlight?: Pick<InFlightRecords, 'hold' | 'release' | 'has' | 'whenFree'>;
 }
 
 export interface ReconcileDeps extends PipelineDeps {

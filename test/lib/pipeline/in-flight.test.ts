@@ -13,6 +13,28 @@ describe('InFlightRecords and one invocation’s Holds', () => {
     expect(inFlight.count).toBe(0);
   });
 
+  it('whenFree resolves once every record asked about is let go by all its holders; at once when none is held; not after cancel', async () => {
+    const inFlight = new InFlightRecords();
+    const settled = (p: Promise<void>): Promise<boolean> => Promise.race([p.then(() => true), new Promise<boolean>((r) => setImmediate(() => r(false)))]);
+    inFlight.hold('r', 'M0');
+    inFlight.hold('r', 'M0');
+    inFlight.hold('r', 'M1');
+    const both = inFlight.whenFree([
+      { runId: 'r', externalId: 'M0' },
+      { runId: 'r', externalId: 'M1' },
+      { runId: 'r', externalId: 'M9' },
+    ]);
+    const cancelled = inFlight.whenFree([{ runId: 'r', externalId: 'M1' }]);
+    cancelled.cancel();
+    inFlight.release('r', 'M0');
+    inFlight.release('r', 'M1');
+    expect(await settled(both.free)).toBe(false);
+    expect(await settled(cancelled.free)).toBe(false);
+    inFlight.release('r', 'M0');
+    expect(await settled(both.free)).toBe(true);
+    expect(await settled(inFlight.whenFree([{ runId: 'r', externalId: 'M0' }]).free)).toBe(true);
+  });
+
   it('an invocation refused a record holds none of it, and refuses every copy of it', () => {
     const inFlight = new InFlightRecords();
     const a = new Holds(inFlight);

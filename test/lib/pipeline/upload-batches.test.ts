@@ -287,19 +287,39 @@ describe('upload of batch messages', () => {
       return w.queue.receive(1, 30);
     })();
     const letGo = w.heldBeside(['M0', 'M1']);
-    // The upload beside sends the managers during the first wait.
+    // The upload beside (holding them: no hold of its own here) sends the managers during the first wait, then lets go.
     let once = true;
     w.whileNapping(async () => {
       if (!once) return;
       once = false;
-      letGo();
-      expect(await uploadOperations(managers?.text, w.d)).toBe('submitted');
+      expect(await uploadOperations(managers?.text, { ...w.d, inFlight: undefined })).toBe('submitted');
       await w.queue.delete(managers as never);
+      letGo();
     });
     expect(await uploadOperations(w.batch(range(0, 20, 'R')), w.d)).toBe('submitted');
     expect(w.naps).toHaveLength(1);
     expect(w.sent()).toEqual([['M0', 'M1'], range(0, 20, 'R')]);
     expect(w.queue.messages).toEqual([]);
+  });
+
+  it('a batch waiting for managers held beside goes the moment that upload lets go of them, not at its next look', async () => {
+    const people: Record<string, string | undefined> = { M0: undefined, M1: undefined };
+    for (let i = 0; i < 20; i++) people[`R${i}`] = `M${i % 2}`;
+    const w = await world(people);
+    await w.queue.send(w.batch(['M0', 'M1']));
+    const [managers] = await w.queue.receive(1, 30);
+    const letGo = w.heldBeside(['M0', 'M1']);
+    // A look that never comes: only the managers being let go can end the wait.
+    w.whileNapping(() => new Promise<void>(() => undefined));
+    const reports = uploadOperations(w.batch(range(0, 20, 'R')), w.d);
+    while (w.naps.length === 0) await new Promise((r) => setImmediate(r));
+    expect(w.sent()).toEqual([]);
+    expect(await uploadOperations(managers?.text, { ...w.d, inFlight: undefined })).toBe('submitted');
+    letGo();
+    expect(await reports).toBe('submitted');
+    expect(w.naps).toHaveLength(1);
+    expect(w.sent()).toEqual([['M0', 'M1'], range(0, 20, 'R')]);
+    expect(w.inFlight.count).toBe(0);
   });
 });
 
