@@ -12,7 +12,7 @@ import type { SimUser } from './directory.js';
 import { handleGraph, isGraphPath } from './graph.js';
 import { sendGraphError, stampRequestIds } from './http.js';
 import { LogStore } from './log-store.js';
-import type { FaultOptions, SimulatorOptions } from './options.js';
+import type { FaultOptions, ResolvedOptions, SimulatorOptions } from './options.js';
 import { resolveOptions, validateFaults, validateJob } from './options.js';
 import { DailyQuota } from './job.js';
 import type { JobSetting } from './job.js';
@@ -50,7 +50,7 @@ export interface Simulator {
   setJob(job: JobSetting): void;
   /** bulkUpload calls allowed per sliding 24 hours from now on, counting afresh; undefined lifts the quota. */
   setDailyQuota(quota: number | undefined): void;
-  /** Empties the directory, the provisioning logs, the stats and the faults, and puts the job, the quota and the job's schema back as started; sign-in and the vault stay as they are. */
+  /** Empties the directory, the provisioning logs, the stats, the faults and the rate limit's window, and puts the job, the quota and the job's schema back as started; sign-in and the vault stay as they are. */
   reset(): void;
   close(): Promise<void>;
 }
@@ -73,7 +73,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     directory,
     log,
     vault,
-    limiter: opts.rateLimit === false ? undefined : new SlidingWindowLimiter(opts.rateLimit.requests, opts.rateLimit.windowSeconds),
+    limiter: limiterFor(opts.rateLimit),
     stats,
     identityHeader: randomBytes(16).toString('hex'),
     faults: opts.faults,
@@ -156,6 +156,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       state.processor.hold(opts.job.status !== 'Active');
       state.quota = opts.dailyQuota === undefined ? undefined : new DailyQuota(opts.dailyQuota);
       state.schema = initialSchema(opts.jobId);
+      // A test after a busy one must not meet its calls in the rate limit's window.
+      state.limiter = limiterFor(opts.rateLimit);
     },
     close() {
       closed ??= new Promise<void>((resolve) => {
@@ -217,4 +219,8 @@ async function route(state: SimState, req: IncomingMessage, res: ServerResponse)
     if (!res.headersSent) sendGraphError(res, ids, 500, 'SimulatorError', 'The simulator failed to handle this request.');
     else res.destroy();
   }
+}
+
+function limiterFor(rate: ResolvedOptions['rateLimit']): SlidingWindowLimiter | undefined {
+  return rate === false ? undefined : new SlidingWindowLimiter(rate.requests, rate.windowSeconds);
 }

@@ -43,7 +43,7 @@ export interface SimState {
   readonly log: LogStore;
   readonly processor: Processor;
   readonly vault: Vault;
-  readonly limiter: SlidingWindowLimiter | undefined;
+  limiter: SlidingWindowLimiter | undefined;
   readonly stats: SimStats;
   readonly identityHeader: string;
   faults: FaultOptions;
