@@ -26,6 +26,13 @@ export interface ScanPort {
 const BATCH_ROWS = 512;
 const BATCH_CHARS = 48 * 1024;
 const IN_FLIGHT = 4;
+// Shared memory the worker writes each batch's records into, one slot per batch in flight and one
+// more: the reading thread has copied batch n out before it posts batch n + SLOTS (see send), so a
+// slot is never written while read. A batch whose records outgrow its slot goes in a buffer of its
+// own, transferred. Allocated once by the reading thread: a buffer per batch came from the worker
+// thread's own malloc arena, which outlives the worker (~9 MB more at ingest's peak at 1M rows).
+const SLOTS = IN_FLIGHT + 1;
+const SLOT_BYTES = 512 * 1024;
 
 interface InitMessage {
   type: 'init';
@@ -35,6 +42,8 @@ interface InitMessage {
   file: string;
   limits: BatchLimits;
   keep: boolean;
+  /** SLOTS slots of SLOT_BYTES for the batches' records; absent when none are sent back. */
+  slots?: SharedArrayBuffer;
 }
 interface RowsMessage {
   type: 'rows';
@@ -52,7 +61,9 @@ type ToWorker = InitMessage | RowsMessage | EndMessage;
 interface BatchReply {
   type: 'batch';
   problems: Problem[];
-  /** The batch's valid operations as whole spool records, filling the buffer; transferred, not copied. */
+  /** The batch's valid operations as whole spool records, in its slot of the shared memory: which slot, and how many bytes. */
+  slot?: { index: number; bytes: number };
+  /** Or, when they outgrew the slot, in a buffer of their own, filled and transferred, not copied. */
   ops: Uint8Array | null;
 }
 interface DoneReply {
@@ -106,11 +117,29 @@ export class ScanClient {
     options: { spool: OperationSpool; onProblem: (p: Problem) => void; limit: number; limits: BatchLimits; keep: boolean },
   ): Promise<ChannelScan> {
     try {
-      this.post({ type: 'init', document: mapping.document, source: mapping.source, columns: extract.columns, file: extract.file, limits: options.limits, keep: options.keep });
+      const slots = options.keep ? new SharedArrayBuffer(SLOTS * SLOT_BYTES) : undefined;
+      this.post({
+        type: 'init',
+        document: mapping.document,
+        source: mapping.source,
+        columns: extract.columns,
+        file: extract.file,
+        limits: options.limits,
+        keep: options.keep,
+        ...(slots === undefined ? {} : { slots }),
+      });
       const apply = async (reply: FromWorker): Promise<void> => {
         for (const p of reply.type === 'error' ? [] : reply.problems) options.onProblem(p);
-        if (reply.type !== 'batch' || reply.ops === null) return;
-        const records = Buffer.from(reply.ops.buffer, reply.ops.byteOffset, reply.ops.byteLength);
+        if (reply.type !== 'batch') return;
+        let records: Buffer;
+        if (reply.slot !== undefined && slots !== undefined) {
+          if (reply.slot.bytes === 0) return;
+          records = Buffer.from(slots, reply.slot.index * SLOT_BYTES, reply.slot.bytes);
+        } else if (reply.ops !== null) {
+          records = Buffer.from(reply.ops.buffer, reply.ops.byteOffset, reply.ops.byteLength);
+        } else {
+          return;
+        }
         const spool = options.spool;
         if (spool.writeRecords !== undefined) {
           const pending = spool.writeRecords(records);
@@ -291,8 +320,11 @@ class WorkerScan {
   private readonly scanner: RowScanner<void>;
   private readonly unseen: () => string[];
   private problems: Problem[] = [];
-  // Each batch's records go into a buffer of their own, since posting transfers it away.
+  private readonly slots: Buffer | undefined;
+  private batch = 0;
+  // Where this batch's records go: its slot, or once they outgrow it a buffer of their own, which posting transfers away.
   private ops: Buffer | undefined;
+  private inSlot = false;
   private used = 0;
   private opsBytes = FIRST_OPS_BYTES;
 
@@ -300,12 +332,16 @@ class WorkerScan {
     const mapping = loadMapping(init.document, init.source);
     const mapper = mapping.bind(init.columns, init.file);
     this.unseen = () => mapper.unseenColumns();
+    this.slots = init.slots === undefined ? undefined : Buffer.from(init.slots);
     const emit = init.keep ? (op: SerializedOperation): void => this.emit(op) : (): void => undefined;
     this.scanner = new RowScanner(init.file, mapper, mapping.attributes, init.limits, (p) => this.problems.push(p), emit);
   }
 
   rows(message: RowsMessage): BatchReply {
     const { lines, widths, lengths, text, defects } = message;
+    const slot = this.batch++ % SLOTS;
+    this.ops = this.slots?.subarray(slot * SLOT_BYTES, (slot + 1) * SLOT_BYTES);
+    this.inSlot = this.ops !== undefined;
     let field = 0;
     let at = 0;
     for (let n = 0; n < lines.length; n++) {
@@ -323,9 +359,14 @@ class WorkerScan {
       }
       this.scanner.row({ line, fields });
     }
-    const ops = this.ops === undefined ? null : this.ops.subarray(0, this.used);
-    if (ops !== null) this.opsBytes = Math.max(FIRST_OPS_BYTES, Math.ceil(this.used * 1.25));
-    const reply: BatchReply = { type: 'batch', problems: this.problems, ops };
+    let reply: BatchReply;
+    if (this.inSlot) {
+      reply = { type: 'batch', problems: this.problems, slot: { index: slot, bytes: this.used }, ops: null };
+    } else {
+      const ops = this.ops === undefined ? null : this.ops.subarray(0, this.used);
+      if (ops !== null) this.opsBytes = Math.max(FIRST_OPS_BYTES, Math.ceil(this.used * 1.25));
+      reply = { type: 'batch', problems: this.problems, ops };
+    }
     this.problems = [];
     this.ops = undefined;
     this.used = 0;
@@ -345,6 +386,7 @@ class WorkerScan {
       const bigger = Buffer.from(new ArrayBuffer(Math.max(this.opsBytes, 2 * (ops?.length ?? 0), this.used + bound)));
       if (ops !== undefined) ops.copy(bigger, 0, 0, this.used);
       this.ops = ops = bigger;
+      this.inSlot = false;
     }
     this.used = writeRecord(ops, this.used, op);
   }

@@ -65,12 +65,12 @@ interface Run {
   ops: SerializedOperation[];
 }
 
-async function oneThread(content: string, spool: OperationSpool, limit?: number): Promise<Run> {
+async function oneThread(content: string, spool: OperationSpool, limit?: number, m: Mapping = mapping): Promise<Run> {
   const problems: Problem[] = [];
   const run: Run = { problems, ops: [] };
   try {
     const extract = await openExtract(chunked(content, 4096), { file: 'w.csv' });
-    run.result = await scanExtract(extract, mapping, { spool, limit, onProblem: (p) => problems.push(p) });
+    run.result = await scanExtract(extract, m, { spool, limit, onProblem: (p) => problems.push(p) });
   } catch (error) {
     run.error = error as Error;
   }
@@ -137,6 +137,22 @@ describe('a scan over a channel', () => {
     expect(b.result).toEqual(a.result);
     expect(b.ops.length).toBeGreaterThan(1700);
     expect(b.ops).toEqual(a.ops);
+  });
+
+  it('spools the same when a batch’s records outgrow their slot of shared memory and go in a buffer of their own', async () => {
+    // An extension attribute of 3,000 characters on every row: ~190 rows a batch of ~4 KB operations, past the 512 KiB slot.
+    const doc = JSON.parse(JSON.stringify(mapping.document)) as { attributes: Record<string, Record<string, unknown>> };
+    (doc.attributes['urn:ietf:params:scim:schemas:extension:contoso:1.0:User'] as Record<string, unknown>).Note = { $literal: 'T'.repeat(3000) };
+    const big = loadMapping(doc, 'big.json');
+    const a = await oneThread(csv, new TempFileSpool(), undefined, big);
+    const b = await overChannel(csv, new TempFileSpool(), undefined, doc);
+    expect(a.error).toBeUndefined();
+    expect(b.error).toBeUndefined();
+    expect(a.ops.length).toBeGreaterThan(1700);
+    expect(a.ops[0]?.json).toContain('T'.repeat(3000));
+    expect(b.ops).toEqual(a.ops);
+    expect(b.problems).toEqual(a.problems);
+    expect(b.result).toEqual(a.result);
   });
 
   it('spools the same through a spool that spills to a file, and through one that only takes write()', async () => {
