@@ -1,9 +1,9 @@
 // A scan split over two threads: the calling thread reads and parses the CSV (as fast as
 // csv-parse goes) and posts the rows in batches; a worker maps, validates, serializes and
 // catches duplicates (RowScanner, exactly as on one thread) and posts back each batch's
-// problems, in row order, and its valid operations as spool records (spool-records.ts) in
-// one transferred buffer, which the calling thread appends to the spool as they are. A few
-// batches at most are in flight, so memory stays bounded whatever the file.
+// problems, in row order, and its valid operations as spool records (spool-records.ts), written
+// into the batch's slot of shared memory (SLOTS below), which the calling thread appends to the
+// spool as they are. A few batches at most are in flight, so memory stays bounded whatever the file.
 import type { Extract, ExtractRow, RowDefect } from '../extract/types.js';
 import { loadMapping } from '../mapping/document.js';
 import type { Mapping } from '../mapping/types.js';
