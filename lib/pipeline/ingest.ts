@@ -29,7 +29,7 @@ import { DEFAULT_BATCH_LIMITS } from '../scim/bulk.js';
 import type { SerializedOperation } from '../scim/bulk.js';
 import { SourcesError, resolveSource, sourceOfBlob } from '../sources/sources.js';
 import type { SourceSettings, SourcesConfig } from '../sources/sources.js';
-import { encodeBatch, encodeMessage, messageFits } from './messages.js';
+import { encodeBatch, singleMessageFits } from './messages.js';
 import type { OperationMessage } from './messages.js';
 import type { NewRecord, PipelineDeps, RejectedRow, ReportSink, RunRecord, UnusableInput } from './ports.js';
 import { ABSENT } from './report.js';
@@ -344,7 +344,7 @@ async function readCandidates(
   for await (const op of spool.read()) {
     if (scan.withdrawn.has(op.externalId)) continue;
     table.addPresent(op.externalId);
-    if (!messageFits(encodeMessage({ v: 1, runId, externalId: op.externalId, line: op.line, attempt: 1, op: op.json }))) {
+    if (!singleMessageFits({ v: 1, runId, externalId: op.externalId, line: op.line, attempt: 1, op: op.json })) {
       rejected.push({
         line: op.line,
         externalId: op.externalId,

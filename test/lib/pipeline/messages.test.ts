@@ -1,7 +1,7 @@
 // The queue's messages: batches of a request's worth, plain when they fit Queue storage's 64 KiB
 // (Base64 included), deflated when only that fits, split when neither does; single operations as before.
 import { describe, expect, it } from 'vitest';
-import { decodeOperations, encodeBatch, encodeMessage, messageFits, requestBatches } from '../../../lib/pipeline/messages.js';
+import { decodeOperations, encodeBatch, encodeMessage, messageFits, requestBatches, singleMessageFits } from '../../../lib/pipeline/messages.js';
 import type { OperationMessage } from '../../../lib/pipeline/messages.js';
 
 const RUN = 'r-msg';
@@ -39,6 +39,25 @@ describe('queue messages', () => {
       const text = JSON.stringify({ ...message(0, 100), written: bad });
       expect(decodeOperations(text)).toEqual([message(0, 100)]);
     }
+  });
+
+  it('singleMessageFits answers as encoding the message would, for plain, escape-heavy and non-ASCII operations around the cap', () => {
+    const limit = (64 * 1024 * 3) / 4;
+    const checked: boolean[] = [];
+    for (const unit of ['a', '"', '\u0001', 'é', '東', '😀']) {
+      const base: OperationMessage = { v: 1, runId: 'r1', externalId: 'E1', line: 2, attempt: 1, op: '' };
+      // Sizes around where the encoded message crosses the cap, and far below it.
+      const perUnit = Buffer.byteLength(JSON.stringify(unit).slice(1, -1));
+      const crossing = Math.floor((limit - encodeMessage(base).length) / perUnit) / unit.length;
+      for (const n of [1, 100, crossing - 2, crossing - 1, crossing, crossing + 1, crossing + 2]) {
+        const m = { ...base, op: unit.repeat(Math.max(0, Math.floor(n))) };
+        const exact = messageFits(encodeMessage(m));
+        expect(singleMessageFits(m)).toBe(exact);
+        checked.push(exact);
+      }
+    }
+    // Both answers were met: the check is not always yes.
+    expect(new Set(checked)).toEqual(new Set([true, false]));
   });
 
   it('a single operation that fits only without its record version goes without it', () => {
