@@ -13,7 +13,7 @@
 export class InFlightRecords {
   private readonly counts = new Map<string, number>();
   // Invocations waiting for records to be let go, each with the keys still held when it asked.
-  private readonly waiters = new Set<{ keys: Set<string>; resolve: () => void }>();
+  private readonly waiters = new Set<Waiter>();
 
   /** Notes one more holder of the record; false when another invocation already held it. */
   hold(runId: string, externalId: string): boolean {
@@ -51,12 +51,12 @@ export class InFlightRecords {
       if (this.counts.has(key)) keys.add(key);
     }
     if (keys.size === 0) return { free: Promise.resolve(), cancel: () => undefined };
-    let waiter: { keys: Set<string>; resolve: () => void } | undefined;
+    const waiter: Waiter = { keys, resolve: () => undefined };
     const free = new Promise<void>((resolve) => {
-      waiter = { keys, resolve };
-      this.waiters.add(waiter);
+      waiter.resolve = resolve;
     });
-    return { free, cancel: () => void this.waiters.delete(waiter as { keys: Set<string>; resolve: () => void }) };
+    this.waiters.add(waiter);
+    return { free, cancel: () => void this.waiters.delete(waiter) };
   }
 
   /** Whether any invocation of this process holds the record. */
@@ -68,6 +68,11 @@ export class InFlightRecords {
   get count(): number {
     return this.counts.size;
   }
+}
+
+interface Waiter {
+  keys: Set<string>;
+  resolve: () => void;
 }
 
 /** One key per record of a run, for maps and sets of records across runs. */
