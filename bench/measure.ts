@@ -1,13 +1,16 @@
 // One measurement in a fresh process, so its peak RSS is its own:
 //   node dist/bench/measure.js <raw|pipeline> <extract> [mapping]
-// Prints one JSON line: { mode, rows, requests, seconds, rowsPerSecond, cpuSeconds, peakRssMb }
-// (cpuSeconds counts every thread of the process: the whole path scans on two).
+// Prints one JSON line: { mode, rows, requests, seconds, rowsPerSecond, cpuSeconds, readingThreadCpuSeconds, peakRssMb }
+// (cpuSeconds counts every thread of the process: the whole path scans on two, and V8 collects
+// garbage and compiles on threads of its own; readingThreadCpuSeconds is the calling thread's
+// alone, on Linux).
 import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
 import { batchSpool, scanExtract } from '../lib/convert/convert.js';
 import { TempFileSpool } from '../lib/convert/spool.js';
 import { openExtractFile } from '../lib/extract/index.js';
 import { loadMappingFile } from '../lib/mapping/load.js';
+import { cpuSecondsOf } from './proc-cpu.js';
 
 /** The ceiling: csv-parse alone, records as arrays, nothing done with them. */
 async function raw(file: string): Promise<{ rows: number; requests: number }> {
@@ -50,6 +53,7 @@ process.stdout.write(
     seconds: round(seconds, 2),
     rowsPerSecond: Math.round(result.rows / seconds),
     cpuSeconds: round((usage.userCPUTime + usage.systemCPUTime) / 1e6, 2),
+    readingThreadCpuSeconds: cpuSecondsOf(process.pid, process.pid),
     peakRssMb: round(usage.maxRSS / 1024, 1),
   })}\n`,
 );

@@ -10,18 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeWorkersCsv } from '../tools/generate/workers.js';
 import { ensureSimulatorCertificate } from '../tools/simulator/index.js';
-
-/** CPU seconds a process has used so far, from /proc (Linux; clock ticks of 1/100 s); undefined elsewhere. */
-function cpuSecondsOf(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    // The fields after the command name (which may hold spaces) start at the state, field 3.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
-}
+import { cpuSecondsOf } from './proc-cpu.js';
 
 const ca = await ensureSimulatorCertificate();
 if (process.env.NODE_EXTRA_CA_CERTS !== ca.caCertPath) {

@@ -21,6 +21,8 @@ interface Measurement {
   seconds: number;
   rowsPerSecond: number;
   cpuSeconds: number;
+  /** The calling thread's CPU seconds alone (Linux). */
+  readingThreadCpuSeconds?: number;
   peakRssMb: number;
   rejected?: number;
 }
@@ -46,8 +48,16 @@ for (const n of sizes) {
   results.push({ rows: n, fileMb, raw: rawM, pipeline: pipeM, ratio });
   process.stdout.write(
     `${n} rows (${fileMb} MB): raw csv-parse ${rawM.rowsPerSecond} rows/s (${rawM.cpuSeconds} s CPU), peak ${rawM.peakRssMb} MB | ` +
-      `whole path ${pipeM.rowsPerSecond} rows/s (${pipeM.seconds} s, ${pipeM.cpuSeconds} s CPU), ${pipeM.requests} requests, peak ${pipeM.peakRssMb} MB | ratio ${ratio}\n`,
+      `whole path ${pipeM.rowsPerSecond} rows/s (${pipeM.seconds} s, ${pipeM.cpuSeconds} s CPU${threads(pipeM)}), ${pipeM.requests} requests, peak ${pipeM.peakRssMb} MB | ratio ${ratio}\n`,
   );
+}
+
+// Where the whole path's CPU went: the reading thread, the rest (the scan worker, V8's garbage
+// collection and compiler threads), and how many CPUs were busy on average over the run.
+function threads(m: Measurement): string {
+  const busy = `, ${(m.cpuSeconds / m.seconds).toFixed(1)} CPUs busy on average`;
+  if (m.readingThreadCpuSeconds === undefined) return busy;
+  return `: reading thread ${m.readingThreadCpuSeconds}, other threads ${Math.round((m.cpuSeconds - m.readingThreadCpuSeconds) * 100) / 100}${busy}`;
 }
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`;
