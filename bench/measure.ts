@@ -1,6 +1,6 @@
 // One measurement in a fresh process, so its peak RSS is its own:
 //   node dist/bench/measure.js <raw|pipeline> <extract> [mapping]
-// Prints one JSON line: { mode, rows, requests, seconds, rowsPerSecond, cpuSeconds, readingThreadCpuSeconds, peakRssMb }
+// Prints one JSON line: { mode, rows, requests, seconds, rowsPerSecond, cpuSeconds, readingThreadCpuSeconds, busyCpus, peakRssMb }
 // (cpuSeconds counts every thread of the process: the whole path scans on two, and V8 collects
 // garbage and compiles on threads of its own; readingThreadCpuSeconds is the calling thread's
 // alone, on Linux).
@@ -43,9 +43,11 @@ if ((mode !== 'raw' && mode !== 'pipeline') || file === undefined) {
   process.exit(2);
 }
 const started = process.hrtime.bigint();
+const cpuAtStart = process.cpuUsage();
 const result = mode === 'raw' ? await raw(file) : await pipeline(file, mappingPath ?? 'samples/mapping.json');
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 const usage = process.resourceUsage();
+const cpuSince = process.cpuUsage(cpuAtStart);
 process.stdout.write(
   `${JSON.stringify({
     mode,
@@ -54,6 +56,8 @@ process.stdout.write(
     rowsPerSecond: Math.round(result.rows / seconds),
     cpuSeconds: round((usage.userCPUTime + usage.systemCPUTime) / 1e6, 2),
     readingThreadCpuSeconds: cpuSecondsOf(process.pid, process.pid),
+    // CPUs busy on average while measured (start-up, before `started`, left out).
+    busyCpus: round((cpuSince.user + cpuSince.system) / 1e6 / seconds, 2),
     peakRssMb: round(usage.maxRSS / 1024, 1),
   })}\n`,
 );

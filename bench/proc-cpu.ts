@@ -6,8 +6,9 @@ export function cpuSecondsOf(pid: number | undefined, tid?: number): number | un
   if (pid === undefined) return undefined;
   try {
     const path = tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`;
-    // The fields after the command name (which may hold spaces) start at the state, field 3.
-    const fields = readFileSync(path, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    // The fields after the command name (which may hold spaces and parentheses) start at the state, field 3.
+    const stat = readFileSync(path, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const seconds = (Number(fields[11]) + Number(fields[12])) / 100;
     return Number.isFinite(seconds) ? seconds : undefined;
   } catch {

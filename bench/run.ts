@@ -23,6 +23,8 @@ interface Measurement {
   cpuSeconds: number;
   /** The calling thread's CPU seconds alone (Linux). */
   readingThreadCpuSeconds?: number;
+  /** CPUs busy on average over `seconds`. */
+  busyCpus: number;
   peakRssMb: number;
   rejected?: number;
 }
@@ -55,7 +57,7 @@ for (const n of sizes) {
 // Where the whole path's CPU went: the reading thread, the rest (the scan worker, V8's garbage
 // collection and compiler threads), and how many CPUs were busy on average over the run.
 function threads(m: Measurement): string {
-  const busy = `, ${(m.cpuSeconds / m.seconds).toFixed(1)} CPUs busy on average`;
+  const busy = `, ${m.busyCpus.toFixed(1)} CPUs busy on average`;
   if (m.readingThreadCpuSeconds === undefined) return busy;
   return `: reading thread ${m.readingThreadCpuSeconds}, other threads ${Math.round((m.cpuSeconds - m.readingThreadCpuSeconds) * 100) / 100}${busy}`;
 }
