@@ -324,7 +324,6 @@ class WorkerScan {
   private batch = 0;
   // Where this batch's records go: its slot, or once they outgrow it a buffer of their own, which posting transfers away.
   private ops: Buffer | undefined;
-  private inSlot = false;
   private used = 0;
   private opsBytes = FIRST_OPS_BYTES;
 
@@ -341,7 +340,6 @@ class WorkerScan {
     const { lines, widths, lengths, text, defects } = message;
     const slot = this.batch++ % SLOTS;
     this.ops = this.slots?.subarray(slot * SLOT_BYTES, (slot + 1) * SLOT_BYTES);
-    this.inSlot = this.ops !== undefined;
     let field = 0;
     let at = 0;
     for (let n = 0; n < lines.length; n++) {
@@ -360,7 +358,8 @@ class WorkerScan {
       this.scanner.row({ line, fields });
     }
     let reply: BatchReply;
-    if (this.inSlot) {
+    // Still in the slot unless emit moved them to a buffer of their own.
+    if (this.ops !== undefined && this.ops.buffer === this.slots?.buffer) {
       reply = { type: 'batch', problems: this.problems, slot: { index: slot, bytes: this.used }, ops: null };
     } else {
       const ops = this.ops === undefined ? null : this.ops.subarray(0, this.used);
@@ -386,7 +385,6 @@ class WorkerScan {
       const bigger = Buffer.from(new ArrayBuffer(Math.max(this.opsBytes, 2 * (ops?.length ?? 0), this.used + bound)));
       if (ops !== undefined) ops.copy(bigger, 0, 0, this.used);
       this.ops = ops = bigger;
-      this.inSlot = false;
     }
     this.used = writeRecord(ops, this.used, op);
   }
