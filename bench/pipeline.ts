@@ -45,6 +45,8 @@ const content = readFileSync(file);
 for (const level of ['log', 'info', 'warn', 'error'] as const) console[level] = () => undefined;
 const hostErrors: string[] = [];
 const logMessages = new Map<string, number>();
+// When each message was first said, for the start of a run: what comes between the drop and the first request.
+const firstSaid = new Map<string, number>();
 // A function's log line is JSON with its message among the fields.
 function messageName(text: string): string {
   try {
@@ -65,6 +67,7 @@ const stack = await startLocalStack({
     // What the functions said, by message (their fields aside): how often uploads waited, put back, took managers along.
     const name = messageName(line.message);
     logMessages.set(name, (logMessages.get(name) ?? 0) + 1);
+    if (!firstSaid.has(name)) firstSaid.set(name, Date.now());
   },
 });
 
@@ -83,6 +86,24 @@ async function sentMoreThanOnce(sends: ReadonlyMap<string, number>, runId: strin
     const attempts = records.get(externalId)?.attempts;
     return { externalId, sends: n, manages: managers.has(externalId), ...(attempts === undefined ? {} : { attempts }) };
   });
+}
+
+// When the service accepted each request, against the fastest the rate limit allows: from the first
+// request, `requests` at once and as many again each window. What the last request lags behind that
+// is the sending's own (our pacing margin, uploads waiting on storage or CPU, short requests).
+function sendingTimeline(acceptedAt: readonly number[], dropAt: number): { firstAtSeconds: number; lastAtSeconds: number; behindLimitSeconds: number; perWindow: number[] } {
+  const windowMs = RATE.windowSeconds * 1000;
+  const first = acceptedAt[0] ?? dropAt;
+  const last = acceptedAt.at(-1) ?? dropAt;
+  const fastestLast = first + Math.floor(Math.max(0, acceptedAt.length - 1) / RATE.requests) * windowMs;
+  const perWindow: number[] = [];
+  for (const t of acceptedAt) {
+    const w = Math.floor((t - first) / windowMs);
+    while (perWindow.length <= w) perWindow.push(0);
+    perWindow[w] = (perWindow[w] as number) + 1;
+  }
+  const s = (ms: number): number => Math.round(ms / 100) / 10;
+  return { firstAtSeconds: s(first - dropAt), lastAtSeconds: s(last - dropAt), behindLimitSeconds: s(last - fastestLast), perWindow };
 }
 
 try {
@@ -118,6 +139,7 @@ try {
   const toComplete = (endedAt - dropAt) / 1000;
   const toLastConfirmation = (lastActivity - dropAt) / 1000;
   const stats = stack.simulator.stats();
+  const sending = sendingTimeline(stats.acceptedAt, dropAt);
   const own = process.cpuUsage();
   const result = {
     machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`,
@@ -145,11 +167,13 @@ try {
     storageOperationsPerRecord: perRecord(storageCounts, report.rows),
     storageOperations: storageCounts,
     simulatorRequests: stats.requests,
+    sending,
     throttled: stats.throttled,
     // Records the service accepted more than once: the cost of taking a manager along while an upload beside sends it too.
     recordsSentMoreThanOnce: [...stats.perRecordSends.values()].filter((n) => n > 1).length,
     sentMoreThanOnce: await sentMoreThanOnce(stats.perRecordSends, report.runId),
     logMessages: Object.fromEntries([...logMessages].sort((a, b) => b[1] - a[1])),
+    secondsDropToFirstSaid: Object.fromEntries([...firstSaid].map(([name, at]) => [name, s(at - dropAt)]).sort((a, b) => (a[1] as number) - (b[1] as number))),
     invocations: stack.host.stats,
     hostErrors: hostErrors.slice(0, 5),
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
@@ -170,6 +194,11 @@ try {
       `drop → ingested ${result.secondsDropToIngested} s, → first submission ${result.secondsDropToFirstSubmit} s, → last confirmation ${result.secondsDropToLastConfirmation} s ` +
       `(${result.confirmedPerSecondToLastConfirmation} records/s = ${Math.round(share * 1000) / 10}% of the ${ceiling} records/s ceiling), ` +
       `→ run complete in the ledger ${result.secondsDropToRunComplete} s (${Math.round(result.shareOfCeilingToRunComplete * 1000) / 10}%, reconcile on "${result.reconcileSchedule}")\n` +
+      `first said, seconds after the drop: ${Object.entries(result.secondsDropToFirstSaid)
+        .slice(0, 6)
+        .map(([k, v]) => `${k} ${v}`)
+        .join('; ')}\n` +
+      `requests accepted from ${sending.firstAtSeconds} s to ${sending.lastAtSeconds} s after the drop, the last ${sending.behindLimitSeconds} s later than the rate limit allows (requests per ${RATE.windowSeconds} s: ${sending.perWindow.join(' ')})\n` +
       `Azurite ${store} store, operations queue capped at ${result.queueBacklog} messages; ${result.machine}, load ${result.loadAverageAtStart} at start; peak RSS ${result.peakRssMb} MB (this process: functions and simulator; Azurite runs in its own); ` +
       `CPU seconds: functions, host and simulator ${result.cpuSeconds.functionsHostAndSimulator}, Azurite queue ${result.cpuSeconds.azuriteQueue ?? '?'}, table ${result.cpuSeconds.azuriteTable ?? '?'}, blob ${result.cpuSeconds.azuriteBlob ?? '?'}\n` +
       `storage operations per record: ${result.storageOperationsPerRecord.total} (target ≤ 3): ${Object.entries(result.storageOperationsPerRecord.byKind)

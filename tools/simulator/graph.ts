@@ -145,6 +145,7 @@ async function handleBulkUpload(state: SimState, ex: Exchange, version: string, 
 
 function accept(state: SimState, jobId: string, operations: AcceptedOperation[]): void {
   state.stats.accepted++;
+  state.stats.acceptedAt.push(Date.now());
   state.stats.recordsReceived += operations.length;
   for (const op of operations) {
     const id = op.data.externalId;

@@ -64,7 +64,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const vault = new Vault();
   vault.set(opts.secretName, opts.clientSecret);
   for (const [name, value] of Object.entries(opts.vaultSecrets)) vault.set(name, value);
-  const stats: SimStats = { requests: 0, accepted: 0, throttled: 0, faults: 0, recordsReceived: 0, perRecordSends: new Map(), refusedBy: noRefusals() };
+  const stats: SimStats = { requests: 0, accepted: 0, throttled: 0, faults: 0, recordsReceived: 0, perRecordSends: new Map(), acceptedAt: [], refusedBy: noRefusals() };
 
   const state: SimState = {
     opts,
@@ -121,7 +121,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     settings: simulatorSettings({ ...opts, baseUrl: state.baseUrl, identityHeader: state.identityHeader, caCertPath: tls.caCertPath }),
     caCertPath: tls.caCertPath,
     directory,
-    stats: () => ({ ...stats, perRecordSends: new Map(stats.perRecordSends), refusedBy: { ...stats.refusedBy } }),
+    stats: () => ({ ...stats, perRecordSends: new Map(stats.perRecordSends), acceptedAt: [...stats.acceptedAt], refusedBy: { ...stats.refusedBy } }),
     rotateSecret(newSecret) {
       state.clientSecret = newSecret;
       vault.set(opts.secretName, newSecret);
@@ -150,6 +150,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       log.clear();
       Object.assign(stats, { requests: 0, accepted: 0, throttled: 0, faults: 0, recordsReceived: 0, refusedBy: noRefusals() });
       stats.perRecordSends.clear();
+      stats.acceptedAt.length = 0;
       state.faults = {};
       state.random = randomFor({});
       state.job = { ...opts.job, changedAt: Date.now() };

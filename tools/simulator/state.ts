@@ -24,6 +24,8 @@ export interface SimStats {
   recordsReceived: number;
   /** Accepted sends per externalId. */
   perRecordSends: Map<string, number>;
+  /** When each accepted request arrived (ms since the epoch), in order: a benchmark's timeline. */
+  acceptedAt: number[];
   /** bulkUpload requests not accepted, by cause: the rate limit, the daily quota, an injected fault, a job not Active whose bucket is full. */
   refusedBy: Record<RefusalCause, number>;
 }

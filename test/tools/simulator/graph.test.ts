@@ -150,8 +150,14 @@ describe('bulkUpload rate limit', () => {
     expect((await errorOf(throttled)).code).toBe('TooManyRequests');
     expect(sim.stats().throttled).toBe(1);
     expect(sim.stats().perRecordSends.has('R3')).toBe(false);
+    // The timeline holds the three accepted requests, in order, and not the one turned away.
+    const times = sim.stats().acceptedAt;
+    expect(times).toHaveLength(3);
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
     // reset() empties the window too: the next test starts with the whole quota.
     sim.reset();
+    expect(sim.stats().acceptedAt).toEqual([]);
     expect((await upload(sim, token, bulkBody([userOp('R4')]))).status).toBe(202);
+    expect(sim.stats().acceptedAt).toHaveLength(1);
   });
 });
