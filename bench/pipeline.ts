@@ -88,14 +88,20 @@ async function sentMoreThanOnce(sends: ReadonlyMap<string, number>, runId: strin
   });
 }
 
-// When the service accepted each request, against the fastest the rate limit allows: from the first
-// request, `requests` at once and as many again each window. What the last request lags behind that
-// is the sending's own (our pacing margin, uploads waiting on storage or CPU, short requests).
-function sendingTimeline(acceptedAt: readonly number[], dropAt: number): { firstAtSeconds: number; lastAtSeconds: number; behindLimitSeconds: number; perWindow: number[] } {
+// When the service accepted each request, against the fastest the rate limit allows for the records
+// accepted: full requests, from the first one, `requests` at once and as many again each window.
+// What the last request lags behind that is the sending's own (our pacing margin, short requests,
+// uploads waiting on storage or CPU).
+function sendingTimeline(
+  acceptedAt: readonly number[],
+  records: number,
+  dropAt: number,
+): { firstAtSeconds: number; lastAtSeconds: number; behindLimitSeconds: number; perWindow: number[] } {
   const windowMs = RATE.windowSeconds * 1000;
   const first = acceptedAt[0] ?? dropAt;
   const last = acceptedAt.at(-1) ?? dropAt;
-  const fastestLast = first + Math.floor(Math.max(0, acceptedAt.length - 1) / RATE.requests) * windowMs;
+  const fewest = Math.ceil(records / 50);
+  const fastestLast = first + Math.floor(Math.max(0, fewest - 1) / RATE.requests) * windowMs;
   const perWindow: number[] = [];
   for (const t of acceptedAt) {
     const w = Math.floor((t - first) / windowMs);
@@ -139,7 +145,7 @@ try {
   const toComplete = (endedAt - dropAt) / 1000;
   const toLastConfirmation = (lastActivity - dropAt) / 1000;
   const stats = stack.simulator.stats();
-  const sending = sendingTimeline(stats.acceptedAt, dropAt);
+  const sending = sendingTimeline(stats.acceptedAt, stats.recordsReceived, dropAt);
   const own = process.cpuUsage();
   const result = {
     machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`,
