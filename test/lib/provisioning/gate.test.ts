@@ -107,6 +107,62 @@ describe('StoredGate', () => {
     expect((await gates[0]?.view())?.used).toBe(10);
   });
 
+  it('draws the calls one process asks for at once with one read and one write, in the order asked', async () => {
+    const store = memoryGateStore();
+    const io = { reads: 0, writes: 0 };
+    const counted = {
+      read: async () => {
+        io.reads++;
+        await new Promise((r) => setImmediate(r));
+        return store.read();
+      },
+      write: async (row: Record<string, unknown>, etag: string | undefined) => {
+        io.writes++;
+        await new Promise((r) => setImmediate(r));
+        return store.write(row, etag);
+      },
+    };
+    const gate = new StoredGate(counted, settings, { now: () => T0 });
+    // The first take starts a draw; the eleven asked while it is on its way go together in the next.
+    const answers = await Promise.all(Array.from({ length: 12 }, () => gate.take('normal')));
+    expect(io).toEqual({ reads: 2, writes: 2 });
+    // The same answers as twelve draws one after another: the normal share of the budget (10 less a
+    // reserve of 2) granted, the rest turned away, each with its turn.
+    let doc: GateDocument = { window: new Map() };
+    const oneByOne = Array.from({ length: 12 }, () => {
+      const r = passGate(doc, T0, 'normal', settings);
+      if (r.doc !== undefined) doc = r.doc;
+      return r.answer;
+    });
+    expect(answers).toEqual(oneByOne);
+    expect(answers.map((a) => a.open)).toEqual([...Array(8).fill(true), ...Array(4).fill(false)]);
+    expect(gate.closedHint('normal')?.why).toBe('budget');
+    expect((await gate.view()).used).toBe(8);
+  });
+
+  it('fails the calls of a draw whose read fails, and draws the next ones afresh', async () => {
+    const store = memoryGateStore();
+    let failNext = true;
+    const flaky = {
+      read: async () => {
+        await new Promise((r) => setImmediate(r));
+        if (failNext) {
+          failNext = false;
+          throw new Error('storage unreachable');
+        }
+        return store.read();
+      },
+      write: (row: Record<string, unknown>, etag: string | undefined) => store.write(row, etag),
+    };
+    const gate = new StoredGate(flaky, settings, { now: () => T0 });
+    const first = gate.take('normal');
+    const second = gate.take('normal');
+    await expect(first).rejects.toThrow('storage unreachable');
+    expect((await second).open).toBe(true);
+    expect((await gate.take('reserved')).open).toBe(true);
+    expect((await gate.view()).used).toBe(2);
+  });
+
   it('remembers a closed answer for a minute, and forgets a job closure once the job is read again', async () => {
     let now = T0;
     const gate = new StoredGate(memoryGateStore(), settings, { now: () => now });
