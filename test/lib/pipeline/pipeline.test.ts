@@ -649,4 +649,31 @@ describe('the send order ingest cuts into batches', () => {
       await rm(folder, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('puts no message on the queue before the messages of the managers it holds reports of, however the sends overtake each other', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'hrsync-send-order-'));
+    try {
+      const file = join(folder, 'workers.csv');
+      await writeWorkersCsv(file, 2_000, { seed: 11 });
+      const w = world();
+      // Sends take 0-24 ms, in an order unrelated to the queue's: sixteen at once, later ones overtake earlier ones.
+      const send = w.queue.send.bind(w.queue);
+      let sends = 0;
+      w.queue.send = async (text, options) => {
+        await new Promise((r) => setTimeout(r, (sends++ * 7) % 25));
+        return send(text, options);
+      };
+      const result = await ingestExtract(blob(file), w.ingestDeps);
+      expect(result).toMatchObject({ valid: 2_000, enqueued: 2_000 });
+      const batches = w.queue.messages.map((m) => decodeOperations(m.text).map((o) => o.externalId));
+      const records = await w.ledger.getRecords(result.runId, batches.flat());
+      const position = new Map(batches.flat().map((id, i) => [id, i]));
+      const late = [...records.values()].filter(
+        (r) => r.managerId !== undefined && records.has(r.managerId) && (position.get(r.managerId) as number) > (position.get(r.externalId) as number),
+      );
+      expect(late).toEqual([]);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
