@@ -621,41 +621,50 @@ describe.each(LEDGERS)('pipeline stages on the %s ledger', (_name, make) => {
 });
 
 describe('the send order ingest cuts into batches', () => {
-  it("keeps a request's records in one or two of the run's ledger partitions, managers still first", async () => {
-    const folder = await mkdtemp(join(tmpdir(), 'hrsync-locality-'));
-    try {
-      const file = join(folder, 'workers.csv');
-      await writeWorkersCsv(file, 5_000, { seed: 7 });
-      const w = world();
-      const result = await ingestExtract(blob(file), w.ingestDeps);
-      expect(result).toMatchObject({ valid: 5_000, enqueued: 5_000 });
-      const batches = w.queue.messages.map((m) => decodeOperations(m.text).map((o) => o.externalId));
-      const records = await w.ledger.getRecords(result.runId, batches.flat());
-      expect(records.size).toBe(5_000);
-      const mean = (counts: number[]): number => counts.reduce((a, b) => a + b, 0) / counts.length;
-      const partitions = (ids: Iterable<string>): number => new Set([...ids].map((id) => w.ledger.partitionOf(result.runId, id))).size;
-      // In file order a batch of 50 spreads over nearly all 16 partitions (15.4 on average here);
-      // ordered by the manager's partition first, 7.0; by the record's own first, 1.66. (The
-      // managers a batch's reports have then spread over 6.6 partitions, as in file order, against
-      // 1.4: upload rarely reads them, as it knows most went — sent-records.ts.)
-      expect(mean(batches.map((ids) => partitions(ids)))).toBeLessThanOrEqual(2);
-      // No one goes before their manager.
-      const position = new Map(batches.flat().map((id, i) => [id, i]));
-      const late = [...records.values()].filter(
-        (r) => r.managerId !== undefined && records.has(r.managerId) && (position.get(r.managerId) as number) > (position.get(r.externalId) as number),
-      );
-      expect(late).toEqual([]);
-    } finally {
-      await rm(folder, { recursive: true, force: true });
-    }
-  }, 60_000);
-
-  it('puts no message on the queue before the messages of the managers it holds reports of, however the sends overtake each other', async () => {
+  // Ingests a generated extract of `rows` workers into a fresh world (`prepare` may change it first).
+  async function ingestWorkers(rows: number, seed: number, prepare: (w: ReturnType<typeof world>) => void = () => undefined) {
     const folder = await mkdtemp(join(tmpdir(), 'hrsync-send-order-'));
     try {
       const file = join(folder, 'workers.csv');
-      await writeWorkersCsv(file, 2_000, { seed: 11 });
+      await writeWorkersCsv(file, rows, { seed });
       const w = world();
+      prepare(w);
+      const result = await ingestExtract(blob(file), w.ingestDeps);
+      expect(result).toMatchObject({ valid: rows, enqueued: rows });
+      return { w, result };
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  }
+
+  // The queue's batches as externalIds, in queue order, their records, and those queued ahead of their manager.
+  async function queued(w: ReturnType<typeof world>, runId: string) {
+    const batches = w.queue.messages.map((m) => decodeOperations(m.text).map((o) => o.externalId));
+    const records = await w.ledger.getRecords(runId, batches.flat());
+    const position = new Map(batches.flat().map((id, i) => [id, i]));
+    const late = [...records.values()].filter(
+      (r) => r.managerId !== undefined && records.has(r.managerId) && (position.get(r.managerId) as number) > (position.get(r.externalId) as number),
+    );
+    return { batches, records, late };
+  }
+
+  it("keeps a request's records in one or two of the run's ledger partitions, managers still first", async () => {
+    const { w, result } = await ingestWorkers(5_000, 7);
+    const { batches, records, late } = await queued(w, result.runId);
+    expect(records.size).toBe(5_000);
+    const mean = (counts: number[]): number => counts.reduce((a, b) => a + b, 0) / counts.length;
+    const partitions = (ids: Iterable<string>): number => new Set([...ids].map((id) => w.ledger.partitionOf(result.runId, id))).size;
+    // In file order a batch of 50 spreads over nearly all 16 partitions (15.4 on average here);
+    // ordered by the manager's partition first, 7.0; by the record's own first, 1.66. (The
+    // managers a batch's reports have then spread over 6.6 partitions, as in file order, against
+    // 1.4: upload rarely reads them, as it knows most went — sent-records.ts.)
+    expect(mean(batches.map((ids) => partitions(ids)))).toBeLessThanOrEqual(2);
+    // No one goes before their manager.
+    expect(late).toEqual([]);
+  }, 60_000);
+
+  it('puts no message on the queue before the messages of the managers it holds reports of, however the sends overtake each other', async () => {
+    const { w, result } = await ingestWorkers(2_000, 11, (w) => {
       // Sends take 0-24 ms, in an order unrelated to the queue's: sixteen at once, later ones overtake earlier ones.
       const send = w.queue.send.bind(w.queue);
       let sends = 0;
@@ -663,17 +672,7 @@ describe('the send order ingest cuts into batches', () => {
         await new Promise((r) => setTimeout(r, (sends++ * 7) % 25));
         return send(text, options);
       };
-      const result = await ingestExtract(blob(file), w.ingestDeps);
-      expect(result).toMatchObject({ valid: 2_000, enqueued: 2_000 });
-      const batches = w.queue.messages.map((m) => decodeOperations(m.text).map((o) => o.externalId));
-      const records = await w.ledger.getRecords(result.runId, batches.flat());
-      const position = new Map(batches.flat().map((id, i) => [id, i]));
-      const late = [...records.values()].filter(
-        (r) => r.managerId !== undefined && records.has(r.managerId) && (position.get(r.managerId) as number) > (position.get(r.externalId) as number),
-      );
-      expect(late).toEqual([]);
-    } finally {
-      await rm(folder, { recursive: true, force: true });
-    }
+    });
+    expect((await queued(w, result.runId)).late).toEqual([]);
   }, 60_000);
 });
