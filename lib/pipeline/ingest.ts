@@ -490,8 +490,10 @@ async function writeRecords(
         record.payload = json;
         record.state = held ? 'held' : 'queued';
         records.push(record);
-        if (n < queued && manages[sendRows[n] as number] === 0) trusted.set(record.externalId, record);
-        if (n < queued && manages[sendRows[n] as number] !== 0) managing.add(batches.length);
+        if (n < queued) {
+          if (manages[sendRows[n] as number] === 0) trusted.set(record.externalId, record);
+          else managing.add(batches.length);
+        }
         batch.push({ v: 1, runId, externalId: record.externalId, line: record.line, attempt: 1, op: json });
       }
       if (batch.length > 0) batches.push(batch);
