@@ -207,7 +207,11 @@ export class ByteBatcher {
   private take(): BulkBatch {
     const bytes = this.end + TAIL_BYTES.copy(this.body, this.end);
     // A copy of the bytes, not a decoded string: preview writes bytes, sync parses them, and the buffer is reused.
-    const batch: BulkBatch = { index: ++this.count, body: Buffer.from(this.body.subarray(0, bytes)), bytes, externalIds: this.ids, lines: this.lines };
+    // Allocated and copied, not Buffer.from(subarray): Node 20 builds that through the typed-array
+    // constructor, ~15 times slower here, and it was 0.13 s of the reading thread at 100k rows.
+    const body = Buffer.allocUnsafe(bytes);
+    this.body.copy(body, 0, 0, bytes);
+    const batch: BulkBatch = { index: ++this.count, body, bytes, externalIds: this.ids, lines: this.lines };
     this.end = HEAD_BYTES.length;
     this.ids = [];
     this.lines = [];
