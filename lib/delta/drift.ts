@@ -3,7 +3,7 @@
 // hash of their externalId: the boundaries of different people are spread evenly over the
 // cycle, so every night resends about 1/days of them — after a first full night as on any
 // other — and runs that are not nightly still catch everyone whose boundary has passed.
-import { sha256 } from './hash.js';
+import { sha256 } from '../core/digest.js';
 
 const DAY_MS = 86_400_000;
 

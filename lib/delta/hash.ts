@@ -1,7 +1,7 @@
 // The canonical hash of a SCIM record: the same record gives the same hash whatever the order
 // of its keys, so a mapping whose attributes were merely reordered changes nothing, while any
 // changed value (arrays keep their order: the first email is the first email) changes it.
-import * as crypto from 'node:crypto';
+import { sha256Hex } from '../core/digest.js';
 
 /** Marks hashes of this scheme; a stored hash without it was recorded before delta and never matches. */
 export const HASH_PREFIX = 'c1-';
@@ -45,20 +45,6 @@ function keyJson(key: string): string {
     if (KEY_JSON.size < KEY_JSON_LIMIT) KEY_JSON.set(key, text);
   }
   return text;
-}
-
-// crypto.hash (Node 20.12+) digests without a Hash object: a million records no longer leave a
-// million native hash contexts for the garbage collector to find. Earlier Node 20s use createHash.
-const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex' | 'buffer') => unknown }).hash;
-
-/** The SHA-256 of `text` (UTF-8), as hex. */
-export function sha256Hex(text: string): string {
-  return oneShot === undefined ? crypto.createHash('sha256').update(text, 'utf8').digest('hex') : (oneShot('sha256', text, 'hex') as string);
-}
-
-/** The SHA-256 of `text` (UTF-8), as bytes. */
-export function sha256(text: string): Buffer {
-  return oneShot === undefined ? crypto.createHash('sha256').update(text, 'utf8').digest() : (oneShot('sha256', text, 'buffer') as Buffer);
 }
 
 /** The canonical hash of a complete SCIM record (the operation's `data`). */

@@ -1,7 +1,7 @@
 // Table keys for externalIds and ledger payload storage. Table storage keys may not hold
 // `/ \ # ?` or control characters and stop at 1 KiB; string properties stop at 64 KiB
 // (32K UTF-16 code units) and an entity at 1 MiB, so long payloads are split across properties.
-import { createHash } from 'node:crypto';
+import { sha256, sha256Hex } from '../core/digest.js';
 
 /** Longest base64url key kept readable; longer externalIds are keyed by their hash (the id itself stays a property). */
 const MAX_ENCODED_KEY = 700;
@@ -14,7 +14,7 @@ export const MAX_PAYLOAD_CHARS = 16 * PAYLOAD_PART_CHARS;
 export function recordKey(externalId: string): string {
   const encoded = Buffer.from(externalId, 'utf8').toString('base64url');
   // '!' is outside the base64url alphabet, so a hashed key never equals an encoded one.
-  return encoded.length <= MAX_ENCODED_KEY ? `R|${encoded}` : `R|!${createHash('sha256').update(externalId, 'utf8').digest('base64url')}`;
+  return encoded.length <= MAX_ENCODED_KEY ? `R|${encoded}` : `R|!${sha256(externalId).toString('base64url')}`;
 }
 
 /**
@@ -24,7 +24,7 @@ export function recordKey(externalId: string): string {
  * four people each, a third of a night's storage operations.
  */
 export function personBucket(externalId: string): string {
-  return `p${createHash('sha256').update(externalId, 'utf8').digest('hex').charAt(0)}`;
+  return `p${sha256Hex(externalId).charAt(0)}`;
 }
 
 /**
@@ -45,7 +45,7 @@ export const RECORD_BUCKETS = 16;
 export function recordPartition(runId: string, externalId: string): string {
   // Run-wide queries range over `<runId>~` … `<runId>~~`, which is exact only without '~' in the id.
   if (runId.includes('~')) throw new RangeError(`run id ${JSON.stringify(runId)} holds '~', which the ledger keeps for its record partitions`);
-  const bucket = (createHash('sha256').update(externalId, 'utf8').digest()[0] as number) % RECORD_BUCKETS;
+  const bucket = (sha256(externalId)[0] as number) % RECORD_BUCKETS;
   return `${runId}~${bucket.toString(16)}`;
 }
 

@@ -6,9 +6,9 @@
 // leavers and ownership) and checkpoints (reconcile's place in the provisioning logs, and each
 // source's state). State changes are conditional on the entity's ETag and decided by
 // lib/core/lifecycle, so two instances racing on one record change it once.
-import { createHash } from 'node:crypto';
 import type { TableClient, TableEntityResult, TransactionAction } from '@azure/data-tables';
 import { odata } from '@azure/data-tables';
+import { sha256Hex } from '../core/digest.js';
 import { emptyCounts, nextState } from '../core/lifecycle.js';
 import { allSettledInTurns, allSettledOrThrow } from '../core/settled.js';
 import type { LifecycleEvent, LifecyclePolicy, Transition } from '../core/lifecycle.js';
@@ -354,10 +354,7 @@ export class RunLedger implements PipelineLedger {
     // Keyed by content, so writing the same problem twice (a retried ingest) stores it once.
     const byKey = new Map<string, Entity>();
     for (const row of rows) {
-      const hash = createHash('sha256')
-        .update(JSON.stringify([row.rule, row.attribute ?? '', row.column ?? '', row.externalId ?? '', row.message]))
-        .digest('hex')
-        .slice(0, 16);
+      const hash = sha256Hex(JSON.stringify([row.rule, row.attribute ?? '', row.column ?? '', row.externalId ?? '', row.message])).slice(0, 16);
       const rowKey = `X|${String(row.line ?? 0).padStart(10, '0')}|${hash}`;
       byKey.set(rowKey, {
         partitionKey: runId,
