@@ -38,7 +38,7 @@ import { runIdFor } from './run-id.js';
 import { byPartitionWithinStepsInPlace } from './locality.js';
 import { EVENTS } from '../telemetry/catalogue.js';
 import { emitEvent } from '../telemetry/emit.js';
-import { allSettledOrThrow } from '../core/settled.js';
+import { allSettledInTurns, allSettledOrThrow } from '../core/settled.js';
 
 export interface IngestInput {
   container: string;
@@ -642,16 +642,12 @@ function rejectedRow(p: Problem): RejectedRow {
  * ~740 messages for 20,000 records, 129 such requests in one run).
  */
 async function sendAll(texts: ReadonlyArray<{ text: string; managers: boolean }>, send: (text: string) => Promise<void>): Promise<void> {
-  let next = 0;
   let managersQueued: Promise<void> = Promise.resolve();
-  const worker = async (): Promise<void> => {
-    while (next < texts.length) {
-      const { text, managers } = texts[next++] as { text: string; managers: boolean };
-      // A failed manager message fails the ones after it unsent: the reports would wait for it anyway.
-      const sent = managersQueued.then(() => send(text));
-      if (managers) managersQueued = sent;
-      await sent;
-    }
-  };
-  await allSettledOrThrow(Array.from({ length: Math.min(SEND_CONCURRENCY, texts.length) }, worker));
+  // Messages are taken in order, so each one's wait is chained when it is taken.
+  await allSettledInTurns(texts, SEND_CONCURRENCY, ({ text, managers }) => {
+    // A failed manager message fails the ones after it unsent: the reports would wait for it anyway.
+    const sent = managersQueued.then(() => send(text));
+    if (managers) managersQueued = sent;
+    return sent;
+  });
 }
