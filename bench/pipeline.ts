@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { MAX_OPERATIONS_PER_REQUEST } from '../lib/scim/schemas.js';
 import { writeWorkersCsv } from '../tools/generate/workers.js';
 import { ensureSimulatorCertificate } from '../tools/simulator/index.js';
 import { cpuSecondsOf } from './proc-cpu.js';
@@ -100,7 +101,7 @@ function sendingTimeline(
   const windowMs = RATE.windowSeconds * 1000;
   const first = acceptedAt[0] ?? dropAt;
   const last = acceptedAt.at(-1) ?? dropAt;
-  const fewest = Math.ceil(records / 50);
+  const fewest = Math.ceil(records / MAX_OPERATIONS_PER_REQUEST);
   const fastestLast = first + Math.floor(Math.max(0, fewest - 1) / RATE.requests) * windowMs;
   const perWindow: number[] = [];
   for (const t of acceptedAt) {
